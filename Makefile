@@ -1,0 +1,185 @@
+# dbxai - one static executable for Databricks-hosted models.
+# `make help` lists the targets. The user owns CC, CFLAGS, LDFLAGS; project flags
+# are added separately (DBX_*). A target is a fragment in toolchains/.
+
+TARGET ?= x86_64-linux-musl
+TARGETS := x86_64-linux-musl aarch64-linux-musl armv7-linux-musleabihf
+
+ifeq ($(wildcard toolchains/$(TARGET).mk),)
+$(error unknown TARGET '$(TARGET)'; one of: $(TARGETS) native fuzz)
+endif
+include toolchains/$(TARGET).mk
+
+ifeq ($(origin CC),default)
+CC := $(TC_CC)
+endif
+ifeq ($(origin AR),default)
+AR := $(TC_AR)
+endif
+STRIP ?= $(TC_STRIP)
+PYTHON ?= python3
+
+B := build/$(TARGET)
+MBEDTLS_DIR := third_party/src/mbedtls-3.6.6
+JSMN_DIR := third_party/src/jsmn-1.1.0
+FETCHED := third_party/src/.mbedtls-3.6.6.ok third_party/src/.jsmn-1.1.0.ok
+
+DBX_CPPFLAGS := -Isrc -Ithird_party -I$(MBEDTLS_DIR)/include -I$(JSMN_DIR) \
+	-DMBEDTLS_CONFIG_FILE='"dbxai_mbedtls_config.h"' \
+	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
+DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
+# mbedTLS is not ours to make -Werror clean
+MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
+DBX_LDFLAGS := $(TC_LDFLAGS)
+
+SRC := $(wildcard src/*.c)
+CLI_SRC := $(filter src/main.c src/cli%.c,$(SRC))
+LIB_SRC := $(filter-out $(CLI_SRC),$(SRC))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:src/%.c=$(B)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+LIBS := $(B)/libdbxai.a $(B)/libmbedtls.a
+
+.PHONY: all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt
+.DEFAULT_GOAL := all
+
+all: $(B)/dbxai
+
+help:
+	@echo 'make [TARGET=t]         build build/<t>/dbxai (default t: x86_64-linux-musl)'
+	@echo 'make cross              build all of: $(TARGETS)'
+	@echo 'make test [TARGET=t]    unit tests for t (ARM under qemu); for x86_64 also'
+	@echo '                        the sanitizer unit run and the end-to-end suite'
+	@echo 'make check              make test for every target: what CI runs'
+	@echo 'make size               stripped size of each target binary'
+	@echo 'make fuzz               run each libFuzzer target for FUZZ_SECONDS (60)'
+	@echo 'make bench              benchmarks (tests/bench)'
+	@echo 'make fetch              fetch and verify the pinned third-party sources'
+	@echo 'make fmt                clang-format the sources'
+	@echo 'make clean              remove build/'
+	@echo 'toolchains: $(TARGETS) native (host gcc + ASan/UBSan)'
+
+fetch: $(FETCHED)
+$(FETCHED): third_party/manifest third_party/fetch.sh
+	./third_party/fetch.sh
+	@touch $(FETCHED)
+
+# The mbedTLS source list exists only after the fetch: it is a generated fragment
+# that make builds (fetching first) and then re-reads.
+NO_BUILD_GOALS := clean help fmt fetch
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+include build/mbedtls-sources.mk
+endif
+build/mbedtls-sources.mk: $(FETCHED)
+	@mkdir -p build
+	@echo 'MBEDTLS_SRC := $(wildcard $(MBEDTLS_DIR)/library/*.c)' >$@.tmp
+	@mv $@.tmp $@
+MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o)
+
+$(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h
+	@mkdir -p $(@D)
+	$(CC) $(DBX_CPPFLAGS) $(MBEDTLS_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(B)/libmbedtls.a: $(MBEDTLS_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/obj/%.o: src/%.c | $(FETCHED)
+	@mkdir -p $(@D)
+	$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libdbxai.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/dbxai: $(CLI_OBJ) $(LIBS)
+	$(CC) $(DBX_CFLAGS) $(CFLAGS) $(CLI_OBJ) $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+
+$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(DBX_CPPFLAGS) -Itests/unit $(DBX_CFLAGS) $(CFLAGS) -MMD -MP $< $(LIBS) \
+		$(DBX_LDFLAGS) $(LDFLAGS) -o $@
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
+
+# Fuzzing: every tests/fuzz/fuzz_NAME.c is a libFuzzer target, built with
+# TARGET=fuzz and run for FUZZ_SECONDS with tests/data/NAME as its seed corpus;
+# new inputs go to build/fuzz/corpus/NAME. A crash, leak or sanitizer report
+# fails the run.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+
+ifeq ($(TARGET),fuzz)
+fuzz: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(B)/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz-$$n- $(B)/corpus/$$n tests/data/$$n \
+			>$(B)/fuzz-$$n.log 2>&1 || { tail -n 40 $(B)/fuzz-$$n.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' $(B)/fuzz-$$n.log \
+			| sed "s/^/  $$n /"; \
+	done
+else
+fuzz:
+	@$(MAKE) --no-print-directory TARGET=fuzz fuzz
+endif
+
+cross:
+	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t all || exit 1; done
+
+# Unit tests: every tests/unit/test_*.c is one program; run from the top so the
+# tests find tests/data. The last line sums up all programs.
+test-unit: $(UNIT_BIN)
+	@pass=0; fail=0; bad=0; \
+	for t in $(UNIT_BIN); do \
+		out=$$(DBXAI_TESTDATA=tests/data $(TC_RUN) $$t 2>&1); rc=$$?; \
+		printf '%s\n' "$$out" | sed 's/^/  /'; \
+		line=$$(printf '%s\n' "$$out" | grep -E '[0-9]+ passed, [0-9]+ failed$$' | tail -n 1); \
+		p=$$(printf '%s' "$$line" | sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed$$/\1/'); \
+		f=$$(printf '%s' "$$line" | sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed$$/\2/'); \
+		[ -n "$$line" ] || { p=0; f=1; echo "  $$t: no summary line (rc $$rc)"; }; \
+		[ $$rc -eq 0 ] || bad=$$((bad + 1)); \
+		pass=$$((pass + p)); fail=$$((fail + f)); \
+	done; \
+	echo "unit [$(TARGET)]: $$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ] && [ $$bad -eq 0 ]
+
+test-e2e: $(B)/dbxai
+	DBXAI_BIN=$(B)/dbxai DBXAI_RUN='$(TC_RUN)' $(PYTHON) tests/e2e/run.py
+
+ifeq ($(TARGET),x86_64-linux-musl)
+test: test-unit
+	$(MAKE) --no-print-directory TARGET=native test-unit
+	$(MAKE) --no-print-directory test-e2e
+else ifeq ($(TARGET),native)
+test: test-unit
+else
+test: test-unit
+	$(MAKE) --no-print-directory TARGET=$(TARGET) test-e2e
+endif
+
+check:
+	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t test || exit 1; done
+	@echo "check: all targets passed"
+
+size:
+	@for t in $(TARGETS); do $(MAKE) --no-print-directory -s TARGET=$$t all || exit 1; done
+	@for t in $(TARGETS); do \
+		stat -c %s build/$$t/dbxai | \
+			awk -v t=$$t '{ printf "%-24s %8d bytes %7.1f KiB\n", t, $$1, $$1 / 1024 }'; \
+	done
+
+fmt:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf build

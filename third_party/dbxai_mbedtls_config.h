@@ -1,0 +1,89 @@
+/*
+ * dbxai_mbedtls_config.h - our mbedTLS 3.6 configuration (MBEDTLS_CONFIG_FILE).
+ *
+ * A TLS 1.2 + 1.3 client and nothing else: ECDHE (x25519, secp256r1, secp384r1)
+ * key exchange, RSA (PKCS#1 v1.5 and PSS) and ECDSA signature verification,
+ * AES-GCM and ChaCha20-Poly1305 records. No server, DTLS, renegotiation, static
+ * RSA or DHE. Each choice that is not obvious says why; see third_party/README.md.
+ */
+#ifndef DBXAI_MBEDTLS_CONFIG_H
+#define DBXAI_MBEDTLS_CONFIG_H
+
+/* Platform */
+#define MBEDTLS_HAVE_ASM
+#define MBEDTLS_HAVE_TIME
+#define MBEDTLS_HAVE_TIME_DATE /* without it certificate validity dates go unchecked */
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_FS_IO          /* mbedtls_x509_crt_parse_file / _path */
+#define MBEDTLS_ERROR_C        /* mbedtls_strerror for messages in words */
+
+/* Randomness: OS entropy (getrandom) into CTR-DRBG; PSA needs both */
+#define MBEDTLS_ENTROPY_C
+#define MBEDTLS_CTR_DRBG_C
+#define MBEDTLS_PSA_CRYPTO_C
+
+/* Hashes. SHA-1 is here only so that the SHA-1-self-signed roots of a system CA
+ * bundle parse (about 30 of Debian's); mbedtls_x509_crt_profile_default does not
+ * accept SHA-1 signatures in a chain, and tls.c uses that profile. */
+#define MBEDTLS_MD_C
+#define MBEDTLS_SHA1_C
+#define MBEDTLS_SHA224_C
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA384_C
+#define MBEDTLS_SHA512_C
+#define MBEDTLS_HKDF_C /* turns on the PSA HKDF that TLS 1.3 needs */
+
+/* Ciphers: AEAD only */
+#define MBEDTLS_CIPHER_C
+#define MBEDTLS_AES_C
+#define MBEDTLS_GCM_C
+#define MBEDTLS_CHACHA20_C
+#define MBEDTLS_POLY1305_C
+#define MBEDTLS_CHACHAPOLY_C
+
+/* Public key */
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_OID_C
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+#define MBEDTLS_BASE64_C
+#define MBEDTLS_PEM_PARSE_C
+#define MBEDTLS_PK_C
+#define MBEDTLS_PK_PARSE_C
+#define MBEDTLS_RSA_C
+#define MBEDTLS_PKCS1_V15
+#define MBEDTLS_PKCS1_V21
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECDH_C
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECP_DP_SECP384R1_ENABLED
+#define MBEDTLS_ECP_DP_CURVE25519_ENABLED
+
+/* X.509 */
+#define MBEDTLS_X509_USE_C
+#define MBEDTLS_X509_CRT_PARSE_C
+#define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 with RSA certificates signs with PSS */
+/* Lets tls.c look up the issuing root on demand instead of parsing a whole bundle */
+#define MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK
+
+/* TLS */
+#define MBEDTLS_SSL_TLS_C
+#define MBEDTLS_SSL_CLI_C
+#define MBEDTLS_SSL_PROTO_TLS1_2
+#define MBEDTLS_SSL_PROTO_TLS1_3
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+#define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* mandatory with TLS 1.3 */
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+#define MBEDTLS_SSL_ENCRYPT_THEN_MAC
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+
+/* Record buffers: incoming records can be 16 KiB (servers rarely honour a smaller
+ * max_fragment_length); what we send is split into 4 KiB records, saving 12 KiB. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+
+#endif
