@@ -133,6 +133,18 @@ fuzz:
 	@$(MAKE) --no-print-directory TARGET=fuzz fuzz
 endif
 
+# Benchmarks: every tests/bench/bench_*.c is a program that prints its figures;
+# tests/bench/run.sh (when present) runs the side-by-side comparisons with peers.
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+$(B)/bench/%: tests/bench/%.c $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+
+bench: $(BENCH_BIN) $(B)/dbxai
+	@for b in $(BENCH_BIN); do $(TC_RUN) $$b || exit 1; done
+	@if [ -x tests/bench/run.sh ]; then DBXAI_BIN=$(B)/dbxai tests/bench/run.sh; fi
+
 cross:
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t all || exit 1; done
 
