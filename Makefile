@@ -91,6 +91,16 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 	@mkdir -p $(@D)
 	$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# CA_BUNDLE=FILE embeds a PEM bundle in the binary (for FROM scratch images);
+# changing it rebuilds tls_ca.o.
+CA_BUNDLE ?=
+CA_OPT := $(B)/ca_bundle.opt
+$(shell mkdir -p $(B); [ "$$(cat $(CA_OPT) 2>/dev/null)" = "$(CA_BUNDLE)" ] || echo "$(CA_BUNDLE)" >$(CA_OPT))
+$(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)
+ifneq ($(CA_BUNDLE),)
+$(B)/obj/tls_ca.o: DBX_CPPFLAGS += -DDBX_CA_BUNDLE='"$(abspath $(CA_BUNDLE))"'
+endif
+
 $(B)/libdbxai.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
