@@ -95,7 +95,7 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 # changing it rebuilds tls_ca.o.
 CA_BUNDLE ?=
 CA_OPT := $(B)/ca_bundle.opt
-$(shell mkdir -p $(B); [ "$$(cat $(CA_OPT) 2>/dev/null)" = "$(CA_BUNDLE)" ] || echo "$(CA_BUNDLE)" >$(CA_OPT))
+$(shell mkdir -p $(B); [ -f $(CA_OPT) ] && [ "$$(cat $(CA_OPT))" = "$(CA_BUNDLE)" ] || echo "$(CA_BUNDLE)" >$(CA_OPT))
 $(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)
 ifneq ($(CA_BUNDLE),)
 $(B)/obj/tls_ca.o: DBX_CPPFLAGS += -DDBX_CA_BUNDLE='"$(abspath $(CA_BUNDLE))"'
