@@ -1,0 +1,321 @@
+"""Transport: `dbxai api` over TLS, trust sources, certificate failures, proxies,
+keep-alive, exit codes and the redacting trace."""
+import json
+import os
+import subprocess
+import tempfile
+
+from lib import BIN, RUN, TOKEN, Case, Mock, Tinyproxy, pki, run
+
+ENDPOINTS = "/api/2.0/serving-endpoints"
+
+
+def env_for(mock, **extra):
+    env = {"DATABRICKS_HOST": mock.url, "DATABRICKS_TOKEN": TOKEN}
+    env.update(extra)
+    return env
+
+
+class Basics(Case):
+    def test_version(self):
+        res = run(["--version"])
+        self.assertExit(res, 0)
+        self.assertRegex(res.out, r"^dbxai \d+\.\d+\.\d+")
+
+    def test_help_lists_commands(self):
+        res = run(["--help"])
+        self.assertExit(res, 0)
+        for word in ("api", "--cacert", "--verbose", "Exit status"):
+            self.assertIn(word, res.out)
+
+    def test_unknown_command_is_usage_error(self):
+        res = run(["frobnicate"])
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "frobnicate", "dbxai help")
+
+    def test_missing_host(self):
+        res = run(["api", "GET", ENDPOINTS], env={"DATABRICKS_TOKEN": TOKEN})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "DATABRICKS_HOST")
+
+    def test_plain_http_only_for_loopback(self):
+        res = run(["api", "GET", ENDPOINTS],
+                  env={"DATABRICKS_HOST": "http://example.com", "DATABRICKS_TOKEN": TOKEN})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "http://", "https://")
+
+    def test_bad_timeout_flag(self):
+        res = run(["--connect-timeout", "soon", "api", "GET", ENDPOINTS],
+                  env={"DATABRICKS_HOST": "https://localhost:1"})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "--connect-timeout")
+
+    def test_api_needs_method_and_path(self):
+        res = run(["api", "GET"], env={"DATABRICKS_HOST": "https://localhost:1"})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "api")
+
+
+class Api(Case):
+    def test_get_tls13_with_cacert(self):
+        with Mock(tls="1.3") as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS], env=env_for(m))
+            self.assertExit(res, 0)
+            names = [e["name"] for e in json.loads(res.out)["endpoints"]]
+            self.assertIn("databricks-claude-sonnet-4", names)
+            req = m.requests()[0]
+            self.assertEqual(req["headers"]["authorization"], "Bearer " + TOKEN)
+            self.assertRegex(req["headers"]["user-agent"], r"^dbxai/\d")
+            self.assertEqual(req["headers"]["host"], "localhost:%d" % m.port)
+
+    def test_get_tls12_with_ssl_cert_file(self):
+        with Mock(tls="1.2") as m:
+            res = run(["api", "get", ENDPOINTS + "/databricks-gpt-5"],
+                      env=env_for(m, SSL_CERT_FILE=pki("ca.pem")))
+            self.assertExit(res, 0)
+            self.assertEqual(json.loads(res.out)["name"], "databricks-gpt-5")
+
+    def test_ssl_cert_dir(self):
+        d = tempfile.mkdtemp(prefix="dbxai-cadir-")
+        with open(pki("ca.pem")) as src, open(os.path.join(d, "test-root.pem"), "w") as dst:
+            dst.write(src.read())
+        with Mock() as m:
+            res = run(["api", "GET", ENDPOINTS], env=env_for(m, SSL_CERT_DIR=d))
+            self.assertExit(res, 0)
+
+    def test_host_without_scheme_and_trailing_slash(self):
+        with Mock() as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
+                      env=env_for(m, DATABRICKS_HOST="localhost:%d/" % m.port))
+            self.assertExit(res, 0)
+            self.assertEqual(m.requests()[0]["path"], ENDPOINTS)
+
+    def test_full_url_and_host_flag(self):
+        with Mock() as m:
+            res = run(["--cacert", pki("ca.pem"), "--host", m.url, "api", "GET",
+                       m.url + ENDPOINTS + "?x=1"], env={"DATABRICKS_TOKEN": TOKEN})
+            self.assertExit(res, 0)
+            self.assertEqual(m.requests()[0]["path"], ENDPOINTS + "?x=1")
+
+    def test_post_data_inline_and_from_file(self):
+        with Mock() as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "POST", "/api/2.0/echo",
+                       "--data", '{"a": 1}'], env=env_for(m))
+            self.assertExit(res, 0)
+            self.assertEqual(json.loads(res.out)["body"], '{"a": 1}')
+            req = m.requests()[0]
+            self.assertEqual(req["headers"]["content-type"], "application/json")
+            f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+            f.write('{"from": "file"}')
+            f.close()
+            res = run(["--cacert", pki("ca.pem"), "api", "POST", "/api/2.0/echo",
+                       "--data", "@" + f.name], env=env_for(m))
+            self.assertExit(res, 0)
+            self.assertEqual(json.loads(res.out)["body"], '{"from": "file"}')
+
+    def test_data_file_missing(self):
+        res = run(["api", "POST", "/x", "--data", "@/nonexistent/body.json"],
+                  env={"DATABRICKS_HOST": "https://localhost:1"})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "/nonexistent/body.json")
+
+    def test_chunked_one_byte_writes(self):
+        body = json.dumps({"payload": "x" * 3000, "n": list(range(50))})
+        with Mock() as m:
+            m.script({"status": 200, "framing": "chunked", "write_size": 1, "body": body})
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", "/anything"], env=env_for(m),
+                      timeout=60)
+            self.assertExit(res, 0)
+            self.assertEqual(res.out.rstrip("\n"), body)
+
+    def test_close_delimited_body(self):
+        with Mock() as m:
+            m.script({"status": 200, "framing": "close", "body": '{"ok": true}'})
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", "/x"], env=env_for(m))
+            self.assertExit(res, 0)
+            self.assertEqual(json.loads(res.out), {"ok": True})
+
+    def test_truncated_body_is_protocol_error(self):
+        with Mock() as m:
+            m.script({"status": 200, "framing": "length", "body": '{"long": "%s"}' % ("y" * 500),
+                      "cut_after": 100})
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", "/x"], env=env_for(m))
+            self.assertExit(res, 8)
+            self.assertIn("truncated", res.err.lower())
+
+    def test_status_exit_codes(self):
+        cases = [
+            (401, {"error_code": "UNAUTHENTICATED", "message": "bad token"}, 3, "dbxai login"),
+            (403, {"error_code": "PERMISSION_DENIED", "message": "no"}, 3, "PERMISSION_DENIED"),
+            (404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "nope"}, 5, "RESOURCE_DOES_NOT_EXIST"),
+            (429, {"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"}, 4, "rate"),
+            (500, {"error_code": "INTERNAL_ERROR", "message": "boom"}, 6, "boom"),
+            (503, "upstream unavailable", 6, "upstream unavailable"),
+        ]
+        with Mock() as m:
+            for status, body, code, word in cases:
+                m.script({"status": status, "body": body})
+                res = run(["--cacert", pki("ca.pem"), "api", "GET", "/x"], env=env_for(m))
+                self.assertExit(res, code)
+                self.assertOneLineError(res, str(status), word)
+
+    def test_verbose_trace_redacts_token(self):
+        with Mock() as m:
+            res = run(["-v", "--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS], env=env_for(m))
+            self.assertExit(res, 0)
+            self.assertIn("GET " + ENDPOINTS, res.err)
+            self.assertIn("Authorization: Bearer [redacted]", res.err)
+            self.assertIn("HTTP/1.1 200", res.err)
+            self.assertNotIn(TOKEN, res.err + res.out)
+            self.assertNotIn(TOKEN[5:20], res.err + res.out)
+
+    def test_connection_refused(self):
+        from lib import free_port
+        port = free_port()
+        res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
+                  env={"DATABRICKS_HOST": "https://127.0.0.1:%d" % port, "DATABRICKS_TOKEN": TOKEN})
+        self.assertExit(res, 7)
+        self.assertOneLineError(res, "127.0.0.1:%d" % port)
+
+    def test_plain_http_loopback(self):
+        with Mock(plain=True) as m:
+            res = run(["api", "GET", ENDPOINTS], env=env_for(m))
+            self.assertExit(res, 0)
+            self.assertIn("endpoints", res.out)
+
+
+class Certificates(Case):
+    """Only valid chains succeed; each failure names its cause."""
+
+    def check_fails(self, cert, words, tls="any", host="localhost"):
+        with Mock(cert=cert, tls=tls) as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
+                      env={"DATABRICKS_HOST": "https://%s:%d" % (host, m.port), "DATABRICKS_TOKEN": TOKEN})
+            self.assertExit(res, 7)
+            self.assertOneLineError(res, *words)
+            self.assertEqual(m.requests(), [], "no request may be sent over a bad connection")
+
+    def test_valid_chain_with_intermediate(self):
+        with Mock(cert="chain.pem") as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS], env=env_for(m))
+            self.assertExit(res, 0)
+
+    def test_ecdsa_leaf(self):
+        with Mock(cert="ecdsa.pem") as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS], env=env_for(m))
+            self.assertExit(res, 0)
+
+    def test_ip_san(self):
+        with Mock() as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
+                      env={"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port, "DATABRICKS_TOKEN": TOKEN})
+            self.assertExit(res, 0)
+
+    def test_expired(self):
+        self.check_fails("expired.pem", ["expired"])
+
+    def test_not_yet_valid(self):
+        self.check_fails("future.pem", ["not yet valid"])
+
+    def test_wrong_host(self):
+        self.check_fails("wronghost.pem", ["does not match"])
+
+    def test_ip_san_mismatch(self):
+        self.check_fails("ipmismatch.pem", ["does not match"], host="127.0.0.1")
+
+    def test_self_signed(self):
+        self.check_fails("selfsigned.pem", ["not signed by a trusted CA"])
+
+    def test_untrusted_root(self):
+        self.check_fails("untrusted.pem", ["not signed by a trusted CA"])
+
+    def test_incomplete_chain(self):
+        self.check_fails("leaf-only-inter.pem", ["not signed by a trusted CA"])
+
+    def test_sha1_leaf(self):
+        self.check_fails("sha1.pem", ["weak hash"])
+
+    def test_rsa1024_leaf(self):
+        self.check_fails("rsa1024.pem", ["too weak"])
+
+    def test_tls10_only_server(self):
+        self.check_fails("server.pem", ["TLS 1.2"], tls="1.0")
+
+    def test_tls11_only_server(self):
+        self.check_fails("server.pem", ["TLS 1.2"], tls="1.1")
+
+    def test_cacert_missing(self):
+        res = run(["--cacert", "/nonexistent/ca.pem", "api", "GET", ENDPOINTS],
+                  env={"DATABRICKS_HOST": "https://localhost:1", "DATABRICKS_TOKEN": TOKEN})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "/nonexistent/ca.pem")
+
+    def test_cacert_not_pem(self):
+        f = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)
+        f.write("not a certificate\n")
+        f.close()
+        res = run(["--cacert", f.name, "api", "GET", ENDPOINTS],
+                  env={"DATABRICKS_HOST": "https://localhost:1", "DATABRICKS_TOKEN": TOKEN})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "no PEM certificate")
+
+
+class Proxy(Case):
+    def test_connect_through_tinyproxy(self):
+        with Mock() as m, Tinyproxy() as p:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
+                      env=env_for(m, HTTPS_PROXY="http://127.0.0.1:%d" % p.port))
+            self.assertExit(res, 0)
+            self.assertIn("endpoints", res.out)
+            connects = p.connects()
+            self.assertEqual(len(connects), 1, connects)
+            self.assertIn("CONNECT localhost:%d" % m.port, connects[0])
+
+    def test_lowercase_proxy_and_no_proxy(self):
+        with Mock() as m, Tinyproxy() as p:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
+                      env=env_for(m, https_proxy="127.0.0.1:%d" % p.port, NO_PROXY="example.com,localhost"))
+            self.assertExit(res, 0)
+            self.assertEqual(p.connects(), [])
+
+    def test_proxy_down(self):
+        from lib import free_port
+        port = free_port()
+        with Mock() as m:
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
+                      env=env_for(m, HTTPS_PROXY="http://127.0.0.1:%d" % port))
+            self.assertExit(res, 7)
+            self.assertOneLineError(res, "proxy", "127.0.0.1:%d" % port)
+
+    def test_socks_proxy_rejected(self):
+        res = run(["api", "GET", ENDPOINTS],
+                  env={"DATABRICKS_HOST": "https://localhost:1", "DATABRICKS_TOKEN": TOKEN,
+                       "HTTPS_PROXY": "socks5://127.0.0.1:1080", "SSL_CERT_FILE": pki("ca.pem")})
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "socks5")
+
+
+class KeepAlive(Case):
+    DRIVER = os.path.join(os.path.dirname(BIN), "tests", "e2e_driver")
+
+    def test_two_requests_one_connection(self):
+        with Mock() as m:
+            p = subprocess.run(RUN + [self.DRIVER, m.url, pki("ca.pem"), ENDPOINTS, "2"],
+                               env={"DATABRICKS_TOKEN": TOKEN}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            reqs = m.requests()
+            self.assertEqual(len(reqs), 2)
+            self.assertEqual(reqs[0]["conn"], reqs[1]["conn"], "the second request reused the connection")
+
+    def test_reconnects_after_server_close(self):
+        with Mock() as m:
+            m.script({"status": 200, "body": "{}", "close": True})
+            p = subprocess.run(RUN + [self.DRIVER, m.url, pki("ca.pem"), ENDPOINTS, "3"],
+                               env={"DATABRICKS_TOKEN": TOKEN}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            conns = [r["conn"] for r in m.requests()]
+            self.assertEqual(len(conns), 3)
+            self.assertNotEqual(conns[0], conns[1])
+            self.assertEqual(conns[1], conns[2])

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""End-to-end tests: the built dbxai binary against local servers on 127.0.0.1.
+
+Environment: DBXAI_BIN (the binary), DBXAI_RUN (a prefix such as qemu-aarch64-static,
+may be empty), DBXAI_E2E_ONLY (substring filter on test names).
+Every server is started by the test, bounded in time, and stopped by it. The
+last line is "e2e: N passed, N failed".
+"""
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import e2e_transport  # noqa: E402,F401
+
+
+def main():
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for mod in (e2e_transport,):
+        suite.addTests(loader.loadTestsFromModule(mod))
+    only = os.environ.get("DBXAI_E2E_ONLY")
+    if only:
+        def walk(s):
+            for t in s:
+                if isinstance(t, unittest.TestSuite):
+                    yield from walk(t)
+                else:
+                    yield t
+        suite = unittest.TestSuite(t for t in walk(suite) if only in t.id())
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    passed = result.testsRun - failed - len(result.skipped)
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 and result.testsRun > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
