@@ -1,0 +1,268 @@
+/* cfg.c - see cfg.h. */
+#include "cfg.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "dbxai.h"
+
+#define CFG_LINE_MAX (CFG_VALUE_MAX + 256)
+
+static const char *env(const struct cfg_input *in, const char *name)
+{
+	const char *v = in->getenv ? in->getenv(name) : NULL;
+	return (v && *v) ? v : NULL;
+}
+
+static int copy_value(char *dst, size_t cap, const char *src, const char *what, char *errbuf)
+{
+	size_t n = strlen(src);
+	if (n >= cap) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s is too long (%zu bytes, at most %zu)", what,
+			 n, cap - 1);
+		return DBX_ERR_USAGE;
+	}
+	memcpy(dst, src, n + 1);
+	return DBX_OK;
+}
+
+int cfg_parse_number(const char *name, const char *s, int allow_fraction, double max,
+		     double *out, char *errbuf)
+{
+	const char *p = s;
+	char *end = NULL;
+	double v;
+	int digits = 0;
+
+	/* strtod alone accepts " 1", "1e3", "inf", "0x10", "-0": check the grammar first. */
+	while (*p >= '0' && *p <= '9') {
+		p++;
+		digits++;
+	}
+	if (allow_fraction && *p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9') {
+			p++;
+			digits++;
+		}
+	}
+	if (digits == 0 || *p != '\0')
+		goto bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end != p || !isfinite(v) || v > max)
+		goto bad;
+	*out = v;
+	return DBX_OK;
+bad:
+	snprintf(errbuf, DBX_ERRBUF_SIZE, "%s: '%.40s' is not a valid %s (0 to %.0f)", name, s,
+		 allow_fraction ? "non-negative number" : "non-negative whole number", max);
+	return DBX_ERR_USAGE;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Reads the keys of section `profile` from path. A missing file is not an error
+ * (c->file stays empty); a missing section is reported through profile_found. */
+static int read_file(struct cfg *c, const char *path, const char *profile, char *errbuf)
+{
+	char line[CFG_LINE_MAX];
+	int in_section = 0, lineno = 0, err = DBX_OK;
+	struct stat st;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		if (errno == ENOENT)
+			return DBX_OK;
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot read config file %s: %s", path,
+			 strerror(errno));
+		return DBX_ERR_USAGE;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "config file %s is not a regular file", path);
+		fclose(f);
+		return DBX_ERR_USAGE;
+	}
+	err = copy_value(c->file, sizeof c->file, path, "config file path", errbuf);
+	while (!err && fgets(line, sizeof line, f)) {
+		char *s, *eq, *key, *val;
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s:%d: line too long", path, lineno);
+			err = DBX_ERR_USAGE;
+			break;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close) {
+				snprintf(errbuf, DBX_ERRBUF_SIZE, "%s:%d: section header without ']'",
+					 path, lineno);
+				err = DBX_ERR_USAGE;
+				break;
+			}
+			*close = '\0';
+			in_section = strcmp(trim(s + 1), profile) == 0;
+			if (in_section)
+				c->profile_found = 1;
+			continue;
+		}
+		if (!in_section)
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s:%d: expected 'key = value'", path, lineno);
+			err = DBX_ERR_USAGE;
+			break;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		if (strcasecmp(key, "host") == 0)
+			err = copy_value(c->host, sizeof c->host, val, "host in config file", errbuf);
+		else if (strcasecmp(key, "token") == 0)
+			err = copy_value(c->token, sizeof c->token, val, "token in config file", errbuf);
+		else if (strcasecmp(key, "client_id") == 0)
+			err = copy_value(c->client_id, sizeof c->client_id, val,
+					 "client_id in config file", errbuf);
+		else if (strcasecmp(key, "client_secret") == 0)
+			err = copy_value(c->client_secret, sizeof c->client_secret, val,
+					 "client_secret in config file", errbuf);
+		else if (strcasecmp(key, "auth_type") == 0)
+			err = copy_value(c->auth_type, sizeof c->auth_type, val,
+					 "auth_type in config file", errbuf);
+	}
+	fclose(f);
+	return err;
+}
+
+static int retry_env(const struct cfg_input *in, struct cfg_retry *r, char *errbuf)
+{
+	const char *v;
+	double d;
+	int err = DBX_OK;
+
+	r->max_retries = 3;
+	r->initial_ms = 1000;
+	r->multiplier = 2.0;
+	r->max_ms = 60000;
+	v = env(in, "DATABRICKS_MAX_RETRIES");
+	if (v) {
+		err = cfg_parse_number("DATABRICKS_MAX_RETRIES", v, 0, 100, &d, errbuf);
+		if (err)
+			return err;
+		r->max_retries = (int)d;
+	}
+	v = env(in, "DATABRICKS_INITIAL_RETRY_INTERVAL_MS");
+	if (v) {
+		err = cfg_parse_number("DATABRICKS_INITIAL_RETRY_INTERVAL_MS", v, 0, 3600000, &d,
+				       errbuf);
+		if (err)
+			return err;
+		r->initial_ms = (long)d;
+	}
+	v = env(in, "DATABRICKS_BACKOFF_MULTIPLIER");
+	if (v) {
+		err = cfg_parse_number("DATABRICKS_BACKOFF_MULTIPLIER", v, 1, 100, &d, errbuf);
+		if (err)
+			return err;
+		r->multiplier = d;
+	}
+	v = env(in, "DATABRICKS_MAX_RETRY_INTERVAL_MS");
+	if (v) {
+		err = cfg_parse_number("DATABRICKS_MAX_RETRY_INTERVAL_MS", v, 0, 3600000, &d,
+				       errbuf);
+		if (err)
+			return err;
+		r->max_ms = (long)d;
+	}
+	return DBX_OK;
+}
+
+int cfg_load(struct cfg *c, const struct cfg_input *in, char *errbuf)
+{
+	char path[CFG_VALUE_MAX];
+	const char *profile, *file, *home, *v;
+	int err, named;
+
+	memset(c, 0, sizeof *c);
+	c->host_from = "";
+	profile = in->profile_flag && *in->profile_flag ? in->profile_flag
+							  : env(in, "DATABRICKS_CONFIG_PROFILE");
+	named = profile != NULL;
+	if (!profile)
+		profile = "DEFAULT";
+	err = copy_value(c->profile, sizeof c->profile, profile, "profile name", errbuf);
+	if (err)
+		return err;
+
+	file = env(in, "DATABRICKS_CONFIG_FILE");
+	if (file) {
+		err = copy_value(path, sizeof path, file, "DATABRICKS_CONFIG_FILE", errbuf);
+	} else {
+		home = env(in, "HOME");
+		path[0] = '\0';
+		if (home && snprintf(path, sizeof path, "%s/.databrickscfg", home) >= (int)sizeof path)
+			path[0] = '\0';
+	}
+	if (err)
+		return err;
+	if (path[0]) {
+		err = read_file(c, path, profile, errbuf);
+		if (err)
+			return err;
+	}
+	if (named && !c->profile_found) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "profile '%.60s' not found in %.120s: check --profile / "
+			 "DATABRICKS_CONFIG_PROFILE, or add a [%.60s] section",
+			 profile, path[0] ? path : "~/.databrickscfg", profile);
+		return DBX_ERR_USAGE;
+	}
+	if (c->host[0])
+		c->host_from = "profile";
+
+	/* The environment beats the file... */
+	v = env(in, "DATABRICKS_HOST");
+	if (v) {
+		err = copy_value(c->host, sizeof c->host, v, "DATABRICKS_HOST", errbuf);
+		c->host_from = "DATABRICKS_HOST";
+	}
+	v = env(in, "DATABRICKS_TOKEN");
+	if (!err && v)
+		err = copy_value(c->token, sizeof c->token, v, "DATABRICKS_TOKEN", errbuf);
+	v = env(in, "DATABRICKS_CLIENT_ID");
+	if (!err && v)
+		err = copy_value(c->client_id, sizeof c->client_id, v, "DATABRICKS_CLIENT_ID", errbuf);
+	v = env(in, "DATABRICKS_CLIENT_SECRET");
+	if (!err && v)
+		err = copy_value(c->client_secret, sizeof c->client_secret, v,
+				 "DATABRICKS_CLIENT_SECRET", errbuf);
+	v = env(in, "DATABRICKS_AUTH_TYPE");
+	if (!err && v)
+		err = copy_value(c->auth_type, sizeof c->auth_type, v, "DATABRICKS_AUTH_TYPE", errbuf);
+	/* ...and flags beat the environment. */
+	if (!err && in->host_flag && *in->host_flag) {
+		err = copy_value(c->host, sizeof c->host, in->host_flag, "--host", errbuf);
+		c->host_from = "--host";
+	}
+	if (!err)
+		err = retry_env(in, &c->retry, errbuf);
+	return err;
+}

@@ -1,0 +1,63 @@
+/*
+ * cfg.h - runtime configuration: which workspace, which credentials, which retry
+ * policy, from command-line flags, the environment and ~/.databrickscfg.
+ *
+ * Rules:
+ * - Flags beat the environment, the environment beats the config file.
+ * - The profile comes from the --profile flag, DATABRICKS_CONFIG_PROFILE, else
+ *   [DEFAULT]. A named profile that does not exist is an error; a missing
+ *   [DEFAULT] (or a missing file) is not. Profiles do not inherit from [DEFAULT]:
+ *   a token must never travel to another profile's host.
+ * - The file is DATABRICKS_CONFIG_FILE, else $HOME/.databrickscfg; INI with
+ *   `[NAME]` sections, `key = value` lines, `#` and `;` comments, keys compared
+ *   case-insensitively.
+ * - Numeric environment values are parsed strictly: a bad value is an error that
+ *   names the variable, never silently replaced by the default.
+ * - Values are copied into fixed buffers in struct cfg (a too-long value is an
+ *   error). token and client_secret are secrets: never print them.
+ * - The environment is read through the getenv function in struct cfg_input, so
+ *   tests pass their own.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#define CFG_VALUE_MAX 2048
+#define CFG_NAME_MAX 128
+
+struct cfg_input {
+	const char *host_flag;    /* --host, or NULL */
+	const char *profile_flag; /* --profile, or NULL */
+	const char *(*getenv)(const char *name);
+};
+
+struct cfg_retry {
+	int max_retries;      /* DATABRICKS_MAX_RETRIES (3) */
+	long initial_ms;      /* DATABRICKS_INITIAL_RETRY_INTERVAL_MS (1000) */
+	double multiplier;    /* DATABRICKS_BACKOFF_MULTIPLIER (2.0) */
+	long max_ms;          /* DATABRICKS_MAX_RETRY_INTERVAL_MS (60000) */
+};
+
+struct cfg {
+	char host[CFG_VALUE_MAX];          /* as given; empty when not configured */
+	char token[CFG_VALUE_MAX];         /* secret; empty when none */
+	char client_id[CFG_VALUE_MAX];
+	char client_secret[CFG_VALUE_MAX]; /* secret */
+	char auth_type[CFG_NAME_MAX];
+	char profile[CFG_NAME_MAX];        /* the profile in effect */
+	char file[CFG_VALUE_MAX];          /* the config file read, or "" */
+	const char *host_from;             /* "--host", "DATABRICKS_HOST", "profile" or "" */
+	int profile_found;                 /* the profile's section exists in the file */
+	struct cfg_retry retry;
+};
+
+/* Fills c. DBX_ERR_USAGE with a message in errbuf for a missing named profile,
+ * an unreadable file, a bad number or an over-long value. */
+int cfg_load(struct cfg *c, const struct cfg_input *in, char *errbuf);
+
+/* Parses a non-negative decimal number from s (strict: digits with an optional
+ * fraction when allow_fraction, nothing else around it) into *out; name is used
+ * in the error message. */
+int cfg_parse_number(const char *name, const char *s, int allow_fraction, double max,
+		     double *out, char *errbuf);
+
+#endif
