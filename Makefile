@@ -28,7 +28,7 @@ DBX_CPPFLAGS := -Isrc -Ithird_party -I$(MBEDTLS_DIR)/include -I$(JSMN_DIR) \
 	-DMBEDTLS_CONFIG_FILE='"dbxai_mbedtls_config.h"' \
 	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \
-	-Wno-format-truncation # messages are cut to the errbuf on purpose
+	-Wno-format-truncation -Wno-unknown-warning-option # messages are cut to the errbuf on purpose
 DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
 # mbedTLS is not ours to make -Werror clean
 MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
