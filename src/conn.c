@@ -1,0 +1,393 @@
+/* conn.c - see conn.h. */
+#include "conn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net.h"
+#include "tls.h"
+
+#define CONN_TRACE_MAX 4096
+
+/* A reused connection died before answering: send the request again. */
+#define CONN_STALE (-1)
+
+__attribute__((format(printf, 2, 3))) static void set_err(char *errbuf, const char *fmt, ...)
+{
+	va_list ap;
+	if (!errbuf)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3))) static void trace(const struct conn *c, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	if (!c->trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->trace(c->trace_ctx, line);
+}
+
+/* Traces a head (already redacted) line by line with a prefix. */
+static void trace_head(const struct conn *c, const char *prefix, const char *text, size_t len)
+{
+	char line[CONN_TRACE_MAX];
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t k = n;
+		if (k && p[k - 1] == '\r')
+			k--;
+		if (k) {
+			snprintf(line, sizeof line, "%s%.*s", prefix, (int)k, p);
+			c->trace(c->trace_ctx, line);
+		}
+		p += n + 1;
+	}
+}
+
+void conn_init(struct conn *c)
+{
+	memset(c, 0, sizeof *c);
+	c->fd_ = -1;
+	c->connect_timeout_ms = DBX_CONNECT_TIMEOUT_MS;
+	c->idle_timeout_ms = DBX_IDLE_TIMEOUT_MS;
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->tls_) {
+		tls_conn_free(c->tls_);
+		c->tls_ = NULL;
+	}
+	if (c->fd_ >= 0) {
+		net_close(c->fd_);
+		c->fd_ = -1;
+		trace(c, "* closed connection to %s:%u", c->host_, c->port_);
+	}
+	c->host_[0] = '\0';
+	c->served_ = 0;
+}
+
+static int io_write(struct conn *c, const char *buf, size_t len, int timeout_ms, char *errbuf)
+{
+	if (c->tls_)
+		return tls_write_all(c->tls_, buf, len, timeout_ms, errbuf);
+	return net_write_all(c->fd_, buf, len, timeout_ms, errbuf);
+}
+
+static int io_read(struct conn *c, char *buf, size_t len, int timeout_ms, size_t *got,
+		   char *errbuf)
+{
+	if (c->tls_)
+		return tls_read(c->tls_, buf, len, timeout_ms, got, errbuf);
+	return net_read(c->fd_, buf, len, timeout_ms, got, errbuf);
+}
+
+/* host:port for request lines and messages; IPv6 literals in brackets. */
+static void authority(char *out, size_t cap, const char *host, unsigned port)
+{
+	if (strchr(host, ':'))
+		snprintf(out, cap, "[%s]:%u", host, port);
+	else
+		snprintf(out, cap, "%s:%u", host, port);
+}
+
+/* Asks the proxy (already connected on c->fd_) for a tunnel to t. */
+static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
+{
+	char target[CONN_HOST_MAX + 16], redacted[CONN_TRACE_MAX];
+	struct http_header auth = {"Proxy-Authorization", 19, c->proxy_auth,
+				   c->proxy_auth ? strlen(c->proxy_auth) : 0};
+	struct http_request r = {0};
+	struct http_parser *p = &c->parser_;
+	const char *why = NULL;
+	size_t len = 0, consumed = 0, got = 0;
+	int err;
+
+	authority(target, sizeof target, t->host, t->port);
+	r.method = "CONNECT";
+	r.target = target;
+	r.host = t->host;
+	r.port = t->port;
+	r.default_port = 1; /* always write the port in Host */
+	r.fields = c->proxy_auth ? &auth : NULL;
+	r.num_fields = c->proxy_auth ? 1 : 0;
+	err = http_write_request(&r, c->rbuf_, sizeof c->rbuf_, &len, &why);
+	if (err) {
+		set_err(errbuf, "cannot build the proxy request: %s", why ? why : "bad value");
+		return DBX_ERR_USAGE;
+	}
+	if (c->trace) {
+		size_t rlen = 0;
+		(void)http_redact(c->rbuf_, len, redacted, sizeof redacted, &rlen);
+		trace_head(c, "> ", redacted, rlen);
+	}
+	err = net_write_all(c->fd_, c->rbuf_, len, c->connect_timeout_ms, errbuf);
+	if (err)
+		return err == DBX_ERR_TIMEOUT ? err : DBX_ERR_PROXY;
+	/* A 2xx answer to CONNECT has no body; HEAD's rule says just that. */
+	http_reset(p, HTTP_F_HEAD);
+	for (;;) {
+		err = net_read(c->fd_, c->rbuf_, sizeof c->rbuf_, c->connect_timeout_ms, &got, errbuf);
+		if (err)
+			return err == DBX_ERR_TIMEOUT ? err : DBX_ERR_PROXY;
+		if (got == 0) {
+			set_err(errbuf, "proxy %s:%u closed the connection instead of answering CONNECT",
+				c->proxy_host, c->proxy_port);
+			return DBX_ERR_PROXY;
+		}
+		err = http_parse(p, c->rbuf_, got, &consumed, NULL);
+		if (err != DBX_ERR_NEED_MORE)
+			break;
+	}
+	if (err) {
+		set_err(errbuf, "proxy %s:%u: bad answer to CONNECT: %s", c->proxy_host,
+			c->proxy_port, p->error ? p->error : dbx_strerror(err));
+		return DBX_ERR_PROXY;
+	}
+	if (c->trace) {
+		size_t rlen = 0;
+		(void)http_render_head(p, redacted, sizeof redacted, &rlen);
+		trace_head(c, "< ", redacted, rlen);
+	}
+	if (p->status / 100 != 2) {
+		set_err(errbuf, "proxy %s:%u refused the tunnel to %s: %d %s%s", c->proxy_host,
+			c->proxy_port, target, p->status, p->reason,
+			p->status == 407 ? " (set user:password in HTTPS_PROXY)" : "");
+		return DBX_ERR_PROXY;
+	}
+	if (consumed < got) {
+		set_err(errbuf, "proxy %s:%u sent data before the TLS handshake", c->proxy_host,
+			c->proxy_port);
+		return DBX_ERR_PROXY;
+	}
+	return DBX_OK;
+}
+
+static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
+{
+	char msg[DBX_ERRBUF_SIZE];
+	int err;
+
+	if (strlen(t->host) >= sizeof c->host_) {
+		set_err(errbuf, "host name too long");
+		return DBX_ERR_USAGE;
+	}
+	if (t->https && !c->tls) {
+		set_err(errbuf, "internal: https without a TLS client");
+		return DBX_ERR_INTERNAL;
+	}
+	if (c->proxy_host) {
+		err = net_connect(c->proxy_host, c->proxy_port, c->connect_timeout_ms, &c->fd_, msg);
+		if (err) {
+			set_err(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
+			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY : err;
+		}
+		trace(c, "* connected to proxy %s:%u", c->proxy_host, c->proxy_port);
+		err = tunnel(c, t, errbuf);
+		if (err)
+			goto fail;
+	} else {
+		err = net_connect(t->host, t->port, c->connect_timeout_ms, &c->fd_, errbuf);
+		if (err)
+			return err;
+	}
+	if (t->https) {
+		err = tls_connect(c->tls, c->fd_, t->host, c->connect_timeout_ms, &c->tls_, errbuf);
+		if (err)
+			goto fail;
+		trace(c, "* connected to %s:%u, %s, %s", t->host, t->port, tls_conn_version(c->tls_),
+		      tls_conn_cipher(c->tls_));
+	} else {
+		trace(c, "* connected to %s:%u (plain HTTP)", t->host, t->port);
+	}
+	snprintf(c->host_, sizeof c->host_, "%s", t->host);
+	c->port_ = t->port;
+	c->https_ = t->https;
+	c->served_ = 0;
+	return DBX_OK;
+
+fail:
+	net_close(c->fd_);
+	c->fd_ = -1;
+	return err;
+}
+
+struct exchange {
+	struct conn *c;
+	const struct conn_handlers *h;
+};
+
+static int on_head(void *ctx, const struct http_parser *p)
+{
+	struct exchange *x = ctx;
+	if (x->c->trace) {
+		char text[CONN_TRACE_MAX];
+		size_t len = 0;
+		(void)http_render_head(p, text, sizeof text, &len);
+		trace_head(x->c, "< ", text, len);
+	}
+	return x->h && x->h->on_head ? x->h->on_head(x->h->ctx, p) : 0;
+}
+
+static int on_body(void *ctx, const char *data, size_t len)
+{
+	struct exchange *x = ctx;
+	return x->h && x->h->on_body ? x->h->on_body(x->h->ctx, data, len) : 0;
+}
+
+static int send_request(struct conn *c, const struct conn_target *t,
+			const struct conn_request *rq, char *errbuf)
+{
+	struct http_request r = {0};
+	const char *why = NULL;
+	size_t len = 0;
+	int err;
+
+	r.method = rq->method;
+	r.target = t->path;
+	r.host = t->host;
+	r.port = t->port;
+	r.default_port = t->https ? 443 : 80;
+	r.accept = rq->accept;
+	r.fields = rq->fields;
+	r.num_fields = rq->num_fields;
+	r.has_body = rq->body != NULL;
+	r.body_len = rq->body_len;
+	err = http_write_request(&r, c->rbuf_, sizeof c->rbuf_, &len, &why);
+	if (err) {
+		set_err(errbuf, "cannot build the request: %s", why ? why : "bad value");
+		return err;
+	}
+	if (c->trace) {
+		char text[CONN_TRACE_MAX];
+		size_t tlen = 0;
+		(void)http_redact(c->rbuf_, len, text, sizeof text, &tlen);
+		trace_head(c, "> ", text, tlen);
+	}
+	/* Small bodies go in the same write (one TLS record, one packet). */
+	if (rq->body && rq->body_len <= sizeof c->rbuf_ - len) {
+		memcpy(c->rbuf_ + len, rq->body, rq->body_len);
+		return io_write(c, c->rbuf_, len + rq->body_len, c->idle_timeout_ms, errbuf);
+	}
+	err = io_write(c, c->rbuf_, len, c->idle_timeout_ms, errbuf);
+	if (!err && rq->body && rq->body_len)
+		err = io_write(c, rq->body, rq->body_len, c->idle_timeout_ms, errbuf);
+	return err;
+}
+
+static int read_response(struct conn *c, const struct conn_request *rq,
+			 const struct conn_handlers *h, int reused, char *errbuf)
+{
+	struct exchange x = {c, h};
+	struct http_sink sink = {on_head, on_body, &x};
+	struct http_parser *p = &c->parser_;
+	size_t got = 0, consumed = 0;
+	int err;
+
+	http_reset(p, strcmp(rq->method, "HEAD") == 0 ? HTTP_F_HEAD : 0);
+	for (;;) {
+		err = io_read(c, c->rbuf_, sizeof c->rbuf_, c->idle_timeout_ms, &got, errbuf);
+		if (err) {
+			if (reused && p->received == 0 && err != DBX_ERR_TIMEOUT)
+				return CONN_STALE;
+			if (err == DBX_ERR_TIMEOUT)
+				set_err(errbuf,
+					"no data from %s for %.0f s (the --idle-timeout); the server "
+					"or the network stalled",
+					c->host_, c->idle_timeout_ms / 1000.0);
+			return err;
+		}
+		if (got == 0) {
+			if (reused && p->received == 0)
+				return CONN_STALE;
+			if (c->tls_ && p->head_done && p->framing == HTTP_BODY_CLOSE &&
+			    !tls_conn_clean_close(c->tls_)) {
+				set_err(errbuf,
+					"response truncated: %s closed the connection without TLS "
+					"close_notify after %llu body bytes",
+					c->host_, (unsigned long long)p->body_bytes);
+				return DBX_ERR_TRUNCATED;
+			}
+			err = http_finish(p);
+			if (err == DBX_ERR_TRUNCATED)
+				set_err(errbuf,
+					"response truncated: %s closed the connection %s",
+					c->host_,
+					!p->head_done ? "before the response head ended"
+					: p->framing == HTTP_BODY_CHUNKED
+						? "in the middle of the chunked body"
+						: "before Content-Length bytes arrived");
+			else if (err)
+				set_err(errbuf, "bad response from %s: %s", c->host_,
+					p->error ? p->error : dbx_strerror(err));
+			return err;
+		}
+		err = http_parse(p, c->rbuf_, got, &consumed, &sink);
+		if (err == DBX_ERR_NEED_MORE)
+			continue;
+		if (err == DBX_OK) {
+			if (consumed < got)
+				trace(c, "* %zu unexpected bytes after the response", got - consumed);
+			if (p->keep_alive && consumed == got)
+				c->served_++;
+			else
+				conn_close(c);
+			return DBX_OK;
+		}
+		if ((err == DBX_ERR_PROTOCOL || err == DBX_ERR_LIMIT) && p->error)
+			set_err(errbuf, "bad response from %s: %s", c->host_, p->error);
+		return err;
+	}
+}
+
+int conn_request(struct conn *c, const struct conn_target *t, const struct conn_request *rq,
+		 const struct conn_handlers *h, char *errbuf)
+{
+	int attempt, err = DBX_OK;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		int reused = 0;
+		if (c->fd_ >= 0 && c->https_ == t->https && c->port_ == t->port &&
+		    strcmp(c->host_, t->host) == 0 && net_alive(c->fd_)) {
+			reused = 1;
+			trace(c, "* reusing connection to %s:%u (%lu earlier responses)", c->host_,
+			      c->port_, c->served_);
+		} else {
+			conn_close(c);
+			err = open_conn(c, t, errbuf);
+			if (err)
+				return err;
+		}
+		err = send_request(c, t, rq, errbuf);
+		if (err && reused && attempt == 0) {
+			conn_close(c);
+			continue;
+		}
+		if (!err)
+			err = read_response(c, rq, h, reused, errbuf);
+		if (err == CONN_STALE && attempt == 0) {
+			trace(c, "* the kept-alive connection was closed by the server; reconnecting");
+			conn_close(c);
+			continue;
+		}
+		if (err)
+			conn_close(c);
+		break;
+	}
+	if (err == CONN_STALE) {
+		set_err(errbuf, "%s closed the connection without answering", t->host);
+		err = DBX_ERR_NET;
+	}
+	return err;
+}

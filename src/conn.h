@@ -1,0 +1,91 @@
+/*
+ * conn.h - one keep-alive HTTP/1.1 connection and the request/response exchange
+ * over it: plain TCP (loopback only, checked by the caller) or TLS, direct or
+ * through an HTTP proxy's CONNECT tunnel.
+ *
+ * Rules:
+ * - struct conn is the caller's (stack or static); conn_init() before use,
+ *   conn_close() after. It holds the parser and a read buffer, so it is large
+ *   (about 40 KB): do not put it on a small thread stack.
+ * - Configuration members are set after conn_init() and before the first
+ *   request; strings and the tls client are borrowed and must outlive the conn.
+ * - A connection is reused when the next request goes to the same scheme, host
+ *   and port and the previous response allowed it. If a reused connection turns
+ *   out to be dead before any byte of the response arrived, the request is sent
+ *   once more on a new connection (what curl does for a stale keep-alive).
+ * - The trace (when set) gets the request head with secrets redacted, the
+ *   response head, and connection events; never body bytes.
+ * - Errors are enum dbx_err with the cause in errbuf (char[DBX_ERRBUF_SIZE]).
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+
+#include "dbxai.h"
+#include "http.h"
+
+#define CONN_READ_MAX 16384 /* bytes asked of the socket per read */
+#define CONN_HOST_MAX 256
+
+struct tls_client;
+struct tls_conn;
+
+/* Where a request goes. */
+struct conn_target {
+	int https;
+	const char *host; /* name or IP literal, without brackets */
+	unsigned port;
+	const char *path; /* origin-form: "/api/2.0/x?y=z" */
+};
+
+struct conn_request {
+	const char *method;
+	const struct http_header *fields; /* extra request fields (Authorization...) */
+	size_t num_fields;
+	const char *body; /* NULL: no body */
+	size_t body_len;
+	const char *accept; /* NULL: any */
+};
+
+/* on_head sees the final response head before any body byte; on_body gets the
+ * de-chunked body as it arrives. Either may be NULL; a non-zero return stops the
+ * exchange (the connection is then closed) and is returned by conn_request(). */
+struct conn_handlers {
+	int (*on_head)(void *ctx, const struct http_parser *p);
+	int (*on_body)(void *ctx, const char *data, size_t len);
+	void *ctx;
+};
+
+struct conn {
+	/* Configuration. */
+	int connect_timeout_ms;
+	int idle_timeout_ms;
+	struct tls_client *tls;  /* needed for https targets */
+	const char *proxy_host;  /* NULL: connect directly */
+	unsigned proxy_port;
+	const char *proxy_auth;  /* Proxy-Authorization value (secret) or NULL */
+	dbx_trace_fn trace;
+	void *trace_ctx;
+
+	/* Private. */
+	int fd_;
+	struct tls_conn *tls_;
+	int https_;
+	unsigned port_;
+	char host_[CONN_HOST_MAX];
+	unsigned long served_; /* responses completed on this connection */
+	struct http_parser parser_;
+	char rbuf_[CONN_READ_MAX];
+};
+
+void conn_init(struct conn *c);
+
+/* Sends one request and reads its response to the end. */
+int conn_request(struct conn *c, const struct conn_target *t, const struct conn_request *rq,
+		 const struct conn_handlers *h, char *errbuf);
+
+/* Closes the connection (if any); the conn can be used again. */
+void conn_close(struct conn *c);
+
+#endif

@@ -1,0 +1,666 @@
+/* tls.c - TLS client on mbedTLS 3.6; see tls.h for the rules. */
+#include "tls.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mbedtls/asn1.h"
+#include "mbedtls/base64.h"
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/entropy.h"
+#include "mbedtls/error.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/ssl.h"
+#include "mbedtls/x509_crt.h"
+#include "psa/crypto.h"
+
+#include "dbxai.h"
+#include "net.h"
+#include "tls_ca.h"
+
+/* A PEM certificate longer than this (base64 text) is skipped when scanning a
+ * bundle; real roots are under 3 KB. */
+#define TLS_PEM_MAX 16384
+#define TLS_PATH_MAX 4096
+
+static const char *const system_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Alpine */
+	"/etc/pki/tls/certs/ca-bundle.crt",                  /* RHEL, Fedora */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+	"/etc/ssl/ca-bundle.pem",                            /* SUSE */
+	"/etc/ssl/cert.pem",                                 /* Alpine, macOS, BSD */
+};
+
+static mbedtls_entropy_context g_entropy;
+static mbedtls_ctr_drbg_context g_drbg;
+static int g_ready;
+
+enum trust_kind { TRUST_FILE, TRUST_DIR, TRUST_MEM };
+
+struct tls_client {
+	mbedtls_ssl_config conf;
+	enum trust_kind kind;
+	char path[TLS_PATH_MAX];
+	char describe[TLS_PATH_MAX + 16];
+};
+
+struct tls_conn {
+	mbedtls_ssl_context ssl;
+	int fd;
+	int timeout_ms;
+	int io_err;      /* dbx_err from the socket layer, kept for the message */
+	int clean_close; /* close_notify seen */
+	char io_msg[DBX_ERRBUF_SIZE];
+};
+
+__attribute__((format(printf, 2, 3))) static void set_err(char *errbuf, const char *fmt, ...)
+{
+	va_list ap;
+	if (!errbuf)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+static void mbed_msg(int ret, char *out, size_t len)
+{
+	mbedtls_strerror(ret, out, len);
+}
+
+int tls_global_init(char *errbuf)
+{
+	static const char pers[] = "dbxai";
+	int ret;
+	char msg[128];
+
+	if (g_ready)
+		return DBX_OK;
+	if (psa_crypto_init() != PSA_SUCCESS) {
+		set_err(errbuf, "cannot initialise PSA crypto");
+		return DBX_ERR_INTERNAL;
+	}
+	mbedtls_entropy_init(&g_entropy);
+	mbedtls_ctr_drbg_init(&g_drbg);
+	ret = mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_entropy,
+				    (const unsigned char *)pers, sizeof pers - 1);
+	if (ret != 0) {
+		mbed_msg(ret, msg, sizeof msg);
+		set_err(errbuf, "cannot seed the random generator from the OS: %s", msg);
+		return DBX_ERR_INTERNAL;
+	}
+	g_ready = 1;
+	return DBX_OK;
+}
+
+/* ---- trust: scanning PEM sources for the issuer of a certificate ---- */
+
+/* Calls found(ctx, der, len) for every certificate of a PEM text read line by
+ * line through next_line. Stops early when found returns non-zero. */
+struct pem_scan {
+	char b64[TLS_PEM_MAX];
+	size_t b64_len;
+	unsigned char der[TLS_PEM_MAX];
+	int in_cert, too_long;
+};
+
+typedef int (*pem_found_fn)(void *ctx, const unsigned char *der, size_t len);
+
+static int pem_line(struct pem_scan *s, const char *line, size_t len, pem_found_fn found,
+		    void *ctx)
+{
+	size_t olen = 0;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (!s->in_cert) {
+		if (len == 27 && memcmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0) {
+			s->in_cert = 1;
+			s->b64_len = 0;
+			s->too_long = 0;
+		}
+		return 0;
+	}
+	if (len == 25 && memcmp(line, "-----END CERTIFICATE-----", 25) == 0) {
+		s->in_cert = 0;
+		if (s->too_long)
+			return 0;
+		if (mbedtls_base64_decode(s->der, sizeof s->der, &olen,
+					  (const unsigned char *)s->b64, s->b64_len) != 0)
+			return 0;
+		return found(ctx, s->der, olen);
+	}
+	if (s->b64_len + len > sizeof s->b64) {
+		s->too_long = 1;
+		return 0;
+	}
+	memcpy(s->b64 + s->b64_len, line, len);
+	s->b64_len += len;
+	return 0;
+}
+
+static int pem_scan_file(struct pem_scan *s, const char *path, pem_found_fn found, void *ctx)
+{
+	char line[512];
+	int stop = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	s->in_cert = 0;
+	while (!stop && fgets(line, sizeof line, f))
+		stop = pem_line(s, line, strlen(line), found, ctx);
+	fclose(f);
+	return stop;
+}
+
+static int pem_scan_mem(struct pem_scan *s, const char *text, size_t len, pem_found_fn found,
+			void *ctx)
+{
+	const char *p = text, *end = text + len;
+	int stop = 0;
+
+	s->in_cert = 0;
+	while (!stop && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		stop = pem_line(s, p, n, found, ctx);
+		p += n + 1;
+	}
+	return stop;
+}
+
+/* Names that c_rehash / update-ca-certificates give: 8 hex digits, '.', digits.
+ * When a directory has them we read only those, which skips the bundle file and
+ * the duplicate *.pem links sitting beside them. */
+static int is_hash_name(const char *n)
+{
+	int i;
+	for (i = 0; i < 8; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return 0;
+	if (n[8] != '.' || !n[9])
+		return 0;
+	for (i = 9; n[i]; i++)
+		if (n[i] < '0' || n[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int is_pem_name(const char *n)
+{
+	size_t l = strlen(n);
+	return (l > 4 && (strcmp(n + l - 4, ".pem") == 0 || strcmp(n + l - 4, ".crt") == 0));
+}
+
+static int pem_scan_dir(struct pem_scan *s, const char *dir, pem_found_fn found, void *ctx)
+{
+	int pass, stop = 0, any_hash = 0;
+
+	/* Pass 0 looks for hash names; pass 1 reads .pem and .crt files if there
+	 * were none. */
+	for (pass = 0; pass < 2 && !stop; pass++) {
+		struct dirent *e;
+		DIR *d = opendir(dir);
+		if (!d)
+			return -1;
+		while (!stop && (e = readdir(d)) != NULL) {
+			char path[TLS_PATH_MAX];
+			int want = pass == 0 ? is_hash_name(e->d_name) : is_pem_name(e->d_name);
+			if (!want)
+				continue;
+			if (pass == 0)
+				any_hash = 1;
+			if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+				continue;
+			stop = pem_scan_file(s, path, found, ctx) > 0;
+		}
+		closedir(d);
+		if (any_hash)
+			break;
+	}
+	return stop;
+}
+
+static int trust_scan(const struct tls_client *c, struct pem_scan *s, pem_found_fn found,
+		      void *ctx)
+{
+	switch (c->kind) {
+	case TRUST_FILE:
+		return pem_scan_file(s, c->path, found, ctx);
+	case TRUST_DIR:
+		return pem_scan_dir(s, c->path, found, ctx);
+	case TRUST_MEM: {
+		size_t len;
+		const char *text = tls_ca_embedded(&len);
+		return pem_scan_mem(s, text, len, found, ctx);
+	}
+	}
+	return -1;
+}
+
+/* The subject Name of a DER certificate, tag and length included, as mbedTLS
+ * keeps it in subject_raw / issuer_raw. */
+static int der_subject(const unsigned char *der, size_t len, const unsigned char **subj,
+		       size_t *subj_len)
+{
+	unsigned char *p = (unsigned char *)der;
+	const unsigned char *end = der + len, *tbs_end;
+	const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+	size_t l;
+	int i;
+
+	if (mbedtls_asn1_get_tag(&p, end, &l, seq) != 0)
+		return -1;
+	if (mbedtls_asn1_get_tag(&p, end, &l, seq) != 0)
+		return -1;
+	tbs_end = p + l;
+	if (p < tbs_end && *p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)) {
+		if (mbedtls_asn1_get_tag(&p, tbs_end, &l, *p) != 0)
+			return -1;
+		p += l;
+	}
+	if (mbedtls_asn1_get_tag(&p, tbs_end, &l, MBEDTLS_ASN1_INTEGER) != 0)
+		return -1;
+	p += l;
+	for (i = 0; i < 3; i++) { /* signature algorithm, issuer, validity */
+		if (mbedtls_asn1_get_tag(&p, tbs_end, &l, seq) != 0)
+			return -1;
+		p += l;
+	}
+	*subj = p;
+	if (mbedtls_asn1_get_tag(&p, tbs_end, &l, seq) != 0)
+		return -1;
+	*subj_len = (size_t)(p + l - *subj);
+	return 0;
+}
+
+struct ca_lookup {
+	const mbedtls_x509_crt *child;
+	mbedtls_x509_crt *chain; /* candidates found, heap, handed to mbedTLS */
+	int fatal;
+};
+
+static int ca_found(void *ctx, const unsigned char *der, size_t len)
+{
+	struct ca_lookup *lk = ctx;
+	const unsigned char *subj;
+	size_t subj_len;
+
+	if (der_subject(der, len, &subj, &subj_len) != 0)
+		return 0;
+	if (subj_len != lk->child->issuer_raw.len ||
+	    memcmp(subj, lk->child->issuer_raw.p, subj_len) != 0)
+		return 0;
+	if (!lk->chain) {
+		lk->chain = mbedtls_calloc(1, sizeof *lk->chain);
+		if (!lk->chain) {
+			lk->fatal = 1;
+			return 1;
+		}
+		mbedtls_x509_crt_init(lk->chain);
+	}
+	/* A root that does not parse (unsupported algorithm) is simply no candidate. */
+	(void)mbedtls_x509_crt_parse_der(lk->chain, der, len);
+	return 0;
+}
+
+/* mbedtls_x509_crt_ca_cb_t: candidates for the issuer of child. */
+static int ca_callback(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt **out)
+{
+	const struct tls_client *c = ctx;
+	struct ca_lookup lk = {child, NULL, 0};
+	struct pem_scan *s = malloc(sizeof *s); /* 32 KB: too big for small stacks */
+
+	*out = NULL;
+	if (!s)
+		return MBEDTLS_ERR_X509_ALLOC_FAILED;
+	(void)trust_scan(c, s, ca_found, &lk);
+	free(s);
+	if (lk.fatal) {
+		if (lk.chain) {
+			mbedtls_x509_crt_free(lk.chain);
+			mbedtls_free(lk.chain);
+		}
+		return MBEDTLS_ERR_X509_ALLOC_FAILED;
+	}
+	if (lk.chain && lk.chain->raw.p == NULL) { /* nothing parsed */
+		mbedtls_x509_crt_free(lk.chain);
+		mbedtls_free(lk.chain);
+		lk.chain = NULL;
+	}
+	*out = lk.chain;
+	return 0;
+}
+
+static int count_found(void *ctx, const unsigned char *der, size_t len)
+{
+	(void)der;
+	(void)len;
+	++*(int *)ctx;
+	return 1; /* one is enough */
+}
+
+static int file_readable(const char *path, int want_dir)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return 0;
+	return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+}
+
+/* Picks the trust source and checks it holds a certificate. */
+static int trust_pick(struct tls_client *c, const struct tls_options *opt, char *errbuf)
+{
+	const char *src = NULL, *label = NULL;
+	int n = 0, ret = DBX_OK;
+	size_t i;
+	struct pem_scan *s = NULL;
+
+	if (opt && opt->ca_file && *opt->ca_file) {
+		c->kind = TRUST_FILE;
+		src = opt->ca_file;
+		label = "file";
+	} else if (opt && opt->ca_dir && *opt->ca_dir) {
+		c->kind = TRUST_DIR;
+		src = opt->ca_dir;
+		label = "directory";
+	} else {
+		for (i = 0; i < sizeof system_bundles / sizeof system_bundles[0]; i++) {
+			if (file_readable(system_bundles[i], 0)) {
+				c->kind = TRUST_FILE;
+				src = system_bundles[i];
+				label = "file";
+				break;
+			}
+		}
+		if (!src && tls_ca_embedded(&i) != NULL) {
+			c->kind = TRUST_MEM;
+			snprintf(c->describe, sizeof c->describe, "embedded CA bundle");
+			return DBX_OK;
+		}
+		if (!src) {
+			set_err(errbuf,
+				"no CA certificates found (looked for the system bundle in /etc/ssl and "
+				"/etc/pki): pass --cacert FILE or set SSL_CERT_FILE");
+			return DBX_ERR_USAGE;
+		}
+	}
+	if (strlen(src) >= sizeof c->path) {
+		set_err(errbuf, "CA path too long: %.60s...", src);
+		return DBX_ERR_USAGE;
+	}
+	snprintf(c->path, sizeof c->path, "%s", src);
+	snprintf(c->describe, sizeof c->describe, "%s %s", label, src);
+	if (!file_readable(src, c->kind == TRUST_DIR)) {
+		set_err(errbuf, "CA %s %s: not found or not a %s; check --cacert / SSL_CERT_FILE / "
+				"SSL_CERT_DIR",
+			label, src, c->kind == TRUST_DIR ? "directory" : "regular file");
+		return DBX_ERR_USAGE;
+	}
+	s = malloc(sizeof *s);
+	if (!s)
+		return DBX_ERR_NOMEM;
+	if (trust_scan(c, s, count_found, &n) < 0 || n == 0) {
+		set_err(errbuf, "%s holds no PEM certificate (expected -----BEGIN CERTIFICATE----- "
+				"blocks)",
+			src);
+		ret = DBX_ERR_USAGE;
+	}
+	free(s);
+	return ret;
+}
+
+int tls_client_new(struct tls_client **out, const struct tls_options *opt, char *errbuf)
+{
+	struct tls_client *c;
+	int ret, err;
+	char msg[128];
+
+	*out = NULL;
+	if (!g_ready) {
+		err = tls_global_init(errbuf);
+		if (err)
+			return err;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return DBX_ERR_NOMEM;
+	err = trust_pick(c, opt, errbuf);
+	if (err)
+		goto fail;
+	mbedtls_ssl_config_init(&c->conf);
+	ret = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT,
+					  MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+	if (ret != 0) {
+		mbed_msg(ret, msg, sizeof msg);
+		set_err(errbuf, "TLS configuration failed: %s", msg);
+		err = DBX_ERR_TLS;
+		goto fail_conf;
+	}
+	mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_min_tls_version(&c->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+	/* The default profile: SHA-256 or better, RSA >= 2048 bits. */
+	mbedtls_ssl_conf_cert_profile(&c->conf, &mbedtls_x509_crt_profile_default);
+	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &g_drbg);
+	mbedtls_ssl_conf_ca_cb(&c->conf, ca_callback, c);
+	*out = c;
+	return DBX_OK;
+
+fail_conf:
+	mbedtls_ssl_config_free(&c->conf);
+fail:
+	free(c);
+	return err;
+}
+
+void tls_client_free(struct tls_client *c)
+{
+	if (!c)
+		return;
+	mbedtls_ssl_config_free(&c->conf);
+	free(c);
+}
+
+const char *tls_client_trust(const struct tls_client *c)
+{
+	return c->describe;
+}
+
+/* ---- the record layer over our socket functions ---- */
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct tls_conn *t = ctx;
+	int err = net_write_all(t->fd, buf, len, t->timeout_ms, t->io_msg);
+	if (err) {
+		t->io_err = err;
+		return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+	}
+	return (int)len;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct tls_conn *t = ctx;
+	size_t got = 0;
+	int err = net_read(t->fd, buf, len, t->timeout_ms, &got, t->io_msg);
+	if (err) {
+		t->io_err = err;
+		return err == DBX_ERR_TIMEOUT ? MBEDTLS_ERR_SSL_TIMEOUT
+					      : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+	}
+	return (int)got; /* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
+}
+
+static void verify_words(uint32_t flags, const char *host, char *errbuf)
+{
+	const char *why = "certificate verification failed";
+
+	if (flags & MBEDTLS_X509_BADCERT_EXPIRED)
+		why = "the server certificate has expired";
+	else if (flags & MBEDTLS_X509_BADCERT_FUTURE)
+		why = "the server certificate is not yet valid (check the device clock)";
+	else if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+		why = "the server certificate does not match the host name";
+	else if (flags & MBEDTLS_X509_BADCERT_BAD_MD)
+		why = "the server certificate is signed with a weak hash (SHA-1 or MD5)";
+	else if (flags & MBEDTLS_X509_BADCERT_BAD_KEY)
+		why = "the server certificate key is too weak (RSA < 2048 bits?)";
+	else if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE))
+		why = "the server certificate is not valid for TLS server use";
+	else if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+		why = "the server certificate is not signed by a trusted CA (self-signed, "
+		      "incomplete chain or unknown root; pass --cacert FILE)";
+	set_err(errbuf, "TLS: %s: %s", host, why);
+}
+
+static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *errbuf)
+{
+	char msg[128];
+
+	if (t->io_err) {
+		if (errbuf)
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s", t->io_msg);
+		return t->io_err;
+	}
+	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+		verify_words(mbedtls_ssl_get_verify_result(&t->ssl), host, errbuf);
+		return DBX_ERR_TLS_VERIFY;
+	}
+	if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
+		set_err(errbuf,
+			"TLS: %s closed the connection during the handshake (does it support "
+			"TLS 1.2 or 1.3?)",
+			host);
+		return DBX_ERR_TLS;
+	}
+	if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ||
+	    ret == MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE) {
+		mbed_msg(ret, msg, sizeof msg);
+		set_err(errbuf,
+			"TLS: handshake with %s failed (%s); dbxai needs TLS 1.2 or 1.3 with "
+			"ECDHE and AES-GCM or ChaCha20",
+			host, msg);
+		return DBX_ERR_TLS;
+	}
+	mbed_msg(ret, msg, sizeof msg);
+	set_err(errbuf, "TLS: %s: %s", host, msg);
+	return DBX_ERR_TLS;
+}
+
+int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_ms,
+		struct tls_conn **out, char *errbuf)
+{
+	struct tls_conn *t;
+	int ret, err = DBX_OK;
+	char msg[128];
+
+	*out = NULL;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return DBX_ERR_NOMEM;
+	t->fd = fd;
+	t->timeout_ms = timeout_ms;
+	mbedtls_ssl_init(&t->ssl);
+	ret = mbedtls_ssl_setup(&t->ssl, &c->conf);
+	if (ret == 0)
+		ret = mbedtls_ssl_set_hostname(&t->ssl, hostname); /* SNI + name check */
+	if (ret != 0) {
+		mbed_msg(ret, msg, sizeof msg);
+		set_err(errbuf, "TLS setup failed: %s", msg);
+		err = DBX_ERR_TLS;
+		goto fail;
+	}
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+	do {
+		ret = mbedtls_ssl_handshake(&t->ssl);
+	} while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (ret != 0) {
+		err = map_ssl_error(t, ret, hostname, errbuf);
+		goto fail;
+	}
+	*out = t;
+	return DBX_OK;
+
+fail:
+	mbedtls_ssl_free(&t->ssl);
+	free(t);
+	return err;
+}
+
+int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *got,
+	     char *errbuf)
+{
+	int ret;
+
+	*got = 0;
+	t->timeout_ms = timeout_ms;
+	t->io_err = 0;
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	do {
+		ret = mbedtls_ssl_read(&t->ssl, buf, len);
+	} while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (ret > 0) {
+		*got = (size_t)ret;
+		return DBX_OK;
+	}
+	if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+		t->clean_close = 1;
+		return DBX_OK;
+	}
+	if (ret == MBEDTLS_ERR_SSL_CONN_EOF)
+		return DBX_OK; /* plain TCP close without close_notify */
+	return map_ssl_error(t, ret, "server", errbuf);
+}
+
+int tls_write_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms,
+		  char *errbuf)
+{
+	const unsigned char *p = buf;
+	int ret;
+
+	t->timeout_ms = timeout_ms;
+	t->io_err = 0;
+	while (len > 0) {
+		ret = mbedtls_ssl_write(&t->ssl, p, len);
+		if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (ret < 0)
+			return map_ssl_error(t, ret, "server", errbuf);
+		p += ret;
+		len -= (size_t)ret;
+	}
+	return DBX_OK;
+}
+
+int tls_conn_clean_close(const struct tls_conn *t)
+{
+	return t->clean_close;
+}
+
+const char *tls_conn_version(const struct tls_conn *t)
+{
+	return mbedtls_ssl_get_version(&t->ssl);
+}
+
+const char *tls_conn_cipher(const struct tls_conn *t)
+{
+	return mbedtls_ssl_get_ciphersuite(&t->ssl);
+}
+
+void tls_conn_free(struct tls_conn *t)
+{
+	if (!t)
+		return;
+	t->timeout_ms = 200; /* close_notify is a courtesy: never wait long for it */
+	(void)mbedtls_ssl_close_notify(&t->ssl);
+	mbedtls_ssl_free(&t->ssl);
+	free(t);
+}
