@@ -1,0 +1,398 @@
+/* sse.c - WHATWG event-stream parser; see sse.h for the rules. */
+#include "sse.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dbxai.h"
+
+/* Where in a line the parser stands. ST_NAME is 0 so that a zero-filled parser
+ * starts at the beginning of a line. */
+enum { ST_NAME, ST_SPACE, ST_VALUE, ST_SKIP };
+
+/* The field whose value is being read. */
+enum { F_OTHER, F_DATA, F_EVENT, F_ID, F_RETRY };
+
+/* p->bom counts the BOM bytes matched at the start of the stream; BOM_DONE
+ * means the start is behind us (with or without a BOM). */
+#define BOM_DONE 3
+
+static const unsigned char bom_bytes[3] = {0xEF, 0xBB, 0xBF};
+
+/* Next CR and LF offsets in the current input. Kept across lines so that input
+ * with only one kind of line end is searched once for the other kind per
+ * feed, not once per line (which would be quadratic). */
+struct eol_scan {
+	size_t lf;
+	size_t cr;
+	int valid;
+};
+
+int sse_init(struct sse_parser *p, void *buf, size_t cap)
+{
+	int err = DBX_ERR_USAGE;
+
+	if (!p)
+		goto out;
+	if (!buf && cap > SSE_BUF_SIZE)
+		goto out;
+	if (buf && cap == 0)
+		goto out;
+	/* store[] is last: no need to clear 64 KiB that is never read before
+	 * it is written. */
+	memset(p, 0, offsetof(struct sse_parser, store));
+	p->ext = buf;
+	p->cap = cap;
+	err = DBX_OK;
+out:
+	return err;
+}
+
+static unsigned name_field(const struct sse_parser *p)
+{
+	static const struct {
+		const char *name;
+		unsigned char len;
+		unsigned char field;
+	} known[] = {
+		{"data", 4, F_DATA},
+		{"event", 5, F_EVENT},
+		{"id", 2, F_ID},
+		{"retry", 5, F_RETRY},
+	};
+	unsigned field = F_OTHER;
+	size_t k;
+
+	for (k = 0; k < sizeof known / sizeof known[0]; k++) {
+		if (p->name_len == known[k].len &&
+		    memcmp(p->name, known[k].name, known[k].len) == 0) {
+			field = known[k].field;
+			break;
+		}
+	}
+	return field;
+}
+
+static void data_append(struct sse_parser *p, const void *s, size_t n)
+{
+	size_t cap = p->cap ? p->cap : SSE_BUF_SIZE;
+	unsigned char *buf = p->ext ? p->ext : p->store;
+
+	/* The size is kept even past the buffer so that the caller can say how
+	 * big the event it could not take was. */
+	p->data_size = n > SIZE_MAX - p->data_size ? SIZE_MAX : p->data_size + n;
+	if (p->oversize) {
+		/* skipping to the end of the event */
+	} else if (n > cap - p->data_len) {
+		p->oversize = 1;
+	} else {
+		memcpy(buf + p->data_len, s, n);
+		p->data_len += n;
+	}
+}
+
+static void field_begin(struct sse_parser *p, unsigned field)
+{
+	p->field = (unsigned char)field;
+	switch (field) {
+	case F_DATA:
+		/* The standard appends value + LF per line and drops the last
+		 * LF at dispatch; joining with LF is the same and needs no
+		 * spare byte. */
+		if (p->has_data)
+			data_append(p, "\n", 1);
+		p->has_data = 1;
+		break;
+	case F_EVENT:
+		/* the last event field of an event wins */
+		p->type_len = 0;
+		p->type_over = 0;
+		break;
+	case F_ID:
+		p->idn_len = 0;
+		p->id_bad = 0;
+		break;
+	case F_RETRY:
+		p->retry_acc = 0;
+		p->retry_bad = 0;
+		p->retry_digits = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static void retry_append(struct sse_parser *p, const unsigned char *s, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n && !p->retry_bad; k++) {
+		unsigned d = (unsigned)s[k] - '0';
+		/* A value that does not fit is as unusable as one with a
+		 * non-digit: both are ignored. */
+		if (d > 9 || p->retry_acc > (ULONG_MAX - d) / 10) {
+			p->retry_bad = 1;
+		} else {
+			p->retry_acc = p->retry_acc * 10 + d;
+			p->retry_digits = 1;
+		}
+	}
+}
+
+static void value_append(struct sse_parser *p, const unsigned char *s, size_t n)
+{
+	char *idn;
+
+	switch (p->field) {
+	case F_DATA:
+		data_append(p, s, n);
+		break;
+	case F_EVENT:
+		if (p->type_over || n > SSE_TYPE_MAX - p->type_len) {
+			p->type_over = 1;
+		} else {
+			memcpy(p->type + p->type_len, s, n);
+			p->type_len += n;
+		}
+		break;
+	case F_ID:
+		/* Read into the spare slot: the current id must survive an id
+		 * field that turns out to be invalid. */
+		idn = p->id[!p->id_cur];
+		if (p->id_bad || memchr(s, 0, n) || n > SSE_ID_MAX - p->idn_len) {
+			p->id_bad = 1;
+		} else {
+			memcpy(idn + p->idn_len, s, n);
+			p->idn_len += n;
+		}
+		break;
+	case F_RETRY:
+		retry_append(p, s, n);
+		break;
+	default:
+		break;
+	}
+}
+
+static void field_end(struct sse_parser *p)
+{
+	switch (p->field) {
+	case F_ID:
+		if (!p->id_bad) {
+			p->id_cur ^= 1;
+			p->id[p->id_cur][p->idn_len] = 0;
+			p->id_len = p->idn_len;
+		}
+		break;
+	case F_RETRY:
+		if (!p->retry_bad && p->retry_digits) {
+			p->retry_ms = p->retry_acc;
+			p->retry_count++;
+		}
+		break;
+	default:
+		break;
+	}
+	p->field = F_OTHER;
+}
+
+/* Forgets the event being built; the id and retry persist across events. */
+static void event_reset(struct sse_parser *p)
+{
+	p->data_len = 0;
+	p->data_size = 0;
+	p->has_data = 0;
+	p->oversize = 0;
+	p->type_len = 0;
+	p->type_over = 0;
+}
+
+static int dispatch(struct sse_parser *p,
+		    int (*on_event)(void *ctx, const struct sse_event *ev),
+		    void *ctx)
+{
+	struct sse_event ev;
+	int rc = 0;
+
+	/* an event without data lines is not dispatched */
+	if (!p->has_data)
+		goto out;
+	memset(&ev, 0, sizeof ev);
+	ev.oversize = p->oversize || p->type_over;
+	if (p->type_over) {
+		ev.type = "";
+	} else if (p->type_len == 0) {
+		ev.type = "message";
+		ev.type_len = 7;
+	} else {
+		p->type[p->type_len] = 0;
+		ev.type = p->type;
+		ev.type_len = p->type_len;
+	}
+	if (!ev.oversize) {
+		ev.data = (const char *)(p->ext ? p->ext : p->store);
+		ev.data_len = p->data_len;
+	}
+	ev.data_size = p->data_size;
+	ev.id = p->id[p->id_cur];
+	ev.id_len = p->id_len;
+	rc = on_event(ctx, &ev);
+out:
+	event_reset(p);
+	return rc;
+}
+
+/* The line ends with byte c (CR or LF): finish its field, or dispatch when the
+ * line was blank. */
+static int line_end(struct sse_parser *p, unsigned char c,
+		    int (*on_event)(void *ctx, const struct sse_event *ev),
+		    void *ctx)
+{
+	int rc = 0;
+
+	if (p->state == ST_NAME && p->name_len == 0) {
+		rc = dispatch(p, on_event, ctx);
+	} else {
+		/* a line without a colon is a field with an empty value */
+		if (p->state == ST_NAME)
+			field_begin(p, name_field(p));
+		field_end(p);
+	}
+	p->state = ST_NAME;
+	p->name_len = 0;
+	p->field = F_OTHER;
+	/* a CR may be the first half of a CRLF whose LF is in the next feed */
+	p->cr = c == '\r';
+	return rc;
+}
+
+static size_t find_eol(const unsigned char *s, size_t i, size_t len,
+		       struct eol_scan *sc)
+{
+	const unsigned char *q;
+
+	if (!sc->valid || sc->lf < i) {
+		q = memchr(s + i, '\n', len - i);
+		sc->lf = q ? (size_t)(q - s) : len;
+	}
+	if (!sc->valid || sc->cr < i) {
+		q = memchr(s + i, '\r', len - i);
+		sc->cr = q ? (size_t)(q - s) : len;
+	}
+	sc->valid = 1;
+	return sc->lf < sc->cr ? sc->lf : sc->cr;
+}
+
+int sse_feed(struct sse_parser *p, const void *buf, size_t len,
+	     int (*on_event)(void *ctx, const struct sse_event *ev), void *ctx,
+	     size_t *used)
+{
+	const unsigned char *s = buf;
+	struct eol_scan sc = {0, 0, 0};
+	size_t i = 0, eol;
+	unsigned char c;
+	int err = DBX_OK;
+
+	if (!p || !on_event || (!buf && len)) {
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	while (i < len) {
+		c = s[i];
+		if (p->cr) {
+			p->cr = 0;
+			if (c == '\n') {
+				i++;
+				continue;
+			}
+		}
+		if (p->bom != BOM_DONE) {
+			if (c == bom_bytes[p->bom]) {
+				p->bom++;
+				i++;
+				continue;
+			}
+			/* Not a BOM after all: the bytes matched so far are
+			 * the start of the first line (a field name that can
+			 * match no field, but the line is not blank). */
+			memcpy(p->name, bom_bytes, p->bom);
+			p->name_len = p->bom;
+			p->bom = BOM_DONE;
+		}
+		switch (p->state) {
+		case ST_NAME:
+			if (c == '\n' || c == '\r') {
+				i++;
+				err = line_end(p, c, on_event, ctx);
+				if (err)
+					goto out;
+			} else if (p->name_len == 0 && len - i >= 6 &&
+				   memcmp(s + i, "data: ", 6) == 0) {
+				/* the line of nearly every event */
+				field_begin(p, F_DATA);
+				p->state = ST_VALUE;
+				i += 6;
+			} else if (c == ':') {
+				/* an empty name is a comment line */
+				field_begin(p, name_field(p));
+				p->state = p->field == F_OTHER ? ST_SKIP : ST_SPACE;
+				i++;
+			} else if (p->name_len == sizeof p->name) {
+				/* longer than any field we know */
+				p->field = F_OTHER;
+				p->state = ST_SKIP;
+			} else {
+				p->name[p->name_len++] = (char)c;
+				i++;
+			}
+			break;
+		case ST_SPACE:
+			/* one space after the colon is not part of the value */
+			p->state = ST_VALUE;
+			if (c == ' ')
+				i++;
+			break;
+		default:
+			/* ST_VALUE or ST_SKIP: take the rest of the line in
+			 * one piece */
+			eol = find_eol(s, i, len, &sc);
+			if (p->state == ST_VALUE && eol > i)
+				value_append(p, s + i, eol - i);
+			i = eol;
+			if (i < len) {
+				c = s[i];
+				i++;
+				err = line_end(p, c, on_event, ctx);
+				if (err)
+					goto out;
+			}
+			break;
+		}
+	}
+out:
+	if (used)
+		*used = i;
+	return err;
+}
+
+int sse_finish(struct sse_parser *p)
+{
+	int err = DBX_OK;
+
+	if (!p) {
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	if ((p->bom != 0 && p->bom != BOM_DONE) || p->state != ST_NAME ||
+	    p->name_len != 0 || p->has_data)
+		err = DBX_ERR_TRUNCATED;
+	event_reset(p);
+	p->state = ST_NAME;
+	p->name_len = 0;
+	p->field = F_OTHER;
+	p->cr = 0;
+out:
+	return err;
+}
