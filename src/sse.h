@@ -15,12 +15,14 @@
  *   It never reads a socket and never allocates.
  * - A zero-filled struct sse_parser is a ready parser with a data buffer of
  *   SSE_BUF_SIZE bytes; sse_init() resets it and may choose another size.
- * - Only the data of the event being built is kept: field names and line ends are
- *   parsed as they stream past, comments and unknown fields are skipped without
- *   being stored, and data values are copied once into a linear buffer that
- *   starts at offset 0 for every event. So data is always contiguous (no ring
- *   wrap to undo), and no line length is ever an error: what the issue calls the
- *   "ring" is this buffer, and it bounds only the data of one event.
+ * - Only the data of the event being built is kept. Field names and line ends
+ *   are parsed as they stream past, comments and unknown fields are skipped
+ *   without being stored, event and id values go to small fixed buffers, and
+ *   data values are copied once into a linear buffer that starts at offset 0
+ *   for every event. So the data handed out is always contiguous (there is no
+ *   ring wrap to undo), the buffer bounds the data of one event and nothing
+ *   else, and no line length is ever an error: an over-long data line makes an
+ *   oversize event, any other over-long line is skipped or ignored.
  * - An event whose data does not fit, or whose event name is longer than
  *   SSE_TYPE_MAX, is an oversize event: the parser skips the rest of it, stays in
  *   sync, and dispatches it with oversize set, no data, and its type when known.
@@ -35,8 +37,8 @@
  * - Pointers: struct sse_parser is owned by the caller (static storage or heap:
  *   it holds the 64 KiB buffer, too big for small thread stacks). An external
  *   buffer given to sse_init() is borrowed and must outlive the parser's use.
- *   The views in struct sse_event point into the parser (or into static text);
- *   they are valid only during the callback.
+ *   The views in struct sse_event point into the parser, its data buffer or
+ *   static text; they are valid only during the callback.
  */
 #ifndef SSE_H
 #define SSE_H
@@ -44,7 +46,8 @@
 #include <stddef.h>
 
 /* Default size of the data buffer (the largest data of one event). A build may
- * change it; sse_init() may use less of it or an external buffer of any size. */
+ * change it (the whole build must agree: it sets the struct's size);
+ * sse_init() may use less of it, or an external buffer of any size. */
 #ifndef SSE_BUF_SIZE
 #define SSE_BUF_SIZE (64 * 1024)
 #endif
@@ -56,7 +59,8 @@
 
 /* One dispatched event. All views are valid only during the callback. */
 struct sse_event {
-	const char *type; /* "message" when no or an empty event field */
+	const char *type; /* "message" when no or an empty event field;
+			     NUL-terminated (a NUL inside is kept: use type_len) */
 	size_t type_len;  /* 0 only for an oversize event with an over-long name */
 	const char *data; /* lines joined with LF, not NUL-terminated; NULL when oversize */
 	size_t data_len;
