@@ -1,0 +1,1212 @@
+/*
+ * json.c - strict JSON over jsmn, and the writer (see json.h).
+ *
+ * jsmn is compiled here and nowhere else (JSMN_STATIC). It runs in its
+ * non-strict mode: JSMN_STRICT rejects a lone top-level number such as `42`
+ * (JSMN_ERROR_PART), and our validation pass checks the whole grammar anyway.
+ * JSMN_PARENT_LINKS keeps jsmn linear: without it every ',' after an object
+ * member and every closing bracket scans back over the tokens, which is
+ * quadratic in the number of members.
+ *
+ * After validation the token fields are ours and mean:
+ *   type    enum json_type (cast into jsmn's enum field)
+ *   start   offset of the first byte (strings: after the opening quote)
+ *   end     offset past the last byte (strings: of the closing quote)
+ *   size    members / elements of a container; unescaped length of a string
+ *   parent  index of the next key / element of the same parent, or -1
+ */
+#include "json.h"
+
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_PARENT_LINKS
+#include "jsmn.h"
+
+/* Callers declare struct json_tok arrays without seeing jsmn. Only this file
+ * touches their contents, and always through jsmntok_t, so no token is ever
+ * accessed through two different types. */
+_Static_assert(sizeof(struct json_tok) == sizeof(jsmntok_t),
+	       "struct json_tok must be the size of jsmntok_t");
+_Static_assert(_Alignof(struct json_tok) >= _Alignof(jsmntok_t),
+	       "struct json_tok must be aligned like jsmntok_t");
+_Static_assert(JSON_MAX_LEN < INT_MAX, "jsmn offsets are int");
+
+#define next_ parent /* the field we reuse for sibling links */
+
+static jsmntok_t *tok_array(const struct json_doc *d)
+{
+	return (jsmntok_t *)(void *)d->tok;
+}
+
+/* The token t, or NULL when t is not a token of d. */
+static const jsmntok_t *tok_get(const struct json_doc *d, int t)
+{
+	const jsmntok_t *r = NULL;
+
+	if (d && t >= 0 && t < d->ntok)
+		r = tok_array(d) + t;
+	return r;
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t skip_ws(const unsigned char *s, size_t len, size_t p)
+{
+	while (p < len && is_ws(s[p]))
+		p++;
+	return p;
+}
+
+static int hex_val(unsigned char c)
+{
+	int v = -1;
+
+	if (c >= '0' && c <= '9')
+		v = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		v = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		v = c - 'A' + 10;
+	return v;
+}
+
+/* The value of four hex digits at s, or -1. */
+static long hex4(const unsigned char *s)
+{
+	long v = 0;
+	int i, h;
+
+	for (i = 0; i < 4; i++) {
+		h = hex_val(s[i]);
+		if (h < 0) {
+			v = -1;
+			break;
+		}
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/* Length of the well-formed UTF-8 sequence at s[0..n) (n >= 1), or 0 with *bad
+ * set to the length of its maximal ill-formed prefix (at least 1), following
+ * Unicode 3.9 table 3-7: no overlong forms, no surrogates, nothing past
+ * U+10FFFF. The writer replaces each such prefix with one U+FFFD, as browsers
+ * and Python do. */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need = 0, i, ret;
+
+	if (c < 0x80)
+		need = 1;
+	else if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c == 0xe0) {
+		need = 3;
+		lo = 0xa0;
+	} else if (c == 0xed) {
+		need = 3;
+		hi = 0x9f;
+	} else if (c >= 0xe1 && c <= 0xef)
+		need = 3;
+	else if (c == 0xf0) {
+		need = 4;
+		lo = 0x90;
+	} else if (c == 0xf4) {
+		need = 4;
+		hi = 0x8f;
+	} else if (c >= 0xf1 && c <= 0xf3)
+		need = 4;
+
+	ret = need;
+	*bad = 1;
+	if (need == 0)
+		goto out;
+	for (i = 1; i < need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			ret = 0;
+			break;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+out:
+	return ret;
+}
+
+static size_t utf8_put(unsigned long cp, unsigned char *out)
+{
+	size_t n;
+
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		out[0] = (unsigned char)(0xc0 | (cp >> 6));
+		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xe0 | (cp >> 12));
+		out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		out[0] = (unsigned char)(0xf0 | (cp >> 18));
+		out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return n;
+}
+
+/* RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and nothing else. */
+static bool is_number(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	bool ok = false;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i >= n)
+		goto out;
+	if (s[i] == '0') {
+		i++;
+	} else if (s[i] >= '1' && s[i] <= '9') {
+		while (i < n && is_digit(s[i]))
+			i++;
+	} else {
+		goto out;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i >= n || !is_digit(s[i]))
+			goto out;
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || !is_digit(s[i]))
+			goto out;
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	ok = i == n;
+out:
+	return ok;
+}
+
+/* Decodes the escape at s[0] == '\\' of a validated string into out; *used
+ * gets the bytes of text it took. Returns the bytes written to out (1..4). */
+static size_t unescape_one(const unsigned char *s, size_t *used, unsigned char *out)
+{
+	unsigned long cp, lo;
+	size_t n = 1;
+
+	*used = 2;
+	switch (s[1]) {
+	case 'b':
+		out[0] = '\b';
+		break;
+	case 'f':
+		out[0] = '\f';
+		break;
+	case 'n':
+		out[0] = '\n';
+		break;
+	case 'r':
+		out[0] = '\r';
+		break;
+	case 't':
+		out[0] = '\t';
+		break;
+	case 'u':
+		cp = (unsigned long)hex4(s + 2);
+		*used = 6;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			/* validation guarantees the low half follows */
+			lo = (unsigned long)hex4(s + 8);
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			*used = 12;
+		}
+		n = utf8_put(cp, out);
+		break;
+	default: /* '"', '\\', '/' stand for themselves */
+		out[0] = s[1];
+		break;
+	}
+	return n;
+}
+
+/* Validation. */
+
+struct vframe {
+	int tok;   /* the container */
+	int last;  /* its last element or key so far, -1 if none */
+	int count; /* elements or members so far */
+};
+
+struct vstate {
+	const unsigned char *s;
+	size_t len;
+	jsmntok_t *t;
+	int n;
+	size_t err_off;
+	const char *err_what;
+};
+
+static enum dbx_err vfail(struct vstate *v, size_t off, const char *what)
+{
+	v->err_off = off;
+	v->err_what = what;
+	return DBX_ERR_PROTOCOL;
+}
+
+/* Checks the contents of string token j (its opening quote at p) and records
+ * its unescaped length. */
+static enum dbx_err check_string(struct vstate *v, int j, size_t p)
+{
+	const unsigned char *s = v->s;
+	jsmntok_t *tk;
+	size_t i, b, ulen = 0, step, bad;
+	long cp, lo;
+	enum dbx_err err = DBX_OK;
+
+	if (j >= v->n || v->t[j].type != JSMN_STRING ||
+	    (size_t)v->t[j].start != p + 1 || v->t[j].end < v->t[j].start ||
+	    (size_t)v->t[j].end >= v->len || s[v->t[j].end] != '"') {
+		err = vfail(v, p, "malformed string");
+		goto out;
+	}
+	tk = &v->t[j];
+	b = (size_t)tk->end;
+	i = (size_t)tk->start;
+	while (i < b) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x80 && c != '\\') {
+			ulen++;
+			i++;
+		} else if (c < 0x20) {
+			err = vfail(v, i, "control character in string");
+			goto out;
+		} else if (c >= 0x80) {
+			step = utf8_seq(s + i, b - i, &bad);
+			if (step == 0) {
+				err = vfail(v, i, "invalid UTF-8 in string");
+				goto out;
+			}
+			ulen += step;
+			i += step;
+		} else if (i + 1 >= b) {
+			err = vfail(v, i, "incomplete escape");
+			goto out;
+		} else if (s[i + 1] != 0 && strchr("\"\\/bfnrt", s[i + 1])) {
+			ulen++;
+			i += 2;
+		} else if (s[i + 1] != 'u') {
+			err = vfail(v, i, "invalid escape");
+			goto out;
+		} else {
+			cp = i + 6 <= b ? hex4(s + i + 2) : -1;
+			if (cp < 0) {
+				err = vfail(v, i, "invalid \\u escape");
+				goto out;
+			}
+			if (cp >= 0xdc00 && cp <= 0xdfff) {
+				err = vfail(v, i, "lone low surrogate");
+				goto out;
+			}
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				lo = i + 12 <= b && s[i + 6] == '\\' && s[i + 7] == 'u'
+					     ? hex4(s + i + 8)
+					     : -1;
+				if (lo < 0xdc00 || lo > 0xdfff) {
+					err = vfail(v, i, "lone high surrogate");
+					goto out;
+				}
+				ulen += 4;
+				i += 12;
+			} else {
+				ulen += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+				i += 6;
+			}
+		}
+	}
+	tk->type = (jsmntype_t)JSON_STRING;
+	tk->size = (int)ulen;
+	tk->next_ = -1;
+out:
+	return err;
+}
+
+/* Checks primitive token j (starting at p): a number or a literal. */
+static enum dbx_err check_primitive(struct vstate *v, int j, size_t p)
+{
+	const unsigned char *s = v->s;
+	jsmntok_t *tk;
+	size_t n;
+	enum json_type type = JSON_NONE;
+	enum dbx_err err = DBX_OK;
+
+	if (j >= v->n || v->t[j].type != JSMN_PRIMITIVE ||
+	    (size_t)v->t[j].start != p || v->t[j].end <= v->t[j].start ||
+	    (size_t)v->t[j].end > v->len) {
+		err = vfail(v, p, "value expected");
+		goto out;
+	}
+	tk = &v->t[j];
+	n = (size_t)(tk->end - tk->start);
+	if (is_number(s + p, n))
+		type = JSON_NUMBER;
+	else if ((n == 4 && memcmp(s + p, "true", 4) == 0) ||
+		 (n == 5 && memcmp(s + p, "false", 5) == 0))
+		type = JSON_BOOL;
+	else if (n == 4 && memcmp(s + p, "null", 4) == 0)
+		type = JSON_NULL;
+	if (type == JSON_NONE) {
+		err = vfail(v, p, is_digit(s[p]) || s[p] == '-' ? "invalid number"
+								: "invalid literal");
+		goto out;
+	}
+	tk->type = (jsmntype_t)type;
+	tk->size = 0;
+	tk->next_ = -1;
+out:
+	return err;
+}
+
+/* Walks the text and jsmn's tokens side by side: every byte between tokens
+ * must be whitespace or the one punctuation mark the grammar allows there, and
+ * every token must sit where the grammar expects a value or a key. jsmn's
+ * structure is trusted for nothing but offsets, and those are checked. */
+static enum dbx_err validate(struct vstate *v)
+{
+	enum { S_VALUE, S_KEY, S_AFTER, S_DONE } state = S_VALUE;
+	struct vframe st[JSON_MAX_DEPTH];
+	struct vframe *f = NULL;
+	const unsigned char *s = v->s;
+	size_t p = 0;
+	int depth = 0, j = 0;
+	unsigned char c;
+	bool obj;
+	enum dbx_err err = DBX_OK;
+
+	while (state != S_DONE) {
+		p = skip_ws(s, v->len, p);
+		f = depth ? &st[depth - 1] : NULL;
+		switch (state) {
+		case S_KEY:
+			if (p >= v->len || s[p] != '"') {
+				err = vfail(v, p, "object key expected");
+				goto out;
+			}
+			err = check_string(v, j, p);
+			if (err)
+				goto out;
+			if (f->last >= 0)
+				v->t[f->last].next_ = j;
+			f->last = j;
+			f->count++;
+			p = skip_ws(s, v->len, (size_t)v->t[j].end + 1);
+			j++;
+			if (p >= v->len || s[p] != ':') {
+				err = vfail(v, p, "':' expected");
+				goto out;
+			}
+			p++;
+			state = S_VALUE;
+			break;
+		case S_VALUE:
+			if (p >= v->len) {
+				err = vfail(v, p, "value expected");
+				goto out;
+			}
+			if (f && v->t[f->tok].type == (jsmntype_t)JSON_ARRAY) {
+				if (f->last >= 0 && j < v->n)
+					v->t[f->last].next_ = j;
+				f->last = j;
+				f->count++;
+			}
+			c = s[p];
+			if (c == '"') {
+				err = check_string(v, j, p);
+				if (err)
+					goto out;
+				p = (size_t)v->t[j].end + 1;
+				j++;
+				state = S_AFTER;
+			} else if (c == '{' || c == '[') {
+				obj = c == '{';
+				if (j >= v->n || (size_t)v->t[j].start != p ||
+				    v->t[j].type != (obj ? JSMN_OBJECT : JSMN_ARRAY)) {
+					err = vfail(v, p, "malformed container");
+					goto out;
+				}
+				if (depth == JSON_MAX_DEPTH) {
+					err = vfail(v, p, "nesting too deep");
+					err = DBX_ERR_LIMIT;
+					goto out;
+				}
+				v->t[j].type = (jsmntype_t)(obj ? JSON_OBJECT : JSON_ARRAY);
+				v->t[j].next_ = -1;
+				st[depth].tok = j;
+				st[depth].last = -1;
+				st[depth].count = 0;
+				depth++;
+				j++;
+				p = skip_ws(s, v->len, p + 1);
+				if (p < v->len && s[p] == (obj ? '}' : ']'))
+					state = S_AFTER; /* empty: S_AFTER closes it */
+				else
+					state = obj ? S_KEY : S_VALUE;
+			} else {
+				err = check_primitive(v, j, p);
+				if (err)
+					goto out;
+				p = (size_t)v->t[j].end;
+				j++;
+				state = S_AFTER;
+			}
+			break;
+		case S_AFTER:
+			if (!f) {
+				if (p != v->len) {
+					err = vfail(v, p, "text after the value");
+					goto out;
+				}
+				state = S_DONE;
+				break;
+			}
+			obj = v->t[f->tok].type == (jsmntype_t)JSON_OBJECT;
+			if (p < v->len && s[p] == ',' && f->count > 0) {
+				p++;
+				state = obj ? S_KEY : S_VALUE;
+			} else if (p < v->len && s[p] == (obj ? '}' : ']')) {
+				if ((size_t)v->t[f->tok].end != p + 1) {
+					err = vfail(v, p, "mismatched bracket");
+					goto out;
+				}
+				v->t[f->tok].size = f->count;
+				depth--;
+				p++;
+			} else {
+				err = vfail(v, p, obj ? "',' or '}' expected"
+						      : "',' or ']' expected");
+				goto out;
+			}
+			break;
+		case S_DONE:
+			break;
+		}
+	}
+	if (j != v->n) {
+		err = vfail(v, p, "token count mismatch");
+		err = DBX_ERR_INTERNAL;
+	}
+out:
+	return err;
+}
+
+enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
+			struct json_tok *tok, int cap)
+{
+	jsmn_parser jp;
+	struct vstate v;
+	int r;
+	enum dbx_err err = DBX_OK;
+
+	memset(doc, 0, sizeof *doc);
+	doc->js = js;
+	doc->len = len;
+	doc->tok = tok;
+	doc->err_what = "";
+	if (!js || cap < 0 || (!tok && cap > 0)) {
+		doc->err_what = "bad arguments";
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	if (len > JSON_MAX_LEN) {
+		doc->err_what = "document too long";
+		err = DBX_ERR_LIMIT;
+		goto out;
+	}
+	if (cap > JSON_MAX_TOKENS)
+		cap = JSON_MAX_TOKENS;
+
+	r = JSMN_ERROR_NOMEM;
+	jsmn_init(&jp);
+	if (cap > 0)
+		r = jsmn_parse(&jp, js, len, tok_array(doc), (unsigned int)cap);
+	if (r == JSMN_ERROR_NOMEM) {
+		/* jsmn's count mode: one more pass without tokens */
+		jsmn_init(&jp);
+		r = jsmn_parse(&jp, js, len, NULL, 0);
+		if (r > cap) {
+			doc->needed = r;
+			doc->err_off = 0;
+			doc->err_what = r > JSON_MAX_TOKENS ? "more tokens than JSON_MAX_TOKENS"
+							    : "more tokens needed";
+			err = DBX_ERR_LIMIT;
+			goto out;
+		}
+		if (r >= 0)
+			r = JSMN_ERROR_INVAL; /* counted fewer than it failed on: broken */
+	}
+	if (r < 0) {
+		doc->err_off = jp.pos;
+		doc->err_what = r == JSMN_ERROR_PART ? "unexpected end of text"
+						     : "invalid character";
+		err = DBX_ERR_PROTOCOL;
+		goto out;
+	}
+
+	v.s = (const unsigned char *)js;
+	v.len = len;
+	v.t = tok_array(doc);
+	v.n = (int)jp.toknext;
+	v.err_off = 0;
+	v.err_what = "";
+	err = validate(&v);
+	doc->err_off = v.err_off;
+	doc->err_what = v.err_what;
+	if (err)
+		goto out;
+	doc->ntok = v.n;
+out:
+	return err;
+}
+
+/* Navigation. */
+
+enum json_type json_type(const struct json_doc *doc, int t)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+
+	return tk ? (enum json_type)tk->type : JSON_NONE;
+}
+
+int json_size(const struct json_doc *doc, int t)
+{
+	enum json_type ty = json_type(doc, t);
+
+	return ty == JSON_OBJECT || ty == JSON_ARRAY ? tok_get(doc, t)->size : 0;
+}
+
+int json_child(const struct json_doc *doc, int t)
+{
+	return json_size(doc, t) > 0 ? t + 1 : -1;
+}
+
+int json_next(const struct json_doc *doc, int t)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+
+	return tk ? tk->next_ : -1;
+}
+
+int json_skip(const struct json_doc *doc, int t)
+{
+	const jsmntok_t *tk = tok_get(doc, t), *a;
+	int lo = -1, hi, mid;
+
+	if (!tk)
+		goto out;
+	/* Tokens are in text order, so the first one starting past t's text ends
+	 * its subtree: a binary search finds it. */
+	a = tok_array(doc);
+	lo = t + 1;
+	hi = doc->ntok;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (a[mid].start < tk->end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+out:
+	return lo;
+}
+
+/* Does string token tk unescape to key[0..n)? */
+static bool str_eq(const struct json_doc *doc, const jsmntok_t *tk, const char *key,
+		   size_t n)
+{
+	const unsigned char *s = (const unsigned char *)doc->js + tk->start;
+	const unsigned char *k = (const unsigned char *)key;
+	size_t raw = (size_t)(tk->end - tk->start), i = 0, o = 0, used, m;
+	unsigned char buf[4];
+	const unsigned char *bs;
+	bool eq = false;
+
+	if ((size_t)tk->size != n)
+		goto out;
+	if (raw == n) { /* same length: no escapes */
+		eq = memcmp(s, k, n) == 0;
+		goto out;
+	}
+	while (i < raw) {
+		bs = memchr(s + i, '\\', raw - i);
+		m = bs ? (size_t)(bs - (s + i)) : raw - i;
+		if (memcmp(s + i, k + o, m) != 0)
+			goto out;
+		i += m;
+		o += m;
+		if (i < raw) {
+			m = unescape_one(s + i, &used, buf);
+			if (memcmp(buf, k + o, m) != 0)
+				goto out;
+			i += used;
+			o += m;
+		}
+	}
+	eq = true;
+out:
+	return eq;
+}
+
+int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keylen)
+{
+	int k, found = -1;
+
+	if (json_type(doc, obj) != JSON_OBJECT || !key)
+		goto out;
+	for (k = obj + 1; k >= 0; k = tok_array(doc)[k].next_) {
+		if (str_eq(doc, tok_array(doc) + k, key, keylen)) {
+			found = k + 1;
+			break;
+		}
+	}
+out:
+	return found;
+}
+
+int json_get(const struct json_doc *doc, int obj, const char *key)
+{
+	return key ? json_getn(doc, obj, key, strlen(key)) : -1;
+}
+
+int json_at(const struct json_doc *doc, int arr, int idx)
+{
+	int e = -1, i;
+
+	if (json_type(doc, arr) != JSON_ARRAY || idx < 0 || idx >= json_size(doc, arr))
+		goto out;
+	e = arr + 1;
+	for (i = 0; i < idx; i++)
+		e = tok_array(doc)[e].next_;
+out:
+	return e;
+}
+
+int json_path(const struct json_doc *doc, int t, const char *path)
+{
+	const char *c = path, *dot;
+	size_t n, i;
+	long idx;
+	bool digits;
+
+	if (!path)
+		t = -1;
+	while (t >= 0 && *c) {
+		dot = strchr(c, '.');
+		n = dot ? (size_t)(dot - c) : strlen(c);
+		digits = n > 0 && n <= 9 && (c[0] != '0' || n == 1);
+		idx = 0;
+		for (i = 0; i < n && digits; i++) {
+			digits = is_digit((unsigned char)c[i]);
+			idx = idx * 10 + (c[i] - '0');
+		}
+		if (n == 0)
+			t = -1;
+		else if (json_type(doc, t) == JSON_ARRAY)
+			t = digits ? json_at(doc, t, (int)idx) : -1;
+		else
+			t = json_getn(doc, t, c, n);
+		c += n;
+		if (dot) {
+			c++;
+			if (!*c) /* a trailing dot names nothing */
+				t = -1;
+		}
+	}
+	return t;
+}
+
+/* Getters. */
+
+size_t json_strlen(const struct json_doc *doc, int t)
+{
+	return json_type(doc, t) == JSON_STRING ? (size_t)tok_get(doc, t)->size : 0;
+}
+
+bool json_streq(const struct json_doc *doc, int t, const char *s)
+{
+	return s && json_type(doc, t) == JSON_STRING &&
+	       str_eq(doc, tok_get(doc, t), s, strlen(s));
+}
+
+enum dbx_err json_str(const struct json_doc *doc, int t, char *buf, size_t cap,
+		      size_t *len)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+	const unsigned char *s, *bs;
+	unsigned char *o = (unsigned char *)buf;
+	size_t raw, ulen, i = 0, m, used;
+	enum dbx_err err = DBX_OK;
+
+	if (!tk || tk->type != (jsmntype_t)JSON_STRING) {
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	ulen = (size_t)tk->size;
+	if (len)
+		*len = ulen;
+	if (!buf || cap < ulen + 1) {
+		err = DBX_ERR_LIMIT;
+		goto out;
+	}
+	s = (const unsigned char *)doc->js + tk->start;
+	raw = (size_t)(tk->end - tk->start);
+	if (raw == ulen) {
+		memcpy(o, s, raw);
+		o += raw;
+	} else {
+		while (i < raw) {
+			bs = memchr(s + i, '\\', raw - i);
+			m = bs ? (size_t)(bs - (s + i)) : raw - i;
+			memcpy(o, s + i, m);
+			o += m;
+			i += m;
+			if (i < raw) {
+				o += unescape_one(s + i, &used, o);
+				i += used;
+			}
+		}
+	}
+	*o = 0;
+out:
+	return err;
+}
+
+enum dbx_err json_raw(const struct json_doc *doc, int t, const char **p, size_t *n)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+	int q;
+	enum dbx_err err = DBX_OK;
+
+	if (!tk) {
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	q = tk->type == (jsmntype_t)JSON_STRING; /* include the quotes */
+	*p = doc->js + tk->start - q;
+	*n = (size_t)(tk->end - tk->start + 2 * q);
+out:
+	return err;
+}
+
+enum dbx_err json_double(const struct json_doc *doc, int t, double *v)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+	char num[JSON_NUM_MAX + 1], *end;
+	size_t n;
+	double d;
+	int saved = errno;
+	enum dbx_err err = DBX_OK;
+
+	if (!tk || tk->type != (jsmntype_t)JSON_NUMBER) {
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	/* strtod needs a terminated copy: the token may end the buffer */
+	n = (size_t)(tk->end - tk->start);
+	if (n > JSON_NUM_MAX) {
+		err = DBX_ERR_LIMIT;
+		goto out;
+	}
+	memcpy(num, doc->js + tk->start, n);
+	num[n] = 0;
+	errno = 0;
+	d = strtod(num, &end);
+	if (end != num + n) {
+		err = DBX_ERR_INTERNAL; /* LC_NUMERIC is not "C" */
+		goto out;
+	}
+	if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
+		err = DBX_ERR_LIMIT;
+		goto out;
+	}
+	*v = d;
+out:
+	errno = saved;
+	return err;
+}
+
+enum dbx_err json_int(const struct json_doc *doc, int t, int64_t *v)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+	const unsigned char *s;
+	size_t n, i = 0;
+	uint64_t u = 0, d, lim;
+	bool neg;
+	double dv;
+	enum dbx_err err = DBX_OK;
+
+	if (!tk || tk->type != (jsmntype_t)JSON_NUMBER) {
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	s = (const unsigned char *)doc->js + tk->start;
+	n = (size_t)(tk->end - tk->start);
+	neg = s[0] == '-';
+	i = neg;
+	while (i < n && is_digit(s[i]))
+		i++;
+	if (i < n) {
+		/* fraction or exponent: accept whole values a double holds exactly */
+		err = json_double(doc, t, &dv);
+		if (err)
+			goto out;
+		if (dv > 9007199254740992.0 || dv < -9007199254740992.0) {
+			err = DBX_ERR_LIMIT;
+			goto out;
+		}
+		if ((double)(int64_t)dv != dv) {
+			err = DBX_ERR_USAGE;
+			goto out;
+		}
+		*v = (int64_t)dv;
+		goto out;
+	}
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (i = neg; i < n; i++) {
+		d = (uint64_t)(s[i] - '0');
+		if (u > (lim - d) / 10) {
+			err = DBX_ERR_LIMIT;
+			goto out;
+		}
+		u = u * 10 + d;
+	}
+	if (neg)
+		*v = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+	else
+		*v = (int64_t)u;
+out:
+	return err;
+}
+
+enum dbx_err json_bool(const struct json_doc *doc, int t, bool *v)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+	enum dbx_err err = DBX_OK;
+
+	if (!tk || tk->type != (jsmntype_t)JSON_BOOL)
+		err = DBX_ERR_USAGE;
+	else
+		*v = doc->js[tk->start] == 't';
+	return err;
+}
+
+bool json_is_null(const struct json_doc *doc, int t)
+{
+	return json_type(doc, t) == JSON_NULL;
+}
+
+/* Writer. Each level of st[] holds these flags; st[0] is the top level. */
+enum {
+	W_OBJ = 1,   /* an object is open at this level */
+	W_ITEMS = 2, /* something was written at this level: next needs a ',' */
+	W_KEY = 4,   /* a key was written: its value comes next */
+};
+
+void json_w_init(struct json_w *w, char *buf, size_t cap)
+{
+	memset(w, 0, sizeof *w);
+	w->buf = buf;
+	w->cap = cap;
+	if (!buf || cap == 0)
+		w->err = DBX_ERR_LIMIT;
+	else
+		buf[0] = 0;
+}
+
+static void w_put(struct json_w *w, const void *s, size_t n)
+{
+	if (w->err)
+		return;
+	/* one byte stays free for the NUL json_w_finish adds */
+	if (n >= w->cap - w->len) {
+		w->err = DBX_ERR_LIMIT;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+/* Bookkeeping before any value: the ',' between elements, the key an object
+ * member needs, a single top-level value. */
+static void w_value(struct json_w *w)
+{
+	unsigned char *f = &w->st[w->depth];
+
+	if (w->err)
+		return;
+	if (*f & W_OBJ) {
+		if (!(*f & W_KEY))
+			w->err = DBX_ERR_USAGE;
+		*f &= (unsigned char)~W_KEY;
+	} else if (*f & W_ITEMS) {
+		if (w->depth == 0)
+			w->err = DBX_ERR_USAGE;
+		w_put(w, ",", 1);
+	}
+	*f |= W_ITEMS;
+}
+
+static void w_string(struct json_w *w, const char *str, size_t n)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0, step, bad;
+	char esc[6];
+	unsigned char c;
+
+	if (!str && n > 0) {
+		w->err = w->err ? w->err : DBX_ERR_USAGE;
+		return;
+	}
+	w_put(w, "\"", 1);
+	while (i < n && !w->err) {
+		c = s[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			step = utf8_seq(s + i, n - i, &bad);
+			if (step) {
+				i += step;
+				continue;
+			}
+		}
+		w_put(w, s + run, i - run);
+		if (c >= 0x80) {
+			w_put(w, "\xef\xbf\xbd", 3);
+			w->replaced++;
+			i += bad;
+		} else {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			step = 2;
+			switch (c) {
+			case '\b':
+				esc[1] = 'b';
+				break;
+			case '\f':
+				esc[1] = 'f';
+				break;
+			case '\n':
+				esc[1] = 'n';
+				break;
+			case '\r':
+				esc[1] = 'r';
+				break;
+			case '\t':
+				esc[1] = 't';
+				break;
+			case '"':
+			case '\\':
+				break;
+			default:
+				esc[1] = 'u';
+				esc[2] = '0';
+				esc[3] = '0';
+				esc[4] = hexd[c >> 4];
+				esc[5] = hexd[c & 15];
+				step = 6;
+				break;
+			}
+			w_put(w, esc, step);
+			i++;
+		}
+		run = i;
+	}
+	w_put(w, s + run, i - run);
+	w_put(w, "\"", 1);
+}
+
+static enum dbx_err w_open(struct json_w *w, bool obj)
+{
+	w_value(w);
+	if (!w->err && w->depth == JSON_W_MAX_DEPTH)
+		w->err = DBX_ERR_LIMIT;
+	w_put(w, obj ? "{" : "[", 1);
+	if (!w->err)
+		w->st[++w->depth] = obj ? W_OBJ : 0;
+	return w->err;
+}
+
+static enum dbx_err w_close(struct json_w *w, bool obj)
+{
+	unsigned char f = w->st[w->depth];
+
+	if (!w->err && (w->depth == 0 || !(f & W_OBJ) != !obj || (f & W_KEY)))
+		w->err = DBX_ERR_USAGE;
+	w_put(w, obj ? "}" : "]", 1);
+	if (!w->err)
+		w->depth--;
+	return w->err;
+}
+
+enum dbx_err json_w_obj(struct json_w *w)
+{
+	return w_open(w, true);
+}
+
+enum dbx_err json_w_obj_end(struct json_w *w)
+{
+	return w_close(w, true);
+}
+
+enum dbx_err json_w_arr(struct json_w *w)
+{
+	return w_open(w, false);
+}
+
+enum dbx_err json_w_arr_end(struct json_w *w)
+{
+	return w_close(w, false);
+}
+
+enum dbx_err json_w_keyn(struct json_w *w, const char *key, size_t n)
+{
+	unsigned char *f = &w->st[w->depth];
+
+	if (!w->err && (!(*f & W_OBJ) || (*f & W_KEY)))
+		w->err = DBX_ERR_USAGE;
+	if (!w->err && (*f & W_ITEMS))
+		w_put(w, ",", 1);
+	w_string(w, key, n);
+	w_put(w, ":", 1);
+	if (!w->err)
+		*f |= W_ITEMS | W_KEY;
+	return w->err;
+}
+
+enum dbx_err json_w_key(struct json_w *w, const char *key)
+{
+	if (!key && !w->err)
+		w->err = DBX_ERR_USAGE;
+	return json_w_keyn(w, key, key ? strlen(key) : 0);
+}
+
+enum dbx_err json_w_strn(struct json_w *w, const char *s, size_t n)
+{
+	w_value(w);
+	w_string(w, s, n);
+	return w->err;
+}
+
+enum dbx_err json_w_str(struct json_w *w, const char *s)
+{
+	if (!s && !w->err)
+		w->err = DBX_ERR_USAGE;
+	return json_w_strn(w, s, s ? strlen(s) : 0);
+}
+
+enum dbx_err json_w_int(struct json_w *w, int64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%lld", (long long)v);
+
+	w_value(w);
+	w_put(w, num, (size_t)n);
+	return w->err;
+}
+
+enum dbx_err json_w_double(struct json_w *w, double v)
+{
+	char num[40];
+	int n = 0, prec;
+
+	if (!w->err && !isfinite(v))
+		w->err = DBX_ERR_USAGE;
+	if (w->err)
+		goto out;
+	/* The shortest of %.15g..%.17g that reads back equal: 17 digits always
+	 * do, but print 0.7 as 0.69999999999999996. */
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(num, sizeof num, "%.*g", prec, v);
+		if (strtod(num, NULL) == v)
+			break;
+	}
+	if (n <= 0 || (size_t)n >= sizeof num ||
+	    !is_number((const unsigned char *)num, (size_t)n)) {
+		w->err = DBX_ERR_INTERNAL; /* LC_NUMERIC is not "C" */
+		goto out;
+	}
+	w_value(w);
+	w_put(w, num, (size_t)n);
+out:
+	return w->err;
+}
+
+enum dbx_err json_w_bool(struct json_w *w, bool v)
+{
+	w_value(w);
+	if (v)
+		w_put(w, "true", 4);
+	else
+		w_put(w, "false", 5);
+	return w->err;
+}
+
+enum dbx_err json_w_null(struct json_w *w)
+{
+	w_value(w);
+	w_put(w, "null", 4);
+	return w->err;
+}
+
+enum dbx_err json_w_raw(struct json_w *w, const struct json_doc *doc, int t)
+{
+	const char *p = NULL;
+	size_t n = 0;
+
+	if (!w->err && json_raw(doc, t, &p, &n))
+		w->err = DBX_ERR_USAGE;
+	w_value(w);
+	w_put(w, p, n);
+	return w->err;
+}
+
+enum dbx_err json_w_finish(struct json_w *w, size_t *len)
+{
+	if (!w->err && (w->depth != 0 || !(w->st[0] & W_ITEMS)))
+		w->err = DBX_ERR_USAGE;
+	if (w->buf && w->cap > 0)
+		w->buf[w->len < w->cap ? w->len : w->cap - 1] = 0;
+	if (len)
+		*len = w->len;
+	return w->err;
+}

@@ -1,0 +1,169 @@
+/*
+ * json.h - strict JSON reading over caller-supplied token arrays, and a bounded
+ * writer for request bodies and JSON Lines.
+ *
+ * Reading. json_parse() runs jsmn (compiled into json.c only) over a complete
+ * document and then a validation pass that checks what jsmn lets through: the
+ * grammar between tokens (commas, colons, brackets, a single top-level value),
+ * numbers (RFC 8259 grammar), literals, and string contents (no raw control
+ * characters, only the eight short escapes and \uXXXX, surrogates paired, UTF-8
+ * well formed). A document json_parse() accepted is trusted by every function
+ * below, so none of them can fail on the text itself.
+ *
+ * Tokens are indices into the caller's array: the root value is token 0; an
+ * object's children are its keys, and the value of key k is token k + 1; an
+ * array's children are its elements. Navigation functions return -1 for "not
+ * there" (missing key, index past the end, wrong type, or t == -1), so lookups
+ * chain without checks in between: json_get(d, json_get(d, 0, "a"), "b").
+ *
+ * Rules:
+ * - No function here allocates. Token arrays, string buffers and the writer's
+ *   buffer all belong to the caller.
+ * - struct json_doc borrows the text and the token array: both MUST outlive it
+ *   and MUST NOT change while it is used. Views returned (json_raw) point into
+ *   the text.
+ * - Token arguments MUST come from the same document (or be -1); pointer
+ *   arguments MUST NOT be NULL unless a comment says so.
+ * - Number conversion and formatting use strtod()/snprintf(), which follow
+ *   LC_NUMERIC: the program MUST leave it at "C" (the writer checks its output).
+ * - Errors are enum dbx_err: DBX_ERR_PROTOCOL for invalid JSON, DBX_ERR_LIMIT
+ *   for a limit below (or a value that does not fit the type asked for),
+ *   DBX_ERR_USAGE for a getter asked for the wrong type or a writer call out of
+ *   place.
+ */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbxai.h"
+
+/* Limits, all in one place. */
+#define JSON_MAX_TOKENS (1 << 20)  /* hard cap on the token array json_parse uses */
+#define JSON_MAX_DEPTH 128         /* nesting of arrays/objects accepted */
+#define JSON_MAX_LEN 0x7ffffffe    /* bytes of text (jsmn keeps offsets in int) */
+#define JSON_NUM_MAX 256           /* longest number json_double/json_int convert */
+#define JSON_W_MAX_DEPTH 32        /* nesting the writer tracks */
+
+/* Storage for one token: callers declare arrays of it (on the stack, statically
+ * or allocated) and hand them to json_parse. The contents are private to json.c
+ * (it is jsmn's token, checked there at compile time); read tokens only through
+ * the functions below. 20 bytes each. */
+struct json_tok {
+	int priv_[5];
+};
+
+enum json_type {
+	JSON_NONE = 0, /* not a token (index -1 or out of range) */
+	JSON_OBJECT,
+	JSON_ARRAY,
+	JSON_STRING,
+	JSON_NUMBER,
+	JSON_BOOL,
+	JSON_NULL
+};
+
+/* A parsed document. Filled by json_parse; callers read the fields, never
+ * write them. */
+struct json_doc {
+	const char *js;        /* the text (borrowed) */
+	size_t len;            /* its length in bytes */
+	struct json_tok *tok;  /* the caller's token array (borrowed) */
+	int ntok;              /* tokens in use; 0 unless json_parse succeeded */
+	/* Set when json_parse fails: */
+	int needed;            /* DBX_ERR_LIMIT for tokens: how many the text needs
+				  (may exceed JSON_MAX_TOKENS), else 0 */
+	size_t err_off;        /* byte offset where the problem was seen */
+	const char *err_what;  /* static English reason, never NULL after a call */
+};
+
+/* Parses and validates the whole of js[0..len) (no NUL needed; a NUL byte in
+ * the text is invalid) into tok[0..cap).
+ * DBX_ERR_LIMIT with doc->needed > cap: the array is too small; retry with
+ * doc->needed tokens if that is at most JSON_MAX_TOKENS (cap is clamped to
+ * it), else give up. DBX_ERR_LIMIT with needed == 0: too deep or too long.
+ * DBX_ERR_PROTOCOL: not valid JSON (err_off, err_what say where and why). */
+enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
+			struct json_tok *tok, int cap);
+
+/* Navigation. All return a token index or -1 (see the rules above). */
+enum json_type json_type(const struct json_doc *doc, int t);
+int json_size(const struct json_doc *doc, int t);  /* members / elements; 0 otherwise */
+int json_child(const struct json_doc *doc, int t); /* first key / element */
+int json_next(const struct json_doc *doc, int t);  /* next key / element of the same parent */
+int json_skip(const struct json_doc *doc, int t);  /* index past t's value and all it holds */
+int json_get(const struct json_doc *doc, int obj, const char *key);
+int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keylen);
+int json_at(const struct json_doc *doc, int arr, int idx);
+/* Dotted path from t: "choices.0.delta.content". A component of digits indexes
+ * an array (and is a key in an object); keys containing '.' cannot be named. */
+int json_path(const struct json_doc *doc, int t, const char *path);
+
+/* Getters. DBX_ERR_USAGE if t is not of the type asked (or -1). */
+
+/* Unescapes string t (a value or a key) into buf as UTF-8 and NUL-terminates
+ * it; *len (may be NULL) gets the length without the NUL. The text may hold
+ * U+0000, so trust *len over strlen. DBX_ERR_LIMIT if cap < length + 1, with
+ * *len set to the length. */
+enum dbx_err json_str(const struct json_doc *doc, int t, char *buf, size_t cap,
+		      size_t *len);
+size_t json_strlen(const struct json_doc *doc, int t);  /* unescaped length; 0 if not a string */
+bool json_streq(const struct json_doc *doc, int t, const char *s); /* string t equals s */
+/* The exact text of value t (a string with its quotes, a whole object...). */
+enum dbx_err json_raw(const struct json_doc *doc, int t, const char **p, size_t *n);
+/* An integer: a number written without fraction or exponent, or one whose
+ * value is a whole number below 2^53 in magnitude (3.0, 1e3). DBX_ERR_USAGE for
+ * 1.5, DBX_ERR_LIMIT outside int64_t. */
+enum dbx_err json_int(const struct json_doc *doc, int t, int64_t *v);
+/* The nearest double; DBX_ERR_LIMIT if beyond DBL_MAX or written in more than
+ * JSON_NUM_MAX bytes. Underflow gives 0 or a subnormal, not an error. */
+enum dbx_err json_double(const struct json_doc *doc, int t, double *v);
+enum dbx_err json_bool(const struct json_doc *doc, int t, bool *v);
+bool json_is_null(const struct json_doc *doc, int t);
+
+/*
+ * Writer. Builds one JSON value into buf[0..cap). Calls go in document order:
+ * json_w_key before each member value. The first error (DBX_ERR_LIMIT when the
+ * buffer is full, DBX_ERR_USAGE for a call out of place, nesting past
+ * JSON_W_MAX_DEPTH, NaN or infinity) sticks: later calls do nothing and return
+ * it, and json_w_finish reports it, so a body can be built without a check
+ * after every call. Strings are taken as UTF-8: invalid sequences are written
+ * as U+FFFD (counted in json_w.replaced); control characters, '"' and '\' are
+ * escaped. Output is compact: no spaces, no newline.
+ */
+struct json_w {
+	size_t replaced;  /* invalid UTF-8 sequences replaced so far (read only) */
+	/* private: */
+	char *buf;
+	size_t cap;
+	size_t len;
+	enum dbx_err err;
+	int depth;
+	unsigned char st[JSON_W_MAX_DEPTH + 1];
+};
+
+/* buf (borrowed) must outlive the writer; cap >= 1 leaves room for the NUL. */
+void json_w_init(struct json_w *w, char *buf, size_t cap);
+enum dbx_err json_w_obj(struct json_w *w);
+enum dbx_err json_w_obj_end(struct json_w *w);
+enum dbx_err json_w_arr(struct json_w *w);
+enum dbx_err json_w_arr_end(struct json_w *w);
+enum dbx_err json_w_key(struct json_w *w, const char *key);
+enum dbx_err json_w_keyn(struct json_w *w, const char *key, size_t n);
+enum dbx_err json_w_str(struct json_w *w, const char *s);
+enum dbx_err json_w_strn(struct json_w *w, const char *s, size_t n);
+enum dbx_err json_w_int(struct json_w *w, int64_t v);
+/* Shortest form that reads back as the same double: 0.7 -> 0.7, 1e-7 -> 1e-07. */
+enum dbx_err json_w_double(struct json_w *w, double v);
+enum dbx_err json_w_bool(struct json_w *w, bool v);
+enum dbx_err json_w_null(struct json_w *w);
+/* Copies value t of a parsed (hence validated) document verbatim, whitespace
+ * and escapes as they were: tool definitions or messages read from a file. */
+enum dbx_err json_w_raw(struct json_w *w, const struct json_doc *doc, int t);
+/* Checks the value is complete, NUL-terminates buf, sets *len (may be NULL)
+ * and returns the first error, if any. */
+enum dbx_err json_w_finish(struct json_w *w, size_t *len);
+
+#endif
