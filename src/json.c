@@ -690,7 +690,7 @@ int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keyle
 
 	if (json_type(doc, obj) != JSON_OBJECT || !key)
 		goto out;
-	for (k = obj + 1; k >= 0; k = tok_array(doc)[k].next_) {
+	for (k = json_child(doc, obj); k >= 0; k = tok_array(doc)[k].next_) {
 		if (str_eq(doc, tok_array(doc) + k, key, keylen)) {
 			found = k + 1;
 			break;
@@ -986,7 +986,7 @@ static void w_value(struct json_w *w)
 static void w_string(struct json_w *w, const char *str, size_t n)
 {
 	static const char hexd[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
 	size_t i = 0, run = 0, step, bad;
 	char esc[6];
 	unsigned char c;

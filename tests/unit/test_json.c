@@ -449,6 +449,7 @@ static void test_navigation(void)
 	t = json_get(&d, 0, "empty");
 	CHECK(json_type(&d, t) == JSON_OBJECT && json_size(&d, t) == 0 &&
 	      json_child(&d, t) == -1, "empty object");
+	CHECK(json_get(&d, t, "list") == -1, "lookup in an empty object stays inside it");
 	t = json_get(&d, 0, "list");
 	CHECK(json_size(&d, t) == 4, "list size");
 	n = 0;
