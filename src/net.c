@@ -181,8 +181,8 @@ static size_t copy_addrs(const struct addrinfo *ai, struct net_addr *a)
 	return n;
 }
 
-static int resolve(const char *host, unsigned port, struct net_addr *a,
-		   size_t *n, char *errbuf)
+static int resolve(const char *host, int bracketed, unsigned port,
+		   struct net_addr *a, size_t *n, char *errbuf)
 {
 	struct addrinfo hints, *res = NULL;
 	char portstr[8];
@@ -201,6 +201,12 @@ static int resolve(const char *host, unsigned port, struct net_addr *a,
 	r = getaddrinfo(host, portstr, &hints, &res);
 	if (r == 0)
 		goto copy;
+	if (bracketed) {
+		err = DBX_ERR_RESOLVE;
+		net_err(errbuf, "cannot resolve host '[%s]': not an IP address",
+			host);
+		goto out;
+	}
 	if (is_localhost_name(host)) {
 		*n = localhost_addrs(a, port);
 		goto out;
@@ -348,7 +354,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 			NET_HOST_MAX - 1);
 		goto out;
 	}
-	err = resolve(name, port, addrs, &n, errbuf);
+	err = resolve(name, name == hbuf, port, addrs, &n, errbuf);
 	if (err)
 		goto out;
 

@@ -459,6 +459,8 @@ static void test_usage(void)
 	CHECK(net_connect(NULL, 80, 100, &fd, eb) == DBX_ERR_USAGE, "NULL host");
 	CHECK(net_connect("", 80, 100, &fd, NULL) == DBX_ERR_USAGE, "empty host");
 	CHECK(net_connect("[::1", 80, 100, &fd, eb) == DBX_ERR_RESOLVE, "bad bracket");
+	CHECK(net_connect("[localhost]", 80, 100, &fd, eb) == DBX_ERR_RESOLVE,
+	      "brackets around a name");
 	CHECK(net_read(-1, buf, sizeof buf, 10, &got, eb) == DBX_ERR_USAGE, "read fd -1");
 	CHECK(net_write_all(-1, "x", 1, 10, NULL) == DBX_ERR_USAGE, "write fd -1");
 	CHECK(net_alive(-1) == 0, "alive -1");
