@@ -44,6 +44,15 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 LIBS := $(B)/libdbxai.a $(B)/libmbedtls.a
 
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 .PHONY: all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt
 .DEFAULT_GOAL := all
 
@@ -82,15 +91,18 @@ MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o)
 
 $(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h
 	@mkdir -p $(@D)
-	$(CC) $(DBX_CPPFLAGS) $(MBEDTLS_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(MBEDTLS_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(B)/libmbedtls.a: $(MBEDTLS_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/obj/%.o: src/%.c | $(FETCHED)
 	@mkdir -p $(@D)
-	$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # CA_BUNDLE=FILE embeds a PEM bundle in the binary (for FROM scratch images);
 # changing it rebuilds tls_ca.o.
@@ -104,15 +116,24 @@ endif
 
 $(B)/libdbxai.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/dbxai: $(CLI_OBJ) $(LIBS)
-	$(CC) $(DBX_CFLAGS) $(CFLAGS) $(CLI_OBJ) $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(DBX_CFLAGS) $(CFLAGS) $(CLI_OBJ) $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
 
 $(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(DBX_CPPFLAGS) -Itests/unit $(DBX_CFLAGS) $(CFLAGS) -MMD -MP $< $(LIBS) \
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(DBX_CPPFLAGS) -Itests/unit $(DBX_CFLAGS) $(CFLAGS) -MMD -MP $< $(LIBS) \
 		$(DBX_LDFLAGS) $(LDFLAGS) -o $@
+
+# Programs on the library API that the end-to-end tests drive.
+$(B)/tests/e2e_driver: tests/e2e/driver.c $(LIBS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
 
@@ -126,7 +147,8 @@ FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
 
 ifeq ($(TARGET),fuzz)
 fuzz: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
@@ -150,7 +172,8 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 $(B)/bench/%: tests/bench/%.c $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
 
 bench: $(BENCH_BIN) $(B)/dbxai
 	@for b in $(BENCH_BIN); do $(TC_RUN) $$b || exit 1; done
@@ -176,7 +199,7 @@ test-unit: $(UNIT_BIN)
 	echo "unit [$(TARGET)]: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ] && [ $$bad -eq 0 ]
 
-test-e2e: $(B)/dbxai
+test-e2e: $(B)/dbxai $(B)/tests/e2e_driver
 	DBXAI_BIN=$(B)/dbxai DBXAI_RUN='$(TC_RUN)' $(PYTHON) tests/e2e/run.py
 
 ifeq ($(TARGET),x86_64-linux-musl)

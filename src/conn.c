@@ -204,6 +204,12 @@ static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
 	}
 	if (t->https) {
 		err = tls_connect(c->tls, c->fd_, t->host, c->connect_timeout_ms, &c->tls_, errbuf);
+		if (err == TLS_RETRY) {
+			trace(c, "* %s", errbuf);
+			net_close(c->fd_);
+			c->fd_ = -1;
+			return open_conn(c, t, errbuf);
+		}
 		if (err)
 			goto fail;
 		trace(c, "* connected to %s:%u, %s, %s", t->host, t->port, tls_conn_version(c->tls_),

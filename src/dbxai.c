@@ -1,5 +1,20 @@
-/* dbxai.c - library-wide pieces: error strings. */
+/* dbxai.c - the public library API (dbxai.h): client, raw API calls, errors. */
 #include "dbxai.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "provider.h"
+#include "proxy.h"
+#include "tls.h"
+#include "url.h"
+
+/* Error bodies are collected up to this size for the message; the rest is
+ * dropped (the message only shows PROVIDER_ERRTEXT_MAX of it anyway). */
+#define DBX_ERRBODY_MAX 8192
+#define DBX_AUTH_MAX 4096
 
 static const char *const err_names[DBX_ERR__COUNT] = {
 	[DBX_OK] = "success",
@@ -31,4 +46,229 @@ const char *dbx_strerror(int err)
 	if (err < 0 || err >= DBX_ERR__COUNT || !err_names[err])
 		return "unknown error";
 	return err_names[err];
+}
+
+int dbx_global_init(char *errbuf)
+{
+	return tls_global_init(errbuf);
+}
+
+struct dbx_client {
+	struct conn conn;
+	struct tls_client *tls; /* NULL for a plain-HTTP loopback workspace */
+	struct url base;
+	char auth[DBX_AUTH_MAX]; /* "Bearer <token>" (secret) or "" */
+	struct proxy proxy;
+};
+
+/* proxy_getenv_fn over the options: the caller has already chosen between
+ * https_proxy and HTTPS_PROXY, so only the lower-case names answer. */
+static const char *options_env(void *ctx, const char *name)
+{
+	const struct dbx_options *o = ctx;
+	if (strcmp(name, "https_proxy") == 0)
+		return o->https_proxy ? o->https_proxy : "";
+	if (strcmp(name, "no_proxy") == 0)
+		return o->no_proxy ? o->no_proxy : "";
+	return NULL;
+}
+
+static void wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+	while (n--)
+		*v++ = 0;
+}
+
+int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *errbuf)
+{
+	struct dbx_client *c;
+	char host[URL_MAX];
+	int err;
+
+	*out = NULL;
+	if (!o->host || !*o->host) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "no workspace host given");
+		return DBX_ERR_USAGE;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return DBX_ERR_NOMEM;
+	conn_init(&c->conn);
+	err = url_normalize_host(o->host, host, sizeof host, errbuf);
+	if (!err)
+		err = url_parse(host, &c->base, errbuf);
+	if (err)
+		goto fail;
+	if (o->token && *o->token) {
+		if (snprintf(c->auth, sizeof c->auth, "Bearer %s", o->token) >= (int)sizeof c->auth) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "the token is too long (%zu bytes)",
+				 strlen(o->token));
+			err = DBX_ERR_USAGE;
+			goto fail;
+		}
+	}
+	if (c->base.is_https) {
+		struct tls_options topt = {o->ca_file, o->ca_dir};
+		err = tls_client_new(&c->tls, &topt, errbuf);
+		if (err)
+			goto fail;
+		err = proxy_from_env(options_env, (void *)o, c->base.host, c->base.port,
+				     &c->proxy, errbuf);
+		if (err)
+			goto fail;
+		if (c->proxy.use) {
+			c->conn.proxy_host = c->proxy.host;
+			c->conn.proxy_port = c->proxy.port;
+			c->conn.proxy_auth = c->proxy.auth[0] ? c->proxy.auth : NULL;
+		}
+	}
+	c->conn.tls = c->tls;
+	c->conn.connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
+							       : DBX_CONNECT_TIMEOUT_MS;
+	c->conn.idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DBX_IDLE_TIMEOUT_MS;
+	c->conn.trace = o->trace;
+	c->conn.trace_ctx = o->trace_ctx;
+	*out = c;
+	return DBX_OK;
+
+fail:
+	dbx_client_free(c);
+	return err;
+}
+
+void dbx_client_free(struct dbx_client *c)
+{
+	if (!c)
+		return;
+	conn_close(&c->conn);
+	tls_client_free(c->tls);
+	proxy_clear(&c->proxy);
+	wipe(c->auth, sizeof c->auth);
+	free(c);
+}
+
+/* The request target for path_or_url, which must stay on the workspace. */
+static int api_target(struct dbx_client *c, const char *path_or_url, struct url *u,
+		      char *errbuf)
+{
+	char joined[URL_MAX];
+	char base[URL_MAX];
+	int err;
+
+	if (url_authority(&c->base, 0, joined, sizeof joined) != DBX_OK)
+		return DBX_ERR_LIMIT;
+	snprintf(base, sizeof base, "%s://%s", c->base.scheme, joined);
+	err = url_join(base, path_or_url, joined, sizeof joined, errbuf);
+	if (!err)
+		err = url_parse(joined, u, errbuf);
+	if (err)
+		return err;
+	if (u->is_https != c->base.is_https || u->port != c->base.port ||
+	    strcmp(u->host, c->base.host) != 0) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "refusing to send credentials to %s://%s:%u: the URL must be on the "
+			 "workspace %s",
+			 u->scheme, u->host, u->port, base);
+		return DBX_ERR_USAGE;
+	}
+	return DBX_OK;
+}
+
+struct api_call {
+	dbx_data_fn on_data;
+	void *ctx;
+	int status;
+	int cancelled;
+	size_t err_len;
+	char err_body[DBX_ERRBODY_MAX];
+};
+
+static int api_head(void *ctx, const struct http_parser *p)
+{
+	struct api_call *a = ctx;
+	a->status = p->status;
+	return 0;
+}
+
+static int api_body(void *ctx, const char *data, size_t len)
+{
+	struct api_call *a = ctx;
+	if (a->status / 100 == 2) {
+		if (a->on_data && a->on_data(a->ctx, data, len) != 0) {
+			a->cancelled = 1;
+			return DBX_ERR_CANCELLED;
+		}
+		return 0;
+	}
+	if (len > sizeof a->err_body - a->err_len)
+		len = sizeof a->err_body - a->err_len;
+	memcpy(a->err_body + a->err_len, data, len);
+	a->err_len += len;
+	return 0;
+}
+
+int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
+	    const char *body, size_t body_len, dbx_data_fn on_data, void *ctx, int *status,
+	    char *errbuf)
+{
+	struct api_call *a;
+	struct url *u;
+	struct http_header fields[2];
+	struct conn_target t;
+	struct conn_request rq = {0};
+	struct conn_handlers h;
+	size_t n = 0;
+	int err;
+
+	if (status)
+		*status = 0;
+	a = calloc(1, sizeof *a);
+	u = malloc(sizeof *u);
+	if (!a || !u) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	err = api_target(c, path_or_url, u, errbuf);
+	if (err)
+		goto out;
+	if (c->auth[0]) {
+		fields[n].name = "Authorization";
+		fields[n].name_len = 13;
+		fields[n].value = c->auth;
+		fields[n].value_len = strlen(c->auth);
+		n++;
+	}
+	if (body) {
+		fields[n].name = "Content-Type";
+		fields[n].name_len = 12;
+		fields[n].value = "application/json";
+		fields[n].value_len = 16;
+		n++;
+	}
+	t.https = u->is_https;
+	t.host = u->host;
+	t.port = u->port;
+	t.path = u->path;
+	rq.method = method;
+	rq.fields = fields;
+	rq.num_fields = n;
+	rq.body = body;
+	rq.body_len = body_len;
+	a->on_data = on_data;
+	a->ctx = ctx;
+	h.on_head = api_head;
+	h.on_body = api_body;
+	h.ctx = a;
+	err = conn_request(&c->conn, &t, &rq, &h, errbuf);
+	if (status)
+		*status = a->status;
+	if (err == DBX_ERR_CANCELLED && a->cancelled)
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
+	if (!err && a->status / 100 != 2)
+		err = provider_http_error(a->status, a->err_body, a->err_len, errbuf);
+out:
+	free(a);
+	free(u);
+	return err;
 }

@@ -36,6 +36,24 @@ static const char *const system_bundles[] = {
 	"/etc/ssl/cert.pem",                                 /* Alpine, macOS, BSD */
 };
 
+/* Signature algorithms offered, in order. mbedTLS's default puts RSA-PSS before
+ * PKCS#1 v1.5, but its TLS 1.2 code cannot verify a PSS ServerKeyExchange: a
+ * TLS 1.2-only server (OpenSSL's, say) that takes the first RSA scheme offered
+ * picks PSS and the handshake fails. TLS 1.3 servers ignore the PKCS#1 entries
+ * for CertificateVerify (RFC 8446 allows only PSS there), so this order suits
+ * both versions. */
+static const uint16_t sig_algs[] = {
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+	MBEDTLS_TLS1_3_SIG_NONE,
+};
+
 static mbedtls_entropy_context g_entropy;
 static mbedtls_ctr_drbg_context g_drbg;
 static int g_ready;
@@ -43,7 +61,12 @@ static int g_ready;
 enum trust_kind { TRUST_FILE, TRUST_DIR, TRUST_MEM };
 
 struct tls_client {
-	mbedtls_ssl_config conf;
+	/* conf[0] offers TLS 1.2 and 1.3; conf[1] TLS 1.2 only, for servers that
+	 * choose TLS 1.2 and then sign with RSA-PSS, which mbedTLS 3.6 offers (for
+	 * TLS 1.3) but cannot verify in TLS 1.2 (OpenSSL servers that prefer their
+	 * own order do this). A TLS 1.2-only ClientHello does not offer PSS. */
+	mbedtls_ssl_config conf[2];
+	int only12; /* this server needs conf[1]; learnt on the first failure */
 	enum trust_kind kind;
 	char path[TLS_PATH_MAX];
 	char describe[TLS_PATH_MAX + 16];
@@ -419,7 +442,7 @@ static int trust_pick(struct tls_client *c, const struct tls_options *opt, char 
 int tls_client_new(struct tls_client **out, const struct tls_options *opt, char *errbuf)
 {
 	struct tls_client *c;
-	int ret, err;
+	int ret, err, i;
 	char msg[128];
 
 	*out = NULL;
@@ -434,26 +457,32 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt, char 
 	err = trust_pick(c, opt, errbuf);
 	if (err)
 		goto fail;
-	mbedtls_ssl_config_init(&c->conf);
-	ret = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT,
-					  MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
-	if (ret != 0) {
-		mbed_msg(ret, msg, sizeof msg);
-		set_err(errbuf, "TLS configuration failed: %s", msg);
-		err = DBX_ERR_TLS;
-		goto fail_conf;
+	for (i = 0; i < 2; i++) {
+		mbedtls_ssl_config_init(&c->conf[i]);
+		ret = mbedtls_ssl_config_defaults(&c->conf[i], MBEDTLS_SSL_IS_CLIENT,
+						  MBEDTLS_SSL_TRANSPORT_STREAM,
+						  MBEDTLS_SSL_PRESET_DEFAULT);
+		if (ret != 0) {
+			mbed_msg(ret, msg, sizeof msg);
+			set_err(errbuf, "TLS configuration failed: %s", msg);
+			err = DBX_ERR_TLS;
+			goto fail_conf;
+		}
+		mbedtls_ssl_conf_authmode(&c->conf[i], MBEDTLS_SSL_VERIFY_REQUIRED);
+		mbedtls_ssl_conf_min_tls_version(&c->conf[i], MBEDTLS_SSL_VERSION_TLS1_2);
+		/* The default profile: SHA-256 or better, RSA >= 2048 bits. */
+		mbedtls_ssl_conf_cert_profile(&c->conf[i], &mbedtls_x509_crt_profile_default);
+		mbedtls_ssl_conf_rng(&c->conf[i], mbedtls_ctr_drbg_random, &g_drbg);
+		mbedtls_ssl_conf_sig_algs(&c->conf[i], sig_algs);
+		mbedtls_ssl_conf_ca_cb(&c->conf[i], ca_callback, c);
 	}
-	mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-	mbedtls_ssl_conf_min_tls_version(&c->conf, MBEDTLS_SSL_VERSION_TLS1_2);
-	/* The default profile: SHA-256 or better, RSA >= 2048 bits. */
-	mbedtls_ssl_conf_cert_profile(&c->conf, &mbedtls_x509_crt_profile_default);
-	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &g_drbg);
-	mbedtls_ssl_conf_ca_cb(&c->conf, ca_callback, c);
+	mbedtls_ssl_conf_max_tls_version(&c->conf[1], MBEDTLS_SSL_VERSION_TLS1_2);
 	*out = c;
 	return DBX_OK;
 
 fail_conf:
-	mbedtls_ssl_config_free(&c->conf);
+	mbedtls_ssl_config_free(&c->conf[0]);
+	mbedtls_ssl_config_free(&c->conf[1]);
 fail:
 	free(c);
 	return err;
@@ -463,7 +492,8 @@ void tls_client_free(struct tls_client *c)
 {
 	if (!c)
 		return;
-	mbedtls_ssl_config_free(&c->conf);
+	mbedtls_ssl_config_free(&c->conf[0]);
+	mbedtls_ssl_config_free(&c->conf[1]);
 	free(c);
 }
 
@@ -541,12 +571,15 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 		return DBX_ERR_TLS;
 	}
 	if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ||
-	    ret == MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE) {
-		mbed_msg(ret, msg, sizeof msg);
+	    ret == MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE || ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
 		set_err(errbuf,
-			"TLS: handshake with %s failed (%s); dbxai needs TLS 1.2 or 1.3 with "
-			"ECDHE and AES-GCM or ChaCha20",
-			host, msg);
+			"TLS: handshake with %s failed (%s): the server may offer only TLS 1.0/1.1 "
+			"or other ciphers; dbxai needs TLS 1.2 or 1.3 with ECDHE and AES-GCM or "
+			"ChaCha20-Poly1305",
+			host,
+			ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ? "the server sent a fatal alert"
+			: ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ? "protocol version"
+								       : "no common cipher");
 		return DBX_ERR_TLS;
 	}
 	mbed_msg(ret, msg, sizeof msg);
@@ -568,7 +601,7 @@ int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_
 	t->fd = fd;
 	t->timeout_ms = timeout_ms;
 	mbedtls_ssl_init(&t->ssl);
-	ret = mbedtls_ssl_setup(&t->ssl, &c->conf);
+	ret = mbedtls_ssl_setup(&t->ssl, &c->conf[c->only12]);
 	if (ret == 0)
 		ret = mbedtls_ssl_set_hostname(&t->ssl, hostname); /* SNI + name check */
 	if (ret != 0) {
@@ -581,6 +614,15 @@ int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_
 	do {
 		ret = mbedtls_ssl_handshake(&t->ssl);
 	} while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (ret == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && !c->only12 &&
+	    mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_2) {
+		c->only12 = 1;
+		set_err(errbuf, "TLS: %s chose TLS 1.2 with a signature scheme offered only for "
+				"TLS 1.3; retry with a TLS 1.2 handshake",
+			hostname);
+		err = TLS_RETRY;
+		goto fail;
+	}
 	if (ret != 0) {
 		err = map_ssl_error(t, ret, hostname, errbuf);
 		goto fail;

@@ -48,13 +48,16 @@ def wait_file(path, proc, seconds=10.0):
 class Mock:
     """The mock serving endpoint in a subprocess; use as a context manager."""
 
-    def __init__(self, cert="server.pem", tls="any", plain=False, token=TOKEN, lifetime=60):
+    def __init__(self, cert="server.pem", tls="any", plain=False, token=TOKEN, lifetime=60,
+                 weak=False):
         self.dir = tempfile.mkdtemp(prefix="dbxai-mock-")
         self.log = os.path.join(self.dir, "requests.jsonl")
         port_file = os.path.join(self.dir, "port")
         cmd = [sys_python(), MOCK, "--port-file", port_file, "--log", self.log,
                "--lifetime", str(lifetime), "--tls", tls]
         cmd += ["--plain"] if plain else ["--cert", pki(cert)]
+        if weak:
+            cmd.append("--weak")
         if token is not None:
             cmd += ["--token", token]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -223,6 +223,8 @@ def main():
     ap.add_argument("--cert", help="PEM with certificate chain and key (omit with --plain)")
     ap.add_argument("--plain", action="store_true", help="no TLS")
     ap.add_argument("--tls", default="any", choices=["any", "1.0", "1.1", "1.2", "1.3"])
+    ap.add_argument("--weak", action="store_true",
+                    help="OpenSSL security level 0, to serve SHA-1 or RSA-1024 test certificates")
     ap.add_argument("--token", help="require 'Authorization: Bearer TOKEN'")
     ap.add_argument("--log", help="append one JSON line per request here")
     ap.add_argument("--lifetime", type=float, default=120.0, help="stop after this many seconds")
@@ -233,6 +235,8 @@ def main():
         if not args.cert:
             ap.error("--cert is required unless --plain")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        if args.weak:
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
         ctx.load_cert_chain(args.cert)
         if args.tls in ("1.0", "1.1"):
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
