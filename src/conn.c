@@ -105,7 +105,7 @@ static void authority(char *out, size_t cap, const char *host, unsigned port)
 /* Asks the proxy (already connected on c->fd_) for a tunnel to t. */
 static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 {
-	char target[CONN_HOST_MAX + 16], redacted[CONN_TRACE_MAX];
+	char target[CONN_HOST_MAX + 16], proxy[CONN_HOST_MAX + 16], redacted[CONN_TRACE_MAX];
 	struct http_header auth = {"Proxy-Authorization", 19, c->proxy_auth,
 				   c->proxy_auth ? strlen(c->proxy_auth) : 0};
 	struct http_request r = {0};
@@ -115,6 +115,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 	int err;
 
 	authority(target, sizeof target, t->host, t->port);
+	authority(proxy, sizeof proxy, c->proxy_host, c->proxy_port);
 	r.method = "CONNECT";
 	r.target = target;
 	r.host = t->host;
@@ -142,8 +143,8 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 		if (err)
 			return err == DBX_ERR_TIMEOUT ? err : DBX_ERR_PROXY;
 		if (got == 0) {
-			set_err(errbuf, "proxy %s:%u closed the connection instead of answering CONNECT",
-				c->proxy_host, c->proxy_port);
+			set_err(errbuf, "proxy %s closed the connection instead of answering CONNECT",
+				proxy);
 			return DBX_ERR_PROXY;
 		}
 		err = http_parse(p, c->rbuf_, got, &consumed, NULL);
@@ -151,8 +152,8 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 			break;
 	}
 	if (err) {
-		set_err(errbuf, "proxy %s:%u: bad answer to CONNECT: %s", c->proxy_host,
-			c->proxy_port, p->error ? p->error : dbx_strerror(err));
+		set_err(errbuf, "proxy %s: bad answer to CONNECT: %s", proxy,
+			p->error ? p->error : dbx_strerror(err));
 		return DBX_ERR_PROXY;
 	}
 	if (c->trace) {
@@ -161,14 +162,13 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 		trace_head(c, "< ", redacted, rlen);
 	}
 	if (p->status / 100 != 2) {
-		set_err(errbuf, "proxy %s:%u refused the tunnel to %s: %d %s%s", c->proxy_host,
-			c->proxy_port, target, p->status, p->reason,
+		set_err(errbuf, "proxy %s refused the tunnel to %s: %d %s%s", proxy, target,
+			p->status, p->reason,
 			p->status == 407 ? " (set user:password in HTTPS_PROXY)" : "");
 		return DBX_ERR_PROXY;
 	}
 	if (consumed < got) {
-		set_err(errbuf, "proxy %s:%u sent data before the TLS handshake", c->proxy_host,
-			c->proxy_port);
+		set_err(errbuf, "proxy %s sent data before the TLS handshake", proxy);
 		return DBX_ERR_PROXY;
 	}
 	return DBX_OK;
@@ -193,7 +193,7 @@ static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
 			set_err(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
 			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY : err;
 		}
-		trace(c, "* connected to proxy %s:%u", c->proxy_host, c->proxy_port);
+		trace(c, "* connected to proxy %s (%s)", c->proxy_host, "CONNECT tunnel");
 		err = tunnel(c, t, errbuf);
 		if (err)
 			goto fail;

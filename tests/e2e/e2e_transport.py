@@ -16,7 +16,29 @@ def env_for(mock, **extra):
     return env
 
 
+def elf_program_headers(path):
+    """(type, ...) of each program header of an ELF file, 32 or 64 bit."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == b"\x7fELF", "not an ELF file"
+    is64 = data[4] == 2
+    end = "<" if data[5] == 1 else ">"
+    if is64:
+        phoff, = struct.unpack_from(end + "Q", data, 0x20)
+        phentsize, phnum = struct.unpack_from(end + "HH", data, 0x36)
+    else:
+        phoff, = struct.unpack_from(end + "I", data, 0x1C)
+        phentsize, phnum = struct.unpack_from(end + "HH", data, 0x2A)
+    return [struct.unpack_from(end + "I", data, phoff + i * phentsize)[0] for i in range(phnum)]
+
+
 class Basics(Case):
+    def test_binary_is_static(self):
+        types = elf_program_headers(BIN)
+        self.assertNotIn(3, types, "PT_INTERP: the binary needs a dynamic loader")
+        self.assertNotIn(2, types, "PT_DYNAMIC: the binary is dynamically linked")
+
     def test_version(self):
         res = run(["--version"])
         self.assertExit(res, 0)
