@@ -952,15 +952,13 @@ void json_w_init(struct json_w *w, char *buf, size_t cap)
 
 static void w_put(struct json_w *w, const void *s, size_t n)
 {
-	if (w->err)
-		return;
 	/* one byte stays free for the NUL json_w_finish adds */
-	if (n >= w->cap - w->len) {
+	if (!w->err && n >= w->cap - w->len)
 		w->err = DBX_ERR_LIMIT;
-		return;
+	if (!w->err) {
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
 	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
 }
 
 /* Bookkeeping before any value: the ',' between elements, the key an object
@@ -970,7 +968,7 @@ static void w_value(struct json_w *w)
 	unsigned char *f = &w->st[w->depth];
 
 	if (w->err)
-		return;
+		goto out;
 	if (*f & W_OBJ) {
 		if (!(*f & W_KEY))
 			w->err = DBX_ERR_USAGE;
@@ -981,20 +979,20 @@ static void w_value(struct json_w *w)
 		w_put(w, ",", 1);
 	}
 	*f |= W_ITEMS;
+out:
+	return;
 }
 
 static void w_string(struct json_w *w, const char *str, size_t n)
 {
 	static const char hexd[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	size_t i = 0, run = 0, step, bad;
+	size_t i = 0, run = 0, step, bad = 1;
 	char esc[6];
 	unsigned char c;
 
-	if (!str && n > 0) {
-		w->err = w->err ? w->err : DBX_ERR_USAGE;
-		return;
-	}
+	if (!str && n > 0 && !w->err)
+		w->err = DBX_ERR_USAGE;
 	w_put(w, "\"", 1);
 	while (i < n && !w->err) {
 		c = s[i];

@@ -92,8 +92,8 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 enum json_type json_type(const struct json_doc *doc, int t);
 int json_size(const struct json_doc *doc, int t);  /* members / elements; 0 otherwise */
 int json_child(const struct json_doc *doc, int t); /* first key / element */
-int json_next(const struct json_doc *doc, int t);  /* next key / element of the same parent */
-int json_skip(const struct json_doc *doc, int t);  /* index past t's value and all it holds */
+int json_next(const struct json_doc *doc, int t);  /* next key (t a key) or element (t an element) */
+int json_skip(const struct json_doc *doc, int t);  /* first index after t's subtree (t a key: its value) */
 int json_get(const struct json_doc *doc, int obj, const char *key);
 int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keylen);
 int json_at(const struct json_doc *doc, int arr, int idx);

@@ -130,7 +130,7 @@ static void test_conformance(void)
 	CHECK(dp != NULL, "open %s", dir);
 	if (!dp)
 		return;
-	while ((de = readdir(dp)) != NULL && nn < 400)
+	for (de = readdir(dp); de && nn < 400; de = readdir(dp))
 		if (strlen(de->d_name) > 5 && de->d_name[1] == '_')
 			names[nn++] = strdup(de->d_name);
 	closedir(dp);
