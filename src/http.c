@@ -65,10 +65,9 @@ enum { TR_START = 0, TR_NAME, TR_VALUE, TR_LF, TR_END_LF };
 
 static int is_tchar(unsigned char c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') ||
+	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static int is_hex(unsigned char c, unsigned *v)
@@ -105,13 +104,12 @@ static unsigned char lower(unsigned char c)
 /* a[0..alen) equals the NUL-terminated b, ASCII case-insensitively. */
 static int ieq(const char *a, size_t alen, const char *b)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < alen; i++) {
-		if (b[i] == 0 || lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	}
-	return b[alen] == 0;
+	while (i < alen && b[i] != 0 &&
+	       lower((unsigned char)a[i]) == lower((unsigned char)b[i]))
+		i++;
+	return i == alen && b[alen] == 0;
 }
 
 static int fail(struct http_parser *p, int err, const char *why)
@@ -144,7 +142,10 @@ static int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-/* status-line = HTTP-version SP status-code SP [ reason-phrase ]; the SP after
+/* status_byte() and field_byte() set *why when byte c cannot continue the
+ * head and return the error to report then.
+ *
+ * status-line = HTTP-version SP status-code SP [ reason-phrase ]; the SP after
  * the code may be missing (RFC 9112 4: a client SHOULD accept that). k is the
  * byte's offset in the line. */
 static int status_byte(struct http_parser *p, unsigned char c, const char **why)
@@ -154,9 +155,7 @@ static int status_byte(struct http_parser *p, unsigned char c, const char **why)
 	if (p->sub_ != ST_LINE) {
 		if (c != '\n')
 			*why = "bare CR in the response head";
-		return DBX_ERR_PROTOCOL;
-	}
-	if (c == '\n') {
+	} else if (c == '\n') {
 		*why = "line ends in a bare LF";
 	} else if (k == 0 && c == '\r') {
 		p->sub_ = ST_EMPTY_CR;
@@ -274,40 +273,48 @@ static const char *each_element(struct http_parser *p, const struct http_header 
  * 8.6), any difference is an error. */
 static const char *cl_element(struct http_parser *p, const char *s, size_t n)
 {
+	const char *why = NULL;
 	uint64_t v = 0;
 	size_t k;
 
 	if (n == 0)
-		return "empty Content-Length";
-	for (k = 0; k < n; k++) {
+		why = "empty Content-Length";
+	for (k = 0; k < n && !why; k++) {
 		unsigned d = (unsigned)((unsigned char)s[k] - '0');
 
 		if (d > 9)
-			return "invalid character in Content-Length";
-		if (v > (UINT64_MAX - d) / 10)
-			return "Content-Length overflow";
-		v = v * 10 + d;
+			why = "invalid character in Content-Length";
+		else if (v > (UINT64_MAX - d) / 10)
+			why = "Content-Length overflow";
+		else
+			v = v * 10 + d;
 	}
-	if ((p->te_ & TE_LENGTH) && v != p->content_length)
-		return "duplicate Content-Length with a different value";
-	p->te_ |= TE_LENGTH;
-	p->content_length = v;
-	return NULL;
+	if (!why && (p->te_ & TE_LENGTH) && v != p->content_length)
+		why = "duplicate Content-Length with a different value";
+	if (!why) {
+		p->te_ |= TE_LENGTH;
+		p->content_length = v;
+	}
+	return why;
 }
 
 /* Only chunked is accepted: we never send TE, so any other coding is one we
  * could not undo, and chunked must come last and once (RFC 9112 6.1). */
 static const char *te_element(struct http_parser *p, const char *s, size_t n)
 {
-	if (n == 0)
-		return NULL; /* empty list elements are ignored (RFC 9110 5.6.1) */
-	if (!ieq(s, n, "chunked"))
-		return (p->te_ & TE_CHUNKED) ? "Transfer-Encoding does not end with chunked"
-					     : "unsupported transfer coding";
-	if (p->te_ & TE_CHUNKED)
-		return "chunked applied more than once";
-	p->te_ |= TE_CHUNKED;
-	return NULL;
+	const char *why = NULL;
+
+	if (n == 0) {
+		/* empty list elements are ignored (RFC 9110 5.6.1) */
+	} else if (!ieq(s, n, "chunked")) {
+		why = (p->te_ & TE_CHUNKED) ? "Transfer-Encoding does not end with chunked"
+					    : "unsupported transfer coding";
+	} else if (p->te_ & TE_CHUNKED) {
+		why = "chunked applied more than once";
+	} else {
+		p->te_ |= TE_CHUNKED;
+	}
+	return why;
 }
 
 static const char *conn_element(struct http_parser *p, const char *s, size_t n)
@@ -929,13 +936,11 @@ static void put_u64(struct wbuf *w, uint64_t v)
 
 static int all_tchar(const char *s, size_t n)
 {
-	size_t k;
+	size_t k = 0;
 
-	for (k = 0; k < n; k++) {
-		if (!is_tchar((unsigned char)s[k]))
-			return 0;
-	}
-	return n > 0;
+	while (k < n && is_tchar((unsigned char)s[k]))
+		k++;
+	return n > 0 && k == n;
 }
 
 /* Names the writer sets itself; a caller copy would duplicate or, for the
@@ -947,55 +952,55 @@ static int writer_owned(const char *name, size_t n)
 		"transfer-encoding", "connection",
 	};
 	size_t k;
+	int found = 0;
 
-	for (k = 0; k < sizeof owned / sizeof owned[0]; k++) {
-		if (ieq(name, n, owned[k]))
-			return 1;
-	}
-	return 0;
+	for (k = 0; k < sizeof owned / sizeof owned[0] && !found; k++)
+		found = ieq(name, n, owned[k]);
+	return found;
 }
 
 static const char *check_value(const char *s, size_t n)
 {
+	const char *why = NULL;
 	size_t k;
 
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n && !why; k++) {
 		unsigned char c = (unsigned char)s[k];
 
 		if (c == '\r' || c == '\n' || c == 0)
-			return "CR, LF or NUL in a header value";
-		if (!is_text(c))
-			return "control character in a header value";
+			why = "CR, LF or NUL in a header value";
+		else if (!is_text(c))
+			why = "control character in a header value";
 	}
-	return NULL;
+	return why;
 }
 
+/* reg-name or IP literal; an IPv6 address (it has ':') gets brackets. */
 static const char *check_host(const char *h, size_t n, int *bracket)
 {
+	const char *why = NULL;
 	size_t k, a = 0, b = n;
 
 	*bracket = 0;
-	if (n == 0)
-		return "empty host";
-	if (h[0] == '[') {
+	if (n == 0) {
+		why = "empty host";
+	} else if (h[0] == '[') {
 		if (n < 3 || h[n - 1] != ']')
-			return "invalid host";
+			why = "invalid host";
 		a = 1;
 		b = n - 1;
 	}
-	for (k = a; k < b; k++) {
+	for (k = a; k < b && !why; k++) {
 		unsigned char c = (unsigned char)h[k];
 
-		if (c == ':') {
+		if (c == ':')
 			*bracket = h[0] != '[';
-			continue;
-		}
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		      (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == '_' ||
-		      c == '~' || c == '%'))
-			return "invalid character in the host";
+		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			   (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
+			   c == '_' || c == '~' || c == '%'))
+			why = "invalid character in the host";
 	}
-	return NULL;
+	return why;
 }
 
 int http_write_request(const struct http_request *req, char *buf, size_t cap,

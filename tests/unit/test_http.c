@@ -616,7 +616,8 @@ static void test_head_views(void)
 	CHECK(find_value("Location") == NULL, "no Location");
 	CHECK(find_value("Content-Typ") == NULL, "prefix is not a match");
 	CHECK(find_value("Content-Type2") == NULL, "longer is not a match");
-	while ((h = http_header_find(&parser, "WWW-Authenticate", &pos)) != NULL) {
+	for (h = http_header_find(&parser, "WWW-Authenticate", &pos); h;
+	     h = http_header_find(&parser, "WWW-Authenticate", &pos)) {
 		CHECK(h->name[h->name_len] == 0 && h->value[h->value_len] == 0,
 		      "NUL-terminated views");
 		CHECK(strcmp(h->value, n == 0 ? "Bearer realm=\"a\"" : "Basic") == 0,
