@@ -32,7 +32,7 @@ DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla 
 DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
 # mbedTLS is not ours to make -Werror clean
 MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
-DBX_LDFLAGS := $(TC_LDFLAGS)
+DBX_LDFLAGS := $(TC_LDFLAGS) -lm
 
 SRC := $(wildcard src/*.c)
 CLI_SRC := $(filter src/main.c src/cli%.c,$(SRC))

@@ -152,16 +152,15 @@ static int read_file(struct cfg *c, const char *path, const char *profile, char 
 	return err;
 }
 
-static int retry_env(const struct cfg_input *in, struct cfg_retry *r, char *errbuf)
+static int retry_env(const struct cfg_input *in, struct dbx_retry *r, char *errbuf)
 {
 	const char *v;
 	double d;
 	int err = DBX_OK;
 
-	r->max_retries = 3;
-	r->initial_ms = 1000;
-	r->multiplier = 2.0;
-	r->max_ms = 60000;
+	struct dbx_retry def = DBX_RETRY_DEFAULT;
+
+	*r = def;
 	v = env(in, "DATABRICKS_MAX_RETRIES");
 	if (v) {
 		err = cfg_parse_number("DATABRICKS_MAX_RETRIES", v, 0, 100, &d, errbuf);

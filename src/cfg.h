@@ -21,6 +21,8 @@
 #ifndef CFG_H
 #define CFG_H
 
+#include "dbxai.h"
+
 #define CFG_VALUE_MAX 2048
 #define CFG_NAME_MAX 128
 
@@ -28,13 +30,6 @@ struct cfg_input {
 	const char *host_flag;    /* --host, or NULL */
 	const char *profile_flag; /* --profile, or NULL */
 	const char *(*getenv)(const char *name);
-};
-
-struct cfg_retry {
-	int max_retries;      /* DATABRICKS_MAX_RETRIES (3) */
-	long initial_ms;      /* DATABRICKS_INITIAL_RETRY_INTERVAL_MS (1000) */
-	double multiplier;    /* DATABRICKS_BACKOFF_MULTIPLIER (2.0) */
-	long max_ms;          /* DATABRICKS_MAX_RETRY_INTERVAL_MS (60000) */
 };
 
 struct cfg {
@@ -47,7 +42,7 @@ struct cfg {
 	char file[CFG_VALUE_MAX];          /* the config file read, or "" */
 	const char *host_from;             /* "--host", "DATABRICKS_HOST", "profile" or "" */
 	int profile_found;                 /* the profile's section exists in the file */
-	struct cfg_retry retry;
+	struct dbx_retry retry;  /* from the DATABRICKS_*_RETRY* variables */
 };
 
 /* Fills c. DBX_ERR_USAGE with a message in errbuf for a missing named profile,

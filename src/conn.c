@@ -78,6 +78,11 @@ void conn_close(struct conn *c)
 	c->served_ = 0;
 }
 
+void conn_touch(struct conn *c)
+{
+	c->deadline_ = net_now_ms() + c->idle_timeout_ms;
+}
+
 static int io_write(struct conn *c, const char *buf, size_t len, int timeout_ms, char *errbuf)
 {
 	if (c->tls_)
@@ -302,8 +307,25 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 	int err;
 
 	http_reset(p, strcmp(rq->method, "HEAD") == 0 ? HTTP_F_HEAD : 0);
+	c->deadline_ = 0;
 	for (;;) {
-		err = io_read(c, c->rbuf_, sizeof c->rbuf_, c->idle_timeout_ms, &got, errbuf);
+		int wait = c->idle_timeout_ms;
+		if (c->deadline_) {
+			long long left = c->deadline_ - net_now_ms();
+			if (left <= 0) {
+				err = DBX_ERR_TIMEOUT;
+				set_err(errbuf,
+					"no data from %s for %.0f s (the --idle-timeout); the stream "
+					"stalled",
+					c->host_, c->idle_timeout_ms / 1000.0);
+				return err;
+			}
+			if (left < wait)
+				wait = (int)left;
+		}
+		err = io_read(c, c->rbuf_, sizeof c->rbuf_, wait, &got, errbuf);
+		if (err == DBX_ERR_TIMEOUT && c->deadline_ && wait < c->idle_timeout_ms)
+			continue; /* the deadline check above reports it */
 		if (err) {
 			if (reused && p->received == 0 && err != DBX_ERR_TIMEOUT)
 				return CONN_STALE;

@@ -75,6 +75,7 @@ struct conn {
 	unsigned port_;
 	char host_[CONN_HOST_MAX];
 	unsigned long served_; /* responses completed on this connection */
+	long long deadline_;   /* conn_touch(): monotonic ms, 0 = none */
 	struct http_parser parser_;
 	char rbuf_[CONN_READ_MAX];
 };
@@ -84,6 +85,12 @@ void conn_init(struct conn *c);
 /* Sends one request and reads its response to the end. */
 int conn_request(struct conn *c, const struct conn_target *t, const struct conn_request *rq,
 		 const struct conn_handlers *h, char *errbuf);
+
+/* Called from a handler of the request in progress: the response must go on
+ * delivering meaningful data within the idle timeout from now. Until the first
+ * call only the socket's idle timeout applies; after it, bytes that carry no
+ * meaning (keep-alive comments) no longer hold the request open. */
+void conn_touch(struct conn *c);
 
 /* Closes the connection (if any); the conn can be used again. */
 void conn_close(struct conn *c);

@@ -5,16 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
+#include "client.h"
 #include "provider.h"
 #include "proxy.h"
 #include "tls.h"
 #include "url.h"
 
-/* Error bodies are collected up to this size for the message; the rest is
- * dropped (the message only shows PROVIDER_ERRTEXT_MAX of it anyway). */
-#define DBX_ERRBODY_MAX 8192
-#define DBX_AUTH_MAX 4096
 
 static const char *const err_names[DBX_ERR__COUNT] = {
 	[DBX_OK] = "success",
@@ -53,14 +49,6 @@ int dbx_global_init(char *errbuf)
 	return tls_global_init(errbuf);
 }
 
-struct dbx_client {
-	struct conn conn;
-	struct tls_client *tls; /* NULL for a plain-HTTP loopback workspace */
-	struct url base;
-	char auth[DBX_AUTH_MAX]; /* "Bearer <token>" (secret) or "" */
-	struct proxy proxy;
-};
-
 /* proxy_getenv_fn over the options: the caller has already chosen between
  * https_proxy and HTTPS_PROXY, so only the lower-case names answer. */
 static const char *options_env(void *ctx, const char *name)
@@ -83,7 +71,6 @@ static void wipe(void *p, size_t n)
 int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *errbuf)
 {
 	struct dbx_client *c;
-	char host[URL_MAX];
 	int err;
 
 	*out = NULL;
@@ -95,11 +82,19 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 	if (!c)
 		return DBX_ERR_NOMEM;
 	conn_init(&c->conn);
-	err = url_normalize_host(o->host, host, sizeof host, errbuf);
+	err = url_normalize_host(o->host, c->base_url, sizeof c->base_url, errbuf);
 	if (!err)
-		err = url_parse(host, &c->base, errbuf);
+		err = url_parse(c->base_url, &c->base, errbuf);
 	if (err)
 		goto fail;
+	if (o->retry) {
+		c->retry = *o->retry;
+	} else {
+		struct dbx_retry def = DBX_RETRY_DEFAULT;
+		c->retry = def;
+	}
+	c->notice = o->notice;
+	c->notice_ctx = o->notice_ctx;
 	if (o->token && *o->token) {
 		if (snprintf(c->auth, sizeof c->auth, "Bearer %s", o->token) >= (int)sizeof c->auth) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE, "the token is too long (%zu bytes)",
@@ -153,13 +148,9 @@ static int api_target(struct dbx_client *c, const char *path_or_url, struct url 
 		      char *errbuf)
 {
 	char joined[URL_MAX];
-	char base[URL_MAX];
 	int err;
 
-	if (url_authority(&c->base, 0, joined, sizeof joined) != DBX_OK)
-		return DBX_ERR_LIMIT;
-	snprintf(base, sizeof base, "%s://%s", c->base.scheme, joined);
-	err = url_join(base, path_or_url, joined, sizeof joined, errbuf);
+	err = url_join(c->base_url, path_or_url, joined, sizeof joined, errbuf);
 	if (!err)
 		err = url_parse(joined, u, errbuf);
 	if (err)
@@ -169,42 +160,25 @@ static int api_target(struct dbx_client *c, const char *path_or_url, struct url 
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
 			 "refusing to send credentials to %s://%s:%u: the URL must be on the "
 			 "workspace %s",
-			 u->scheme, u->host, u->port, base);
+			 u->scheme, u->host, u->port, c->base_url);
 		return DBX_ERR_USAGE;
 	}
 	return DBX_OK;
 }
 
-struct api_call {
+struct api_sink {
 	dbx_data_fn on_data;
 	void *ctx;
-	int status;
 	int cancelled;
-	size_t err_len;
-	char err_body[DBX_ERRBODY_MAX];
 };
 
-static int api_head(void *ctx, const struct http_parser *p)
+static int api_data(void *ctx, const char *data, size_t len)
 {
-	struct api_call *a = ctx;
-	a->status = p->status;
-	return 0;
-}
-
-static int api_body(void *ctx, const char *data, size_t len)
-{
-	struct api_call *a = ctx;
-	if (a->status / 100 == 2) {
-		if (a->on_data && a->on_data(a->ctx, data, len) != 0) {
-			a->cancelled = 1;
-			return DBX_ERR_CANCELLED;
-		}
-		return 0;
+	struct api_sink *s = ctx;
+	if (s->on_data && s->on_data(s->ctx, data, len) != 0) {
+		s->cancelled = 1;
+		return DBX_ERR_CANCELLED;
 	}
-	if (len > sizeof a->err_body - a->err_len)
-		len = sizeof a->err_body - a->err_len;
-	memcpy(a->err_body + a->err_len, data, len);
-	a->err_len += len;
 	return 0;
 }
 
@@ -212,63 +186,36 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 	    const char *body, size_t body_len, dbx_data_fn on_data, void *ctx, int *status,
 	    char *errbuf)
 {
-	struct api_call *a;
+	struct api_sink sink = {on_data, ctx, 0};
+	struct client_call *k;
 	struct url *u;
-	struct http_header fields[2];
-	struct conn_target t;
-	struct conn_request rq = {0};
-	struct conn_handlers h;
-	size_t n = 0;
 	int err;
 
 	if (status)
 		*status = 0;
-	a = calloc(1, sizeof *a);
+	k = calloc(1, sizeof *k);
 	u = malloc(sizeof *u);
-	if (!a || !u) {
+	if (!k || !u) {
 		err = DBX_ERR_NOMEM;
 		goto out;
 	}
 	err = api_target(c, path_or_url, u, errbuf);
 	if (err)
 		goto out;
-	if (c->auth[0]) {
-		fields[n].name = "Authorization";
-		fields[n].name_len = 13;
-		fields[n].value = c->auth;
-		fields[n].value_len = strlen(c->auth);
-		n++;
-	}
-	if (body) {
-		fields[n].name = "Content-Type";
-		fields[n].name_len = 12;
-		fields[n].value = "application/json";
-		fields[n].value_len = 16;
-		n++;
-	}
-	t.https = u->is_https;
-	t.host = u->host;
-	t.port = u->port;
-	t.path = u->path;
-	rq.method = method;
-	rq.fields = fields;
-	rq.num_fields = n;
-	rq.body = body;
-	rq.body_len = body_len;
-	a->on_data = on_data;
-	a->ctx = ctx;
-	h.on_head = api_head;
-	h.on_body = api_body;
-	h.ctx = a;
-	err = conn_request(&c->conn, &t, &rq, &h, errbuf);
+	k->method = method;
+	k->path = u->path;
+	k->body = body;
+	k->body_len = body_len;
+	k->max_retries = 0; /* a raw call does exactly what it says */
+	k->on_data = api_data;
+	k->ctx = &sink;
+	err = client_call(c, k, errbuf);
 	if (status)
-		*status = a->status;
-	if (err == DBX_ERR_CANCELLED && a->cancelled)
+		*status = k->status;
+	if (err == DBX_ERR_CANCELLED && sink.cancelled)
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
-	if (!err && a->status / 100 != 2)
-		err = provider_http_error(a->status, a->err_body, a->err_len, errbuf);
 out:
-	free(a);
+	free(k);
 	free(u);
 	return err;
 }

@@ -57,8 +57,23 @@ int dbx_global_init(char *errbuf);
 /* One line of the -v trace (no newline). Secrets are already redacted. */
 typedef void (*dbx_trace_fn)(void *ctx, const char *line);
 
+/* One human-readable line about what the library is doing on the caller's
+ * behalf (a retry and its delay, a fallback). No newline, no secrets. */
+typedef void (*dbx_notice_fn)(void *ctx, const char *line);
+
 #define DBX_CONNECT_TIMEOUT_MS 30000
 #define DBX_IDLE_TIMEOUT_MS 150000
+
+/* Retry policy for 429, 5xx and network errors (never once output reached the
+ * caller): delay n = min(initial_ms * multiplier^(n-1), max_ms), +-20 % jitter,
+ * Retry-After honoured as a floor. */
+struct dbx_retry {
+	int max_retries;   /* DATABRICKS_MAX_RETRIES (3) */
+	long initial_ms;   /* DATABRICKS_INITIAL_RETRY_INTERVAL_MS (1000) */
+	double multiplier; /* DATABRICKS_BACKOFF_MULTIPLIER (2.0) */
+	long max_ms;       /* DATABRICKS_MAX_RETRY_INTERVAL_MS (60000) */
+};
+#define DBX_RETRY_DEFAULT {3, 1000, 2.0, 60000}
 
 /* How to reach the workspace. Strings are borrowed: they must outlive the client.
  * NULL or empty means "not set" for every string. */
@@ -75,6 +90,9 @@ struct dbx_options {
 	int idle_timeout_ms;     /* 0: DBX_IDLE_TIMEOUT_MS */
 	dbx_trace_fn trace;      /* NULL: no trace */
 	void *trace_ctx;
+	dbx_notice_fn notice;    /* NULL: no notices */
+	void *notice_ctx;
+	const struct dbx_retry *retry; /* NULL: DBX_RETRY_DEFAULT */
 };
 
 /* A client holds one keep-alive connection, reused across calls. Not
@@ -102,5 +120,97 @@ typedef int (*dbx_data_fn)(void *ctx, const char *data, size_t len);
 int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 	    const char *body, size_t body_len, dbx_data_fn on_data, void *ctx, int *status,
 	    char *errbuf);
+
+/* ---- chat ---- */
+
+#define DBX_DEFAULT_MODEL "databricks-claude-sonnet-4"
+#define DBX_FAST_MODEL "databricks-claude-haiku-4-5"
+#define DBX_DEFAULT_SYSTEM "You are a helpful assistant."
+
+enum dbx_api_kind {
+	DBX_API_AUTO = 0,  /* Responses API when the model name contains "codex" */
+	DBX_API_CHAT,      /* POST /serving-endpoints/{model}/invocations */
+	DBX_API_RESPONSES  /* POST /serving-endpoints/responses */
+};
+
+/* One chat turn. Strings are borrowed for the call; NULL means "not set". */
+struct dbx_chat_request {
+	const char *model;         /* NULL: DBX_DEFAULT_MODEL */
+	enum dbx_api_kind api;
+	const char *system;        /* NULL: the messages' own system message, else
+				      DBX_DEFAULT_SYSTEM */
+	const char *messages_json; /* JSON array of earlier messages, OpenAI chat
+				      format (assistant tool_calls, role "tool") */
+	size_t messages_len;
+	const char *prompt;        /* appended as a user message */
+	const char *tools_json;    /* JSON array of tools, OpenAI format */
+	size_t tools_len;
+	int has_temperature;
+	double temperature;
+	long max_tokens;           /* 0: not sent */
+	int no_stream;             /* ask for one JSON reply instead of a stream */
+	int fast;                  /* try DBX_FAST_MODEL first, without retries,
+				      then the model with the normal policy */
+};
+
+enum dbx_event_type {
+	DBX_EV_TEXT = 1,   /* text: a piece of the reply, as it arrives */
+	DBX_EV_REASONING,  /* text: a piece of reasoning (summary) text */
+	DBX_EV_TOOL_CALL,  /* id, name, arguments: one complete call */
+	DBX_EV_USAGE,      /* token counts: once, the final values */
+	DBX_EV_DONE        /* finish_reason: the reply is complete */
+};
+
+/* Views valid only during the callback. */
+struct dbx_event {
+	enum dbx_event_type type;
+	const char *text;
+	size_t text_len;
+	const char *id, *name, *arguments; /* NUL-terminated */
+	size_t arguments_len;
+	long long prompt_tokens, completion_tokens, total_tokens;
+	const char *finish_reason; /* NUL-terminated; "stop", "tool_calls", ... */
+};
+
+/* Returns 0 to go on; non-zero cancels (dbx_chat returns DBX_ERR_CANCELLED). */
+typedef int (*dbx_event_fn)(void *ctx, const struct dbx_event *ev);
+
+/* Runs one turn, streaming events to cb. Retries (and the fast-model fallback)
+ * happen only before the first event; a failure after it is final. */
+int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb,
+	     void *ctx, char *errbuf);
+
+/* ---- embeddings ---- */
+
+#define DBX_EMBED_MODEL "text-embedding-3-small"
+#define DBX_EMBED_BATCH 64
+
+struct dbx_embed_request {
+	const char *model;          /* NULL: DBX_EMBED_MODEL */
+	const char *const *inputs;  /* count texts (UTF-8, NUL-terminated) */
+	size_t count;
+	size_t batch;               /* inputs per request; 0: DBX_EMBED_BATCH */
+};
+
+/* One vector, in input order: values[0..dim) and the same vector as the JSON
+ * array text the server sent (validated), both valid during the call only. */
+typedef int (*dbx_vector_fn)(void *ctx, size_t index, const double *values, size_t dim,
+			     const char *json, size_t json_len);
+
+int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
+	      void *ctx, char *errbuf);
+
+/* ---- models ---- */
+
+struct dbx_model {
+	const char *name; /* NUL-terminated */
+	const char *task; /* "llm/v1/chat", ...; "" when the endpoint has none */
+	int ready;        /* state.ready == "READY" */
+};
+
+typedef int (*dbx_model_fn)(void *ctx, const struct dbx_model *m);
+
+/* The workspace's serving endpoints (GET /api/2.0/serving-endpoints). */
+int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf);
 
 #endif

@@ -57,13 +57,15 @@ struct http_header {
 /* How the body of the current response is delimited (valid once head_done). */
 enum http_framing {
 	HTTP_BODY_NONE = 0, /* response to HEAD, 204, 304 */
-	HTTP_BODY_LENGTH,   /* Content-Length */
+	HTTP_BODY_LENGTH,   /* Content-Length (0 included) */
 	HTTP_BODY_CHUNKED,  /* Transfer-Encoding: chunked */
 	HTTP_BODY_CLOSE     /* until the server closes: only http_finish() ends it */
 };
 
 /* Flags for http_reset(). */
-#define HTTP_F_HEAD 1u /* the request was HEAD: the response has no body */
+/* The request was HEAD: the response has no body (the rule is also right for a
+ * 2xx answer to CONNECT). */
+#define HTTP_F_HEAD 1u
 
 struct http_parser;
 
@@ -85,7 +87,7 @@ struct http_parser {
 
 	/* Results; read-only for the caller. */
 	const char *error;        /* why it failed, in words; NULL while fine */
-	int status;               /* 100..599, valid once head_done */
+	int status;               /* the final status, 200..599, once head_done */
 	int version_minor;        /* HTTP/1.x: 0 or 1 (higher minors read as 1.1) */
 	const char *reason;       /* reason phrase, NUL-terminated, may be "" */
 	size_t reason_len;
@@ -124,7 +126,8 @@ void http_reset(struct http_parser *p, unsigned flags);
  *   Further calls consume nothing and return DBX_OK until http_reset().
  * - DBX_ERR_NEED_MORE: all input used, the message goes on; feed more, or call
  *   http_finish() at end of stream.
- * - DBX_ERR_PROTOCOL, DBX_ERR_LIMIT (cause in p->error) or a callback's value.
+ * - DBX_ERR_PROTOCOL, DBX_ERR_LIMIT (cause in p->error) or a callback's value;
+ *   *consumed then tells how far the parser got, for diagnostics only.
  * 1xx responses (100 Continue, 103 Early Hints) are skipped; 101 is an error. */
 int http_parse(struct http_parser *p, const char *buf, size_t len,
 	       size_t *consumed, const struct http_sink *sink);
@@ -179,7 +182,7 @@ int http_write_request(const struct http_request *req, char *buf, size_t cap,
 /* For traces: copies a head (request or response, as raw text) to out with the
  * values of Authorization, Proxy-Authorization, Cookie and Set-Cookie replaced
  * by "[redacted]" (a leading Basic/Bearer/Digest/Negotiate scheme is kept) and
- * every control byte other than CR, LF, TAB shown as '?'. out is always
+ * every control byte other than TAB and CRLF / LF line ends shown as '?'. out is always
  * NUL-terminated when cap > 0; DBX_ERR_LIMIT when it had to be cut (what was
  * written is still safe to show). *out_len (may be NULL) gets the length. */
 int http_redact(const char *head, size_t len, char *out, size_t cap,

@@ -39,7 +39,7 @@ __attribute__((format(printf, 2, 3))) static void net_err(char *errbuf,
 	va_end(ap);
 }
 
-static long long now_ms(void)
+long long net_now_ms(void)
 {
 	struct timespec ts;
 
@@ -55,7 +55,7 @@ static long long deadline_after(int timeout_ms)
 {
 	if (timeout_ms < 0)
 		return -1;
-	return now_ms() + timeout_ms;
+	return net_now_ms() + timeout_ms;
 }
 
 /* "10 s" for whole seconds, "200 ms" otherwise: users set seconds, tests
@@ -83,7 +83,7 @@ static int wait_fd(int fd, short events, long long deadline)
 		long long left = -1;
 
 		if (deadline >= 0) {
-			left = deadline - now_ms();
+			left = deadline - net_now_ms();
 			if (left < 0)
 				left = 0;
 			if (left > INT_MAX)
@@ -363,7 +363,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 		int slice = -1;
 
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - net_now_ms();
 
 			if (left < 0)
 				left = 0;

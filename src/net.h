@@ -83,6 +83,9 @@ int net_write_all(int fd, const void *buf, size_t len, int timeout_ms,
  */
 int net_alive(int fd);
 
+/* Milliseconds on the monotonic clock (for deadlines; not wall time). */
+long long net_now_ms(void);
+
 /* Closes fd; a negative fd is ignored, so it is safe on "no connection". */
 void net_close(int fd);
 

@@ -121,6 +121,13 @@ int tls_global_init(char *errbuf)
 	return DBX_OK;
 }
 
+int tls_random(void *buf, size_t len)
+{
+	if (!g_ready)
+		return DBX_ERR_INTERNAL;
+	return mbedtls_ctr_drbg_random(&g_drbg, buf, len) == 0 ? DBX_OK : DBX_ERR_INTERNAL;
+}
+
 /* ---- trust: scanning PEM sources for the issuer of a certificate ---- */
 
 /* Calls found(ctx, der, len) for every certificate of a PEM text read line by

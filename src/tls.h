@@ -36,6 +36,9 @@ struct tls_conn;
 
 int tls_global_init(char *errbuf);
 
+/* Fills buf with len bytes from the CTR-DRBG seeded by tls_global_init(). */
+int tls_random(void *buf, size_t len);
+
 /* Checks that the trust source exists and holds at least one certificate, so a
  * bad --cacert fails before any connection is attempted. */
 int tls_client_new(struct tls_client **out, const struct tls_options *opt,

@@ -1,0 +1,277 @@
+/* cli.c - see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FILE (64u << 20) /* a file argument larger than this is refused */
+
+int cli_exit_code(int err)
+{
+	switch (err) {
+	case DBX_OK:
+		return 0;
+	case DBX_ERR_USAGE:
+	case DBX_ERR_IO:
+		return 2;
+	case DBX_ERR_AUTH:
+		return 3;
+	case DBX_ERR_RATE_LIMITED:
+		return 4;
+	case DBX_ERR_CONTEXT_LENGTH:
+	case DBX_ERR_BAD_REQUEST:
+		return 5;
+	case DBX_ERR_SERVER:
+		return 6;
+	case DBX_ERR_RESOLVE:
+	case DBX_ERR_CONNECT:
+	case DBX_ERR_TIMEOUT:
+	case DBX_ERR_NET:
+	case DBX_ERR_PROXY:
+	case DBX_ERR_TLS:
+	case DBX_ERR_TLS_VERIFY:
+		return 7;
+	case DBX_ERR_PROTOCOL:
+	case DBX_ERR_TRUNCATED:
+	case DBX_ERR_LIMIT:
+	case DBX_ERR_NEED_MORE:
+		return 8;
+	default:
+		return 1;
+	}
+}
+
+int cli_fail(int err, const char *errbuf)
+{
+	fprintf(stderr, "dbxai: %s\n", errbuf && *errbuf ? errbuf : dbx_strerror(err));
+	return cli_exit_code(err);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	char msg[DBX_ERRBUF_SIZE];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return cli_fail(DBX_ERR_USAGE, msg);
+}
+
+static const char *get_env(const char *name)
+{
+	return getenv(name);
+}
+
+/* Lowercase first, as curl does: a set lower-case variable wins even when
+ * empty, so it can switch the upper-case one off. */
+static const char *env_pair(const char *lower, const char *upper)
+{
+	const char *v = getenv(lower);
+	return v ? v : getenv(upper);
+}
+
+static void trace_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", line);
+}
+
+static void notice_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "dbxai: %s\n", line);
+}
+
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char *alias,
+		     const char **val)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) == 0 && a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (strcmp(a, name) != 0 && !(alias && strcmp(a, alias) == 0))
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*i += 1;
+	*val = argv[*i];
+	return 1;
+}
+
+static int parse_seconds(const char *flag, const char *v, double *out)
+{
+	char err[DBX_ERRBUF_SIZE];
+	double d;
+	if (cfg_parse_number(flag, v, 1, 86400, &d, err) != DBX_OK || d <= 0)
+		return cli_usage_error("%s: '%.40s' is not a number of seconds (e.g. 30 or 2.5)", flag,
+				   v);
+	*out = d;
+	return 0;
+}
+
+int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
+{
+	static const char *const with_value[] = {"--host", "--profile", "--cacert",
+						 "--connect-timeout", "--idle-timeout"};
+	const char *a = argv[*i], *v = NULL;
+	size_t k;
+	int r = 0;
+
+	if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+		g->verbose = 1;
+		return 1;
+	}
+	if (strcmp(a, "--json") == 0) {
+		g->json = 1;
+		return 1;
+	}
+	for (k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
+		r = cli_opt_value(argc, argv, i, with_value[k], NULL, &v);
+		if (r != 0)
+			break;
+	}
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		cli_usage_error("%s needs a value", a);
+		return 100 + 2;
+	}
+	switch (k) {
+	case 0:
+		g->host = v;
+		break;
+	case 1:
+		g->profile = v;
+		break;
+	case 2:
+		g->cacert = v;
+		break;
+	case 3:
+		if (parse_seconds("--connect-timeout", v, &g->connect_timeout_s))
+			return 100 + 2;
+		break;
+	default:
+		if (parse_seconds("--idle-timeout", v, &g->idle_timeout_s))
+			return 100 + 2;
+		break;
+	}
+	return 1;
+}
+
+int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **out)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "";
+	struct cfg_input in = {g->host, g->profile, get_env};
+	struct dbx_options o = {0};
+	int err;
+
+	err = cfg_load(cfg, &in, errbuf);
+	if (err)
+		return cli_fail(err, errbuf);
+	if (!cfg->host[0])
+		return cli_usage_error("no workspace host: set DATABRICKS_HOST (e.g. "
+				   "https://adb-123.4.azuredatabricks.net), pass --host, or add "
+				   "host to ~/.databrickscfg");
+	o.host = cfg->host;
+	o.token = cfg->token[0] ? cfg->token : NULL;
+	o.ca_file = g->cacert ? g->cacert : getenv("SSL_CERT_FILE");
+	o.ca_dir = getenv("SSL_CERT_DIR");
+	o.https_proxy = env_pair("https_proxy", "HTTPS_PROXY");
+	o.no_proxy = env_pair("no_proxy", "NO_PROXY");
+	o.retry = &cfg->retry;
+	o.notice = notice_line;
+	o.connect_timeout_ms = (int)(g->connect_timeout_s * 1000);
+	o.idle_timeout_ms = (int)(g->idle_timeout_s * 1000);
+	if (g->verbose)
+		o.trace = trace_line;
+	err = dbx_global_init(errbuf);
+	if (!err)
+		err = dbx_client_new(out, &o, errbuf);
+	if (err)
+		return cli_fail(err, errbuf);
+	return 0;
+}
+
+int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int err = DBX_OK;
+
+	if (!f) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot read %s: %s", path, strerror(errno));
+		return DBX_ERR_IO;
+	}
+	for (;;) {
+		size_t got;
+		if (n == cap) {
+			char *nb;
+			if (cap >= MAX_FILE) {
+				snprintf(errbuf, DBX_ERRBUF_SIZE, "%s is larger than %u MiB", path,
+					 MAX_FILE >> 20);
+				err = DBX_ERR_USAGE;
+				break;
+			}
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				err = DBX_ERR_NOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot read %s: %s", path,
+					 strerror(errno));
+				err = DBX_ERR_IO;
+			}
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return DBX_ERR_NOMEM;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return DBX_OK;
+}
+
+int cli_write(struct cli_out *o, const char *data, size_t len)
+{
+	if (len == 0 || o->failed)
+		return o->failed;
+	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+		o->failed = 1;
+		return 1; /* nobody reads us any more: stop */
+	}
+	o->last = (unsigned char)data[len - 1];
+	return 0;
+}
+
+int cli_finish(struct cli_out *o, int status)
+{
+	if (o->failed || fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "dbxai: cannot write to stdout: %s\n", strerror(errno));
+		return status ? status : 1;
+	}
+	return status;
+}

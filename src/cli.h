@@ -1,0 +1,67 @@
+/*
+ * cli.h - what the command-line modules share (main.c, cli_*.c): global options,
+ * the client built from flags/environment/config, messages, exit statuses and
+ * careful stdout. Only the CLI prints or exits; the library never does.
+ *
+ * Exit statuses: 0 ok; 1 internal (or stdout could not be written); 2 usage or
+ * configuration; 3 authentication; 4 rate limited; 5 request rejected; 6 server
+ * error; 7 network or TLS; 8 protocol error or truncated response.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+#include "dbxai.h"
+
+struct cli_globals {
+	const char *host;
+	const char *profile;
+	const char *cacert;
+	double connect_timeout_s;
+	double idle_timeout_s;
+	int verbose;
+	int json;
+};
+
+/* The exit status for an error code. */
+int cli_exit_code(int err);
+
+/* Prints "dbxai: message" (errbuf, or the generic text for err) on stderr and
+ * returns err's exit status. */
+int cli_fail(int err, const char *errbuf);
+
+/* Prints a usage error and returns 2. */
+__attribute__((format(printf, 1, 2))) int cli_usage_error(const char *fmt, ...);
+
+/* "--name VALUE" / "--name=VALUE" (alias: another spelling such as "-d"):
+ * 1 and *val set (argv[*i] advanced past the value), 0 when argv[*i] is not
+ * this option, -1 when the value is missing. */
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char *alias,
+		  const char **val);
+
+/* Consumes a global option at argv[*i]: 1 if it was one, 0 if not, or an exit
+ * status + 100 after printing the error. */
+int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g);
+
+/* Builds the client from flags, environment and config file (cfg is filled and
+ * must outlive the client: it holds the strings). Returns 0 or an exit status
+ * after printing the error. */
+int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **out);
+
+/* Reads a whole file ("-" is stdin) into malloc'd, NUL-terminated memory. */
+int cli_read_file(const char *path, char **out, size_t *len, char *errbuf);
+
+/* Writes to stdout and flushes; on failure remembers it and returns non-zero
+ * (so a caller streaming from the library can cancel). */
+struct cli_out {
+	int last; /* last byte written, -1 before any */
+	int failed;
+};
+int cli_write(struct cli_out *o, const char *data, size_t len);
+
+/* Ends output: exit status status, or 1 with a message when stdout failed. */
+int cli_finish(struct cli_out *o, int status);
+
+#endif

@@ -1,0 +1,231 @@
+/* client.c - see client.h. */
+#include "client.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net.h"
+#include "provider.h"
+#include "tls.h"
+
+#define CLIENT_RETRY_AFTER_MAX 64
+
+__attribute__((format(printf, 2, 3))) static void notice(const struct dbx_client *c,
+							 const char *fmt, ...)
+{
+	char line[DBX_ERRBUF_SIZE + 64];
+	va_list ap;
+	if (!c->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->notice(c->notice_ctx, line);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so HTTP-dates need neither timegm() nor the locale. */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+/* Seconds from a Retry-After value: delta-seconds or an IMF-fixdate
+ * ("Sun, 06 Nov 1994 08:49:37 GMT"); -1 when it is neither. */
+static long retry_after_seconds(const char *v, long now)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char mon[4] = "";
+	int day, year, hh, mm, ss, n = 0;
+	const char *p;
+	long secs = 0;
+
+	if (*v >= '0' && *v <= '9') {
+		for (p = v; *p >= '0' && *p <= '9'; p++) {
+			if (secs > 86400L * 365)
+				return -1;
+			secs = secs * 10 + (*p - '0');
+		}
+		return *p == '\0' ? secs : -1;
+	}
+	if (sscanf(v, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &hh, &mm, &ss, &n) !=
+		    6 ||
+	    n == 0 || v[n] != '\0')
+		return -1;
+	p = strstr(months, mon);
+	if (!p || strlen(mon) != 3 || (p - months) % 3 != 0)
+		return -1;
+	secs = days_from_civil(year, (unsigned)((p - months) / 3 + 1), (unsigned)day) * 86400L +
+	       hh * 3600L + mm * 60L + ss;
+	return secs > now ? secs - now : 0;
+}
+
+long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after, long now,
+		       double jitter)
+{
+	double d = (double)r->initial_ms * pow(r->multiplier, n - 1);
+	long floor_ms = -1;
+
+	if (d > (double)r->max_ms)
+		d = (double)r->max_ms;
+	d += d * 0.2 * jitter;
+	if (d > (double)r->max_ms)
+		d = (double)r->max_ms;
+	if (d < 0)
+		d = 0;
+	if (retry_after) {
+		long s = retry_after_seconds(retry_after, now);
+		if (s >= 0)
+			floor_ms = s > r->max_ms / 1000 ? r->max_ms : s * 1000;
+	}
+	if (floor_ms > d)
+		d = (double)floor_ms;
+	return (long)d;
+}
+
+void client_touch(struct dbx_client *c)
+{
+	conn_touch(&c->conn);
+}
+
+static double jitter(void)
+{
+	unsigned short r = 0;
+	if (tls_random(&r, sizeof r) != DBX_OK)
+		return 0;
+	return (double)r / 32767.5 - 1.0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+struct attempt {
+	struct client_call *k;
+	struct dbx_client *c;
+	char retry_after[CLIENT_RETRY_AFTER_MAX];
+};
+
+static int on_head(void *ctx, const struct http_parser *p)
+{
+	struct attempt *a = ctx;
+	const char *ra;
+
+	a->k->status = p->status;
+	if (p->status / 100 == 2)
+		return a->k->on_head ? a->k->on_head(a->k->ctx, p) : 0;
+	ra = http_header_value(p, "Retry-After", NULL);
+	if (ra)
+		snprintf(a->retry_after, sizeof a->retry_after, "%s", ra);
+	return 0;
+}
+
+static int on_body(void *ctx, const char *data, size_t len)
+{
+	struct attempt *a = ctx;
+	struct client_call *k = a->k;
+
+	if (k->status / 100 == 2)
+		return k->on_data ? k->on_data(k->ctx, data, len) : 0;
+	if (len > sizeof k->err_body - k->err_len)
+		len = sizeof k->err_body - k->err_len;
+	memcpy(k->err_body + k->err_len, data, len);
+	k->err_len += len;
+	return 0;
+}
+
+static int retryable(int err)
+{
+	switch (err) {
+	case DBX_ERR_RATE_LIMITED:
+	case DBX_ERR_SERVER:
+	case DBX_ERR_CONNECT:
+	case DBX_ERR_NET:
+	case DBX_ERR_TIMEOUT:
+	case DBX_ERR_TRUNCATED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
+{
+	struct attempt a;
+	struct http_header fields[2];
+	struct conn_target t;
+	struct conn_request rq = {0};
+	struct conn_handlers h = {on_head, on_body, &a};
+	long waited_ms = 0;
+	size_t n = 0;
+	int err;
+
+	memset(&a, 0, sizeof a);
+	a.k = k;
+	a.c = c;
+	if (c->auth[0]) {
+		fields[n].name = "Authorization";
+		fields[n].name_len = 13;
+		fields[n].value = c->auth;
+		fields[n].value_len = strlen(c->auth);
+		n++;
+	}
+	if (k->body) {
+		fields[n].name = "Content-Type";
+		fields[n].name_len = 12;
+		fields[n].value = "application/json";
+		fields[n].value_len = 16;
+		n++;
+	}
+	t.https = c->base.is_https;
+	t.host = c->base.host;
+	t.port = c->base.port;
+	t.path = k->path;
+	rq.method = k->method;
+	rq.fields = fields;
+	rq.num_fields = n;
+	rq.body = k->body;
+	rq.body_len = k->body_len;
+	rq.accept = k->accept;
+	k->attempts = 0;
+	for (;;) {
+		long delay;
+		k->status = 0;
+		k->err_len = 0;
+		a.retry_after[0] = '\0';
+		err = conn_request(&c->conn, &t, &rq, &h, errbuf);
+		k->attempts++;
+		if (!err && k->status / 100 == 2)
+			return DBX_OK;
+		if (!err)
+			err = provider_http_error(k->status, k->err_body, k->err_len, errbuf);
+		if (!retryable(err) || k->delivered || k->attempts > k->max_retries)
+			break;
+		delay = client_backoff_ms(&c->retry, k->attempts, a.retry_after[0] ? a.retry_after : NULL,
+					  (long)time(NULL), jitter());
+		notice(c, "%s; retrying in %.1f s (retry %d of %d)", errbuf, delay / 1000.0,
+		       k->attempts, k->max_retries);
+		sleep_ms(delay);
+		waited_ms += delay;
+	}
+	if (k->attempts > 1) {
+		size_t len = strlen(errbuf);
+		snprintf(errbuf + len, DBX_ERRBUF_SIZE - len, " (gave up after %d retries over %.1f s)",
+			 k->attempts - 1, waited_ms / 1000.0);
+	}
+	return err;
+}

@@ -1,0 +1,84 @@
+/*
+ * client.h - the inside of struct dbx_client, and the request engine every
+ * public call goes through: credentials, the kept-alive connection, retries
+ * with backoff, error mapping and the idle timeout.
+ *
+ * Rules:
+ * - client_call() retries 429, 5xx and network errors (up to the call's
+ *   max_retries) only while nothing has reached the user: the caller's on_data
+ *   sets call->delivered once it has passed output on, and from then on a
+ *   failure is final. Other 4xx are never retried.
+ * - The delay before retry n (1-based) is min(initial * multiplier^(n-1), max)
+ *   with +-20 % jitter; a Retry-After header (seconds or HTTP-date) is a floor,
+ *   capped by the max interval.
+ * - Non-2xx bodies are collected (up to CLIENT_ERRBODY_MAX) and mapped by
+ *   provider_http_error(); 2xx bodies go to on_data as they arrive.
+ * - Notices (a retry and its delay) go to the client's notice callback, one
+ *   line each.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <stddef.h>
+
+#include "conn.h"
+#include "dbxai.h"
+#include "proxy.h"
+#include "url.h"
+
+#define CLIENT_ERRBODY_MAX 8192
+#define CLIENT_AUTH_MAX 4096
+
+struct tls_client;
+
+struct dbx_client {
+	struct conn conn;
+	struct tls_client *tls; /* NULL for a plain-HTTP loopback workspace */
+	struct url base;
+	char base_url[URL_MAX]; /* "scheme://host[:port]" */
+	char auth[CLIENT_AUTH_MAX]; /* "Bearer <token>" (secret) or "" */
+	struct proxy proxy;
+	struct dbx_retry retry;
+	dbx_notice_fn notice;
+	void *notice_ctx;
+};
+
+/* One logical request, retried as a whole. */
+struct client_call {
+	const char *method;
+	const char *path;   /* origin-form path on the workspace */
+	const char *body;   /* NULL: none; else sent as application/json */
+	size_t body_len;
+	const char *accept; /* NULL: any */
+	int max_retries;    /* for this call; the client's policy is c->retry */
+
+	/* A 2xx head arrived (status and headers in p); may be NULL. */
+	int (*on_head)(void *ctx, const struct http_parser *p);
+	/* 2xx body bytes; may be NULL. A non-zero return stops the call. */
+	int (*on_data)(void *ctx, const char *data, size_t len);
+	void *ctx;
+
+	/* Set by the caller's handlers: output reached the user, no retry now. */
+	int delivered;
+	/* Results. */
+	int status;       /* last HTTP status, 0 if none */
+	int attempts;     /* requests sent */
+	char err_body[CLIENT_ERRBODY_MAX];
+	size_t err_len;
+};
+
+/* Runs the call; DBX_OK when a 2xx response was read to its end. */
+int client_call(struct dbx_client *c, struct client_call *k, char *errbuf);
+
+/* Milliseconds to wait before retry n (1-based) under policy r, given the
+ * response's Retry-After value (NULL when none) and the time now (for
+ * HTTP-dates). jitter is in [-1, 1]. Exposed for the unit test. */
+long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after, long now,
+		       double jitter);
+
+/* Sets the idle deadline of the call in progress to now + the idle timeout:
+ * called by stream decoders on each data-bearing event, so keep-alive comments
+ * do not keep a stalled stream alive. */
+void client_touch(struct dbx_client *c);
+
+#endif
