@@ -17,6 +17,8 @@ Behaviour:
 A response spec (all keys optional):
   status      int (200)          headers   {name: value}
   body        str or JSON value  framing   "length" | "chunked" | "close"
+  chunks      list of str: the body written piece by piece (each piece its own
+              HTTP chunk when chunked), chunk_delay seconds apart (streams)
   write_size  bytes per write (0: all at once)     delay  seconds before the head
   cut_after   close the socket after this many body bytes (no terminator)
   stall       seconds to sleep before the body
@@ -33,6 +35,9 @@ import ssl
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serving  # noqa: E402  (the model endpoints: chat, Responses API, embeddings)
 
 MAX_HEAD = 65536
 
@@ -101,6 +106,11 @@ def route(state, method, path, headers, body):
             if e["name"] == name:
                 return {"status": 200, "body": endpoint_json(e)}
         return error(404, "RESOURCE_DOES_NOT_EXIST", "Endpoint with name '%s' does not exist." % name)
+    if method == "POST" and bare == "/serving-endpoints/responses":
+        return serving.responses(state, headers, body)
+    if method == "POST" and bare.startswith("/serving-endpoints/") and bare.endswith("/invocations"):
+        name = bare[len("/serving-endpoints/"):-len("/invocations")]
+        return serving.invocations(state, name, headers, body)
     if bare == "/api/2.0/echo":
         return {"status": 200, "body": {"method": method, "body": body.decode("utf-8", "replace")}}
     return error(404, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'" % (method, bare))
@@ -153,7 +163,9 @@ def respond(sock, spec):
     headers = {"Content-Type": "application/json", "Server": "dbxai-mock"}
     headers.update(spec.get("headers", {}))
     if framing == "length":
-        headers["Content-Length"] = str(len(body))
+        total = sum(len(p.encode() if isinstance(p, str) else p) for p in spec["chunks"]) \
+            if "chunks" in spec else len(body)
+        headers["Content-Length"] = str(total)
     elif framing == "chunked":
         headers["Transfer-Encoding"] = "chunked"
     if close:
@@ -165,6 +177,8 @@ def respond(sock, spec):
     send(sock, head.encode("latin-1"), write_size)
     if spec.get("stall"):
         time.sleep(spec["stall"])
+    if "chunks" in spec:
+        return respond_pieces(sock, spec, framing, close)
     if framing == "chunked":
         piece = write_size or len(body) or 1
         wire = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + piece]), body[i:i + piece])
@@ -176,6 +190,31 @@ def respond(sock, spec):
         send(sock, wire[:cut], write_size)
         return False
     send(sock, wire, write_size)
+    return not close
+
+
+def respond_pieces(sock, spec, framing, close):
+    """The body of a streamed response, one piece at a time (head already sent)."""
+    write_size = spec.get("write_size", 0)
+    delay = spec.get("chunk_delay", 0)
+    cut = spec.get("cut_after")
+    sent = 0
+    for piece in spec["chunks"]:
+        data = piece.encode() if isinstance(piece, str) else piece
+        if cut is not None and sent + len(data) > cut:
+            send(sock, data[:cut - sent] if framing != "chunked" else
+                 b"%x\r\n%s" % (len(data), data[:cut - sent]), write_size)
+            return False
+        sent += len(data)
+        if framing == "chunked":
+            data = b"%x\r\n%s\r\n" % (len(data), data)
+        send(sock, data, write_size)
+        if delay:
+            time.sleep(delay)
+    if cut is not None:
+        return False
+    if framing == "chunked":
+        send(sock, b"0\r\n\r\n", write_size)
     return not close
 
 

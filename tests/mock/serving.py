@@ -1,0 +1,35 @@
+"""The model endpoints of the mock, routed to their modules: chat completions
+and the Responses API (chat.py), embeddings (embeddings.py). Each handler
+returns a response spec for server.respond() (see server.py's docstring)."""
+import json
+
+import chat
+import embeddings
+
+
+def bad_json(message="Malformed JSON request body"):
+    return {"status": 400, "body": {"error_code": "BAD_REQUEST", "message": message}}
+
+
+def invocations(state, name, headers, body):
+    """POST /serving-endpoints/{name}/invocations: chat or embeddings."""
+    try:
+        req = json.loads(body or b"null")
+    except ValueError:
+        return bad_json()
+    if not isinstance(req, dict):
+        return bad_json("The request body must be a JSON object")
+    if "input" in req and "messages" not in req:
+        return embeddings.invocations(state, name, headers, req)
+    return chat.invocations(state, name, headers, req)
+
+
+def responses(state, headers, body):
+    """POST /serving-endpoints/responses: the OpenAI Responses API."""
+    try:
+        req = json.loads(body or b"null")
+    except ValueError:
+        return bad_json()
+    if not isinstance(req, dict):
+        return bad_json("The request body must be a JSON object")
+    return chat.responses(state, headers, req)
