@@ -13,14 +13,15 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import e2e_transport  # noqa: E402,F401
 
 
 def main():
+    import importlib
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
-    for mod in (e2e_transport,):
-        suite.addTests(loader.loadTestsFromModule(mod))
+    # every tests/e2e/e2e_*.py is a test module
+    for name in sorted(f[:-3] for f in os.listdir(HERE) if f.startswith("e2e_") and f.endswith(".py")):
+        suite.addTests(loader.loadTestsFromModule(importlib.import_module(name)))
     only = os.environ.get("DBXAI_E2E_ONLY")
     if only:
         def walk(s):
