@@ -158,7 +158,7 @@ fuzz: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			-artifact_prefix=$(B)/fuzz-$$n- $(B)/corpus/$$n tests/data/$$n \
 			>$(B)/fuzz-$$n.log 2>&1 || { tail -n 40 $(B)/fuzz-$$n.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' $(B)/fuzz-$$n.log \
+		grep -aE 'stat::number_of_executed_units|stat::average_exec_per_sec' $(B)/fuzz-$$n.log \
 			| sed "s/^/  $$n /"; \
 	done
 else
