@@ -10,11 +10,37 @@
 
 /* Commands (cli_*.c). */
 int cli_api(const struct cli_globals *g, int argc, char **argv);
+int cli_chat(const struct cli_globals *g, int argc, char **argv);
 
 static const char usage_text[] =
 	"usage: dbxai [GLOBAL OPTIONS] COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
+	"  chat [OPTIONS] [PROMPT...]\n"
+	"                       one turn, streamed to stdout as it arrives; PROMPT words\n"
+	"                       are joined by spaces; no PROMPT or \"-\": the prompt is\n"
+	"                       stdin to EOF\n"
+	"    -m, --model NAME   serving endpoint (databricks-claude-sonnet-4; env DBXAI_MODEL)\n"
+	"    -s, --system TEXT  system prompt (\"You are a helpful assistant.\")\n"
+	"    -t, --temperature F  sampling temperature, 0 to 2\n"
+	"    --max-tokens N     most tokens to generate\n"
+	"    --tools FILE       JSON array of tools, OpenAI format\n"
+	"    --messages FILE    JSON array of earlier messages, OpenAI chat format (with\n"
+	"                       assistant tool_calls and role \"tool\" results); PROMPT,\n"
+	"                       if any, is appended as a user message\n"
+	"    --no-stream        one JSON reply instead of a stream\n"
+	"    --fast             try databricks-claude-haiku-4-5 first (no retries), then\n"
+	"                       fall back to the model\n"
+	"    --api chat|responses  chat completions, or the Responses API (the default\n"
+	"                       for model names containing \"codex\")\n"
+	"    --show-reasoning   reasoning text on stderr\n"
+	"                       Output: the reply text, then one line per tool call:\n"
+	"                       tool_call ID NAME ARGUMENTS. With --json, JSON Lines:\n"
+	"                       {\"type\":\"text\",\"text\":..}, {\"type\":\"reasoning\",..},\n"
+	"                       {\"type\":\"tool_call\",\"id\":..,\"name\":..,\"arguments\":..},\n"
+	"                       {\"type\":\"usage\",\"prompt_tokens\":..,\"completion_tokens\":..,\n"
+	"                       \"total_tokens\":..}, {\"type\":\"done\",\"finish_reason\":..},\n"
+	"                       {\"type\":\"error\",\"code\":..,\"message\":..}\n"
 	"  api METHOD PATH_OR_URL [--data JSON|@FILE]\n"
 	"                       raw REST call to the workspace; the response body goes\n"
 	"                       to stdout as it arrives (e.g. dbxai api GET\n"
@@ -80,6 +106,8 @@ int main(int argc, char **argv)
 			continue;
 		if (a[0] == '-')
 			return cli_usage_error("unknown option '%.40s' (see dbxai help)", a);
+		if (strcmp(a, "chat") == 0)
+			return cli_chat(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "api") == 0)
 			return cli_api(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "help") == 0)

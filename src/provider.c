@@ -1,11 +1,18 @@
 /* provider.c - see provider.h. */
 #include "provider.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dbxai.h"
+#include "client.h"
+#include "chat.h"
+#include "http.h"
 #include "json.h"
+#include "resp.h"
+#include "sse.h"
 
 #define PROVIDER_ERR_TOKENS 256
 
@@ -142,5 +149,413 @@ int provider_http_error(int status, const char *body, size_t len, char *errbuf)
 	else
 		snprintf(what, sizeof what, "%s", code[0] ? code : msg[0] ? msg : "(no message)");
 	snprintf(errbuf, DBX_ERRBUF_SIZE, "HTTP %d %s%s", status, what, hint);
+	return err;
+}
+
+/* ---- the reply accumulator ---- */
+
+static int emit(struct provider_reply *r, const struct dbx_event *ev)
+{
+	r->call->delivered = 1;
+	if (r->cb && r->cb(r->ctx, ev) != 0)
+		return DBX_ERR_CANCELLED;
+	return DBX_OK;
+}
+
+int provider_text(struct provider_reply *r, enum dbx_event_type type, const char *text,
+		  size_t len)
+{
+	struct dbx_event ev;
+
+	if (len == 0)
+		return DBX_OK;
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.text = text;
+	ev.text_len = len;
+	return emit(r, &ev);
+}
+
+int provider_text_json(struct provider_reply *r, enum dbx_event_type type,
+		       const struct json_doc *d, int t)
+{
+	char small[1024];
+	char *buf = small;
+	size_t n = json_strlen(d, t);
+	int err;
+
+	if (json_type(d, t) != JSON_STRING || n == 0)
+		return DBX_OK;
+	if (n + 1 > sizeof small) {
+		buf = malloc(n + 1);
+		if (!buf)
+			return DBX_ERR_NOMEM;
+	}
+	err = json_str(d, t, buf, n + 1, &n);
+	if (!err)
+		err = provider_text(r, type, buf, n);
+	if (buf != small)
+		free(buf);
+	return err;
+}
+
+static void copy_str(const struct json_doc *d, int t, char *out, size_t cap)
+{
+	size_t n = 0;
+	if (json_type(d, t) != JSON_STRING)
+		return;
+	if (json_str(d, t, out, cap, &n) == DBX_ERR_LIMIT)
+		out[cap - 1] = '\0';
+}
+
+struct provider_tool *provider_tool(struct provider_reply *r, long key,
+				    const struct json_doc *d, int id_t, int name_t)
+{
+	struct provider_tool *tc = NULL;
+	int i;
+
+	for (i = 0; i < r->ntools; i++)
+		if (r->tools[i].key == key)
+			tc = &r->tools[i];
+	if (!tc) {
+		if (r->ntools == PROVIDER_MAX_TOOLS)
+			return NULL;
+		tc = &r->tools[r->ntools++];
+		memset(tc, 0, sizeof *tc);
+		tc->key = key;
+	}
+	if (id_t >= 0 && !tc->id[0])
+		copy_str(d, id_t, tc->id, sizeof tc->id);
+	if (name_t >= 0 && !tc->name[0])
+		copy_str(d, name_t, tc->name, sizeof tc->name);
+	return tc;
+}
+
+int provider_tool_args(struct provider_tool *tc, const struct json_doc *d, int t, int replace)
+{
+	size_t n = json_strlen(d, t), need;
+
+	if (json_type(d, t) != JSON_STRING)
+		return DBX_OK;
+	if (replace)
+		tc->len = 0;
+	need = tc->len + n + 1;
+	if (need > PROVIDER_TOOL_ARGS_MAX)
+		return DBX_ERR_LIMIT;
+	if (need > tc->cap) {
+		size_t cap = tc->cap ? tc->cap : 256;
+		char *nb;
+		while (cap < need)
+			cap *= 2;
+		nb = realloc(tc->args, cap);
+		if (!nb)
+			return DBX_ERR_NOMEM;
+		tc->args = nb;
+		tc->cap = cap;
+	}
+	(void)json_str(d, t, tc->args + tc->len, tc->cap - tc->len, &n);
+	tc->len += n;
+	return DBX_OK;
+}
+
+void provider_fail(struct provider_reply *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+	if (r->failed)
+		return;
+	r->failed = 1;
+	r->err = err;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+	va_end(ap);
+}
+
+static long long get_count(const struct json_doc *d, int obj, const char *key)
+{
+	int64_t v = 0;
+	if (json_int(d, json_get(d, obj, key), &v) != DBX_OK)
+		return -1;
+	return v;
+}
+
+void provider_usage(struct provider_reply *r, const struct json_doc *d, int t, const char *in,
+		    const char *out, const char *total)
+{
+	long long p, c, s;
+
+	if (json_type(d, t) != JSON_OBJECT)
+		return;
+	p = get_count(d, t, in);
+	c = get_count(d, t, out);
+	s = get_count(d, t, total);
+	if (p < 0 && c < 0 && s < 0)
+		return;
+	r->has_usage = 1;
+	r->prompt_tokens = p < 0 ? 0 : p;
+	r->completion_tokens = c < 0 ? 0 : c;
+	r->total_tokens = s < 0 ? r->prompt_tokens + r->completion_tokens : s;
+}
+
+int provider_finish(struct provider_reply *r)
+{
+	struct dbx_event ev;
+	int i, err = DBX_OK;
+
+	for (i = 0; i < r->ntools && !err; i++) {
+		struct provider_tool *tc = &r->tools[i];
+		memset(&ev, 0, sizeof ev);
+		ev.type = DBX_EV_TOOL_CALL;
+		ev.id = tc->id;
+		ev.name = tc->name;
+		ev.arguments = tc->args ? tc->args : "";
+		ev.arguments_len = tc->len;
+		err = emit(r, &ev);
+	}
+	if (!err && r->has_usage) {
+		memset(&ev, 0, sizeof ev);
+		ev.type = DBX_EV_USAGE;
+		ev.prompt_tokens = r->prompt_tokens;
+		ev.completion_tokens = r->completion_tokens;
+		ev.total_tokens = r->total_tokens;
+		err = emit(r, &ev);
+	}
+	if (!err) {
+		memset(&ev, 0, sizeof ev);
+		ev.type = DBX_EV_DONE;
+		if (!r->finish[0])
+			snprintf(r->finish, sizeof r->finish, "%s", r->ntools ? "tool_calls" : "stop");
+		ev.finish_reason = r->finish;
+		err = emit(r, &ev);
+	}
+	return err;
+}
+
+void provider_reply_free(struct provider_reply *r)
+{
+	int i;
+	for (i = 0; i < r->ntools; i++) {
+		free(r->tools[i].args);
+		r->tools[i].args = NULL;
+	}
+	r->ntools = 0;
+}
+
+int provider_parse(struct json_doc *d, const char *js, size_t len, struct json_tok *tok,
+		   struct json_tok **heap)
+{
+	int err;
+
+	*heap = NULL;
+	err = json_parse(d, js, len, tok, PROVIDER_TOKENS);
+	if (err == DBX_ERR_LIMIT && d->needed > PROVIDER_TOKENS && d->needed <= JSON_MAX_TOKENS) {
+		int need = d->needed;
+		*heap = malloc((size_t)need * sizeof **heap);
+		if (!*heap)
+			return DBX_ERR_NOMEM;
+		err = json_parse(d, js, len, *heap, need);
+	}
+	return err;
+}
+
+int provider_model_ok(const char *model)
+{
+	const char *p;
+	if (!model || !*model || strlen(model) > 200)
+		return 0;
+	for (p = model; *p; p++) {
+		char ch = *p;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '_' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- one chat turn ---- */
+
+#define PROVIDER_WHOLE_MAX (16u << 20) /* a non-streamed reply larger than this is refused */
+
+struct turn {
+	struct provider_reply r;
+	struct client_call k;
+	int responses; /* Responses API */
+	int sse;       /* the reply is an event stream */
+	struct sse_parser sse_parser;
+	char *whole; /* a non-streamed reply, collected */
+	size_t whole_len, whole_cap;
+};
+
+static int turn_head(void *ctx, const struct http_parser *p)
+{
+	struct turn *t = ctx;
+	const char *ct = http_header_value(p, "Content-Type", NULL);
+
+	t->sse = ct && strncmp(ct, "text/event-stream", 17) == 0;
+	sse_init(&t->sse_parser, NULL, 0);
+	t->whole_len = 0;
+	client_touch(t->r.client);
+	return 0;
+}
+
+static int turn_sse_event(void *ctx, const struct sse_event *ev)
+{
+	struct turn *t = ctx;
+
+	client_touch(t->r.client);
+	if (ev->oversize) {
+		/* Responses API *.done / completed events repeat what the deltas
+		 * already gave: losing one loses nothing but (for completed) usage. */
+		if (t->responses && (strcmp(ev->type, "response.completed") == 0 ||
+				     (ev->type_len > 5 && strcmp(ev->type + ev->type_len - 5, ".done") == 0))) {
+			if (strcmp(ev->type, "response.completed") == 0)
+				t->r.done = 1;
+			return DBX_OK;
+		}
+		provider_fail(&t->r, DBX_ERR_PROTOCOL,
+			      "a stream event of %zu bytes is larger than the %u-byte buffer",
+			      ev->data_size, (unsigned)SSE_BUF_SIZE);
+		return DBX_ERR_CANCELLED;
+	}
+	return t->responses ? resp_event(&t->r, ev->data, ev->data_len)
+			    : chat_event(&t->r, ev->data, ev->data_len);
+}
+
+static int turn_data(void *ctx, const char *data, size_t len)
+{
+	struct turn *t = ctx;
+
+	if (t->sse)
+		return sse_feed(&t->sse_parser, data, len, turn_sse_event, t, NULL);
+	if (t->whole_len + len > PROVIDER_WHOLE_MAX) {
+		provider_fail(&t->r, DBX_ERR_LIMIT, "the reply is larger than %u MiB",
+			      PROVIDER_WHOLE_MAX >> 20);
+		return DBX_ERR_CANCELLED;
+	}
+	if (t->whole_len + len > t->whole_cap) {
+		size_t cap = t->whole_cap ? t->whole_cap : 16384;
+		char *nb;
+		while (cap < t->whole_len + len)
+			cap *= 2;
+		nb = realloc(t->whole, cap);
+		if (!nb)
+			return DBX_ERR_NOMEM;
+		t->whole = nb;
+		t->whole_cap = cap;
+	}
+	memcpy(t->whole + t->whole_len, data, len);
+	t->whole_len += len;
+	return DBX_OK;
+}
+
+/* One model, one API, with the given retry budget. */
+static int run_turn(struct dbx_client *c, struct turn *t, const struct dbx_chat_request *rq,
+		    const char *model, int max_retries, dbx_event_fn cb, void *ctx, char *errbuf)
+{
+	char path[300];
+	char *body = NULL;
+	size_t body_len = 0;
+	int err, stream_options = 1, attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		err = t->responses ? resp_body(rq, model, &body, &body_len, errbuf)
+				   : chat_body(rq, stream_options, &body, &body_len, errbuf);
+		if (err)
+			return err;
+		if (t->responses)
+			snprintf(path, sizeof path, "/serving-endpoints/responses");
+		else
+			snprintf(path, sizeof path, "/serving-endpoints/%s/invocations", model);
+		provider_reply_free(&t->r);
+		memset(&t->r, 0, sizeof t->r);
+		t->r.cb = cb;
+		t->r.ctx = ctx;
+		t->r.call = &t->k;
+		t->r.client = c;
+		memset(&t->k, 0, sizeof t->k);
+		t->k.method = "POST";
+		t->k.path = path;
+		t->k.body = body;
+		t->k.body_len = body_len;
+		t->k.accept = rq->no_stream ? "application/json" : "text/event-stream";
+		t->k.max_retries = max_retries;
+		t->k.on_head = turn_head;
+		t->k.on_data = turn_data;
+		t->k.ctx = t;
+		err = client_call(c, &t->k, errbuf);
+		free(body);
+		body = NULL;
+		/* Some endpoints reject stream_options: once more without it. */
+		if (err == DBX_ERR_BAD_REQUEST && !t->responses && !rq->no_stream && stream_options &&
+		    !t->k.delivered && strstr(errbuf, "stream_options")) {
+			stream_options = 0;
+			continue;
+		}
+		break;
+	}
+	if (err == DBX_ERR_CANCELLED && t->r.failed) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s", t->r.msg);
+		return t->r.err;
+	}
+	if (err)
+		return err;
+	if (t->sse) {
+		err = sse_finish(&t->sse_parser);
+		(void)err; /* an unterminated last event is dropped, as the standard says */
+	} else {
+		err = t->responses ? resp_whole(&t->r, t->whole, t->whole_len)
+				   : chat_whole(&t->r, t->whole, t->whole_len);
+		if (err == DBX_ERR_CANCELLED && t->r.failed) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s", t->r.msg);
+			return t->r.err;
+		}
+		if (err)
+			return err;
+	}
+	err = provider_finish(&t->r);
+	if (err == DBX_ERR_CANCELLED)
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
+	return err;
+}
+
+static int wants_responses(const struct dbx_chat_request *rq, const char *model)
+{
+	if (rq->api != DBX_API_AUTO)
+		return rq->api == DBX_API_RESPONSES;
+	return strstr(model, "codex") != NULL;
+}
+
+int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb,
+	     void *ctx, char *errbuf)
+{
+	const char *model = rq->model && *rq->model ? rq->model : DBX_DEFAULT_MODEL;
+	struct turn *t;
+	int err = DBX_OK;
+
+	if (!provider_model_ok(model)) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "model name '%.60s' is not valid (letters, digits, '.', '_', '-')", model);
+		return DBX_ERR_USAGE;
+	}
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return DBX_ERR_NOMEM;
+	if (rq->fast) {
+		t->responses = wants_responses(rq, DBX_FAST_MODEL);
+		err = run_turn(c, t, rq, DBX_FAST_MODEL, 0, cb, ctx, errbuf);
+		if (!err || t->k.delivered || err == DBX_ERR_CANCELLED || err == DBX_ERR_USAGE)
+			goto out;
+		if (c->notice) {
+			char line[DBX_ERRBUF_SIZE + 96];
+			snprintf(line, sizeof line, "fast model %s failed (%s); falling back to %s",
+				 DBX_FAST_MODEL, errbuf, model);
+			c->notice(c->notice_ctx, line);
+		}
+	}
+	t->responses = wants_responses(rq, model);
+	err = run_turn(c, t, rq, model, c->retry.max_retries, cb, ctx, errbuf);
+out:
+	provider_reply_free(&t->r);
+	free(t->whole);
+	free(t);
 	return err;
 }

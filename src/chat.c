@@ -1,0 +1,296 @@
+/* chat.c - see chat.h. */
+#include "chat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* Parses an optional JSON array given by the caller. */
+static int parse_array(const char *what, const char *js, size_t len, struct json_doc *d,
+		       struct json_tok **tok, char *errbuf)
+{
+	int err;
+
+	memset(d, 0, sizeof *d);
+	*tok = NULL;
+	if (!js)
+		return DBX_OK;
+	err = json_parse(d, js, len, NULL, 0); /* count mode: how many tokens */
+	if (err == DBX_ERR_LIMIT && d->needed > 0 && d->needed <= JSON_MAX_TOKENS) {
+		int need = d->needed;
+		*tok = malloc((size_t)need * sizeof **tok);
+		if (!*tok)
+			return DBX_ERR_NOMEM;
+		err = json_parse(d, js, len, *tok, need);
+	}
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s are not valid JSON: %s at byte %zu", what,
+			 d->err_what ? d->err_what : dbx_strerror(err), d->err_off);
+		return DBX_ERR_USAGE;
+	}
+	if (json_type(d, 0) != JSON_ARRAY) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s must be a JSON array", what);
+		return DBX_ERR_USAGE;
+	}
+	return DBX_OK;
+}
+
+int chat_inputs(const struct dbx_chat_request *rq, struct json_doc *msgs,
+		struct json_tok **msgs_tok, struct json_doc *tools, struct json_tok **tools_tok,
+		char *errbuf)
+{
+	int err, m;
+
+	err = parse_array("earlier messages (--messages)", rq->messages_json, rq->messages_len, msgs,
+			  msgs_tok, errbuf);
+	if (!err)
+		err = parse_array("tools (--tools)", rq->tools_json, rq->tools_len, tools, tools_tok,
+				  errbuf);
+	if (err)
+		return err;
+	for (m = json_child(msgs, 0); m >= 0; m = json_next(msgs, m)) {
+		if (json_type(msgs, m) != JSON_OBJECT ||
+		    json_type(msgs, json_get(msgs, m, "role")) != JSON_STRING) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE,
+				 "each earlier message (--messages) must be an object with a \"role\"");
+			return DBX_ERR_USAGE;
+		}
+	}
+	return DBX_OK;
+}
+
+int chat_role_is(const struct json_doc *msgs, int m, const char *role)
+{
+	return json_streq(msgs, json_get(msgs, m, "role"), role);
+}
+
+int chat_system_token(const struct json_doc *msgs)
+{
+	int m;
+	if (msgs->ntok == 0)
+		return -1;
+	for (m = json_child(msgs, 0); m >= 0; m = json_next(msgs, m))
+		if (chat_role_is(msgs, m, "system"))
+			return json_get(msgs, m, "content");
+	return -1;
+}
+
+static void user_message(struct json_w *w, const char *role, const char *text)
+{
+	json_w_obj(w);
+	json_w_key(w, "role");
+	json_w_str(w, role);
+	json_w_key(w, "content");
+	json_w_str(w, text);
+	json_w_obj_end(w);
+}
+
+int chat_body(const struct dbx_chat_request *rq, int stream_options, char **body, size_t *len,
+	      char *errbuf)
+{
+	struct json_doc msgs, tools;
+	struct json_tok *msgs_tok = NULL, *tools_tok = NULL;
+	struct json_w w;
+	size_t cap;
+	char *buf = NULL;
+	int err, m, own_system;
+
+	*body = NULL;
+	err = chat_inputs(rq, &msgs, &msgs_tok, &tools, &tools_tok, errbuf);
+	if (err)
+		goto out;
+	/* Escaping grows text at most 6x (\u00XX); raw JSON is copied as it is. */
+	cap = 512 + rq->messages_len + rq->tools_len + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM));
+	buf = malloc(cap);
+	if (!buf) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	/* An explicit system prompt replaces the messages' own; without one the
+	 * messages' system message stays, or the default goes first. */
+	own_system = rq->system != NULL || chat_system_token(&msgs) < 0;
+	json_w_init(&w, buf, cap);
+	json_w_obj(&w);
+	json_w_key(&w, "messages");
+	json_w_arr(&w);
+	if (own_system)
+		user_message(&w, "system", rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
+	if (msgs.ntok)
+		for (m = json_child(&msgs, 0); m >= 0; m = json_next(&msgs, m))
+			if (!(own_system && chat_role_is(&msgs, m, "system")))
+				json_w_raw(&w, &msgs, m);
+	if (rq->prompt)
+		user_message(&w, "user", rq->prompt);
+	json_w_arr_end(&w);
+	if (tools.ntok && json_size(&tools, 0) > 0) {
+		json_w_key(&w, "tools");
+		json_w_raw(&w, &tools, 0);
+	}
+	if (rq->has_temperature) {
+		json_w_key(&w, "temperature");
+		json_w_double(&w, rq->temperature);
+	}
+	if (rq->max_tokens > 0) {
+		json_w_key(&w, "max_tokens");
+		json_w_int(&w, rq->max_tokens);
+	}
+	json_w_key(&w, "stream");
+	json_w_bool(&w, !rq->no_stream);
+	if (!rq->no_stream && stream_options) {
+		json_w_key(&w, "stream_options");
+		json_w_obj(&w);
+		json_w_key(&w, "include_usage");
+		json_w_bool(&w, 1);
+		json_w_obj_end(&w);
+	}
+	json_w_obj_end(&w);
+	err = json_w_finish(&w, len);
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
+			 dbx_strerror(err));
+		goto out;
+	}
+	*body = buf;
+	buf = NULL;
+out:
+	free(buf);
+	free(msgs_tok);
+	free(tools_tok);
+	return err;
+}
+
+/* Content as a string or an array of text / reasoning items. */
+static int content(struct provider_reply *r, const struct json_doc *d, int t)
+{
+	int it, err = DBX_OK;
+
+	if (json_type(d, t) == JSON_STRING)
+		return provider_text_json(r, DBX_EV_TEXT, d, t);
+	if (json_type(d, t) != JSON_ARRAY)
+		return DBX_OK;
+	for (it = json_child(d, t); it >= 0 && !err; it = json_next(d, it)) {
+		int type = json_get(d, it, "type");
+		if (json_streq(d, type, "text")) {
+			err = provider_text_json(r, DBX_EV_TEXT, d, json_get(d, it, "text"));
+		} else if (json_streq(d, type, "reasoning")) {
+			int s, summary = json_get(d, it, "summary");
+			for (s = json_child(d, summary); s >= 0 && !err; s = json_next(d, s))
+				err = provider_text_json(r, DBX_EV_REASONING, d,
+							 json_get(d, s, "text"));
+		}
+	}
+	return err;
+}
+
+/* tool_calls[] of a delta (fragments) or of a whole message. */
+static int tool_calls(struct provider_reply *r, const struct json_doc *d, int arr, int whole)
+{
+	int tc, n = 0;
+
+	for (tc = json_child(d, arr); tc >= 0; tc = json_next(d, tc), n++) {
+		int64_t index = n;
+		int fn = json_get(d, tc, "function");
+		struct provider_tool *t;
+		int err;
+
+		if (!whole)
+			(void)json_int(d, json_get(d, tc, "index"), &index);
+		t = provider_tool(r, (long)index, d, json_get(d, tc, "id"), json_get(d, fn, "name"));
+		if (!t) {
+			provider_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
+				      PROVIDER_MAX_TOOLS);
+			return DBX_ERR_CANCELLED;
+		}
+		err = provider_tool_args(t, d, json_get(d, fn, "arguments"), whole);
+		if (err) {
+			provider_fail(r, err, "tool call arguments larger than %d bytes",
+				      PROVIDER_TOOL_ARGS_MAX);
+			return DBX_ERR_CANCELLED;
+		}
+	}
+	return DBX_OK;
+}
+
+/* An {"error": ...} object from the server inside a 200 reply. */
+static int error_object(struct provider_reply *r, const struct json_doc *d)
+{
+	char msg[PROVIDER_ERRTEXT_MAX + 1] = "";
+	int e = json_get(d, 0, "error");
+
+	if (e < 0)
+		return 0;
+	if (json_type(d, e) == JSON_OBJECT)
+		(void)json_str(d, json_get(d, e, "message"), msg, sizeof msg, NULL);
+	else
+		(void)json_str(d, e, msg, sizeof msg, NULL);
+	provider_fail(r, DBX_ERR_SERVER, "the server reported an error in the stream: %s",
+		      msg[0] ? msg : "(no message)");
+	return 1;
+}
+
+static int finish_reason(struct provider_reply *r, const struct json_doc *d, int t)
+{
+	if (json_type(d, t) == JSON_STRING)
+		(void)json_str(d, t, r->finish, sizeof r->finish, NULL);
+	return DBX_OK;
+}
+
+static int decode(struct provider_reply *r, const char *js, size_t len, int whole)
+{
+	struct json_tok tok[PROVIDER_TOKENS];
+	struct json_tok *heap = NULL;
+	struct json_doc d;
+	int err, choice, part;
+
+	err = provider_parse(&d, js, len, tok, &heap);
+	if (err) {
+		provider_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
+			      d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
+		err = DBX_ERR_CANCELLED;
+		goto out;
+	}
+	if (json_type(&d, 0) != JSON_OBJECT) {
+		provider_fail(r, DBX_ERR_PROTOCOL, "the server sent JSON that is not an object");
+		err = DBX_ERR_CANCELLED;
+		goto out;
+	}
+	if (error_object(r, &d)) {
+		err = DBX_ERR_CANCELLED;
+		goto out;
+	}
+	choice = json_path(&d, 0, "choices.0");
+	part = json_get(&d, choice, whole ? "message" : "delta");
+	err = content(r, &d, json_get(&d, part, "content"));
+	if (!err)
+		err = provider_text_json(r, DBX_EV_REASONING, &d, json_get(&d, part, "reasoning_content"));
+	if (!err)
+		err = tool_calls(r, &d, json_get(&d, part, "tool_calls"), whole);
+	if (!err)
+		err = finish_reason(r, &d, json_get(&d, choice, "finish_reason"));
+	if (!err)
+		provider_usage(r, &d, json_get(&d, 0, "usage"), "prompt_tokens", "completion_tokens",
+			       "total_tokens");
+out:
+	free(heap);
+	return err;
+}
+
+int chat_event(struct provider_reply *r, const char *data, size_t len)
+{
+	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		r->done = 1;
+		return DBX_OK;
+	}
+	return decode(r, data, len, 0);
+}
+
+int chat_whole(struct provider_reply *r, const char *json, size_t len)
+{
+	int err = decode(r, json, len, 1);
+	if (!err)
+		r->done = 1;
+	return err;
+}

@@ -1,0 +1,380 @@
+/*
+ * cli_chat.c - `dbxai chat [OPTIONS] [PROMPT...]`: one turn, streamed to stdout.
+ *
+ * Plain output: reply text as it arrives (flushed per delta), a final newline
+ * if the text lacked one, then one line per tool call:
+ *   tool_call <id> <name> <arguments>
+ * Reasoning goes to stderr with --show-reasoning, never to stdout.
+ * --json: one JSON object per event (JSON Lines), see usage in main.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+
+#define CHAT_JSON_LINE 4096 /* JSON Lines buffer; longer events get their own */
+
+struct chat_out {
+	struct cli_out out;
+	int json;
+	int show_reasoning;
+	int reasoning_open; /* reasoning printed on stderr without a final newline */
+	int text_seen;
+};
+
+/* Writes one JSON Lines object built by fill() into a buffer big enough for
+ * text of text_len bytes (escaping grows it at most 6x). */
+static int json_line(struct chat_out *o, size_t text_len,
+		     void (*fill)(struct json_w *w, const struct dbx_event *ev),
+		     const struct dbx_event *ev)
+{
+	char small[CHAT_JSON_LINE];
+	size_t cap = 256 + 6 * text_len, len = 0;
+	char *buf = cap <= sizeof small ? small : malloc(cap);
+	struct json_w w;
+	int err;
+
+	if (!buf)
+		return DBX_ERR_NOMEM;
+	json_w_init(&w, buf, cap - 1);
+	fill(&w, ev);
+	err = json_w_finish(&w, &len);
+	if (!err) {
+		buf[len++] = '\n';
+		err = cli_write(&o->out, buf, len) ? DBX_ERR_IO : DBX_OK;
+	}
+	if (buf != small)
+		free(buf);
+	return err;
+}
+
+static void fill_event(struct json_w *w, const struct dbx_event *ev)
+{
+	json_w_obj(w);
+	json_w_key(w, "type");
+	switch (ev->type) {
+	case DBX_EV_TEXT:
+	case DBX_EV_REASONING:
+		json_w_str(w, ev->type == DBX_EV_TEXT ? "text" : "reasoning");
+		json_w_key(w, "text");
+		json_w_strn(w, ev->text, ev->text_len);
+		break;
+	case DBX_EV_TOOL_CALL:
+		json_w_str(w, "tool_call");
+		json_w_key(w, "id");
+		json_w_str(w, ev->id);
+		json_w_key(w, "name");
+		json_w_str(w, ev->name);
+		json_w_key(w, "arguments");
+		json_w_strn(w, ev->arguments, ev->arguments_len);
+		break;
+	case DBX_EV_USAGE:
+		json_w_str(w, "usage");
+		json_w_key(w, "prompt_tokens");
+		json_w_int(w, ev->prompt_tokens);
+		json_w_key(w, "completion_tokens");
+		json_w_int(w, ev->completion_tokens);
+		json_w_key(w, "total_tokens");
+		json_w_int(w, ev->total_tokens);
+		break;
+	case DBX_EV_DONE:
+		json_w_str(w, "done");
+		json_w_key(w, "finish_reason");
+		json_w_str(w, ev->finish_reason);
+		break;
+	}
+	json_w_obj_end(w);
+}
+
+static int on_event(void *ctx, const struct dbx_event *ev)
+{
+	struct chat_out *o = ctx;
+
+	if (o->json)
+		return json_line(o, ev->text_len + ev->arguments_len, fill_event, ev) != DBX_OK;
+	switch (ev->type) {
+	case DBX_EV_TEXT:
+		o->text_seen = 1;
+		return cli_write(&o->out, ev->text, ev->text_len);
+	case DBX_EV_REASONING:
+		if (o->show_reasoning) {
+			fwrite(ev->text, 1, ev->text_len, stderr);
+			o->reasoning_open = ev->text[ev->text_len - 1] != '\n';
+		}
+		return 0;
+	case DBX_EV_TOOL_CALL:
+		if (o->out.last >= 0 && o->out.last != '\n' && cli_write(&o->out, "\n", 1))
+			return 1;
+		if (cli_write(&o->out, "tool_call ", 10) || cli_write(&o->out, ev->id, strlen(ev->id)) ||
+		    cli_write(&o->out, " ", 1) || cli_write(&o->out, ev->name, strlen(ev->name)) ||
+		    cli_write(&o->out, " ", 1) ||
+		    cli_write(&o->out, ev->arguments_len ? ev->arguments : "{}",
+			      ev->arguments_len ? ev->arguments_len : 2))
+			return 1;
+		return cli_write(&o->out, "\n", 1);
+	case DBX_EV_USAGE:
+		return 0;
+	case DBX_EV_DONE:
+		if (o->out.last >= 0 && o->out.last != '\n')
+			return cli_write(&o->out, "\n", 1);
+		return 0;
+	}
+	return 0;
+}
+
+/* The --json error line: code names a class a script can branch on. */
+static const char *error_code_name(int err)
+{
+	switch (err) {
+	case DBX_ERR_AUTH:
+		return "auth";
+	case DBX_ERR_RATE_LIMITED:
+		return "rate_limited";
+	case DBX_ERR_CONTEXT_LENGTH:
+		return "context_length";
+	case DBX_ERR_BAD_REQUEST:
+		return "bad_request";
+	case DBX_ERR_SERVER:
+		return "server";
+	case DBX_ERR_RESOLVE:
+	case DBX_ERR_CONNECT:
+	case DBX_ERR_TIMEOUT:
+	case DBX_ERR_NET:
+	case DBX_ERR_PROXY:
+	case DBX_ERR_TLS:
+	case DBX_ERR_TLS_VERIFY:
+		return "network";
+	default:
+		return "protocol";
+	}
+}
+
+static int json_error(struct chat_out *o, int err, const char *msg)
+{
+	char buf[DBX_ERRBUF_SIZE * 7 + 128];
+	struct json_w w;
+	size_t len = 0;
+
+	json_w_init(&w, buf, sizeof buf - 1);
+	json_w_obj(&w);
+	json_w_key(&w, "type");
+	json_w_str(&w, "error");
+	json_w_key(&w, "code");
+	json_w_str(&w, error_code_name(err));
+	json_w_key(&w, "message");
+	json_w_str(&w, msg);
+	json_w_obj_end(&w);
+	if (json_w_finish(&w, &len) != DBX_OK)
+		return 1;
+	buf[len++] = '\n';
+	return cli_write(&o->out, buf, len);
+}
+
+/* PROMPT words joined by spaces into malloc'd memory. */
+static char *join_words(int n, char **words)
+{
+	size_t len = 1;
+	char *s, *p;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	p = s;
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(words[i]);
+		if (i)
+			*p++ = ' ';
+		memcpy(p, words[i], l);
+		p += l;
+	}
+	*p = '\0';
+	return s;
+}
+
+struct chat_args {
+	struct dbx_chat_request rq;
+	const char *tools_file, *messages_file;
+	int show_reasoning;
+	char **words;
+	int nwords;
+};
+
+static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_args *a)
+{
+	static const char *const value_opts[][2] = {
+		{"--model", "-m"}, {"--system", "-s"}, {"--temperature", "-t"}, {"--max-tokens", NULL},
+		{"--tools", NULL}, {"--messages", NULL}, {"--api", NULL},
+	};
+	char errbuf[DBX_ERRBUF_SIZE];
+	size_t k;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		const char *v = NULL, *arg = argv[i];
+		double d;
+		r = cli_global_option(argc, argv, &i, g);
+		if (r >= 100)
+			return r - 100;
+		if (r)
+			continue;
+		if (strcmp(arg, "--") == 0) {
+			a->words = argv + i + 1;
+			a->nwords = argc - i - 1;
+			break;
+		}
+		if (strcmp(arg, "--no-stream") == 0) {
+			a->rq.no_stream = 1;
+			continue;
+		}
+		if (strcmp(arg, "--fast") == 0) {
+			a->rq.fast = 1;
+			continue;
+		}
+		if (strcmp(arg, "--show-reasoning") == 0) {
+			a->show_reasoning = 1;
+			continue;
+		}
+		r = 0;
+		for (k = 0; k < sizeof value_opts / sizeof value_opts[0] && r == 0; k++)
+			r = cli_opt_value(argc, argv, &i, value_opts[k][0], value_opts[k][1], &v);
+		if (r < 0)
+			return cli_usage_error("%s needs a value", arg);
+		if (r == 0 && arg[0] == '-' && arg[1] != '\0')
+			return cli_usage_error("chat: unknown option '%.40s' (see dbxai help)", arg);
+		if (r == 0) {
+			a->words = argv + i;
+			a->nwords = argc - i;
+			break;
+		}
+		switch (k - 1) {
+		case 0:
+			a->rq.model = v;
+			break;
+		case 1:
+			a->rq.system = v;
+			break;
+		case 2:
+			if (cfg_parse_number("--temperature", v, 1, 2, &d, errbuf))
+				return cli_usage_error("--temperature: '%.20s' is not a number from 0 "
+						       "to 2",
+						       v);
+			a->rq.has_temperature = 1;
+			a->rq.temperature = d;
+			break;
+		case 3:
+			if (cfg_parse_number("--max-tokens", v, 0, 10000000, &d, errbuf) || d < 1)
+				return cli_usage_error("--max-tokens: '%.20s' is not a whole number "
+						       "from 1 to 10000000",
+						       v);
+			a->rq.max_tokens = (long)d;
+			break;
+		case 4:
+			a->tools_file = v;
+			break;
+		case 5:
+			a->messages_file = v;
+			break;
+		default:
+			if (strcmp(v, "chat") == 0)
+				a->rq.api = DBX_API_CHAT;
+			else if (strcmp(v, "responses") == 0)
+				a->rq.api = DBX_API_RESPONSES;
+			else
+				return cli_usage_error("--api: '%.20s' is not chat or responses", v);
+			break;
+		}
+	}
+	return 0;
+}
+
+int cli_chat(const struct cli_globals *g0, int argc, char **argv)
+{
+	struct cli_globals g = *g0;
+	struct chat_args a;
+	struct chat_out o;
+	struct cfg *cfg = NULL;
+	struct dbx_client *client = NULL;
+	char *prompt = NULL, *tools = NULL, *messages = NULL;
+	char errbuf[DBX_ERRBUF_SIZE] = "";
+	const char *env_model = getenv("DBXAI_MODEL");
+	size_t n = 0;
+	int rc, err;
+
+	memset(&a, 0, sizeof a);
+	memset(&o, 0, sizeof o);
+	o.out.last = -1;
+	rc = parse_args(argc, argv, &g, &a);
+	if (rc)
+		return rc;
+	if (!a.rq.model && env_model && *env_model)
+		a.rq.model = env_model;
+	o.json = g.json;
+	o.show_reasoning = a.show_reasoning;
+	/* Read every input before connecting, so a bad file costs no request. */
+	err = DBX_OK;
+	if (a.tools_file) {
+		err = cli_read_file(a.tools_file, &tools, &n, errbuf);
+		a.rq.tools_json = tools;
+		a.rq.tools_len = n;
+	}
+	if (!err && a.messages_file) {
+		err = cli_read_file(a.messages_file, &messages, &n, errbuf);
+		a.rq.messages_json = messages;
+		a.rq.messages_len = n;
+	}
+	if (!err && (a.nwords == 0 || (a.nwords == 1 && strcmp(a.words[0], "-") == 0))) {
+		if (a.nwords == 0 && a.messages_file) {
+			a.rq.prompt = NULL; /* continue the conversation as it stands */
+		} else {
+			err = cli_read_file("-", &prompt, &n, errbuf);
+			if (!err && memchr(prompt, '\0', n)) {
+				snprintf(errbuf, sizeof errbuf, "the prompt on stdin holds a NUL byte");
+				err = DBX_ERR_USAGE;
+			}
+			a.rq.prompt = prompt;
+		}
+	} else if (!err) {
+		prompt = join_words(a.nwords, a.words);
+		if (!prompt)
+			err = DBX_ERR_NOMEM;
+		a.rq.prompt = prompt;
+	}
+	if (err) {
+		rc = cli_fail(err, errbuf);
+		goto out;
+	}
+	cfg = malloc(sizeof *cfg);
+	if (!cfg) {
+		rc = cli_fail(DBX_ERR_NOMEM, NULL);
+		goto out;
+	}
+	rc = cli_open_client(&g, cfg, &client);
+	if (rc)
+		goto out;
+	err = dbx_chat(client, &a.rq, on_event, &o, errbuf);
+	if (o.reasoning_open)
+		fputc('\n', stderr);
+	if (err && o.out.last >= 0 && o.out.last != '\n' && !o.json)
+		cli_write(&o.out, "\n", 1); /* keep what arrived, on its own line */
+	if (err && o.json && !o.out.failed)
+		json_error(&o, err, errbuf[0] ? errbuf : dbx_strerror(err));
+	if (err == DBX_ERR_CANCELLED && o.out.failed)
+		rc = cli_finish(&o.out, 1);
+	else
+		rc = cli_finish(&o.out, err ? cli_fail(err, errbuf) : 0);
+out:
+	dbx_client_free(client);
+	if (cfg)
+		memset(cfg, 0, sizeof *cfg);
+	free(cfg);
+	free(prompt);
+	free(tools);
+	free(messages);
+	return rc;
+}

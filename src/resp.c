@@ -1,0 +1,304 @@
+/* resp.c - see resp.h. */
+#include "resp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+#include "json.h"
+
+/* Value t of msgs under key as a string value (raw copy keeps escapes). */
+static void raw_or_empty(struct json_w *w, const struct json_doc *d, int t)
+{
+	if (json_type(d, t) == JSON_STRING)
+		json_w_raw(w, d, t);
+	else
+		json_w_str(w, "");
+}
+
+/* One earlier chat message as Responses input items. */
+static void input_items(struct json_w *w, const struct json_doc *d, int m)
+{
+	int content = json_get(d, m, "content");
+	int calls = json_get(d, m, "tool_calls");
+	int tc;
+
+	if (chat_role_is(d, m, "system"))
+		return; /* carried by "instructions" */
+	if (chat_role_is(d, m, "tool")) {
+		json_w_obj(w);
+		json_w_key(w, "type");
+		json_w_str(w, "function_call_output");
+		json_w_key(w, "call_id");
+		raw_or_empty(w, d, json_get(d, m, "tool_call_id"));
+		json_w_key(w, "output");
+		raw_or_empty(w, d, content);
+		json_w_obj_end(w);
+		return;
+	}
+	if (json_type(d, content) == JSON_STRING && json_strlen(d, content) > 0) {
+		json_w_obj(w);
+		json_w_key(w, "role");
+		json_w_raw(w, d, json_get(d, m, "role"));
+		json_w_key(w, "content");
+		json_w_raw(w, d, content);
+		json_w_obj_end(w);
+	}
+	for (tc = json_child(d, calls); tc >= 0; tc = json_next(d, tc)) {
+		int fn = json_get(d, tc, "function");
+		json_w_obj(w);
+		json_w_key(w, "type");
+		json_w_str(w, "function_call");
+		json_w_key(w, "call_id");
+		raw_or_empty(w, d, json_get(d, tc, "id"));
+		json_w_key(w, "name");
+		raw_or_empty(w, d, json_get(d, fn, "name"));
+		json_w_key(w, "arguments");
+		raw_or_empty(w, d, json_get(d, fn, "arguments"));
+		json_w_obj_end(w);
+	}
+}
+
+/* A chat-format tool flattened; a tool already in Responses form is copied. */
+static void tool_item(struct json_w *w, const struct json_doc *d, int t)
+{
+	int fn = json_get(d, t, "function");
+	int k;
+
+	if (json_type(d, fn) != JSON_OBJECT) {
+		json_w_raw(w, d, t);
+		return;
+	}
+	json_w_obj(w);
+	json_w_key(w, "type");
+	json_w_str(w, "function");
+	for (k = json_child(d, fn); k >= 0; k = json_next(d, k)) {
+		char key[64];
+		size_t n = 0;
+		if (json_str(d, k, key, sizeof key, &n) != DBX_OK)
+			continue;
+		json_w_keyn(w, key, n);
+		json_w_raw(w, d, k + 1);
+	}
+	json_w_obj_end(w);
+}
+
+int resp_body(const struct dbx_chat_request *rq, const char *model, char **body, size_t *len,
+	      char *errbuf)
+{
+	struct json_doc msgs, tools;
+	struct json_tok *msgs_tok = NULL, *tools_tok = NULL;
+	struct json_w w;
+	size_t cap;
+	char *buf = NULL;
+	int err, m, sys, t;
+
+	*body = NULL;
+	err = chat_inputs(rq, &msgs, &msgs_tok, &tools, &tools_tok, errbuf);
+	if (err)
+		goto out;
+	/* Conversion adds a few keys per message on top of the raw copies. */
+	cap = 1024 + 2 * (rq->messages_len + rq->tools_len) + strlen(model) +
+	      6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM));
+	buf = malloc(cap);
+	if (!buf) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	json_w_init(&w, buf, cap);
+	json_w_obj(&w);
+	json_w_key(&w, "model");
+	json_w_str(&w, model);
+	json_w_key(&w, "instructions");
+	sys = chat_system_token(&msgs);
+	if (rq->system || sys < 0)
+		json_w_str(&w, rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
+	else
+		raw_or_empty(&w, &msgs, sys);
+	json_w_key(&w, "input");
+	json_w_arr(&w);
+	if (msgs.ntok)
+		for (m = json_child(&msgs, 0); m >= 0; m = json_next(&msgs, m))
+			input_items(&w, &msgs, m);
+	if (rq->prompt) {
+		json_w_obj(&w);
+		json_w_key(&w, "role");
+		json_w_str(&w, "user");
+		json_w_key(&w, "content");
+		json_w_str(&w, rq->prompt);
+		json_w_obj_end(&w);
+	}
+	json_w_arr_end(&w);
+	if (tools.ntok && json_size(&tools, 0) > 0) {
+		json_w_key(&w, "tools");
+		json_w_arr(&w);
+		for (t = json_child(&tools, 0); t >= 0; t = json_next(&tools, t))
+			tool_item(&w, &tools, t);
+		json_w_arr_end(&w);
+	}
+	if (rq->has_temperature) {
+		json_w_key(&w, "temperature");
+		json_w_double(&w, rq->temperature);
+	}
+	if (rq->max_tokens > 0) {
+		json_w_key(&w, "max_output_tokens");
+		json_w_int(&w, rq->max_tokens);
+	}
+	json_w_key(&w, "stream");
+	json_w_bool(&w, !rq->no_stream);
+	json_w_obj_end(&w);
+	err = json_w_finish(&w, len);
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
+			 dbx_strerror(err));
+		goto out;
+	}
+	*body = buf;
+	buf = NULL;
+out:
+	free(buf);
+	free(msgs_tok);
+	free(tools_tok);
+	return err;
+}
+
+static int error_message(struct provider_reply *r, const struct json_doc *d, int e)
+{
+	char msg[PROVIDER_ERRTEXT_MAX + 1] = "";
+	(void)json_str(d, json_get(d, e, "message"), msg, sizeof msg, NULL);
+	provider_fail(r, DBX_ERR_SERVER, "the server reported an error in the stream: %s",
+		      msg[0] ? msg : "(no message)");
+	return DBX_ERR_CANCELLED;
+}
+
+/* A function_call output item (added, done, or inside a whole response). */
+static int function_item(struct provider_reply *r, const struct json_doc *d, int item,
+			 long key, int whole)
+{
+	struct provider_tool *t;
+	int args = json_get(d, item, "arguments");
+
+	t = provider_tool(r, key, d, json_get(d, item, "call_id"), json_get(d, item, "name"));
+	if (!t) {
+		provider_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
+			      PROVIDER_MAX_TOOLS);
+		return DBX_ERR_CANCELLED;
+	}
+	/* The done item carries the whole arguments: they replace the deltas. */
+	if (args >= 0 && (whole || json_strlen(d, args) > 0) &&
+	    provider_tool_args(t, d, args, 1) != DBX_OK) {
+		provider_fail(r, DBX_ERR_LIMIT, "tool call arguments too large");
+		return DBX_ERR_CANCELLED;
+	}
+	return DBX_OK;
+}
+
+static long output_index(const struct json_doc *d)
+{
+	int64_t v = 0;
+	(void)json_int(d, json_get(d, 0, "output_index"), &v);
+	return (long)v;
+}
+
+static void completed(struct provider_reply *r, const struct json_doc *d, int resp)
+{
+	provider_usage(r, d, json_get(d, resp, "usage"), "input_tokens", "output_tokens",
+		       "total_tokens");
+	if (json_streq(d, json_get(d, resp, "status"), "incomplete"))
+		snprintf(r->finish, sizeof r->finish, "length");
+	r->done = 1;
+}
+
+static int stream_event(struct provider_reply *r, const struct json_doc *d)
+{
+	int type = json_get(d, 0, "type");
+	int item = json_get(d, 0, "item");
+
+	if (json_streq(d, type, "response.output_text.delta"))
+		return provider_text_json(r, DBX_EV_TEXT, d, json_get(d, 0, "delta"));
+	if (json_streq(d, type, "response.reasoning_summary_text.delta") ||
+	    json_streq(d, type, "response.reasoning_text.delta"))
+		return provider_text_json(r, DBX_EV_REASONING, d, json_get(d, 0, "delta"));
+	if ((json_streq(d, type, "response.output_item.added") ||
+	     json_streq(d, type, "response.output_item.done")) &&
+	    json_streq(d, json_get(d, item, "type"), "function_call"))
+		return function_item(r, d, item, output_index(d), 0);
+	if (json_streq(d, type, "response.function_call_arguments.delta")) {
+		struct provider_tool *t = provider_tool(r, output_index(d), d, -1, -1);
+		if (!t || provider_tool_args(t, d, json_get(d, 0, "delta"), 0) != DBX_OK) {
+			provider_fail(r, DBX_ERR_LIMIT, "too many or too large tool calls");
+			return DBX_ERR_CANCELLED;
+		}
+		return DBX_OK;
+	}
+	if (json_streq(d, type, "response.completed") || json_streq(d, type, "response.incomplete")) {
+		completed(r, d, json_get(d, 0, "response"));
+		return DBX_OK;
+	}
+	if (json_streq(d, type, "response.failed"))
+		return error_message(r, d, json_path(d, 0, "response.error"));
+	if (json_streq(d, type, "error"))
+		return error_message(r, d, json_get(d, 0, "error") >= 0 ? json_get(d, 0, "error") : 0);
+	return DBX_OK;
+}
+
+static int whole_response(struct provider_reply *r, const struct json_doc *d)
+{
+	int out = json_get(d, 0, "output"), it, n = 0, err = DBX_OK;
+
+	if (json_get(d, 0, "error") >= 0 && !json_is_null(d, json_get(d, 0, "error")))
+		return error_message(r, d, json_get(d, 0, "error"));
+	for (it = json_child(d, out); it >= 0 && !err; it = json_next(d, it), n++) {
+		int type = json_get(d, it, "type"), c;
+		if (json_streq(d, type, "message")) {
+			for (c = json_child(d, json_get(d, it, "content")); c >= 0 && !err;
+			     c = json_next(d, c))
+				if (json_streq(d, json_get(d, c, "type"), "output_text"))
+					err = provider_text_json(r, DBX_EV_TEXT, d,
+								 json_get(d, c, "text"));
+		} else if (json_streq(d, type, "reasoning")) {
+			for (c = json_child(d, json_get(d, it, "summary")); c >= 0 && !err;
+			     c = json_next(d, c))
+				err = provider_text_json(r, DBX_EV_REASONING, d,
+							 json_get(d, c, "text"));
+		} else if (json_streq(d, type, "function_call")) {
+			err = function_item(r, d, it, n, 1);
+		}
+	}
+	if (!err)
+		completed(r, d, 0);
+	return err;
+}
+
+static int decode(struct provider_reply *r, const char *js, size_t len, int whole)
+{
+	struct json_tok tok[PROVIDER_TOKENS];
+	struct json_tok *heap = NULL;
+	struct json_doc d;
+	int err;
+
+	err = provider_parse(&d, js, len, tok, &heap);
+	if (err || json_type(&d, 0) != JSON_OBJECT) {
+		provider_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
+			      err ? (d.err_what ? d.err_what : dbx_strerror(err)) : "not an object",
+			      d.err_off);
+		err = DBX_ERR_CANCELLED;
+		goto out;
+	}
+	err = whole ? whole_response(r, &d) : stream_event(r, &d);
+out:
+	free(heap);
+	return err;
+}
+
+int resp_event(struct provider_reply *r, const char *data, size_t len)
+{
+	return decode(r, data, len, 0);
+}
+
+int resp_whole(struct provider_reply *r, const char *json, size_t len)
+{
+	return decode(r, json, len, 1);
+}
