@@ -53,13 +53,14 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt
+.PHONY: demo all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt
 .DEFAULT_GOAL := all
 
 all: $(B)/dbxai
 
 help:
 	@echo 'make [TARGET=t]         build build/<t>/dbxai (default t: x86_64-linux-musl)'
+	@echo 'make demo               build, then stream one chat reply (local mock if no workspace)'
 	@echo 'make cross              build all of: $(TARGETS)'
 	@echo 'make test [TARGET=t]    unit tests for t (ARM under qemu); for x86_64 also'
 	@echo '                        the sanitizer unit run and the end-to-end suite'
@@ -178,6 +179,11 @@ $(B)/bench/%: tests/bench/%.c $(LIBS)
 bench: $(BENCH_BIN) $(B)/dbxai
 	@for b in $(BENCH_BIN); do $(TC_RUN) $$b || exit 1; done
 	@if [ -x tests/bench/run.sh ]; then DBXAI_BIN=$(B)/dbxai tests/bench/run.sh; fi
+
+# One streamed chat turn: against your workspace if one is configured, else
+# against the local mock serving endpoint.
+demo: $(B)/dbxai
+	@tests/mock/demo.sh "$(strip $(TC_RUN) $(B)/dbxai)" $(if $(PROMPT),"$(PROMPT)")
 
 cross:
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t all || exit 1; done

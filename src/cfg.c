@@ -92,7 +92,8 @@ static int read_file(struct cfg *c, const char *path, const char *profile, char 
 			 strerror(errno));
 		return DBX_ERR_USAGE;
 	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+	/* A regular file, or /dev/null for "no configuration". */
+	if (fstat(fileno(f), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "config file %s is not a regular file", path);
 		fclose(f);
 		return DBX_ERR_USAGE;
