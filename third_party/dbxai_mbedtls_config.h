@@ -17,7 +17,12 @@
 #define MBEDTLS_FS_IO          /* mbedtls_x509_crt_parse_file / _path */
 #define MBEDTLS_ERROR_C        /* mbedtls_strerror for messages in words */
 
-/* Randomness: OS entropy (getrandom) into CTR-DRBG; PSA needs both */
+/* Randomness: OS entropy into CTR-DRBG; PSA needs both. mbedTLS uses getrandom()
+ * only with glibc and otherwise opens /dev/urandom, which a FROM scratch image
+ * or an empty chroot lacks: tls.c supplies mbedtls_hardware_poll() instead
+ * (getrandom(2), /dev/urandom only on kernels older than 3.17). */
+#define MBEDTLS_NO_PLATFORM_ENTROPY
+#define MBEDTLS_ENTROPY_HARDWARE_ALT
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
 #define MBEDTLS_PSA_CRYPTO_C
