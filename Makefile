@@ -35,7 +35,7 @@ MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
 DBX_LDFLAGS := $(TC_LDFLAGS) -lm
 
 SRC := $(wildcard src/*.c)
-CLI_SRC := $(filter src/main.c src/cli%.c,$(SRC))
+CLI_SRC := $(filter src/main.c src/cli.c src/cli_%.c,$(SRC))
 LIB_SRC := $(filter-out $(CLI_SRC),$(SRC))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(B)/obj/%.o)

@@ -1,7 +1,6 @@
 /* client.c - see client.h. */
 #include "client.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,15 +40,28 @@ static long days_from_civil(long y, unsigned m, unsigned d)
 	return era * 146097 + (long)doe - 719468;
 }
 
+/* n digits at s as a number, or -1. */
+static long digits(const char *s, int n)
+{
+	long v = 0;
+	int i;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 /* Seconds from a Retry-After value: delta-seconds or an IMF-fixdate
- * ("Sun, 06 Nov 1994 08:49:37 GMT"); -1 when it is neither. */
+ * ("Sun, 06 Nov 1994 08:49:37 GMT", exactly 29 bytes); -1 when it is
+ * neither. Parsed by hand: sscanf would pull 4 KB of scanf into the binary. */
 static long retry_after_seconds(const char *v, long now)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	char mon[4] = "";
-	int day, year, hh, mm, ss, n = 0;
 	const char *p;
-	long secs = 0;
+	long secs = 0, day, year, hh, mm, ss;
+	int mon;
 
 	if (*v >= '0' && *v <= '9') {
 		for (p = v; *p >= '0' && *p <= '9'; p++) {
@@ -59,24 +71,35 @@ static long retry_after_seconds(const char *v, long now)
 		}
 		return *p == '\0' ? secs : -1;
 	}
-	if (sscanf(v, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &hh, &mm, &ss, &n) !=
-		    6 ||
-	    n == 0 || v[n] != '\0')
+	if (strlen(v) != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
+	    v[16] != ' ' || v[19] != ':' || v[22] != ':' || strcmp(v + 25, " GMT") != 0)
 		return -1;
-	p = strstr(months, mon);
-	if (!p || strlen(mon) != 3 || (p - months) % 3 != 0)
+	for (mon = 0; mon < 12; mon++)
+		if (memcmp(v + 8, months + 3 * mon, 3) == 0)
+			break;
+	day = digits(v + 5, 2);
+	year = digits(v + 12, 4);
+	hh = digits(v + 17, 2);
+	mm = digits(v + 20, 2);
+	ss = digits(v + 23, 2);
+	if (mon == 12 || day < 1 || day > 31 || year < 1970 || hh < 0 || hh > 23 || mm < 0 ||
+	    mm > 59 || ss < 0 || ss > 60)
 		return -1;
-	secs = days_from_civil(year, (unsigned)((p - months) / 3 + 1), (unsigned)day) * 86400L +
-	       hh * 3600L + mm * 60L + ss;
+	secs = days_from_civil(year, (unsigned)mon + 1, (unsigned)day) * 86400L + hh * 3600L +
+	       mm * 60L + ss;
 	return secs > now ? secs - now : 0;
 }
 
 long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after, long now,
 		       double jitter)
 {
-	double d = (double)r->initial_ms * pow(r->multiplier, n - 1);
+	double d = (double)r->initial_ms;
 	long floor_ms = -1;
+	int i;
 
+	/* multiplier^(n-1) by hand: pow() would add 8 KB of tables to the binary */
+	for (i = 1; i < n && d <= (double)r->max_ms; i++)
+		d *= r->multiplier;
 	if (d > (double)r->max_ms)
 		d = (double)r->max_ms;
 	d += d * 0.2 * jitter;
