@@ -193,25 +193,23 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 	struct conn_target t;
 	struct conn_request rq = {0};
 	struct conn_handlers h = {on_head, on_body, &a};
+	const char *ctype = k->content_type ? k->content_type : "application/json";
 	long waited_ms = 0;
 	size_t n = 0;
-	int err;
+	int err, refreshed = 0;
 
 	memset(&a, 0, sizeof a);
 	a.k = k;
 	a.c = c;
-	if (c->auth[0]) {
-		fields[n].name = "Authorization";
-		fields[n].name_len = 13;
-		fields[n].value = c->auth;
-		fields[n].value_len = strlen(c->auth);
-		n++;
-	}
+	/* fields[0] is Authorization, filled per attempt (credentials may change) */
+	fields[n].name = "Authorization";
+	fields[n].name_len = 13;
+	n++;
 	if (k->body) {
 		fields[n].name = "Content-Type";
 		fields[n].name_len = 12;
-		fields[n].value = "application/json";
-		fields[n].value_len = 16;
+		fields[n].value = ctype;
+		fields[n].value_len = strlen(ctype);
 		n++;
 	}
 	t.https = c->base.is_https;
@@ -219,14 +217,25 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 	t.port = c->base.port;
 	t.path = k->path;
 	rq.method = k->method;
-	rq.fields = fields;
-	rq.num_fields = n;
 	rq.body = k->body;
 	rq.body_len = k->body_len;
 	rq.accept = k->accept;
 	k->attempts = 0;
 	for (;;) {
 		long delay;
+		const char *auth = k->authorization;
+		if (!auth && !k->no_auth) {
+			if (c->authorize) {
+				err = c->authorize(c, 0, errbuf);
+				if (err)
+					return err;
+			}
+			auth = c->auth[0] ? c->auth : NULL;
+		}
+		rq.fields = auth ? fields : fields + 1;
+		rq.num_fields = auth ? n : n - 1;
+		fields[0].value = auth;
+		fields[0].value_len = auth ? strlen(auth) : 0;
 		k->status = 0;
 		k->err_len = 0;
 		a.retry_after[0] = '\0';
@@ -236,6 +245,15 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 			return DBX_OK;
 		if (!err)
 			err = provider_http_error(k->status, k->err_body, k->err_len, errbuf);
+		/* An expired or revoked token: refresh once and try again. */
+		if (k->status == 401 && c->authorize && !k->authorization && !k->no_auth &&
+		    !refreshed && !k->delivered) {
+			refreshed = 1;
+			err = c->authorize(c, 1, errbuf);
+			if (err)
+				return err;
+			continue;
+		}
 		if (!retryable(err) || k->delivered || k->attempts > k->max_retries)
 			break;
 		delay = client_backoff_ms(&c->retry, k->attempts, a.retry_after[0] ? a.retry_after : NULL,

@@ -15,6 +15,8 @@
  *   provider_http_error(); 2xx bodies go to on_data as they arrive.
  * - Notices (a retry and its delay) go to the client's notice callback, one
  *   line each.
+ * - With c->authorize set, credentials are asked for before each request and
+ *   a 401 is retried once after a forced refresh (never after output).
  */
 #ifndef CLIENT_H
 #define CLIENT_H
@@ -41,6 +43,11 @@ struct dbx_client {
 	struct dbx_retry retry;
 	dbx_notice_fn notice;
 	void *notice_ctx;
+	/* Credentials that change (OAuth): called before each request to fill
+	 * auth[] (refreshing ahead of expiry), and once more with force = 1 after
+	 * a 401, to refresh and retry. NULL: auth[] is fixed (a token, or none). */
+	int (*authorize)(struct dbx_client *c, int force, char *errbuf);
+	void *auth_ctx;
 };
 
 /* One logical request, retried as a whole. */
@@ -50,6 +57,11 @@ struct client_call {
 	const char *body;   /* NULL: none; else sent as application/json */
 	size_t body_len;
 	const char *accept; /* NULL: any */
+	const char *content_type;  /* of body; NULL: application/json */
+	const char *authorization; /* Authorization value for this call only (the
+				      OAuth token endpoint's Basic credentials);
+				      NULL: the client's credentials */
+	int no_auth;        /* send no Authorization and do not call authorize */
 	int max_retries;    /* for this call; the client's policy is c->retry */
 
 	/* A 2xx head arrived (status and headers in p); may be NULL. */
