@@ -19,7 +19,8 @@ endif
 STRIP ?= $(TC_STRIP)
 PYTHON ?= python3
 
-B := build/$(TARGET)
+# A build with an embedded CA bundle goes to its own folder.
+B := build/$(TARGET)$(if $(CA_BUNDLE),-ca)
 MBEDTLS_DIR := third_party/src/mbedtls-3.6.6
 JSMN_DIR := third_party/src/jsmn-1.1.0
 FETCHED := third_party/src/.mbedtls-3.6.6.ok third_party/src/.jsmn-1.1.0.ok
@@ -205,8 +206,16 @@ test-unit: $(UNIT_BIN)
 	echo "unit [$(TARGET)]: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ] && [ $$bad -eq 0 ]
 
-test-e2e: $(B)/dbxai $(B)/tests/e2e_driver
-	DBXAI_BIN=$(B)/dbxai DBXAI_RUN='$(TC_RUN)' $(PYTHON) tests/e2e/run.py
+# The end-to-end tests also run a binary with the test CA embedded, in an empty
+# root (no /etc, no /dev): what a FROM scratch image gives it.
+build/pki/ca.pem: tests/e2e/certs.sh
+	@sh tests/e2e/certs.sh build/pki
+
+$(B)-ca/dbxai: build/pki/ca.pem $(LIB_SRC) $(CLI_SRC)
+	@$(MAKE) --no-print-directory TARGET=$(TARGET) CA_BUNDLE=build/pki/ca.pem all
+
+test-e2e: $(B)/dbxai $(B)/tests/e2e_driver $(B)-ca/dbxai
+	DBXAI_BIN=$(B)/dbxai DBXAI_BIN_CA=$(B)-ca/dbxai DBXAI_RUN='$(TC_RUN)' $(PYTHON) tests/e2e/run.py
 
 ifeq ($(TARGET),x86_64-linux-musl)
 test: test-unit

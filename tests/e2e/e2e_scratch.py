@@ -1,0 +1,53 @@
+"""An empty root, as in a FROM scratch image: only the binary (built with the test
+CA embedded), no /etc (no resolv.conf, hosts, passwd, CA bundle), no /dev, no /tmp.
+Needs root for chroot(2); runs with the x86_64 binary only (qemu would need to be
+inside the root)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from lib import RUN, TOKEN, Case, Mock
+
+BIN_CA = os.environ.get("DBXAI_BIN_CA", "")
+CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
+
+
+@unittest.skipUnless(BIN_CA and os.path.exists(BIN_CA), "no binary with an embedded CA (DBXAI_BIN_CA)")
+@unittest.skipUnless(not RUN, "the empty-root test runs native binaries only")
+@unittest.skipUnless(os.geteuid() == 0 and os.path.exists(CHROOT), "chroot needs root")
+class EmptyRoot(Case):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="dbxai-root-")
+        shutil.copy(BIN_CA, os.path.join(self.root, "dbxai"))
+
+    def tearDown(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def run_in_root(self, args, env):
+        p = subprocess.run([CHROOT, self.root, "/dbxai"] + args, env=env, timeout=30,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def test_root_holds_only_the_binary(self):
+        self.assertEqual(os.listdir(self.root), ["dbxai"])
+
+    def test_tls_request_with_embedded_ca(self):
+        with Mock() as m:
+            rc, out, err = self.run_in_root(["-v", "api", "GET", "/api/2.0/serving-endpoints"],
+                                            {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN})
+            self.assertEqual(rc, 0, err)
+            self.assertIn("databricks-claude-sonnet-4", out)
+            self.assertNotIn(TOKEN, out + err)
+
+    def test_missing_host_message(self):
+        rc, out, err = self.run_in_root(["api", "GET", "/x"], {})
+        self.assertEqual(rc, 2)
+        self.assertIn("DATABRICKS_HOST", err)
+
+    def test_unknown_name_fails_fast(self):
+        rc, out, err = self.run_in_root(["--connect-timeout", "5", "api", "GET", "/x"],
+                                        {"DATABRICKS_HOST": "https://workspace.invalid"})
+        self.assertEqual(rc, 7, err)
+        self.assertIn("workspace.invalid", err)
