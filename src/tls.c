@@ -16,7 +16,6 @@
 #include "mbedtls/base64.h"
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/entropy.h"
-#include "mbedtls/error.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
@@ -94,9 +93,38 @@ __attribute__((format(printf, 2, 3))) static void set_err(char *errbuf, const ch
 	va_end(ap);
 }
 
+/* mbedTLS errors in words. MBEDTLS_ERROR_C would give every code a text but
+ * costs 14 KB; these are the ones a user meets, the rest show their code. */
 static void mbed_msg(int ret, char *out, size_t len)
 {
-	mbedtls_strerror(ret, out, len);
+	static const struct {
+		int code;
+		const char *text;
+	} known[] = {
+		{MBEDTLS_ERR_SSL_CONN_EOF, "the connection closed"},
+		{MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, "the peer closed the TLS session"},
+		{MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, "the server sent a fatal alert"},
+		{MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION, "no common TLS version"},
+		{MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE, "handshake failure (no common cipher or group)"},
+		{MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER, "the server sent an illegal parameter"},
+		{MBEDTLS_ERR_SSL_DECODE_ERROR, "the server sent a malformed TLS message"},
+		{MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, "the server sent an unexpected TLS message"},
+		{MBEDTLS_ERR_SSL_INVALID_MAC, "a TLS record failed authentication (data corrupted)"},
+		{MBEDTLS_ERR_SSL_INVALID_RECORD, "the server sent an invalid TLS record"},
+		{MBEDTLS_ERR_SSL_BAD_CERTIFICATE, "the server's certificate could not be parsed"},
+		{MBEDTLS_ERR_SSL_ALLOC_FAILED, "out of memory"},
+		{MBEDTLS_ERR_SSL_TIMEOUT, "timed out"},
+		{MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "certificate verification failed"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (known[i].code == ret) {
+			snprintf(out, len, "%s", known[i].text);
+			return;
+		}
+	}
+	snprintf(out, len, "mbedTLS error -0x%04x", (unsigned)-ret);
 }
 
 /* The entropy source of every mbedTLS entropy context (PSA's included); see
