@@ -254,7 +254,10 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 				return err;
 			continue;
 		}
-		if (!retryable(err) || k->delivered || k->attempts > k->max_retries)
+		/* A stream that stalled after its head was accepted is not a flaky
+		 * link: retrying would only wait the idle timeout again. */
+		if (!retryable(err) || k->delivered || k->attempts > k->max_retries ||
+		    (err == DBX_ERR_TIMEOUT && k->status != 0))
 			break;
 		delay = client_backoff_ms(&c->retry, k->attempts, a.retry_after[0] ? a.retry_after : NULL,
 					  (long)time(NULL), jitter());
