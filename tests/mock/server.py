@@ -23,6 +23,8 @@ A response spec (all keys optional):
   cut_after   close the socket after this many body bytes (no terminator)
   stall       seconds to sleep before the body
   close       true: "Connection: close" and close after the response
+  raw         the whole response as latin-1 text, written as it is (with
+              cut_after: only its first bytes, then the connection closes)
 
 Every request is appended to --log as one JSON line:
   {"conn": N, "method": .., "path": .., "headers": {lowercased: value}, "body": ..}
@@ -151,6 +153,8 @@ def send(sock, data, write_size):
 
 def respond(sock, spec):
     """Writes one response; returns False when the connection must close."""
+    if "raw" in spec:
+        return respond_raw(sock, spec)
     status = spec.get("status", 200)
     body = spec.get("body", b"")
     if not isinstance(body, (bytes, str)):
@@ -191,6 +195,14 @@ def respond(sock, spec):
         return False
     send(sock, wire, write_size)
     return not close
+
+
+def respond_raw(sock, spec):
+    """Exactly these bytes (latin-1 text), cut after cut_after bytes if given."""
+    data = spec["raw"].encode("latin-1")
+    cut = spec.get("cut_after")
+    send(sock, data if cut is None else data[:cut], spec.get("write_size", 0))
+    return cut is None and not spec.get("close", False)
 
 
 def respond_pieces(sock, spec, framing, close):
