@@ -53,3 +53,48 @@ class CutStream(Case):
                                  "cut at %d\n%r" % (cut, res))
         print("\n  cut-stream: %d offsets of %d bytes: exit 7 x%d, exit 8 x%d"
               % (len(offsets), len(raw), seen[7], seen[8]))
+
+
+class Stalls(Case):
+    """The matching timeout fires within 1 s of its setting, whatever stalls."""
+
+    def run_stall(self, spec, idle, env_extra=None):
+        import time
+        with Mock(lifetime=30) as m:
+            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
+                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
+            env.update(env_extra or {})
+            m.script(spec)
+            t0 = time.time()
+            res = run(["--idle-timeout", str(idle), "chat", "hi"], env=env, timeout=30)
+            return res, time.time() - t0
+
+    def check(self, spec, idle=1.5):
+        res, took = self.run_stall(spec, idle)
+        self.assertExit(res, 7)
+        self.assertOneLineError(res, "idle-timeout")
+        slack = 1.0 if not RUN else 2.5  # qemu starts slowly
+        self.assertGreaterEqual(took, idle - 0.05, res)
+        self.assertLess(took, idle + slack, "took %.2f s\n%r" % (took, res))
+        return res
+
+    def test_before_status_line(self):
+        self.check({"raw": stream_raw(), "stall_at": 0, "stall": 8})
+
+    def test_mid_headers(self):
+        self.check({"raw": stream_raw(), "stall_at": 30, "stall": 8})
+
+    def test_mid_stream(self):
+        raw = stream_raw()
+        res = self.check({"raw": raw, "stall_at": raw.index("world"), "stall": 8})
+        self.assertEqual(res.out, "Hello, \n", "the text before the stall stays")
+
+    def test_keepalive_comments_do_not_count(self):
+        keepalive = ": keep-alive\n\n"
+        first = sse({"choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]})
+        # a comment every 0.2 s for 8 s after the first delta: bytes keep coming,
+        # but no data-bearing event, so the idle timeout must still fire
+        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
+                "chunks": [first] + [keepalive] * 40, "chunk_delay": 0.2}
+        res = self.check(spec)
+        self.assertEqual(res.out, "Hi\n")

@@ -24,7 +24,8 @@ A response spec (all keys optional):
   stall       seconds to sleep before the body
   close       true: "Connection: close" and close after the response
   raw         the whole response as latin-1 text, written as it is (with
-              cut_after: only its first bytes, then the connection closes)
+              cut_after: only its first bytes, then the connection closes;
+              with stall_at: silence for "stall" seconds after that many bytes)
 
 Every request is appended to --log as one JSON line:
   {"conn": N, "method": .., "path": .., "headers": {lowercased: value}, "body": ..}
@@ -201,6 +202,10 @@ def respond_raw(sock, spec):
     """Exactly these bytes (latin-1 text), cut after cut_after bytes if given."""
     data = spec["raw"].encode("latin-1")
     cut = spec.get("cut_after")
+    if "stall_at" in spec:  # these bytes, then silence for "stall" seconds
+        send(sock, data[:spec["stall_at"]], 0)
+        time.sleep(spec.get("stall", 0))
+        data = data[spec["stall_at"]:]
     send(sock, data if cut is None else data[:cut], spec.get("write_size", 0))
     return cut is None and not spec.get("close", False)
 
