@@ -140,6 +140,7 @@ static void sleep_ms(long ms)
 struct attempt {
 	struct client_call *k;
 	struct dbx_client *c;
+	int err_full; /* the error body filled err_body: the rest is not read */
 	char retry_after[CLIENT_RETRY_AFTER_MAX];
 };
 
@@ -168,6 +169,12 @@ static int on_body(void *ctx, const char *data, size_t len)
 		len = sizeof k->err_body - k->err_len;
 	memcpy(k->err_body + k->err_len, data, len);
 	k->err_len += len;
+	if (k->err_len == sizeof k->err_body) {
+		/* Enough to explain the error; an endless error body must not
+		 * keep us reading. The connection is dropped. */
+		a->err_full = 1;
+		return DBX_ERR_LIMIT;
+	}
 	return 0;
 }
 
@@ -238,9 +245,12 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 		fields[0].value_len = auth ? strlen(auth) : 0;
 		k->status = 0;
 		k->err_len = 0;
+		a.err_full = 0;
 		a.retry_after[0] = '\0';
 		err = conn_request(&c->conn, &t, &rq, &h, errbuf);
 		k->attempts++;
+		if (err == DBX_ERR_LIMIT && a.err_full)
+			err = DBX_OK; /* the status and the start of the body tell enough */
 		if (!err && k->status / 100 == 2)
 			return DBX_OK;
 		if (!err)

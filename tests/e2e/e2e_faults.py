@@ -98,3 +98,91 @@ class Stalls(Case):
                 "chunks": [first] + [keepalive] * 40, "chunk_delay": 0.2}
         res = self.check(spec)
         self.assertEqual(res.out, "Hi\n")
+
+
+def run_with_rss(args, env, timeout=60):
+    """run() plus the peak RSS in KiB of dbxai itself, measured by GNU time (a
+    child's ru_maxrss would include the forking Python's). 0 under qemu."""
+    import os
+    import tempfile
+    if RUN or not os.path.exists("/usr/bin/time"):
+        return run(args, env=env, timeout=timeout), 0
+    out = tempfile.NamedTemporaryFile(prefix="dbxai-rss-", delete=False)
+    out.close()
+    from lib import BIN
+    res = run(["-f", "%M", "-o", out.name, BIN] + list(args), env=env, timeout=timeout,
+              binary="/usr/bin/time")
+    with open(out.name) as f:
+        rss = int(f.read().strip().splitlines()[-1])
+    os.unlink(out.name)
+    return res, rss
+
+
+class Hostile(Case):
+    """Oversized or malformed replies: a clear error, bounded memory."""
+
+    RSS_BUDGET_KIB = 1024  # the footprint budget: 1 MiB
+
+    def check(self, spec, code, words, args=("chat", "hi")):
+        with Mock(lifetime=60) as m:
+            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
+                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
+            m.script(spec)
+            res = run(list(args), env=env, timeout=60)
+            self.assertExit(res, code)
+            self.assertOneLineError(res, *words)
+            return res
+
+    def test_huge_header_line(self):
+        raw = "HTTP/1.1 200 OK\r\nX-Big: " + "a" * (1 << 20) + "\r\n\r\n"
+        self.check({"raw": raw}, 8, ["head"])
+
+    def test_ten_thousand_headers(self):
+        raw = "HTTP/1.1 200 OK\r\n" + "".join("X-H%d: v\r\n" % i for i in range(10000)) + "\r\n"
+        self.check({"raw": raw}, 8, ["header"])
+
+    def test_chunk_size_overflow(self):
+        raw = ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "ffffffffffffffffff\r\n")
+        self.check({"raw": raw}, 8, ["chunk"])
+
+    def test_invalid_json_in_data_line(self):
+        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
+                "chunks": [sse({"choices": [{"index": 0, "delta": {"content": "ok "}}]}),
+                           "data: {\"choices\": [tru\n\n", "data: [DONE]\n\n"]}
+        res = self.check(spec, 8, ["JSON"])
+        self.assertEqual(res.out, "ok \n")
+
+    def test_ten_mib_sse_event(self):
+        big = "data: " + "x" * (10 << 20) + "\n\n"
+        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
+                "chunks": [big[i:i + 65536] for i in range(0, len(big), 65536)] + ["data: [DONE]\n\n"]}
+        self.check(spec, 8, ["larger than"])
+
+    def test_endless_error_body(self):
+        # a 500 whose body never ends: read enough to explain it, then stop
+        body = "upstream exploded " * 200000
+        spec = {"status": 500, "framing": "close", "body": body}
+        with Mock(lifetime=60) as m:
+            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
+                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
+            m.script(spec)
+            res, rss = run_with_rss(["chat", "hi"], env)
+            self.assertExit(res, 6)
+            self.assertOneLineError(res, "500", "upstream exploded")
+            if rss:
+                self.assertLess(rss, self.RSS_BUDGET_KIB, "peak RSS %d KiB" % rss)
+
+    def test_memory_stays_bounded_on_a_large_event(self):
+        big = "data: " + "y" * (10 << 20) + "\n\n"
+        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
+                "chunks": [big[i:i + 65536] for i in range(0, len(big), 65536)]}
+        with Mock(lifetime=60) as m:
+            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
+                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
+            m.script(spec)
+            res, rss = run_with_rss(["chat", "hi"], env)
+            self.assertExit(res, 8)
+            if rss:
+                print("\n  peak RSS with a 10 MiB event: %d KiB" % rss)
+                self.assertLess(rss, self.RSS_BUDGET_KIB, "peak RSS %d KiB" % rss)
