@@ -5,8 +5,11 @@
  *   e2e_driver HOST_URL CA_FILE PATH N
  *
  * The token comes from DATABRICKS_TOKEN. Prints one line per request with the
- * status and body size; exits 0 when every request succeeded.
+ * status and body size, then "resources FDS_AT_10 FDS_AT_END RSS_AT_10 RSS_AT_END"
+ * (open descriptors, resident KiB) so a soak test can see growth; exits 0 when
+ * every request succeeded.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +23,38 @@ static int count_bytes(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
+static long open_fds(void)
+{
+	long n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static long rss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
 int main(int argc, char **argv)
 {
 	struct dbx_options o = {0};
 	struct dbx_client *c = NULL;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
-	long i, n;
+	long i, n, fds10 = -1, rss10 = -1;
 	int err;
 
 	if (argc != 5) {
@@ -48,11 +77,16 @@ int main(int argc, char **argv)
 		int status = 0;
 		err = dbx_api(c, "GET", argv[3], NULL, 0, count_bytes, &bytes, &status, errbuf);
 		printf("%ld %d %zu\n", i, status, bytes);
+		if (i == 9 || (n < 10 && i == 0)) {
+			fds10 = open_fds();
+			rss10 = rss_kib();
+		}
 		if (err) {
 			fprintf(stderr, "e2e_driver: request %ld: %s\n", i, errbuf);
 			break;
 		}
 	}
+	printf("resources %ld %ld %ld %ld\n", fds10, open_fds(), rss10, rss_kib());
 	dbx_client_free(c);
 	return err ? 1 : 0;
 }

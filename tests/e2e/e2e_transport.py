@@ -331,6 +331,26 @@ class KeepAlive(Case):
             self.assertEqual(len(reqs), 2)
             self.assertEqual(reqs[0]["conn"], reqs[1]["conn"], "the second request reused the connection")
 
+    def test_thousand_requests_no_growth(self):
+        # 1,000 sequential requests through one client: one connection, and no
+        # growth in descriptors or memory between request 10 and the end
+        n = 1000 if not RUN else 200
+        with Mock(lifetime=120) as m:
+            p = subprocess.run(RUN + [self.DRIVER, m.url, pki("ca.pem"), ENDPOINTS + "/databricks-gpt-5", str(n)],
+                               env={"DATABRICKS_TOKEN": TOKEN}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            conns = {r["conn"] for r in m.requests()}
+            self.assertEqual(len(m.requests()), n)
+            self.assertEqual(len(conns), 1, "all requests on one kept-alive connection")
+            last = p.stdout.decode().strip().splitlines()[-1].split()
+            self.assertEqual(last[0], "resources")
+            fds10, fds_end, rss10, rss_end = (int(x) for x in last[1:])
+            self.assertEqual(fds_end, fds10, "file descriptors grew")
+            if not RUN:
+                self.assertLess(rss_end - rss10, 64, "RSS grew by %d KiB" % (rss_end - rss10))
+                print("\n  %d requests: fds %d -> %d, RSS %d -> %d KiB" % (n, fds10, fds_end, rss10, rss_end))
+
     def test_reconnects_after_server_close(self):
         with Mock() as m:
             m.script({"status": 200, "body": "{}", "close": True})

@@ -16,6 +16,9 @@ RUN = shlex.split(os.environ.get("DBXAI_RUN", ""))
 PKI = os.path.join(TOP, "build", "pki")
 MOCK = os.path.join(TOP, "tests", "mock", "server.py")
 TOKEN = "dapi-e2e-secret-0123456789abcdef"
+# Every run() checks that none of these reached stdout or stderr; tests that use
+# other secrets (client secrets, refresh tokens, codes) add them here.
+SECRETS = [TOKEN]
 
 
 def pki(name):
@@ -171,7 +174,14 @@ def run(args, env=None, stdin=b"", timeout=30, binary=None):
     base.update(env or {})
     p = subprocess.run(RUN + [binary or BIN] + list(args), input=stdin, env=base,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    return Result(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"))
+    res = Result(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"))
+    for secret in SECRETS:
+        # the whole value, and any 12-byte piece of it (a partial leak is a leak)
+        pieces = {secret} | {secret[i:i + 12] for i in range(0, max(1, len(secret) - 11), 4)}
+        for piece in pieces:
+            if piece in res.out or piece in res.err:
+                raise AssertionError("a secret reached the output of dbxai %s\n%r" % (" ".join(args), res))
+    return res
 
 
 class Case(unittest.TestCase):
