@@ -54,7 +54,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: demo all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt
+.PHONY: budget demo all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt
 .DEFAULT_GOAL := all
 
 all: $(B)/dbxai
@@ -67,6 +67,7 @@ help:
 	@echo '                        the sanitizer unit run and the end-to-end suite'
 	@echo 'make check              make test for every target: what CI runs'
 	@echo 'make size               stripped size of each target binary'
+	@echo 'make budget             size and peak-RSS figures against their budgets'
 	@echo 'make fuzz               run each libFuzzer target for FUZZ_SECONDS (60)'
 	@echo 'make bench              benchmarks (tests/bench)'
 	@echo 'make fetch              fetch and verify the pinned third-party sources'
@@ -230,7 +231,12 @@ endif
 
 check:
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t test || exit 1; done
+	@$(MAKE) --no-print-directory budget
 	@echo "check: all targets passed"
+
+# Footprint figures next to their budgets; fails when one is over.
+budget: size
+	@$(PYTHON) tests/budget.py
 
 size:
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory -s TARGET=$$t all || exit 1; done
