@@ -7,9 +7,9 @@
 
 #include "json.h"
 
-/* Parses an optional JSON array given by the caller. */
-static int parse_array(const char *what, const char *js, size_t len, struct json_doc *d,
-		       struct json_tok **tok, char *errbuf)
+/* Parses an optional JSON value given by the caller, of the given type. */
+static int parse_input(const char *what, const char *js, size_t len, enum json_type want,
+		       struct json_doc *d, struct json_tok **tok, char *errbuf)
 {
 	int err;
 
@@ -28,37 +28,120 @@ static int parse_array(const char *what, const char *js, size_t len, struct json
 	if (err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s are not valid JSON: %s at byte %zu", what,
 			 d->err_what ? d->err_what : dbx_strerror(err), d->err_off);
+		d->ntok = 0;
 		return DBX_ERR_USAGE;
 	}
-	if (json_type(d, 0) != JSON_ARRAY) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s must be a JSON array", what);
+	if (json_type(d, 0) != want) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s must be a JSON %s", what,
+			 want == JSON_ARRAY ? "array" : "object");
+		d->ntok = 0;
 		return DBX_ERR_USAGE;
 	}
 	return DBX_OK;
 }
 
-int chat_inputs(const struct dbx_chat_request *rq, struct json_doc *msgs,
-		struct json_tok **msgs_tok, struct json_doc *tools, struct json_tok **tools_tok,
-		char *errbuf)
+int chat_shape_parse(const struct dbx_chat_request *rq, struct chat_shape *s, char *errbuf)
 {
+	const char *e = rq->reasoning_effort;
 	int err, m;
 
-	err = parse_array("earlier messages (--messages)", rq->messages_json, rq->messages_len, msgs,
-			  msgs_tok, errbuf);
+	err = parse_input("earlier messages (--messages)", rq->messages_json, rq->messages_len,
+			  JSON_ARRAY, &s->msgs, &s->msgs_tok, errbuf);
 	if (!err)
-		err = parse_array("tools (--tools)", rq->tools_json, rq->tools_len, tools, tools_tok,
-				  errbuf);
+		err = parse_input("tools (--tools)", rq->tools_json, rq->tools_len, JSON_ARRAY,
+				  &s->tools, &s->tools_tok, errbuf);
+	if (!err)
+		err = parse_input("schema contents (--schema)", rq->schema_json, rq->schema_len,
+				  JSON_OBJECT, &s->schema, &s->schema_tok, errbuf);
+	if (!err)
+		err = parse_input("extra body fields (--param)", rq->extra_json, rq->extra_len,
+				  JSON_OBJECT, &s->extra, &s->extra_tok, errbuf);
 	if (err)
 		return err;
-	for (m = json_child(msgs, 0); m >= 0; m = json_next(msgs, m)) {
-		if (json_type(msgs, m) != JSON_OBJECT ||
-		    json_type(msgs, json_get(msgs, m, "role")) != JSON_STRING) {
+	for (m = json_child(&s->msgs, 0); s->msgs.ntok && m >= 0; m = json_next(&s->msgs, m)) {
+		if (json_type(&s->msgs, m) != JSON_OBJECT ||
+		    json_type(&s->msgs, json_get(&s->msgs, m, "role")) != JSON_STRING) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
 				 "each earlier message (--messages) must be an object with a \"role\"");
 			return DBX_ERR_USAGE;
 		}
 	}
+	if (rq->thinking_budget && rq->thinking_budget < 1024) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "a thinking budget must be at least 1024 tokens (Claude's minimum)");
+		return DBX_ERR_USAGE;
+	}
+	if (rq->thinking_budget && rq->has_temperature && rq->temperature != 1.0) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "Claude accepts no temperature other than 1 while thinking: drop "
+			 "--temperature or --thinking");
+		return DBX_ERR_USAGE;
+	}
+	if (e && strcmp(e, "low") != 0 && strcmp(e, "medium") != 0 && strcmp(e, "high") != 0) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "reasoning effort '%.20s' is not low, medium or high",
+			 e);
+		return DBX_ERR_USAGE;
+	}
+	if (rq->schema_json && rq->json_object) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "--schema and --json-object exclude each other");
+		return DBX_ERR_USAGE;
+	}
 	return DBX_OK;
+}
+
+void chat_shape_free(struct chat_shape *s)
+{
+	free(s->msgs_tok);
+	free(s->tools_tok);
+	free(s->schema_tok);
+	free(s->extra_tok);
+	memset(s, 0, sizeof *s);
+}
+
+int chat_shape_ours(const struct chat_shape *s, const char *key)
+{
+	char line[128];
+
+	if (!s->extra.ntok || json_get(&s->extra, 0, key) < 0)
+		return 1;
+	if (s->trace) {
+		snprintf(line, sizeof line, "* --param %s overrides the value dbxai sets", key);
+		s->trace(s->trace_ctx, line);
+	}
+	return 0;
+}
+
+void chat_shape_extra(struct json_w *w, const struct chat_shape *s)
+{
+	int k;
+	if (!s->extra.ntok)
+		return;
+	for (k = json_child(&s->extra, 0); k >= 0; k = json_next(&s->extra, k)) {
+		char key[256];
+		size_t n = 0;
+		if (json_str(&s->extra, k, key, sizeof key, &n) != DBX_OK)
+			continue;
+		json_w_keyn(w, key, n);
+		json_w_raw(w, &s->extra, k + 1);
+	}
+}
+
+void chat_schema_name(const struct chat_shape *s, char *out, size_t cap)
+{
+	char title[65] = "";
+	size_t i, n = 0;
+
+	if (s->schema.ntok)
+		(void)json_str(&s->schema, json_get(&s->schema, 0, "title"), title, sizeof title, NULL);
+	for (i = 0; title[i] && n + 1 < cap && n < 64; i++) {
+		char ch = title[i];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			 ch == '_' || ch == '-';
+		out[n++] = ok ? ch : '_';
+	}
+	if (n == 0)
+		n = (size_t)snprintf(out, cap, "response");
+	out[n < cap ? n : cap - 1] = '\0';
 }
 
 int chat_role_is(const struct json_doc *msgs, int m, const char *role)
@@ -87,79 +170,115 @@ static void user_message(struct json_w *w, const char *role, const char *text)
 	json_w_obj_end(w);
 }
 
-int chat_body(const struct dbx_chat_request *rq, int stream_options, char **body, size_t *len,
-	      char *errbuf)
+int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int stream_options,
+	      char **body, size_t *len, char *errbuf)
 {
-	struct json_doc msgs, tools;
-	struct json_tok *msgs_tok = NULL, *tools_tok = NULL;
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
+	char name[72];
+	long max_tokens = rq->max_tokens;
 	int err, m, own_system;
 
 	*body = NULL;
-	err = chat_inputs(rq, &msgs, &msgs_tok, &tools, &tools_tok, errbuf);
-	if (err)
-		goto out;
 	/* Escaping grows text at most 6x (\u00XX); raw JSON is copied as it is. */
-	cap = 512 + rq->messages_len + rq->tools_len + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	cap = 768 + rq->messages_len + rq->tools_len + rq->schema_len + rq->extra_len +
+	      6 * (rq->prompt ? strlen(rq->prompt) : 0) +
 	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM));
 	buf = malloc(cap);
-	if (!buf) {
-		err = DBX_ERR_NOMEM;
-		goto out;
-	}
+	if (!buf)
+		return DBX_ERR_NOMEM;
 	/* An explicit system prompt replaces the messages' own; without one the
 	 * messages' system message stays, or the default goes first. */
-	own_system = rq->system != NULL || chat_system_token(&msgs) < 0;
+	own_system = rq->system != NULL || chat_system_token(&s->msgs) < 0;
 	json_w_init(&w, buf, cap);
 	json_w_obj(&w);
-	json_w_key(&w, "messages");
-	json_w_arr(&w);
-	if (own_system)
-		user_message(&w, "system", rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
-	if (msgs.ntok)
-		for (m = json_child(&msgs, 0); m >= 0; m = json_next(&msgs, m))
-			if (!(own_system && chat_role_is(&msgs, m, "system")))
-				json_w_raw(&w, &msgs, m);
-	if (rq->prompt)
-		user_message(&w, "user", rq->prompt);
-	json_w_arr_end(&w);
-	if (tools.ntok && json_size(&tools, 0) > 0) {
-		json_w_key(&w, "tools");
-		json_w_raw(&w, &tools, 0);
+	if (chat_shape_ours(s, "messages")) {
+		json_w_key(&w, "messages");
+		json_w_arr(&w);
+		if (own_system)
+			user_message(&w, "system", rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
+		if (s->msgs.ntok)
+			for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
+				if (!(own_system && chat_role_is(&s->msgs, m, "system")))
+					json_w_raw(&w, &s->msgs, m);
+		if (rq->prompt)
+			user_message(&w, "user", rq->prompt);
+		json_w_arr_end(&w);
 	}
-	if (rq->has_temperature) {
+	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && chat_shape_ours(s, "tools")) {
+		json_w_key(&w, "tools");
+		json_w_raw(&w, &s->tools, 0);
+	}
+	if (rq->has_temperature && chat_shape_ours(s, "temperature")) {
 		json_w_key(&w, "temperature");
 		json_w_double(&w, rq->temperature);
 	}
-	if (rq->max_tokens > 0) {
-		json_w_key(&w, "max_tokens");
-		json_w_int(&w, rq->max_tokens);
+	if (rq->thinking_budget) {
+		/* max_tokens counts thinking and answer together: leave room for both */
+		if (max_tokens <= rq->thinking_budget)
+			max_tokens = rq->thinking_budget + (max_tokens > 0 ? max_tokens : 4096);
+		if (chat_shape_ours(s, "thinking")) {
+			json_w_key(&w, "thinking");
+			json_w_obj(&w);
+			json_w_key(&w, "type");
+			json_w_str(&w, "enabled");
+			json_w_key(&w, "budget_tokens");
+			json_w_int(&w, rq->thinking_budget);
+			json_w_obj_end(&w);
+		}
 	}
-	json_w_key(&w, "stream");
-	json_w_bool(&w, !rq->no_stream);
-	if (!rq->no_stream && stream_options) {
+	if (max_tokens > 0 && chat_shape_ours(s, "max_tokens")) {
+		json_w_key(&w, "max_tokens");
+		json_w_int(&w, max_tokens);
+	}
+	if (rq->reasoning_effort && chat_shape_ours(s, "reasoning_effort")) {
+		json_w_key(&w, "reasoning_effort");
+		json_w_str(&w, rq->reasoning_effort);
+	}
+	if ((s->schema.ntok || rq->json_object) && chat_shape_ours(s, "response_format")) {
+		json_w_key(&w, "response_format");
+		json_w_obj(&w);
+		json_w_key(&w, "type");
+		if (s->schema.ntok) {
+			chat_schema_name(s, name, sizeof name);
+			json_w_str(&w, "json_schema");
+			json_w_key(&w, "json_schema");
+			json_w_obj(&w);
+			json_w_key(&w, "name");
+			json_w_str(&w, name);
+			json_w_key(&w, "schema");
+			json_w_raw(&w, &s->schema, 0);
+			json_w_key(&w, "strict");
+			json_w_bool(&w, 1);
+			json_w_obj_end(&w);
+		} else {
+			json_w_str(&w, "json_object");
+		}
+		json_w_obj_end(&w);
+	}
+	if (chat_shape_ours(s, "stream")) {
+		json_w_key(&w, "stream");
+		json_w_bool(&w, !rq->no_stream);
+	}
+	if (!rq->no_stream && stream_options && chat_shape_ours(s, "stream_options")) {
 		json_w_key(&w, "stream_options");
 		json_w_obj(&w);
 		json_w_key(&w, "include_usage");
 		json_w_bool(&w, 1);
 		json_w_obj_end(&w);
 	}
+	chat_shape_extra(&w, s);
 	json_w_obj_end(&w);
 	err = json_w_finish(&w, len);
 	if (err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
 			 dbx_strerror(err));
-		goto out;
+		free(buf);
+		return err;
 	}
 	*body = buf;
-	buf = NULL;
-out:
-	free(buf);
-	free(msgs_tok);
-	free(tools_tok);
-	return err;
+	return DBX_OK;
 }
 
 /* Content as a string or an array of text / reasoning items. */

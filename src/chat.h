@@ -23,24 +23,46 @@
 #include "dbxai.h"
 #include "provider.h"
 
+/* The caller's JSON inputs, parsed and checked once per turn: earlier messages
+ * and tools (arrays), schema and extra body fields (objects). Token arrays are
+ * on the heap; chat_shape_free() releases them. An absent input is a document
+ * with ntok 0. trace (may be NULL) hears which of dbxai's body fields the extra
+ * fields override. */
+struct chat_shape {
+	struct json_doc msgs, tools, schema, extra;
+	struct json_tok *msgs_tok, *tools_tok, *schema_tok, *extra_tok;
+	dbx_trace_fn trace;
+	void *trace_ctx;
+};
+
+/* DBX_ERR_USAGE, with the input named, when one is not valid JSON of the right
+ * kind or the options contradict each other (thinking below 1024 tokens or with
+ * a temperature other than 1, an unknown reasoning effort, schema together with
+ * json_object). */
+int chat_shape_parse(const struct dbx_chat_request *rq, struct chat_shape *s, char *errbuf);
+void chat_shape_free(struct chat_shape *s);
+
+/* 1 when dbxai writes key itself, 0 when the extra fields set it (then the
+ * extra value wins, written by chat_shape_extra, and the trace says so). */
+int chat_shape_ours(const struct chat_shape *s, const char *key);
+
+/* Writes every extra field (key and raw value) into the open body object. */
+void chat_shape_extra(struct json_w *w, const struct chat_shape *s);
+
+/* The "name" a json_schema response format needs: the schema's title made
+ * safe ([A-Za-z0-9_-], at most 64), else "response". */
+void chat_schema_name(const struct chat_shape *s, char *out, size_t cap);
+
 /* Builds the body into malloc'd memory (*body, freed by the caller).
- * stream_options adds {"include_usage": true} to a streamed request.
- * DBX_ERR_USAGE when messages or tools are not JSON arrays. */
-int chat_body(const struct dbx_chat_request *rq, int stream_options, char **body, size_t *len,
-	      char *errbuf);
+ * stream_options adds {"include_usage": true} to a streamed request. */
+int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int stream_options,
+	      char **body, size_t *len, char *errbuf);
 
 /* One SSE data payload of a stream ("[DONE]" included). */
 int chat_event(struct provider_reply *r, const char *data, size_t len);
 
 /* A whole, non-streamed reply. */
 int chat_whole(struct provider_reply *r, const char *json, size_t len);
-
-/* Shared with resp.c. The earlier messages and the tools parsed and checked to
- * be arrays (documents with ntok 0 when absent); token arrays on the heap in
- * *msgs_tok / *tools_tok, freed by the caller with free(). */
-int chat_inputs(const struct dbx_chat_request *rq, struct json_doc *msgs,
-		struct json_tok **msgs_tok, struct json_doc *tools, struct json_tok **tools_tok,
-		char *errbuf);
 
 /* The token of the content of the first system message in msgs, or -1. */
 int chat_system_token(const struct json_doc *msgs);

@@ -17,13 +17,44 @@
 
 #define CHAT_JSON_LINE 4096 /* JSON Lines buffer; longer events get their own */
 
+#define CHAT_REPLY_MAX (16u << 20) /* reply text kept to check structured output */
+
 struct chat_out {
 	struct cli_out out;
 	int json;
 	int show_reasoning;
 	int reasoning_open; /* reasoning printed on stderr without a final newline */
 	int text_seen;
+	int usage_line;     /* --usage: the token counts on stderr at the end */
+	int have_usage;
+	long long usage[3];
+	int keep_text;      /* structured output: keep the reply to validate it */
+	char *text;         /* the reply so far (heap) when keep_text */
+	size_t text_len, text_cap;
+	int text_lost;      /* longer than CHAT_REPLY_MAX or out of memory */
 };
+
+/* Keeps reply text for the structured-output check. */
+static void keep(struct chat_out *o, const char *data, size_t len)
+{
+	if (!o->keep_text || o->text_lost)
+		return;
+	if (o->text_len + len + 1 > o->text_cap) {
+		size_t cap = o->text_cap ? o->text_cap : 4096;
+		char *nb;
+		while (cap < o->text_len + len + 1)
+			cap *= 2;
+		nb = cap <= CHAT_REPLY_MAX ? realloc(o->text, cap) : NULL;
+		if (!nb) {
+			o->text_lost = 1;
+			return;
+		}
+		o->text = nb;
+		o->text_cap = cap;
+	}
+	memcpy(o->text + o->text_len, data, len);
+	o->text_len += len;
+}
 
 /* Writes one JSON Lines object built by fill() into a buffer big enough for
  * text of text_len bytes (escaping grows it at most 6x). */
@@ -93,6 +124,14 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 {
 	struct chat_out *o = ctx;
 
+	if (ev->type == DBX_EV_TEXT)
+		keep(o, ev->text, ev->text_len);
+	if (ev->type == DBX_EV_USAGE) {
+		o->have_usage = 1;
+		o->usage[0] = ev->prompt_tokens;
+		o->usage[1] = ev->completion_tokens;
+		o->usage[2] = ev->total_tokens;
+	}
 	if (o->json)
 		return json_line(o, ev->text_len + ev->arguments_len, fill_event, ev) != DBX_OK;
 	switch (ev->type) {
@@ -197,10 +236,15 @@ static char *join_words(int n, char **words)
 	return s;
 }
 
+#define CHAT_MAX_PARAMS 64
+
 struct chat_args {
 	struct dbx_chat_request rq;
-	const char *tools_file, *messages_file;
+	const char *tools_file, *messages_file, *schema_file, *system_file;
+	const char *params[CHAT_MAX_PARAMS]; /* --param KEY=JSON, in order */
+	int nparams;
 	int show_reasoning;
+	int usage;
 	char **words;
 	int nwords;
 };
@@ -208,8 +252,10 @@ struct chat_args {
 static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_args *a)
 {
 	static const char *const value_opts[][2] = {
-		{"--model", "-m"}, {"--system", "-s"}, {"--temperature", "-t"}, {"--max-tokens", NULL},
-		{"--tools", NULL}, {"--messages", NULL}, {"--api", NULL},
+		{"--model", "-m"},   {"--system", "-s"},	{"--temperature", "-t"},
+		{"--max-tokens", NULL}, {"--tools", NULL},	{"--messages", NULL},
+		{"--api", NULL},	{"--thinking", NULL},	{"--reasoning-effort", NULL},
+		{"--schema", NULL},  {"--param", NULL},	{"--system-file", NULL},
 	};
 	char errbuf[DBX_ERRBUF_SIZE];
 	size_t k;
@@ -240,6 +286,14 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			a->show_reasoning = 1;
 			continue;
 		}
+		if (strcmp(arg, "--json-object") == 0) {
+			a->rq.json_object = 1;
+			continue;
+		}
+		if (strcmp(arg, "--usage") == 0) {
+			a->usage = 1;
+			continue;
+		}
 		r = 0;
 		for (k = 0; k < sizeof value_opts / sizeof value_opts[0] && r == 0; k++)
 			r = cli_opt_value(argc, argv, &i, value_opts[k][0], value_opts[k][1], &v);
@@ -257,7 +311,10 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			a->rq.model = v;
 			break;
 		case 1:
-			a->rq.system = v;
+			if (v[0] == '@')
+				a->system_file = v + 1;
+			else
+				a->rq.system = v;
 			break;
 		case 2:
 			if (cfg_parse_number("--temperature", v, 1, 2, &d, errbuf))
@@ -280,7 +337,7 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		case 5:
 			a->messages_file = v;
 			break;
-		default:
+		case 6:
 			if (strcmp(v, "chat") == 0)
 				a->rq.api = DBX_API_CHAT;
 			else if (strcmp(v, "responses") == 0)
@@ -288,9 +345,109 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			else
 				return cli_usage_error("--api: '%.20s' is not chat or responses", v);
 			break;
+		case 7:
+			if (cfg_parse_number("--thinking", v, 0, 1000000, &d, errbuf) || d < 1024)
+				return cli_usage_error("--thinking: '%.20s' is not a token budget of at "
+						       "least 1024",
+						       v);
+			a->rq.thinking_budget = (long)d;
+			break;
+		case 8:
+			if (strcmp(v, "low") != 0 && strcmp(v, "medium") != 0 && strcmp(v, "high") != 0)
+				return cli_usage_error("--reasoning-effort: '%.20s' is not low, medium "
+						       "or high",
+						       v);
+			a->rq.reasoning_effort = v;
+			break;
+		case 9:
+			a->schema_file = v;
+			break;
+		case 10:
+			if (a->nparams == CHAT_MAX_PARAMS)
+				return cli_usage_error("--param: at most %d", CHAT_MAX_PARAMS);
+			if (!strchr(v, '=') || v[0] == '=')
+				return cli_usage_error("--param '%.40s': expected KEY=JSON, e.g. "
+						       "top_p=0.9",
+						       v);
+			a->params[a->nparams++] = v;
+			break;
+		default:
+			a->system_file = v;
+			break;
 		}
 	}
 	return 0;
+}
+
+/* --param KEY=JSON pairs as one JSON object (the last of a repeated key wins
+ * at the server, as JSON object semantics go: we keep them all in order). */
+static int build_params(const struct chat_args *a, char **out, size_t *len, char *errbuf)
+{
+	struct json_w w;
+	size_t cap = 16;
+	char *buf;
+	int i, err;
+
+	for (i = 0; i < a->nparams; i++)
+		cap += 6 * strlen(a->params[i]) + 8;
+	buf = malloc(cap);
+	if (!buf)
+		return DBX_ERR_NOMEM;
+	json_w_init(&w, buf, cap);
+	json_w_obj(&w);
+	for (i = 0; i < a->nparams; i++) {
+		const char *eq = strchr(a->params[i], '=');
+		struct json_tok tok[256];
+		struct json_doc d;
+		err = json_parse(&d, eq + 1, strlen(eq + 1), tok, 256);
+		if (err) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE,
+				 "--param %.*s: the value is not JSON (%s); quote strings: "
+				 "%.*s='\"text\"'",
+				 (int)(eq - a->params[i]), a->params[i],
+				 d.err_what ? d.err_what : dbx_strerror(err), (int)(eq - a->params[i]),
+				 a->params[i]);
+			free(buf);
+			return DBX_ERR_USAGE;
+		}
+		json_w_keyn(&w, a->params[i], (size_t)(eq - a->params[i]));
+		json_w_raw(&w, &d, 0);
+	}
+	json_w_obj_end(&w);
+	err = json_w_finish(&w, len);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	return DBX_OK;
+}
+
+/* The reply must be JSON when structured output was asked for. */
+static int check_structured(struct chat_out *o, char *errbuf)
+{
+	struct json_tok *tok = NULL;
+	struct json_doc d;
+	int err;
+
+	if (o->text_lost) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the reply is too large to check that it is JSON");
+		return DBX_ERR_LIMIT;
+	}
+	/* count the tokens, then validate for real (counting alone checks little) */
+	err = json_parse(&d, o->text ? o->text : "", o->text_len, NULL, 0);
+	if (err == DBX_ERR_LIMIT && d.needed > 0 && d.needed <= JSON_MAX_TOKENS) {
+		tok = malloc((size_t)d.needed * sizeof *tok);
+		err = tok ? json_parse(&d, o->text, o->text_len, tok, d.needed) : DBX_ERR_NOMEM;
+		free(tok);
+	}
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "the reply is not valid JSON (%s at byte %zu); it is on stdout as it came",
+			 d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
+		return DBX_ERR_PROTOCOL;
+	}
+	return DBX_OK;
 }
 
 int cli_chat(const struct cli_globals *g0, int argc, char **argv)
@@ -300,7 +457,8 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	struct chat_out o;
 	struct cfg *cfg = NULL;
 	struct dbx_client *client = NULL;
-	char *prompt = NULL, *tools = NULL, *messages = NULL;
+	char *prompt = NULL, *tools = NULL, *messages = NULL, *schema = NULL, *system = NULL;
+	char *params = NULL;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	const char *env_model = getenv("DBXAI_MODEL");
 	size_t n = 0;
@@ -316,6 +474,8 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.model = env_model;
 	o.json = g.json;
 	o.show_reasoning = a.show_reasoning;
+	o.usage_line = a.usage;
+	o.keep_text = a.schema_file || a.rq.json_object;
 	/* Read every input before connecting, so a bad file costs no request. */
 	err = DBX_OK;
 	if (a.tools_file) {
@@ -328,22 +488,40 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.messages_json = messages;
 		a.rq.messages_len = n;
 	}
+	if (!err && a.schema_file) {
+		err = cli_read_file(a.schema_file, &schema, &n, errbuf);
+		a.rq.schema_json = schema;
+		a.rq.schema_len = n;
+	}
+	if (!err && a.system_file) {
+		err = cli_read_file(a.system_file, &system, &n, errbuf);
+		a.rq.system = system;
+	}
+	if (!err && a.nparams) {
+		err = build_params(&a, &params, &n, errbuf);
+		a.rq.extra_json = params;
+		a.rq.extra_len = n;
+	}
 	if (!err && (a.nwords == 0 || (a.nwords == 1 && strcmp(a.words[0], "-") == 0))) {
 		if (a.nwords == 0 && a.messages_file) {
 			a.rq.prompt = NULL; /* continue the conversation as it stands */
 		} else {
 			err = cli_read_file("-", &prompt, &n, errbuf);
-			if (!err && memchr(prompt, '\0', n)) {
-				snprintf(errbuf, sizeof errbuf, "the prompt on stdin holds a NUL byte");
-				err = DBX_ERR_USAGE;
-			}
 			a.rq.prompt = prompt;
 		}
+	} else if (!err && a.nwords == 1 && a.words[0][0] == '@') {
+		err = cli_read_file(a.words[0] + 1, &prompt, &n, errbuf);
+		a.rq.prompt = prompt;
 	} else if (!err) {
 		prompt = join_words(a.nwords, a.words);
+		n = prompt ? strlen(prompt) : 0;
 		if (!prompt)
 			err = DBX_ERR_NOMEM;
 		a.rq.prompt = prompt;
+	}
+	if (!err && prompt && memchr(prompt, '\0', n)) {
+		snprintf(errbuf, sizeof errbuf, "the prompt holds a NUL byte");
+		err = DBX_ERR_USAGE;
 	}
 	if (err) {
 		rc = cli_fail(err, errbuf);
@@ -360,6 +538,11 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	err = dbx_chat(client, &a.rq, on_event, &o, errbuf);
 	if (o.reasoning_open)
 		fputc('\n', stderr);
+	if (!err && o.keep_text)
+		err = check_structured(&o, errbuf);
+	if (o.usage_line && o.have_usage)
+		fprintf(stderr, "prompt %lld \xc2\xb7 completion %lld \xc2\xb7 total %lld tokens\n",
+			o.usage[0], o.usage[1], o.usage[2]);
 	if (err && o.out.last >= 0 && o.out.last != '\n' && !o.json)
 		cli_write(&o.out, "\n", 1); /* keep what arrived, on its own line */
 	if (err && o.json && !o.out.failed)
@@ -376,5 +559,9 @@ out:
 	free(prompt);
 	free(tools);
 	free(messages);
+	free(schema);
+	free(system);
+	free(params);
+	free(o.text);
 	return rc;
 }

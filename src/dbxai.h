@@ -151,6 +151,18 @@ struct dbx_chat_request {
 	int no_stream;             /* ask for one JSON reply instead of a stream */
 	int fast;                  /* try DBX_FAST_MODEL first, without retries,
 				      then the model with the normal policy */
+	long thinking_budget;      /* Claude extended thinking: budget_tokens
+				      (>= 1024); 0: off. max_tokens is raised to
+				      budget + answer; temperature must be unset or 1 */
+	const char *reasoning_effort; /* "low", "medium", "high" (OpenAI reasoning
+				      models); NULL: not sent */
+	const char *schema_json;   /* JSON Schema the reply must follow (structured
+				      output, strict); NULL: none */
+	size_t schema_len;
+	int json_object;           /* ask for any JSON object as the reply */
+	const char *extra_json;    /* JSON object merged into the body last: its
+				      keys override the ones dbxai sets */
+	size_t extra_len;
 };
 
 enum dbx_event_type {

@@ -376,6 +376,7 @@ int provider_model_ok(const char *model)
 #define PROVIDER_WHOLE_MAX (16u << 20) /* a non-streamed reply larger than this is refused */
 
 struct turn {
+	struct chat_shape shape; /* the request's parsed JSON inputs */
 	struct provider_reply r;
 	struct client_call k;
 	int responses; /* Responses API */
@@ -457,8 +458,8 @@ static int run_turn(struct dbx_client *c, struct turn *t, const struct dbx_chat_
 	int err, stream_options = 1, attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		err = t->responses ? resp_body(rq, model, &body, &body_len, errbuf)
-				   : chat_body(rq, stream_options, &body, &body_len, errbuf);
+		err = t->responses ? resp_body(rq, &t->shape, model, &body, &body_len, errbuf)
+				   : chat_body(rq, &t->shape, stream_options, &body, &body_len, errbuf);
 		if (err)
 			return err;
 		if (t->responses)
@@ -539,6 +540,11 @@ int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return DBX_ERR_NOMEM;
+	t->shape.trace = c->conn.trace;
+	t->shape.trace_ctx = c->conn.trace_ctx;
+	err = chat_shape_parse(rq, &t->shape, errbuf);
+	if (err)
+		goto out;
 	if (rq->fast) {
 		t->responses = wants_responses(rq, DBX_FAST_MODEL);
 		err = run_turn(c, t, rq, DBX_FAST_MODEL, 0, cb, ctx, errbuf);
@@ -554,6 +560,7 @@ int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_
 	t->responses = wants_responses(rq, model);
 	err = run_turn(c, t, rq, model, c->retry.max_retries, cb, ctx, errbuf);
 out:
+	chat_shape_free(&t->shape);
 	provider_reply_free(&t->r);
 	free(t->whole);
 	free(t);

@@ -84,84 +84,119 @@ static void tool_item(struct json_w *w, const struct json_doc *d, int t)
 	json_w_obj_end(w);
 }
 
-int resp_body(const struct dbx_chat_request *rq, const char *model, char **body, size_t *len,
-	      char *errbuf)
+int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, const char *model,
+	      char **body, size_t *len, char *errbuf)
 {
-	struct json_doc msgs, tools;
-	struct json_tok *msgs_tok = NULL, *tools_tok = NULL;
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
+	char name[72];
 	int err, m, sys, t;
 
 	*body = NULL;
-	err = chat_inputs(rq, &msgs, &msgs_tok, &tools, &tools_tok, errbuf);
-	if (err)
-		goto out;
+	if (rq->thinking_budget) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "--thinking is for Claude models on chat completions; for the Responses "
+			 "API use --reasoning-effort");
+		return DBX_ERR_USAGE;
+	}
 	/* Conversion adds a few keys per message on top of the raw copies. */
-	cap = 1024 + 2 * (rq->messages_len + rq->tools_len) + strlen(model) +
-	      6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	cap = 1024 + 2 * (rq->messages_len + rq->tools_len) + rq->schema_len + rq->extra_len +
+	      strlen(model) + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
 	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM));
 	buf = malloc(cap);
-	if (!buf) {
-		err = DBX_ERR_NOMEM;
-		goto out;
-	}
+	if (!buf)
+		return DBX_ERR_NOMEM;
 	json_w_init(&w, buf, cap);
 	json_w_obj(&w);
-	json_w_key(&w, "model");
-	json_w_str(&w, model);
-	json_w_key(&w, "instructions");
-	sys = chat_system_token(&msgs);
-	if (rq->system || sys < 0)
-		json_w_str(&w, rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
-	else
-		raw_or_empty(&w, &msgs, sys);
-	json_w_key(&w, "input");
-	json_w_arr(&w);
-	if (msgs.ntok)
-		for (m = json_child(&msgs, 0); m >= 0; m = json_next(&msgs, m))
-			input_items(&w, &msgs, m);
-	if (rq->prompt) {
-		json_w_obj(&w);
-		json_w_key(&w, "role");
-		json_w_str(&w, "user");
-		json_w_key(&w, "content");
-		json_w_str(&w, rq->prompt);
-		json_w_obj_end(&w);
+	if (chat_shape_ours(s, "model")) {
+		json_w_key(&w, "model");
+		json_w_str(&w, model);
 	}
-	json_w_arr_end(&w);
-	if (tools.ntok && json_size(&tools, 0) > 0) {
-		json_w_key(&w, "tools");
+	if (chat_shape_ours(s, "instructions")) {
+		json_w_key(&w, "instructions");
+		sys = chat_system_token(&s->msgs);
+		if (rq->system || sys < 0)
+			json_w_str(&w, rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
+		else
+			raw_or_empty(&w, &s->msgs, sys);
+	}
+	if (chat_shape_ours(s, "input")) {
+		json_w_key(&w, "input");
 		json_w_arr(&w);
-		for (t = json_child(&tools, 0); t >= 0; t = json_next(&tools, t))
-			tool_item(&w, &tools, t);
+		if (s->msgs.ntok)
+			for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
+				input_items(&w, &s->msgs, m);
+		if (rq->prompt) {
+			json_w_obj(&w);
+			json_w_key(&w, "role");
+			json_w_str(&w, "user");
+			json_w_key(&w, "content");
+			json_w_str(&w, rq->prompt);
+			json_w_obj_end(&w);
+		}
 		json_w_arr_end(&w);
 	}
-	if (rq->has_temperature) {
+	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && chat_shape_ours(s, "tools")) {
+		json_w_key(&w, "tools");
+		json_w_arr(&w);
+		for (t = json_child(&s->tools, 0); t >= 0; t = json_next(&s->tools, t))
+			tool_item(&w, &s->tools, t);
+		json_w_arr_end(&w);
+	}
+	if (rq->has_temperature && chat_shape_ours(s, "temperature")) {
 		json_w_key(&w, "temperature");
 		json_w_double(&w, rq->temperature);
 	}
-	if (rq->max_tokens > 0) {
+	if (rq->max_tokens > 0 && chat_shape_ours(s, "max_output_tokens")) {
 		json_w_key(&w, "max_output_tokens");
 		json_w_int(&w, rq->max_tokens);
 	}
-	json_w_key(&w, "stream");
-	json_w_bool(&w, !rq->no_stream);
+	if (rq->reasoning_effort && chat_shape_ours(s, "reasoning")) {
+		json_w_key(&w, "reasoning");
+		json_w_obj(&w);
+		json_w_key(&w, "effort");
+		json_w_str(&w, rq->reasoning_effort);
+		json_w_key(&w, "summary");
+		json_w_str(&w, "auto");
+		json_w_obj_end(&w);
+	}
+	if ((s->schema.ntok || rq->json_object) && chat_shape_ours(s, "text")) {
+		json_w_key(&w, "text");
+		json_w_obj(&w);
+		json_w_key(&w, "format");
+		json_w_obj(&w);
+		json_w_key(&w, "type");
+		if (s->schema.ntok) {
+			chat_schema_name(s, name, sizeof name);
+			json_w_str(&w, "json_schema");
+			json_w_key(&w, "name");
+			json_w_str(&w, name);
+			json_w_key(&w, "schema");
+			json_w_raw(&w, &s->schema, 0);
+			json_w_key(&w, "strict");
+			json_w_bool(&w, 1);
+		} else {
+			json_w_str(&w, "json_object");
+		}
+		json_w_obj_end(&w);
+		json_w_obj_end(&w);
+	}
+	if (chat_shape_ours(s, "stream")) {
+		json_w_key(&w, "stream");
+		json_w_bool(&w, !rq->no_stream);
+	}
+	chat_shape_extra(&w, s);
 	json_w_obj_end(&w);
 	err = json_w_finish(&w, len);
 	if (err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
 			 dbx_strerror(err));
-		goto out;
+		free(buf);
+		return err;
 	}
 	*body = buf;
-	buf = NULL;
-out:
-	free(buf);
-	free(msgs_tok);
-	free(tools_tok);
-	return err;
+	return DBX_OK;
 }
 
 static int error_message(struct provider_reply *r, const struct json_doc *d, int e)
@@ -295,6 +330,10 @@ out:
 
 int resp_event(struct provider_reply *r, const char *data, size_t len)
 {
+	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) { /* not in the API, but harmless */
+		r->done = 1;
+		return DBX_OK;
+	}
 	return decode(r, data, len, 0);
 }
 

@@ -26,8 +26,12 @@
 #include "dbxai.h"
 #include "provider.h"
 
-int resp_body(const struct dbx_chat_request *rq, const char *model, char **body, size_t *len,
-	      char *errbuf);
+struct chat_shape;
+
+/* Builds the body into malloc'd memory (*body, freed by the caller) from the
+ * request and its parsed inputs (chat_shape_parse in chat.h). */
+int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, const char *model,
+	      char **body, size_t *len, char *errbuf);
 
 /* One SSE event: its data (the JSON carries its own "type"). */
 int resp_event(struct provider_reply *r, const char *data, size_t len);
