@@ -1,0 +1,127 @@
+"""Request shaping (issue 9): the exact request bodies for each option, the
+structured-output check, files for prompts, and the usage line."""
+import json
+import os
+import tempfile
+
+from lib import TOKEN, Case, Mock, pki, run
+
+
+def sse(obj):
+    return "data: %s\n\n" % json.dumps(obj, separators=(",", ":"))
+
+
+def stream(text, usage=None):
+    chunks = [sse({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]})]
+    if usage:
+        chunks.append(sse({"choices": [], "usage": usage}))
+    chunks.append("data: [DONE]\n\n")
+    return {"status": 200, "headers": {"Content-Type": "text/event-stream"},
+            "framing": "chunked", "chunks": chunks}
+
+
+def tmpfile(text, suffix=".txt"):
+    f = tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False)
+    f.write(text)
+    f.close()
+    return f.name
+
+
+class Shaping(Case):
+    def setUp(self):
+        self.mock = Mock()
+        self.env = {"DATABRICKS_HOST": self.mock.url, "DATABRICKS_TOKEN": TOKEN,
+                    "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
+
+    def tearDown(self):
+        self.mock.close()
+
+    def chat(self, args, reply='{"a": 1}', usage=None, code=0):
+        self.mock.script(stream(reply, usage))
+        res = run(["chat"] + args, env=self.env)
+        self.assertExit(res, code)
+        return res, self.mock.requests()[-1]["body"]
+
+    def test_thinking(self):
+        _, body = self.chat(["--thinking", "2048", "hi"])
+        self.assertEqual(body["thinking"], {"type": "enabled", "budget_tokens": 2048})
+        self.assertEqual(body["max_tokens"], 2048 + 4096)
+        _, body = self.chat(["--thinking", "2048", "--max-tokens", "500", "hi"])
+        self.assertEqual(body["max_tokens"], 2548)
+        _, body = self.chat(["--thinking", "2048", "--max-tokens", "9000", "-t", "1", "hi"])
+        self.assertEqual(body["max_tokens"], 9000)
+        self.assertEqual(body["temperature"], 1)
+
+    def test_thinking_rules(self):
+        for args, word in ((["--thinking", "1000"], "1024"), (["--thinking", "2048", "-t", "0.5"], "temperature")):
+            res = run(["chat"] + args + ["hi"], env=self.env)
+            self.assertExit(res, 2)
+            self.assertOneLineError(res, word)
+        self.assertEqual(self.mock.requests(), [], "bad options cost no request")
+
+    def test_reasoning_effort(self):
+        _, body = self.chat(["--reasoning-effort", "high", "hi"])
+        self.assertEqual(body["reasoning_effort"], "high")
+        self.mock.script({"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
+                          "chunks": ["event: response.output_text.delta\n" + sse({"type": "response.output_text.delta", "delta": "ok"}),
+                                     "event: response.completed\n" + sse({"type": "response.completed", "response": {"status": "completed"}})]})
+        res = run(["chat", "--api", "responses", "-m", "databricks-gpt-5", "--reasoning-effort", "low", "hi"], env=self.env)
+        self.assertExit(res, 0)
+        self.assertEqual(res.out, "ok\n")
+        body = self.mock.requests()[-1]["body"]
+        self.assertEqual(body["reasoning"], {"effort": "low", "summary": "auto"})
+        res = run(["chat", "--reasoning-effort", "max", "hi"], env=self.env)
+        self.assertExit(res, 2)
+
+    def test_schema(self):
+        schema = {"title": "Person record", "type": "object",
+                  "properties": {"name": {"type": "string"}}, "required": ["name"]}
+        path = tmpfile(json.dumps(schema), ".json")
+        res, body = self.chat(["--schema", path, "hi"], reply='{"name": "Ada"}')
+        self.assertEqual(body["response_format"], {"type": "json_schema", "json_schema": {
+            "name": "Person_record", "schema": schema, "strict": True}})
+        self.assertEqual(json.loads(res.out), {"name": "Ada"})
+        res, _ = self.chat(["--schema", path, "hi"], reply="Sorry, I cannot.", code=8)
+        self.assertEqual(res.out, "Sorry, I cannot.\n", "the raw text stays on stdout")
+        self.assertOneLineError(res, "not valid JSON")
+        res = run(["chat", "--schema", tmpfile("[1,2]"), "hi"], env=self.env)
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "schema", "object")
+
+    def test_json_object(self):
+        _, body = self.chat(["--json-object", "hi"], reply='{"ok": true}')
+        self.assertEqual(body["response_format"], {"type": "json_object"})
+        self.chat(["--json-object", "hi"], reply="{broken", code=8)
+
+    def test_param_merges_and_overrides(self):
+        res, body = self.chat(["-v", "-t", "0.7", "--param", "top_p=0.9", "--param", "temperature=0.2",
+                               "--param", 'stop=["END"]', "--param", 'client_request_id="abc"', "hi"])
+        self.assertEqual(body["top_p"], 0.9)
+        self.assertEqual(body["temperature"], 0.2)
+        self.assertEqual(body["stop"], ["END"])
+        self.assertEqual(body["client_request_id"], "abc")
+        self.assertIn("--param temperature overrides", res.err)
+        for bad, word in (("top_p", "KEY=JSON"), ("a=b", "not JSON")):
+            res = run(["chat", "--param", bad, "hi"], env=self.env)
+            self.assertExit(res, 2)
+            self.assertOneLineError(res, word)
+
+    def test_files_for_prompt_and_system(self):
+        system = tmpfile("Be terse.\n")
+        prompt = tmpfile("What is 2+2?")
+        _, body = self.chat(["-s", "@" + system, "@" + prompt])
+        self.assertEqual(body["messages"][0], {"role": "system", "content": "Be terse.\n"})
+        self.assertEqual(body["messages"][-1], {"role": "user", "content": "What is 2+2?"})
+        _, body = self.chat(["--system-file", system, "-"], )
+        self.assertEqual(body["messages"][0]["content"], "Be terse.\n")
+        res = run(["chat", "@/nonexistent/prompt.txt"], env=self.env)
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "/nonexistent/prompt.txt")
+        os.unlink(system)
+        os.unlink(prompt)
+
+    def test_usage_line(self):
+        res, _ = self.chat(["--usage", "hi"], reply="4",
+                           usage={"prompt_tokens": 21, "completion_tokens": 30, "total_tokens": 51})
+        self.assertEqual(res.out, "4\n")
+        self.assertEqual(res.err, "prompt 21 \u00b7 completion 30 \u00b7 total 51 tokens\n")
