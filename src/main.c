@@ -10,6 +10,8 @@
 
 /* Commands (cli_*.c). */
 int cli_api(const struct cli_globals *g, int argc, char **argv);
+int cli_embed(const struct cli_globals *g, int argc, char **argv);
+int cli_models(const struct cli_globals *g, int argc, char **argv);
 int cli_chat(const struct cli_globals *g, int argc, char **argv);
 
 static const char usage_text[] =
@@ -54,6 +56,16 @@ static const char usage_text[] =
 	"                       {\"type\":\"usage\",\"prompt_tokens\":..,\"completion_tokens\":..,\n"
 	"                       \"total_tokens\":..}, {\"type\":\"done\",\"finish_reason\":..},\n"
 	"                       {\"type\":\"error\",\"code\":..,\"message\":..}\n"
+	"  embed [-m MODEL] [--batch N] [TEXT...]\n"
+	"                       one embedding per TEXT, or per stdin line (no TEXT or\n"
+	"                       \"-\"; a trailing CR is dropped; an empty line or TEXT\n"
+	"                       is a usage error, so output line N is always input N);\n"
+	"                       one JSON array of numbers per line, in input order\n"
+	"    -m, --model NAME   embeddings endpoint (text-embedding-3-small)\n"
+	"    --batch N          inputs per request, 1 to 2048 (64)\n"
+	"                       With --json: {\"index\":N,\"embedding\":[..]} per line\n"
+	"  models               serving endpoints, one name per line; with --json one\n"
+	"                       {\"name\":..,\"task\":..,\"ready\":true|false} per line\n"
 	"  api METHOD PATH_OR_URL [--data JSON|@FILE]\n"
 	"                       raw REST call to the workspace; the response body goes\n"
 	"                       to stdout as it arrives (e.g. dbxai api GET\n"
@@ -123,6 +135,10 @@ int main(int argc, char **argv)
 			return cli_chat(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "api") == 0)
 			return cli_api(&g, argc - i - 1, argv + i + 1);
+		if (strcmp(a, "embed") == 0)
+			return cli_embed(&g, argc - i - 1, argv + i + 1);
+		if (strcmp(a, "models") == 0)
+			return cli_models(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "help") == 0)
 			return cmd_help(argc - i - 1, argv + i + 1);
 		return cli_usage_error("unknown command '%.40s' (see dbxai help)", a);
