@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "client.h"
 #include "provider.h"
 #include "proxy.h"
@@ -103,6 +104,9 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 			goto fail;
 		}
 	}
+	err = auth_setup(c, o, errbuf);
+	if (err)
+		goto fail;
 	if (c->base.is_https) {
 		struct tls_options topt = {o->ca_file, o->ca_dir};
 		err = tls_client_new(&c->tls, &topt, errbuf);
@@ -136,6 +140,7 @@ void dbx_client_free(struct dbx_client *c)
 {
 	if (!c)
 		return;
+	auth_free(c);
 	conn_close(&c->conn);
 	tls_client_free(c->tls);
 	proxy_clear(&c->proxy);

@@ -75,6 +75,17 @@ struct dbx_retry {
 };
 #define DBX_RETRY_DEFAULT {3, 1000, 2.0, 60000}
 
+/* Which credentials a client uses (issue 5 "Credential selection"). */
+enum dbx_auth_type {
+	DBX_AUTH_AUTO = 0, /* token -> PAT; else client_id + client_secret -> M2M;
+			      else a cached U2M login for this host; else none */
+	DBX_AUTH_PAT,      /* the token; an error without one */
+	DBX_AUTH_M2M,      /* OAuth client credentials (service principal) */
+	DBX_AUTH_U2M,      /* OAuth user login cached by dbx_login(); an error
+			      (DBX_ERR_AUTH, "run `dbxai login`") without one */
+	DBX_AUTH_NONE      /* no Authorization at all */
+};
+
 /* How to reach the workspace. Strings are borrowed: they must outlive the client.
  * NULL or empty means "not set" for every string. */
 struct dbx_options {
@@ -93,6 +104,15 @@ struct dbx_options {
 	dbx_notice_fn notice;    /* NULL: no notices */
 	void *notice_ctx;
 	const struct dbx_retry *retry; /* NULL: DBX_RETRY_DEFAULT */
+	/* OAuth (see "authentication" below). Zero keeps the behaviour above:
+	 * the token if there is one, else no Authorization unless a client id
+	 * and secret, or a cached login for this host, exist. */
+	enum dbx_auth_type auth_type;
+	const char *client_id;     /* M2M: the service principal's OAuth client id */
+	const char *client_secret; /* M2M: its secret (secret) */
+	const char *token_cache;   /* token cache file; NULL: DBXAI_TOKEN_CACHE, else
+				      $XDG_CACHE_HOME/dbxai/token-cache.json, else
+				      ~/.cache/dbxai/token-cache.json */
 };
 
 /* A client holds one keep-alive connection, reused across calls. Not
@@ -224,5 +244,75 @@ typedef int (*dbx_model_fn)(void *ctx, const struct dbx_model *m);
 
 /* The workspace's serving endpoints (GET /api/2.0/serving-endpoints). */
 int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf);
+
+/* ---- authentication (OAuth) ----
+ *
+ * U2M tokens come from dbx_login() and live in the token cache (a 0600 JSON
+ * file, see token_cache above); M2M tokens are fetched with the client id and
+ * secret and cached the same way (the secret never is). Either is refreshed
+ * before each request when less than 5 minutes (or half its lifetime, for
+ * short-lived tokens) remain, and once more after a 401; the whole
+ * read-refresh-write cycle runs under a lock on the cache, so processes
+ * sharing it never lose a rotated refresh token. A rejected refresh token is
+ * DBX_ERR_AUTH saying that `dbxai login` is needed: the library never starts
+ * a login by itself. */
+
+enum dbx_login_step {
+	DBX_LOGIN_BROWSER = 1, /* url: the authorization URL to open in a browser;
+				  the redirect is awaited on http://localhost:port
+				  or as the final URL pasted on paste_fd */
+	DBX_LOGIN_DEVICE       /* url (and url_complete, may be NULL): where to
+				  enter user_code; polling has started */
+};
+
+struct dbx_login_info {
+	enum dbx_login_step step;
+	const char *url;
+	const char *url_complete;
+	const char *user_code;
+	unsigned port;  /* DBX_LOGIN_BROWSER: the loopback listener's port */
+	long expires_s; /* seconds the code or URL stays valid (0: unknown) */
+};
+
+/* Shows a login step to the user (the library never prints). Views valid
+ * during the call only. */
+typedef void (*dbx_login_fn)(void *ctx, const struct dbx_login_info *info);
+
+struct dbx_login_options {
+	int device;     /* use the device code grant (RFC 8628); fails when the
+			   server does not offer it */
+	int headless;   /* no browser here: the device code grant is used when
+			   the server offers it */
+	int timeout_s;  /* how long to wait for the user; 0: 300 */
+	unsigned port;  /* loopback redirect port; 0: the first free of 8020..8040 */
+	int paste_fd;   /* fd a pasted redirect URL is read from (stdin), or -1 */
+	dbx_login_fn show;
+	void *ctx;
+};
+
+/* U2M login (client id databricks-cli, scopes "all-apis offline_access"):
+ * discovery, then the authorization code grant with PKCE S256 through the
+ * loopback listener or a pasted URL, or the device code grant; the tokens are
+ * stored in the token cache for this host. */
+int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo, char *errbuf);
+
+/* Removes this host's cached tokens (U2M and M2M), or every entry when all is
+ * set. *removed (may be NULL) gets the number of entries removed. */
+int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf);
+
+/* What a client authenticates with. Strings point into the client. */
+struct dbx_auth_info {
+	enum dbx_auth_type method; /* never DBX_AUTH_AUTO */
+	const char *host;          /* normalised workspace URL */
+	const char *client_id;     /* OAuth client id; NULL for PAT / none */
+	const char *cache;         /* token cache path; NULL for PAT / none */
+	int logged_in;             /* OAuth: the cache holds tokens for this host */
+	long long expiry;          /* the cached access token's expiry (Unix
+				      seconds); 0 when unknown */
+	int has_refresh;           /* U2M: a refresh token is cached */
+};
+
+/* Reads the state without contacting the server or refreshing anything. */
+int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf);
 
 #endif

@@ -1,0 +1,573 @@
+/* auth.c - see auth.h; also dbx_login, dbx_logout and dbx_auth_status. */
+#include "auth.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "client.h"
+#include "oauth.h"
+#include "proxy.h"
+
+#define AUTH_LOGIN_TIMEOUT_S 300
+#define AUTH_DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
+
+struct auth {
+	enum dbx_auth_type type;  /* PAT, M2M, U2M or NONE */
+	int optional;             /* AUTO without credentials: no cached login
+				     means no Authorization, not an error */
+	struct dbx_options opt;   /* a copy, for clients to other hosts */
+	const char *client_id;    /* borrowed, or OAUTH_U2M_CLIENT_ID */
+	const char *client_secret; /* borrowed; M2M only (secret) */
+	char cache_path[CACHE_PATH_MAX]; /* "" when none could be made */
+	char cache_err[DBX_ERRBUF_SIZE]; /* why there is no cache path */
+	int have;                 /* tok holds the token in c->auth */
+	struct oauth_tokens tok;  /* secret */
+	struct oauth_tokens scratch; /* secret; what the cache or server gave */
+	struct oauth_endpoints *ep; /* discovered on first need */
+	struct oauth_net net;
+};
+
+int auth_stale(long long expiry, long long issued, long long now)
+{
+	long long ahead = AUTH_REFRESH_AHEAD;
+	if (expiry == 0)
+		return 0;
+	if (issued > 0 && expiry > issued && (expiry - issued) / 2 < ahead)
+		ahead = (expiry - issued) / 2;
+	return expiry - now <= ahead;
+}
+
+__attribute__((format(printf, 2, 3))) static void notice(const struct dbx_client *c,
+							 const char *fmt, ...)
+{
+	char line[DBX_ERRBUF_SIZE + 64];
+	va_list ap;
+	if (!c->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->notice(c->notice_ctx, line);
+}
+
+static const char *get_env(const char *name)
+{
+	return getenv(name);
+}
+
+static int discover(struct dbx_client *c, struct auth *a, char *errbuf)
+{
+	int err;
+	if (a->ep)
+		return DBX_OK;
+	a->ep = malloc(sizeof *a->ep);
+	if (!a->ep)
+		return DBX_ERR_NOMEM;
+	a->net.ws = c;
+	a->net.opt = &a->opt;
+	err = oauth_discover(&a->net, a->ep, errbuf);
+	if (err) {
+		free(a->ep);
+		a->ep = NULL;
+	}
+	return err;
+}
+
+static int set_bearer(struct dbx_client *c, struct auth *a, const struct oauth_tokens *t,
+		      char *errbuf)
+{
+	if (snprintf(c->auth, sizeof c->auth, "Bearer %s", t->access) >= (int)sizeof c->auth) {
+		c->auth[0] = '\0';
+		a->have = 0;
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the access token is too long (%zu bytes)",
+			 strlen(t->access));
+		return DBX_ERR_LIMIT;
+	}
+	if (&a->tok != t)
+		a->tok = *t;
+	a->have = 1;
+	return DBX_OK;
+}
+
+/* client_credentials with HTTP Basic authentication of the client. */
+static int fetch_m2m(struct dbx_client *c, struct auth *a, struct oauth_tokens *t, char *errbuf)
+{
+	size_t idl = strlen(a->client_id), sl = strlen(a->client_secret), flen = 0;
+	size_t bcap = 6 + (idl + 1 + sl + 2) / 3 * 4 + 1;
+	char *cred = malloc(idl + sl + 2), *basic = malloc(bcap), form[128];
+	int err;
+
+	if (!cred || !basic) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	err = discover(c, a, errbuf);
+	if (err)
+		goto out;
+	memcpy(cred, a->client_id, idl);
+	cred[idl] = ':';
+	memcpy(cred + idl + 1, a->client_secret, sl);
+	memcpy(basic, "Basic ", 6);
+	err = proxy_base64_encode(cred, idl + 1 + sl, basic + 6, bcap - 6);
+	if (!err)
+		err = oauth_form_add(form, sizeof form, &flen, "grant_type", "client_credentials");
+	if (!err)
+		err = oauth_form_add(form, sizeof form, &flen, "scope", OAUTH_M2M_SCOPE);
+	if (err)
+		goto out;
+	memset(t, 0, sizeof *t);
+	err = oauth_token(&a->net, a->ep->token, form, basic, t, NULL, errbuf);
+	if (err == DBX_ERR_AUTH) {
+		char why[DBX_ERRBUF_SIZE];
+		snprintf(why, sizeof why, "%s", errbuf);
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "OAuth M2M for client id %.80s failed (check DATABRICKS_CLIENT_ID / "
+			 "DATABRICKS_CLIENT_SECRET): %s",
+			 a->client_id, why);
+	}
+out:
+	if (cred)
+		oauth_wipe(cred, idl + sl + 2);
+	if (basic)
+		oauth_wipe(basic, bcap);
+	free(cred);
+	free(basic);
+	return err;
+}
+
+/* refresh_token grant; t holds the cached tokens and gets the new ones (the
+ * old refresh token is kept when none comes back). */
+static int refresh(struct dbx_client *c, struct auth *a, struct oauth_tokens *t, char *errbuf)
+{
+	char *form = malloc(OAUTH_FORM_MAX), oerr[OAUTH_ERROR_MAX];
+	size_t flen = 0;
+	int err;
+
+	if (!form)
+		return DBX_ERR_NOMEM;
+	err = discover(c, a, errbuf);
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "grant_type", "refresh_token");
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "refresh_token", t->refresh);
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "client_id", a->client_id);
+	if (!err)
+		err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
+	if (err == DBX_ERR_AUTH && oerr[0]) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "the refresh token for %s was rejected (%s: revoked or expired): run "
+			 "`dbxai login` to log in again",
+			 c->base_url, oerr);
+	}
+	oauth_wipe(form, OAUTH_FORM_MAX);
+	free(form);
+	return err;
+}
+
+static int authorize(struct dbx_client *c, int force, char *errbuf)
+{
+	struct auth *a = c->auth_ctx;
+	struct oauth_tokens *t = &a->scratch;
+	struct cache cache;
+	long long now = (long long)time(NULL);
+	int err, found, cache_ok;
+
+	if (!force && a->have && !auth_stale(a->tok.expiry, a->tok.issued, now))
+		return DBX_OK;
+	if (!a->cache_path[0] && a->optional) {
+		c->auth[0] = '\0';
+		return DBX_OK;
+	}
+	if (!a->cache_path[0]) {
+		err = DBX_ERR_USAGE;
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s", a->cache_err);
+	} else {
+		err = cache_open(&cache, a->cache_path, a->type == DBX_AUTH_M2M, errbuf);
+	}
+	cache_ok = err == DBX_OK;
+	if (err && a->type == DBX_AUTH_M2M) {
+		/* the secret is at hand: work without a cache rather than fail */
+		notice(c, "%s; going on without the token cache", errbuf);
+		err = DBX_OK;
+	}
+	if (err)
+		return err;
+	if (cache_ok && cache.note[0])
+		notice(c, "%s", cache.note);
+	found = cache_ok && cache_get(&cache, c->base_url, a->client_id, t);
+	if (found && !auth_stale(t->expiry, t->issued, now) &&
+	    !(force && a->have && strcmp(t->access, a->tok.access) == 0)) {
+		err = set_bearer(c, a, t, errbuf);
+	} else if (a->type == DBX_AUTH_M2M) {
+		err = fetch_m2m(c, a, t, errbuf);
+		if (!err && cache_ok)
+			err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
+		if (err == DBX_ERR_IO) {
+			notice(c, "%s", errbuf);
+			err = DBX_OK;
+		}
+		if (!err)
+			err = set_bearer(c, a, t, errbuf);
+	} else if (!found) {
+		if (a->optional) {
+			c->auth[0] = '\0';
+			a->have = 0;
+		} else {
+			snprintf(errbuf, DBX_ERRBUF_SIZE,
+				 "not logged in to %s: run `dbxai login` or set DATABRICKS_TOKEN",
+				 c->base_url);
+			err = DBX_ERR_AUTH;
+		}
+	} else if (!t->refresh[0]) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "the login for %s has expired and has no refresh token: run `dbxai login`",
+			 c->base_url);
+		err = DBX_ERR_AUTH;
+	} else {
+		err = refresh(c, a, t, errbuf);
+		if (!err) {
+			err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
+			if (err) {
+				/* the new refresh token could not be saved: this run works,
+				 * the next one will need a login */
+				notice(c, "%s", errbuf);
+				err = DBX_OK;
+			}
+			err = set_bearer(c, a, t, errbuf);
+		}
+	}
+	if (cache_ok)
+		cache_close(&cache);
+	oauth_wipe(t, sizeof *t);
+	return err;
+}
+
+int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf)
+{
+	struct auth *a;
+	int has_token = o->token && *o->token;
+	int has_m2m = o->client_id && *o->client_id && o->client_secret && *o->client_secret;
+	enum dbx_auth_type type = o->auth_type;
+	int err = DBX_OK;
+
+	if ((unsigned)type > DBX_AUTH_NONE) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "unknown auth type %d", (int)type);
+		return DBX_ERR_USAGE;
+	}
+	if (type == DBX_AUTH_AUTO)
+		type = has_token ? DBX_AUTH_PAT : has_m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
+	if (type == DBX_AUTH_PAT && !has_token) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "auth type pat needs a token: set DATABRICKS_TOKEN or token in the profile");
+		return DBX_ERR_USAGE;
+	}
+	if (type == DBX_AUTH_M2M && !has_m2m) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "auth type oauth-m2m needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET "
+			 "(or client_id and client_secret in the profile)");
+		return DBX_ERR_USAGE;
+	}
+	if (type != DBX_AUTH_PAT)
+		oauth_wipe(c->auth, sizeof c->auth);
+	a = calloc(1, sizeof *a);
+	if (!a)
+		return DBX_ERR_NOMEM;
+	a->type = type;
+	a->optional = o->auth_type == DBX_AUTH_AUTO && type == DBX_AUTH_U2M;
+	a->opt = *o;
+	a->client_id = type == DBX_AUTH_M2M ? o->client_id : OAUTH_U2M_CLIENT_ID;
+	a->client_secret = type == DBX_AUTH_M2M ? o->client_secret : NULL;
+	if (o->token_cache && *o->token_cache) {
+		if (snprintf(a->cache_path, sizeof a->cache_path, "%s", o->token_cache) >=
+		    (int)sizeof a->cache_path) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "the token cache path is too long");
+			err = DBX_ERR_USAGE;
+		}
+	} else if (cache_default_path(a->cache_path, sizeof a->cache_path, get_env, a->cache_err) !=
+		   DBX_OK) {
+		a->cache_path[0] = '\0';
+	}
+	if (err) {
+		free(a);
+		return err;
+	}
+	c->auth_ctx = a;
+	if (type == DBX_AUTH_M2M || type == DBX_AUTH_U2M)
+		c->authorize = authorize;
+	return DBX_OK;
+}
+
+void auth_free(struct dbx_client *c)
+{
+	struct auth *a = c->auth_ctx;
+	if (!a)
+		return;
+	oauth_net_close(&a->net);
+	free(a->ep);
+	oauth_wipe(a, sizeof *a);
+	free(a);
+	c->auth_ctx = NULL;
+	c->authorize = NULL;
+}
+
+/* ---- dbx_login and friends ---- */
+
+static struct auth *oauth_ctx(struct dbx_client *c, char *errbuf)
+{
+	struct auth *a = c->auth_ctx;
+	if (!a || !a->cache_path[0]) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s",
+			 a ? a->cache_err : "this client has no OAuth configuration");
+		return NULL;
+	}
+	return a;
+}
+
+static void sleep_s(long s)
+{
+	struct timespec ts = {(time_t)s, 0};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* RFC 8628: show the code, then poll until approved, denied or expired. */
+static int login_device(struct auth *a, const struct dbx_login_options *lo, struct oauth_tokens *t,
+			char *errbuf)
+{
+	struct oauth_device *d = malloc(sizeof *d);
+	struct dbx_login_info info = {0};
+	char *form = malloc(OAUTH_FORM_MAX), oerr[OAUTH_ERROR_MAX];
+	long long deadline;
+	long interval;
+	size_t flen = 0;
+	int err;
+
+	if (!d || !form) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	err = oauth_device_start(&a->net, a->ep->device, a->client_id, OAUTH_U2M_SCOPE, d, errbuf);
+	if (err)
+		goto out;
+	info.step = DBX_LOGIN_DEVICE;
+	info.url = d->verification_uri;
+	info.url_complete = d->verification_uri_complete[0] ? d->verification_uri_complete : NULL;
+	info.user_code = d->user_code;
+	info.expires_s = d->expires_in;
+	if (lo->show)
+		lo->show(lo->ctx, &info);
+	err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "grant_type", AUTH_DEVICE_GRANT);
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "device_code", d->device_code);
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "client_id", a->client_id);
+	if (err)
+		goto out;
+	interval = d->interval;
+	deadline = (long long)time(NULL) +
+		   (d->expires_in > 0 && d->expires_in < lo->timeout_s ? d->expires_in : lo->timeout_s);
+	for (;;) {
+		if ((long long)time(NULL) + interval > deadline) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE,
+				 "the device code was not approved in time: run `dbxai login` again");
+			err = DBX_ERR_TIMEOUT;
+			break;
+		}
+		sleep_s(interval);
+		err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
+		if (err != DBX_ERR_AUTH)
+			break;
+		if (strcmp(oerr, "authorization_pending") == 0)
+			continue;
+		if (strcmp(oerr, "slow_down") == 0) {
+			interval += 5; /* RFC 8628 section 3.5 */
+			continue;
+		}
+		if (strcmp(oerr, "expired_token") == 0)
+			snprintf(errbuf, DBX_ERRBUF_SIZE,
+				 "the device code expired before it was approved: run `dbxai login` "
+				 "again");
+		else if (strcmp(oerr, "access_denied") == 0)
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "the login was denied (access_denied)");
+		break;
+	}
+out:
+	if (d)
+		oauth_wipe(d, sizeof *d);
+	if (form)
+		oauth_wipe(form, OAUTH_FORM_MAX);
+	free(d);
+	free(form);
+	return err;
+}
+
+/* Authorization code + PKCE through the loopback listener or a pasted URL. */
+static int login_browser(struct auth *a, const struct dbx_login_options *lo, struct oauth_tokens *t,
+			 char *errbuf)
+{
+	struct oauth_listener l = {{-1, -1}, 0};
+	struct oauth_pkce p;
+	struct dbx_login_info info = {0};
+	char redirect[64], code[OAUTH_CODE_MAX];
+	char *url = malloc(URL_MAX), *form = malloc(OAUTH_FORM_MAX);
+	size_t flen = 0;
+	int err;
+
+	if (!url || !form) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	err = oauth_listen(&l, lo->port, errbuf);
+	if (!err)
+		err = oauth_pkce_new(&p);
+	if (err)
+		goto out;
+	snprintf(redirect, sizeof redirect, "http://localhost:%u", l.port);
+	err = oauth_authorize_url(a->ep, a->client_id, redirect, OAUTH_U2M_SCOPE, &p, url, URL_MAX,
+				  errbuf);
+	if (err)
+		goto out;
+	info.step = DBX_LOGIN_BROWSER;
+	info.url = url;
+	info.port = l.port;
+	info.expires_s = lo->timeout_s;
+	if (lo->show)
+		lo->show(lo->ctx, &info);
+	err = oauth_wait_redirect(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code,
+				  sizeof code, errbuf);
+	oauth_listener_close(&l);
+	if (err)
+		goto out;
+	err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "grant_type", "authorization_code");
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "code", code);
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "code_verifier", p.verifier);
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "redirect_uri", redirect);
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "client_id", a->client_id);
+	if (!err)
+		err = oauth_token(&a->net, a->ep->token, form, NULL, t, NULL, errbuf);
+out:
+	oauth_listener_close(&l);
+	oauth_wipe(&p, sizeof p);
+	oauth_wipe(code, sizeof code);
+	if (form)
+		oauth_wipe(form, OAUTH_FORM_MAX);
+	free(url);
+	free(form);
+	return err;
+}
+
+int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo_in, char *errbuf)
+{
+	struct dbx_login_options lo = *lo_in;
+	struct auth *a = oauth_ctx(c, errbuf);
+	struct oauth_tokens *t = NULL;
+	struct cache cache;
+	int err;
+
+	if (!a)
+		return DBX_ERR_USAGE;
+	if (a->type != DBX_AUTH_U2M) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "dbxai login is for user (U2M) logins; this client uses %s credentials",
+			 a->type == DBX_AUTH_M2M ? "M2M" : "other");
+		return DBX_ERR_USAGE;
+	}
+	if (lo.timeout_s <= 0)
+		lo.timeout_s = AUTH_LOGIN_TIMEOUT_S;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return DBX_ERR_NOMEM;
+	err = discover(c, a, errbuf);
+	if (err)
+		goto out;
+	if (lo.device && !a->ep->device[0]) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "the authorization server of %s offers no device code grant: use "
+			 "`dbxai login --no-browser` and paste the redirect URL",
+			 c->base_url);
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	if (lo.device || (lo.headless && a->ep->device[0]))
+		err = login_device(a, &lo, t, errbuf);
+	else
+		err = login_browser(a, &lo, t, errbuf);
+	if (err)
+		goto out;
+	err = cache_open(&cache, a->cache_path, 1, errbuf);
+	if (err)
+		goto out;
+	if (cache.note[0])
+		notice(c, "%s", cache.note);
+	err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
+	cache_close(&cache);
+	if (!err)
+		err = set_bearer(c, a, t, errbuf);
+out:
+	if (t)
+		oauth_wipe(t, sizeof *t);
+	free(t);
+	return err;
+}
+
+int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf)
+{
+	struct auth *a = oauth_ctx(c, errbuf);
+	struct cache cache;
+	int err;
+
+	if (removed)
+		*removed = 0;
+	if (!a)
+		return DBX_ERR_USAGE;
+	err = cache_open(&cache, a->cache_path, 0, errbuf);
+	if (err)
+		return err;
+	if (cache.note[0])
+		notice(c, "%s", cache.note);
+	if (cache.lock_fd >= 0)
+		err = cache_put(&cache, all ? NULL : c->base_url, NULL, NULL, removed, errbuf);
+	cache_close(&cache);
+	oauth_wipe(c->auth, sizeof c->auth);
+	a->have = 0;
+	return err;
+}
+
+int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf)
+{
+	struct auth *a = c->auth_ctx;
+	struct cache cache;
+	int err = DBX_OK;
+
+	memset(info, 0, sizeof *info);
+	info->host = c->base_url;
+	info->method = a ? a->type : (c->auth[0] ? DBX_AUTH_PAT : DBX_AUTH_NONE);
+	if (!a || (a->type != DBX_AUTH_U2M && a->type != DBX_AUTH_M2M))
+		return DBX_OK;
+	info->client_id = a->client_id;
+	info->cache = a->cache_path[0] ? a->cache_path : NULL;
+	if (!info->cache)
+		return DBX_OK;
+	err = cache_open(&cache, a->cache_path, 0, errbuf);
+	if (err)
+		return err;
+	if (cache_get(&cache, c->base_url, a->client_id, &a->scratch)) {
+		info->logged_in = 1;
+		info->expiry = a->scratch.expiry;
+		info->has_refresh = a->scratch.refresh[0] != '\0';
+	}
+	if (a->optional && !info->logged_in)
+		info->method = DBX_AUTH_NONE;
+	oauth_wipe(&a->scratch, sizeof a->scratch);
+	cache_close(&cache);
+	return DBX_OK;
+}

@@ -1,0 +1,45 @@
+/*
+ * auth.h - which credentials a client uses, and keeping OAuth tokens fresh:
+ * the client's authorize hook (client.h) for U2M and M2M, plus the public
+ * dbx_login(), dbx_logout() and dbx_auth_status() (dbxai.h), which live in
+ * auth.c.
+ *
+ * Selection (DBX_AUTH_AUTO): the token (PAT); else client id + secret (M2M);
+ * else this host's cached U2M login, when there is one; else nothing.
+ * An explicit type uses that method only and fails when its credentials are
+ * missing (U2M: at the first request, with "run `dbxai login`").
+ *
+ * Refresh policy: a token is refreshed before a request when less than
+ * AUTH_REFRESH_AHEAD seconds remain, or less than half its lifetime for
+ * tokens shorter-lived than twice that; and once after a 401 (unless another
+ * process already replaced the token that was refused). Each refresh runs
+ * under the cache lock, after re-reading the cache: of N processes that find
+ * the same expired token, one refreshes and the others use its result.
+ * A refresh token the server rejects is DBX_ERR_AUTH saying `dbxai login` is
+ * needed; no login is ever started from here.
+ *
+ * Rules: the context is owned by the client (c->auth_ctx), made by
+ * auth_setup() from dbx_client_new() and freed by auth_free(). Options'
+ * strings are borrowed for the client's life (dbxai.h). Secrets are wiped
+ * when freed and never reach errbuf, a notice or a trace.
+ */
+#ifndef AUTH_H
+#define AUTH_H
+
+#include "dbxai.h"
+
+#define AUTH_REFRESH_AHEAD 300 /* seconds */
+
+struct dbx_client;
+
+/* Chooses the credentials of c from o (c->auth already holds o->token's
+ * Bearer value, if any) and installs the authorize hook for OAuth. */
+int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf);
+
+void auth_free(struct dbx_client *c);
+
+/* Whether a token with this expiry and issue time needs refreshing at now
+ * (exposed for the unit test). expiry 0 (unknown) never does. */
+int auth_stale(long long expiry, long long issued, long long now);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * oauth.h - the OAuth 2.0 client pieces dbxai needs to authenticate against a
+ * Databricks workspace without a personal access token: discovery, PKCE
+ * (RFC 7636, S256), the authorization URL, the loopback redirect listener,
+ * pasted redirect URLs, the token endpoint (authorization_code, refresh_token,
+ * client_credentials, device_code grants) and the device authorization request
+ * (RFC 8628). Credential choice and the token cache live in auth.h and cache.h.
+ *
+ * Rules:
+ * - Functions return enum dbx_err with human detail in errbuf
+ *   (char[DBX_ERRBUF_SIZE]). Messages never contain a token, a code, a
+ *   verifier, a client secret or a redirect URL's query: only endpoint hosts,
+ *   OAuth error codes and the server's error_description (made printable).
+ * - Form bodies and query strings are percent-encoded (everything but
+ *   A-Z a-z 0-9 - . _ ~).
+ * - Credentials go to the token endpoint over https, or over http only to a
+ *   loopback workspace (the test mock); an endpoint on another host than the
+ *   workspace must be https (oauth_net refuses otherwise).
+ * - Pure functions (PKCE, URLs, forms, parsers) touch no socket and allocate
+ *   nothing. struct oauth_tokens and oauth_pkce hold secrets: callers wipe
+ *   them (oauth_wipe) when done.
+ * - Pointers are borrowed for the call; none may be NULL unless stated.
+ */
+#ifndef OAUTH_H
+#define OAUTH_H
+
+#include <stddef.h>
+
+#include "crypto.h"
+#include "dbxai.h"
+#include "url.h"
+
+#define OAUTH_U2M_CLIENT_ID "databricks-cli"
+#define OAUTH_U2M_SCOPE "all-apis offline_access"
+#define OAUTH_M2M_SCOPE "all-apis"
+#define OAUTH_PORT_FIRST 8020 /* redirect http://localhost:PORT, first try */
+#define OAUTH_PORT_LAST 8040
+#define OAUTH_TOKEN_MAX 4096  /* one access or refresh token, NUL included */
+#define OAUTH_CODE_MAX 2048   /* authorization or device code, NUL included */
+#define OAUTH_BODY_MAX 16384  /* a token endpoint answer */
+#define OAUTH_FORM_MAX 12288  /* a request form */
+#define OAUTH_TOKEN_TYPE_MAX 32
+
+struct oauth_endpoints {
+	char authorization[URL_MAX];
+	char token[URL_MAX];
+	char device[URL_MAX]; /* device_authorization_endpoint; "" when not offered */
+};
+
+/* Tokens from the token endpoint or the cache. SECRET: access and refresh. */
+struct oauth_tokens {
+	char access[OAUTH_TOKEN_MAX];
+	char refresh[OAUTH_TOKEN_MAX]; /* "" when none */
+	char type[OAUTH_TOKEN_TYPE_MAX]; /* "Bearer" */
+	long long expiry;              /* absolute Unix seconds; 0: unknown */
+	long long issued;              /* when it was obtained (Unix seconds) */
+};
+
+/* One login attempt's PKCE values. SECRET: verifier. */
+struct oauth_pkce {
+	char verifier[CRYPTO_B64URL_LEN(64) + 1]; /* 64 random bytes, base64url */
+	char challenge[CRYPTO_B64URL_LEN(CRYPTO_SHA256_LEN) + 1];
+	char state[CRYPTO_B64URL_LEN(16) + 1];   /* 16 random bytes, base64url */
+};
+
+/* A device authorization answer (RFC 8628 section 3.2). */
+struct oauth_device {
+	char device_code[OAUTH_CODE_MAX]; /* SECRET */
+	char user_code[128];
+	char verification_uri[URL_MAX];
+	char verification_uri_complete[URL_MAX]; /* "" when not sent */
+	long expires_in; /* seconds */
+	long interval;   /* seconds between polls (5 when not sent) */
+};
+
+/* Overwrites n bytes at p so secrets do not linger in freed memory. */
+void oauth_wipe(void *p, size_t n);
+
+/* ---- pure parts ---- */
+
+/* New verifier and state from the CSPRNG, and the S256 challenge. */
+int oauth_pkce_new(struct oauth_pkce *p);
+
+/* challenge = base64url(SHA-256(verifier)) into out (>= 44 bytes). */
+int oauth_challenge(const char *verifier, char *out, size_t outsz);
+
+/* Appends "name=value" (with '&' before it unless *len is 0), both
+ * percent-encoded, to buf[0..cap) and NUL-terminates. DBX_ERR_LIMIT when it
+ * does not fit (buf is then left as it was). */
+int oauth_form_add(char *buf, size_t cap, size_t *len, const char *name, const char *value);
+
+/* The authorization URL to open: authorization endpoint + response_type=code,
+ * client_id, redirect_uri, scope, state, code_challenge,
+ * code_challenge_method=S256. */
+int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
+			const char *redirect_uri, const char *scope,
+			const struct oauth_pkce *p, char *out, size_t outsz, char *errbuf);
+
+/* Reads a redirect: a whole URL ("http://localhost:8020/?code=..&state=.."),
+ * an origin-form target ("/?code=.."), or a bare query. Surrounding white
+ * space is ignored.
+ * DBX_OK: code copied to code[0..cap). DBX_ERR_AUTH: the server sent error=
+ * (error and error_description in errbuf), or the state is not expected_state
+ * (a redirect from another login, or forged). DBX_ERR_NEED_MORE: neither code
+ * nor error in it (a favicon request on the listener). DBX_ERR_USAGE: a
+ * malformed line. DBX_ERR_LIMIT: a code longer than cap. */
+int oauth_parse_redirect(const char *text, const char *expected_state, char *code, size_t cap,
+			 char *errbuf);
+
+/* The discovery document into ep. authorization_endpoint and token_endpoint
+ * are required, device_authorization_endpoint optional; each must be an
+ * http(s) URL. */
+int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep,
+			  char *errbuf);
+
+/* A successful token response into t: access_token (required), token_type
+ * (default "Bearer"), expires_in (default 3600), refresh_token (when absent,
+ * t->refresh is left as it was: the old refresh token stays valid). */
+int oauth_parse_tokens(const char *json, size_t len, long long now, struct oauth_tokens *t,
+		       char *errbuf);
+
+/* The "error" and "error_description" of an OAuth error body (RFC 6749
+ * 5.2), made printable. 0 when the body has no "error" string. */
+int oauth_parse_error(const char *json, size_t len, char *error, size_t error_cap, char *desc,
+		      size_t desc_cap);
+
+/* A device authorization response into d. */
+int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, char *errbuf);
+
+/* ---- network ---- */
+
+/* Where requests go: the workspace client, and a second client made on demand
+ * for endpoints on another (https) host, with the same options (CA, proxy,
+ * timeouts). Zero-fill, set ws and opt; oauth_net_close() frees the side
+ * client. */
+struct oauth_net {
+	struct dbx_client *ws;        /* borrowed */
+	const struct dbx_options *opt; /* borrowed; its strings too */
+	struct dbx_client *side;      /* owned; private */
+	char side_base[URL_MAX];      /* private */
+};
+void oauth_net_close(struct oauth_net *n);
+
+/* GET {host}/oidc/.well-known/oauth-authorization-server (no credentials). */
+int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf);
+
+/* POSTs form to the token endpoint url (basic: an "Authorization" value such
+ * as "Basic ...", or NULL) and parses the answer into t (see
+ * oauth_parse_tokens). A 4xx with an OAuth error is DBX_ERR_AUTH with
+ * oauth_error (cap OAUTH_ERROR_MAX, may be NULL) set to its "error" code
+ * ("invalid_grant", "authorization_pending", ...) and errbuf explaining. */
+#define OAUTH_ERROR_MAX 64
+int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
+		struct oauth_tokens *t, char *oauth_error, char *errbuf);
+
+/* POSTs client_id and scope to the device authorization endpoint. */
+int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,
+		       const char *scope, struct oauth_device *d, char *errbuf);
+
+/* ---- the loopback redirect listener ---- */
+
+struct oauth_listener {
+	int fd[2];     /* 127.0.0.1 and ::1; -1 when not open */
+	unsigned port; /* the port both listen on */
+};
+
+/* Listens on port (when non-zero: that one only, else OAUTH_PORT_FIRST..LAST,
+ * the first free) on 127.0.0.1, and on ::1 when the system has it. */
+int oauth_listen(struct oauth_listener *l, unsigned port, char *errbuf);
+
+/* Waits up to timeout_ms for the redirect: on the listener (answered with a
+ * small page), or as a line pasted on paste_fd (-1: none). Other requests
+ * (favicon) get a 404 and waiting goes on. Results as oauth_parse_redirect;
+ * DBX_ERR_TIMEOUT when the time is up. */
+int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *state, int timeout_ms,
+			char *code, size_t cap, char *errbuf);
+
+void oauth_listener_close(struct oauth_listener *l);
+
+#endif
