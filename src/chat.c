@@ -170,6 +170,110 @@ static void user_message(struct json_w *w, const char *role, const char *text)
 	json_w_obj_end(w);
 }
 
+/* The messages of the turn: system, the earlier ones, the prompt. An explicit
+ * system prompt replaces the messages' own; without one the messages' system
+ * message stays, or the default goes first. */
+static void write_messages(struct json_w *w, const struct dbx_chat_request *rq,
+			   const struct chat_shape *s)
+{
+	int m, own_system = rq->system != NULL || chat_system_token(&s->msgs) < 0;
+
+	if (own_system)
+		user_message(w, "system", rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
+	if (s->msgs.ntok)
+		for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
+			if (!(own_system && chat_role_is(&s->msgs, m, "system")))
+				json_w_raw(w, &s->msgs, m);
+	if (rq->prompt)
+		user_message(w, "user", rq->prompt);
+}
+
+int chat_transcript(const struct dbx_chat_request *rq, const struct chat_shape *s,
+		    const struct provider_reply *r, char **out, size_t *len)
+{
+	struct json_w w;
+	size_t cap;
+	char *buf;
+	int i, err;
+
+	cap = 1024 + rq->messages_len + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM)) +
+	      6 * (r->text.len + r->reasoning.len + r->signature.len);
+	for (i = 0; i < r->ntools; i++)
+		cap += 6 * r->tools[i].len + 6 * (strlen(r->tools[i].id) + strlen(r->tools[i].name)) + 96;
+	buf = malloc(cap);
+	if (!buf)
+		return DBX_ERR_NOMEM;
+	json_w_init(&w, buf, cap);
+	json_w_arr(&w);
+	write_messages(&w, rq, s);
+	json_w_obj(&w);
+	json_w_key(&w, "role");
+	json_w_str(&w, "assistant");
+	json_w_key(&w, "content");
+	if (r->reasoning.len || r->signature.len) {
+		/* Claude wants its reasoning (and signature) back on the next turn */
+		json_w_arr(&w);
+		json_w_obj(&w);
+		json_w_key(&w, "type");
+		json_w_str(&w, "reasoning");
+		json_w_key(&w, "summary");
+		json_w_arr(&w);
+		json_w_obj(&w);
+		json_w_key(&w, "type");
+		json_w_str(&w, "summary_text");
+		json_w_key(&w, "text");
+		json_w_strn(&w, r->reasoning.p ? r->reasoning.p : "", r->reasoning.len);
+		if (r->signature.len) {
+			json_w_key(&w, "signature");
+			json_w_strn(&w, r->signature.p, r->signature.len);
+		}
+		json_w_obj_end(&w);
+		json_w_arr_end(&w);
+		json_w_obj_end(&w);
+		if (r->text.len) {
+			json_w_obj(&w);
+			json_w_key(&w, "type");
+			json_w_str(&w, "text");
+			json_w_key(&w, "text");
+			json_w_strn(&w, r->text.p, r->text.len);
+			json_w_obj_end(&w);
+		}
+		json_w_arr_end(&w);
+	} else {
+		json_w_strn(&w, r->text.p ? r->text.p : "", r->text.len);
+	}
+	if (r->ntools) {
+		json_w_key(&w, "tool_calls");
+		json_w_arr(&w);
+		for (i = 0; i < r->ntools; i++) {
+			json_w_obj(&w);
+			json_w_key(&w, "id");
+			json_w_str(&w, r->tools[i].id);
+			json_w_key(&w, "type");
+			json_w_str(&w, "function");
+			json_w_key(&w, "function");
+			json_w_obj(&w);
+			json_w_key(&w, "name");
+			json_w_str(&w, r->tools[i].name);
+			json_w_key(&w, "arguments");
+			json_w_strn(&w, r->tools[i].args ? r->tools[i].args : "", r->tools[i].len);
+			json_w_obj_end(&w);
+			json_w_obj_end(&w);
+		}
+		json_w_arr_end(&w);
+	}
+	json_w_obj_end(&w);
+	json_w_arr_end(&w);
+	err = json_w_finish(&w, len);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	return DBX_OK;
+}
+
 int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int stream_options,
 	      char **body, size_t *len, char *errbuf)
 {
@@ -178,7 +282,7 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 	char *buf = NULL;
 	char name[72];
 	long max_tokens = rq->max_tokens;
-	int err, m, own_system;
+	int err;
 
 	*body = NULL;
 	/* Escaping grows text at most 6x (\u00XX); raw JSON is copied as it is. */
@@ -188,22 +292,12 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 	buf = malloc(cap);
 	if (!buf)
 		return DBX_ERR_NOMEM;
-	/* An explicit system prompt replaces the messages' own; without one the
-	 * messages' system message stays, or the default goes first. */
-	own_system = rq->system != NULL || chat_system_token(&s->msgs) < 0;
 	json_w_init(&w, buf, cap);
 	json_w_obj(&w);
 	if (chat_shape_ours(s, "messages")) {
 		json_w_key(&w, "messages");
 		json_w_arr(&w);
-		if (own_system)
-			user_message(&w, "system", rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
-		if (s->msgs.ntok)
-			for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
-				if (!(own_system && chat_role_is(&s->msgs, m, "system")))
-					json_w_raw(&w, &s->msgs, m);
-		if (rq->prompt)
-			user_message(&w, "user", rq->prompt);
+		write_messages(&w, rq, s);
 		json_w_arr_end(&w);
 	}
 	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && chat_shape_ours(s, "tools")) {
@@ -297,8 +391,8 @@ static int content(struct provider_reply *r, const struct json_doc *d, int t)
 		} else if (json_streq(d, type, "reasoning")) {
 			int s, summary = json_get(d, it, "summary");
 			for (s = json_child(d, summary); s >= 0 && !err; s = json_next(d, s))
-				err = provider_text_json(r, DBX_EV_REASONING, d,
-							 json_get(d, s, "text"));
+				err = provider_reasoning_json(r, d, json_get(d, s, "text"),
+							      json_get(d, s, "signature"));
 		}
 	}
 	return err;

@@ -58,6 +58,12 @@ void chat_schema_name(const struct chat_shape *s, char *out, size_t cap);
 int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int stream_options,
 	      char **body, size_t *len, char *errbuf);
 
+/* The whole conversation after a turn: the messages sent and the assistant
+ * reply (reasoning item with its signature, text, tool calls), as a JSON array
+ * in malloc'd memory. r must have been kept (r->keep). */
+int chat_transcript(const struct dbx_chat_request *rq, const struct chat_shape *s,
+		    const struct provider_reply *r, char **out, size_t *len);
+
 /* One SSE data payload of a stream ("[DONE]" included). */
 int chat_event(struct provider_reply *r, const char *data, size_t len);
 

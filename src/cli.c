@@ -2,10 +2,13 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_FILE (64u << 20) /* a file argument larger than this is refused */
 
@@ -274,4 +277,45 @@ int cli_finish(struct cli_out *o, int status)
 		return status ? status : 1;
 	}
 	return status;
+}
+
+int cli_save_file(const char *path, const char *data, size_t len, char *errbuf)
+{
+	char tmp[4096];
+	struct stat st;
+	size_t off = 0;
+	int fd, err = DBX_OK;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s is a symbolic link: refusing to write through it",
+			 path);
+		return DBX_ERR_IO;
+	}
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "path too long: %.80s...", path);
+		return DBX_ERR_IO;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write %s: %s", path, strerror(errno));
+		return DBX_ERR_IO;
+	}
+	while (off < len && !err) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n > 0)
+			off += (size_t)n;
+		else if (!(n < 0 && errno == EINTR))
+			err = DBX_ERR_IO;
+	}
+	if (!err && fsync(fd) != 0)
+		err = DBX_ERR_IO;
+	if (close(fd) != 0)
+		err = DBX_ERR_IO;
+	if (!err && rename(tmp, path) != 0)
+		err = DBX_ERR_IO;
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	return err;
 }

@@ -240,7 +240,7 @@ static char *join_words(int n, char **words)
 
 struct chat_args {
 	struct dbx_chat_request rq;
-	const char *tools_file, *messages_file, *schema_file, *system_file;
+	const char *tools_file, *messages_file, *schema_file, *system_file, *save_file;
 	const char *params[CHAT_MAX_PARAMS]; /* --param KEY=JSON, in order */
 	int nparams;
 	int show_reasoning;
@@ -256,6 +256,7 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		{"--max-tokens", NULL}, {"--tools", NULL},	{"--messages", NULL},
 		{"--api", NULL},	{"--thinking", NULL},	{"--reasoning-effort", NULL},
 		{"--schema", NULL},  {"--param", NULL},	{"--system-file", NULL},
+		{"--save", NULL},
 	};
 	char errbuf[DBX_ERRBUF_SIZE];
 	size_t k;
@@ -371,8 +372,11 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 						       v);
 			a->params[a->nparams++] = v;
 			break;
-		default:
+		case 11:
 			a->system_file = v;
+			break;
+		default:
+			a->save_file = v;
 			break;
 		}
 	}
@@ -458,7 +462,8 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	struct cfg *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char *prompt = NULL, *tools = NULL, *messages = NULL, *schema = NULL, *system = NULL;
-	char *params = NULL;
+	char *params = NULL, *transcript = NULL;
+	size_t transcript_len = 0;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	const char *env_model = getenv("DBXAI_MODEL");
 	size_t n = 0;
@@ -535,11 +540,17 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	rc = cli_open_client(&g, cfg, &client);
 	if (rc)
 		goto out;
+	if (a.save_file) {
+		a.rq.transcript = &transcript;
+		a.rq.transcript_len = &transcript_len;
+	}
 	err = dbx_chat(client, &a.rq, on_event, &o, errbuf);
 	if (o.reasoning_open)
 		fputc('\n', stderr);
 	if (!err && o.keep_text)
 		err = check_structured(&o, errbuf);
+	if (!err && a.save_file)
+		err = cli_save_file(a.save_file, transcript, transcript_len, errbuf);
 	if (o.usage_line && o.have_usage)
 		fprintf(stderr, "prompt %lld \xc2\xb7 completion %lld \xc2\xb7 total %lld tokens\n",
 			o.usage[0], o.usage[1], o.usage[2]);
@@ -562,6 +573,7 @@ out:
 	free(schema);
 	free(system);
 	free(params);
+	free(transcript);
 	free(o.text);
 	return rc;
 }

@@ -183,6 +183,12 @@ struct dbx_chat_request {
 	const char *extra_json;    /* JSON object merged into the body last: its
 				      keys override the ones dbxai sets */
 	size_t extra_len;
+	char **transcript;         /* not NULL: on success, receives the whole
+				      conversation as a JSON array in OpenAI chat
+				      format (the messages sent, then the assistant
+				      reply with its reasoning items, signatures and
+				      tool calls), malloc'd: free() it */
+	size_t *transcript_len;
 };
 
 enum dbx_event_type {
@@ -202,6 +208,8 @@ struct dbx_event {
 	size_t arguments_len;
 	long long prompt_tokens, completion_tokens, total_tokens;
 	const char *finish_reason; /* NUL-terminated; "stop", "tool_calls", ... */
+	const char *signature;     /* REASONING: the signature that came with this
+				      piece (Claude), or NULL */
 };
 
 /* Returns 0 to go on; non-zero cancels (dbx_chat returns DBX_ERR_CANCELLED). */

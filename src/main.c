@@ -49,6 +49,8 @@ static const char usage_text[] =
 	"    -s @FILE, --system-file FILE  the system prompt from a file\n"
 	"    @FILE              as the only PROMPT word: the prompt from a file\n"
 	"    --usage            one line on stderr at the end: prompt, completion, total tokens\n"
+	"    --save FILE        write the whole conversation (with the reply, its reasoning\n"
+	"                       and tool calls) to FILE for the next --messages\n"
 	"                       Output: the reply text, then one line per tool call:\n"
 	"                       tool_call ID NAME ARGUMENTS. With --json, JSON Lines:\n"
 	"                       {\"type\":\"text\",\"text\":..}, {\"type\":\"reasoning\",..},\n"

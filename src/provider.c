@@ -162,40 +162,111 @@ static int emit(struct provider_reply *r, const struct dbx_event *ev)
 	return DBX_OK;
 }
 
-int provider_text(struct provider_reply *r, enum dbx_event_type type, const char *text,
-		  size_t len)
+static int buf_append(struct provider_buf *b, const char *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		char *nb;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		if (cap > PROVIDER_KEEP_MAX)
+			return DBX_ERR_LIMIT;
+		nb = realloc(b->p, cap);
+		if (!nb)
+			return DBX_ERR_NOMEM;
+		b->p = nb;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return DBX_OK;
+}
+
+static int text_event(struct provider_reply *r, enum dbx_event_type type, const char *text,
+		      size_t len, const char *signature)
 {
 	struct dbx_event ev;
+	int err;
 
+	if (len == 0 && !signature)
+		return DBX_OK;
+	if (r->keep) {
+		err = buf_append(type == DBX_EV_TEXT ? &r->text : &r->reasoning, text, len);
+		if (!err && signature) {
+			r->signature.len = 0;
+			err = buf_append(&r->signature, signature, strlen(signature));
+		}
+		if (err) {
+			provider_fail(r, err, "the reply is too large to keep for the transcript");
+			return DBX_ERR_CANCELLED;
+		}
+	}
 	if (len == 0)
 		return DBX_OK;
 	memset(&ev, 0, sizeof ev);
 	ev.type = type;
 	ev.text = text;
 	ev.text_len = len;
+	ev.signature = signature;
 	return emit(r, &ev);
+}
+
+int provider_text(struct provider_reply *r, enum dbx_event_type type, const char *text,
+		  size_t len)
+{
+	return text_event(r, type, text, len, NULL);
+}
+
+/* The JSON string at token t, unescaped into small or a heap buffer (*heap,
+ * freed by the caller); NULL when t is not a string. */
+static const char *json_text(const struct json_doc *d, int t, char *small, size_t cap,
+			     char **heap, size_t *n)
+{
+	char *buf = small;
+
+	*heap = NULL;
+	*n = json_strlen(d, t);
+	if (json_type(d, t) != JSON_STRING)
+		return NULL;
+	if (*n + 1 > cap) {
+		buf = malloc(*n + 1);
+		if (!buf)
+			return NULL;
+		*heap = buf;
+		cap = *n + 1;
+	}
+	(void)json_str(d, t, buf, cap, n);
+	return buf;
 }
 
 int provider_text_json(struct provider_reply *r, enum dbx_event_type type,
 		       const struct json_doc *d, int t)
 {
-	char small[1024];
-	char *buf = small;
-	size_t n = json_strlen(d, t);
+	char small[1024], *heap;
+	size_t n = 0;
+	const char *text = json_text(d, t, small, sizeof small, &heap, &n);
 	int err;
 
-	if (json_type(d, t) != JSON_STRING || n == 0)
-		return DBX_OK;
-	if (n + 1 > sizeof small) {
-		buf = malloc(n + 1);
-		if (!buf)
-			return DBX_ERR_NOMEM;
-	}
-	err = json_str(d, t, buf, n + 1, &n);
-	if (!err)
-		err = provider_text(r, type, buf, n);
-	if (buf != small)
-		free(buf);
+	if (!text)
+		return json_type(d, t) == JSON_STRING ? DBX_ERR_NOMEM : DBX_OK;
+	err = text_event(r, type, text, n, NULL);
+	free(heap);
+	return err;
+}
+
+int provider_reasoning_json(struct provider_reply *r, const struct json_doc *d, int t, int sig)
+{
+	char small[1024], sig_small[1024], *heap, *sig_heap;
+	size_t n = 0, sn = 0;
+	const char *text = json_text(d, t, small, sizeof small, &heap, &n);
+	const char *signature = json_text(d, sig, sig_small, sizeof sig_small, &sig_heap, &sn);
+	int err;
+
+	err = text_event(r, DBX_EV_REASONING, text ? text : "", text ? n : 0,
+			 signature && sn ? signature : NULL);
+	free(heap);
+	free(sig_heap);
 	return err;
 }
 
@@ -338,6 +409,12 @@ void provider_reply_free(struct provider_reply *r)
 		r->tools[i].args = NULL;
 	}
 	r->ntools = 0;
+	free(r->text.p);
+	free(r->reasoning.p);
+	free(r->signature.p);
+	memset(&r->text, 0, sizeof r->text);
+	memset(&r->reasoning, 0, sizeof r->reasoning);
+	memset(&r->signature, 0, sizeof r->signature);
 }
 
 int provider_parse(struct json_doc *d, const char *js, size_t len, struct json_tok *tok,
@@ -472,6 +549,7 @@ static int run_turn(struct dbx_client *c, struct turn *t, const struct dbx_chat_
 		t->r.ctx = ctx;
 		t->r.call = &t->k;
 		t->r.client = c;
+		t->r.keep = rq->transcript != NULL;
 		memset(&t->k, 0, sizeof t->k);
 		t->k.method = "POST";
 		t->k.path = path;
@@ -515,6 +593,15 @@ static int run_turn(struct dbx_client *c, struct turn *t, const struct dbx_chat_
 	err = provider_finish(&t->r);
 	if (err == DBX_ERR_CANCELLED)
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
+	if (!err && rq->transcript) {
+		size_t len = 0;
+		err = chat_transcript(rq, &t->shape, &t->r, rq->transcript, &len);
+		if (err)
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write the transcript: %s",
+				 dbx_strerror(err));
+		else if (rq->transcript_len)
+			*rq->transcript_len = len;
+	}
 	return err;
 }
 

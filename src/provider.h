@@ -34,6 +34,14 @@ struct provider_tool {
 	size_t len, cap;
 };
 
+#define PROVIDER_KEEP_MAX (16u << 20) /* reply text kept for a transcript */
+
+/* A growing byte buffer (heap), bounded by PROVIDER_KEEP_MAX. */
+struct provider_buf {
+	char *p;
+	size_t len, cap;
+};
+
 /* What one reply has produced so far; the decoders fill it. */
 struct provider_reply {
 	dbx_event_fn cb;
@@ -49,6 +57,10 @@ struct provider_reply {
 	int failed;                 /* an error event arrived: err, msg */
 	int err;
 	char msg[DBX_ERRBUF_SIZE];
+	/* For a transcript (keep set): the reply text, the reasoning text and
+	 * its last signature. */
+	int keep;
+	struct provider_buf text, reasoning, signature;
 };
 
 /* Text or reasoning (type DBX_EV_TEXT / DBX_EV_REASONING) to the caller now.
@@ -59,6 +71,9 @@ int provider_text(struct provider_reply *r, enum dbx_event_type type, const char
 /* The JSON string at token t of d as text or reasoning (unescaped). */
 int provider_text_json(struct provider_reply *r, enum dbx_event_type type,
 		       const struct json_doc *d, int t);
+
+/* Reasoning text at token t with the signature at token sig (-1: none). */
+int provider_reasoning_json(struct provider_reply *r, const struct json_doc *d, int t, int sig);
 
 /* The tool call with this key, created on first use (id and name, when not
  * NULL, are set from the JSON strings at those tokens). NULL when there are

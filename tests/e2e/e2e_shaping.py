@@ -125,3 +125,54 @@ class Shaping(Case):
                            usage={"prompt_tokens": 21, "completion_tokens": 30, "total_tokens": 51})
         self.assertEqual(res.out, "4\n")
         self.assertEqual(res.err, "prompt 21 \u00b7 completion 30 \u00b7 total 51 tokens\n")
+
+
+class SaveConversation(Case):
+    """--save writes the conversation; --messages continues it; Claude's
+    reasoning items keep their signatures across the round trip."""
+
+    def test_reasoning_and_tool_calls_round_trip(self):
+        reasoning = {"choices": [{"index": 0, "delta": {"content": [
+            {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Think ", "signature": ""}]}]}}]}
+        reasoning2 = {"choices": [{"index": 0, "delta": {"content": [
+            {"type": "reasoning", "summary": [{"type": "summary_text", "text": "hard.", "signature": "sig-abc=="}]}]}}]}
+        text = {"choices": [{"index": 0, "delta": {"content": [{"type": "text", "text": "Let me check."}]}}]}
+        call = {"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "id": "toolu_1", "type": "function", "function": {"name": "lookup", "arguments": '{"q":'}}]}}]}
+        call2 = {"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "function": {"arguments": '"x"}'}}]}, "finish_reason": "tool_calls"}]}
+        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
+                "chunks": [sse(reasoning), sse(reasoning2), sse(text), sse(call), sse(call2), "data: [DONE]\n\n"]}
+        save = tempfile.mktemp(suffix=".json")
+        with Mock() as m:
+            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN, "SSL_CERT_FILE": pki("ca.pem")}
+            m.script(spec)
+            res = run(["chat", "-s", "Be brief.", "--save", save, "--show-reasoning", "Find x"], env=env)
+            self.assertExit(res, 0)
+            self.assertEqual(res.out, 'Let me check.\ntool_call toolu_1 lookup {"q":"x"}\n')
+            self.assertIn("Think hard.", res.err)
+            self.assertEqual(os.stat(save).st_mode & 0o777, 0o600)
+            with open(save) as f:
+                conv = json.load(f)
+            self.assertEqual([msg["role"] for msg in conv], ["system", "user", "assistant"])
+            reply = conv[2]
+            self.assertEqual(reply["content"][0], {"type": "reasoning", "summary": [
+                {"type": "summary_text", "text": "Think hard.", "signature": "sig-abc=="}]})
+            self.assertEqual(reply["content"][1], {"type": "text", "text": "Let me check."})
+            self.assertEqual(reply["tool_calls"], [{"id": "toolu_1", "type": "function",
+                                                    "function": {"name": "lookup", "arguments": '{"q":"x"}'}}])
+            # the next turn: the tool result appended by the caller, sent back as saved
+            conv.append({"role": "tool", "tool_call_id": "toolu_1", "content": "x = 42"})
+            with open(save, "w") as f:
+                json.dump(conv, f)
+            m.script({"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
+                      "chunks": [sse({"choices": [{"index": 0, "delta": {"content": "x is 42."}}]}), "data: [DONE]\n\n"]})
+            res = run(["chat", "--messages", save, "--save", save], env=env)
+            self.assertExit(res, 0)
+            sent = m.requests()[-1]["body"]["messages"]
+            self.assertEqual(sent, conv, "the saved conversation goes back as it was")
+            with open(save) as f:
+                conv2 = json.load(f)
+            self.assertEqual(conv2[:-1], conv)
+            self.assertEqual(conv2[-1], {"role": "assistant", "content": "x is 42."})
+        os.unlink(save)
