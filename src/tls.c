@@ -728,12 +728,12 @@ int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *
 		*got = (size_t)ret;
 		return DBX_OK;
 	}
-	if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+	if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
 		t->clean_close = 1;
 		return DBX_OK;
 	}
-	if (ret == MBEDTLS_ERR_SSL_CONN_EOF)
-		return DBX_OK; /* plain TCP close without close_notify */
+	if (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF)
+		return DBX_OK; /* a TCP close without close_notify: the caller decides */
 	return map_ssl_error(t, ret, "server", errbuf);
 }
 

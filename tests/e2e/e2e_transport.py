@@ -157,6 +157,16 @@ class Api(Case):
             self.assertExit(res, 0)
             self.assertEqual(json.loads(res.out), {"ok": True})
 
+    def test_close_delimited_without_close_notify(self):
+        # the whole body arrives, then a TCP close without TLS close_notify: an
+        # attacker (or a broken proxy) could have cut it, so it is not success
+        body = '{"ok": true}'
+        with Mock() as m:
+            m.script({"status": 200, "framing": "close", "body": body, "cut_after": len(body)})
+            res = run(["--cacert", pki("ca.pem"), "api", "GET", "/x"], env=env_for(m))
+            self.assertExit(res, 8)
+            self.assertOneLineError(res, "truncated", "close_notify")
+
     def test_truncated_body_is_protocol_error(self):
         with Mock() as m:
             m.script({"status": 200, "framing": "length", "body": '{"long": "%s"}' % ("y" * 500),

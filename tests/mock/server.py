@@ -262,6 +262,12 @@ def serve_conn(state, sock):
                           "headers": headers, "body": parsed, "time": time.time()})
             spec = state.pop_script() or route(state, method, path, headers, body)
             if not respond(sock, spec):
+                if spec.get("cut_after") is None and hasattr(sock, "unwrap"):
+                    try:  # close_notify: the clean end of a close-delimited body
+                        sock.settimeout(2)
+                        sock.unwrap()
+                    except (OSError, ssl.SSLError, ValueError):
+                        pass
                 return
     except (OSError, ssl.SSLError, ValueError):
         return
