@@ -121,7 +121,7 @@ static int parse_seconds(const char *flag, const char *v, double *out)
 int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 {
 	static const char *const with_value[] = {"--host", "--profile", "--cacert",
-						 "--connect-timeout", "--idle-timeout"};
+						 "--connect-timeout", "--idle-timeout", "--auth"};
 	const char *a = argv[*i], *v = NULL;
 	size_t k;
 	int r = 0;
@@ -159,12 +159,38 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 		if (parse_seconds("--connect-timeout", v, &g->connect_timeout_s))
 			return 100 + 2;
 		break;
+	case 5:
+		g->auth = v;
+		break;
 	default:
 		if (parse_seconds("--idle-timeout", v, &g->idle_timeout_s))
 			return 100 + 2;
 		break;
 	}
 	return 1;
+}
+
+/* --auth, else auth_type from DATABRICKS_AUTH_TYPE or the profile; NULL for
+ * an unknown name. Without either: the issue's order, ending in a cached
+ * U2M login that must exist (exit 3 and "run dbxai login" otherwise). */
+static const char *auth_type(const struct cli_globals *g, const struct cfg *cfg,
+			     enum dbx_auth_type *t)
+{
+	const char *v = g->auth ? g->auth : cfg->auth_type;
+
+	if (!v[0]) {
+		int m2m = cfg->client_id[0] && cfg->client_secret[0];
+		*t = cfg->token[0] ? DBX_AUTH_PAT : m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
+	} else if (strcmp(v, "pat") == 0) {
+		*t = DBX_AUTH_PAT;
+	} else if (strcmp(v, "oauth-m2m") == 0) {
+		*t = DBX_AUTH_M2M;
+	} else if (strcmp(v, "oauth-u2m") == 0 || strcmp(v, "databricks-cli") == 0) {
+		*t = DBX_AUTH_U2M;
+	} else {
+		return NULL;
+	}
+	return v;
 }
 
 int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **out)
@@ -183,6 +209,12 @@ int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_cli
 				   "host to ~/.databrickscfg");
 	o.host = cfg->host;
 	o.token = cfg->token[0] ? cfg->token : NULL;
+	o.client_id = cfg->client_id[0] ? cfg->client_id : NULL;
+	o.client_secret = cfg->client_secret[0] ? cfg->client_secret : NULL;
+	if (!auth_type(g, cfg, &o.auth_type))
+		return cli_usage_error("unknown auth type '%.40s' (%s): use pat, oauth-m2m or oauth-u2m",
+				       g->auth ? g->auth : cfg->auth_type,
+				       g->auth ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
 	o.ca_file = g->cacert ? g->cacert : getenv("SSL_CERT_FILE");
 	o.ca_dir = getenv("SSL_CERT_DIR");
 	o.https_proxy = env_pair("https_proxy", "HTTPS_PROXY");

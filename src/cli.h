@@ -19,6 +19,7 @@ struct cli_globals {
 	const char *host;
 	const char *profile;
 	const char *cacert;
+	const char *auth; /* --auth pat|oauth-m2m|oauth-u2m, or NULL */
 	double connect_timeout_s;
 	double idle_timeout_s;
 	int verbose;

@@ -10,6 +10,9 @@
 
 /* Commands (cli_*.c). */
 int cli_api(const struct cli_globals *g, int argc, char **argv);
+int cli_login(const struct cli_globals *g, int argc, char **argv);
+int cli_logout(const struct cli_globals *g, int argc, char **argv);
+int cli_auth(const struct cli_globals *g, int argc, char **argv);
 int cli_embed(const struct cli_globals *g, int argc, char **argv);
 int cli_models(const struct cli_globals *g, int argc, char **argv);
 int cli_chat(const struct cli_globals *g, int argc, char **argv);
@@ -72,6 +75,15 @@ static const char usage_text[] =
 	"                       raw REST call to the workspace; the response body goes\n"
 	"                       to stdout as it arrives (e.g. dbxai api GET\n"
 	"                       /api/2.0/serving-endpoints)\n"
+	"  login [--no-browser] [--device] [--timeout S]\n"
+	"                       OAuth user login (U2M): prints a URL to open in a browser\n"
+	"                       (opened for you when there is a display), then takes the\n"
+	"                       redirect on http://localhost:8020 (8021..8040 if busy;\n"
+	"                       DATABRICKS_OAUTH_CALLBACK_PORT) or the final URL pasted on\n"
+	"                       stdin; --device: device code grant, when the server has it\n"
+	"                       (used by itself without a browser); --timeout S (300)\n"
+	"  logout [--all]       forget this host's cached tokens (--all: every host's)\n"
+	"  auth status          method, host and token expiry in use (never a secret)\n"
 	"  help [COMMAND]       this text\n"
 	"  --version            print the version\n"
 	"\n"
@@ -84,6 +96,9 @@ static const char usage_text[] =
 	"  --connect-timeout S  seconds to connect and complete TLS (30)\n"
 	"  --idle-timeout S     seconds without data before giving up (150)\n"
 	"  -v, --verbose        trace requests and responses on stderr (secrets redacted)\n"
+	"  --auth pat|oauth-m2m|oauth-u2m\n"
+	"                       force a credential type (env DATABRICKS_AUTH_TYPE, or\n"
+	"                       auth_type in the profile)\n"
 	"  --json               machine-readable output where a command has one\n"
 	"\n"
 	"Environment:\n"
@@ -92,7 +107,10 @@ static const char usage_text[] =
 	"  HTTPS_PROXY / https_proxy (http://[user:pass@]host[:port]), NO_PROXY / no_proxy,\n"
 	"  SSL_CERT_FILE, SSL_CERT_DIR, DATABRICKS_MAX_RETRIES,\n"
 	"  DATABRICKS_INITIAL_RETRY_INTERVAL_MS, DATABRICKS_BACKOFF_MULTIPLIER,\n"
-	"  DATABRICKS_MAX_RETRY_INTERVAL_MS\n"
+	"  DATABRICKS_MAX_RETRY_INTERVAL_MS, DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET\n"
+	"  (OAuth M2M), DATABRICKS_AUTH_TYPE, DATABRICKS_OAUTH_CALLBACK_PORT,\n"
+	"  DBXAI_TOKEN_CACHE (default $XDG_CACHE_HOME/dbxai/token-cache.json, else\n"
+	"  ~/.cache/dbxai/token-cache.json)\n"
 	"\n"
 	"Exit status:\n"
 	"  0 ok, 1 internal error or stdout not writable, 2 usage or configuration,\n"
@@ -137,6 +155,12 @@ int main(int argc, char **argv)
 			return cli_chat(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "api") == 0)
 			return cli_api(&g, argc - i - 1, argv + i + 1);
+		if (strcmp(a, "login") == 0)
+			return cli_login(&g, argc - i - 1, argv + i + 1);
+		if (strcmp(a, "logout") == 0)
+			return cli_logout(&g, argc - i - 1, argv + i + 1);
+		if (strcmp(a, "auth") == 0)
+			return cli_auth(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "embed") == 0)
 			return cli_embed(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "models") == 0)

@@ -1,0 +1,303 @@
+/* cli_login.c - dbxai login, logout and auth status: OAuth from the command
+ * line. The library does the protocol; this file shows URLs and codes, opens
+ * a browser when there is a display, and reports. No secret is ever printed. */
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+extern char **environ;
+
+/* "2025-01-31 12:00:00 UTC" without strftime/gmtime (Howard Hinnant's
+ * civil_from_days): keeps locale and time zone code out of the binary. */
+static void utc(long long t, char *out, size_t cap)
+{
+	long long z = (t >= 0 ? t : t - 86399) / 86400, era, s = t - z * 86400;
+	unsigned doe, yoe, doy, mp, d, m;
+	long long y;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (long long)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	snprintf(out, cap, "%04lld-%02u-%02u %02lld:%02lld:%02lld UTC", y, m, d, s / 3600,
+		 s / 60 % 60, s % 60);
+}
+
+/* Opens url with xdg-open / open, detached, without a shell. */
+static void open_browser(const char *url)
+{
+	static const char *const tools[] = {"xdg-open", "open"};
+	posix_spawn_file_actions_t fa;
+	size_t i;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return;
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
+	for (i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+		pid_t pid;
+		char *argv[3];
+		argv[0] = (char *)tools[i];
+		argv[1] = (char *)url;
+		argv[2] = NULL;
+		if (posix_spawnp(&pid, tools[i], &fa, NULL, argv, environ) == 0)
+			break;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+struct show_ctx {
+	int browser;
+};
+
+static void show(void *ctx, const struct dbx_login_info *info)
+{
+	struct show_ctx *s = ctx;
+
+	if (info->step == DBX_LOGIN_DEVICE) {
+		fprintf(stderr, "To log in, open %s and enter the code %s\n", info->url,
+			info->user_code);
+		if (info->url_complete)
+			fprintf(stderr, "(or open %s)\n", info->url_complete);
+		fprintf(stderr, "Waiting for the approval...\n");
+		return;
+	}
+	fprintf(stderr, "Open this URL in a browser to log in:\n\n  %s\n\n", info->url);
+	fprintf(stderr,
+		"Waiting for the redirect to http://localhost:%u (forward that port over SSH when "
+		"the browser is elsewhere), or paste the URL the browser ends on and press "
+		"Enter.\n",
+		info->port);
+	if (s->browser)
+		open_browser(info->url);
+}
+
+static int parse_port(unsigned *port)
+{
+	const char *v = getenv("DATABRICKS_OAUTH_CALLBACK_PORT");
+	char *end;
+	long p;
+
+	*port = 0;
+	if (!v || !*v)
+		return 0;
+	p = strtol(v, &end, 10);
+	if (*end || p < 1 || p > 65535)
+		return cli_usage_error("DATABRICKS_OAUTH_CALLBACK_PORT: '%.20s' is not a port", v);
+	*port = (unsigned)p;
+	return 0;
+}
+
+/* The globals with the credential choice forced to OAuth U2M. */
+static int open_u2m(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **c)
+{
+	struct cli_globals u = *g;
+	u.auth = "oauth-u2m";
+	return cli_open_client(&u, cfg, c);
+}
+
+int cli_login(const struct cli_globals *g, int argc, char **argv)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "";
+	struct dbx_login_options lo = {0};
+	struct show_ctx sc = {0};
+	struct dbx_client *c = NULL;
+	struct dbx_auth_info info;
+	struct cli_out out = {-1, 0};
+	struct cfg *cfg = NULL;
+	int i, no_browser = 0, r, err;
+	const char *display;
+
+	lo.paste_fd = 0;
+	for (i = 0; i < argc; i++) {
+		const char *v = NULL;
+		r = strcmp(argv[i], "--no-browser") == 0 || strcmp(argv[i], "--device") == 0
+			    ? 0
+			    : cli_opt_value(argc, argv, &i, "--timeout", NULL, &v);
+		if (strcmp(argv[i], "--no-browser") == 0) {
+			no_browser = 1;
+		} else if (strcmp(argv[i], "--device") == 0) {
+			lo.device = 1;
+		} else if (r != 0) {
+			double d;
+			if (r < 0 || cfg_parse_number("--timeout", v, 0, 86400, &d, errbuf) != DBX_OK ||
+			    d < 1)
+				return cli_usage_error("--timeout needs a number of seconds (1 to 86400)");
+			lo.timeout_s = (int)d;
+		} else {
+			return cli_usage_error("login: unknown argument '%.40s' (see dbxai help)",
+					       argv[i]);
+		}
+	}
+	if (parse_port(&lo.port))
+		return 2;
+	display = getenv("DISPLAY");
+	if (!display || !*display)
+		display = getenv("WAYLAND_DISPLAY");
+	sc.browser = !no_browser && display && *display;
+	lo.headless = !sc.browser;
+	lo.show = show;
+	lo.ctx = &sc;
+	cfg = malloc(sizeof *cfg);
+	if (!cfg)
+		return cli_fail(DBX_ERR_NOMEM, NULL);
+	r = open_u2m(g, cfg, &c);
+	if (r)
+		goto out;
+	err = dbx_login(c, &lo, errbuf);
+	if (!err)
+		err = dbx_auth_status(c, &info, errbuf);
+	if (err) {
+		r = cli_fail(err, errbuf);
+		goto out;
+	}
+	{
+		char when[40], line[512];
+		int n;
+		utc(info.expiry, when, sizeof when);
+		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n",
+			     info.host, when);
+		cli_write(&out, line, (size_t)n);
+	}
+	r = cli_finish(&out, 0);
+out:
+	dbx_client_free(c);
+	free(cfg);
+	return r;
+}
+
+int cli_logout(const struct cli_globals *g, int argc, char **argv)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "", line[512];
+	struct dbx_client *c = NULL;
+	struct cli_out out = {-1, 0};
+	struct cfg *cfg = NULL;
+	int i, all = 0, removed = 0, r, err, n;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else
+			return cli_usage_error("logout: unknown argument '%.40s' (see dbxai help)",
+					       argv[i]);
+	}
+	cfg = malloc(sizeof *cfg);
+	if (!cfg)
+		return cli_fail(DBX_ERR_NOMEM, NULL);
+	if (all && !g->host && !getenv("DATABRICKS_HOST")) {
+		/* --all needs no workspace: any host will do to reach the cache */
+		struct cli_globals u = *g;
+		u.host = "https://localhost";
+		r = open_u2m(&u, cfg, &c);
+	} else {
+		r = open_u2m(g, cfg, &c);
+	}
+	if (r)
+		goto out;
+	err = dbx_logout(c, all, &removed, errbuf);
+	if (err) {
+		r = cli_fail(err, errbuf);
+		goto out;
+	}
+	if (all)
+		n = snprintf(line, sizeof line, "Removed %d cached login%s\n", removed,
+			     removed == 1 ? "" : "s");
+	else
+		n = snprintf(line, sizeof line, "%s %s\n",
+			     removed ? "Logged out of" : "There was no cached login for", cfg->host);
+	cli_write(&out, line, (size_t)n);
+	r = cli_finish(&out, 0);
+out:
+	dbx_client_free(c);
+	free(cfg);
+	return r;
+}
+
+static const char *method_name(enum dbx_auth_type t)
+{
+	switch (t) {
+	case DBX_AUTH_PAT:
+		return "pat";
+	case DBX_AUTH_M2M:
+		return "oauth-m2m";
+	case DBX_AUTH_U2M:
+		return "oauth-u2m";
+	default:
+		return "none";
+	}
+}
+
+int cli_auth(const struct cli_globals *g, int argc, char **argv)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "", text[2048], when[40];
+	struct dbx_client *c = NULL;
+	struct dbx_auth_info info;
+	struct cli_out out = {-1, 0};
+	struct cfg *cfg = NULL;
+	long long now = (long long)time(NULL);
+	int r, err, n;
+
+	if (argc != 1 || strcmp(argv[0], "status") != 0)
+		return cli_usage_error("usage: dbxai auth status");
+	cfg = malloc(sizeof *cfg);
+	if (!cfg)
+		return cli_fail(DBX_ERR_NOMEM, NULL);
+	r = cli_open_client(g, cfg, &c);
+	if (r)
+		goto out;
+	err = dbx_auth_status(c, &info, errbuf);
+	if (err) {
+		r = cli_fail(err, errbuf);
+		goto out;
+	}
+	utc(info.expiry, when, sizeof when);
+	if (g->json) {
+		n = snprintf(text, sizeof text,
+			     "{\"method\":\"%s\",\"host\":\"%s\",\"logged_in\":%s,\"expiry\":%lld,"
+			     "\"refresh_token\":%s}\n",
+			     method_name(info.method), info.host,
+			     info.logged_in || info.method == DBX_AUTH_PAT ? "true" : "false",
+			     info.expiry, info.has_refresh ? "true" : "false");
+	} else {
+		n = snprintf(text, sizeof text, "method: %s\nhost: %s\n", method_name(info.method),
+			     info.host);
+		if (info.client_id && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n, "client id: %s\n",
+				      info.client_id);
+		if (info.cache && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n, "token cache: %s\n",
+				      info.cache);
+		if (info.method == DBX_AUTH_PAT && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n,
+				      "token: personal access token (expiry not known here)\n");
+		else if ((info.method == DBX_AUTH_U2M || info.method == DBX_AUTH_M2M) &&
+			 !info.logged_in && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n, "token: none cached%s\n",
+				      info.method == DBX_AUTH_U2M ? " (run `dbxai login`)" : "");
+		else if (info.logged_in && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n,
+				      "access token: %s %s\nrefresh token: %s\n",
+				      info.expiry > now ? "expires" : "expired", when,
+				      info.has_refresh ? "cached (used to renew the access token)"
+						       : "none");
+	}
+	if (n > 0)
+		cli_write(&out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+	r = cli_finish(&out, 0);
+out:
+	dbx_client_free(c);
+	free(cfg);
+	return r;
+}
