@@ -1,10 +1,93 @@
-/* cli_models.c - `dbxai models` (in progress). */
-#include "cli.h"
+/*
+ * cli_models.c - `dbxai models`: the workspace's serving endpoints, one name
+ * per line, or with --json one {"name":..,"task":..,"ready":true|false} per
+ * line. A name with control characters (the API allows none) is printed with
+ * '?' in their place, so one line stays one endpoint.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int cli_models(const struct cli_globals *g, int argc, char **argv)
+#include "cli.h"
+#include "json.h"
+
+struct models_out {
+	struct cli_out out;
+	int json;
+};
+
+static int put_model(void *ctx, const struct dbx_model *m)
 {
-	(void)g;
-	(void)argc;
-	(void)argv;
-	return cli_usage_error("models: not available yet");
+	struct models_out *o = ctx;
+	size_t len = strlen(m->name), i, n;
+	char *line;
+	int rc = 1;
+
+	/* a JSON string takes at most 6 bytes per input byte */
+	n = 6 * (len + strlen(m->task)) + 64;
+	line = malloc(n);
+	if (!line)
+		goto out;
+	if (o->json) {
+		struct json_w w;
+		json_w_init(&w, line, n - 1);
+		json_w_obj(&w);
+		json_w_key(&w, "name");
+		json_w_str(&w, m->name);
+		json_w_key(&w, "task");
+		json_w_str(&w, m->task);
+		json_w_key(&w, "ready");
+		json_w_bool(&w, m->ready != 0);
+		json_w_obj_end(&w);
+		if (json_w_finish(&w, &len) != DBX_OK)
+			goto out;
+	} else {
+		for (i = 0; i < len; i++) {
+			unsigned char ch = (unsigned char)m->name[i];
+			line[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		}
+	}
+	line[len++] = '\n';
+	rc = cli_write(&o->out, line, len);
+out:
+	free(line);
+	return rc;
+}
+
+int cli_models(const struct cli_globals *g0, int argc, char **argv)
+{
+	struct cli_globals g = *g0;
+	struct models_out o = {{-1, 0}, 0};
+	struct cfg *cfg = NULL;
+	struct dbx_client *client = NULL;
+	char errbuf[DBX_ERRBUF_SIZE] = "";
+	int i, r, rc, err;
+
+	for (i = 0; i < argc; i++) {
+		r = cli_global_option(argc, argv, &i, &g);
+		if (r >= 100)
+			return r - 100;
+		if (r)
+			continue;
+		return cli_usage_error("models: unexpected argument '%.40s' (see dbxai help)",
+				       argv[i]);
+	}
+	o.json = g.json;
+	cfg = malloc(sizeof *cfg);
+	if (!cfg)
+		return cli_fail(DBX_ERR_NOMEM, NULL);
+	rc = cli_open_client(&g, cfg, &client);
+	if (rc)
+		goto out;
+	err = dbx_list_models(client, put_model, &o, errbuf);
+	if (err == DBX_ERR_CANCELLED && !o.out.failed) {
+		err = DBX_ERR_NOMEM; /* put_model stops only for stdout or memory */
+		errbuf[0] = '\0';
+	}
+	rc = cli_finish(&o.out, err && !o.out.failed ? cli_fail(err, errbuf) : 0);
+out:
+	dbx_client_free(client);
+	memset(cfg, 0, sizeof *cfg); /* holds the token */
+	free(cfg);
+	return rc;
 }

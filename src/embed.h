@@ -1,0 +1,54 @@
+/*
+ * embed.h - embeddings (dbx_embed in dbxai.h): the request body, the batch
+ * loop over the client's one kept-alive connection, and the reply decoder
+ * that puts vectors back in input order.
+ *
+ * Rules:
+ * - Inputs go out in batches of at most rq->batch (EMBED_BATCH_MAX at most);
+ *   each batch is one client_call() with the client's retry policy. Vectors
+ *   reach the caller only once their batch's reply is complete and valid, so
+ *   a batch is retried whole; a failure after earlier batches were delivered
+ *   ends the call (what was delivered stays delivered).
+ * - The reply's data[] may come in any order: data[].index (0-based within the
+ *   batch) says where each vector goes. A missing, duplicate or out-of-range
+ *   index, a count other than the batch size, an embedding that is not a
+ *   non-empty array of numbers, or a dimension that differs from the first
+ *   vector of the call is DBX_ERR_PROTOCOL.
+ * - Memory: a batch's reply body is held whole, in a buffer that grows up to
+ *   EMBED_BODY_MAX (DBX_ERR_LIMIT past it), then parsed with as many JSON
+ *   tokens as it needs up to JSON_MAX_TOKENS (DBX_ERR_LIMIT past it); both are
+ *   freed before dbx_embed returns. Roughly: 64 inputs of 1536 dimensions take
+ *   2 MB of body, 2 MB of tokens and 0.8 MB of doubles.
+ * - Errors are enum dbx_err with one line in errbuf (char[DBX_ERRBUF_SIZE]).
+ */
+#ifndef EMBED_H
+#define EMBED_H
+
+#include <stddef.h>
+
+#include "dbxai.h"
+
+#define EMBED_BATCH_MAX 2048          /* inputs in one request (OpenAI's limit) */
+#define EMBED_BODY_MAX (64u << 20)    /* bytes of one batch's reply */
+#define EMBED_REQUEST_MAX (64u << 20) /* bytes of one batch's request body */
+
+/*
+ * Builds {"input":[inputs[0], .., inputs[n-1]]} into a malloc'd,
+ * NUL-terminated buffer: *out belongs to the caller (free()). Invalid UTF-8 is
+ * sent as U+FFFD (the JSON writer's rule). n >= 1; no input may be NULL.
+ * DBX_ERR_LIMIT when the body would exceed EMBED_REQUEST_MAX.
+ */
+int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *len,
+		       char *errbuf);
+
+/*
+ * Decodes one batch's reply body[0..len) for n inputs and gives each vector
+ * to cb in input order, as index base + i. *dim is the dimension every vector
+ * must have (0: not known yet; set from the first vector). The raw JSON text
+ * handed to cb is the server's, a view into body. DBX_ERR_CANCELLED when cb
+ * returns non-zero; nothing is delivered unless the whole batch is valid.
+ */
+int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim,
+		 dbx_vector_fn cb, void *ctx, char *errbuf);
+
+#endif

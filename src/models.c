@@ -1,0 +1,237 @@
+/* models.c - see models.h. */
+#include "models.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "json.h"
+
+/* Checks endpoint k (token ep); *need grows to the longest of its strings
+ * (+1 for the NUL). */
+static int check_endpoint(const struct json_doc *d, int ep, int k, size_t *need, char *errbuf)
+{
+	int name = json_get(d, ep, "name"), task = json_get(d, ep, "task");
+	size_t len;
+
+	if (json_type(d, ep) != JSON_OBJECT) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: endpoints[%d] is not "
+			 "an object", k);
+		return DBX_ERR_PROTOCOL;
+	}
+	len = json_strlen(d, name);
+	if (json_type(d, name) != JSON_STRING || len == 0) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: endpoints[%d] has no "
+			 "\"name\"", k);
+		return DBX_ERR_PROTOCOL;
+	}
+	if (len + 1 > *need)
+		*need = len + 1;
+	if (task != -1 && json_type(d, task) != JSON_STRING && !json_is_null(d, task)) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: endpoints[%d].task is "
+			 "not a string", k);
+		return DBX_ERR_PROTOCOL;
+	}
+	len = json_strlen(d, task);
+	if (len + 1 > *need)
+		*need = len + 1;
+	return DBX_OK;
+}
+
+/* String t into buf (cap bytes, enough by check_endpoint), "" when t is not a
+ * string; DBX_ERR_PROTOCOL when it holds a NUL, which a C string cannot. */
+static int copy_str(const struct json_doc *d, int t, char *buf, size_t cap, const char *what,
+		    int k, char *errbuf)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (json_type(d, t) != JSON_STRING)
+		return DBX_OK;
+	json_str(d, t, buf, cap, &len);
+	if (strlen(buf) != len) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "bad serving-endpoints reply: endpoints[%d].%s holds a NUL character", k,
+			 what);
+		return DBX_ERR_PROTOCOL;
+	}
+	return DBX_OK;
+}
+
+int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char *errbuf)
+{
+	struct json_doc d;
+	struct json_tok *tok = NULL;
+	char *name = NULL, *task = NULL;
+	size_t need = 1;
+	int eps, ep, k, pass, err;
+
+	err = json_parse(&d, body, len, NULL, 0); /* count mode: how many tokens */
+	if (err == DBX_ERR_LIMIT && d.needed > 0 && d.needed <= JSON_MAX_TOKENS) {
+		int n = d.needed;
+		tok = malloc((size_t)n * sizeof *tok);
+		if (!tok) {
+			err = DBX_ERR_NOMEM;
+			goto out;
+		}
+		err = json_parse(&d, body, len, tok, n);
+	}
+	if (err == DBX_ERR_LIMIT) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the serving-endpoints reply is too large to parse (%s)",
+			 d.err_what);
+		goto out;
+	}
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "bad serving-endpoints reply: not valid JSON: %s at byte %zu", d.err_what,
+			 d.err_off);
+		err = DBX_ERR_PROTOCOL;
+		goto out;
+	}
+	if (json_type(&d, 0) != JSON_OBJECT) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: not a JSON object");
+		err = DBX_ERR_PROTOCOL;
+		goto out;
+	}
+	eps = json_get(&d, 0, "endpoints");
+	if (eps == -1 || json_is_null(&d, eps))
+		goto out; /* no endpoints at all */
+	if (json_type(&d, eps) != JSON_ARRAY) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "bad serving-endpoints reply: \"endpoints\" is not an array");
+		err = DBX_ERR_PROTOCOL;
+		goto out;
+	}
+	/* Nothing is delivered from a bad list: pass 0 checks the types and sizes
+	 * the string buffers, pass 1 decodes every string (a NUL shows only then),
+	 * pass 2 delivers. */
+	for (pass = 0; pass < 3; pass++) {
+		if (pass == 1) {
+			name = malloc(need);
+			task = malloc(need);
+			if (!name || !task) {
+				err = DBX_ERR_NOMEM;
+				goto out;
+			}
+		}
+		for (k = 0, ep = json_child(&d, eps); ep != -1; k++, ep = json_next(&d, ep)) {
+			struct dbx_model m;
+			if (pass == 0) {
+				err = check_endpoint(&d, ep, k, &need, errbuf);
+				if (err)
+					goto out;
+				continue;
+			}
+			err = copy_str(&d, json_get(&d, ep, "name"), name, need, "name", k, errbuf);
+			if (!err)
+				err = copy_str(&d, json_get(&d, ep, "task"), task, need, "task", k,
+					       errbuf);
+			if (err)
+				goto out;
+			if (pass == 1)
+				continue;
+			m.name = name;
+			m.task = task;
+			m.ready = json_streq(&d, json_path(&d, ep, "state.ready"), "READY");
+			if (cb(ctx, &m) != 0) {
+				snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
+				err = DBX_ERR_CANCELLED;
+				goto out;
+			}
+		}
+	}
+out:
+	free(name);
+	free(task);
+	free(tok);
+	return err;
+}
+
+/* The reply, collected whole. */
+struct models_state {
+	struct client_call k;
+	char *buf;
+	size_t len, cap;
+	int overflow; /* the reply passed MODELS_BODY_MAX */
+	int nomem;
+};
+
+static int on_head(void *ctx, const struct http_parser *p)
+{
+	struct models_state *s = ctx;
+	(void)p;
+	s->len = 0; /* a retried request starts a new body */
+	return 0;
+}
+
+static int on_data(void *ctx, const char *data, size_t len)
+{
+	struct models_state *s = ctx;
+
+	if (len > MODELS_BODY_MAX - s->len) {
+		s->overflow = 1;
+		return DBX_ERR_LIMIT;
+	}
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 16384;
+		char *nb;
+		while (cap < s->len + len)
+			cap *= 2;
+		if (cap > MODELS_BODY_MAX)
+			cap = MODELS_BODY_MAX;
+		nb = realloc(s->buf, cap);
+		if (!nb) {
+			s->nomem = 1;
+			return DBX_ERR_NOMEM;
+		}
+		s->buf = nb;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, data, len);
+	s->len += len;
+	return 0;
+}
+
+int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)
+{
+	struct models_state *s = NULL;
+	int err;
+
+	if (!c || !cb) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "dbx_list_models: missing client or callback");
+		err = DBX_ERR_USAGE;
+		goto out;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	s->k.method = "GET";
+	s->k.path = "/api/2.0/serving-endpoints";
+	s->k.accept = "application/json";
+	s->k.max_retries = c->retry.max_retries;
+	s->k.on_head = on_head;
+	s->k.on_data = on_data;
+	s->k.ctx = s;
+	err = client_call(c, &s->k, errbuf);
+	if (err && s->overflow) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the serving-endpoints reply is larger than %u MiB",
+			 MODELS_BODY_MAX >> 20);
+		err = DBX_ERR_LIMIT;
+	} else if (err && s->nomem) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "out of memory holding the serving-endpoints reply (%zu bytes so far)",
+			 s->len);
+		err = DBX_ERR_NOMEM;
+	}
+	if (err)
+		goto out;
+	err = models_decode(s->buf, s->len, cb, ctx, errbuf);
+out:
+	if (s)
+		free(s->buf);
+	free(s);
+	return err;
+}

@@ -1,0 +1,30 @@
+/*
+ * models.h - the workspace's serving endpoints (dbx_list_models in dbxai.h):
+ * GET /api/2.0/serving-endpoints and the decoder of its reply.
+ *
+ * Rules:
+ * - The reply is held whole in a buffer that grows up to MODELS_BODY_MAX
+ *   (DBX_ERR_LIMIT past it) and parsed with as many JSON tokens as it needs,
+ *   up to JSON_MAX_TOKENS; all of it is freed before the call returns.
+ * - A reply without "endpoints" is a workspace without endpoints (the API
+ *   leaves empty lists out). An endpoint without a string "name" (or with a
+ *   NUL in it), or a "task" that is neither a string, null nor absent, is
+ *   DBX_ERR_PROTOCOL: nothing is delivered unless the whole list is valid.
+ * - The strings handed to the callback are NUL-terminated copies that live
+ *   until it returns.
+ * - Errors are enum dbx_err with one line in errbuf (char[DBX_ERRBUF_SIZE]).
+ */
+#ifndef MODELS_H
+#define MODELS_H
+
+#include <stddef.h>
+
+#include "dbxai.h"
+
+#define MODELS_BODY_MAX (32u << 20) /* bytes of the endpoint list */
+
+/* Decodes the reply body[0..len) and gives each endpoint to cb, in the
+ * reply's order. DBX_ERR_CANCELLED when cb returns non-zero. */
+int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char *errbuf);
+
+#endif
