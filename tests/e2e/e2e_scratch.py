@@ -48,6 +48,7 @@ class EmptyRoot(Case):
 
     def test_unknown_name_fails_fast(self):
         rc, out, err = self.run_in_root(["--connect-timeout", "5", "api", "GET", "/x"],
-                                        {"DATABRICKS_HOST": "https://workspace.invalid"})
+                                        {"DATABRICKS_HOST": "https://workspace.invalid",
+                                         "DATABRICKS_TOKEN": TOKEN})
         self.assertEqual(rc, 7, err)
         self.assertIn("workspace.invalid", err)
