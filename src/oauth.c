@@ -673,9 +673,12 @@ static long long now_ms(void)
 
 static int listen_on(int family, unsigned port)
 {
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), r, one = 1;
 	if (fd < 0)
 		return -1;
+	/* a login right after another must not trip over the TIME_WAIT of the
+	 * last redirect; two listeners on one port stay impossible on Linux */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (family == AF_INET) {
 		struct sockaddr_in a;
 		memset(&a, 0, sizeof a);
@@ -685,7 +688,6 @@ static int listen_on(int family, unsigned port)
 		r = bind(fd, (struct sockaddr *)&a, sizeof a);
 	} else {
 		struct sockaddr_in6 a;
-		int one = 1;
 		memset(&a, 0, sizeof a);
 		a.sin6_family = AF_INET6;
 		a.sin6_port = htons((uint16_t)port);

@@ -41,6 +41,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serving  # noqa: E402  (the model endpoints: chat, Responses API, embeddings)
+import oauth  # noqa: E402  (the /oidc authorization server)
 
 MAX_HEAD = 65536
 
@@ -97,8 +98,12 @@ def error(status, code, message):
 
 def route(state, method, path, headers, body):
     """The default, workspace-like answers."""
+    spec = oauth.route(state, method, path, headers, body)
+    if spec is not None:
+        return spec
     token = state.args.token
-    if token is not None and headers.get("authorization") != "Bearer " + token:
+    if token is not None and headers.get("authorization") != "Bearer " + token and \
+            not oauth.get(state).valid_access(headers.get("authorization")):
         return error(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.")
     bare = path.split("?", 1)[0]
     if method == "GET" and bare == "/api/2.0/serving-endpoints":
@@ -235,7 +240,7 @@ def respond_pieces(sock, spec, framing, close):
     return not close
 
 
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            404: "Not Found", 413: "Payload Too Large", 429: "Too Many Requests",
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 

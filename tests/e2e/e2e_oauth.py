@@ -1,0 +1,408 @@
+"""OAuth: login through the loopback listener, a pasted URL and the device code
+grant; the token cache (refresh, rotation under 20 concurrent processes,
+refusals); M2M; logout and auth status. No secret may ever reach the output."""
+import http.client
+import json
+import os
+import ssl
+import stat
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+from lib import BIN, RUN, Case, Mock, free_port, pki, run
+
+ENDPOINTS = "/api/2.0/serving-endpoints"
+SP_ID = "mock-sp-client"
+SP_SECRET = "mock-sp-secret-7f3c9a1b"
+
+
+def ctl(mock, cfg=None):
+    """GET (or POST cfg to) the mock's OAuth control endpoint."""
+    ctx = ssl.create_default_context(cafile=pki("ca.pem"))
+    c = http.client.HTTPSConnection("localhost", mock.port, context=ctx, timeout=10)
+    if cfg is None:
+        c.request("GET", "/__mock/oauth")
+    else:
+        c.request("POST", "/__mock/oauth", body=json.dumps(cfg))
+    r = c.getresponse()
+    out = json.loads(r.read())
+    c.close()
+    return out
+
+
+def fetch(url, follow):
+    """GETs url the way a browser would: the mock's authorize endpoint over
+    TLS, then (follow) the redirect to the listener. Returns (status, location, body)."""
+    u = urllib.parse.urlsplit(url)
+    ctx = ssl.create_default_context(cafile=pki("ca.pem"))
+    c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=10)
+    c.request("GET", u.path + "?" + u.query)
+    r = c.getresponse()
+    r.read()
+    loc = r.getheader("Location")
+    c.close()
+    if not follow or r.status != 302:
+        return r.status, loc, b""
+    with urllib.request.urlopen(loc, timeout=10) as page:
+        return page.status, loc, page.read()
+
+
+class OAuthCase(Case):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="dbxai-oauth-")
+        self.cache = os.path.join(self.dir, "cache", "token-cache.json")
+        self.outputs = []
+        self.mock = Mock()
+        self.addCleanup(self.mock.close)
+
+    def tearDown(self):
+        # Nothing the server issued (tokens, refresh tokens, codes, device
+        # codes) nor the client secret may show in any output of the test.
+        try:
+            issued = ctl(self.mock)["issued"]
+        except OSError:
+            return
+        for text in self.outputs:
+            for secret in issued:
+                self.assertNotIn(secret, text, "a secret leaked into the output")
+
+    def env(self, **extra):
+        e = {"DATABRICKS_HOST": self.mock.url, "SSL_CERT_FILE": pki("ca.pem"),
+             "DBXAI_TOKEN_CACHE": self.cache,
+             "DATABRICKS_OAUTH_CALLBACK_PORT": str(self.port())}
+        e.update(extra)
+        return e
+
+    def port(self):
+        if not hasattr(self, "_port"):
+            self._port = free_port()
+        return self._port
+
+    def dbxai(self, args, **kw):
+        env = kw.pop("env", None) or self.env()
+        res = run(args, env=env, **kw)
+        self.outputs += [res.out, res.err]
+        return res
+
+    def start_login(self, args=(), env=None):
+        p = subprocess.Popen(RUN + [BIN, "-v", "login"] + list(args), env=self.full_env(env),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def full_env(self, env):
+        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.dir}
+        e.update(env or self.env())
+        return e
+
+    def auth_url(self, p):
+        """Reads stderr until the authorization URL line and returns it."""
+        seen = b""
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            line = p.stderr.readline()
+            if not line:
+                break
+            seen += line
+            s = line.decode().strip()
+            if s.startswith("http") and "/oidc/v1/authorize?" in s:
+                self.outputs.append(seen.decode())
+                return s
+        self.fail("no authorization URL in %r" % seen)
+
+    def finish(self, p, stdin=b""):
+        out, err = p.communicate(stdin, timeout=30)
+        self.outputs += [out.decode(), err.decode()]
+        return p.returncode, out.decode(), err.decode()
+
+    def login(self):
+        """A complete login through the listener."""
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        status, _, page = fetch(url, follow=True)
+        self.assertEqual(status, 200)
+        self.assertIn(b"Login complete", page)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, err)
+        return out
+
+    def api(self, *extra, env=None):
+        return self.dbxai(["api", "GET", ENDPOINTS] + list(extra), env=env)
+
+
+class Login(OAuthCase):
+    def test_listener_login_then_api_with_cached_token(self):
+        out = self.login()
+        self.assertIn("Logged in to " + self.mock.url, out)
+        st = os.stat(self.cache)
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(self.cache)).st_mode), 0o700)
+        with open(self.cache) as f:
+            entry = json.load(f)["entries"][0]
+        self.assertEqual(entry["host"], self.mock.url)
+        self.assertEqual(entry["client_id"], "databricks-cli")
+        self.assertTrue(entry["refresh_token"])
+        res = self.api()
+        self.assertExit(res, 0)
+        self.assertIn("databricks-claude-sonnet-4", res.out)
+        res = self.dbxai(["-v", "api", "GET", ENDPOINTS])
+        self.assertExit(res, 0)
+        self.assertIn("Authorization: Bearer", res.err)  # shown redacted
+        counts = ctl(self.mock)["counts"]
+        self.assertEqual(counts.get("authorization_code"), 1)
+        self.assertNotIn("refresh_token", counts)
+
+    def test_pasted_redirect_url(self):
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        status, loc, _ = fetch(url, follow=False)
+        self.assertEqual(status, 302)
+        rc, out, err = self.finish(p, (loc + "\n").encode())
+        self.assertEqual(rc, 0, err)
+        self.assertExit(self.api(), 0)
+
+    def test_pasted_url_with_wrong_state_is_refused(self):
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        _, loc, _ = fetch(url, follow=False)
+        forged = loc.replace("state=", "state=x")
+        rc, out, err = self.finish(p, (forged + "\n").encode())
+        self.assertEqual(rc, 3, err)
+        self.assertIn("state", err)
+        self.assertFalse(os.path.exists(self.cache))
+
+    def test_access_denied_is_refused(self):
+        ctl(self.mock, {"deny": True})
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        _, loc, _ = fetch(url, follow=False)
+        rc, out, err = self.finish(p, (loc + "\n").encode())
+        self.assertEqual(rc, 3, err)
+        self.assertIn("access_denied", err)
+        self.assertIn("The user said no", err)
+
+    def test_listener_error_redirect(self):
+        ctl(self.mock, {"deny": True})
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        try:
+            fetch(url, follow=True)
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 400)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("access_denied", err)
+
+    def test_login_timeout(self):
+        p = self.start_login(["--no-browser", "--timeout", "1"])
+        self.auth_url(p)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 7, err)
+        self.assertIn("no login redirect within 1 s", err)
+
+    def test_device_code_with_pending_and_slow_down(self):
+        ctl(self.mock, {"device": True})
+        res = self.dbxai(["login", "--device"], timeout=60)
+        self.assertExit(res, 0)
+        self.assertIn("WDJB-MJHT", res.err)
+        self.assertIn("/device", res.err)
+        polls = [r for r in self.mock.requests() if r["path"] == "/oidc/v1/token"]
+        self.assertEqual(len(polls), 3)
+        # slow_down (second answer) adds 5 s to the 1 s interval
+        self.assertGreaterEqual(polls[2]["time"] - polls[1]["time"], 5.5)
+        self.assertLess(polls[1]["time"] - polls[0]["time"], 3)
+        self.assertExit(self.api(), 0)
+
+    def test_device_code_denied(self):
+        ctl(self.mock, {"device": True, "device_script": ["authorization_pending", "access_denied"]})
+        res = self.dbxai(["login", "--device"], timeout=30)
+        self.assertExit(res, 3)
+        self.assertIn("denied", res.err)
+
+    def test_device_code_expired(self):
+        ctl(self.mock, {"device": True, "device_script": ["expired_token"]})
+        res = self.dbxai(["login", "--device"], timeout=30)
+        self.assertExit(res, 3)
+        self.assertIn("expired", res.err)
+
+    def test_headless_uses_device_code_when_offered(self):
+        ctl(self.mock, {"device": True, "device_script": []})
+        res = self.dbxai(["login", "--no-browser"], timeout=30)
+        self.assertExit(res, 0)
+        self.assertIn("WDJB-MJHT", res.err)
+
+    def test_device_flag_without_device_endpoint(self):
+        res = self.dbxai(["login", "--device"])
+        self.assertExit(res, 2)
+        self.assertIn("no device code grant", res.err)
+
+
+class Tokens(OAuthCase):
+    def test_no_login_exit_3(self):
+        res = self.api()
+        self.assertExit(res, 3)
+        self.assertOneLineError(res, "dbxai login", "DATABRICKS_TOKEN")
+
+    def test_refresh_on_expiry(self):
+        ctl(self.mock, {"access_lifetime": 1})
+        self.login()
+        ctl(self.mock, {"access_lifetime": 3600})
+        time.sleep(1.2)
+        res = self.api()
+        self.assertExit(res, 0)
+        self.assertEqual(ctl(self.mock)["counts"].get("refresh_token"), 1)
+        res = self.api()
+        self.assertExit(res, 0)
+        self.assertEqual(ctl(self.mock)["counts"].get("refresh_token"), 1)
+
+    def test_refresh_after_401(self):
+        self.login()
+        ctl(self.mock, {"revoke_access": True})
+        res = self.api()
+        self.assertExit(res, 0)
+        self.assertEqual(ctl(self.mock)["counts"].get("refresh_token"), 1)
+
+    def test_revoked_refresh_token_exit_3(self):
+        ctl(self.mock, {"access_lifetime": 1})
+        self.login()
+        ctl(self.mock, {"revoke_refresh": True})
+        time.sleep(1.2)
+        res = self.api()
+        self.assertExit(res, 3)
+        self.assertOneLineError(res, "refresh token", "rejected", "dbxai login")
+
+    def test_rotation_with_20_concurrent_processes(self):
+        ctl(self.mock, {"access_lifetime": 1})
+        self.login()
+        ctl(self.mock, {"access_lifetime": 3600, "refresh_delay": 0.3})
+        time.sleep(1.2)
+        env = self.full_env(self.env())
+        procs = [subprocess.Popen(RUN + [BIN, "api", "GET", ENDPOINTS], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(20)]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            self.outputs += [out.decode(), err.decode()]
+            self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(ctl(self.mock)["counts"].get("refresh_token"), 1)
+        with open(self.cache) as f:
+            entry = json.load(f)["entries"][0]
+        self.assertIn(entry["refresh_token"], ctl(self.mock)["issued"])
+        self.assertExit(self.api(), 0)
+
+    def test_m2m(self):
+        env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET=SP_SECRET)
+        for _ in range(2):
+            res = self.dbxai(["-v", "api", "GET", ENDPOINTS], env=env)
+            self.assertExit(res, 0)
+        counts = ctl(self.mock)["counts"]
+        self.assertEqual(counts.get("client_credentials"), 1)  # the second run used the cache
+        with open(self.cache) as f:
+            text = f.read()
+        self.assertNotIn(SP_SECRET, text)
+        self.assertIn(SP_ID, text)
+        res = self.dbxai(["auth", "status"], env=env)
+        self.assertExit(res, 0)
+        self.assertIn("method: oauth-m2m", res.out)
+
+    def test_m2m_wrong_secret(self):
+        env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET="nope-wrong-1234")
+        res = self.dbxai(["api", "GET", ENDPOINTS], env=env)
+        self.assertExit(res, 3)
+        self.assertIn("invalid_client", res.err)
+        self.assertNotIn("nope-wrong-1234", res.err)
+
+    def test_forced_auth_type(self):
+        res = self.dbxai(["--auth", "pat", "api", "GET", ENDPOINTS])
+        self.assertExit(res, 2)
+        self.assertIn("DATABRICKS_TOKEN", res.err)
+        res = self.dbxai(["--auth", "magic", "api", "GET", ENDPOINTS])
+        self.assertExit(res, 2)
+        res = self.dbxai(["api", "GET", ENDPOINTS], env=self.env(DATABRICKS_AUTH_TYPE="oauth-m2m"))
+        self.assertExit(res, 2)
+        self.assertIn("DATABRICKS_CLIENT_ID", res.err)
+
+
+class CacheFile(OAuthCase):
+    def test_group_readable_refused(self):
+        self.login()
+        os.chmod(self.cache, 0o644)
+        res = self.api()
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "group/others", "chmod 600")
+
+    def test_symlink_refused(self):
+        self.login()
+        real = self.cache + ".real"
+        os.rename(self.cache, real)
+        os.symlink(real, self.cache)
+        res = self.api()
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "symbolic link")
+
+    def test_foreign_owner_refused(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to chown")
+        self.login()
+        os.chown(self.cache, 12345, 12345)
+        res = self.api()
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "uid 12345")
+
+    def test_corrupt_file_kept_aside(self):
+        os.makedirs(os.path.dirname(self.cache), mode=0o700)
+        fd = os.open(self.cache, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.write(fd, b"{not json")
+        os.close(fd)
+        res = self.api()
+        self.assertExit(res, 3)
+        self.assertIn("not valid", res.err)
+        aside = [f for f in os.listdir(os.path.dirname(self.cache)) if ".corrupt-" in f]
+        self.assertEqual(len(aside), 1)
+        self.login()
+        self.assertExit(self.api(), 0)
+
+    def test_umask_000(self):
+        old = os.umask(0)  # inherited by the dbxai processes
+        try:
+            self.login()
+        finally:
+            os.umask(old)
+        self.assertEqual(stat.S_IMODE(os.stat(self.cache).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(self.cache)).st_mode), 0o700)
+        self.assertEqual(stat.S_IMODE(os.stat(self.cache + ".lock").st_mode), 0o600)
+
+    def test_logout_and_status(self):
+        res = self.dbxai(["auth", "status"])
+        self.assertExit(res, 0)
+        self.assertIn("method: oauth-u2m", res.out)
+        self.assertIn("none cached", res.out)
+        self.login()
+        res = self.dbxai(["auth", "status"])
+        self.assertExit(res, 0)
+        self.assertIn("host: " + self.mock.url, res.out)
+        self.assertIn("access token: expires", res.out)
+        res = self.dbxai(["--json", "auth", "status"])
+        self.assertEqual(json.loads(res.out)["method"], "oauth-u2m")
+        res = self.dbxai(["logout"])
+        self.assertExit(res, 0)
+        self.assertIn("Logged out of", res.out)
+        res = self.api()
+        self.assertExit(res, 3)
+        self.login()
+        res = self.dbxai(["logout", "--all"])
+        self.assertExit(res, 0)
+        self.assertIn("Removed 1 cached login", res.out)
+        with open(self.cache) as f:
+            self.assertEqual(json.load(f)["entries"], [])
+
+    def test_pat_status(self):
+        res = self.dbxai(["auth", "status"], env=self.env(DATABRICKS_TOKEN="dapi-status-secret-1"))
+        self.assertExit(res, 0)
+        self.assertIn("method: pat", res.out)
+        self.assertNotIn("dapi-status-secret-1", res.out + res.err)

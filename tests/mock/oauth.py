@@ -1,0 +1,206 @@
+"""The mock workspace's OAuth authorization server (Databricks' /oidc endpoints).
+
+Python 3 standard library only; hooked into server.py's route(). One OAuth
+object per mock (state.oauth). Everything it issues is random and recorded in
+`issued` so tests can check no secret ever reaches dbxai's output.
+
+Endpoints:
+  GET  /oidc/.well-known/oauth-authorization-server   discovery; lists
+       device_authorization_endpoint only when config "device" is true
+  GET  /oidc/v1/authorize   auto-approves: 302 to redirect_uri with code and
+       state (config "deny": error=access_denied instead)
+  POST /oidc/v1/token       grants authorization_code (PKCE S256 checked),
+       refresh_token (rotating: the old refresh token dies), client_credentials
+       (HTTP Basic checked), device_code (answers from config "device_script"
+       first: authorization_pending, slow_down, ..., then tokens)
+  POST /oidc/v1/device/code device authorization (RFC 8628)
+  POST /oidc/v1/revoke      revokes a token
+Control (tests): POST /__mock/oauth with a JSON object: config keys to set,
+  and "revoke_refresh": true / "revoke_access": true to kill every token so far;
+  GET /__mock/oauth: {"counts": {...}, "issued": [...], "config": {...}}.
+"""
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+import urllib.parse
+
+CLIENT_ID = "databricks-cli"
+SP_ID = "mock-sp-client"
+SP_SECRET = "mock-sp-secret-7f3c9a1b"
+
+
+class OAuth:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.codes = {}
+        self.access = {}    # token -> expiry (time.time())
+        self.refresh = {}   # token -> True while valid
+        self.devices = {}   # device_code -> remaining scripted answers
+        self.counts = {}
+        self.issued = [SP_SECRET]
+        self.config = {"access_lifetime": 3600, "rotate": True, "device": False,
+                       "device_script": ["authorization_pending", "slow_down"],
+                       "device_interval": 1, "deny": False, "refresh_delay": 0}
+
+    def count(self, what):
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def new(self, prefix):
+        v = prefix + secrets.token_hex(16)
+        self.issued.append(v)
+        return v
+
+    def tokens(self, with_refresh=True):
+        at = self.new("mock-at-")
+        life = self.config["access_lifetime"]
+        self.access[at] = time.time() + life
+        out = {"access_token": at, "token_type": "Bearer", "expires_in": life}
+        if with_refresh:
+            rt = self.new("mock-rt-")
+            self.refresh[rt] = True
+            out["refresh_token"] = rt
+        return out
+
+    def valid_access(self, authorization):
+        if not authorization or not authorization.startswith("Bearer "):
+            return False
+        with self.lock:
+            exp = self.access.get(authorization[7:])
+            return exp is not None and exp > time.time()
+
+
+def get(state):
+    with state.lock:
+        if not hasattr(state, "oauth"):
+            state.oauth = OAuth()
+        return state.oauth
+
+
+def err(status, code, desc):
+    return {"status": status, "body": {"error": code, "error_description": desc},
+            "headers": {"Cache-Control": "no-store"}}
+
+
+def ok(body):
+    return {"status": 200, "body": body, "headers": {"Cache-Control": "no-store"}}
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def route(state, method, path, headers, body):
+    """A response spec for an OAuth or control path, or None."""
+    bare, _, query = path.partition("?")
+    if not (bare.startswith("/oidc/") or bare == "/__mock/oauth"):
+        return None
+    o = get(state)
+    base = ("http" if state.args.plain else "https") + "://" + headers.get("host", "localhost")
+    with o.lock:
+        if bare == "/__mock/oauth":
+            if method == "POST":
+                cfg = json.loads(body or b"{}")
+                if cfg.pop("revoke_refresh", False):
+                    o.refresh = {k: False for k in o.refresh}
+                if cfg.pop("revoke_access", False):
+                    o.access = {}
+                o.config.update(cfg)
+            return ok({"counts": o.counts, "issued": o.issued, "config": o.config})
+        if bare == "/oidc/.well-known/oauth-authorization-server":
+            o.count("discovery")
+            doc = {"issuer": base + "/oidc", "authorization_endpoint": base + "/oidc/v1/authorize",
+                   "token_endpoint": base + "/oidc/v1/token",
+                   "response_types_supported": ["code"],
+                   "code_challenge_methods_supported": ["S256"],
+                   "grant_types_supported": ["authorization_code", "refresh_token",
+                                             "client_credentials"]}
+            if o.config["device"]:
+                doc["device_authorization_endpoint"] = base + "/oidc/v1/device/code"
+            return ok(doc)
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(
+            query if method == "GET" else body.decode("utf-8", "replace"),
+            keep_blank_values=True).items()}
+        if bare == "/oidc/v1/authorize" and method == "GET":
+            return authorize(o, form)
+        if bare == "/oidc/v1/token" and method == "POST":
+            if headers.get("content-type") != "application/x-www-form-urlencoded":
+                return err(400, "invalid_request", "form body expected")
+            return token(o, form, headers)
+        if bare == "/oidc/v1/device/code" and method == "POST":
+            o.count("device_authorization")
+            if form.get("client_id") != CLIENT_ID:
+                return err(400, "invalid_client", "unknown client")
+            dc = o.new("mock-dc-")
+            o.devices[dc] = list(o.config["device_script"])
+            return ok({"device_code": dc, "user_code": "WDJB-MJHT",
+                       "verification_uri": base + "/device",
+                       "verification_uri_complete": base + "/device?user_code=WDJB-MJHT",
+                       "expires_in": 600, "interval": o.config["device_interval"]})
+        if bare == "/oidc/v1/revoke" and method == "POST":
+            o.count("revoke")
+            o.refresh.pop(form.get("token"), None)
+            o.access.pop(form.get("token"), None)
+            return ok({})
+    return err(404, "not_found", "no such OAuth endpoint")
+
+
+def authorize(o, q):
+    o.count("authorize")
+    redirect = q.get("redirect_uri", "")
+    if (q.get("response_type") != "code" or q.get("client_id") != CLIENT_ID
+            or not redirect.startswith("http://localhost:")
+            or q.get("code_challenge_method") != "S256" or len(q.get("code_challenge", "")) != 43
+            or not q.get("state") or q.get("scope") != "all-apis offline_access"):
+        return err(400, "invalid_request", "bad authorization request")
+    if o.config["deny"]:
+        args = {"error": "access_denied", "error_description": "The user said no",
+                "state": q["state"]}
+    else:
+        code = o.new("mock-code-")
+        o.codes[code] = {"challenge": q["code_challenge"], "redirect_uri": redirect}
+        args = {"code": code, "state": q["state"]}
+    return {"status": 302, "headers": {"Location": redirect + "/?" + urllib.parse.urlencode(args)},
+            "body": ""}
+
+
+def token(o, f, headers):
+    grant = f.get("grant_type", "")
+    o.count(grant or "none")
+    if grant == "authorization_code":
+        c = o.codes.pop(f.get("code", ""), None)
+        if c is None:
+            return err(400, "invalid_grant", "unknown or used code")
+        if f.get("redirect_uri") != c["redirect_uri"] or f.get("client_id") != CLIENT_ID:
+            return err(400, "invalid_grant", "redirect_uri or client_id mismatch")
+        if b64url(hashlib.sha256(f.get("code_verifier", "").encode()).digest()) != c["challenge"]:
+            return err(400, "invalid_grant", "PKCE verification failed")
+        return ok(o.tokens())
+    if grant == "refresh_token":
+        rt = f.get("refresh_token", "")
+        if not o.refresh.get(rt) or f.get("client_id") != CLIENT_ID:
+            return err(400, "invalid_grant", "Refresh token is invalid or revoked")
+        if o.config["refresh_delay"]:
+            time.sleep(o.config["refresh_delay"])
+        if o.config["rotate"]:
+            o.refresh[rt] = False
+            return ok(o.tokens())
+        return ok(o.tokens(with_refresh=False))
+    if grant == "client_credentials":
+        want = "Basic " + base64.b64encode(("%s:%s" % (SP_ID, SP_SECRET)).encode()).decode()
+        if headers.get("authorization") != want:
+            return err(401, "invalid_client", "Client authentication failed")
+        if f.get("scope") != "all-apis":
+            return err(400, "invalid_scope", "scope must be all-apis")
+        return ok(o.tokens(with_refresh=False))
+    if grant == "urn:ietf:params:oauth:grant-type:device_code":
+        script = o.devices.get(f.get("device_code", ""))
+        if script is None:
+            return err(400, "invalid_grant", "unknown device code")
+        if script:
+            return err(400, script.pop(0), "scripted")
+        del o.devices[f["device_code"]]
+        return ok(o.tokens())
+    return err(400, "unsupported_grant_type", "unsupported grant_type")
