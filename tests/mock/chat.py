@@ -13,8 +13,9 @@ combined, e.g. "hi scenario:crlf scenario:usage-last"). Failures (both APIs):
   429                 always 429 REQUEST_LIMIT_EXCEEDED, no Retry-After
   429-retry-after     always 429 with "Retry-After: 1"
   500, 503            always that status
-  K-then-ok, KxN-then-ok   K (429, 429-retry-after, 500, 502, 503 or network:
-                      the connection closed without an answer) N times (1),
+  K-then-ok, KxN-then-ok   K (429, 429-retry-after, 429-retry-date: Retry-After
+                      as an HTTP-date 2 s ahead, 500, 502 (an HTML body), 503 or
+                      network: the connection closed without an answer) N times (1),
                       then success; the count is kept per mock and per scenario
                       word and starts over after the success
   401 (UNAUTHENTICATED), 403 (PERMISSION_DENIED), 400 (BAD_REQUEST),
@@ -29,18 +30,21 @@ Reply shapes:
                       Responses: reasoning summary deltas), then the text
   array-content       chat: content as [{"type":"text","text":..}] items
   usage-last          chat: usage only in a last chunk with empty choices (and
-                      only when stream_options.include_usage); the default is
-                      usage on every chunk, counts growing
+                      only when stream_options.include_usage), "usage": null on
+                      the others, as OpenAI does; the default is usage on
+                      every chunk, counts growing
   no-usage            no usage at all
   no-done             chat: no "data: [DONE]" (the stream just ends)
   ignore-stream       a whole JSON reply although a stream was asked for
+  newline-end         the reply text ends with a newline
+  length              finish_reason "length" (Responses: status "incomplete")
 Stream faults:
   error-event         some text, then an error event (chat: data: {"error":..};
                       Responses: event: error)
   failed              Responses: some text, then response.failed
   cut                 some text, then the connection is cut mid-chunk
-  keepalive           after the first event, ": keep-alive" comments every
-                      0.1 s for 6 s, then the reply
+  keepalive           ": keep-alive" comments every 0.1 s for 6 s after the
+                      head, before any event; then the reply
   slow-first          1.5 s of silence between the head and the first event
 Wire variants:
   bytewise (1-byte writes), split (7-byte HTTP chunks), crlf, cr (line
@@ -54,8 +58,10 @@ text + 5 per tool call, total = their sum.
 Unknown endpoint names answer 404 RESOURCE_DOES_NOT_EXIST; names containing
 "codex" serve the Responses API only (400 on /invocations).
 """
+import email.utils
 import json
 import re
+import time
 import zlib
 
 CHAT_MODELS = {
@@ -66,7 +72,7 @@ CHAT_MODELS = {
 FAST_MODEL = "databricks-claude-haiku-4-5"
 CREATED = 1730000000
 ROLES = ("system", "user", "assistant", "tool")
-THEN_OK = re.compile(r"^(429-retry-after|429|500|502|503|network)(?:x(\d+))?-then-ok$")
+THEN_OK = re.compile(r"^(429-retry-after|429-retry-date|429|500|502|503|network)(?:x(\d+))?-then-ok$")
 SCENARIO = re.compile(r"scenario:(\S+)")
 KEEPALIVE_SECONDS = 6.0
 SLOW_FIRST_SECONDS = 1.5
@@ -155,6 +161,11 @@ def failing(kind):
         return error(429, "REQUEST_LIMIT_EXCEEDED",
                      "Exceeded workspace rate limit for this endpoint. Please try again later.",
                      {"Retry-After": "1"})
+    if kind == "429-retry-date":
+        when = email.utils.formatdate(time.time() + 2, usegmt=True)
+        return error(429, "REQUEST_LIMIT_EXCEEDED",
+                     "Exceeded workspace rate limit for this endpoint. Please try again later.",
+                     {"Retry-After": when})
     if kind == "network":
         return {"raw": "", "close": True}
     if kind == "500":
@@ -179,7 +190,7 @@ def stream_spec(events, scen, eol="\n", cut_in=None):
     if "keepalive" in scen:
         comment = ": keep-alive" + eol + eol
         n = int(KEEPALIVE_SECONDS / 0.1)
-        spec["chunks"] = events[:1] + [comment] * n + events[1:]
+        spec["chunks"] = [comment] * n + events
         spec["chunk_delay"] = 0.1
         if "cut_after" in spec:
             spec["cut_after"] += n * len(comment)
@@ -317,6 +328,8 @@ def invocations(state, name, headers, req):
         return bad_request(problem)
     msgs = req["messages"]
     scen, reply = chat_turn(msgs)
+    if "newline-end" in scen:
+        reply += "\n"
     if msgs[-1].get("role") == "tool":
         scen -= {"tool_call", "tool_calls", "parallel-tools"}
     fail = failure(state, scen, name, "stream_options" in req)
@@ -327,7 +340,7 @@ def invocations(state, name, headers, req):
     completion = words(reply) + 5 * len(calls)
     usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
     cid = "chatcmpl-mock%08x" % zlib.crc32((name + reply).encode())
-    finish = "tool_calls" if calls else "stop"
+    finish = "tool_calls" if calls else "length" if "length" in scen else "stop"
     if req.get("stream") and "ignore-stream" not in scen:
         return chat_stream(cid, name, reply, calls, usage, finish, scen,
                            (req.get("stream_options") or {}).get("include_usage") is True)
@@ -354,7 +367,9 @@ def chat_stream(cid, name, reply, calls, usage, finish, scen, include_usage):
     def chunk(delta, finish_reason=None, done_words=0, choices=True):
         obj = {"id": cid, "object": "chat.completion.chunk", "created": CREATED, "model": name,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}] if choices else []}
-        if "no-usage" not in scen and "usage-last" not in scen:
+        if "usage-last" in scen:
+            obj["usage"] = None
+        elif "no-usage" not in scen:
             c = min(done_words, usage["completion_tokens"])
             obj["usage"] = {"prompt_tokens": usage["prompt_tokens"], "completion_tokens": c,
                             "total_tokens": usage["prompt_tokens"] + c}
@@ -385,7 +400,7 @@ def chat_stream(cid, name, reply, calls, usage, finish, scen, include_usage):
     heads = [{"index": k, "id": i, "type": "function", "function": {"name": n, "arguments": ""}}
              for k, (i, n, a) in enumerate(calls)]
     for h in heads:
-        events.append(chunk({"tool_calls": [h]}, done_words=words(reply)))
+        events.append(chunk({"content": None, "tool_calls": [h]}, done_words=words(reply)))
     frags = [fragments(a) for _, _, a in calls]
     for step in range(max([len(f) for f in frags] or [0])):
         for k, f in enumerate(frags):
@@ -488,6 +503,8 @@ def responses(state, headers, req):
     if model not in CHAT_MODELS and "codex" not in model:
         return error(404, "RESOURCE_DOES_NOT_EXIST", "Endpoint '%s' does not exist." % model)
     scen, reply, prompt = responses_turn(req)
+    if "newline-end" in scen:
+        reply += "\n"
     fail = failure(state, scen, model, False)
     if fail:
         return fail
@@ -506,8 +523,11 @@ def responses(state, headers, req):
     for k, (cid, name, args) in enumerate(calls):
         output.append({"type": "function_call", "id": "fc_%04d" % (k + 1), "call_id": cid, "name": name,
                        "arguments": args, "status": "completed"})
-    resp = {"id": rid, "object": "response", "created_at": CREATED, "status": "completed",
-            "model": model, "output": output, "error": None, "incomplete_details": None,
+    incomplete = "length" in scen and not calls
+    resp = {"id": rid, "object": "response", "created_at": CREATED,
+            "status": "incomplete" if incomplete else "completed",
+            "model": model, "output": output, "error": None,
+            "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
             "instructions": req.get("instructions"),
             "usage": None if "no-usage" in scen else usage}
     if req.get("stream") and "ignore-stream" not in scen:
@@ -576,5 +596,5 @@ def responses_stream(resp, reply, scen):
             ev("response.function_call_arguments.done", item_id=item["id"], output_index=idx,
                arguments=item["arguments"])
             ev("response.output_item.done", output_index=idx, item=item)
-    ev("response.completed", response=resp)
+    ev("response.incomplete" if resp["status"] == "incomplete" else "response.completed", response=resp)
     return stream_spec(events, scen, eol, cut_in)
