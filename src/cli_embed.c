@@ -142,7 +142,7 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 			if (r)
 				continue;
 			r = cli_opt_value(argc, argv, &i, "--model", "-m", &v);
-			if (r < 0) {
+			if (r < 0 || (r > 0 && !*v)) {
 				rc = cli_usage_error("--model needs a value");
 				goto out;
 			}
