@@ -68,22 +68,28 @@ out:
 	return err;
 }
 
+/* "input 7" or "inputs 64 to 127": which inputs a batch holds. */
+static const char *batch_name(char *buf, size_t cap, size_t base, size_t n)
+{
+	if (n == 1)
+		snprintf(buf, cap, "input %zu", base);
+	else
+		snprintf(buf, cap, "inputs %zu to %zu", base, base + n - 1);
+	return buf;
+}
+
 /* One line in errbuf naming the batch's inputs, then the problem. */
 __attribute__((format(printf, 4, 5))) static int bad_reply(char *errbuf, size_t base, size_t n,
 							   const char *fmt, ...)
 {
-	char what[DBX_ERRBUF_SIZE];
+	char what[DBX_ERRBUF_SIZE], name[64];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	if (n == 1)
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad embeddings reply for input %zu: %s", base,
-			 what);
-	else
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad embeddings reply for inputs %zu to %zu: %s",
-			 base, base + n - 1, what);
+	snprintf(errbuf, DBX_ERRBUF_SIZE, "bad embeddings reply for %s: %s",
+		 batch_name(name, sizeof name, base, n), what);
 	return DBX_ERR_PROTOCOL;
 }
 
@@ -331,10 +337,11 @@ int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vect
 		s->len = 0;
 		err = client_call(c, &s->k, errbuf);
 		if (err && s->overflow) {
+			char name[64];
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "the embeddings reply for inputs %zu to %zu is larger than %u MiB; use "
-				 "a smaller batch (--batch)",
-				 base, base + n - 1, EMBED_BODY_MAX >> 20);
+				 "the embeddings reply for %s is larger than %u MiB; use a smaller "
+				 "batch (--batch)",
+				 batch_name(name, sizeof name, base, n), EMBED_BODY_MAX >> 20);
 			err = DBX_ERR_LIMIT;
 		} else if (err && s->nomem) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE,

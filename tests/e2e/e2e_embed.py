@@ -172,6 +172,10 @@ class Embed(Case):
         res = self.embed(["x"], code=8)
         self.assertOneLineError(res)
 
+    def test_reply_too_large(self):
+        res = self.embed(["x scenario:huge"], code=8)
+        self.assertOneLineError(res, "larger than 64 MiB", "--batch")
+
     def test_failure_after_earlier_batches(self):
         res = self.embed(["--batch", "2", "a", "b", "c scenario:bad-count", "d", "e"], code=8)
         self.assertVectors(res, ["a", "b"])

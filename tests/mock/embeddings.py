@@ -20,6 +20,7 @@ scenario words included, is what gets embedded):
   bad-dim        the last vector is one dimension short
   string         embeddings as base64 strings (encoding_format "base64")
   bad-number     one value is the string "0.5"
+  huge           a valid reply padded past 64 MiB (dbxai's limit)
   500-then-ok    500 the first time (per mock), then success
   500, 429       always that status
   401            401 UNAUTHENTICATED
@@ -126,6 +127,8 @@ def invocations(state, name, headers, req):
     tokens = sum(len(t.split()) for t in inputs)
     body = {"object": "list", "data": data, "model": name,
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+    if "huge" in scen:
+        body["padding"] = "x" * (65 << 20)
     if "pretty" in scen:
         return {"status": 200, "body": json.dumps(body, indent=2)}
     return {"status": 200, "body": body}
