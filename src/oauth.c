@@ -318,7 +318,7 @@ static long get_long(const struct json_doc *d, const char *key, long dflt)
 		r = strtol(buf, &e, 10);
 		return (e != buf && *e == '\0' && r >= 0) ? r : dflt;
 	}
-	if (json_int(d, t, &v) != DBX_OK || v < 0 || v > 100L * 365 * 86400)
+	if (json_int(d, t, &v) != DBX_OK || v < 0 || v > 10LL * 365 * 86400)
 		return dflt;
 	return (long)v;
 }
