@@ -12,7 +12,7 @@ import re
 import tempfile
 import time
 
-from lib import TOKEN, Case, Mock, pki, run
+from lib import RUN, TOKEN, Case, Mock, pki, run
 
 SYSTEM = "You are a helpful assistant."
 MODEL = "databricks-claude-sonnet-4"
@@ -33,6 +33,9 @@ TOOLS = [
         "parameters": {"type": "object", "properties": {"city": {"type": "string"},
                                                         "precision": {"type": "number", "minimum": 0.5}}}}},
 ]
+# time for the work between two attempts (reading the reply, reconnecting);
+# qemu runs TLS about 10x slower
+SLACK = 0.35 if not RUN else 1.5
 # fast retries: 100 ms, then 200, 400, ... capped at 1 s
 RETRY_ENV = {"DATABRICKS_MAX_RETRIES": "3", "DATABRICKS_INITIAL_RETRY_INTERVAL_MS": "100",
              "DATABRICKS_BACKOFF_MULTIPLIER": "2", "DATABRICKS_MAX_RETRY_INTERVAL_MS": "1000"}
@@ -127,7 +130,7 @@ class ChatCase(Case):
         self.assertEqual(len(gaps), len(expected), gaps)
         for gap, want in zip(gaps, expected):
             self.assertGreaterEqual(gap, want * 0.8 - 0.02, "gaps %r, expected %r" % (gaps, expected))
-            self.assertLess(gap, want * 1.2 + 0.35, "gaps %r, expected %r" % (gaps, expected))
+            self.assertLess(gap, want * 1.2 + SLACK, "gaps %r, expected %r" % (gaps, expected))
 
 
 class Requests(ChatCase):
@@ -341,6 +344,17 @@ class Output(ChatCase):
             self.assertEqual(evs[-1], {"type": "done", "finish_reason": "tool_calls"})
             self.assertEqual(joined(evs, "text"), reply_to(prompt))
 
+    def test_tool_calls_without_text(self):
+        for args in ([], ["--no-stream"], ["--api", "responses"]):
+            res = self.chat(*(args + ["--tools", json_file(TOOLS), "scenario:tool_call scenario:tool-only"]))
+            self.assertExit(res, 0)
+            self.assertEqual(res.out, "tool_call call_0001 get_weather %s\n" % ARGS_PARIS, args)
+            res = self.chat(*(args + ["--json", "--tools", json_file(TOOLS), "scenario:parallel-tools scenario:tool-only"]))
+            self.assertExit(res, 0)
+            evs = events(res)
+            self.assertEqual([e["type"] for e in evs], ["tool_call", "tool_call", "usage", "done"], args)
+            self.assertEqual(evs[-1]["finish_reason"], "tool_calls")
+
     def test_wire_variants(self):
         """Line endings, 1-byte writes, 7-byte HTTP chunks, a body ended by
         EOF, no [DONE], a slow first event, a JSON reply to a stream request."""
@@ -457,7 +471,7 @@ class Retries(ChatCase):
         reqs = self.reqs()
         self.assertEqual(len(reqs), 4)
         self.assertGaps(reqs, [0.1, 0.3, 0.4])
-        self.assertLess(time.time() - t0, 5)
+        self.assertLess(time.time() - t0, 5 if not RUN else 15)
 
     def test_429_then_ok(self):
         res = self.chat("hi scenario:429x2-then-ok")
@@ -477,7 +491,7 @@ class Retries(ChatCase):
         self.assertEqual(len(reqs), 2)
         gap = reqs[1]["time"] - reqs[0]["time"]
         self.assertGreaterEqual(gap, 0.9, "Retry-After: 1 honoured")
-        self.assertLess(gap, 1.6)
+        self.assertLess(gap, 1.2 + SLACK)
 
     def test_retry_after_http_date(self):
         res = self.chat("hi scenario:429-retry-date-then-ok")
@@ -487,7 +501,7 @@ class Retries(ChatCase):
         # the date is 2 s ahead in whole seconds: at least 1 s to wait
         gap = reqs[1]["time"] - reqs[0]["time"]
         self.assertGreaterEqual(gap, 0.9)
-        self.assertLess(gap, 2.6)
+        self.assertLess(gap, 2.2 + SLACK)
 
     def test_retry_after_capped_by_max_interval(self):
         res = self.chat("hi scenario:429-retry-after-then-ok",
@@ -495,7 +509,7 @@ class Retries(ChatCase):
         self.assertExit(res, 0)
         reqs = self.reqs()
         self.assertEqual(len(reqs), 2)
-        self.assertLess(reqs[1]["time"] - reqs[0]["time"], 0.8, "Retry-After capped at 300 ms")
+        self.assertLess(reqs[1]["time"] - reqs[0]["time"], 0.36 + SLACK, "Retry-After capped at 300 ms")
 
     def test_503_then_ok(self):
         res = self.chat("hi scenario:503-then-ok")
@@ -628,7 +642,7 @@ class Streams(ChatCase):
         self.assertOneLineError(res, "idle")
         self.assertEqual(res.out, "")
         self.assertGreaterEqual(took, 0.95)
-        self.assertLess(took, 2.5, "took %.2f s" % took)
+        self.assertLess(took, 2.5 if not RUN else 4.0, "took %.2f s" % took)
         res = self.chat("--json", "hi scenario:keepalive", glob=["--idle-timeout", "1"],
                         env={"DATABRICKS_MAX_RETRIES": "0"})
         self.assertExit(res, 7)

@@ -26,6 +26,8 @@ Reply shapes:
   tool_call           text, then one tool call (the first tool of the request,
                       else get_weather); finish_reason "tool_calls"
   parallel-tools      two tool calls, their chunks interleaved by index
+  tool-only           with tool_call or parallel-tools: no text at all (chat:
+                      the first delta is {"role", "content": null, "tool_calls"})
   reasoning           reasoning first (chat: content items of type "reasoning";
                       Responses: reasoning summary deltas), then the text
   array-content       chat: content as [{"type":"text","text":..}] items
@@ -336,6 +338,8 @@ def invocations(state, name, headers, req):
     if fail:
         return fail
     calls = tool_plan(req.get("tools"), scen, False)
+    if calls and "tool-only" in scen:
+        reply = ""
     prompt = sum(words(text_of(m.get("content"))) for m in msgs)
     completion = words(reply) + 5 * len(calls)
     usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
@@ -344,8 +348,8 @@ def invocations(state, name, headers, req):
     if req.get("stream") and "ignore-stream" not in scen:
         return chat_stream(cid, name, reply, calls, usage, finish, scen,
                            (req.get("stream_options") or {}).get("include_usage") is True)
-    message = {"role": "assistant", "content": reply}
-    if "reasoning" in scen or "array-content" in scen:
+    message = {"role": "assistant", "content": reply or None}
+    if ("reasoning" in scen or "array-content" in scen) and reply:
         items = [{"type": "text", "text": reply}]
         if "reasoning" in scen:
             items.insert(0, {"type": "reasoning", "summary": [
@@ -384,12 +388,13 @@ def chat_stream(cid, name, reply, calls, usage, finish, scen, include_usage):
                 {"type": "summary_text", "text": piece, "signature": ""}]}]})
         deltas.append({"content": [{"type": "reasoning", "summary": [
             {"type": "summary_text", "text": "", "signature": "c2lnbmF0dXJl"}]}]})
-    for piece in split_text(reply):
+    for piece in split_text(reply) if reply else []:
         if "reasoning" in scen or "array-content" in scen:
             deltas.append({"content": [{"type": "text", "text": piece}]})
         else:
             deltas.append({"content": piece})
-    deltas[0] = dict(deltas[0], role="assistant")
+    if deltas:
+        deltas[0] = dict(deltas[0], role="assistant")
     for d in deltas:
         c = d["content"]
         if isinstance(c, str) or c[0]["type"] == "text":
@@ -399,8 +404,11 @@ def chat_stream(cid, name, reply, calls, usage, finish, scen, include_usage):
     # argument fragments, interleaved by index when there are several
     heads = [{"index": k, "id": i, "type": "function", "function": {"name": n, "arguments": ""}}
              for k, (i, n, a) in enumerate(calls)]
-    for h in heads:
-        events.append(chunk({"content": None, "tool_calls": [h]}, done_words=words(reply)))
+    for k, h in enumerate(heads):
+        d = {"content": None, "tool_calls": [h]}
+        if not deltas and k == 0:
+            d = dict(d, role="assistant")
+        events.append(chunk(d, done_words=words(reply)))
     frags = [fragments(a) for _, _, a in calls]
     for step in range(max([len(f) for f in frags] or [0])):
         for k, f in enumerate(frags):
@@ -509,6 +517,8 @@ def responses(state, headers, req):
     if fail:
         return fail
     calls = tool_plan(req.get("tools"), scen, True)
+    if calls and "tool-only" in scen:
+        reply = ""
     completion = words(reply) + 5 * len(calls)
     usage = {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": 0},
              "output_tokens": completion, "output_tokens_details": {"reasoning_tokens": 0},
@@ -518,8 +528,9 @@ def responses(state, headers, req):
     if "reasoning" in scen:
         output.append({"type": "reasoning", "id": "rs_0001",
                        "summary": [{"type": "summary_text", "text": REASONING}]})
-    output.append({"type": "message", "id": "msg_0001", "status": "completed", "role": "assistant",
-                   "content": [{"type": "output_text", "text": reply, "annotations": []}]})
+    if reply:
+        output.append({"type": "message", "id": "msg_0001", "status": "completed", "role": "assistant",
+                       "content": [{"type": "output_text", "text": reply, "annotations": []}]})
     for k, (cid, name, args) in enumerate(calls):
         output.append({"type": "function_call", "id": "fc_%04d" % (k + 1), "call_id": cid, "name": name,
                        "arguments": args, "status": "completed"})
