@@ -256,9 +256,15 @@ class Node(Client):
 
 
 def pkg_version(name):
+    """The installed version of an npm package, else the one the lockfile pins."""
     try:
         with open(os.path.join(NODE_MODULES, name, "package.json")) as f:
             return json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        with open(os.path.join(HERE, "package-lock.json")) as f:
+            return json.load(f)["packages"]["node_modules/" + name]["version"]
     except (OSError, ValueError, KeyError):
         return None
 
@@ -300,12 +306,13 @@ def run_workload(name, title, clients, make, runs, expect_requests, extra=None, 
             if s["rc"] != 0:
                 r["status"] = "failed: " + fail_text(s)
                 continue
+            s["server_cpu_ms"] = sum(rec.get("cpu_ms", 0.0) for rec in recs)
             if extra:
                 extra(s, recs)
             s.pop("stderr", None)
             r["samples"].append(s)
     keys = METRICS + ["first_byte_ms", "overhead_ms", "to_request_ms", "shown_after_sent_ms",
-                      "connections", "requests"]
+                      "connections", "requests", "server_cpu_ms"]
     for c, _, r in active:
         if not r.get("status"):
             r["status"] = "ok"
@@ -421,11 +428,45 @@ def callgrind(dbx):
         cold = ir(RUN + [BIN, "--version"], 0)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         return {"status": "failed: %s" % e}
+    prof = profile(dbx)
+    if prof:
+        res["profile"] = prof
     res.update(chunks=SMALL, instructions=small, per_chunk=small / SMALL,
                big_chunks=CG_BIG, big_instructions=big,
                marginal_per_chunk=(big - small) / (CG_BIG - SMALL),
                fixed=small - SMALL * (big - small) / (CG_BIG - SMALL), version_instructions=cold)
     return res
+
+
+def profile(dbx):
+    """Where the instructions of a CG_BIG-chunk chat go, by function (self cost). The
+    built binary is stripped, so an unstripped twin is linked from the same objects."""
+    b = os.path.dirname(BIN)
+    objs = [os.path.join(b, "obj", os.path.basename(f)[:-2] + ".o") for f in sorted(os.listdir(os.path.join(TOP, "src")))
+            if f == "main.c" or f == "cli.c" or (f.startswith("cli_") and f.endswith(".c"))]
+    libs = [os.path.join(b, "libdbxai.a"), os.path.join(b, "libmbedtls.a")]
+    cc = shutil.which("musl-gcc")
+    if RUN or not cc or not shutil.which("callgrind_annotate") or not all(os.path.exists(f) for f in objs + libs):
+        return None
+    sym = os.path.join(TMP, "dbxai-unstripped")
+    if subprocess.run([cc, "-static", "-Wl,--gc-sections"] + objs + libs + ["-lm", "-o", sym],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+        return None
+    f = os.path.join(TMP, "callgrind.sym")
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f, sym, "chat",
+                        "bench n=%d" % CG_BIG], env=dbx.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+    server_records(1)
+    if p.returncode != 0:
+        return None
+    a = subprocess.run(["callgrind_annotate", "--threshold=100", f], capture_output=True, text=True)
+    top = []
+    for line in a.stdout.splitlines():
+        m = re.match(r"^\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(?:\S*:)?([^\s\[]+)", line)
+        if m and "PROGRAM TOTALS" not in line:
+            top.append({"function": m.group(3), "instructions": int(m.group(1).replace(",", "")),
+                        "percent": float(m.group(2))})
+    return top[:25]
 
 
 # ---------------------------------------------------------------- output
@@ -475,11 +516,12 @@ def main():
                Node("openai", "openai %s (node)" % (pkg_version("openai") or ""), "openai", ["openai"]),
                Node("aisdk", "ai-sdk-provider %s (node)" % (pkg_version("@databricks/ai-sdk-provider") or ""),
                     "aisdk", ["@databricks/ai-sdk-provider", "ai"])]
-    for c in clients:
-        if not c.available:
-            notes.append("%s: skipped (%s)" % (c.label, c.note))
     if PEERS_NOTE:
         notes.append(PEERS_NOTE)
+    else:
+        for c in clients:
+            if not c.available:
+                notes.append("%s: skipped (%s)" % (c.label, c.note))
 
     results = {"meta": meta(clients), "config": {
         "runs": RUNS, "runs_big": RUNS_BIG, "runs_embed": RUNS_EMBED, "small_chunks": SMALL,
@@ -551,6 +593,10 @@ def main():
     std = [("wall_ms", "wall ms", fmt_ms), ("cpu_ms", "cpu ms", fmt_ms), ("rss_kib", "peak RSS", fmt_kib)]
     print_workload(W["chat_small"], std)
     print_workload(W["chat_big"], std)
+    srv = [r["median"]["server_cpu_ms"] for r in W["chat_big"]["clients"].values()
+           if r.get("median", {}).get("server_cpu_ms")]
+    if srv:
+        print("  (the endpoint spends %.0f ms of CPU on one such stream, TLS included)" % statistics.median(srv))
     print_workload(W["ttft"], [("first_byte_ms", "1st token", fmt_ms), ("overhead_ms", "over delay", fmt_ms),
                                ("to_request_ms", "to request", fmt_ms),
                                ("shown_after_sent_ms", "sent->shown", fmt_ms)])
@@ -560,17 +606,20 @@ def main():
     cg = results["callgrind"]
     print("\ndbxai instructions (callgrind): ", end="")
     if cg["status"] == "ok":
-        print("%s-chunk chat %.1f M = %s per chunk; each further chunk %s (from a %s-chunk run); "
-              "fixed cost %.1f M (start, TLS handshake, request); --version %s" % (
-                  "{:,}".format(SMALL), cg["instructions"] / 1e6, "{:,.0f}".format(cg["per_chunk"]),
-                  "{:,.0f}".format(cg["marginal_per_chunk"]), "{:,}".format(CG_BIG), cg["fixed"] / 1e6,
-                  "{:,}".format(cg["version_instructions"])))
+        print("%s-chunk chat %.1f M = %s per chunk" % (
+            "{:,}".format(SMALL), cg["instructions"] / 1e6, "{:,.0f}".format(cg["per_chunk"])))
+        print("  each further chunk %s (from a %s-chunk run); fixed cost %.1f M (start, TLS handshake, "
+              "request); --version %s" % ("{:,.0f}".format(cg["marginal_per_chunk"]), "{:,}".format(CG_BIG),
+                                          cg["fixed"] / 1e6, "{:,}".format(cg["version_instructions"])))
+        if cg.get("profile"):
+            print("  where they go (%s-chunk chat, self cost): %s" % ("{:,}".format(CG_BIG), ", ".join(
+                "%s %.0f%%" % (t["function"], t["percent"]) for t in cg["profile"][:8])))
     else:
         print(cg["status"])
 
     results["targets"] = targets(W)
     if results["targets"]:
-        print("\nissue 7 targets (100,000-chunk stream):")
+        print("\nissue 7 targets (%s-chunk stream):" % "{:,}".format(BIG))
         for t in results["targets"]:
             print("  %-52s %8s  %s" % (t["what"], fmt_ratio(t["value"]), "met" if t["met"] else "NOT met"))
 
@@ -588,9 +637,10 @@ def main():
     if cg["status"].startswith("failed"):
         bad.append(("dbxai", "callgrind: " + cg["status"]))
     results["problems"] = [b for _, b in bad]
-    print("\noutput checked (%s-chunk chat, %d embeddings): %s" % (
-        "{:,}".format(SMALL), verify_n, ", ".join("%s %s" % (k, v if v == "ok" else "WRONG")
-                                                  for k, v in results["verify_chat"].items())))
+    def summary(d):
+        return ", ".join("%s %s" % (k, v if v == "ok" or v.startswith("n/a") else "WRONG") for k, v in d.items())
+    print("\noutput checked: %s-chunk chat: %s; %d embeddings: %s" % (
+        "{:,}".format(SMALL), summary(results["verify_chat"]), verify_n, summary(results["verify_embed"])))
     for n in notes:
         print("note: " + n)
     for _, b in bad:

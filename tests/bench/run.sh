@@ -43,7 +43,7 @@ elif ! command -v npm >/dev/null 2>&1; then
 	note="npm not found: the OpenAI SDK and AI SDK provider columns are skipped"
 else
 	echo "bench: npm ci (pinned peers) into $bench/node_modules"
-	if (cd "$bench" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >"$top/build/npm-ci.log" 2>&1); then
+	if (cd "$bench" && timeout 300 npm ci --prefer-offline --no-audit --no-fund --loglevel=error >"$top/build/npm-ci.log" 2>&1); then
 		cp "$bench/package-lock.json" "$bench/node_modules/.lock-installed"
 	else
 		note="npm ci failed (offline?): see build/npm-ci.log; npm peers skipped"

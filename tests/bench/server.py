@@ -106,6 +106,7 @@ class Conn:
             except (EOFError, ConnectionError, ssl.SSLError, OSError):
                 return
             t_req = time.monotonic()
+            cpu0 = time.thread_time()
             rec = {"conn": conn_no, "path": path.decode("latin-1"), "t_req": t_req,
                    "tls": version, "cipher": cipher[0] if cipher else None}
             close = hdrs.get(b"connection", b"").lower() == b"close"
@@ -148,6 +149,7 @@ class Conn:
                                            b'{"error_code":"BAD_REQUEST","message":"neither messages nor input"}'))
                     rec["status"] = 400
             rec["t_done"] = time.monotonic()
+            rec["cpu_ms"] = (time.thread_time() - cpu0) * 1000.0
             with _log_lock:
                 self.log.write(json.dumps(rec) + "\n")
                 self.log.flush()
