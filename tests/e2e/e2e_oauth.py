@@ -150,6 +150,9 @@ class Login(OAuthCase):
         res = self.api()
         self.assertExit(res, 0)
         self.assertIn("databricks-claude-sonnet-4", res.out)
+        res = self.dbxai(["chat", "say hello"])
+        self.assertExit(res, 0)
+        self.assertTrue(res.out.strip())
         res = self.dbxai(["-v", "api", "GET", ENDPOINTS])
         self.assertExit(res, 0)
         self.assertIn("Authorization: Bearer", res.err)  # shown redacted
@@ -282,7 +285,7 @@ class Tokens(OAuthCase):
         ctl(self.mock, {"access_lifetime": 3600, "refresh_delay": 0.3})
         time.sleep(1.2)
         env = self.full_env(self.env())
-        procs = [subprocess.Popen(RUN + [BIN, "api", "GET", ENDPOINTS], env=env,
+        procs = [subprocess.Popen(RUN + [BIN, "chat", "say hello"], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for _ in range(20)]
         for p in procs:
