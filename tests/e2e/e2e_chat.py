@@ -20,6 +20,7 @@ FAST = "databricks-claude-haiku-4-5"
 INVOKE = "/serving-endpoints/%s/invocations"
 RESPONSES = "/serving-endpoints/responses"
 REASONING = "The user greets me. A short, friendly reply fits."
+LONG_TEXT = " ".join("w%d" % i for i in range(16000))  # the mock's scenario:long
 ARGS_PARIS = json.dumps({"city": "Paris", "unit": "celsius"})
 ARGS_TOKYO = json.dumps({"city": "Tokyo", "note": "say \"hi\" \u2713"})
 TOOLS = [
@@ -371,6 +372,25 @@ class Output(ChatCase):
             evs = events(res)
             self.assertEqual(joined(evs, "text"), reply_to(prompt), v)
             self.assertEqual(evs[-1]["type"], "done", v)
+
+    def test_long_reply(self):
+        # about 100 KB: the Responses API's *.done and response.completed
+        # events repeat it whole and are larger than a 64 KiB event buffer
+        prompt = "go on scenario:long"
+        want = reply_to(prompt) + " " + LONG_TEXT
+        p = words(SYSTEM) + words(prompt)
+        c = words(want)
+        for args in ([], ["--no-stream"], ["--api", "responses"], ["--api", "responses", "--no-stream"]):
+            res = self.chat(*(args + [prompt]))
+            self.assertExit(res, 0)
+            self.assertEqual(res.out, want + "\n", args)
+            res = self.chat(*(args + ["--json", prompt]))
+            self.assertExit(res, 0)
+            evs = events(res)
+            self.assertEqual(joined(evs, "text"), want, args)
+            self.assertEqual(of_type(evs, "usage"), [{"type": "usage", "prompt_tokens": p, "completion_tokens": c,
+                                                      "total_tokens": p + c}], args)
+            self.assertEqual(evs[-1], {"type": "done", "finish_reason": "stop"}, args)
 
     def test_text_ending_in_newline_gets_no_second_one(self):
         for args in ([], ["--no-stream"], ["--api", "responses"]):
@@ -800,6 +820,22 @@ class Responses(ChatCase):
             self.assertIn(REASONING, res.err)
             evs = events(self.chat(*(args + ["--json", "--api", "responses", prompt])))
             self.assertEqual(joined(evs, "reasoning"), REASONING)
+
+    def test_long_instructions_and_tools(self):
+        # the Responses API echoes instructions and tools in response.created,
+        # response.in_progress and response.completed: events over 64 KiB
+        system = "Answer briefly and kindly. " * 2700
+        tools = TOOLS + [{"type": "function", "function": {
+            "name": "tool_%d" % i, "description": "A tool with a long description. " * 40,
+            "parameters": {"type": "object", "properties": {}}}} for i in range(60)]
+        self.assertGreater(len(system), 65536)
+        self.assertGreater(len(json.dumps(tools)), 65536)
+        for args in (["-s", system], ["--tools", json_file(tools)]):
+            res = self.chat(*(["--api", "responses"] + args + ["hi"]))
+            self.assertReply(res, "hi")
+            res = self.chat(*(["--json", "--api", "responses"] + args + ["hi"]))
+            self.assertExit(res, 0)
+            self.assertEqual(len(of_type(events(res), "usage")), 1, res)
 
     def test_wire_variants(self):
         for v in ["crlf", "cr", "bytewise", "split", "eof-framing", "ignore-stream"]:

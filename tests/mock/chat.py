@@ -39,6 +39,9 @@ Reply shapes:
   no-done             chat: no "data: [DONE]" (the stream just ends)
   ignore-stream       a whole JSON reply although a stream was asked for
   newline-end         the reply text ends with a newline
+  long                the reply goes on with LONG_TEXT (about 100 KB, in
+                      200-character deltas), so *.done and response.completed
+                      events are larger than 64 KiB
   length              finish_reason "length" (Responses: status "incomplete")
 Stream faults:
   error-event         some text, then an error event (chat: data: {"error":..};
@@ -120,7 +123,10 @@ def counter(state, key, delta):
 
 
 def split_text(text, size=6):
-    """The reply in several deltas: pieces of about `size` characters."""
+    """The reply in several deltas: pieces of about `size` characters (200
+    for a long reply)."""
+    if len(text) > 10000:
+        size = 200
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
 
@@ -247,6 +253,7 @@ def fragments(s, n=3):
 
 
 REASONING = "The user greets me. A short, friendly reply fits."
+LONG_TEXT = " ".join("w%d" % i for i in range(16000))
 
 
 # ---- chat completions ----
@@ -330,6 +337,8 @@ def invocations(state, name, headers, req):
         return bad_request(problem)
     msgs = req["messages"]
     scen, reply = chat_turn(msgs)
+    if "long" in scen:
+        reply += " " + LONG_TEXT
     if "newline-end" in scen:
         reply += "\n"
     if msgs[-1].get("role") == "tool":
@@ -511,6 +520,8 @@ def responses(state, headers, req):
     if model not in CHAT_MODELS and "codex" not in model:
         return error(404, "RESOURCE_DOES_NOT_EXIST", "Endpoint '%s' does not exist." % model)
     scen, reply, prompt = responses_turn(req)
+    if "long" in scen:
+        reply += " " + LONG_TEXT
     if "newline-end" in scen:
         reply += "\n"
     fail = failure(state, scen, model, False)
@@ -539,7 +550,7 @@ def responses(state, headers, req):
             "status": "incomplete" if incomplete else "completed",
             "model": model, "output": output, "error": None,
             "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
-            "instructions": req.get("instructions"),
+            "instructions": req.get("instructions"), "tools": req.get("tools") or [],
             "usage": None if "no-usage" in scen else usage}
     if req.get("stream") and "ignore-stream" not in scen:
         return responses_stream(resp, reply, scen)
