@@ -4,6 +4,8 @@
  * that puts vectors back in input order.
  *
  * Rules:
+ * - A request with no inputs makes no HTTP request. Inputs are not checked
+ *   for emptiness (the endpoint rejects them: DBX_ERR_BAD_REQUEST).
  * - Inputs go out in batches of at most rq->batch (EMBED_BATCH_MAX at most);
  *   each batch is one client_call() with the client's retry policy. Vectors
  *   reach the caller only once their batch's reply is complete and valid, so
