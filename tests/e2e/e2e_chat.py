@@ -809,6 +809,34 @@ class Responses(ChatCase):
                          ("call_a1", "get_weather", ARGS_PARIS))
         self.assertEqual(inp[2], {"type": "function_call_output", "call_id": "call_a1", "output": "18 degrees"})
 
+    def test_messages_with_content_parts(self):
+        # OpenAI chat content arrays become Responses parts (input_text for
+        # user, output_text for assistant) or strings; none may be dropped
+        history = [
+            {"role": "user", "content": [{"type": "text", "text": "first question"}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "first answer"}]},
+            {"role": "user", "content": [{"type": "text", "text": "second"}, {"type": "text", "text": "part"}]},
+            {"role": "assistant", "content": "second answer"},
+        ]
+        res = self.chat("--messages", json_file(history), "third")
+        self.assertReply(res, "third")
+        self.assertEqual(self.reqs()[0]["body"]["messages"][1:-1], history)
+        self.setUp()
+        res = self.chat("--api", "responses", "--messages", json_file(history), "third")
+        self.assertReply(res, "third")
+        inp = self.reqs()[0]["body"]["input"]
+
+        def text(item):
+            c = item["content"]
+            if isinstance(c, str):
+                return c
+            kind = "output_text" if item["role"] == "assistant" else "input_text"
+            self.assertEqual({p["type"] for p in c}, {kind}, item)
+            return " ".join(p["text"] for p in c)
+        self.assertEqual([(i["role"], text(i)) for i in inp],
+                         [("user", "first question"), ("assistant", "first answer"),
+                          ("user", "second part"), ("assistant", "second answer"), ("user", "third")])
+
     def test_reasoning(self):
         prompt = "think scenario:reasoning"
         for args in ([], ["--no-stream"]):

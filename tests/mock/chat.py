@@ -270,6 +270,9 @@ def check_chat(req):
         c = m.get("content")
         if not (c is None or isinstance(c, (str, list))):
             return "messages[%d].content must be a string or a list" % i
+        for j, part in enumerate(c if isinstance(c, list) else []):
+            if not isinstance(part, dict) or part.get("type") not in ("text", "image_url"):
+                return "messages[%d].content[%d].type must be text or image_url" % (i, j)
         if c is None and not (m["role"] == "assistant" and m.get("tool_calls")):
             return "messages[%d].content is required" % i
         for j, tc in enumerate(m.get("tool_calls") or []):
@@ -458,6 +461,13 @@ def check_responses(req):
                 return "Invalid value for 'input[%d].role'." % i
             if not isinstance(it.get("content"), (str, list)):
                 return "Missing required parameter: 'input[%d].content'." % i
+            allowed = ("output_text", "refusal") if it["role"] == "assistant" else \
+                ("input_text", "input_image", "input_file")
+            for j, part in enumerate(it["content"] if isinstance(it["content"], list) else []):
+                if not isinstance(part, dict) or part.get("type") not in allowed:
+                    return ("Invalid value: %r. Supported values are: %s. (input[%d].content[%d].type)"
+                            % (part.get("type") if isinstance(part, dict) else part,
+                               ", ".join("'%s'" % a for a in allowed), i, j))
         elif kind == "function_call":
             if not all(isinstance(it.get(k), str) for k in ("call_id", "name", "arguments")):
                 return "input[%d]: a function_call needs call_id, name and arguments" % i
