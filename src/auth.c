@@ -16,18 +16,18 @@
 #define AUTH_DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
 
 struct auth {
-	enum dbx_auth_type type;  /* PAT, M2M, U2M or NONE */
-	int optional;             /* AUTO without credentials: no cached login
-				     means no Authorization, not an error */
-	struct dbx_options opt;   /* a copy, for clients to other hosts */
-	const char *client_id;    /* borrowed, or OAUTH_U2M_CLIENT_ID */
-	const char *client_secret; /* borrowed; M2M only (secret) */
+	enum dbx_auth_type type;         /* PAT, M2M, U2M or NONE */
+	int optional;                    /* AUTO without credentials: no cached login
+	                                    means no Authorization, not an error */
+	struct dbx_options opt;          /* a copy, for clients to other hosts */
+	const char *client_id;           /* borrowed, or OAUTH_U2M_CLIENT_ID */
+	const char *client_secret;       /* borrowed; M2M only (secret) */
 	char cache_path[CACHE_PATH_MAX]; /* "" when none could be made */
 	char cache_err[DBX_ERRBUF_SIZE]; /* why there is no cache path */
-	int have;                 /* tok holds the token in c->auth */
-	struct oauth_tokens tok;  /* secret */
-	struct oauth_tokens scratch; /* secret; what the cache or server gave */
-	struct oauth_endpoints *ep; /* discovered on first need */
+	int have;                        /* tok holds the token in c->auth */
+	struct oauth_tokens tok;         /* secret */
+	struct oauth_tokens scratch;     /* secret; what the cache or server gave */
+	struct oauth_endpoints *ep;      /* discovered on first need */
 	struct oauth_net net;
 };
 
@@ -42,7 +42,7 @@ int auth_stale(long long expiry, long long issued, long long now)
 }
 
 __attribute__((format(printf, 2, 3))) static void notice(const struct dbx_client *c,
-							 const char *fmt, ...)
+                                                         const char *fmt, ...)
 {
 	char line[DBX_ERRBUF_SIZE + 64];
 	va_list ap;
@@ -78,13 +78,13 @@ static int discover(struct dbx_client *c, struct auth *a, char *errbuf)
 }
 
 static int set_bearer(struct dbx_client *c, struct auth *a, const struct oauth_tokens *t,
-		      char *errbuf)
+                      char *errbuf)
 {
 	if (snprintf(c->auth, sizeof c->auth, "Bearer %s", t->access) >= (int)sizeof c->auth) {
 		c->auth[0] = '\0';
 		a->have = 0;
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the access token is too long (%zu bytes)",
-			 strlen(t->access));
+		         strlen(t->access));
 		return DBX_ERR_LIMIT;
 	}
 	if (&a->tok != t)
@@ -125,9 +125,9 @@ static int fetch_m2m(struct dbx_client *c, struct auth *a, struct oauth_tokens *
 		char why[DBX_ERRBUF_SIZE];
 		snprintf(why, sizeof why, "%s", errbuf);
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "OAuth M2M for client id %.80s failed (check DATABRICKS_CLIENT_ID / "
-			 "DATABRICKS_CLIENT_SECRET): %s",
-			 a->client_id, why);
+		         "OAuth M2M for client id %.80s failed (check DATABRICKS_CLIENT_ID / "
+		         "DATABRICKS_CLIENT_SECRET): %s",
+		         a->client_id, why);
 	}
 out:
 	if (cred)
@@ -160,9 +160,9 @@ static int refresh(struct dbx_client *c, struct auth *a, struct oauth_tokens *t,
 		err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
 	if (err == DBX_ERR_AUTH && oerr[0]) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "the refresh token for %s was rejected (%s: revoked or expired): run "
-			 "`dbxai login` to log in again",
-			 c->base_url, oerr);
+		         "the refresh token for %s was rejected (%s: revoked or expired): run "
+		         "`dbxai login` to log in again",
+		         c->base_url, oerr);
 	}
 	oauth_wipe(form, OAUTH_FORM_MAX);
 	free(form);
@@ -219,14 +219,14 @@ static int authorize(struct dbx_client *c, int force, char *errbuf)
 			a->have = 0;
 		} else {
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "not logged in to %s: run `dbxai login` or set DATABRICKS_TOKEN",
-				 c->base_url);
+			         "not logged in to %s: run `dbxai login` or set DATABRICKS_TOKEN",
+			         c->base_url);
 			err = DBX_ERR_AUTH;
 		}
 	} else if (!t->refresh[0]) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "the login for %s has expired and has no refresh token: run `dbxai login`",
-			 c->base_url);
+		         "the login for %s has expired and has no refresh token: run `dbxai login`",
+		         c->base_url);
 		err = DBX_ERR_AUTH;
 	} else {
 		err = refresh(c, a, t, errbuf);
@@ -262,14 +262,16 @@ int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf)
 	if (type == DBX_AUTH_AUTO)
 		type = has_token ? DBX_AUTH_PAT : has_m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
 	if (type == DBX_AUTH_PAT && !has_token) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "auth type pat needs a token: set DATABRICKS_TOKEN or token in the profile");
+		snprintf(
+		    errbuf, DBX_ERRBUF_SIZE,
+		    "auth type pat needs a token: set DATABRICKS_TOKEN or token in the profile");
 		return DBX_ERR_USAGE;
 	}
 	if (type == DBX_AUTH_M2M && !has_m2m) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "auth type oauth-m2m needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET "
-			 "(or client_id and client_secret in the profile)");
+		snprintf(
+		    errbuf, DBX_ERRBUF_SIZE,
+		    "auth type oauth-m2m needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET "
+		    "(or client_id and client_secret in the profile)");
 		return DBX_ERR_USAGE;
 	}
 	if (type != DBX_AUTH_PAT)
@@ -289,7 +291,7 @@ int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf)
 			err = DBX_ERR_USAGE;
 		}
 	} else if (cache_default_path(a->cache_path, sizeof a->cache_path, get_env, a->cache_err) !=
-		   DBX_OK) {
+	           DBX_OK) {
 		a->cache_path[0] = '\0';
 	}
 	if (err) {
@@ -322,7 +324,7 @@ static struct auth *oauth_ctx(struct dbx_client *c, char *errbuf)
 	struct auth *a = c->auth_ctx;
 	if (!a || !a->cache_path[0]) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s",
-			 a ? a->cache_err : "this client has no OAuth configuration");
+		         a ? a->cache_err : "this client has no OAuth configuration");
 		return NULL;
 	}
 	return a;
@@ -337,7 +339,7 @@ static void sleep_s(long s)
 
 /* RFC 8628: show the code, then poll until approved, denied or expired. */
 static int login_device(struct auth *a, const struct dbx_login_options *lo, struct oauth_tokens *t,
-			char *errbuf)
+                        char *errbuf)
 {
 	struct oauth_device *d = malloc(sizeof *d);
 	struct dbx_login_info info = {0};
@@ -369,12 +371,14 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 	if (err)
 		goto out;
 	interval = d->interval;
-	deadline = (long long)time(NULL) +
-		   (d->expires_in > 0 && d->expires_in < lo->timeout_s ? d->expires_in : lo->timeout_s);
+	deadline =
+	    (long long)time(NULL) +
+	    (d->expires_in > 0 && d->expires_in < lo->timeout_s ? d->expires_in : lo->timeout_s);
 	for (;;) {
 		if ((long long)time(NULL) + interval > deadline) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "the device code was not approved in time: run `dbxai login` again");
+			snprintf(
+			    errbuf, DBX_ERRBUF_SIZE,
+			    "the device code was not approved in time: run `dbxai login` again");
 			err = DBX_ERR_TIMEOUT;
 			break;
 		}
@@ -389,9 +393,10 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 			continue;
 		}
 		if (strcmp(oerr, "expired_token") == 0)
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "the device code expired before it was approved: run `dbxai login` "
-				 "again");
+			snprintf(
+			    errbuf, DBX_ERRBUF_SIZE,
+			    "the device code expired before it was approved: run `dbxai login` "
+			    "again");
 		else if (strcmp(oerr, "access_denied") == 0)
 			snprintf(errbuf, DBX_ERRBUF_SIZE, "the login was denied (access_denied)");
 		break;
@@ -408,7 +413,7 @@ out:
 
 /* Authorization code + PKCE through the loopback listener or a pasted URL. */
 static int login_browser(struct auth *a, const struct dbx_login_options *lo, struct oauth_tokens *t,
-			 char *errbuf)
+                         char *errbuf)
 {
 	struct oauth_listener l = {{-1, -1}, 0};
 	struct oauth_pkce p;
@@ -429,7 +434,7 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 		goto out;
 	snprintf(redirect, sizeof redirect, "http://localhost:%u", l.port);
 	err = oauth_authorize_url(a->ep, a->client_id, redirect, OAUTH_U2M_SCOPE, &p, url, URL_MAX,
-				  errbuf);
+	                          errbuf);
 	if (err)
 		goto out;
 	info.step = DBX_LOGIN_BROWSER;
@@ -439,7 +444,7 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 	if (lo->show)
 		lo->show(lo->ctx, &info);
 	err = oauth_wait_redirect(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code,
-				  sizeof code, errbuf);
+	                          sizeof code, errbuf);
 	oauth_listener_close(&l);
 	if (err)
 		goto out;
@@ -477,8 +482,8 @@ int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo_in, char 
 		return DBX_ERR_USAGE;
 	if (a->type != DBX_AUTH_U2M) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "dbxai login is for user (U2M) logins; this client uses %s credentials",
-			 a->type == DBX_AUTH_M2M ? "M2M" : "other");
+		         "dbxai login is for user (U2M) logins; this client uses %s credentials",
+		         a->type == DBX_AUTH_M2M ? "M2M" : "other");
 		return DBX_ERR_USAGE;
 	}
 	if (lo.timeout_s <= 0)
@@ -491,9 +496,9 @@ int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo_in, char 
 		goto out;
 	if (lo.device && !a->ep->device[0]) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "the authorization server of %s offers no device code grant: use "
-			 "`dbxai login --no-browser` and paste the redirect URL",
-			 c->base_url);
+		         "the authorization server of %s offers no device code grant: use "
+		         "`dbxai login --no-browser` and paste the redirect URL",
+		         c->base_url);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}

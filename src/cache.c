@@ -29,8 +29,9 @@ int cache_default_path(char *out, size_t cap, const char *(*get)(const char *nam
 		} else {
 			v = get("HOME");
 			if (!v || !*v) {
-				snprintf(errbuf, DBX_ERRBUF_SIZE,
-					 "no place for the token cache: set HOME or DBXAI_TOKEN_CACHE");
+				snprintf(
+				    errbuf, DBX_ERRBUF_SIZE,
+				    "no place for the token cache: set HOME or DBXAI_TOKEN_CACHE");
 				return DBX_ERR_USAGE;
 			}
 			n = snprintf(out, cap, "%s/.cache/dbxai/token-cache.json", v);
@@ -71,8 +72,9 @@ static int make_dirs(const char *dir, char *errbuf)
 			continue;
 		tmp[i] = '\0';
 		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot create the token cache directory %s: %s",
-				 tmp, strerror(errno));
+			snprintf(errbuf, DBX_ERRBUF_SIZE,
+			         "cannot create the token cache directory %s: %s", tmp,
+			         strerror(errno));
 			return DBX_ERR_IO;
 		}
 		if (i < n)
@@ -86,25 +88,27 @@ static int check_dir(const char *dir, char *errbuf)
 	struct stat st;
 
 	if (stat(dir, &st) != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache directory %s: %s", dir, strerror(errno));
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache directory %s: %s", dir,
+		         strerror(errno));
 		return DBX_ERR_IO;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache directory %s is not a directory", dir);
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache directory %s is not a directory",
+		         dir);
 		return DBX_ERR_IO;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "token cache directory %s belongs to uid %ld, not to you: refusing it", dir,
-			 (long)st.st_uid);
+		         "token cache directory %s belongs to uid %ld, not to you: refusing it",
+		         dir, (long)st.st_uid);
 		return DBX_ERR_IO;
 	}
 	/* others could swap the file under us, unless the sticky bit stops them */
 	if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "token cache directory %s is writable by group/others (mode %03o): "
-			 "refusing it; chmod 700 it",
-			 dir, (unsigned)(st.st_mode & 0777));
+		         "token cache directory %s is writable by group/others (mode %03o): "
+		         "refusing it; chmod 700 it",
+		         dir, (unsigned)(st.st_mode & 0777));
 		return DBX_ERR_IO;
 	}
 	return DBX_OK;
@@ -121,20 +125,20 @@ static int check_file(int fd, const char *path, const char *what, char *errbuf)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s %s is not a regular file: refusing it", what,
-			 path);
+		         path);
 		return DBX_ERR_IO;
 	}
 	if (st.st_uid != geteuid()) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "%s %s belongs to uid %ld, not to you: refusing it (remove it)", what, path,
-			 (long)st.st_uid);
+		         "%s %s belongs to uid %ld, not to you: refusing it (remove it)", what,
+		         path, (long)st.st_uid);
 		return DBX_ERR_IO;
 	}
 	if (st.st_mode & 077) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "%s %s is accessible by group/others (mode %03o): refusing it; "
-			 "chmod 600 it (and consider its tokens leaked: run `dbxai logout`)",
-			 what, path, (unsigned)(st.st_mode & 0777));
+		         "%s %s is accessible by group/others (mode %03o): refusing it; "
+		         "chmod 600 it (and consider its tokens leaked: run `dbxai logout`)",
+		         what, path, (unsigned)(st.st_mode & 0777));
 		return DBX_ERR_IO;
 	}
 	return DBX_OK;
@@ -148,9 +152,9 @@ static int open_private(const char *path, int flags, const char *what, int *fd, 
 		return check_file(*fd, path, what, errbuf);
 	if (errno == ELOOP) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "%s %s is a symbolic link: refusing it (remove it, or set "
-			 "DBXAI_TOKEN_CACHE to a regular file)",
-			 what, path);
+		         "%s %s is a symbolic link: refusing it (remove it, or set "
+		         "DBXAI_TOKEN_CACHE to a regular file)",
+		         what, path);
 		return DBX_ERR_IO;
 	}
 	if (errno == ENOENT)
@@ -175,7 +179,7 @@ static int parse(const char *text, size_t len, struct json_doc *d, struct json_t
 		*tok = NULL;
 	}
 	if (!err && (json_type(d, 0) != JSON_OBJECT ||
-		     json_type(d, json_get(d, 0, "entries")) != JSON_ARRAY))
+	             json_type(d, json_get(d, 0, "entries")) != JSON_ARRAY))
 		err = DBX_ERR_PROTOCOL;
 	return err;
 }
@@ -188,7 +192,7 @@ static int read_all(int fd, const char *path, char **out, size_t *len, char *err
 
 	if (fstat(fd, &st) != 0 || st.st_size > CACHE_FILE_MAX) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache %s is larger than %d bytes", path,
-			 CACHE_FILE_MAX);
+		         CACHE_FILE_MAX);
 		return DBX_ERR_IO;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -244,7 +248,8 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 	}
 	while (flock(c->lock_fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot lock %s: %s", lock, strerror(errno));
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot lock %s: %s", lock,
+			         strerror(errno));
 			err = DBX_ERR_IO;
 			goto fail;
 		}
@@ -263,11 +268,12 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 		snprintf(aside, sizeof aside, "%s.corrupt-%lld", path, (long long)time(NULL));
 		if (rename(path, aside) == 0)
 			snprintf(c->note, sizeof c->note,
-				 "the token cache %s was not valid; it was moved to %s", path, aside);
+			         "the token cache %s was not valid; it was moved to %s", path,
+			         aside);
 		else
 			snprintf(c->note, sizeof c->note,
-				 "the token cache %s is not valid and could not be moved aside: %s",
-				 path, strerror(errno));
+			         "the token cache %s is not valid and could not be moved aside: %s",
+			         path, strerror(errno));
 		oauth_wipe(c->text, c->len);
 		free(c->text);
 		c->text = NULL;
@@ -299,7 +305,7 @@ void cache_close(struct cache *c)
 
 /* Index of the entry for (host, client_id) in entries, or -1. */
 static int find(const struct json_doc *d, int entries, const char *host, const char *client_id,
-		int *pos)
+                int *pos)
 {
 	int e, i = 0;
 	for (e = json_child(d, entries); e >= 0; e = json_next(d, e), i++) {
@@ -319,7 +325,7 @@ static long long num(const struct json_doc *d, int t)
 }
 
 int cache_get(const struct cache *c, const char *host, const char *client_id,
-	      struct oauth_tokens *t)
+              struct oauth_tokens *t)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -330,7 +336,7 @@ int cache_get(const struct cache *c, const char *host, const char *client_id,
 		goto out;
 	e = find(&d, json_get(&d, 0, "entries"), host, client_id, &pos);
 	if (e < 0 || json_str(&d, json_get(&d, e, "access_token"), t->access, sizeof t->access,
-			      NULL) != DBX_OK)
+	                      NULL) != DBX_OK)
 		goto out;
 	if (json_str(&d, json_get(&d, e, "refresh_token"), t->refresh, sizeof t->refresh, NULL) !=
 	    DBX_OK)
@@ -346,7 +352,7 @@ out:
 }
 
 static void write_entry(struct json_w *w, const char *host, const char *client_id,
-			const struct oauth_tokens *t)
+                        const struct oauth_tokens *t)
 {
 	json_w_obj(w);
 	json_w_key(w, "host");
@@ -380,7 +386,7 @@ static int write_file(struct cache *c, const char *text, size_t len, char *errbu
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write the token cache %s: %s", tmp,
-			 strerror(errno));
+		         strerror(errno));
 		return DBX_ERR_IO;
 	}
 	if (fchmod(fd, 0600) != 0) /* whatever the umask did */
@@ -402,7 +408,7 @@ static int write_file(struct cache *c, const char *text, size_t len, char *errbu
 		err = DBX_ERR_IO;
 	if (err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write the token cache %s: %s", c->path,
-			 strerror(errno));
+		         strerror(errno));
 		(void)unlink(tmp);
 		return err;
 	}
@@ -417,7 +423,7 @@ static int write_file(struct cache *c, const char *text, size_t len, char *errbu
 }
 
 int cache_put(struct cache *c, const char *host, const char *client_id,
-	      const struct oauth_tokens *t, int *removed, char *errbuf)
+              const struct oauth_tokens *t, int *removed, char *errbuf)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -456,9 +462,10 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 	if (have) {
 		int entries = json_get(&d, 0, "entries");
 		for (e = json_child(&d, entries); e >= 0; e = json_next(&d, e)) {
-			int match = !host || (json_streq(&d, json_get(&d, e, "host"), host) &&
-					      (!client_id || json_streq(&d, json_get(&d, e, "client_id"),
-									client_id)));
+			int match =
+			    !host || (json_streq(&d, json_get(&d, e, "host"), host) &&
+			              (!client_id ||
+			               json_streq(&d, json_get(&d, e, "client_id"), client_id)));
 			if (match) {
 				dropped++;
 				continue;

@@ -41,11 +41,11 @@
 struct cache {
 	char path[CACHE_PATH_MAX];
 	char note[DBX_ERRBUF_SIZE]; /* non-empty: something the user should know
-				       (a corrupt file moved aside) */
+	                               (a corrupt file moved aside) */
 	/* private: */
 	int opened;
 	int lock_fd; /* -1: none */
-	char *text; /* the file's contents; NULL when there is none */
+	char *text;  /* the file's contents; NULL when there is none */
 	size_t len;
 };
 
@@ -61,7 +61,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf);
 
 /* Copies the entry for (host, client_id) into t; 1 when found, else 0. */
 int cache_get(const struct cache *c, const char *host, const char *client_id,
-	      struct oauth_tokens *t);
+              struct oauth_tokens *t);
 
 /* Writes the cache with the entry for (host, client_id) set to t, or removed
  * when t is NULL (client_id NULL then: every client's entry for host; host
@@ -69,7 +69,7 @@ int cache_get(const struct cache *c, const char *host, const char *client_id,
  * NULL) gets the number of entries dropped. The directory is created if
  * needed. */
 int cache_put(struct cache *c, const char *host, const char *client_id,
-	      const struct oauth_tokens *t, int *removed, char *errbuf);
+              const struct oauth_tokens *t, int *removed, char *errbuf);
 
 /* Unlocks and frees. Safe on a zeroed or closed cache. */
 void cache_close(struct cache *c);

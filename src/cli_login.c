@@ -31,7 +31,7 @@ static void utc(long long t, char *out, size_t cap)
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
 	snprintf(out, cap, "%04lld-%02u-%02u %02lld:%02lld:%02lld UTC", y, m, d, s / 3600,
-		 s / 60 % 60, s % 60);
+	         s / 60 % 60, s % 60);
 }
 
 /* Opens url with xdg-open / open, detached, without a shell. */
@@ -68,7 +68,7 @@ static void show(void *ctx, const struct dbx_login_info *info)
 
 	if (info->step == DBX_LOGIN_DEVICE) {
 		fprintf(stderr, "To log in, open %s and enter the code %s\n", info->url,
-			info->user_code);
+		        info->user_code);
 		if (info->url_complete)
 			fprintf(stderr, "(or open %s)\n", info->url_complete);
 		fprintf(stderr, "Waiting for the approval...\n");
@@ -76,10 +76,10 @@ static void show(void *ctx, const struct dbx_login_info *info)
 	}
 	fprintf(stderr, "Open this URL in a browser to log in:\n\n  %s\n\n", info->url);
 	fprintf(stderr,
-		"Waiting for the redirect to http://localhost:%u (forward that port over SSH when "
-		"the browser is elsewhere), or paste the URL the browser ends on and press "
-		"Enter.\n",
-		info->port);
+	        "Waiting for the redirect to http://localhost:%u (forward that port over SSH when "
+	        "the browser is elsewhere), or paste the URL the browser ends on and press "
+	        "Enter.\n",
+	        info->port);
 	if (s->browser)
 		open_browser(info->url);
 }
@@ -124,21 +124,23 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		const char *v = NULL;
 		r = strcmp(argv[i], "--no-browser") == 0 || strcmp(argv[i], "--device") == 0
-			    ? 0
-			    : cli_opt_value(argc, argv, &i, "--timeout", NULL, &v);
+		        ? 0
+		        : cli_opt_value(argc, argv, &i, "--timeout", NULL, &v);
 		if (strcmp(argv[i], "--no-browser") == 0) {
 			no_browser = 1;
 		} else if (strcmp(argv[i], "--device") == 0) {
 			lo.device = 1;
 		} else if (r != 0) {
 			double d;
-			if (r < 0 || cfg_parse_number("--timeout", v, 0, 86400, &d, errbuf) != DBX_OK ||
+			if (r < 0 ||
+			    cfg_parse_number("--timeout", v, 0, 86400, &d, errbuf) != DBX_OK ||
 			    d < 1)
-				return cli_usage_error("--timeout needs a number of seconds (1 to 86400)");
+				return cli_usage_error(
+				    "--timeout needs a number of seconds (1 to 86400)");
 			lo.timeout_s = (int)d;
 		} else {
 			return cli_usage_error("login: unknown argument '%.40s' (see dbxai help)",
-					       argv[i]);
+			                       argv[i]);
 		}
 	}
 	if (parse_port(&lo.port))
@@ -168,7 +170,7 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 		int n;
 		utc(info.expiry, when, sizeof when);
 		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n",
-			     info.host, when);
+		             info.host, when);
 		cli_write(&out, line, (size_t)n);
 	}
 	r = cli_finish(&out, 0);
@@ -191,7 +193,7 @@ int cli_logout(const struct cli_globals *g, int argc, char **argv)
 			all = 1;
 		else
 			return cli_usage_error("logout: unknown argument '%.40s' (see dbxai help)",
-					       argv[i]);
+			                       argv[i]);
 	}
 	cfg = malloc(sizeof *cfg);
 	if (!cfg)
@@ -213,10 +215,11 @@ int cli_logout(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (all)
 		n = snprintf(line, sizeof line, "Removed %d cached login%s\n", removed,
-			     removed == 1 ? "" : "s");
+		             removed == 1 ? "" : "s");
 	else
 		n = snprintf(line, sizeof line, "%s %s\n",
-			     removed ? "Logged out of" : "There was no cached login for", cfg->host);
+		             removed ? "Logged out of" : "There was no cached login for",
+		             cfg->host);
 	cli_write(&out, line, (size_t)n);
 	r = cli_finish(&out, 0);
 out:
@@ -265,33 +268,33 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	utc(info.expiry, when, sizeof when);
 	if (g->json) {
 		n = snprintf(text, sizeof text,
-			     "{\"method\":\"%s\",\"host\":\"%s\",\"logged_in\":%s,\"expiry\":%lld,"
-			     "\"refresh_token\":%s}\n",
-			     method_name(info.method), info.host,
-			     info.logged_in || info.method == DBX_AUTH_PAT ? "true" : "false",
-			     info.expiry, info.has_refresh ? "true" : "false");
+		             "{\"method\":\"%s\",\"host\":\"%s\",\"logged_in\":%s,\"expiry\":%lld,"
+		             "\"refresh_token\":%s}\n",
+		             method_name(info.method), info.host,
+		             info.logged_in || info.method == DBX_AUTH_PAT ? "true" : "false",
+		             info.expiry, info.has_refresh ? "true" : "false");
 	} else {
 		n = snprintf(text, sizeof text, "method: %s\nhost: %s\n", method_name(info.method),
-			     info.host);
+		             info.host);
 		if (info.client_id && (size_t)n < sizeof text)
 			n += snprintf(text + n, sizeof text - (size_t)n, "client id: %s\n",
-				      info.client_id);
+			              info.client_id);
 		if (info.cache && (size_t)n < sizeof text)
 			n += snprintf(text + n, sizeof text - (size_t)n, "token cache: %s\n",
-				      info.cache);
+			              info.cache);
 		if (info.method == DBX_AUTH_PAT && (size_t)n < sizeof text)
 			n += snprintf(text + n, sizeof text - (size_t)n,
-				      "token: personal access token (expiry not known here)\n");
+			              "token: personal access token (expiry not known here)\n");
 		else if ((info.method == DBX_AUTH_U2M || info.method == DBX_AUTH_M2M) &&
-			 !info.logged_in && (size_t)n < sizeof text)
+		         !info.logged_in && (size_t)n < sizeof text)
 			n += snprintf(text + n, sizeof text - (size_t)n, "token: none cached%s\n",
-				      info.method == DBX_AUTH_U2M ? " (run `dbxai login`)" : "");
+			              info.method == DBX_AUTH_U2M ? " (run `dbxai login`)" : "");
 		else if (info.logged_in && (size_t)n < sizeof text)
 			n += snprintf(text + n, sizeof text - (size_t)n,
-				      "access token: %s %s\nrefresh token: %s\n",
-				      info.expiry > now ? "expires" : "expired", when,
-				      info.has_refresh ? "cached (used to renew the access token)"
-						       : "none");
+			              "access token: %s %s\nrefresh token: %s\n",
+			              info.expiry > now ? "expires" : "expired", when,
+			              info.has_refresh ? "cached (used to renew the access token)"
+			                               : "none");
 	}
 	if (n > 0)
 		cli_write(&out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);

@@ -18,14 +18,16 @@ int crypto_sha256(const void *in, size_t len, unsigned char out[CRYPTO_SHA256_LE
 
 int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
 {
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	const unsigned char *p = in;
 	size_t i, o = 0;
 
 	if (outsz < CRYPTO_B64URL_LEN(len) + 1)
 		return DBX_ERR_LIMIT;
 	for (i = 0; i + 2 < len; i += 3) {
-		unsigned long v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 | p[i + 2];
+		unsigned long v =
+		    (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 | p[i + 2];
 		out[o++] = abc[v >> 18 & 63];
 		out[o++] = abc[v >> 12 & 63];
 		out[o++] = abc[v >> 6 & 63];

@@ -17,7 +17,7 @@
 #define CRYPTO_SHA256_LEN 32
 
 /* Length of the base64url text (no padding, no NUL) for n input bytes. */
-#define CRYPTO_B64URL_LEN(n) (((n) * 4 + 2) / 3)
+#define CRYPTO_B64URL_LEN(n) (((n)*4 + 2) / 3)
 
 /* len bytes from the seeded CSPRNG. DBX_OK or DBX_ERR_INTERNAL. */
 int crypto_random(void *buf, size_t len);

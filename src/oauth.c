@@ -109,8 +109,8 @@ int oauth_form_add(char *buf, size_t cap, size_t *len, const char *name, const c
 }
 
 int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
-			const char *redirect_uri, const char *scope,
-			const struct oauth_pkce *p, char *out, size_t outsz, char *errbuf)
+                        const char *redirect_uri, const char *scope, const struct oauth_pkce *p,
+                        char *out, size_t outsz, char *errbuf)
 {
 	size_t n = strlen(ep->authorization), q;
 	int err;
@@ -192,7 +192,7 @@ static void printable(char *s)
 }
 
 int oauth_parse_redirect(const char *text, const char *expected_state, char *code, size_t cap,
-			 char *errbuf)
+                         char *errbuf)
 {
 	char state[128] = "", error[OAUTH_ERROR_MAX] = "", desc[OAUTH_DESC_MAX] = "";
 	const char *p, *end;
@@ -201,12 +201,14 @@ int oauth_parse_redirect(const char *text, const char *expected_state, char *cod
 	while (*text == ' ' || *text == '\t')
 		text++;
 	end = text + strlen(text);
-	while (end > text && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+	while (end > text &&
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 	p = memchr(text, '?', (size_t)(end - text));
 	if (p) {
 		p++;
-	} else if (memchr(text, '=', (size_t)(end - text)) && !memchr(text, '/', (size_t)(end - text))) {
+	} else if (memchr(text, '=', (size_t)(end - text)) &&
+	           !memchr(text, '/', (size_t)(end - text))) {
 		p = text; /* a bare query */
 	} else {
 		err = DBX_ERR_NEED_MORE;
@@ -245,14 +247,16 @@ int oauth_parse_redirect(const char *text, const char *expected_state, char *cod
 		p = amp ? amp + 1 : end;
 	}
 	if (err == DBX_ERR_LIMIT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the authorization code is too long or malformed");
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+		         "the authorization code is too long or malformed");
 		goto out;
 	}
 	if (error[0]) {
 		printable(error);
 		printable(desc);
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "login refused by the authorization server: %s%s%s",
-			 error, desc[0] ? ": " : "", desc);
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+		         "login refused by the authorization server: %s%s%s", error,
+		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 		goto out;
 	}
@@ -263,8 +267,8 @@ int oauth_parse_redirect(const char *text, const char *expected_state, char *cod
 	}
 	if (!have_state || strcmp(state, expected_state) != 0) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "the redirect's state does not match this login (a stale or forged "
-			 "redirect): run `dbxai login` again");
+		         "the redirect's state does not match this login (a stale or forged "
+		         "redirect): run `dbxai login` again");
 		err = DBX_ERR_AUTH;
 	}
 out:
@@ -275,7 +279,7 @@ out:
 
 /* Parses json with a token array of its own (freed by the caller: *tok). */
 static int parse_json(struct json_doc *d, struct json_tok **tok, const char *json, size_t len,
-		      const char *what, char *errbuf)
+                      const char *what, char *errbuf)
 {
 	int err;
 
@@ -287,7 +291,7 @@ static int parse_json(struct json_doc *d, struct json_tok **tok, const char *jso
 		err = DBX_ERR_PROTOCOL;
 	if (err)
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s: not a JSON object (%s)", what,
-			 d->err_what ? d->err_what : "unexpected shape");
+		         d->err_what ? d->err_what : "unexpected shape");
 	return err;
 }
 
@@ -324,7 +328,7 @@ static long get_long(const struct json_doc *d, const char *key, long dflt)
 }
 
 static int endpoint(const struct json_doc *d, const char *key, char *out, int required,
-		    char *errbuf)
+                    char *errbuf)
 {
 	struct url u;
 	int err = DBX_OK;
@@ -346,8 +350,7 @@ static int endpoint(const struct json_doc *d, const char *key, char *out, int re
 	return DBX_OK;
 }
 
-int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep,
-			  char *errbuf)
+int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep, char *errbuf)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -365,7 +368,7 @@ int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *
 }
 
 int oauth_parse_tokens(const char *json, size_t len, long long now, struct oauth_tokens *t,
-		       char *errbuf)
+                       char *errbuf)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -377,7 +380,7 @@ int oauth_parse_tokens(const char *json, size_t len, long long now, struct oauth
 		goto out;
 	if (!get_str(&d, "access_token", t->access, sizeof t->access, &lim) || !t->access[0]) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token endpoint's answer has %s access_token",
-			 lim ? "an over-long" : "no");
+		         lim ? "an over-long" : "no");
 		err = lim ? lim : DBX_ERR_PROTOCOL;
 		goto out;
 	}
@@ -399,7 +402,7 @@ out:
 }
 
 int oauth_parse_error(const char *json, size_t len, char *error, size_t error_cap, char *desc,
-		      size_t desc_cap)
+                      size_t desc_cap)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -433,17 +436,17 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
 	if (!get_str(&doc, "device_code", d->device_code, sizeof d->device_code, &lim) ||
 	    !get_str(&doc, "user_code", d->user_code, sizeof d->user_code, &lim) ||
 	    !(get_str(&doc, "verification_uri", d->verification_uri, sizeof d->verification_uri,
-		      &lim) ||
+	              &lim) ||
 	      get_str(&doc, "verification_url", d->verification_uri, sizeof d->verification_uri,
-		      &lim))) {
+	              &lim))) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "the device authorization answer lacks device_code, user_code or "
-			 "verification_uri");
+		         "the device authorization answer lacks device_code, user_code or "
+		         "verification_uri");
 		err = DBX_ERR_PROTOCOL;
 		goto out;
 	}
 	if (!get_str(&doc, "verification_uri_complete", d->verification_uri_complete,
-		     sizeof d->verification_uri_complete, &lim))
+	             sizeof d->verification_uri_complete, &lim))
 		d->verification_uri_complete[0] = '\0';
 	printable(d->user_code);
 	printable(d->verification_uri);
@@ -468,7 +471,7 @@ void oauth_net_close(struct oauth_net *n)
 
 /* The client that reaches url, and url's path into path[URL_PATH_MAX]. */
 static int net_for(struct oauth_net *n, const char *url, struct dbx_client **out, char *path,
-		   char *errbuf)
+                   char *errbuf)
 {
 	struct url *u = malloc(sizeof *u);
 	char base[URL_MAX];
@@ -487,9 +490,9 @@ static int net_for(struct oauth_net *n, const char *url, struct dbx_client **out
 	}
 	if (!u->is_https) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "refusing to send OAuth credentials to http://%s:%u: an endpoint off the "
-			 "workspace must use https",
-			 u->host, u->port);
+		         "refusing to send OAuth credentials to http://%s:%u: an endpoint off the "
+		         "workspace must use https",
+		         u->host, u->port);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
@@ -534,7 +537,7 @@ static int sink_data(void *ctx, const char *data, size_t len)
 /* One request to an OAuth endpoint; the body (2xx or error) lands in out.
  * *status is the HTTP status. */
 static int request(struct oauth_net *n, const char *method, const char *url, const char *form,
-		   const char *authorization, struct sink *out, int *status, char *errbuf)
+                   const char *authorization, struct sink *out, int *status, char *errbuf)
 {
 	struct client_call *k = calloc(1, sizeof *k);
 	char *path = malloc(URL_PATH_MAX);
@@ -569,8 +572,8 @@ static int request(struct oauth_net *n, const char *method, const char *url, con
 		out->len = m;
 	}
 	if (err == DBX_ERR_LIMIT && k->status / 100 == 2)
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the OAuth server's answer is larger than %d bytes",
-			 OAUTH_BODY_MAX);
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+		         "the OAuth server's answer is larger than %d bytes", OAUTH_BODY_MAX);
 out:
 	if (k)
 		oauth_wipe(k->err_body, sizeof k->err_body);
@@ -587,7 +590,7 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
 
 	memset(ep, 0, sizeof *ep);
 	snprintf(url, sizeof url, "%s/oidc/.well-known/oauth-authorization-server",
-		 n->ws->base_url);
+	         n->ws->base_url);
 	s.buf = malloc(s.cap);
 	if (!s.buf)
 		return DBX_ERR_NOMEM;
@@ -596,7 +599,7 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
 		char why[DBX_ERRBUF_SIZE];
 		snprintf(why, sizeof why, "%s", errbuf);
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "OAuth discovery on %s failed: %s",
-			 n->ws->base_url, why);
+		         n->ws->base_url, why);
 	} else {
 		err = oauth_parse_discovery(s.buf, s.len, ep, errbuf);
 	}
@@ -605,7 +608,7 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
 }
 
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
-		struct oauth_tokens *t, char *oauth_error, char *errbuf)
+                struct oauth_tokens *t, char *oauth_error, char *errbuf)
 {
 	struct sink s = {NULL, OAUTH_BODY_MAX, 0};
 	char error[OAUTH_ERROR_MAX], desc[OAUTH_DESC_MAX];
@@ -620,11 +623,11 @@ int oauth_token(struct oauth_net *n, const char *url, const char *form, const ch
 	if (!err) {
 		err = oauth_parse_tokens(s.buf, s.len, (long long)time(NULL), t, errbuf);
 	} else if (status >= 400 && status < 500 &&
-		   oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
+	           oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
 		if (oauth_error)
 			snprintf(oauth_error, OAUTH_ERROR_MAX, "%s", error);
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token endpoint refused: %s%s%s", error,
-			 desc[0] ? ": " : "", desc);
+		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
 	oauth_wipe(s.buf, s.cap);
@@ -633,7 +636,7 @@ int oauth_token(struct oauth_net *n, const char *url, const char *form, const ch
 }
 
 int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,
-		       const char *scope, struct oauth_device *d, char *errbuf)
+                       const char *scope, struct oauth_device *d, char *errbuf)
 {
 	struct sink s = {NULL, OAUTH_BODY_MAX, 0};
 	char form[1024], error[OAUTH_ERROR_MAX], desc[OAUTH_DESC_MAX];
@@ -652,9 +655,10 @@ int oauth_device_start(struct oauth_net *n, const char *url, const char *client_
 	if (!err) {
 		err = oauth_parse_device(s.buf, s.len, d, errbuf);
 	} else if (status >= 400 && status < 500 &&
-		   oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the device authorization endpoint refused: %s%s%s",
-			 error, desc[0] ? ": " : "", desc);
+	           oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+		         "the device authorization endpoint refused: %s%s%s", error,
+		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
 	oauth_wipe(s.buf, s.cap);
@@ -716,14 +720,15 @@ int oauth_listen(struct oauth_listener *l, unsigned port, char *errbuf)
 	if (l->fd[0] < 0) {
 		if (port)
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "cannot listen on 127.0.0.1:%u for the login redirect "
-				 "(DATABRICKS_OAUTH_CALLBACK_PORT): %s",
-				 port, strerror(errno));
+			         "cannot listen on 127.0.0.1:%u for the login redirect "
+			         "(DATABRICKS_OAUTH_CALLBACK_PORT): %s",
+			         port, strerror(errno));
 		else
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "cannot listen for the login redirect: ports %u to %u on 127.0.0.1 "
-				 "are all busy",
-				 OAUTH_PORT_FIRST, OAUTH_PORT_LAST);
+			snprintf(
+			    errbuf, DBX_ERRBUF_SIZE,
+			    "cannot listen for the login redirect: ports %u to %u on 127.0.0.1 "
+			    "are all busy",
+			    OAUTH_PORT_FIRST, OAUTH_PORT_LAST);
 		return DBX_ERR_IO;
 	}
 	l->port = p;
@@ -745,14 +750,18 @@ void oauth_listener_close(struct oauth_listener *l)
 static void reply(int fd, int status, const char *title, const char *text)
 {
 	char page[1024];
-	int n = snprintf(page, sizeof page,
-			 "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
-			 "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n"
-			 "<!doctype html><title>dbxai</title><h1>%s</h1><p>%s</p>\n",
-			 status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request",
-			 strlen("<!doctype html><title>dbxai</title><h1></h1><p></p>\n") +
-				 strlen(title) + strlen(text),
-			 title, text);
+	int n =
+	    snprintf(page, sizeof page,
+	             "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
+	             "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n"
+	             "<!doctype html><title>dbxai</title><h1>%s</h1><p>%s</p>\n",
+	             status,
+	             status == 200   ? "OK"
+	             : status == 404 ? "Not Found"
+	                             : "Bad Request",
+	             strlen("<!doctype html><title>dbxai</title><h1></h1><p></p>\n") +
+	                 strlen(title) + strlen(text),
+	             title, text);
 	if (n > 0 && (size_t)n < sizeof page)
 		(void)send(fd, page, (size_t)n, MSG_NOSIGNAL);
 }
@@ -786,7 +795,8 @@ static int serve(int fd, const char *state, char *code, size_t cap, char *errbuf
 	req[len] = '\0';
 	sp = strchr(req, ' ');
 	sp2 = sp ? strchr(sp + 1, ' ') : NULL;
-	if (!sp || !sp2 || (size_t)(sp2 - sp - 1) >= sizeof target || strncmp(req, "GET ", 4) != 0) {
+	if (!sp || !sp2 || (size_t)(sp2 - sp - 1) >= sizeof target ||
+	    strncmp(req, "GET ", 4) != 0) {
 		reply(fd, 400, "Bad request", "dbxai expected the login redirect here.");
 		goto out;
 	}
@@ -823,7 +833,7 @@ static int read_paste(int fd, char *line, size_t cap, size_t *len)
 }
 
 int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *state, int timeout_ms,
-			char *code, size_t cap, char *errbuf)
+                        char *code, size_t cap, char *errbuf)
 {
 	char *line = malloc(URL_MAX + 2);
 	size_t llen = 0;
@@ -839,9 +849,9 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 
 		if (left <= 0) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "no login redirect within %d s (try --timeout, or paste the URL "
-				 "the browser ends on)",
-				 timeout_ms / 1000);
+			         "no login redirect within %d s (try --timeout, or paste the URL "
+			         "the browser ends on)",
+			         timeout_ms / 1000);
 			err = DBX_ERR_TIMEOUT;
 			break;
 		}
@@ -852,7 +862,8 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 			p[np++] = (struct pollfd){paste_fd, POLLIN, 0};
 		r = poll(p, (nfds_t)np, left > 1000 ? 1000 : (int)left);
 		if (r < 0 && errno != EINTR) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "waiting for the redirect: %s", strerror(errno));
+			snprintf(errbuf, DBX_ERRBUF_SIZE, "waiting for the redirect: %s",
+			         strerror(errno));
 			err = DBX_ERR_IO;
 			break;
 		}
@@ -863,7 +874,8 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 			if (p[i].fd == paste_fd) {
 				int got = read_paste(paste_fd, line, URL_MAX + 2, &llen);
 				if (got < 0) {
-					paste_fd = -1; /* stdin closed: keep waiting on the listener */
+					paste_fd =
+					    -1; /* stdin closed: keep waiting on the listener */
 					if (llen == 0 || !strchr(line, '?'))
 						continue;
 				} else if (got == 0) {
@@ -872,8 +884,8 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 				err = oauth_parse_redirect(line, state, code, cap, errbuf);
 				if (err == DBX_ERR_NEED_MORE) {
 					snprintf(errbuf, DBX_ERRBUF_SIZE,
-						 "the pasted line is not the redirect URL (it has "
-						 "neither code nor error)");
+					         "the pasted line is not the redirect URL (it has "
+					         "neither code nor error)");
 					err = DBX_ERR_USAGE;
 				}
 			} else {

@@ -35,10 +35,10 @@
 #define OAUTH_M2M_SCOPE "all-apis"
 #define OAUTH_PORT_FIRST 8020 /* redirect http://localhost:PORT, first try */
 #define OAUTH_PORT_LAST 8040
-#define OAUTH_TOKEN_MAX 4096  /* one access or refresh token, NUL included */
-#define OAUTH_CODE_MAX 2048   /* authorization or device code, NUL included */
-#define OAUTH_BODY_MAX 16384  /* a token endpoint answer */
-#define OAUTH_FORM_MAX 12288  /* a request form */
+#define OAUTH_TOKEN_MAX 4096 /* one access or refresh token, NUL included */
+#define OAUTH_CODE_MAX 2048  /* authorization or device code, NUL included */
+#define OAUTH_BODY_MAX 16384 /* a token endpoint answer */
+#define OAUTH_FORM_MAX 12288 /* a request form */
 #define OAUTH_TOKEN_TYPE_MAX 32
 
 struct oauth_endpoints {
@@ -50,17 +50,17 @@ struct oauth_endpoints {
 /* Tokens from the token endpoint or the cache. SECRET: access and refresh. */
 struct oauth_tokens {
 	char access[OAUTH_TOKEN_MAX];
-	char refresh[OAUTH_TOKEN_MAX]; /* "" when none */
+	char refresh[OAUTH_TOKEN_MAX];   /* "" when none */
 	char type[OAUTH_TOKEN_TYPE_MAX]; /* "Bearer" */
-	long long expiry;              /* absolute Unix seconds; 0: unknown */
-	long long issued;              /* when it was obtained (Unix seconds) */
+	long long expiry;                /* absolute Unix seconds; 0: unknown */
+	long long issued;                /* when it was obtained (Unix seconds) */
 };
 
 /* One login attempt's PKCE values. SECRET: verifier. */
 struct oauth_pkce {
 	char verifier[CRYPTO_B64URL_LEN(64) + 1]; /* 64 random bytes, base64url */
 	char challenge[CRYPTO_B64URL_LEN(CRYPTO_SHA256_LEN) + 1];
-	char state[CRYPTO_B64URL_LEN(16) + 1];   /* 16 random bytes, base64url */
+	char state[CRYPTO_B64URL_LEN(16) + 1]; /* 16 random bytes, base64url */
 };
 
 /* A device authorization answer (RFC 8628 section 3.2). */
@@ -69,8 +69,8 @@ struct oauth_device {
 	char user_code[128];
 	char verification_uri[URL_MAX];
 	char verification_uri_complete[URL_MAX]; /* "" when not sent */
-	long expires_in; /* seconds */
-	long interval;   /* seconds between polls (5 when not sent) */
+	long expires_in;                         /* seconds */
+	long interval;                           /* seconds between polls (5 when not sent) */
 };
 
 /* Overwrites n bytes at p so secrets do not linger in freed memory. */
@@ -93,8 +93,8 @@ int oauth_form_add(char *buf, size_t cap, size_t *len, const char *name, const c
  * client_id, redirect_uri, scope, state, code_challenge,
  * code_challenge_method=S256. */
 int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
-			const char *redirect_uri, const char *scope,
-			const struct oauth_pkce *p, char *out, size_t outsz, char *errbuf);
+                        const char *redirect_uri, const char *scope, const struct oauth_pkce *p,
+                        char *out, size_t outsz, char *errbuf);
 
 /* Reads a redirect: a whole URL ("http://localhost:8020/?code=..&state=.."),
  * an origin-form target ("/?code=.."), or a bare query. Surrounding white
@@ -105,24 +105,23 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
  * nor error in it (a favicon request on the listener). DBX_ERR_USAGE: a
  * malformed line. DBX_ERR_LIMIT: a code longer than cap. */
 int oauth_parse_redirect(const char *text, const char *expected_state, char *code, size_t cap,
-			 char *errbuf);
+                         char *errbuf);
 
 /* The discovery document into ep. authorization_endpoint and token_endpoint
  * are required, device_authorization_endpoint optional; each must be an
  * http(s) URL. */
-int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep,
-			  char *errbuf);
+int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep, char *errbuf);
 
 /* A successful token response into t: access_token (required), token_type
  * (default "Bearer"), expires_in (default 3600), refresh_token (when absent,
  * t->refresh is left as it was: the old refresh token stays valid). */
 int oauth_parse_tokens(const char *json, size_t len, long long now, struct oauth_tokens *t,
-		       char *errbuf);
+                       char *errbuf);
 
 /* The "error" and "error_description" of an OAuth error body (RFC 6749
  * 5.2), made printable. 0 when the body has no "error" string. */
 int oauth_parse_error(const char *json, size_t len, char *error, size_t error_cap, char *desc,
-		      size_t desc_cap);
+                      size_t desc_cap);
 
 /* A device authorization response into d. */
 int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, char *errbuf);
@@ -134,10 +133,10 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
  * timeouts). Zero-fill, set ws and opt; oauth_net_close() frees the side
  * client. */
 struct oauth_net {
-	struct dbx_client *ws;        /* borrowed */
+	struct dbx_client *ws;         /* borrowed */
 	const struct dbx_options *opt; /* borrowed; its strings too */
-	struct dbx_client *side;      /* owned; private */
-	char side_base[URL_MAX];      /* private */
+	struct dbx_client *side;       /* owned; private */
+	char side_base[URL_MAX];       /* private */
 };
 void oauth_net_close(struct oauth_net *n);
 
@@ -151,11 +150,11 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
  * ("invalid_grant", "authorization_pending", ...) and errbuf explaining. */
 #define OAUTH_ERROR_MAX 64
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
-		struct oauth_tokens *t, char *oauth_error, char *errbuf);
+                struct oauth_tokens *t, char *oauth_error, char *errbuf);
 
 /* POSTs client_id and scope to the device authorization endpoint. */
 int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,
-		       const char *scope, struct oauth_device *d, char *errbuf);
+                       const char *scope, struct oauth_device *d, char *errbuf);
 
 /* ---- the loopback redirect listener ---- */
 
@@ -173,7 +172,7 @@ int oauth_listen(struct oauth_listener *l, unsigned port, char *errbuf);
  * (favicon) get a 404 and waiting goes on. Results as oauth_parse_redirect;
  * DBX_ERR_TIMEOUT when the time is up. */
 int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *state, int timeout_ms,
-			char *code, size_t cap, char *errbuf);
+                        char *code, size_t cap, char *errbuf);
 
 void oauth_listener_close(struct oauth_listener *l);
 

@@ -39,7 +39,8 @@ static void test_round_trip(void)
 	CHECK(cache_open(&c, path, 0, err) == DBX_OK, "no directory: empty (%s)", err);
 	CHECK(!cache_get(&c, "https://a", "databricks-cli", &got), "empty");
 	tokens(&t, "at-\"1\"\\", "rt-1", 2000000000LL);
-	CHECK(cache_put(&c, "https://a", "databricks-cli", &t, NULL, err) == DBX_OK, "put: %s", err);
+	CHECK(cache_put(&c, "https://a", "databricks-cli", &t, NULL, err) == DBX_OK, "put: %s",
+	      err);
 	tokens(&t, "at-2", "", 1700000000LL);
 	CHECK(cache_put(&c, "https://b:8443", "sp", &t, NULL, err) == DBX_OK, "put 2: %s", err);
 	cache_close(&c);
@@ -50,7 +51,8 @@ static void test_round_trip(void)
 
 	CHECK(cache_open(&c, path, 0, err) == DBX_OK, "reopen: %s", err);
 	CHECK(cache_get(&c, "https://a", "databricks-cli", &got), "found a");
-	CHECK(strcmp(got.access, "at-\"1\"\\") == 0 && strcmp(got.refresh, "rt-1") == 0, "a tokens");
+	CHECK(strcmp(got.access, "at-\"1\"\\") == 0 && strcmp(got.refresh, "rt-1") == 0,
+	      "a tokens");
 	CHECK(got.expiry == 2000000000LL && got.issued == 2000000000LL - 3600, "a expiry");
 	CHECK(cache_get(&c, "https://b:8443", "sp", &got), "found b");
 	CHECK(got.refresh[0] == '\0' && got.expiry == 1700000000LL, "b");
@@ -63,7 +65,8 @@ static void test_round_trip(void)
 	      "remove b: %d", removed);
 	CHECK(!cache_get(&c, "https://b:8443", "sp", &got), "b gone");
 	CHECK(cache_get(&c, "https://a", "databricks-cli", &got), "a stays");
-	CHECK(cache_put(&c, NULL, NULL, NULL, &removed, err) == DBX_OK && removed == 1, "remove all");
+	CHECK(cache_put(&c, NULL, NULL, NULL, &removed, err) == DBX_OK && removed == 1,
+	      "remove all");
 	cache_close(&c);
 	cache_close(&c); /* twice is harmless */
 }
@@ -160,13 +163,13 @@ static void test_default_path(void)
 	char out[256], err[DBX_ERRBUF_SIZE];
 
 	CHECK(cache_default_path(out, sizeof out, fake_env, err) == DBX_OK &&
-		      strcmp(out, "/home/u/.cache/dbxai/token-cache.json") == 0,
+	          strcmp(out, "/home/u/.cache/dbxai/token-cache.json") == 0,
 	      "%s", out);
 	CHECK(cache_default_path(out, sizeof out, xdg_env, err) == DBX_OK &&
-		      strcmp(out, "/xdg/dbxai/token-cache.json") == 0,
+	          strcmp(out, "/xdg/dbxai/token-cache.json") == 0,
 	      "%s", out);
 	CHECK(cache_default_path(out, sizeof out, override_env, err) == DBX_OK &&
-		      strcmp(out, "/etc/x.json") == 0,
+	          strcmp(out, "/etc/x.json") == 0,
 	      "%s", out);
 	CHECK(cache_default_path(out, sizeof out, empty_env, err) == DBX_ERR_USAGE, "no HOME");
 	CHECK(cache_default_path(out, 10, fake_env, err) == DBX_ERR_USAGE, "too long");
@@ -175,7 +178,8 @@ static void test_default_path(void)
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/dbxai-cache-XXXXXX", tmp && *tmp && strlen(tmp) < 30 ? tmp : "/tmp");
+	snprintf(dir, sizeof dir, "%s/dbxai-cache-XXXXXX",
+	         tmp && *tmp && strlen(tmp) < 30 ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;

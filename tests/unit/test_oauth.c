@@ -11,18 +11,17 @@
 
 static void test_rfc7636_vector(void)
 {
-	static const unsigned char octets[32] = {116, 24,  223, 180, 151, 153, 224, 37,
-						 79,  250, 96,  125, 216, 173, 187, 186,
-						 22,  212, 37,  77,  105, 214, 191, 240,
-						 91,  88,  5,   88,  83,  132, 141, 121};
+	static const unsigned char octets[32] = {
+	    116, 24,  223, 180, 151, 153, 224, 37,  79, 250, 96, 125, 216, 173, 187, 186,
+	    22,  212, 37,  77,  105, 214, 191, 240, 91, 88,  5,  88,  83,  132, 141, 121};
 	char verifier[64], challenge[64];
 
 	CHECK(crypto_base64url(octets, sizeof octets, verifier, sizeof verifier) == DBX_OK, "b64");
 	CHECK(strcmp(verifier, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == 0, "verifier %s",
 	      verifier);
 	CHECK(oauth_challenge(verifier, challenge, sizeof challenge) == DBX_OK, "challenge");
-	CHECK(strcmp(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM") == 0,
-	      "challenge %s", challenge);
+	CHECK(strcmp(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM") == 0, "challenge %s",
+	      challenge);
 	CHECK(oauth_challenge(verifier, challenge, 43) == DBX_ERR_LIMIT, "room for the NUL");
 }
 
@@ -30,9 +29,9 @@ static void test_base64url(void)
 {
 	static const struct {
 		const char *in, *out;
-	} cases[] = {{"", ""},        {"f", "Zg"},         {"fo", "Zm8"},
-		     {"foo", "Zm9v"}, {"foob", "Zm9vYg"},  {"fooba", "Zm9vYmE"},
-		     {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
+	} cases[] = {
+	    {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
+	    {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
 	char out[32];
 	size_t i;
 
@@ -57,8 +56,8 @@ static void test_pkce_new(void)
 	CHECK(strcmp(a.verifier, b.verifier) != 0 && strcmp(a.state, b.state) != 0, "random");
 	oauth_challenge(a.verifier, ch, sizeof ch);
 	CHECK(strcmp(ch, a.challenge) == 0, "S256 of the verifier");
-	CHECK(strspn(a.verifier, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-		      86,
+	CHECK(strspn(a.verifier,
+	             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 86,
 	      "unreserved characters only");
 }
 
@@ -74,13 +73,13 @@ static void test_form(void)
 	      buf);
 	len = 0;
 	CHECK(oauth_form_add(buf, sizeof buf, &len, "r", "http://localhost:8020/?a=b&c=~d+é") ==
-		      DBX_OK,
+	          DBX_OK,
 	      "3");
-	CHECK(strcmp(buf, "r=http%3A%2F%2Flocalhost%3A8020%2F%3Fa%3Db%26c%3D~d%2B%C3%A9") == 0, "%s",
-	      buf);
+	CHECK(strcmp(buf, "r=http%3A%2F%2Flocalhost%3A8020%2F%3Fa%3Db%26c%3D~d%2B%C3%A9") == 0,
+	      "%s", buf);
 	len = strlen(buf);
 	CHECK(oauth_form_add(buf, sizeof buf, &len, "more", "0123456789012345678901234567890") ==
-		      DBX_ERR_LIMIT,
+	          DBX_ERR_LIMIT,
 	      "does not fit");
 	CHECK(strlen(buf) == len, "left as it was");
 }
@@ -95,12 +94,13 @@ static void test_authorize_url(void)
 	memset(&p, 0, sizeof p);
 	memcpy(p.state, "st", 3);
 	memcpy(p.challenge, "ch", 3);
-	CHECK(oauth_authorize_url(&ep, "databricks-cli", "http://localhost:8020", "all-apis offline_access",
-				  &p, url, sizeof url, err) == DBX_OK,
+	CHECK(oauth_authorize_url(&ep, "databricks-cli", "http://localhost:8020",
+	                          "all-apis offline_access", &p, url, sizeof url, err) == DBX_OK,
 	      "url");
-	CHECK(strcmp(url, "https://h.example/oidc/v1/authorize?response_type=code&client_id="
-			  "databricks-cli&redirect_uri=http%3A%2F%2Flocalhost%3A8020&scope=all-apis%"
-			  "20offline_access&state=st&code_challenge=ch&code_challenge_method=S256") == 0,
+	CHECK(strcmp(url,
+	             "https://h.example/oidc/v1/authorize?response_type=code&client_id="
+	             "databricks-cli&redirect_uri=http%3A%2F%2Flocalhost%3A8020&scope=all-apis%"
+	             "20offline_access&state=st&code_challenge=ch&code_challenge_method=S256") == 0,
 	      "%s", url);
 	CHECK(oauth_authorize_url(&ep, "x", "y", "z", &p, url, 40, err) == DBX_ERR_LIMIT, "small");
 }
@@ -113,20 +113,20 @@ struct redirect_case {
 };
 
 static const struct redirect_case redirect_cases[] = {
-	{"http://localhost:8020/?code=abc&state=S1", DBX_OK, "abc", NULL},
-	{"  http://localhost:8020/?state=S1&code=a%2Fb+c \r\n", DBX_OK, "a/b c", NULL},
-	{"/?code=xyz&state=S1", DBX_OK, "xyz", NULL},
-	{"code=xyz&state=S1", DBX_OK, "xyz", NULL},
-	{"http://localhost:8020/?code=abc&state=S1#frag", DBX_OK, "abc", NULL},
-	{"http://localhost:8020/?code=abc&state=S2", DBX_ERR_AUTH, NULL, "state"},
-	{"http://localhost:8020/?code=abc", DBX_ERR_AUTH, NULL, "state"},
-	{"http://localhost:8020/?error=access_denied&error_description=No+way%0A&state=S1",
-	 DBX_ERR_AUTH, NULL, "access_denied: No way?"},
-	{"/favicon.ico", DBX_ERR_NEED_MORE, NULL, NULL},
-	{"http://localhost:8020/?state=S1", DBX_ERR_NEED_MORE, NULL, NULL},
-	{"/?code=%zz&state=S1", DBX_ERR_LIMIT, NULL, "code"},
-	{"/?code=%00&state=S1", DBX_ERR_LIMIT, NULL, "code"},
-	{"/?code=0123456789abcdef0123456789&state=S1", DBX_ERR_LIMIT, NULL, "too long"},
+    {"http://localhost:8020/?code=abc&state=S1", DBX_OK, "abc", NULL},
+    {"  http://localhost:8020/?state=S1&code=a%2Fb+c \r\n", DBX_OK, "a/b c", NULL},
+    {"/?code=xyz&state=S1", DBX_OK, "xyz", NULL},
+    {"code=xyz&state=S1", DBX_OK, "xyz", NULL},
+    {"http://localhost:8020/?code=abc&state=S1#frag", DBX_OK, "abc", NULL},
+    {"http://localhost:8020/?code=abc&state=S2", DBX_ERR_AUTH, NULL, "state"},
+    {"http://localhost:8020/?code=abc", DBX_ERR_AUTH, NULL, "state"},
+    {"http://localhost:8020/?error=access_denied&error_description=No+way%0A&state=S1",
+     DBX_ERR_AUTH, NULL, "access_denied: No way?"},
+    {"/favicon.ico", DBX_ERR_NEED_MORE, NULL, NULL},
+    {"http://localhost:8020/?state=S1", DBX_ERR_NEED_MORE, NULL, NULL},
+    {"/?code=%zz&state=S1", DBX_ERR_LIMIT, NULL, "code"},
+    {"/?code=%00&state=S1", DBX_ERR_LIMIT, NULL, "code"},
+    {"/?code=0123456789abcdef0123456789&state=S1", DBX_ERR_LIMIT, NULL, "too long"},
 };
 
 static void test_redirect(void)
@@ -152,20 +152,20 @@ static void test_discovery(void)
 	struct oauth_endpoints ep;
 	char err[DBX_ERRBUF_SIZE];
 	const char *ok = "{\"authorization_endpoint\":\"https://h/oidc/v1/authorize\","
-			 "\"token_endpoint\":\"https://h/oidc/v1/token\",\"scopes\":[\"a\",\"b\"]}";
+	                 "\"token_endpoint\":\"https://h/oidc/v1/token\",\"scopes\":[\"a\",\"b\"]}";
 	const char *dev = "{\"authorization_endpoint\":\"https://h/a\",\"token_endpoint\":"
-			  "\"https://h/t\",\"device_authorization_endpoint\":\"https://h/d\"}";
+	                  "\"https://h/t\",\"device_authorization_endpoint\":\"https://h/d\"}";
 
 	CHECK(oauth_parse_discovery(ok, strlen(ok), &ep, err) == DBX_OK, "%s", err);
 	CHECK(strcmp(ep.token, "https://h/oidc/v1/token") == 0 && ep.device[0] == '\0', "fields");
 	CHECK(oauth_parse_discovery(dev, strlen(dev), &ep, err) == DBX_OK, "%s", err);
 	CHECK(strcmp(ep.device, "https://h/d") == 0, "device");
 	CHECK(oauth_parse_discovery("{\"token_endpoint\":\"https://h/t\"}", 31, &ep, err) ==
-		      DBX_ERR_PROTOCOL,
+	          DBX_ERR_PROTOCOL,
 	      "no authorization endpoint");
 	CHECK(oauth_parse_discovery("{\"authorization_endpoint\":\"ftp://h/a\",\"token_endpoint\":"
-				    "\"https://h/t\"}",
-				    70, &ep, err) == DBX_ERR_PROTOCOL,
+	                            "\"https://h/t\"}",
+	                            70, &ep, err) == DBX_ERR_PROTOCOL,
 	      "not http(s)");
 	CHECK(oauth_parse_discovery("[]", 2, &ep, err) == DBX_ERR_PROTOCOL, "not an object");
 }
@@ -175,7 +175,7 @@ static void test_tokens(void)
 	struct oauth_tokens t;
 	char err[DBX_ERRBUF_SIZE], e[OAUTH_ERROR_MAX], d[64];
 	const char *full = "{\"access_token\":\"AT\",\"token_type\":\"Bearer\",\"expires_in\":3600,"
-			   "\"refresh_token\":\"RT2\"}";
+	                   "\"refresh_token\":\"RT2\"}";
 	const char *norefresh = "{\"access_token\":\"AT3\",\"expires_in\":\"60\"}";
 	const char *oerr = "{\"error\":\"invalid_grant\",\"error_description\":\"bad\\u0007\"}";
 
@@ -190,8 +190,7 @@ static void test_tokens(void)
 	CHECK(oauth_parse_tokens("{\"token_type\":\"Bearer\"}", 23, 0, &t, err) == DBX_ERR_PROTOCOL,
 	      "no access token");
 	CHECK(strstr(err, "access_token") != NULL, "%s", err);
-	CHECK(oauth_parse_error(oerr, strlen(oerr), e, sizeof e, d, sizeof d) == 1,
-	      "error");
+	CHECK(oauth_parse_error(oerr, strlen(oerr), e, sizeof e, d, sizeof d) == 1, "error");
 	CHECK(strcmp(e, "invalid_grant") == 0 && strcmp(d, "bad?") == 0, "%s %s", e, d);
 	CHECK(oauth_parse_error("{\"error_code\":\"X\"}", 18, e, sizeof e, d, sizeof d) == 0,
 	      "Databricks API error is not an OAuth error");
@@ -202,7 +201,7 @@ static void test_device(void)
 	struct oauth_device d;
 	char err[DBX_ERRBUF_SIZE];
 	const char *ok = "{\"device_code\":\"DC\",\"user_code\":\"AB-CD\",\"verification_uri\":"
-			 "\"https://h/device\",\"expires_in\":900}";
+	                 "\"https://h/device\",\"expires_in\":900}";
 
 	CHECK(oauth_parse_device(ok, strlen(ok), &d, err) == DBX_OK, "%s", err);
 	CHECK(d.interval == 5 && d.expires_in == 900 && d.verification_uri_complete[0] == '\0',
