@@ -107,12 +107,16 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# CA_BUNDLE=FILE embeds a PEM bundle in the binary (for FROM scratch images);
-# changing it rebuilds tls_ca.o.
+# Option stamps: a file per setting that changes only when the setting does,
+# so objects are rebuilt when the compiler or flags change (FLAGS_OPT) and
+# tls_ca.o when CA_BUNDLE=FILE (a PEM bundle embedded in the binary, for FROM
+# scratch images) changes.
 CA_BUNDLE ?=
-CA_OPT := $(B)/ca_bundle.opt
-$(shell mkdir -p $(B); [ -f $(CA_OPT) ] && [ "$$(cat $(CA_OPT))" = "$(CA_BUNDLE)" ] || echo "$(CA_BUNDLE)" >$(CA_OPT))
+stamp = $(shell mkdir -p $(B); [ -f $(1) ] && [ "$$(cat $(1))" = "$(2)" ] || echo "$(2)" >$(1))$(1)
+CA_OPT := $(call stamp,$(B)/ca_bundle.opt,$(CA_BUNDLE))
+FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS))
 $(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)
+$(LIB_OBJ) $(CLI_OBJ) $(MBEDTLS_OBJ): $(FLAGS_OPT)
 ifneq ($(CA_BUNDLE),)
 $(B)/obj/tls_ca.o: DBX_CPPFLAGS += -DDBX_CA_BUNDLE='"$(abspath $(CA_BUNDLE))"'
 endif

@@ -41,6 +41,14 @@
 /* Ciphers: AEAD only */
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_AES_C
+/* AES in hardware where the CPU has it, chosen at run time (software
+ * otherwise): AES-GCM was 60 % of the client's instructions per chunk. */
+#if defined(__x86_64__)
+#define MBEDTLS_AESNI_C
+#endif
+#if defined(__aarch64__)
+#define MBEDTLS_AESCE_C
+#endif
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
