@@ -439,7 +439,7 @@ static int error_object(struct provider_reply *r, const struct json_doc *d)
 		(void)json_str(d, json_get(d, e, "message"), msg, sizeof msg, NULL);
 	else
 		(void)json_str(d, e, msg, sizeof msg, NULL);
-	provider_fail(r, DBX_ERR_SERVER, "the server reported an error in the stream: %s",
+	provider_fail(r, DBX_ERR_SERVER, "the server reported an error: %s",
 		      msg[0] ? msg : "(no message)");
 	return 1;
 }

@@ -262,6 +262,10 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 	size_t k;
 	int i, r;
 
+	/* Prompt words are gathered at the front of argv (never past i). */
+	a->words = argv;
+	a->nwords = 0;
+
 	for (i = 0; i < argc; i++) {
 		const char *v = NULL, *arg = argv[i];
 		double d;
@@ -271,8 +275,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		if (r)
 			continue;
 		if (strcmp(arg, "--") == 0) {
-			a->words = argv + i + 1;
-			a->nwords = argc - i - 1;
+			while (++i < argc)
+				argv[a->nwords++] = argv[i];
 			break;
 		}
 		if (strcmp(arg, "--no-stream") == 0) {
@@ -301,12 +305,16 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		if (r < 0)
 			return cli_usage_error("%s needs a value", arg);
 		if (r == 0 && arg[0] == '-' && arg[1] != '\0')
-			return cli_usage_error("chat: unknown option '%.40s' (see dbxai help)", arg);
+			return cli_usage_error("chat: unknown option '%.40s' (see dbxai help; put -- "
+					       "before a prompt that starts with '-')",
+					       arg);
 		if (r == 0) {
-			a->words = argv + i;
-			a->nwords = argc - i;
-			break;
+			/* a prompt word: options may still follow, as in most tools */
+			argv[a->nwords++] = argv[i];
+			continue;
 		}
+		if (v[0] == '\0' && k - 1 == 0)
+			return cli_usage_error("--model needs a name");
 		switch (k - 1) {
 		case 0:
 			a->rq.model = v;
@@ -526,6 +534,11 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	}
 	if (!err && prompt && memchr(prompt, '\0', n)) {
 		snprintf(errbuf, sizeof errbuf, "the prompt holds a NUL byte");
+		err = DBX_ERR_USAGE;
+	}
+	if (!err && prompt && strspn(prompt, " \t\r\n") == n) {
+		snprintf(errbuf, sizeof errbuf,
+			 "the prompt is empty: give PROMPT words, or text on stdin");
 		err = DBX_ERR_USAGE;
 	}
 	if (err) {

@@ -451,6 +451,7 @@ int provider_model_ok(const char *model)
 /* ---- one chat turn ---- */
 
 #define PROVIDER_WHOLE_MAX (16u << 20) /* a non-streamed reply larger than this is refused */
+#define PROVIDER_RESP_EVENT_MAX (4u << 20) /* largest Responses API event kept whole */
 
 struct turn {
 	struct chat_shape shape; /* the request's parsed JSON inputs */
@@ -459,6 +460,7 @@ struct turn {
 	int responses; /* Responses API */
 	int sse;       /* the reply is an event stream */
 	struct sse_parser sse_parser;
+	char *big_events; /* Responses API: a larger event buffer (heap) */
 	char *whole; /* a non-streamed reply, collected */
 	size_t whole_len, whole_cap;
 };
@@ -469,7 +471,15 @@ static int turn_head(void *ctx, const struct http_parser *p)
 	const char *ct = http_header_value(p, "Content-Type", NULL);
 
 	t->sse = ct && strncmp(ct, "text/event-stream", 17) == 0;
-	sse_init(&t->sse_parser, NULL, 0);
+	/* Responses API events repeat the request's instructions and tools and
+	 * (response.completed) the whole output: give them room. The heap buffer
+	 * costs memory only for the pages an event really fills. */
+	if (t->sse && t->responses && !t->big_events)
+		t->big_events = malloc(PROVIDER_RESP_EVENT_MAX);
+	if (t->sse && t->responses && t->big_events)
+		sse_init(&t->sse_parser, t->big_events, PROVIDER_RESP_EVENT_MAX);
+	else
+		sse_init(&t->sse_parser, NULL, 0);
 	t->whole_len = 0;
 	client_touch(t->r.client);
 	return 0;
@@ -481,17 +491,19 @@ static int turn_sse_event(void *ctx, const struct sse_event *ev)
 
 	client_touch(t->r.client);
 	if (ev->oversize) {
-		/* Responses API *.done / completed events repeat what the deltas
+		/* Responses API events other than deltas repeat what the deltas
 		 * already gave: losing one loses nothing but (for completed) usage. */
-		if (t->responses && (strcmp(ev->type, "response.completed") == 0 ||
-				     (ev->type_len > 5 && strcmp(ev->type + ev->type_len - 5, ".done") == 0))) {
-			if (strcmp(ev->type, "response.completed") == 0)
+		if (t->responses &&
+		    !(ev->type_len > 6 && strcmp(ev->type + ev->type_len - 6, ".delta") == 0)) {
+			if (strcmp(ev->type, "response.completed") == 0 ||
+			    strcmp(ev->type, "response.incomplete") == 0)
 				t->r.done = 1;
 			return DBX_OK;
 		}
 		provider_fail(&t->r, DBX_ERR_PROTOCOL,
 			      "a stream event of %zu bytes is larger than the %u-byte buffer",
-			      ev->data_size, (unsigned)SSE_BUF_SIZE);
+			      ev->data_size,
+			      (unsigned)(t->responses ? PROVIDER_RESP_EVENT_MAX : SSE_BUF_SIZE));
 		return DBX_ERR_CANCELLED;
 	}
 	return t->responses ? resp_event(&t->r, ev->data, ev->data_len)
@@ -649,6 +661,7 @@ int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_
 out:
 	chat_shape_free(&t->shape);
 	provider_reply_free(&t->r);
+	free(t->big_events);
 	free(t->whole);
 	free(t);
 	return err;

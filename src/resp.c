@@ -17,6 +17,37 @@ static void raw_or_empty(struct json_w *w, const struct json_doc *d, int t)
 		json_w_str(w, "");
 }
 
+static int has_text_part(const struct json_doc *d, int content)
+{
+	int p;
+	for (p = json_child(d, content); p >= 0; p = json_next(d, p))
+		if (json_streq(d, json_get(d, p, "type"), "text"))
+			return 1;
+	return 0;
+}
+
+/* The text parts of a content array as one string (a tool result). */
+static void joined_text(struct json_w *w, const struct json_doc *d, int content)
+{
+	size_t total = 0, n = 0, k;
+	char *buf;
+	int p;
+
+	for (p = json_child(d, content); p >= 0; p = json_next(d, p))
+		if (json_streq(d, json_get(d, p, "type"), "text"))
+			total += json_strlen(d, json_get(d, p, "text"));
+	buf = malloc(total + 1);
+	for (p = json_child(d, content); buf && p >= 0; p = json_next(d, p)) {
+		if (!json_streq(d, json_get(d, p, "type"), "text"))
+			continue;
+		k = 0;
+		(void)json_str(d, json_get(d, p, "text"), buf + n, total + 1 - n, &k);
+		n += k;
+	}
+	json_w_strn(w, buf ? buf : "", n); /* out of memory: the writer sees "" */
+	free(buf);
+}
+
 /* One earlier chat message as Responses input items. */
 static void input_items(struct json_w *w, const struct json_doc *d, int m)
 {
@@ -33,7 +64,10 @@ static void input_items(struct json_w *w, const struct json_doc *d, int m)
 		json_w_key(w, "call_id");
 		raw_or_empty(w, d, json_get(d, m, "tool_call_id"));
 		json_w_key(w, "output");
-		raw_or_empty(w, d, content);
+		if (json_type(d, content) == JSON_ARRAY)
+			joined_text(w, d, content);
+		else
+			raw_or_empty(w, d, content);
 		json_w_obj_end(w);
 		return;
 	}
@@ -43,6 +77,29 @@ static void input_items(struct json_w *w, const struct json_doc *d, int m)
 		json_w_raw(w, d, json_get(d, m, "role"));
 		json_w_key(w, "content");
 		json_w_raw(w, d, content);
+		json_w_obj_end(w);
+	} else if (json_type(d, content) == JSON_ARRAY && has_text_part(d, content)) {
+		/* chat content parts: text parts become input_text (user) or
+		 * output_text (assistant); reasoning items stay behind: the Responses
+		 * API has its own reasoning items, which chat history does not carry */
+		const char *part = chat_role_is(d, m, "assistant") ? "output_text" : "input_text";
+		int p;
+		json_w_obj(w);
+		json_w_key(w, "role");
+		json_w_raw(w, d, json_get(d, m, "role"));
+		json_w_key(w, "content");
+		json_w_arr(w);
+		for (p = json_child(d, content); p >= 0; p = json_next(d, p)) {
+			if (!json_streq(d, json_get(d, p, "type"), "text"))
+				continue;
+			json_w_obj(w);
+			json_w_key(w, "type");
+			json_w_str(w, part);
+			json_w_key(w, "text");
+			raw_or_empty(w, d, json_get(d, p, "text"));
+			json_w_obj_end(w);
+		}
+		json_w_arr_end(w);
 		json_w_obj_end(w);
 	}
 	for (tc = json_child(d, calls); tc >= 0; tc = json_next(d, tc)) {
