@@ -290,11 +290,20 @@ int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)
 	return DBX_OK;
 }
 
+void cli_coalesce(struct cli_out *o)
+{
+	static char buf[16384];
+	if (isatty(STDOUT_FILENO))
+		return;
+	setvbuf(stdout, buf, _IOFBF, sizeof buf);
+	o->coalesce = 1;
+}
+
 int cli_write(struct cli_out *o, const char *data, size_t len)
 {
 	if (len == 0 || o->failed)
 		return o->failed;
-	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+	if (fwrite(data, 1, len, stdout) != len || (!o->coalesce && fflush(stdout) != 0)) {
 		o->failed = 1;
 		return 1; /* nobody reads us any more: stop */
 	}

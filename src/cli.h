@@ -64,7 +64,14 @@ int cli_save_file(const char *path, const char *data, size_t len, char *errbuf);
 struct cli_out {
 	int last; /* last byte written, -1 before any */
 	int failed;
+	int coalesce; /* buffer writes (cli_coalesce); 0: flush every write */
 };
+
+#define CLI_OUT_INIT {-1, 0, 0}
+
+/* For output that nobody watches live (stdout not a terminal): big buffered
+ * writes instead of one write(2) per delta. Call before the first write. */
+void cli_coalesce(struct cli_out *o);
 int cli_write(struct cli_out *o, const char *data, size_t len);
 
 /* Ends output: exit status status, or 1 with a message when stdout failed. */

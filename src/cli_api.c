@@ -15,7 +15,7 @@ int cli_api(const struct cli_globals *g0, int argc, char **argv)
 	struct cli_globals g = *g0;
 	struct cfg *cfg = NULL;
 	struct dbx_client *client = NULL;
-	struct cli_out out = {-1, 0};
+	struct cli_out out = CLI_OUT_INIT;
 	const char *method = NULL, *path = NULL, *data = NULL;
 	char *body = NULL;
 	size_t body_len = 0;

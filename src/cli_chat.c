@@ -487,6 +487,10 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.model = env_model;
 	o.json = g.json;
 	o.show_reasoning = a.show_reasoning;
+	/* Live on a terminal and in JSON Lines (a program reads those as they
+	 * come); coalesced into big writes when piped to a file or a program. */
+	if (!o.json)
+		cli_coalesce(&o.out);
 	o.usage_line = a.usage;
 	o.keep_text = a.schema_file || a.rq.json_object;
 	/* Read every input before connecting, so a bad file costs no request. */

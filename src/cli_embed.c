@@ -115,7 +115,7 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 {
 	struct cli_globals g = *g0;
 	struct dbx_embed_request rq = {0};
-	struct embed_out o = {{-1, 0}, 0, NULL, 0};
+	struct embed_out o = {CLI_OUT_INIT, 0, NULL, 0};
 	struct cfg *cfg = NULL;
 	struct dbx_client *client = NULL;
 	const char **texts = NULL;
@@ -127,6 +127,7 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 	texts = malloc((size_t)(argc > 0 ? argc : 1) * sizeof *texts);
 	if (!texts)
 		return cli_fail(DBX_ERR_NOMEM, NULL);
+	cli_coalesce(&o.out); /* vectors are read by programs: big writes when piped */
 	for (i = 0; i < argc; i++) {
 		const char *v;
 		if (!opts_done) {

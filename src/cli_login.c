@@ -115,7 +115,7 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	struct show_ctx sc = {0};
 	struct dbx_client *c = NULL;
 	struct dbx_auth_info info;
-	struct cli_out out = {-1, 0};
+	struct cli_out out = CLI_OUT_INIT;
 	struct cfg *cfg = NULL;
 	int i, no_browser = 0, r, err;
 	const char *display;
@@ -184,7 +184,7 @@ int cli_logout(const struct cli_globals *g, int argc, char **argv)
 {
 	char errbuf[DBX_ERRBUF_SIZE] = "", line[512];
 	struct dbx_client *c = NULL;
-	struct cli_out out = {-1, 0};
+	struct cli_out out = CLI_OUT_INIT;
 	struct cfg *cfg = NULL;
 	int i, all = 0, removed = 0, r, err, n;
 
@@ -247,7 +247,7 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	char errbuf[DBX_ERRBUF_SIZE] = "", text[2048], when[40];
 	struct dbx_client *c = NULL;
 	struct dbx_auth_info info;
-	struct cli_out out = {-1, 0};
+	struct cli_out out = CLI_OUT_INIT;
 	struct cfg *cfg = NULL;
 	long long now = (long long)time(NULL);
 	int r, err, n;

@@ -57,7 +57,7 @@ out:
 int cli_models(const struct cli_globals *g0, int argc, char **argv)
 {
 	struct cli_globals g = *g0;
-	struct models_out o = {{-1, 0}, 0};
+	struct models_out o = {CLI_OUT_INIT, 0};
 	struct cfg *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char errbuf[DBX_ERRBUF_SIZE] = "";

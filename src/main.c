@@ -121,7 +121,7 @@ static int cmd_help(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	struct cli_out out = {-1, 0};
+	struct cli_out out = CLI_OUT_INIT;
 	cli_write(&out, usage_text, sizeof usage_text - 1);
 	return cli_finish(&out, 0);
 }
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
-			struct cli_out out = {-1, 0};
+			struct cli_out out = CLI_OUT_INIT;
 			cli_write(&out, "dbxai " DBX_VERSION "\n", strlen("dbxai " DBX_VERSION "\n"));
 			return cli_finish(&out, 0);
 		}
