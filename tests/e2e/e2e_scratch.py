@@ -52,3 +52,63 @@ class EmptyRoot(Case):
                                          "DATABRICKS_TOKEN": TOKEN})
         self.assertEqual(rc, 7, err)
         self.assertIn("workspace.invalid", err)
+
+
+BIN = os.environ.get("DBXAI_BIN", "")
+
+
+@unittest.skipUnless(BIN and os.path.exists(BIN), "no binary (DBXAI_BIN)")
+@unittest.skipUnless(not RUN, "the empty-root test runs native binaries only")
+@unittest.skipUnless(os.geteuid() == 0 and os.path.exists(CHROOT), "chroot needs root")
+class EmptyRootWithCaFile(Case):
+    """The plain binary and one CA file: no /etc/passwd, resolv.conf, /tmp, $HOME."""
+
+    def setUp(self):
+        from lib import pki
+        self.root = tempfile.mkdtemp(prefix="dbxai-root-")
+        shutil.copy(BIN, os.path.join(self.root, "dbxai"))
+        shutil.copy(pki("ca.pem"), os.path.join(self.root, "ca.pem"))
+
+    def tearDown(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def run_in_root(self, args, env, stdin=b""):
+        p = subprocess.run([CHROOT, self.root, "/dbxai"] + args, env=env, timeout=30, input=stdin,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def test_version(self):
+        rc, out, err = self.run_in_root(["--version"], {})
+        self.assertEqual((rc, err), (0, ""))
+        self.assertRegex(out, r"^dbxai \d")
+
+    def test_chat_by_ip_address(self):
+        with Mock() as m:
+            rc, out, err = self.run_in_root(
+                ["chat", "hello", "root"],
+                {"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port, "DATABRICKS_TOKEN": TOKEN,
+                 "SSL_CERT_FILE": "/ca.pem"})
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(out, "Hello! You said: hello root\n")
+
+    def test_no_ca_at_all_says_what_to_do(self):
+        with Mock() as m:
+            rc, out, err = self.run_in_root(
+                ["chat", "hi"], {"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port,
+                                 "DATABRICKS_TOKEN": TOKEN})
+            self.assertEqual(rc, 2, err)
+            self.assertIn("--cacert", err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+    def test_login_no_browser_with_token_cache(self):
+        with Mock() as m:
+            rc, out, err = self.run_in_root(
+                ["login", "--no-browser", "--timeout", "2"],
+                {"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port, "SSL_CERT_FILE": "/ca.pem",
+                 "DBXAI_TOKEN_CACHE": "/cache/tokens.json"})
+            # no browser, nothing pasted: the URL is shown, then a clear end
+            self.assertNotEqual(rc, 0)
+            self.assertIn("http", out + err)
+            self.assertNotIn("Traceback", err)
+            last = err.strip().splitlines()[-1]
+            self.assertTrue(last.startswith("dbxai: "), err)
