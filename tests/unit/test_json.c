@@ -763,9 +763,50 @@ static void test_writer_misuse(void)
 	check_written("jsonl string", json_w_finish(&w, NULL), buf, "\"line\\n\"");
 }
 
+/* json_double's fast path must give strtod's result bit for bit: table edges
+ * (15 vs 16 digits, exponent 22 vs 23, subnormals, -0) and 100,000 numbers
+ * printed with 1 to 17 digits from a fixed-seed generator. */
+static void test_double_matches_strtod(void)
+{
+	static const char *const edges[] = {
+		"0", "-0", "0.7", "-0.0123456789", "1e-7", "1E+22", "1e22", "1e23", "1e-22", "1e-23",
+		"123456789012345", "1234567890123456", "0.000000000000000000001", "3.14159265358979",
+		"2.2250738585072014e-308", "4.9e-324", "0.30000000000000004", "9007199254740993",
+		"1.7976931348623157e308", "12345.678901234", "1.0e0", "100000000000000000000000",
+	};
+	uint64_t x = 12345;
+	size_t i, mismatches = 0;
+	int k;
+
+	for (i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		struct json_tok tok[4];
+		struct json_doc d;
+		double v = 1, ref = strtod(edges[i], NULL);
+		CHECK(json_parse(&d, edges[i], strlen(edges[i]), tok, 4) == DBX_OK, "%s", edges[i]);
+		CHECK(json_double(&d, 0, &v) == DBX_OK && memcmp(&v, &ref, sizeof v) == 0,
+		      "%s: %.17g, strtod %.17g", edges[i], v, ref);
+	}
+	for (k = 0; k < 100000; k++) {
+		char buf[64];
+		struct json_tok tok[4];
+		struct json_doc d;
+		double v = 0, ref, m;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		m = (double)(x >> 11) / 9007199254740992.0 - 0.5;
+		snprintf(buf, sizeof buf, "%.*g", 1 + (int)((x >> 3) % 17), m * (double)(1 + (x >> 40) % 100000));
+		if (json_parse(&d, buf, strlen(buf), tok, 4) != DBX_OK)
+			continue;
+		ref = strtod(buf, NULL);
+		if (json_double(&d, 0, &v) != DBX_OK || memcmp(&v, &ref, sizeof v) != 0)
+			mismatches++;
+	}
+	CHECK(mismatches == 0, "%zu of 100000 numbers differ from strtod", mismatches);
+}
+
 int main(void)
 {
 	RUN(test_conformance);
+	RUN(test_double_matches_strtod);
 	RUN(test_prefixes);
 	RUN(test_strings);
 	RUN(test_numbers);
