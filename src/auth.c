@@ -41,19 +41,6 @@ int auth_stale(long long expiry, long long issued, long long now)
 	return expiry - now <= ahead;
 }
 
-__attribute__((format(printf, 2, 3))) static void notice(const struct dbx_client *c,
-                                                         const char *fmt, ...)
-{
-	char line[DBX_ERRBUF_SIZE + 64];
-	va_list ap;
-	if (!c->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	c->notice(c->notice_ctx, line);
-}
-
 static const char *get_env(const char *name)
 {
 	return getenv(name);
@@ -192,13 +179,13 @@ static int authorize(struct dbx_client *c, int force, char *errbuf)
 	cache_ok = err == DBX_OK;
 	if (err && a->type == DBX_AUTH_M2M) {
 		/* the secret is at hand: work without a cache rather than fail */
-		notice(c, "%s; going on without the token cache", errbuf);
+		client_notice(c, "%s; going on without the token cache", errbuf);
 		err = DBX_OK;
 	}
 	if (err)
 		return err;
 	if (cache_ok && cache.note[0])
-		notice(c, "%s", cache.note);
+		client_notice(c, "%s", cache.note);
 	found = cache_ok && cache_get(&cache, c->base_url, a->client_id, t);
 	if (found && !auth_stale(t->expiry, t->issued, now) &&
 	    !(force && a->have && strcmp(t->access, a->tok.access) == 0)) {
@@ -208,7 +195,7 @@ static int authorize(struct dbx_client *c, int force, char *errbuf)
 		if (!err && cache_ok)
 			err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
 		if (err == DBX_ERR_IO) {
-			notice(c, "%s", errbuf);
+			client_notice(c, "%s", errbuf);
 			err = DBX_OK;
 		}
 		if (!err)
@@ -235,7 +222,7 @@ static int authorize(struct dbx_client *c, int force, char *errbuf)
 			if (err) {
 				/* the new refresh token could not be saved: this run works,
 				 * the next one will need a login */
-				notice(c, "%s", errbuf);
+				client_notice(c, "%s", errbuf);
 				err = DBX_OK;
 			}
 			err = set_bearer(c, a, t, errbuf);
@@ -512,7 +499,7 @@ int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo_in, char 
 	if (err)
 		goto out;
 	if (cache.note[0])
-		notice(c, "%s", cache.note);
+		client_notice(c, "%s", cache.note);
 	err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
 	cache_close(&cache);
 	if (!err)
@@ -538,7 +525,7 @@ int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf)
 	if (err)
 		return err;
 	if (cache.note[0])
-		notice(c, "%s", cache.note);
+		client_notice(c, "%s", cache.note);
 	if (cache.lock_fd >= 0)
 		err = cache_put(&cache, all ? NULL : c->base_url, NULL, NULL, removed, errbuf);
 	cache_close(&cache);

@@ -13,8 +13,7 @@
 
 #define CLIENT_RETRY_AFTER_MAX 64
 
-__attribute__((format(printf, 2, 3))) static void notice(const struct dbx_client *c,
-							 const char *fmt, ...)
+void client_notice(const struct dbx_client *c, const char *fmt, ...)
 {
 	char line[DBX_ERRBUF_SIZE + 64];
 	va_list ap;
@@ -271,7 +270,7 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 			break;
 		delay = client_backoff_ms(&c->retry, k->attempts, a.retry_after[0] ? a.retry_after : NULL,
 					  (long)time(NULL), jitter());
-		notice(c, "%s; retrying in %.1f s (retry %d of %d)", errbuf, delay / 1000.0,
+		client_notice(c, "%s; retrying in %.1f s (retry %d of %d)", errbuf, delay / 1000.0,
 		       k->attempts, k->max_retries);
 		sleep_ms(delay);
 		waited_ms += delay;

@@ -88,6 +88,10 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf);
 long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after, long now,
 		       double jitter);
 
+/* One line to the client's notice callback (if any): a retry, a fallback. */
+__attribute__((format(printf, 2, 3))) void client_notice(const struct dbx_client *c,
+							 const char *fmt, ...);
+
 /* Sets the idle deadline of the call in progress to now + the idle timeout:
  * called by stream decoders on each data-bearing event, so keep-alive comments
  * do not keep a stalled stream alive. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "net.h"
 #include "tls.h"
 
@@ -13,15 +14,6 @@
 /* A reused connection died before answering: send the request again. */
 #define CONN_STALE (-1)
 
-__attribute__((format(printf, 2, 3))) static void set_err(char *errbuf, const char *fmt, ...)
-{
-	va_list ap;
-	if (!errbuf)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
-	va_end(ap);
-}
 
 __attribute__((format(printf, 2, 3))) static void trace(const struct conn *c, const char *fmt, ...)
 {
@@ -130,7 +122,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 	r.num_fields = c->proxy_auth ? 1 : 0;
 	err = http_write_request(&r, c->rbuf_, sizeof c->rbuf_, &len, &why);
 	if (err) {
-		set_err(errbuf, "cannot build the proxy request: %s", why ? why : "bad value");
+		errbuf_set(errbuf, "cannot build the proxy request: %s", why ? why : "bad value");
 		return DBX_ERR_USAGE;
 	}
 	if (c->trace) {
@@ -148,7 +140,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 		if (err)
 			return err == DBX_ERR_TIMEOUT ? err : DBX_ERR_PROXY;
 		if (got == 0) {
-			set_err(errbuf, "proxy %s closed the connection instead of answering CONNECT",
+			errbuf_set(errbuf, "proxy %s closed the connection instead of answering CONNECT",
 				proxy);
 			return DBX_ERR_PROXY;
 		}
@@ -157,7 +149,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 			break;
 	}
 	if (err) {
-		set_err(errbuf, "proxy %s: bad answer to CONNECT: %s", proxy,
+		errbuf_set(errbuf, "proxy %s: bad answer to CONNECT: %s", proxy,
 			p->error ? p->error : dbx_strerror(err));
 		return DBX_ERR_PROXY;
 	}
@@ -167,13 +159,13 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 		trace_head(c, "< ", redacted, rlen);
 	}
 	if (p->status / 100 != 2) {
-		set_err(errbuf, "proxy %s refused the tunnel to %s: %d %s%s", proxy, target,
+		errbuf_set(errbuf, "proxy %s refused the tunnel to %s: %d %s%s", proxy, target,
 			p->status, p->reason,
 			p->status == 407 ? " (set user:password in HTTPS_PROXY)" : "");
 		return DBX_ERR_PROXY;
 	}
 	if (consumed < got) {
-		set_err(errbuf, "proxy %s sent data before the TLS handshake", proxy);
+		errbuf_set(errbuf, "proxy %s sent data before the TLS handshake", proxy);
 		return DBX_ERR_PROXY;
 	}
 	return DBX_OK;
@@ -185,17 +177,17 @@ static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
 	int err;
 
 	if (strlen(t->host) >= sizeof c->host_) {
-		set_err(errbuf, "host name too long");
+		errbuf_set(errbuf, "host name too long");
 		return DBX_ERR_USAGE;
 	}
 	if (t->https && !c->tls) {
-		set_err(errbuf, "internal: https without a TLS client");
+		errbuf_set(errbuf, "internal: https without a TLS client");
 		return DBX_ERR_INTERNAL;
 	}
 	if (c->proxy_host) {
 		err = net_connect(c->proxy_host, c->proxy_port, c->connect_timeout_ms, &c->fd_, msg);
 		if (err) {
-			set_err(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
+			errbuf_set(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
 			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY : err;
 		}
 		trace(c, "* connected to proxy %s (%s)", c->proxy_host, "CONNECT tunnel");
@@ -277,7 +269,7 @@ static int send_request(struct conn *c, const struct conn_target *t,
 	r.body_len = rq->body_len;
 	err = http_write_request(&r, c->rbuf_, sizeof c->rbuf_, &len, &why);
 	if (err) {
-		set_err(errbuf, "cannot build the request: %s", why ? why : "bad value");
+		errbuf_set(errbuf, "cannot build the request: %s", why ? why : "bad value");
 		return err;
 	}
 	if (c->trace) {
@@ -314,7 +306,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			long long left = c->deadline_ - net_now_ms();
 			if (left <= 0) {
 				err = DBX_ERR_TIMEOUT;
-				set_err(errbuf,
+				errbuf_set(errbuf,
 					"no data from %s for %.0f s (the --idle-timeout); the stream "
 					"stalled",
 					c->host_, c->idle_timeout_ms / 1000.0);
@@ -330,7 +322,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			if (reused && p->received == 0 && err != DBX_ERR_TIMEOUT)
 				return CONN_STALE;
 			if (err == DBX_ERR_TIMEOUT)
-				set_err(errbuf,
+				errbuf_set(errbuf,
 					"no data from %s for %.0f s (the --idle-timeout); the server "
 					"or the network stalled",
 					c->host_, c->idle_timeout_ms / 1000.0);
@@ -341,7 +333,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 				return CONN_STALE;
 			if (c->tls_ && p->head_done && p->framing == HTTP_BODY_CLOSE &&
 			    !tls_conn_clean_close(c->tls_)) {
-				set_err(errbuf,
+				errbuf_set(errbuf,
 					"response truncated: %s closed the connection without TLS "
 					"close_notify after %llu body bytes",
 					c->host_, (unsigned long long)p->body_bytes);
@@ -349,7 +341,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			}
 			err = http_finish(p);
 			if (err == DBX_ERR_TRUNCATED)
-				set_err(errbuf,
+				errbuf_set(errbuf,
 					"response truncated: %s closed the connection %s",
 					c->host_,
 					!p->head_done ? "before the response head ended"
@@ -357,7 +349,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 						? "in the middle of the chunked body"
 						: "before Content-Length bytes arrived");
 			else if (err)
-				set_err(errbuf, "bad response from %s: %s", c->host_,
+				errbuf_set(errbuf, "bad response from %s: %s", c->host_,
 					p->error ? p->error : dbx_strerror(err));
 			return err;
 		}
@@ -374,7 +366,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			return DBX_OK;
 		}
 		if ((err == DBX_ERR_PROTOCOL || err == DBX_ERR_LIMIT) && p->error)
-			set_err(errbuf, "bad response from %s: %s", c->host_, p->error);
+			errbuf_set(errbuf, "bad response from %s: %s", c->host_, p->error);
 		return err;
 	}
 }
@@ -414,7 +406,7 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 		break;
 	}
 	if (err == CONN_STALE) {
-		set_err(errbuf, "%s closed the connection without answering", t->host);
+		errbuf_set(errbuf, "%s closed the connection without answering", t->host);
 		err = DBX_ERR_NET;
 	}
 	return err;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dbxai.h"
+#include "errbuf.h"
 
 /* 253 is the longest DNS name; anything longer cannot resolve. */
 #define NET_HOST_MAX 256
@@ -27,17 +28,6 @@ struct net_addr {
 	socklen_t len;
 };
 
-__attribute__((format(printf, 2, 3))) static void net_err(char *errbuf,
-							   const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
-	va_end(ap);
-}
 
 long long net_now_ms(void)
 {
@@ -203,7 +193,7 @@ static int resolve(const char *host, int bracketed, unsigned port,
 		goto copy;
 	if (bracketed) {
 		err = DBX_ERR_RESOLVE;
-		net_err(errbuf, "cannot resolve host '[%s]': not an IP address",
+		errbuf_set(errbuf, "cannot resolve host '[%s]': not an IP address",
 			host);
 		goto out;
 	}
@@ -213,13 +203,13 @@ static int resolve(const char *host, int bracketed, unsigned port,
 	}
 	if (!is_hostname_syntax(host)) {
 		err = DBX_ERR_RESOLVE;
-		net_err(errbuf, "cannot resolve host '%s': not a valid host name",
+		errbuf_set(errbuf, "cannot resolve host '%s': not a valid host name",
 			host);
 		goto out;
 	}
 	if (is_invalid_tld(host)) {
 		err = DBX_ERR_RESOLVE;
-		net_err(errbuf, "cannot resolve host '%s': .invalid names never "
+		errbuf_set(errbuf, "cannot resolve host '%s': .invalid names never "
 			"resolve (RFC 6761)", host);
 		goto out;
 	}
@@ -230,7 +220,7 @@ static int resolve(const char *host, int bracketed, unsigned port,
 	r = getaddrinfo(host, portstr, &hints, &res);
 	if (r != 0) {
 		err = DBX_ERR_RESOLVE;
-		net_err(errbuf, "cannot resolve host '%s': %s", host,
+		errbuf_set(errbuf, "cannot resolve host '%s': %s", host,
 			r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 		goto out;
 	}
@@ -238,7 +228,7 @@ copy:
 	*n = copy_addrs(res, a);
 	if (*n == 0) {
 		err = DBX_ERR_RESOLVE;
-		net_err(errbuf, "cannot resolve host '%s': no IPv4 or IPv6 address",
+		errbuf_set(errbuf, "cannot resolve host '%s': no IPv4 or IPv6 address",
 			host);
 	}
 out:
@@ -331,7 +321,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 		*fd = -1;
 	if (!fd || !host || !*host || port == 0 || port > 65535) {
 		err = DBX_ERR_USAGE;
-		net_err(errbuf, "net_connect: bad host or port");
+		errbuf_set(errbuf, "net_connect: bad host or port");
 		goto out;
 	}
 	/* Accept "[::1]" as well as "::1": the brackets belong to URLs, but
@@ -341,7 +331,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 
 		if (len < 3 || host[len - 1] != ']' || len - 2 >= sizeof hbuf) {
 			err = DBX_ERR_RESOLVE;
-			net_err(errbuf, "cannot resolve host '%s': bad IPv6 literal",
+			errbuf_set(errbuf, "cannot resolve host '%s': bad IPv6 literal",
 				host);
 			goto out;
 		}
@@ -350,7 +340,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 		name = hbuf;
 	} else if (strlen(host) >= sizeof hbuf) {
 		err = DBX_ERR_RESOLVE;
-		net_err(errbuf, "cannot resolve host: name longer than %d bytes",
+		errbuf_set(errbuf, "cannot resolve host: name longer than %d bytes",
 			NET_HOST_MAX - 1);
 		goto out;
 	}
@@ -387,13 +377,13 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 		snprintf(why, sizeof why, "timed out after %s", took);
 	}
 	if (n > 1)
-		net_err(errbuf, "cannot connect to %s (%zu addresses, last %s): %s",
+		errbuf_set(errbuf, "cannot connect to %s (%zu addresses, last %s): %s",
 			hostport, n, addr, why);
 	else if (strcmp(addr, name) != 0)
-		net_err(errbuf, "cannot connect to %s (%s): %s", hostport, addr,
+		errbuf_set(errbuf, "cannot connect to %s (%s): %s", hostport, addr,
 			why);
 	else
-		net_err(errbuf, "cannot connect to %s: %s", hostport, why);
+		errbuf_set(errbuf, "cannot connect to %s: %s", hostport, why);
 out:
 	return err;
 }
@@ -409,7 +399,7 @@ int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got,
 		*got = 0;
 	if (fd < 0 || !buf || len == 0 || !got) {
 		err = DBX_ERR_USAGE;
-		net_err(errbuf, "net_read: bad arguments");
+		errbuf_set(errbuf, "net_read: bad arguments");
 		goto out;
 	}
 	for (;;) {
@@ -424,19 +414,19 @@ int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got,
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
 			err = DBX_ERR_NET;
-			net_err(errbuf, "receive failed: %s", strerror(errno));
+			errbuf_set(errbuf, "receive failed: %s", strerror(errno));
 			goto out;
 		}
 		r = wait_fd(fd, POLLIN, deadline);
 		if (r == 0) {
 			err = DBX_ERR_TIMEOUT;
 			fmt_duration(took, sizeof took, timeout_ms);
-			net_err(errbuf, "no data received for %s", took);
+			errbuf_set(errbuf, "no data received for %s", took);
 			goto out;
 		}
 		if (r < 0) {
 			err = DBX_ERR_NET;
-			net_err(errbuf, "poll failed: %s", strerror(errno));
+			errbuf_set(errbuf, "poll failed: %s", strerror(errno));
 			goto out;
 		}
 	}
@@ -455,7 +445,7 @@ int net_write_all(int fd, const void *buf, size_t len, int timeout_ms,
 
 	if (fd < 0 || (!buf && len)) {
 		err = DBX_ERR_USAGE;
-		net_err(errbuf, "net_write_all: bad arguments");
+		errbuf_set(errbuf, "net_write_all: bad arguments");
 		goto out;
 	}
 	while (off < len) {
@@ -471,27 +461,27 @@ int net_write_all(int fd, const void *buf, size_t len, int timeout_ms,
 		}
 		if (n == 0) {
 			err = DBX_ERR_NET;
-			net_err(errbuf, "send failed: no progress");
+			errbuf_set(errbuf, "send failed: no progress");
 			goto out;
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
 			err = DBX_ERR_NET;
-			net_err(errbuf, "send failed: %s", strerror(errno));
+			errbuf_set(errbuf, "send failed: %s", strerror(errno));
 			goto out;
 		}
 		r = wait_fd(fd, POLLOUT, deadline);
 		if (r == 0) {
 			err = DBX_ERR_TIMEOUT;
 			fmt_duration(took, sizeof took, timeout_ms);
-			net_err(errbuf, "could not send for %s (%zu of %zu bytes sent)",
+			errbuf_set(errbuf, "could not send for %s (%zu of %zu bytes sent)",
 				took, off, len);
 			goto out;
 		}
 		if (r < 0) {
 			err = DBX_ERR_NET;
-			net_err(errbuf, "poll failed: %s", strerror(errno));
+			errbuf_set(errbuf, "poll failed: %s", strerror(errno));
 			goto out;
 		}
 	}

@@ -649,12 +649,8 @@ int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_
 		err = run_turn(c, t, rq, DBX_FAST_MODEL, 0, cb, ctx, errbuf);
 		if (!err || t->k.delivered || err == DBX_ERR_CANCELLED || err == DBX_ERR_USAGE)
 			goto out;
-		if (c->notice) {
-			char line[DBX_ERRBUF_SIZE + 96];
-			snprintf(line, sizeof line, "fast model %s failed (%s); falling back to %s",
-				 DBX_FAST_MODEL, errbuf, model);
-			c->notice(c->notice_ctx, line);
-		}
+		client_notice(c, "fast model %s failed (%s); falling back to %s", DBX_FAST_MODEL,
+			      errbuf, model);
 	}
 	t->responses = wants_responses(rq, model);
 	err = run_turn(c, t, rq, model, c->retry.max_retries, cb, ctx, errbuf);

@@ -10,22 +10,12 @@
 #include <strings.h>
 
 #include "dbxai.h"
+#include "errbuf.h"
 
 /* Longest NO_PROXY entry address we look at; longer ones cannot be IP
  * literals and names are compared in place. */
 #define PROXY_IP_MAX 64
 
-__attribute__((format(printf, 2, 3))) static void proxy_err(char *errbuf,
-							     const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
-	va_end(ap);
-}
 
 /* A plain memset before the end of a lifetime may be optimised away; the
  * volatile stores may not. */
@@ -159,7 +149,7 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz,
 			}
 			if (hi < 0 || lo < 0) {
 				err = DBX_ERR_USAGE;
-				proxy_err(errbuf, "bad percent-encoding in the proxy %s",
+				errbuf_set(errbuf, "bad percent-encoding in the proxy %s",
 					  what);
 				goto out;
 			}
@@ -170,12 +160,12 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz,
 		 * Basic credential and hint at a mangled value. */
 		if (c < 0x20 || c == 0x7f) {
 			err = DBX_ERR_USAGE;
-			proxy_err(errbuf, "control character in the proxy %s", what);
+			errbuf_set(errbuf, "control character in the proxy %s", what);
 			goto out;
 		}
 		if (o + 1 >= outsz) {
 			err = DBX_ERR_LIMIT;
-			proxy_err(errbuf, "proxy %s longer than %zu bytes", what,
+			errbuf_set(errbuf, "proxy %s longer than %zu bytes", what,
 				  outsz - 1);
 			goto out;
 		}
@@ -216,7 +206,7 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 	user[0] = pass[0] = '\0';
 	if (!out || !value) {
 		err = DBX_ERR_USAGE;
-		proxy_err(errbuf, "proxy_parse: bad arguments");
+		errbuf_set(errbuf, "proxy_parse: bad arguments");
 		goto out;
 	}
 	memset(out, 0, sizeof *out);
@@ -224,14 +214,14 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 	v = trim(value, &n);
 	if (n == 0) {
 		err = DBX_ERR_USAGE;
-		proxy_err(errbuf, "empty proxy URL");
+		errbuf_set(errbuf, "empty proxy URL");
 		goto out;
 	}
 	sl = scheme_len(v, n);
 	if (sl) {
 		if (!(sl == 4 && strncasecmp(v, "http", 4) == 0)) {
 			err = DBX_ERR_USAGE;
-			proxy_err(errbuf, "only http:// proxies are supported (got "
+			errbuf_set(errbuf, "only http:// proxies are supported (got "
 					  "%.*s://); write http://host:port",
 				  sl > 16 ? 16 : (int)sl, v);
 			goto out;
@@ -252,12 +242,12 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 	hlen = (size_t)(end - hp);
 	if (hlen == 0) {
 		err = DBX_ERR_USAGE;
-		proxy_err(errbuf, "proxy URL has no host");
+		errbuf_set(errbuf, "proxy URL has no host");
 		goto out;
 	}
 	if (hlen + 8 >= sizeof hostbuf) {
 		err = DBX_ERR_LIMIT;
-		proxy_err(errbuf, "proxy host too long");
+		errbuf_set(errbuf, "proxy host too long");
 		goto out;
 	}
 	/* The URL parser knows what a host and a port are. Its message is not
@@ -268,7 +258,7 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 	hostbuf[7 + hlen] = '\0';
 	err = url_parse(hostbuf, &u, NULL);
 	if (err) {
-		proxy_err(errbuf, "invalid proxy host or port; expected "
+		errbuf_set(errbuf, "invalid proxy host or port; expected "
 				  "[http://][user:password@]host[:port]");
 		goto out;
 	}
@@ -296,7 +286,7 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 
 		if (k < 0 || (size_t)k >= sizeof cred) {
 			err = DBX_ERR_INTERNAL;
-			proxy_err(errbuf, "proxy credentials do not fit");
+			errbuf_set(errbuf, "proxy credentials do not fit");
 			goto out;
 		}
 		memcpy(out->auth, "Basic ", 6);
@@ -304,7 +294,7 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 					  sizeof out->auth - 6);
 		if (err) {
 			err = DBX_ERR_INTERNAL;
-			proxy_err(errbuf, "proxy credentials do not fit");
+			errbuf_set(errbuf, "proxy credentials do not fit");
 			goto out;
 		}
 	}
@@ -509,7 +499,7 @@ int proxy_from_env(proxy_getenv_fn get, void *ctx, const char *host,
 
 	if (!out || !host) {
 		err = DBX_ERR_USAGE;
-		proxy_err(errbuf, "proxy_from_env: bad arguments");
+		errbuf_set(errbuf, "proxy_from_env: bad arguments");
 		goto out;
 	}
 	memset(out, 0, sizeof *out);
@@ -534,7 +524,7 @@ int proxy_from_env(proxy_getenv_fn get, void *ctx, const char *host,
 	detail[0] = '\0';
 	err = proxy_parse(value, out, detail);
 	if (err) {
-		proxy_err(errbuf, "%s: %s", name, detail);
+		errbuf_set(errbuf, "%s: %s", name, detail);
 		goto out;
 	}
 	out->source = name;

@@ -22,6 +22,7 @@
 #include "psa/crypto.h"
 
 #include "dbxai.h"
+#include "errbuf.h"
 #include "net.h"
 #include "tls_ca.h"
 
@@ -83,15 +84,6 @@ struct tls_conn {
 	char io_msg[DBX_ERRBUF_SIZE];
 };
 
-__attribute__((format(printf, 2, 3))) static void set_err(char *errbuf, const char *fmt, ...)
-{
-	va_list ap;
-	if (!errbuf)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
-	va_end(ap);
-}
 
 /* mbedTLS errors in words. MBEDTLS_ERROR_C would give every code a text but
  * costs 14 KB; these are the ones a user meets, the rest show their code. */
@@ -173,7 +165,7 @@ int tls_global_init(char *errbuf)
 	if (g_ready)
 		return DBX_OK;
 	if (psa_crypto_init() != PSA_SUCCESS) {
-		set_err(errbuf, "cannot initialise PSA crypto");
+		errbuf_set(errbuf, "cannot initialise PSA crypto");
 		return DBX_ERR_INTERNAL;
 	}
 	mbedtls_entropy_init(&g_entropy);
@@ -182,7 +174,7 @@ int tls_global_init(char *errbuf)
 				    (const unsigned char *)pers, sizeof pers - 1);
 	if (ret != 0) {
 		mbed_msg(ret, msg, sizeof msg);
-		set_err(errbuf, "cannot seed the random generator from the OS: %s", msg);
+		errbuf_set(errbuf, "cannot seed the random generator from the OS: %s", msg);
 		return DBX_ERR_INTERNAL;
 	}
 	g_ready = 1;
@@ -483,20 +475,20 @@ static int trust_pick(struct tls_client *c, const struct tls_options *opt, char 
 			return DBX_OK;
 		}
 		if (!src) {
-			set_err(errbuf,
+			errbuf_set(errbuf,
 				"no CA certificates found (looked for the system bundle in /etc/ssl and "
 				"/etc/pki): pass --cacert FILE or set SSL_CERT_FILE");
 			return DBX_ERR_USAGE;
 		}
 	}
 	if (strlen(src) >= sizeof c->path) {
-		set_err(errbuf, "CA path too long: %.60s...", src);
+		errbuf_set(errbuf, "CA path too long: %.60s...", src);
 		return DBX_ERR_USAGE;
 	}
 	snprintf(c->path, sizeof c->path, "%s", src);
 	snprintf(c->describe, sizeof c->describe, "%s %s", label, src);
 	if (!file_readable(src, c->kind == TRUST_DIR)) {
-		set_err(errbuf, "CA %s %s: not found or not a %s; check --cacert / SSL_CERT_FILE / "
+		errbuf_set(errbuf, "CA %s %s: not found or not a %s; check --cacert / SSL_CERT_FILE / "
 				"SSL_CERT_DIR",
 			label, src, c->kind == TRUST_DIR ? "directory" : "regular file");
 		return DBX_ERR_USAGE;
@@ -505,7 +497,7 @@ static int trust_pick(struct tls_client *c, const struct tls_options *opt, char 
 	if (!s)
 		return DBX_ERR_NOMEM;
 	if (trust_scan(c, s, count_found, &n) < 0 || n == 0) {
-		set_err(errbuf, "%s holds no PEM certificate (expected -----BEGIN CERTIFICATE----- "
+		errbuf_set(errbuf, "%s holds no PEM certificate (expected -----BEGIN CERTIFICATE----- "
 				"blocks)",
 			src);
 		ret = DBX_ERR_USAGE;
@@ -539,7 +531,7 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt, char 
 						  MBEDTLS_SSL_PRESET_DEFAULT);
 		if (ret != 0) {
 			mbed_msg(ret, msg, sizeof msg);
-			set_err(errbuf, "TLS configuration failed: %s", msg);
+			errbuf_set(errbuf, "TLS configuration failed: %s", msg);
 			err = DBX_ERR_TLS;
 			goto fail_conf;
 		}
@@ -622,7 +614,7 @@ static void verify_words(uint32_t flags, const char *host, char *errbuf)
 	else if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
 		why = "the server certificate is not signed by a trusted CA (self-signed, "
 		      "incomplete chain or unknown root; pass --cacert FILE)";
-	set_err(errbuf, "TLS: %s: %s", host, why);
+	errbuf_set(errbuf, "TLS: %s: %s", host, why);
 }
 
 static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *errbuf)
@@ -639,7 +631,7 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 		return DBX_ERR_TLS_VERIFY;
 	}
 	if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-		set_err(errbuf,
+		errbuf_set(errbuf,
 			"TLS: %s closed the connection during the handshake (does it support "
 			"TLS 1.2 or 1.3?)",
 			host);
@@ -647,7 +639,7 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 	}
 	if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ||
 	    ret == MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE || ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-		set_err(errbuf,
+		errbuf_set(errbuf,
 			"TLS: handshake with %s failed (%s): the server may offer only TLS 1.0/1.1 "
 			"or other ciphers; dbxai needs TLS 1.2 or 1.3 with ECDHE and AES-GCM or "
 			"ChaCha20-Poly1305",
@@ -658,7 +650,7 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 		return DBX_ERR_TLS;
 	}
 	mbed_msg(ret, msg, sizeof msg);
-	set_err(errbuf, "TLS: %s: %s", host, msg);
+	errbuf_set(errbuf, "TLS: %s: %s", host, msg);
 	return DBX_ERR_TLS;
 }
 
@@ -681,7 +673,7 @@ int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_
 		ret = mbedtls_ssl_set_hostname(&t->ssl, hostname); /* SNI + name check */
 	if (ret != 0) {
 		mbed_msg(ret, msg, sizeof msg);
-		set_err(errbuf, "TLS setup failed: %s", msg);
+		errbuf_set(errbuf, "TLS setup failed: %s", msg);
 		err = DBX_ERR_TLS;
 		goto fail;
 	}
@@ -692,7 +684,7 @@ int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_
 	if (ret == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && !c->only12 &&
 	    mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_2) {
 		c->only12 = 1;
-		set_err(errbuf, "TLS: %s chose TLS 1.2 with a signature scheme offered only for "
+		errbuf_set(errbuf, "TLS: %s chose TLS 1.2 with a signature scheme offered only for "
 				"TLS 1.3; retry with a TLS 1.2 handshake",
 			hostname);
 		err = TLS_RETRY;

@@ -9,18 +9,8 @@
 #include <strings.h>
 
 #include "dbxai.h"
+#include "errbuf.h"
 
-__attribute__((format(printf, 2, 3))) static void url_err(char *errbuf,
-							   const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
-	va_end(ap);
-}
 
 static int is_alpha(int c)
 {
@@ -83,13 +73,13 @@ static int parse_port(const char *p, size_t n, unsigned *port, char *errbuf)
 
 	if (n == 0) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "invalid URL: empty port after ':'");
+		errbuf_set(errbuf, "invalid URL: empty port after ':'");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (!is_digit((unsigned char)p[i])) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "invalid URL: port '%.*s' is not a number",
+			errbuf_set(errbuf, "invalid URL: port '%.*s' is not a number",
 				n > 16 ? 16 : (int)n, p);
 			goto out;
 		}
@@ -99,7 +89,7 @@ static int parse_port(const char *p, size_t n, unsigned *port, char *errbuf)
 	}
 	if (v == 0 || v > 65535) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "invalid URL: port %.*s is out of range (1-65535)",
+		errbuf_set(errbuf, "invalid URL: port %.*s is out of range (1-65535)",
 			n > 16 ? 16 : (int)n, p);
 		goto out;
 	}
@@ -117,7 +107,7 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 
 	if (memchr(a, '@', n)) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "invalid URL: user names and passwords in the URL "
+		errbuf_set(errbuf, "invalid URL: user names and passwords in the URL "
 				"are not supported (use a token or OAuth)");
 		goto out;
 	}
@@ -127,13 +117,13 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 
 		if (!close) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "invalid URL: missing ']' after IPv6 address");
+			errbuf_set(errbuf, "invalid URL: missing ']' after IPv6 address");
 			goto out;
 		}
 		hlen = (size_t)(close - a) - 1;
 		if (hlen >= sizeof u->host) {
 			err = DBX_ERR_LIMIT;
-			url_err(errbuf, "invalid URL: host longer than %d bytes",
+			errbuf_set(errbuf, "invalid URL: host longer than %d bytes",
 				URL_HOST_MAX - 1);
 			goto out;
 		}
@@ -142,7 +132,7 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 		u->host[hlen] = '\0';
 		if (inet_pton(AF_INET6, u->host, bin) != 1) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "invalid URL: '[%s]' is not an IPv6 address",
+			errbuf_set(errbuf, "invalid URL: '[%s]' is not an IPv6 address",
 				u->host);
 			goto out;
 		}
@@ -150,7 +140,7 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 		i = (size_t)(close - a) + 1;
 		if (i < n && a[i] != ':') {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "invalid URL: unexpected text after ']'");
+			errbuf_set(errbuf, "invalid URL: unexpected text after ']'");
 			goto out;
 		}
 		if (i < n) {
@@ -167,18 +157,18 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 		}
 		if (hlen == 0) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "invalid URL: no host");
+			errbuf_set(errbuf, "invalid URL: no host");
 			goto out;
 		}
 		if (hlen >= sizeof u->host) {
 			err = DBX_ERR_LIMIT;
-			url_err(errbuf, "invalid URL: host longer than %d bytes",
+			errbuf_set(errbuf, "invalid URL: host longer than %d bytes",
 				URL_HOST_MAX - 1);
 			goto out;
 		}
 		if (!valid_reg_name(a, hlen)) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "invalid URL: '%.*s' is not a valid host name",
+			errbuf_set(errbuf, "invalid URL: '%.*s' is not a valid host name",
 				(int)hlen, a);
 			goto out;
 		}
@@ -204,13 +194,13 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 
 	if (!u) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "url_parse: no output");
+		errbuf_set(errbuf, "url_parse: no output");
 		goto out;
 	}
 	memset(u, 0, sizeof *u);
 	if (!s || !*s) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "invalid URL: empty");
+		errbuf_set(errbuf, "invalid URL: empty");
 		goto out;
 	}
 	for (i = 0; s[i]; i++) {
@@ -218,7 +208,7 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 
 		if (c <= 0x20 || c >= 0x7f) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "invalid URL: %s at offset %zu",
+			errbuf_set(errbuf, "invalid URL: %s at offset %zu",
 				c == ' ' ? "space" : c >= 0x80 ? "non-ASCII byte"
 							       : "control character",
 				i);
@@ -228,7 +218,7 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 	slen = scheme_len(s);
 	if (slen == 0) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "invalid URL: no scheme (expected http:// or https://)");
+		errbuf_set(errbuf, "invalid URL: no scheme (expected http:// or https://)");
 		goto out;
 	}
 	if (slen == 5 && strncasecmp(s, "https", 5) == 0) {
@@ -238,7 +228,7 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 		u->port = 80;
 	} else {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "invalid URL: scheme '%.*s' is not supported (only "
+		errbuf_set(errbuf, "invalid URL: scheme '%.*s' is not supported (only "
 				"http and https)",
 			slen > 16 ? 16 : (int)slen, s);
 		goto out;
@@ -272,7 +262,7 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 	goto out;
 too_long:
 	err = DBX_ERR_LIMIT;
-	url_err(errbuf, "invalid URL: path and query longer than %d bytes",
+	errbuf_set(errbuf, "invalid URL: path and query longer than %d bytes",
 		URL_PATH_MAX - 1);
 out:
 	if (err && u)
@@ -329,7 +319,7 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 		out[0] = '\0';
 	if (!in || !out) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "url_normalize_host: bad arguments");
+		errbuf_set(errbuf, "url_normalize_host: bad arguments");
 		goto out;
 	}
 	b = in;
@@ -341,7 +331,7 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 	n = (size_t)(e - b);
 	if (n == 0) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "the workspace host is empty; set DATABRICKS_HOST "
+		errbuf_set(errbuf, "the workspace host is empty; set DATABRICKS_HOST "
 				"to https://<workspace>.cloud.databricks.com");
 		goto out;
 	}
@@ -357,7 +347,7 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 		if (!(slen == 5 && strncasecmp(b, "https", 5) == 0) &&
 		    !(slen == 4 && strncasecmp(b, "http", 4) == 0)) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "workspace host: scheme '%.*s://' is not "
+			errbuf_set(errbuf, "workspace host: scheme '%.*s://' is not "
 					"supported; use https://",
 				slen > 16 ? 16 : (int)slen, b);
 			goto out;
@@ -376,7 +366,7 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 		err = DBX_ERR_USAGE;
 		if (url_authority(&u, 0, auth, sizeof auth) != DBX_OK)
 			auth[0] = '\0';
-		url_err(errbuf, "workspace host: http:// is only allowed for "
+		errbuf_set(errbuf, "workspace host: http:// is only allowed for "
 				"localhost, 127.0.0.0/8 and ::1 (tokens must not "
 				"travel in clear text); use https://%s",
 			auth);
@@ -384,11 +374,11 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 	}
 	err = origin(&u, out, outsz);
 	if (err)
-		url_err(errbuf, "workspace host: output buffer too small");
+		errbuf_set(errbuf, "workspace host: output buffer too small");
 	goto out;
 too_long:
 	err = DBX_ERR_LIMIT;
-	url_err(errbuf, "workspace host longer than %d bytes", URL_MAX - 1);
+	errbuf_set(errbuf, "workspace host longer than %d bytes", URL_MAX - 1);
 out:
 	return err;
 }
@@ -442,14 +432,14 @@ int url_join(const char *base, const char *ref, char *out, size_t outsz,
 		out[0] = '\0';
 	if (!ref || !out || !outsz) {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "url_join: bad arguments");
+		errbuf_set(errbuf, "url_join: bad arguments");
 		goto out;
 	}
 	rlen = strlen(ref);
 	if (ref[0] == '/') {
 		if (!base) {
 			err = DBX_ERR_USAGE;
-			url_err(errbuf, "url_join: no base host for a path");
+			errbuf_set(errbuf, "url_join: no base host for a path");
 			goto out;
 		}
 		err = url_parse(base, &u, errbuf);
@@ -468,7 +458,7 @@ int url_join(const char *base, const char *ref, char *out, size_t outsz,
 		memcpy(out, ref, rlen + 1);
 	} else {
 		err = DBX_ERR_USAGE;
-		url_err(errbuf, "request target must be a path starting with '/' "
+		errbuf_set(errbuf, "request target must be a path starting with '/' "
 				"or an http(s):// URL");
 		goto out;
 	}
@@ -481,7 +471,7 @@ int url_join(const char *base, const char *ref, char *out, size_t outsz,
 too_long:
 	err = DBX_ERR_LIMIT;
 	out[0] = '\0';
-	url_err(errbuf, "URL longer than %zu bytes", outsz - 1);
+	errbuf_set(errbuf, "URL longer than %zu bytes", outsz - 1);
 out:
 	return err;
 }
