@@ -126,6 +126,37 @@ void chat_shape_extra(struct json_w *w, const struct chat_shape *s)
 	}
 }
 
+int chat_shape_finish(struct json_w *w, const struct chat_shape *s, char *buf, char **body,
+		      size_t *len, char *errbuf)
+{
+	int err;
+
+	chat_shape_extra(w, s);
+	json_w_obj_end(w);
+	err = json_w_finish(w, len);
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
+			 dbx_strerror(err));
+		free(buf);
+		return err;
+	}
+	*body = buf;
+	return DBX_OK;
+}
+
+void chat_schema_fields(struct json_w *w, const struct chat_shape *s)
+{
+	char name[72];
+
+	chat_schema_name(s, name, sizeof name);
+	json_w_key(w, "name");
+	json_w_str(w, name);
+	json_w_key(w, "schema");
+	json_w_raw(w, &s->schema, 0);
+	json_w_key(w, "strict");
+	json_w_bool(w, 1);
+}
+
 void chat_schema_name(const struct chat_shape *s, char *out, size_t cap)
 {
 	char title[65] = "";
@@ -280,9 +311,7 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
-	char name[72];
 	long max_tokens = rq->max_tokens;
-	int err;
 
 	*body = NULL;
 	/* Escaping grows text at most 6x (\u00XX); raw JSON is copied as it is. */
@@ -335,16 +364,10 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 		json_w_obj(&w);
 		json_w_key(&w, "type");
 		if (s->schema.ntok) {
-			chat_schema_name(s, name, sizeof name);
 			json_w_str(&w, "json_schema");
 			json_w_key(&w, "json_schema");
 			json_w_obj(&w);
-			json_w_key(&w, "name");
-			json_w_str(&w, name);
-			json_w_key(&w, "schema");
-			json_w_raw(&w, &s->schema, 0);
-			json_w_key(&w, "strict");
-			json_w_bool(&w, 1);
+			chat_schema_fields(&w, s);
 			json_w_obj_end(&w);
 		} else {
 			json_w_str(&w, "json_object");
@@ -362,17 +385,7 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 		json_w_bool(&w, 1);
 		json_w_obj_end(&w);
 	}
-	chat_shape_extra(&w, s);
-	json_w_obj_end(&w);
-	err = json_w_finish(&w, len);
-	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
-			 dbx_strerror(err));
-		free(buf);
-		return err;
-	}
-	*body = buf;
-	return DBX_OK;
+	return chat_shape_finish(&w, s, buf, body, len, errbuf);
 }
 
 /* Content as a string or an array of text / reasoning items. */

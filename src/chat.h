@@ -53,6 +53,15 @@ void chat_shape_extra(struct json_w *w, const struct chat_shape *s);
  * safe ([A-Za-z0-9_-], at most 64), else "response". */
 void chat_schema_name(const struct chat_shape *s, char *out, size_t cap);
 
+/* Writes "name", "schema" and "strict": true of a json_schema format into
+ * the open object. */
+void chat_schema_fields(struct json_w *w, const struct chat_shape *s);
+
+/* Ends a body: the extra fields, the closing brace, the finished text in
+ * *body (buf, which it frees on error) and its length. */
+int chat_shape_finish(struct json_w *w, const struct chat_shape *s, char *buf, char **body,
+		      size_t *len, char *errbuf);
+
 /* Builds the body into malloc'd memory (*body, freed by the caller).
  * stream_options adds {"include_usage": true} to a streamed request. */
 int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int stream_options,

@@ -147,8 +147,7 @@ int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, con
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
-	char name[72];
-	int err, m, sys, t;
+	int m, sys, t;
 
 	*body = NULL;
 	if (rq->thinking_budget) {
@@ -225,14 +224,8 @@ int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, con
 		json_w_obj(&w);
 		json_w_key(&w, "type");
 		if (s->schema.ntok) {
-			chat_schema_name(s, name, sizeof name);
 			json_w_str(&w, "json_schema");
-			json_w_key(&w, "name");
-			json_w_str(&w, name);
-			json_w_key(&w, "schema");
-			json_w_raw(&w, &s->schema, 0);
-			json_w_key(&w, "strict");
-			json_w_bool(&w, 1);
+			chat_schema_fields(&w, s);
 		} else {
 			json_w_str(&w, "json_object");
 		}
@@ -243,17 +236,7 @@ int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, con
 		json_w_key(&w, "stream");
 		json_w_bool(&w, !rq->no_stream);
 	}
-	chat_shape_extra(&w, s);
-	json_w_obj_end(&w);
-	err = json_w_finish(&w, len);
-	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
-			 dbx_strerror(err));
-		free(buf);
-		return err;
-	}
-	*body = buf;
-	return DBX_OK;
+	return chat_shape_finish(&w, s, buf, body, len, errbuf);
 }
 
 static int error_message(struct provider_reply *r, const struct json_doc *d, int e)
