@@ -44,4 +44,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-reco
 	qemu-user-static \
 	clang llvm libclang-rt-14-dev \
 	python3 openssl tinyproxy \
-	dpkg-dev file ca-certificates binutils time
+	dpkg-dev file ca-certificates binutils time valgrind
