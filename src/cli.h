@@ -74,6 +74,12 @@ struct cli_out {
 void cli_coalesce(struct cli_out *o);
 int cli_write(struct cli_out *o, const char *data, size_t len);
 
+/* `dbxai chat -i` (cli_repl.c): a conversation on the terminal with the
+ * options of rq (borrowed), until /exit or the end of input; first (may be
+ * NULL) is the first prompt. Returns the exit status. */
+int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
+	     const char *save_file, int show_reasoning, const char *first);
+
 /* Ends output: exit status status, or 1 with a message when stdout failed. */
 int cli_finish(struct cli_out *o, int status);
 

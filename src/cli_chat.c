@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -245,6 +246,7 @@ struct chat_args {
 	int nparams;
 	int show_reasoning;
 	int usage;
+	int interactive; /* -i, or a terminal on stdin and nothing to send */
 	char **words;
 	int nwords;
 };
@@ -297,6 +299,10 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		}
 		if (strcmp(arg, "--usage") == 0) {
 			a->usage = 1;
+			continue;
+		}
+		if (strcmp(arg, "-i") == 0 || strcmp(arg, "--interactive") == 0) {
+			a->interactive = 1;
 			continue;
 		}
 		r = 0;
@@ -483,6 +489,12 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	rc = parse_args(argc, argv, &g, &a);
 	if (rc)
 		return rc;
+	/* A terminal with nothing to send starts a session; a pipe keeps
+	 * `echo x | dbxai chat` a one-shot. */
+	if (a.nwords == 0 && !a.messages_file && !g.json && isatty(STDIN_FILENO))
+		a.interactive = 1;
+	if (a.interactive && g.json)
+		return cli_usage_error("chat -i: no --json in an interactive session");
 	if (!a.rq.model && env_model && *env_model)
 		a.rq.model = env_model;
 	o.json = g.json;
@@ -519,7 +531,9 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.extra_json = params;
 		a.rq.extra_len = n;
 	}
-	if (!err && (a.nwords == 0 || (a.nwords == 1 && strcmp(a.words[0], "-") == 0))) {
+	if (!err && a.interactive && a.nwords == 0) {
+		a.rq.prompt = NULL; /* the session reads the prompts */
+	} else if (!err && (a.nwords == 0 || (a.nwords == 1 && strcmp(a.words[0], "-") == 0))) {
 		if (a.nwords == 0 && a.messages_file) {
 			a.rq.prompt = NULL; /* continue the conversation as it stands */
 		} else {
@@ -557,6 +571,10 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	rc = cli_open_client(&g, cfg, &client);
 	if (rc)
 		goto out;
+	if (a.interactive) {
+		rc = cli_repl(client, &a.rq, a.save_file, a.show_reasoning, prompt);
+		goto out;
+	}
 	if (a.save_file) {
 		a.rq.transcript = &transcript;
 		a.rq.transcript_len = &transcript_len;

@@ -1,0 +1,510 @@
+/*
+ * cli_repl.c - `dbxai chat -i`: a conversation, one line per prompt.
+ *
+ * The conversation is the transcript dbx_chat hands back after each turn,
+ * passed as the messages of the next one, so no message bookkeeping lives
+ * here; only a reply cut by Ctrl-C (which leaves no transcript) and the
+ * history budget rewrite it.
+ *
+ * Terminal rules: replies go to stdout as they arrive; prompts, notices and
+ * the waiting spinner go to stderr. The prompt is shown only when stdin is a
+ * terminal, the spinner only when stderr is one, and colour (bold prompt,
+ * dim spinner) only then and without NO_COLOR.
+ *
+ * Signals: SIGINT sets a flag. During a reply the event callback sees it and
+ * cancels the turn (the library drops the connection); before the first event
+ * the spinner says "cancelling" and the cut lands at the first event, because
+ * the library restarts its waits after EINTR. At the prompt the terminal has
+ * already thrown the line away; a second Ctrl-C in a row leaves, as Ctrl-D does.
+ * SIGALRM drives the spinner (SA_RESTART, so stdio is not disturbed).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+
+#define REPL_HISTORY_MAX (256u << 10) /* transcript JSON kept between turns */
+#define REPL_LINE_MAX 65536           /* longest prompt line (a tty allows 4095) */
+#define REPL_REPLY_MAX (16u << 20)    /* reply text kept for a cut reply */
+#define REPL_SPIN_MS 120
+
+static volatile sig_atomic_t repl_intr; /* SIGINT seen */
+static volatile sig_atomic_t spin_on;
+static volatile sig_atomic_t spin_n;
+static int spin_color;
+
+struct repl {
+	struct dbx_client *client;
+	struct dbx_chat_request rq; /* the options of the command line */
+	char *conv;                 /* the conversation so far (heap), or NULL */
+	size_t conv_len;
+	char *model, *system;       /* set by /model, /system (heap) */
+	const char *save_file;      /* --save: written after every turn */
+	char *part;                 /* reply text of this turn (heap) */
+	size_t part_len, part_cap;
+	struct cli_out out;
+	int show_reasoning;
+	int events;                 /* events seen in this turn */
+	char *line;                 /* input buffer (heap, REPL_LINE_MAX) */
+	size_t line_beg, line_end;
+};
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	repl_intr = 1;
+}
+
+/* Only async-signal-safe calls here: the handler runs in the middle of
+ * anything. */
+static void on_sigalrm(int sig)
+{
+	static const char frames[] = "|/-\\";
+	const char *word = repl_intr ? " cancelling... " : " waiting... ";
+	char buf[48];
+	size_t n = 0, k = strlen(word);
+	int saved = errno;
+
+	(void)sig;
+	buf[n++] = '\r';
+	if (spin_color) {
+		memcpy(buf + n, "\033[2m", 4);
+		n += 4;
+	}
+	buf[n++] = frames[spin_n & 3];
+	memcpy(buf + n, word, k);
+	n += k;
+	if (spin_color) {
+		memcpy(buf + n, "\033[0m", 4);
+		n += 4;
+	}
+	if (spin_on)
+		(void)!write(STDERR_FILENO, buf, n);
+	spin_n++;
+	errno = saved;
+}
+
+static void spin_start(void)
+{
+	struct itimerval it = {{0, REPL_SPIN_MS * 1000}, {0, REPL_SPIN_MS * 1000}};
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	spin_on = 1;
+	on_sigalrm(SIGALRM);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void spin_stop(void)
+{
+	static const char clear[] = "\r                    \r";
+	struct itimerval it = {{0, 0}, {0, 0}};
+
+	if (!spin_on)
+		return;
+	spin_on = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	fputs(clear, stderr);
+}
+
+static void keep(struct repl *r, const char *s, size_t n)
+{
+	if (r->part_len + n + 8 > r->part_cap) {
+		size_t cap = r->part_cap ? r->part_cap : 4096;
+		char *nb;
+		while (cap < r->part_len + n + 8)
+			cap *= 2;
+		nb = cap <= REPL_REPLY_MAX ? realloc(r->part, cap) : NULL;
+		if (!nb)
+			return; /* the cut reply keeps what fitted */
+		r->part = nb;
+		r->part_cap = cap;
+	}
+	memcpy(r->part + r->part_len, s, n);
+	r->part_len += n;
+}
+
+static int on_event(void *ctx, const struct dbx_event *ev)
+{
+	struct repl *r = ctx;
+	struct cli_out *o = &r->out;
+	int stop = 0;
+
+	if (r->events++ == 0)
+		spin_stop();
+	if (repl_intr)
+		return 1;
+	switch (ev->type) {
+	case DBX_EV_TEXT:
+		keep(r, ev->text, ev->text_len);
+		stop = cli_write(o, ev->text, ev->text_len);
+		break;
+	case DBX_EV_REASONING:
+		if (r->show_reasoning)
+			fwrite(ev->text, 1, ev->text_len, stderr);
+		break;
+	case DBX_EV_TOOL_CALL:
+		if (o->last >= 0 && o->last != '\n')
+			stop = cli_write(o, "\n", 1);
+		if (!stop)
+			stop = cli_write(o, "tool_call ", 10) || cli_write(o, ev->id, strlen(ev->id)) ||
+			       cli_write(o, " ", 1) || cli_write(o, ev->name, strlen(ev->name)) ||
+			       cli_write(o, " ", 1) ||
+			       cli_write(o, ev->arguments_len ? ev->arguments : "{}",
+					 ev->arguments_len ? ev->arguments_len : 2) ||
+			       cli_write(o, "\n", 1);
+		break;
+	default:
+		break;
+	}
+	return stop;
+}
+
+/* Parses a whole document into a token array of the size it needs (heap). */
+static int parse_alloc(struct json_doc *d, const char *js, size_t len, struct json_tok **tok)
+{
+	int err = json_parse(d, js, len, NULL, 0);
+
+	*tok = NULL;
+	if (err == DBX_ERR_LIMIT && d->needed > 0 && d->needed <= JSON_MAX_TOKENS) {
+		*tok = malloc((size_t)d->needed * sizeof **tok);
+		err = *tok ? json_parse(d, js, len, *tok, d->needed) : DBX_ERR_NOMEM;
+	}
+	return err;
+}
+
+static int has_role(const struct json_doc *d, int m, const char *role)
+{
+	return json_streq(d, json_get(d, m, "role"), role);
+}
+
+/*
+ * Rewrites the conversation: its system message, then the turns (a user
+ * message and what follows it) from the oldest one that keeps the total
+ * within REPL_HISTORY_MAX, then, for a cut reply, prompt and the partial
+ * reply marked " [cut]". The latest turn is kept whatever its size.
+ */
+static int conv_rebuild(struct repl *r, const char *prompt, int *dropped)
+{
+	const char *src = r->conv ? r->conv : "[]";
+	size_t len = r->conv ? r->conv_len : 2, out_len = 0, gone = 0, extra = 0, n;
+	struct json_tok *tok = NULL;
+	struct json_doc d;
+	struct json_w w;
+	char *buf = NULL;
+	const char *p;
+	int err, m, i, cut = -1, last_user = 0;
+
+	*dropped = 0;
+	if (prompt && r->part_len)
+		keep(r, " [cut]", 6);
+	if (prompt) {
+		extra = 6 * (strlen(prompt) + r->part_len) + 64;
+	}
+	err = parse_alloc(&d, src, len, &tok);
+	if (err || json_type(&d, 0) != JSON_ARRAY) {
+		err = err ? err : DBX_ERR_PROTOCOL;
+		goto out;
+	}
+	/* cut: the first message kept (system messages always are) */
+	for (m = json_child(&d, 0), i = 0; m >= 0; m = json_next(&d, m), i++) {
+		if (has_role(&d, m, "user") && i > 0) {
+			last_user = i;
+			if (cut < 0 && len + extra - gone <= REPL_HISTORY_MAX)
+				cut = i;
+		}
+		if (cut < 0 && !has_role(&d, m, "system") && json_raw(&d, m, &p, &n) == DBX_OK)
+			gone += n + 1;
+	}
+	if (len + extra <= REPL_HISTORY_MAX)
+		cut = 0;
+	else if (cut < 0)
+		cut = prompt ? i : last_user;
+	buf = malloc(len + extra + 16);
+	if (!buf) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	json_w_init(&w, buf, len + extra + 16);
+	json_w_arr(&w);
+	for (m = json_child(&d, 0), i = 0; m >= 0; m = json_next(&d, m), i++) {
+		if (i >= cut || has_role(&d, m, "system"))
+			json_w_raw(&w, &d, m);
+		else if (has_role(&d, m, "user"))
+			*dropped += 1;
+	}
+	if (prompt) {
+		json_w_obj(&w);
+		json_w_key(&w, "role");
+		json_w_str(&w, "user");
+		json_w_key(&w, "content");
+		json_w_str(&w, prompt);
+		json_w_obj_end(&w);
+		json_w_obj(&w);
+		json_w_key(&w, "role");
+		json_w_str(&w, "assistant");
+		json_w_key(&w, "content");
+		json_w_strn(&w, r->part_len ? r->part : "[cut]", r->part_len ? r->part_len : 5);
+		json_w_obj_end(&w);
+	}
+	json_w_arr_end(&w);
+	err = json_w_finish(&w, &out_len);
+	if (!err) {
+		free(r->conv);
+		r->conv = buf;
+		r->conv_len = out_len;
+		buf = NULL;
+	}
+out:
+	free(buf);
+	free(tok);
+	return err;
+}
+
+static void notice(const char *msg, const char *arg)
+{
+	fprintf(stderr, "dbxai: %s%s\n", msg, arg ? arg : "");
+}
+
+static void save(struct repl *r, const char *path)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "";
+
+	if (!r->conv)
+		notice("nothing to save yet", NULL);
+	else if (cli_save_file(path, r->conv, r->conv_len, errbuf))
+		notice(errbuf, NULL);
+	else if (path != r->save_file)
+		notice("saved to ", path);
+}
+
+/* One turn. The conversation grows by a whole reply or a cut one; after
+ * other errors it stays as it was and the session goes on. */
+static void turn(struct repl *r, const char *prompt)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "";
+	struct dbx_chat_request rq = r->rq;
+	char *transcript = NULL;
+	size_t transcript_len = 0;
+	int err, rerr = DBX_OK, dropped = 0;
+
+	rq.prompt = prompt;
+	rq.messages_json = r->conv;
+	rq.messages_len = r->conv_len;
+	rq.model = r->model ? r->model : rq.model;
+	rq.system = r->system ? r->system : rq.system;
+	rq.transcript = &transcript;
+	rq.transcript_len = &transcript_len;
+	r->part_len = 0;
+	r->events = 0;
+	repl_intr = 0;
+	spin_start();
+	err = dbx_chat(r->client, &rq, on_event, r, errbuf);
+	spin_stop();
+	if (r->out.last >= 0 && r->out.last != '\n')
+		cli_write(&r->out, "\n", 1);
+	if (!err) {
+		free(r->conv);
+		r->conv = transcript;
+		r->conv_len = transcript_len;
+		transcript = NULL;
+		if (r->conv_len > REPL_HISTORY_MAX)
+			rerr = conv_rebuild(r, NULL, &dropped);
+	} else if (err == DBX_ERR_CANCELLED && repl_intr) {
+		rerr = conv_rebuild(r, prompt, &dropped);
+		if (!rerr)
+			notice("reply cut; it stays in the conversation marked [cut]", NULL);
+	} else if (!r->out.failed) {
+		cli_fail(err, errbuf); /* the conversation stays as it was */
+	}
+	if (rerr)
+		cli_fail(rerr, NULL);
+	if (dropped)
+		fprintf(stderr,
+			"dbxai: history over %u KiB: dropped the %d oldest turn%s\n",
+			REPL_HISTORY_MAX >> 10, dropped, dropped == 1 ? "" : "s");
+	if (r->save_file && r->conv)
+		save(r, r->save_file);
+	repl_intr = 0;
+	free(transcript);
+}
+
+/* The next line without its newline, NUL-terminated, in r->line: 1, or 0 at
+ * the end of input, -1 after Ctrl-C (the terminal dropped the line). */
+static int read_line(struct repl *r, char **line)
+{
+	for (;;) {
+		char *nl = memchr(r->line + r->line_beg, '\n', r->line_end - r->line_beg);
+		ssize_t n;
+
+		if (!nl && r->line_beg == 0 && r->line_end == REPL_LINE_MAX)
+			nl = r->line + REPL_LINE_MAX; /* too long: sent in pieces */
+		if (nl) {
+			*nl = '\0';
+			*line = r->line + r->line_beg;
+			r->line_beg = (size_t)(nl - r->line) + (nl < r->line + r->line_end);
+			return 1;
+		}
+		if (r->line_beg > 0) {
+			memmove(r->line, r->line + r->line_beg, r->line_end - r->line_beg);
+			r->line_end -= r->line_beg;
+			r->line_beg = 0;
+		}
+		n = read(STDIN_FILENO, r->line + r->line_end, REPL_LINE_MAX - r->line_end);
+		if (n < 0 && errno == EINTR && repl_intr) {
+			r->line_end = 0;
+			return -1;
+		}
+		if (n == 0 && r->line_end > 0) {
+			/* Ctrl-D after some text: that text is a line */
+			r->line[r->line_end] = '\n';
+			n = 1;
+		}
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			return 0;
+		if (n > 0)
+			r->line_end += (size_t)n;
+	}
+}
+
+static const char help_text[] =
+	"  /reset         start a new conversation (model and system prompt stay)\n"
+	"  /model NAME    use endpoint NAME from the next turn on\n"
+	"  /system TEXT   system prompt from the next turn on\n"
+	"  /save FILE     write the conversation (JSON, mode 0600) for --messages\n"
+	"  /exit          leave (so does Ctrl-D)\n"
+	"  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
+	"  //TEXT sends /TEXT.\n";
+
+/* Replaces *slot by a copy of v (heap). */
+static void set_str(char **slot, const char *v)
+{
+	char *s = malloc(strlen(v) + 1);
+
+	if (!s) {
+		notice("out of memory", NULL);
+		return;
+	}
+	memcpy(s, v, strlen(v) + 1);
+	free(*slot);
+	*slot = s;
+}
+
+/* A /command: 1 to leave the session. */
+static int command(struct repl *r, char *cmd)
+{
+	char *arg = cmd + strcspn(cmd, " \t");
+	size_t n = (size_t)(arg - cmd);
+
+	arg += strspn(arg, " \t");
+	if (n == 6 && strncmp(cmd, "/reset", n) == 0) {
+		free(r->conv);
+		r->conv = NULL;
+		r->conv_len = 0;
+		notice("new conversation", NULL);
+	} else if (n == 6 && strncmp(cmd, "/model", n) == 0 && *arg) {
+		set_str(&r->model, arg);
+		notice("model ", arg);
+	} else if (n == 6 && strncmp(cmd, "/model", n) == 0) {
+		notice("model ", r->model ? r->model : r->rq.model ? r->rq.model : DBX_DEFAULT_MODEL);
+	} else if (n == 7 && strncmp(cmd, "/system", n) == 0 && *arg) {
+		set_str(&r->system, arg);
+		notice("system prompt set", NULL);
+	} else if (n == 5 && strncmp(cmd, "/save", n) == 0 && *arg) {
+		save(r, arg);
+	} else if ((n == 5 && strncmp(cmd, "/exit", n) == 0) ||
+		   (n == 5 && strncmp(cmd, "/quit", n) == 0)) {
+		return 1;
+	} else if (n == 5 && strncmp(cmd, "/help", n) == 0) {
+		fputs(help_text, stderr);
+	} else {
+		notice("unknown command or missing argument; /help lists them", NULL);
+	}
+	return 0;
+}
+
+int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
+	     const char *save_file, int show_reasoning, const char *first)
+{
+	struct sigaction sa, old_int, old_alrm;
+	struct repl r;
+	const char *nc = getenv("NO_COLOR");
+	int tty_in = isatty(STDIN_FILENO), color, rc = 0, got, intr_row = 0;
+	char *line;
+
+	memset(&r, 0, sizeof r);
+	r.client = client;
+	r.rq = *rq;
+	r.out.last = -1;
+	r.save_file = save_file;
+	r.show_reasoning = show_reasoning;
+	color = isatty(STDERR_FILENO) && !(nc && *nc);
+	spin_color = color;
+	if (rq->messages_json) {
+		/* the --messages file: the start of the conversation (the
+		 * caller frees its copy) */
+		r.conv = malloc(rq->messages_len + 1);
+		if (r.conv) {
+			memcpy(r.conv, rq->messages_json, rq->messages_len);
+			r.conv_len = rq->messages_len;
+		}
+	}
+	r.line = malloc(REPL_LINE_MAX + 1);
+	if (!r.line || (rq->messages_json && !r.conv)) {
+		rc = cli_fail(DBX_ERR_NOMEM, NULL);
+		goto out;
+	}
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_sigint; /* no SA_RESTART: a read at the prompt returns */
+	sigaction(SIGINT, &sa, &old_int);
+	sa.sa_handler = on_sigalrm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, &old_alrm);
+	if (tty_in)
+		fputs("dbxai chat: /help for commands, Ctrl-D to leave\n", stderr);
+	if (first)
+		turn(&r, first);
+	while (!r.out.failed) {
+		if (tty_in)
+			fputs(color ? "\033[1m> \033[0m" : "> ", stderr);
+		got = read_line(&r, &line);
+		if (got < 0 && intr_row) {
+			fputc('\n', stderr);
+			break;
+		}
+		intr_row = got < 0;
+		if (got < 0) {
+			fputs("\n(Ctrl-C again or Ctrl-D to leave)\n", stderr);
+			continue;
+		}
+		if (got == 0) {
+			if (tty_in)
+				fputc('\n', stderr);
+			break;
+		}
+		line[strcspn(line, "\r")] = '\0';
+		if (line[0] == '/' && line[1] != '/') {
+			if (command(&r, line))
+				break;
+		} else if (strspn(line, " \t") != strlen(line)) {
+			turn(&r, line + (line[0] == '/'));
+		}
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGALRM, &old_alrm, NULL);
+	rc = cli_finish(&r.out, 0);
+out:
+	free(r.conv);
+	free(r.model);
+	free(r.system);
+	free(r.part);
+	free(r.line);
+	return rc;
+}
