@@ -80,6 +80,11 @@ int cli_write(struct cli_out *o, const char *data, size_t len);
 int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	     const char *save_file, int show_reasoning, const char *first);
 
+/* The "waiting..." spinner on stderr (cli_repl.c): on = 1 starts it when
+ * stderr is a terminal (dim unless NO_COLOR; SIGALRM with SA_RESTART drives
+ * it), 0 stops and erases it; stopping a spinner that is not on does nothing. */
+void cli_spin(int on);
+
 /* Ends output: exit status status, or 1 with a message when stdout failed. */
 int cli_finish(struct cli_out *o, int status);
 

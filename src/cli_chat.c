@@ -125,6 +125,7 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 {
 	struct chat_out *o = ctx;
 
+	cli_spin(0);
 	if (ev->type == DBX_EV_TEXT)
 		keep(o, ev->text, ev->text_len);
 	if (ev->type == DBX_EV_USAGE) {
@@ -579,7 +580,9 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.transcript = &transcript;
 		a.rq.transcript_len = &transcript_len;
 	}
+	cli_spin(1);
 	err = dbx_chat(client, &a.rq, on_event, &o, errbuf);
+	cli_spin(0);
 	if (o.reasoning_open)
 		fputc('\n', stderr);
 	if (!err && o.keep_text)

@@ -16,7 +16,8 @@
  * the spinner says "cancelling" and the cut lands at the first event, because
  * the library restarts its waits after EINTR. At the prompt the terminal has
  * already thrown the line away; a second Ctrl-C in a row leaves, as Ctrl-D does.
- * SIGALRM drives the spinner (SA_RESTART, so stdio is not disturbed).
+ * SIGALRM drives the spinner (SA_RESTART, so stdio is not disturbed); the
+ * one-turn `dbxai chat` uses it too (cli_spin).
  */
 #include <errno.h>
 #include <signal.h>
@@ -90,27 +91,29 @@ static void on_sigalrm(int sig)
 	errno = saved;
 }
 
-static void spin_start(void)
-{
-	struct itimerval it = {{0, REPL_SPIN_MS * 1000}, {0, REPL_SPIN_MS * 1000}};
-
-	if (!isatty(STDERR_FILENO))
-		return;
-	spin_on = 1;
-	on_sigalrm(SIGALRM);
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void spin_stop(void)
+void cli_spin(int on)
 {
 	static const char clear[] = "\r                    \r";
-	struct itimerval it = {{0, 0}, {0, 0}};
+	struct itimerval it = {{0, REPL_SPIN_MS * 1000}, {0, REPL_SPIN_MS * 1000}};
+	struct sigaction sa;
+	const char *nc = getenv("NO_COLOR");
 
-	if (!spin_on)
-		return;
-	spin_on = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
-	fputs(clear, stderr);
+	if (on && isatty(STDERR_FILENO)) {
+		memset(&sa, 0, sizeof sa);
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = on_sigalrm;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGALRM, &sa, NULL);
+		spin_color = !(nc && *nc);
+		spin_on = 1;
+		on_sigalrm(SIGALRM);
+		setitimer(ITIMER_REAL, &it, NULL);
+	} else if (!on && spin_on) {
+		spin_on = 0;
+		memset(&it, 0, sizeof it);
+		setitimer(ITIMER_REAL, &it, NULL);
+		fputs(clear, stderr);
+	}
 }
 
 static void keep(struct repl *r, const char *s, size_t n)
@@ -137,7 +140,7 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	int stop = 0;
 
 	if (r->events++ == 0)
-		spin_stop();
+		cli_spin(0);
 	if (repl_intr)
 		return 1;
 	switch (ev->type) {
@@ -304,9 +307,9 @@ static void turn(struct repl *r, const char *prompt)
 	r->part_len = 0;
 	r->events = 0;
 	repl_intr = 0;
-	spin_start();
+	cli_spin(1);
 	err = dbx_chat(r->client, &rq, on_event, r, errbuf);
-	spin_stop();
+	cli_spin(0);
 	if (r->out.last >= 0 && r->out.last != '\n')
 		cli_write(&r->out, "\n", 1);
 	if (!err) {
@@ -432,7 +435,7 @@ static int command(struct repl *r, char *cmd)
 int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	     const char *save_file, int show_reasoning, const char *first)
 {
-	struct sigaction sa, old_int, old_alrm;
+	struct sigaction sa, old_int;
 	struct repl r;
 	const char *nc = getenv("NO_COLOR");
 	int tty_in = isatty(STDIN_FILENO), color, rc = 0, got, intr_row = 0;
@@ -445,7 +448,6 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	r.save_file = save_file;
 	r.show_reasoning = show_reasoning;
 	color = isatty(STDERR_FILENO) && !(nc && *nc);
-	spin_color = color;
 	if (rq->messages_json) {
 		/* the --messages file: the start of the conversation (the
 		 * caller frees its copy) */
@@ -464,9 +466,6 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_sigint; /* no SA_RESTART: a read at the prompt returns */
 	sigaction(SIGINT, &sa, &old_int);
-	sa.sa_handler = on_sigalrm;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGALRM, &sa, &old_alrm);
 	if (tty_in)
 		fputs("dbxai chat: /help for commands, Ctrl-D to leave\n", stderr);
 	if (first)
@@ -498,7 +497,6 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 		}
 	}
 	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGALRM, &old_alrm, NULL);
 	rc = cli_finish(&r.out, 0);
 out:
 	free(r.conv);

@@ -341,3 +341,23 @@ class ReplCase(Case):
     def test_json_refused(self):
         res = run(["chat", "-i", "--json"], env=self.env())
         self.assertExit(res, 2)
+
+    def test_prompt_words_are_the_first_turn(self):
+        res = run(["chat", "-i", "opening", "words"], env=self.env(), stdin=b"then this\n")
+        self.assertExit(res, 0)
+        self.assertEqual(res.out, reply_to("opening words") + "\n" + reply_to("then this") + "\n")
+        self.assertEqual(len(self.bodies()[-1]["messages"]), 4)
+
+    def test_help_shows_the_session(self):
+        res = run(["help"])
+        self.assertExit(res, 0)
+        for words in ("-i, --interactive", "/reset, /model NAME, /system TEXT, /save FILE, /exit",
+                      "Ctrl-C cuts a reply", "256 KiB", "NO_COLOR"):
+            self.assertIn(words, res.out + res.err)
+
+    def test_one_shot_spinner_on_a_terminal(self):
+        s = Session(["chat", "once scenario:slow-first"], self.env())
+        self.sessions.append(s)
+        self.assertEqual(s.finish(), 0, s.text())
+        self.assertIn("waiting...", s.text())
+        self.assertTrue(s.text().endswith(reply_to("once") + "\n"), s.text())
