@@ -51,7 +51,6 @@ struct repl {
 	size_t part_len, part_cap;
 	struct cli_out out;
 	int show_reasoning;
-	int events;                 /* events seen in this turn */
 	char *line;                 /* input buffer (heap, REPL_LINE_MAX) */
 	size_t line_beg, line_end;
 };
@@ -139,8 +138,7 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	struct cli_out *o = &r->out;
 	int stop = 0;
 
-	if (r->events++ == 0)
-		cli_spin(0);
+	cli_spin(0); /* the first event ends the wait */
 	if (repl_intr)
 		return 1;
 	switch (ev->type) {
@@ -305,7 +303,6 @@ static void turn(struct repl *r, const char *prompt)
 	rq.transcript = &transcript;
 	rq.transcript_len = &transcript_len;
 	r->part_len = 0;
-	r->events = 0;
 	repl_intr = 0;
 	cli_spin(1);
 	err = dbx_chat(r->client, &rq, on_event, r, errbuf);
@@ -342,7 +339,9 @@ static void turn(struct repl *r, const char *prompt)
  * the end of input, -1 after Ctrl-C (the terminal dropped the line). */
 static int read_line(struct repl *r, char **line)
 {
-	for (;;) {
+	int got = 2; /* not yet */
+
+	while (got == 2) {
 		char *nl = memchr(r->line + r->line_beg, '\n', r->line_end - r->line_beg);
 		ssize_t n;
 
@@ -352,7 +351,8 @@ static int read_line(struct repl *r, char **line)
 			*nl = '\0';
 			*line = r->line + r->line_beg;
 			r->line_beg = (size_t)(nl - r->line) + (nl < r->line + r->line_end);
-			return 1;
+			got = 1;
+			continue;
 		}
 		if (r->line_beg > 0) {
 			memmove(r->line, r->line + r->line_beg, r->line_end - r->line_beg);
@@ -360,20 +360,18 @@ static int read_line(struct repl *r, char **line)
 			r->line_beg = 0;
 		}
 		n = read(STDIN_FILENO, r->line + r->line_end, REPL_LINE_MAX - r->line_end);
-		if (n < 0 && errno == EINTR && repl_intr) {
-			r->line_end = 0;
-			return -1;
-		}
-		if (n == 0 && r->line_end > 0) {
-			/* Ctrl-D after some text: that text is a line */
-			r->line[r->line_end] = '\n';
-			n = 1;
-		}
-		if (n <= 0 && !(n < 0 && errno == EINTR))
-			return 0;
 		if (n > 0)
 			r->line_end += (size_t)n;
+		else if (n < 0 && errno == EINTR && repl_intr)
+			got = -1; /* the terminal dropped the line */
+		else if (n == 0 && r->line_end > 0)
+			r->line[r->line_end++] = '\n'; /* Ctrl-D after some text: a line */
+		else if (!(n < 0 && errno == EINTR))
+			got = 0;
 	}
+	if (got < 0)
+		r->line_end = 0;
+	return got;
 }
 
 static const char help_text[] =
@@ -405,6 +403,8 @@ static int command(struct repl *r, char *cmd)
 	char *arg = cmd + strcspn(cmd, " \t");
 	size_t n = (size_t)(arg - cmd);
 
+	int leave = 0;
+
 	arg += strspn(arg, " \t");
 	if (n == 6 && strncmp(cmd, "/reset", n) == 0) {
 		free(r->conv);
@@ -423,13 +423,13 @@ static int command(struct repl *r, char *cmd)
 		save(r, arg);
 	} else if ((n == 5 && strncmp(cmd, "/exit", n) == 0) ||
 		   (n == 5 && strncmp(cmd, "/quit", n) == 0)) {
-		return 1;
+		leave = 1;
 	} else if (n == 5 && strncmp(cmd, "/help", n) == 0) {
 		fputs(help_text, stderr);
 	} else {
 		notice("unknown command or missing argument; /help lists them", NULL);
 	}
-	return 0;
+	return leave;
 }
 
 int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
