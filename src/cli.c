@@ -197,12 +197,20 @@ int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_cli
 {
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	struct cfg_input in = {g->host, g->profile, get_env};
-	struct dbx_options o = {0};
 	int err;
 
 	err = cfg_load(cfg, &in, errbuf);
 	if (err)
 		return cli_fail(err, errbuf);
+	return cli_client_new(g, cfg, out);
+}
+
+int cli_client_new(const struct cli_globals *g, const struct cfg *cfg, struct dbx_client **out)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "";
+	struct dbx_options o = {0};
+	int err;
+
 	if (!cfg->host[0])
 		return cli_usage_error("no workspace host: set DATABRICKS_HOST (e.g. "
 				   "https://adb-123.4.azuredatabricks.net), pass --host, or add "

@@ -51,6 +51,10 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g);
  * after printing the error. */
 int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **out);
 
+/* The same from a cfg filled by the caller (`dbxai configure` checks values
+ * before they reach a file); cfg must outlive the client. */
+int cli_client_new(const struct cli_globals *g, const struct cfg *cfg, struct dbx_client **out);
+
 /* Reads a whole file ("-" is stdin) into malloc'd, NUL-terminated memory. */
 int cli_read_file(const char *path, char **out, size_t *len, char *errbuf);
 

@@ -16,6 +16,7 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv);
 int cli_embed(const struct cli_globals *g, int argc, char **argv);
 int cli_models(const struct cli_globals *g, int argc, char **argv);
 int cli_chat(const struct cli_globals *g, int argc, char **argv);
+int cli_configure(const struct cli_globals *g, int argc, char **argv);
 
 static const char usage_text[] =
 	"usage: dbxai [GLOBAL OPTIONS] COMMAND [ARGS]\n"
@@ -91,6 +92,13 @@ static const char usage_text[] =
 	"                       (used by itself without a browser); --timeout S (300)\n"
 	"  logout [--all]       forget this host's cached tokens (--all: every host's)\n"
 	"  auth status          method, host and token expiry in use (never a secret)\n"
+	"  configure [--profile NAME] [--host URL]\n"
+	"                       asks for the workspace host and a personal access token\n"
+	"                       (not echoed; piped: one line each on stdin), checks them\n"
+	"                       with one API call (exit 3 if refused, nothing written)\n"
+	"                       and writes the profile into ~/.databrickscfg or\n"
+	"                       DATABRICKS_CONFIG_FILE: mode 0600, atomic, the rest of\n"
+	"                       the file kept as it was\n"
 	"  help [COMMAND]       this text\n"
 	"  --version            print the version\n"
 	"\n"
@@ -170,6 +178,8 @@ int main(int argc, char **argv)
 			return cli_auth(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "embed") == 0)
 			return cli_embed(&g, argc - i - 1, argv + i + 1);
+		if (strcmp(a, "configure") == 0)
+			return cli_configure(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "models") == 0)
 			return cli_models(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "help") == 0)
