@@ -54,7 +54,8 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: budget demo all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt
+.PHONY: budget demo all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt \
+	install uninstall
 .DEFAULT_GOAL := all
 
 all: $(B)/dbxai
@@ -72,6 +73,10 @@ help:
 	@echo 'make bench              benchmarks (tests/bench)'
 	@echo 'make fetch              fetch and verify the pinned third-party sources'
 	@echo 'make fmt                clang-format the sources'
+	@echo 'make install [PREFIX=/usr/local] [DESTDIR=]'
+	@echo '                        bin/dbxai, lib/libdbxai.a (mbedTLS inside), include/dbxai.h,'
+	@echo '                        lib/pkgconfig/dbxai.pc, the man page, bash and zsh completion'
+	@echo 'make uninstall          remove what make install put there'
 	@echo 'make clean              remove build/'
 	@echo 'toolchains: $(TARGETS) native (host gcc + ASan/UBSan)'
 
@@ -82,7 +87,7 @@ $(FETCHED): third_party/manifest third_party/fetch.sh
 
 # The mbedTLS source list exists only after the fetch: it is a generated fragment
 # that make builds (fetching first) and then re-reads.
-NO_BUILD_GOALS := clean help fmt fetch
+NO_BUILD_GOALS := clean help fmt fetch uninstall
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 include build/mbedtls-sources.mk
 endif
@@ -135,6 +140,48 @@ $(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(DBX_CPPFLAGS) -Itests/unit $(DBX_CFLAGS) $(CFLAGS) -MMD -MP $< $(LIBS) \
 		$(DBX_LDFLAGS) $(LDFLAGS) -o $@
+
+# Installing. The installed libdbxai.a holds the mbedTLS objects too (built with
+# our configuration, third_party/dbxai_mbedtls_config.h), so a program needs only
+# `-ldbxai -lm` (pkg-config --cflags --libs dbxai) and the toolchain of the
+# target (e.g. musl-gcc: the objects are built against musl). The DESTDIR
+# tree is what the end-to-end tests compile examples/stream.c against.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+VERSION := $(shell sed -n 's/.*DBX_VERSION "\(.*\)"/\1/p' src/dbxai.h)
+INSTALL ?= install
+
+$(B)/dist/libdbxai.a: $(LIB_OBJ) $(MBEDTLS_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+install: $(B)/dbxai $(B)/dist/libdbxai.a
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(INSTALL) -m 0755 $(B)/dbxai $(DESTDIR)$(BINDIR)/dbxai
+	$(INSTALL) -m 0644 $(B)/dist/libdbxai.a $(DESTDIR)$(LIBDIR)/libdbxai.a
+	$(INSTALL) -m 0644 src/dbxai.h $(DESTDIR)$(INCLUDEDIR)/dbxai.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		dbxai.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/dbxai.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/dbxai.pc
+	$(INSTALL) -m 0644 doc/dbxai.1 $(DESTDIR)$(MANDIR)/man1/dbxai.1
+	$(INSTALL) -m 0644 completions/dbxai.bash $(DESTDIR)$(BASHCOMPDIR)/dbxai
+	$(INSTALL) -m 0644 completions/_dbxai $(DESTDIR)$(ZSHCOMPDIR)/_dbxai
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dbxai $(DESTDIR)$(LIBDIR)/libdbxai.a \
+		$(DESTDIR)$(INCLUDEDIR)/dbxai.h $(DESTDIR)$(LIBDIR)/pkgconfig/dbxai.pc \
+		$(DESTDIR)$(MANDIR)/man1/dbxai.1 $(DESTDIR)$(BASHCOMPDIR)/dbxai \
+		$(DESTDIR)$(ZSHCOMPDIR)/_dbxai
 
 # Programs on the library API that the end-to-end tests drive.
 $(B)/tests/e2e_driver: tests/e2e/driver.c $(LIBS)
