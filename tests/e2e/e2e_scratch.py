@@ -41,6 +41,22 @@ class EmptyRoot(Case):
             self.assertIn("databricks-claude-sonnet-4", out)
             self.assertNotIn(TOKEN, out + err)
 
+    def test_configure_then_chat(self):
+        """The image's first run: configure writes the profile (no $HOME, no /tmp:
+        DATABRICKS_CONFIG_FILE in a mounted folder), the next run uses it."""
+        os.mkdir(os.path.join(self.root, "cfg"))
+        env = {"DATABRICKS_CONFIG_FILE": "/cfg/databrickscfg"}
+        with Mock() as m:
+            p = subprocess.run([CHROOT, self.root, "/dbxai", "configure"], env=env, timeout=30,
+                               input=("%s\n%s\n" % (m.url, TOKEN)).encode(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            cfg = os.path.join(self.root, "cfg", "databrickscfg")
+            self.assertEqual(os.stat(cfg).st_mode & 0o777, 0o600)
+            rc, out, err = self.run_in_root(["chat", "from", "scratch"], env)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(out, "Hello! You said: from scratch\n")
+
     def test_missing_host_message(self):
         rc, out, err = self.run_in_root(["api", "GET", "/x"], {})
         self.assertEqual(rc, 2)
