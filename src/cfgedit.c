@@ -139,7 +139,7 @@ size_t cfgedit_size(size_t in_len, const char *profile, const struct cfgedit_kv 
 }
 
 int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct cfgedit_kv *kv,
-		size_t n, char *out, size_t cap, size_t *out_len, char *errbuf)
+                size_t n, char *out, size_t cap, size_t *out_len, char *errbuf)
 {
 	struct sink s = {out, cap, 0, 0};
 	struct line l;
@@ -153,9 +153,9 @@ int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct
 	out[0] = '\0';
 	if (!clean_text(profile, 0, "]")) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "profile name '%.60s' cannot be written: use one line without ']' "
-			 "or blanks at its ends",
-			 profile);
+		         "profile name '%.60s' cannot be written: use one line without ']' "
+		         "or blanks at its ends",
+		         profile);
 		return DBX_ERR_USAGE;
 	}
 	if (n > 16) {
@@ -165,9 +165,9 @@ int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct
 	for (k = 0; k < n; k++) {
 		if (!clean_text(kv[k].key, 0, "=[#;") || !clean_text(kv[k].value, 1, "")) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "%.40s cannot be written: a value must be one line without "
-				 "blanks at its ends",
-				 kv[k].key);
+			         "%.40s cannot be written: a value must be one line without "
+			         "blanks at its ends",
+			         kv[k].key);
 			return DBX_ERR_USAGE;
 		}
 	}

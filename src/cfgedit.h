@@ -35,6 +35,6 @@ size_t cfgedit_size(size_t in_len, const char *profile, const struct cfgedit_kv 
 /* Writes in with profile's keys set to kv[0..n) into out; *out_len gets the
  * length (without the NUL). */
 int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct cfgedit_kv *kv,
-		size_t n, char *out, size_t cap, size_t *out_len, char *errbuf);
+                size_t n, char *out, size_t cap, size_t *out_len, char *errbuf);
 
 #endif

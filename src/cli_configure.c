@@ -84,9 +84,10 @@ static int ask(int tty, const char *prompt, int secret, const char *what, char *
 	if (secret)
 		echo_on();
 	if (!s)
-		return cli_usage_error("configure: no %s given (on stdin: the host, then the token, "
-				       "one per line)",
-				       what);
+		return cli_usage_error(
+		    "configure: no %s given (on stdin: the host, then the token, "
+		    "one per line)",
+		    what);
 	n = strlen(buf);
 	if (n > 0 && buf[n - 1] != '\n' && !feof(stdin))
 		return cli_usage_error("configure: the %s is longer than %zu bytes", what, cap - 2);
@@ -112,15 +113,16 @@ static int check_file(const char *path, int *exists)
 	}
 	*exists = 1;
 	if (S_ISLNK(st.st_mode))
-		return cli_usage_error("configure: %.200s is a symbolic link: refusing to replace it "
-				       "(set DATABRICKS_CONFIG_FILE to the real file)",
-				       path);
+		return cli_usage_error(
+		    "configure: %.200s is a symbolic link: refusing to replace it "
+		    "(set DATABRICKS_CONFIG_FILE to the real file)",
+		    path);
 	if (!S_ISREG(st.st_mode))
 		return cli_usage_error("configure: %.200s is not a regular file", path);
 	if (st.st_uid != geteuid())
 		return cli_usage_error("configure: %.200s belongs to another user (uid %ld): "
-				       "refusing to replace it",
-				       path, (long)st.st_uid);
+		                       "refusing to replace it",
+		                       path, (long)st.st_uid);
 	return 0;
 }
 
@@ -147,16 +149,16 @@ static int check_token(const struct cli_globals *g0, struct cfg *cfg, const char
 	if (rc)
 		return rc;
 	err = dbx_api(client, "GET", "/api/2.0/serving-endpoints", NULL, 0, discard, NULL, &status,
-		      errbuf);
+	              errbuf);
 	dbx_client_free(client);
 	if (!err)
 		return 0;
 	if (err == DBX_ERR_AUTH)
-		snprintf(msg, sizeof msg, "the workspace refused the token (HTTP %d); %s not changed",
-			 status, path);
+		snprintf(msg, sizeof msg,
+		         "the workspace refused the token (HTTP %d); %s not changed", status, path);
 	else
 		snprintf(msg, sizeof msg, "could not check the token: %s; %s not changed",
-			 errbuf[0] ? errbuf : dbx_strerror(err), path);
+		         errbuf[0] ? errbuf : dbx_strerror(err), path);
 	return cli_fail(err, msg);
 }
 
@@ -176,7 +178,7 @@ static int write_profile(const char *path, int exists, const char *profile, cons
 	cap = cfgedit_size(old_len, profile, kv, 2);
 	out = malloc(cap);
 	err = out ? cfgedit_set(old ? old : "", old_len, profile, kv, 2, out, cap, &len, errbuf)
-		  : DBX_ERR_NOMEM;
+	          : DBX_ERR_NOMEM;
 	if (!err)
 		err = cli_save_file(path, out, len, errbuf);
 	/* both copies hold tokens */
@@ -202,9 +204,10 @@ int cli_configure(const struct cli_globals *g0, int argc, char **argv)
 		if (r >= 100)
 			return r - 100;
 		if (!r)
-			return cli_usage_error("configure: unexpected argument '%.40s' (usage: dbxai "
-					       "configure [--profile NAME] [--host URL])",
-					       argv[i]);
+			return cli_usage_error(
+			    "configure: unexpected argument '%.40s' (usage: dbxai "
+			    "configure [--profile NAME] [--host URL])",
+			    argv[i]);
 	}
 	profile = g.profile && *g.profile ? g.profile : getenv("DATABRICKS_CONFIG_PROFILE");
 	if (!profile || !*profile)
@@ -231,15 +234,15 @@ int cli_configure(const struct cli_globals *g0, int argc, char **argv)
 		fprintf(stderr, "Profile [%s] in %s\n", profile, path);
 	if (g.host && *g.host) {
 		rc = (size_t)snprintf(cfg->host, sizeof cfg->host, "%s", g.host) < sizeof cfg->host
-			     ? 0
-			     : cli_usage_error("configure: --host is too long");
+		         ? 0
+		         : cli_usage_error("configure: --host is too long");
 	} else {
 		rc = ask(tty, "Databricks host (https://...): ", 0, "host", cfg->host,
-			 sizeof cfg->host);
+		         sizeof cfg->host);
 	}
 	if (!rc)
 		rc = ask(tty, "Personal access token (not shown): ", 1, "token", cfg->token,
-			 sizeof cfg->token);
+		         sizeof cfg->token);
 	if (!rc)
 		rc = check_token(&g, cfg, path);
 	if (!rc)
