@@ -113,13 +113,16 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # Option stamps: a file per setting that changes only when the setting does,
-# so objects are rebuilt when the compiler or flags change (FLAGS_OPT) and
+# so objects are rebuilt when the compiler or flags change (FLAGS_OPT), the
+# binary relinked when link flags do (LDFLAGS_OPT), and
 # tls_ca.o when CA_BUNDLE=FILE (a PEM bundle embedded in the binary, for FROM
 # scratch images) changes.
 CA_BUNDLE ?=
 stamp = $(shell mkdir -p $(B); [ -f $(1) ] && [ "$$(cat $(1))" = "$(2)" ] || echo "$(2)" >$(1))$(1)
 CA_OPT := $(call stamp,$(B)/ca_bundle.opt,$(CA_BUNDLE))
 FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS))
+LDFLAGS_OPT := $(call stamp,$(B)/ldflags.opt,$(DBX_LDFLAGS) $(LDFLAGS))
+$(B)/dbxai: $(LDFLAGS_OPT)
 $(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)
 $(LIB_OBJ) $(CLI_OBJ) $(MBEDTLS_OBJ): $(FLAGS_OPT)
 ifneq ($(CA_BUNDLE),)
