@@ -422,8 +422,32 @@ static int write_file(struct cache *c, const char *text, size_t len, char *errbu
 	return DBX_OK;
 }
 
-int cache_put(struct cache *c, const char *host, const char *client_id,
-              const struct oauth_tokens *t, int *removed, char *errbuf)
+int cache_from_text(struct cache *c, const char *text, size_t len)
+{
+	struct json_doc d;
+	struct json_tok *tok = NULL;
+	int err;
+
+	memset(c, 0, sizeof *c);
+	c->lock_fd = -1;
+	c->opened = 1;
+	if (len > CACHE_FILE_MAX)
+		return DBX_ERR_PROTOCOL;
+	err = parse(text, len, &d, &tok);
+	free(tok);
+	if (err)
+		return err == DBX_ERR_NOMEM ? err : DBX_ERR_PROTOCOL;
+	c->text = malloc(len + 1);
+	if (!c->text)
+		return DBX_ERR_NOMEM;
+	memcpy(c->text, text, len);
+	c->text[len] = '\0';
+	c->len = len;
+	return DBX_OK;
+}
+
+int cache_render(const struct cache *c, const char *host, const char *client_id,
+                 const struct oauth_tokens *t, char **out, size_t *out_len, int *removed)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -433,20 +457,10 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 	int err = DBX_OK, e, dropped = 0;
 	int have = c->text && parse(c->text, c->len, &d, &tok) == DBX_OK;
 
+	*out = NULL;
+	*out_len = 0;
 	if (removed)
 		*removed = 0;
-	if (c->lock_fd < 0) {
-		/* opened without create and no directory yet: make it and lock now */
-		char path[CACHE_PATH_MAX];
-		snprintf(path, sizeof path, "%s", c->path);
-		cache_close(c);
-		err = cache_open(c, path, 1, errbuf);
-		if (err)
-			goto out;
-		free(tok);
-		tok = NULL;
-		have = c->text && parse(c->text, c->len, &d, &tok) == DBX_OK;
-	}
 	cap = c->len + 3 * OAUTH_TOKEN_MAX * 2 + 4096; /* escaping may double the tokens */
 	buf = malloc(cap);
 	if (!buf) {
@@ -478,12 +492,48 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 	json_w_arr_end(&w);
 	json_w_obj_end(&w);
 	err = json_w_finish(&w, &len);
+	if (err)
+		goto out;
+	if (len < cap - 1)
+		buf[len++] = '\n';
+	buf[len < cap ? len : cap - 1] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+	if (removed)
+		*removed = dropped;
+out:
+	if (buf) {
+		oauth_wipe(buf, cap);
+		free(buf);
+	}
+	free(tok);
+	return err;
+}
+
+int cache_put(struct cache *c, const char *host, const char *client_id,
+              const struct oauth_tokens *t, int *removed, char *errbuf)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int err = DBX_OK, dropped = 0;
+
+	if (removed)
+		*removed = 0;
+	if (c->lock_fd < 0) {
+		/* opened without create and no directory yet: make it and lock now */
+		char path[CACHE_PATH_MAX];
+		snprintf(path, sizeof path, "%s", c->path);
+		cache_close(c);
+		err = cache_open(c, path, 1, errbuf);
+		if (err)
+			goto out;
+	}
+	err = cache_render(c, host, client_id, t, &buf, &len, &dropped);
 	if (err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token cache would be too large");
 		goto out;
 	}
-	if (len < cap - 1)
-		buf[len++] = '\n';
 	err = write_file(c, buf, len, errbuf);
 	if (err)
 		goto out;
@@ -498,9 +548,8 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 		*removed = dropped;
 out:
 	if (buf) {
-		oauth_wipe(buf, cap);
+		oauth_wipe(buf, len);
 		free(buf);
 	}
-	free(tok);
 	return err;
 }

@@ -71,6 +71,20 @@ int cache_get(const struct cache *c, const char *host, const char *client_id,
 int cache_put(struct cache *c, const char *host, const char *client_id,
               const struct oauth_tokens *t, int *removed, char *errbuf);
 
+/* Fills c from text[0..len) as cache_open() would from the file (c->text is
+ * a copy), with no file and no lock: for tests and fuzzing; cache_get() and
+ * cache_render() work on it, cache_put() would open c->path (""), so do not.
+ * DBX_ERR_PROTOCOL when text is not a valid cache (c is then empty). Free with
+ * cache_close(). */
+int cache_from_text(struct cache *c, const char *text, size_t len);
+
+/* The cache text cache_put() writes: c's entries with the one for
+ * (host, client_id) set to t, or removed as cache_put() says, plus a final
+ * newline, NUL-terminated, in a malloc'd *out (a SECRET: the caller wipes
+ * it with oauth_wipe() and frees it). DBX_ERR_LIMIT when it does not fit. */
+int cache_render(const struct cache *c, const char *host, const char *client_id,
+                 const struct oauth_tokens *t, char **out, size_t *len, int *removed);
+
 /* Unlocks and frees. Safe on a zeroed or closed cache. */
 void cache_close(struct cache *c);
 

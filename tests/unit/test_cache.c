@@ -175,6 +175,47 @@ static void test_default_path(void)
 	CHECK(cache_default_path(out, 10, fake_env, err) == DBX_ERR_USAGE, "too long");
 }
 
+/* The file's text without a file: what fuzz_cache reads through. */
+static void test_from_text(void)
+{
+	static const char text[] =
+	    "{\"version\":1,\"entries\":[{\"host\":\"https://a\",\"client_id\":\"c\","
+	    "\"access_token\":\"x\\u00e9\",\"expiry\":5},{\"host\":\"https://a\","
+	    "\"client_id\":\"d\",\"access_token\":\"y\"}]}";
+	struct cache c, n;
+	struct oauth_tokens t, got;
+	char *out = NULL;
+	size_t len = 0;
+	int removed = -1;
+
+	CHECK(cache_from_text(&c, "{\"entries\":{}}", 14) == DBX_ERR_PROTOCOL && !c.text,
+	      "entries not an array");
+	cache_close(&c);
+	CHECK(cache_from_text(&c, "[", 1) == DBX_ERR_PROTOCOL, "not JSON");
+	cache_close(&c);
+	CHECK(cache_from_text(&c, text, sizeof text - 1) == DBX_OK, "valid");
+	CHECK(cache_get(&c, "https://a", "c", &got) && strcmp(got.access, "x\xc3\xa9") == 0 &&
+	          got.expiry == 5 && strcmp(got.type, "Bearer") == 0,
+	      "entry read from memory");
+	memset(&t, 0, sizeof t);
+	snprintf(t.access, sizeof t.access, "new");
+	snprintf(t.type, sizeof t.type, "Bearer");
+	CHECK(cache_render(&c, "https://a", "c", &t, &out, &len, &removed) == DBX_OK &&
+	          removed == 1 && len > 0 && out[len - 1] == '\n' && out[len] == '\0',
+	      "render with one entry replaced");
+	CHECK(cache_from_text(&n, out, len) == DBX_OK, "rendered text is a cache");
+	CHECK(cache_get(&n, "https://a", "c", &got) && strcmp(got.access, "new") == 0, "new token");
+	CHECK(cache_get(&n, "https://a", "d", &got) && strcmp(got.access, "y") == 0,
+	      "the other entry kept");
+	cache_close(&n);
+	free(out);
+	CHECK(cache_render(&c, "https://a", NULL, NULL, &out, &len, &removed) == DBX_OK &&
+	          removed == 2 && strstr(out, "\"entries\":[]"),
+	      "render without the host: %s", out ? out : "");
+	free(out);
+	cache_close(&c);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -188,5 +229,6 @@ int main(void)
 	RUN(test_refusals);
 	RUN(test_corrupt);
 	RUN(test_default_path);
+	RUN(test_from_text);
 	return harness_done("cache");
 }
