@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "client.h"
 #include "json.h"
 #include "provider.h"
@@ -234,46 +235,21 @@ out:
 /* One batch's reply, collected whole. */
 struct embed_state {
 	struct client_call k;
-	char *buf;
-	size_t len, cap;
-	int overflow; /* the reply passed EMBED_BODY_MAX */
-	int nomem;
+	struct buf body; /* bounded by EMBED_BODY_MAX */
 };
 
 static int on_head(void *ctx, const struct http_parser *p)
 {
 	struct embed_state *s = ctx;
 	(void)p;
-	s->len = 0; /* a retried request starts a new body */
+	buf_clear(&s->body); /* a retried request starts a new body */
 	return 0;
 }
 
 static int on_data(void *ctx, const char *data, size_t len)
 {
 	struct embed_state *s = ctx;
-
-	if (len > EMBED_BODY_MAX - s->len) {
-		s->overflow = 1;
-		return DBX_ERR_LIMIT;
-	}
-	if (s->len + len > s->cap) {
-		size_t cap = s->cap ? s->cap : 65536;
-		char *nb;
-		while (cap < s->len + len)
-			cap *= 2;
-		if (cap > EMBED_BODY_MAX)
-			cap = EMBED_BODY_MAX;
-		nb = realloc(s->buf, cap);
-		if (!nb) {
-			s->nomem = 1;
-			return DBX_ERR_NOMEM;
-		}
-		s->buf = nb;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, data, len);
-	s->len += len;
-	return 0;
+	return buf_append(&s->body, data, len);
 }
 
 int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
@@ -318,6 +294,7 @@ int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vect
 		err = DBX_ERR_NOMEM;
 		goto out;
 	}
+	buf_init(&s->body, EMBED_BODY_MAX);
 	for (base = 0; base < rq->count; base += batch) {
 		size_t n = rq->count - base < batch ? rq->count - base : batch, body_len;
 
@@ -334,23 +311,23 @@ int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vect
 		s->k.on_head = on_head;
 		s->k.on_data = on_data;
 		s->k.ctx = s;
-		s->len = 0;
+		buf_clear(&s->body);
 		err = client_call(c, &s->k, errbuf);
-		if (err && s->overflow) {
+		if (err && s->body.err == DBX_ERR_LIMIT) {
 			char name[64];
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
 				 "the embeddings reply for %s is larger than %u MiB; use a smaller "
 				 "batch (--batch)",
 				 batch_name(name, sizeof name, base, n), EMBED_BODY_MAX >> 20);
 			err = DBX_ERR_LIMIT;
-		} else if (err && s->nomem) {
+		} else if (err && s->body.err == DBX_ERR_NOMEM) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "out of memory holding the embeddings reply (%zu bytes so far)", s->len);
+				 "out of memory holding the embeddings reply (%zu bytes so far)", s->body.len);
 			err = DBX_ERR_NOMEM;
 		}
 		if (err)
 			goto out;
-		err = embed_decode(s->buf, s->len, n, base, &dim, cb, ctx, errbuf);
+		err = embed_decode(s->body.p ? s->body.p : "", s->body.len, n, base, &dim, cb, ctx, errbuf);
 		free(body);
 		body = NULL;
 		if (err)
@@ -359,7 +336,7 @@ int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vect
 out:
 	free(body);
 	if (s)
-		free(s->buf);
+		buf_free(&s->body);
 	free(s);
 	return err;
 }

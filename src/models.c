@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "client.h"
 #include "json.h"
 
@@ -151,46 +152,21 @@ out:
 /* The reply, collected whole. */
 struct models_state {
 	struct client_call k;
-	char *buf;
-	size_t len, cap;
-	int overflow; /* the reply passed MODELS_BODY_MAX */
-	int nomem;
+	struct buf body; /* bounded by MODELS_BODY_MAX */
 };
 
 static int on_head(void *ctx, const struct http_parser *p)
 {
 	struct models_state *s = ctx;
 	(void)p;
-	s->len = 0; /* a retried request starts a new body */
+	buf_clear(&s->body); /* a retried request starts a new body */
 	return 0;
 }
 
 static int on_data(void *ctx, const char *data, size_t len)
 {
 	struct models_state *s = ctx;
-
-	if (len > MODELS_BODY_MAX - s->len) {
-		s->overflow = 1;
-		return DBX_ERR_LIMIT;
-	}
-	if (s->len + len > s->cap) {
-		size_t cap = s->cap ? s->cap : 16384;
-		char *nb;
-		while (cap < s->len + len)
-			cap *= 2;
-		if (cap > MODELS_BODY_MAX)
-			cap = MODELS_BODY_MAX;
-		nb = realloc(s->buf, cap);
-		if (!nb) {
-			s->nomem = 1;
-			return DBX_ERR_NOMEM;
-		}
-		s->buf = nb;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, data, len);
-	s->len += len;
-	return 0;
+	return buf_append(&s->body, data, len);
 }
 
 int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)
@@ -208,6 +184,7 @@ int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errb
 		err = DBX_ERR_NOMEM;
 		goto out;
 	}
+	buf_init(&s->body, MODELS_BODY_MAX);
 	s->k.method = "GET";
 	s->k.path = "/api/2.0/serving-endpoints";
 	s->k.accept = "application/json";
@@ -216,22 +193,22 @@ int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errb
 	s->k.on_data = on_data;
 	s->k.ctx = s;
 	err = client_call(c, &s->k, errbuf);
-	if (err && s->overflow) {
+	if (err && s->body.err == DBX_ERR_LIMIT) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the serving-endpoints reply is larger than %u MiB",
 			 MODELS_BODY_MAX >> 20);
 		err = DBX_ERR_LIMIT;
-	} else if (err && s->nomem) {
+	} else if (err && s->body.err == DBX_ERR_NOMEM) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
 			 "out of memory holding the serving-endpoints reply (%zu bytes so far)",
-			 s->len);
+			 s->body.len);
 		err = DBX_ERR_NOMEM;
 	}
 	if (err)
 		goto out;
-	err = models_decode(s->buf, s->len, cb, ctx, errbuf);
+	err = models_decode(s->body.p ? s->body.p : "", s->body.len, cb, ctx, errbuf);
 out:
 	if (s)
-		free(s->buf);
+		buf_free(&s->body);
 	free(s);
 	return err;
 }

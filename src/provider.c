@@ -162,27 +162,6 @@ static int emit(struct provider_reply *r, const struct dbx_event *ev)
 	return DBX_OK;
 }
 
-static int buf_append(struct provider_buf *b, const char *data, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *nb;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		if (cap > PROVIDER_KEEP_MAX)
-			return DBX_ERR_LIMIT;
-		nb = realloc(b->p, cap);
-		if (!nb)
-			return DBX_ERR_NOMEM;
-		b->p = nb;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return DBX_OK;
-}
-
 static int text_event(struct provider_reply *r, enum dbx_event_type type, const char *text,
 		      size_t len, const char *signature)
 {
@@ -192,9 +171,14 @@ static int text_event(struct provider_reply *r, enum dbx_event_type type, const 
 	if (len == 0 && !signature)
 		return DBX_OK;
 	if (r->keep) {
+		if (!r->text.max) {
+			buf_init(&r->text, PROVIDER_KEEP_MAX);
+			buf_init(&r->reasoning, PROVIDER_KEEP_MAX);
+			buf_init(&r->signature, PROVIDER_KEEP_MAX);
+		}
 		err = buf_append(type == DBX_EV_TEXT ? &r->text : &r->reasoning, text, len);
 		if (!err && signature) {
-			r->signature.len = 0;
+			buf_clear(&r->signature);
 			err = buf_append(&r->signature, signature, strlen(signature));
 		}
 		if (err) {
@@ -409,12 +393,9 @@ void provider_reply_free(struct provider_reply *r)
 		r->tools[i].args = NULL;
 	}
 	r->ntools = 0;
-	free(r->text.p);
-	free(r->reasoning.p);
-	free(r->signature.p);
-	memset(&r->text, 0, sizeof r->text);
-	memset(&r->reasoning, 0, sizeof r->reasoning);
-	memset(&r->signature, 0, sizeof r->signature);
+	buf_free(&r->text);
+	buf_free(&r->reasoning);
+	buf_free(&r->signature);
 }
 
 int provider_parse(struct json_doc *d, const char *js, size_t len, struct json_tok *tok,
@@ -461,8 +442,7 @@ struct turn {
 	int sse;       /* the reply is an event stream */
 	struct sse_parser sse_parser;
 	char *big_events; /* Responses API: a larger event buffer (heap) */
-	char *whole; /* a non-streamed reply, collected */
-	size_t whole_len, whole_cap;
+	struct buf whole; /* a non-streamed reply, collected */
 };
 
 static int turn_head(void *ctx, const struct http_parser *p)
@@ -480,7 +460,7 @@ static int turn_head(void *ctx, const struct http_parser *p)
 		sse_init(&t->sse_parser, t->big_events, PROVIDER_RESP_EVENT_MAX);
 	else
 		sse_init(&t->sse_parser, NULL, 0);
-	t->whole_len = 0;
+	buf_clear(&t->whole);
 	client_touch(t->r.client);
 	return 0;
 }
@@ -516,25 +496,12 @@ static int turn_data(void *ctx, const char *data, size_t len)
 
 	if (t->sse)
 		return sse_feed(&t->sse_parser, data, len, turn_sse_event, t, NULL);
-	if (t->whole_len + len > PROVIDER_WHOLE_MAX) {
+	if (buf_append(&t->whole, data, len) == DBX_ERR_LIMIT) {
 		provider_fail(&t->r, DBX_ERR_LIMIT, "the reply is larger than %u MiB",
 			      PROVIDER_WHOLE_MAX >> 20);
 		return DBX_ERR_CANCELLED;
 	}
-	if (t->whole_len + len > t->whole_cap) {
-		size_t cap = t->whole_cap ? t->whole_cap : 16384;
-		char *nb;
-		while (cap < t->whole_len + len)
-			cap *= 2;
-		nb = realloc(t->whole, cap);
-		if (!nb)
-			return DBX_ERR_NOMEM;
-		t->whole = nb;
-		t->whole_cap = cap;
-	}
-	memcpy(t->whole + t->whole_len, data, len);
-	t->whole_len += len;
-	return DBX_OK;
+	return t->whole.err;
 }
 
 /* One model, one API, with the given retry budget. */
@@ -593,8 +560,8 @@ static int run_turn(struct dbx_client *c, struct turn *t, const struct dbx_chat_
 		err = sse_finish(&t->sse_parser);
 		(void)err; /* an unterminated last event is dropped, as the standard says */
 	} else {
-		err = t->responses ? resp_whole(&t->r, t->whole, t->whole_len)
-				   : chat_whole(&t->r, t->whole, t->whole_len);
+		err = t->responses ? resp_whole(&t->r, t->whole.p ? t->whole.p : "", t->whole.len)
+				   : chat_whole(&t->r, t->whole.p ? t->whole.p : "", t->whole.len);
 		if (err == DBX_ERR_CANCELLED && t->r.failed) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s", t->r.msg);
 			return t->r.err;
@@ -639,6 +606,7 @@ int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return DBX_ERR_NOMEM;
+	buf_init(&t->whole, PROVIDER_WHOLE_MAX);
 	t->shape.trace = c->conn.trace;
 	t->shape.trace_ctx = c->conn.trace_ctx;
 	err = chat_shape_parse(rq, &t->shape, errbuf);
@@ -658,7 +626,7 @@ out:
 	chat_shape_free(&t->shape);
 	provider_reply_free(&t->r);
 	free(t->big_events);
-	free(t->whole);
+	buf_free(&t->whole);
 	free(t);
 	return err;
 }

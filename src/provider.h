@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "dbxai.h"
 #include "json.h"
 
@@ -36,12 +37,6 @@ struct provider_tool {
 
 #define PROVIDER_KEEP_MAX (16u << 20) /* reply text kept for a transcript */
 
-/* A growing byte buffer (heap), bounded by PROVIDER_KEEP_MAX. */
-struct provider_buf {
-	char *p;
-	size_t len, cap;
-};
-
 /* What one reply has produced so far; the decoders fill it. */
 struct provider_reply {
 	dbx_event_fn cb;
@@ -60,7 +55,7 @@ struct provider_reply {
 	/* For a transcript (keep set): the reply text, the reasoning text and
 	 * its last signature. */
 	int keep;
-	struct provider_buf text, reasoning, signature;
+	struct buf text, reasoning, signature; /* bounded by PROVIDER_KEEP_MAX */
 };
 
 /* Text or reasoning (type DBX_EV_TEXT / DBX_EV_REASONING) to the caller now.
