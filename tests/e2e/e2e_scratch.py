@@ -3,6 +3,7 @@ CA embedded), no /etc (no resolv.conf, hosts, passwd, CA bundle), no /dev, no /t
 Needs root for chroot(2); runs with the x86_64 binary only (qemu would need to be
 inside the root)."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -16,6 +17,8 @@ CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
 
 @unittest.skipUnless(BIN_CA and os.path.exists(BIN_CA), "no binary with an embedded CA (DBXAI_BIN_CA)")
 @unittest.skipUnless(not RUN, "the empty-root test runs native binaries only")
+@unittest.skipUnless(re.search(r"build/[^/]*-musl[^/]*/dbxai$", os.environ.get("DBXAI_BIN", "")),
+                     "the empty root holds the binary alone: a static musl build only")
 @unittest.skipUnless(os.geteuid() == 0 and os.path.exists(CHROOT), "chroot needs root")
 class EmptyRoot(Case):
     def setUp(self):
@@ -75,6 +78,8 @@ BIN = os.environ.get("DBXAI_BIN", "")
 
 @unittest.skipUnless(BIN and os.path.exists(BIN), "no binary (DBXAI_BIN)")
 @unittest.skipUnless(not RUN, "the empty-root test runs native binaries only")
+@unittest.skipUnless(re.search(r"build/[^/]*-musl[^/]*/dbxai$", os.environ.get("DBXAI_BIN", "")),
+                     "the empty root holds the binary alone: a static musl build only")
 @unittest.skipUnless(os.geteuid() == 0 and os.path.exists(CHROOT), "chroot needs root")
 class EmptyRootWithCaFile(Case):
     """The plain binary and one CA file: no /etc/passwd, resolv.conf, /tmp, $HOME."""

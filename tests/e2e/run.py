@@ -2,7 +2,8 @@
 """End-to-end tests: the built dbxai binary against local servers on 127.0.0.1.
 
 Environment: DBXAI_BIN (the binary), DBXAI_RUN (a prefix such as qemu-aarch64-static,
-may be empty), DBXAI_E2E_ONLY (substring filter on test names).
+may be empty), DBXAI_E2E_ONLY (substring filter on test names), DBXAI_E2E_SKIP
+(comma-separated substrings: tests to leave out, e.g. timing-bound ones under valgrind).
 Every server is started by the test, bounded in time, and stopped by it. The
 last line is "e2e: N passed, N failed".
 """
@@ -22,15 +23,18 @@ def main():
     # every tests/e2e/e2e_*.py is a test module
     for name in sorted(f[:-3] for f in os.listdir(HERE) if f.startswith("e2e_") and f.endswith(".py")):
         suite.addTests(loader.loadTestsFromModule(importlib.import_module(name)))
+    def walk(s):
+        for t in s:
+            if isinstance(t, unittest.TestSuite):
+                yield from walk(t)
+            else:
+                yield t
     only = os.environ.get("DBXAI_E2E_ONLY")
     if only:
-        def walk(s):
-            for t in s:
-                if isinstance(t, unittest.TestSuite):
-                    yield from walk(t)
-                else:
-                    yield t
         suite = unittest.TestSuite(t for t in walk(suite) if only in t.id())
+    skip = [s for s in os.environ.get("DBXAI_E2E_SKIP", "").split(",") if s]
+    if skip:
+        suite = unittest.TestSuite(t for t in walk(suite) if not any(s in t.id() for s in skip))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors)
     passed = result.testsRun - failed - len(result.skipped)

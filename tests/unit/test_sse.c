@@ -501,7 +501,7 @@ static void test_conformance(void)
 	static char names[128][256];
 	char *order[128];
 	char rel[300];
-	size_t ncase = 0, k, in_len, ex_len, sum;
+	size_t ncase = 0, k, in_len = 0, ex_len = 0, sum;
 	long nchunks, c;
 	unsigned long feedings = 0;
 	int passed = 0, fails;
