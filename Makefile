@@ -84,7 +84,8 @@ help:
 	@echo 'toolchains: $(TARGETS) native (host gcc + ASan/UBSan) memcheck (valgrind)'
 
 fetch: $(FETCHED)
-$(FETCHED): third_party/manifest third_party/fetch.sh
+# One run makes both stamps (a grouped target: -j must not start two fetches).
+$(FETCHED) &: third_party/manifest third_party/fetch.sh
 	./third_party/fetch.sh
 	@touch $(FETCHED)
 
@@ -94,9 +95,13 @@ NO_BUILD_GOALS := clean help fmt fetch uninstall
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 include build/mbedtls-sources.mk
 endif
+# The list is made by the shell: make's own $(wildcard) answers from a
+# directory cache filled before the fetch, so on a fresh clone it was empty.
 build/mbedtls-sources.mk: $(FETCHED)
 	@mkdir -p build
-	@echo 'MBEDTLS_SRC := $(wildcard $(MBEDTLS_DIR)/library/*.c)' >$@.tmp
+	@set -- $(MBEDTLS_DIR)/library/*.c; [ -f "$$1" ] || \
+		{ echo "make: no mbedTLS sources in $(MBEDTLS_DIR)/library; run make fetch" >&2; exit 1; }; \
+		echo "MBEDTLS_SRC := $$*" >$@.tmp
 	@mv $@.tmp $@
 MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o)
 
