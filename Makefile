@@ -246,10 +246,8 @@ fuzz-brief:
 # (they need the static binary) and, with a run prefix set, give timing checks
 # the slack they give qemu.
 # Left out under valgrind (20-50x slower): the cut-at-every-offset test (its
-# one-shot servers give up before a slowed client connects) and Ctrl-C at the
-# REPL prompt (a Ctrl-C that lands between the prompt and read() is lost, a race
-# in cli_repl.c that a slowed binary hits; under ASan it is flaky too).
-MEMCHECK_E2E_SKIP := test_every_byte_offset,test_ctrl_c_at_the_prompt
+# one-shot servers give up before a slowed client connects).
+MEMCHECK_E2E_SKIP := test_every_byte_offset
 .PHONY: memcheck test-e2e-asan
 memcheck:
 	@$(MAKE) --no-print-directory TARGET=memcheck test-unit

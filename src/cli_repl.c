@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -335,6 +336,34 @@ static void turn(struct repl *r, const char *prompt)
 	free(transcript);
 }
 
+/* Waits until stdin has input: 0, or -1 after a Ctrl-C (the flag is taken).
+ * SIGINT stays blocked from the flag test until pselect sleeps, so a Ctrl-C
+ * that lands between the prompt and the wait is not lost. */
+static int wait_input(void)
+{
+	sigset_t block, open_mask;
+	fd_set in;
+	int rc = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &open_mask);
+	sigdelset(&open_mask, SIGINT);
+	while (!repl_intr) {
+		FD_ZERO(&in);
+		FD_SET(STDIN_FILENO, &in);
+		if (pselect(STDIN_FILENO + 1, &in, NULL, NULL, NULL, &open_mask) > 0 ||
+		    errno != EINTR)
+			break; /* input, or an error that read() will report */
+	}
+	if (repl_intr) {
+		repl_intr = 0;
+		rc = -1;
+	}
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	return rc;
+}
+
 /* The next line without its newline, NUL-terminated, in r->line: 1, or 0 at
  * the end of input, -1 after Ctrl-C (the terminal dropped the line). */
 static int read_line(struct repl *r, char **line)
@@ -359,11 +388,13 @@ static int read_line(struct repl *r, char **line)
 			r->line_end -= r->line_beg;
 			r->line_beg = 0;
 		}
+		if (wait_input() < 0) {
+			got = -1; /* the terminal dropped the line */
+			continue;
+		}
 		n = read(STDIN_FILENO, r->line + r->line_end, REPL_LINE_MAX - r->line_end);
 		if (n > 0)
 			r->line_end += (size_t)n;
-		else if (n < 0 && errno == EINTR && repl_intr)
-			got = -1; /* the terminal dropped the line */
 		else if (n == 0 && r->line_end > 0)
 			r->line[r->line_end++] = '\n'; /* Ctrl-D after some text: a line */
 		else if (!(n < 0 && errno == EINTR))

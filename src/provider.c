@@ -1,6 +1,7 @@
 /* provider.c - see provider.h. */
 #include "provider.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,7 +349,11 @@ void provider_usage(struct provider_reply *r, const struct json_doc *d, int t, c
 	r->has_usage = 1;
 	r->prompt_tokens = p < 0 ? 0 : p;
 	r->completion_tokens = c < 0 ? 0 : c;
-	r->total_tokens = s < 0 ? r->prompt_tokens + r->completion_tokens : s;
+	if (s < 0) /* the sum, saturated: counts come from the server */
+		s = r->prompt_tokens > LLONG_MAX - r->completion_tokens
+			    ? LLONG_MAX
+			    : r->prompt_tokens + r->completion_tokens;
+	r->total_tokens = s;
 }
 
 int provider_finish(struct provider_reply *r)

@@ -133,6 +133,16 @@ class Shaping(Case):
         self.assertEqual(res.out, "4\n")
         self.assertEqual(res.err, "prompt 21 \u00b7 completion 30 \u00b7 total 51 tokens\n")
 
+    def test_usage_total_missing_is_the_saturated_sum(self):
+        big = 2**63 - 1
+        res, _ = self.chat(["--usage", "hi"], reply="4",
+                           usage={"prompt_tokens": 21, "completion_tokens": 30})
+        self.assertEqual(res.err, "prompt 21 \u00b7 completion 30 \u00b7 total 51 tokens\n")
+        res, _ = self.chat(["--usage", "hi"], reply="4",
+                           usage={"prompt_tokens": big, "completion_tokens": big})
+        self.assertEqual(res.out, "4\n")
+        self.assertEqual(res.err, "prompt %d \u00b7 completion %d \u00b7 total %d tokens\n" % (big, big, big))
+
 
 class SaveConversation(Case):
     """--save writes the conversation; --messages continues it; Claude's
