@@ -109,7 +109,7 @@ MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o)
 $(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(DBX_CPPFLAGS) $(MBEDTLS_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(MBEDTLS_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(B)/libmbedtls.a: $(MBEDTLS_OBJ)
 	@rm -f $@
@@ -119,7 +119,13 @@ $(B)/libmbedtls.a: $(MBEDTLS_OBJ)
 $(B)/obj/%.o: src/%.c | $(FETCHED)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The streaming hot path (record decryption, chunked body, SSE, JSON, the chat
+# decoder) is built for speed (TC_HOT_CFLAGS, e.g. -O2), the rest for size.
+HOT_OBJ := $(patsubst %,$(B)/obj/%.o,json sse chat provider http conn) \
+	$(patsubst %,$(B)/mbedtls/%.o,aes aesni aesce gcm cipher cipher_wrap ssl_msg)
+$(HOT_OBJ): HOT_CFLAGS := $(TC_HOT_CFLAGS)
 
 # Option stamps: a file per setting that changes only when the setting does,
 # so objects are rebuilt when the compiler or flags change (FLAGS_OPT), the
@@ -129,7 +135,7 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 CA_BUNDLE ?=
 stamp = $(shell mkdir -p $(B); [ -f $(1) ] && [ "$$(cat $(1))" = "$(2)" ] || echo "$(2)" >$(1))$(1)
 CA_OPT := $(call stamp,$(B)/ca_bundle.opt,$(CA_BUNDLE))
-FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS))
+FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS) $(TC_HOT_CFLAGS))
 LDFLAGS_OPT := $(call stamp,$(B)/ldflags.opt,$(DBX_LDFLAGS) $(LDFLAGS))
 $(B)/dbxai: $(LDFLAGS_OPT)
 $(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)

@@ -96,9 +96,12 @@ void cli_spin(int on)
 	static const char clear[] = "\r                    \r";
 	struct itimerval it = {{0, REPL_SPIN_MS * 1000}, {0, REPL_SPIN_MS * 1000}};
 	struct sigaction sa;
-	const char *nc = getenv("NO_COLOR");
+	const char *nc;
 
+	if (!on && !spin_on)
+		return; /* (called at every event of a reply) */
 	if (on && isatty(STDERR_FILENO)) {
+		nc = getenv("NO_COLOR");
 		memset(&sa, 0, sizeof sa);
 		sigemptyset(&sa.sa_mask);
 		sa.sa_handler = on_sigalrm;

@@ -5,6 +5,7 @@ TC_CC := aarch64-linux-musl-gcc
 TC_AR := aarch64-linux-gnu-ar
 TC_STRIP := aarch64-linux-gnu-strip
 TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+TC_HOT_CFLAGS := -O2
 # Keep the default 64 KiB max-page-size: a 4 KiB one saves ~55 KiB of padding but
 # the binary would not run on 64K-page kernels.
 # -z norelro: RELRO is applied by a dynamic linker, and a static musl binary has
