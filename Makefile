@@ -64,9 +64,10 @@ help:
 	@echo 'make [TARGET=t]         build build/<t>/dbxai (default t: x86_64-linux-musl)'
 	@echo 'make demo               build, then stream one chat reply (local mock if no workspace)'
 	@echo 'make cross              build all of: $(TARGETS)'
-	@echo 'make test [TARGET=t]    unit tests for t (ARM under qemu); for x86_64 also'
-	@echo '                        the sanitizer unit run and the end-to-end suite'
-	@echo 'make check              make test for every target: what CI runs'
+	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (ARM under qemu);'
+	@echo '                        for x86_64 also the sanitizer unit run'
+	@echo 'make check              make test for every target, memcheck, test-e2e-asan,'
+	@echo '                        budget, fuzz-brief: what CI runs'
 	@echo 'make size               stripped size of each target binary'
 	@echo 'make budget             size and peak-RSS figures against their budgets'
 	@echo 'make fuzz               run each libFuzzer target for FUZZ_SECONDS (60)'
@@ -331,7 +332,8 @@ endif
 check:
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t test || exit 1; done
 	@$(MAKE) --no-print-directory budget
-	@$(MAKE) --no-print-directory TARGET=memcheck test-unit
+	@$(MAKE) --no-print-directory memcheck
+	@$(MAKE) --no-print-directory test-e2e-asan
 	@$(MAKE) --no-print-directory fuzz-brief
 	@echo "check: all targets passed"
 
