@@ -131,20 +131,30 @@ int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *di
 	struct json_tok *tok = NULL;
 	int *slot = NULL; /* slot[i]: the embedding token for input base + i */
 	double *vals = NULL;
-	int data, item, k, err;
+	int data, item, k, err, need;
 	size_t i;
 
 	if (n == 0)
 		return DBX_OK;
-	err = json_parse(&d, body, len, NULL, 0); /* count mode: how many tokens */
-	if (err == DBX_ERR_LIMIT && d.needed > 0 && d.needed <= JSON_MAX_TOKENS) {
-		int need = d.needed;
+	/* one jsmn pass with a bound on the tokens (a reply of vectors holds
+	 * few strings, so the bound is close); jsmn's exact count only when
+	 * the bound is over the cap */
+	need = json_token_bound(body, len);
+	if (need > JSON_MAX_TOKENS) {
+		err = json_parse(&d, body, len, NULL, 0);
+		need = err == DBX_ERR_LIMIT && d.needed <= JSON_MAX_TOKENS ? d.needed : 0;
+	}
+	if (need > 0) {
 		tok = malloc((size_t)need * sizeof *tok);
 		if (!tok) {
 			err = DBX_ERR_NOMEM;
 			goto out;
 		}
 		err = json_parse(&d, body, len, tok, need);
+		if (err == DBX_ERR_LIMIT && d.needed > need) {
+			err = DBX_ERR_PROTOCOL; /* more than valid JSON can need */
+			d.err_what = "malformed structure";
+		}
 	}
 	if (err == DBX_ERR_LIMIT) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,

@@ -596,6 +596,20 @@ out:
 	return err;
 }
 
+int json_token_bound(const char *js, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)js;
+	size_t i = 0, end, n = 1;
+
+	while (i < len && n <= JSON_MAX_TOKENS) {
+		/* blocks without an early exit: the compiler vectorises them */
+		end = len - i > 4096 ? i + 4096 : len;
+		for (; i < end; i++)
+			n += (s[i] == ',') + (s[i] == ':') + ((s[i] | 0x20) == '{');
+	}
+	return n > JSON_MAX_TOKENS ? JSON_MAX_TOKENS + 1 : (int)n;
+}
+
 /* Navigation. */
 
 enum json_type json_type(const struct json_doc *doc, int t)

@@ -88,6 +88,12 @@ struct json_doc {
 enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 			struct json_tok *tok, int cap);
 
+/* At least as many tokens as valid JSON js[0..len) needs, found with one cheap
+ * pass instead of jsmn's counting pass: every token but the first follows its
+ * own ',', ':', '[' or '{'. Capped at JSON_MAX_TOKENS + 1. A text that needs
+ * more tokens than this is not valid JSON. */
+int json_token_bound(const char *js, size_t len);
+
 /* Navigation. All return a token index or -1 (see the rules above). */
 enum json_type json_type(const struct json_doc *doc, int t);
 int json_size(const struct json_doc *doc, int t);  /* members / elements; 0 otherwise */

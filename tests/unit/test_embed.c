@@ -88,6 +88,9 @@ static void test_decode(void)
 		 "not valid JSON"},
 		{"", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
 		{"<html>502</html>", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
+		/* more tokens than the bound valid JSON keeps to */
+		{"1 2 3 4", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
+		{"{\"data\" [] [] []}", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
 	};
 	size_t i, j;
 

@@ -155,6 +155,10 @@ static void test_conformance(void)
 		err = parse_grow(&d, (const char *)g.data, len, &tok);
 		if (!err)
 			CHECK(walk(&d, 0, buf, sizeof buf) == d.ntok, "%s: walk count", name);
+		if (!err)
+			CHECK(json_token_bound((const char *)g.data, len) >= d.ntok,
+			      "%s: token bound %d < %d tokens", name,
+			      json_token_bound((const char *)g.data, len), d.ntok);
 		switch (name[0]) {
 		case 'y':
 			y++;
@@ -488,6 +492,11 @@ static void test_tokens(void)
 	CHECK(err == DBX_ERR_LIMIT && d.needed == 8, "one short");
 	err = json_parse(&d, doc, sizeof doc - 1, tok, 8);
 	CHECK(err == DBX_OK && d.ntok == 8, "exact");
+	/* the bound: one per , : [ { (here also the one inside the string) */
+	CHECK(json_token_bound(doc, sizeof doc - 1) == 8, "bound %d",
+	      json_token_bound(doc, sizeof doc - 1));
+	CHECK(json_token_bound("{\"a,b\": 1}", 11) == 4, "bound counts string commas");
+	CHECK(json_token_bound("", 0) == 1 && json_token_bound("1 2 3", 5) == 1, "bound of one");
 	CHECK(json_parse(&d, doc, sizeof doc - 1, tok, -1) == DBX_ERR_USAGE, "negative cap");
 	CHECK(json_parse(&d, "", 0, tok, 8) == DBX_ERR_PROTOCOL, "empty");
 	CHECK(json_parse(&d, "  ", 2, NULL, 0) == DBX_ERR_PROTOCOL, "blank, count mode");
@@ -524,6 +533,8 @@ static void test_tokens(void)
 	err = json_parse(&d, big, n, tok, 8);
 	CHECK(err == DBX_ERR_LIMIT && d.needed == JSON_MAX_TOKENS + 1, "over the cap: %d",
 	      d.needed);
+	CHECK(json_token_bound(big, n) == JSON_MAX_TOKENS + 1, "bound over the cap: %d",
+	      json_token_bound(big, n));
 	free(big);
 }
 
