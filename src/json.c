@@ -21,6 +21,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,18 @@ static enum dbx_err vfail(struct vstate *v, size_t off, const char *what)
 	return DBX_ERR_PROTOCOL;
 }
 
+/* Are the 8 bytes at s plain string text: no control character, no
+ * backslash, nothing over 0x7f? (Tests on every byte at once; any order.) */
+static bool plain8(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t w, bs;
+
+	memcpy(&w, s, 8);
+	bs = w ^ (ones * '\\');
+	return ((w | ((w - ones * 0x20) & ~w) | ((bs - ones) & ~bs)) & highs) == 0;
+}
+
 /* Checks the contents of string token j (its opening quote at p) and records
  * its unescaped length. */
 static enum dbx_err check_string(struct vstate *v, int j, size_t p)
@@ -303,7 +316,10 @@ static enum dbx_err check_string(struct vstate *v, int j, size_t p)
 	while (i < b) {
 		unsigned char c = s[i];
 
-		if (c >= 0x20 && c < 0x80 && c != '\\') {
+		if (i + 8 <= b && plain8(s + i)) {
+			ulen += 8;
+			i += 8;
+		} else if (c >= 0x20 && c < 0x80 && c != '\\') {
 			ulen++;
 			i++;
 		} else if (c < 0x20) {
