@@ -8,6 +8,7 @@
  *    parse and hold the same tree.
  * 3. The input as one string through the writer must parse back to itself, or
  *    to the U+FFFD-replaced form when it is not UTF-8.
+ * 4. json_token_bound is at least the token count of an accepted document.
  * Any disagreement aborts. Seeds: tests/data/json (make fuzz). */
 #include <stdint.h>
 #include <stdio.h>
@@ -409,6 +410,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto string_check;
 
 	REQUIRE(walk(&d, 0, buf, cap) == d.ntok);
+	/* the bound embed_decode sizes its token array by */
+	REQUIRE(json_token_bound((const char *)data, size) >= d.ntok);
 
 	/* a path from the first line of the input: exercises json_path */
 	for (i = 0; i < size && i + 1 < sizeof path && data[i] != '\n'; i++)
