@@ -48,6 +48,11 @@ struct dbx_client {
 	 * a 401, to refresh and retry. NULL: auth[] is fixed (a token, or none). */
 	int (*authorize)(struct dbx_client *c, int force, char *errbuf);
 	void *auth_ctx;
+	/* The last endpoint whose metadata was read to choose its API (dbx_chat,
+	 * DBX_API_AUTO), so that a conversation asks once per model. Names are at
+	 * most 200 bytes (provider_model_ok). */
+	char api_model[256];
+	int api_responses;
 };
 
 /* One logical request, retried as a whole. */

@@ -148,7 +148,10 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 #define DBX_DEFAULT_SYSTEM "You are a helpful assistant."
 
 enum dbx_api_kind {
-	DBX_API_AUTO = 0,  /* Responses API when the model name contains "codex" */
+	DBX_API_AUTO = 0,  /* Responses API when the model name contains "codex", or
+			      contains "gpt" and the endpoint's metadata lists
+			      openai/v1/responses (one lookup per model and
+			      client); chat otherwise */
 	DBX_API_CHAT,      /* POST /serving-endpoints/{model}/invocations */
 	DBX_API_RESPONSES  /* POST /serving-endpoints/responses */
 };

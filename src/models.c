@@ -169,6 +169,35 @@ static int on_data(void *ctx, const char *data, size_t len)
 	return buf_append(&s->body, data, len);
 }
 
+/* GET path with the reply collected whole into s->body (freed by the caller
+ * with buf_free, also on failure). */
+static int get_whole(struct dbx_client *c, const char *path, struct models_state *s,
+		     char *errbuf)
+{
+	int err;
+
+	buf_init(&s->body, MODELS_BODY_MAX);
+	s->k.method = "GET";
+	s->k.path = path;
+	s->k.accept = "application/json";
+	s->k.max_retries = c->retry.max_retries;
+	s->k.on_head = on_head;
+	s->k.on_data = on_data;
+	s->k.ctx = s;
+	err = client_call(c, &s->k, errbuf);
+	if (err && s->body.err == DBX_ERR_LIMIT) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the reply to GET %.200s is larger than %u MiB",
+			 path, MODELS_BODY_MAX >> 20);
+		err = DBX_ERR_LIMIT;
+	} else if (err && s->body.err == DBX_ERR_NOMEM) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "out of memory holding the reply to GET %.200s (%zu bytes so far)", path,
+			 s->body.len);
+		err = DBX_ERR_NOMEM;
+	}
+	return err;
+}
+
 int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)
 {
 	struct models_state *s = NULL;
@@ -184,31 +213,60 @@ int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errb
 		err = DBX_ERR_NOMEM;
 		goto out;
 	}
-	buf_init(&s->body, MODELS_BODY_MAX);
-	s->k.method = "GET";
-	s->k.path = "/api/2.0/serving-endpoints";
-	s->k.accept = "application/json";
-	s->k.max_retries = c->retry.max_retries;
-	s->k.on_head = on_head;
-	s->k.on_data = on_data;
-	s->k.ctx = s;
-	err = client_call(c, &s->k, errbuf);
-	if (err && s->body.err == DBX_ERR_LIMIT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the serving-endpoints reply is larger than %u MiB",
-			 MODELS_BODY_MAX >> 20);
-		err = DBX_ERR_LIMIT;
-	} else if (err && s->body.err == DBX_ERR_NOMEM) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "out of memory holding the serving-endpoints reply (%zu bytes so far)",
-			 s->body.len);
-		err = DBX_ERR_NOMEM;
-	}
-	if (err)
-		goto out;
-	err = models_decode(s->body.p ? s->body.p : "", s->body.len, cb, ctx, errbuf);
+	err = get_whole(c, "/api/2.0/serving-endpoints", s, errbuf);
+	if (!err)
+		err = models_decode(s->body.p ? s->body.p : "", s->body.len, cb, ctx, errbuf);
 out:
 	if (s)
 		buf_free(&s->body);
+	free(s);
+	return err;
+}
+
+int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
+{
+	struct json_doc d;
+	struct json_tok *tok;
+	int need = json_token_bound(body, len), t, err;
+
+	*yes = 0;
+	if (need > JSON_MAX_TOKENS) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the endpoint metadata has too many JSON tokens");
+		return DBX_ERR_LIMIT;
+	}
+	tok = malloc((size_t)need * sizeof *tok);
+	if (!tok)
+		return DBX_ERR_NOMEM;
+	err = json_parse(&d, body, len, tok, need);
+	if (err || json_type(&d, 0) != JSON_OBJECT) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the endpoint metadata is not a JSON object (%s)",
+			 err ? d.err_what : "another value");
+		err = DBX_ERR_PROTOCOL;
+	}
+	for (t = 1; !err && t < d.ntok && !*yes; t++)
+		*yes = json_streq(&d, t, MODELS_RESPONSES_API);
+	free(tok);
+	return err;
+}
+
+int models_endpoint_responses(struct dbx_client *c, const char *name, int *yes, char *errbuf)
+{
+	struct models_state *s;
+	char path[320];
+	int err;
+
+	*yes = 0;
+	if (snprintf(path, sizeof path, "/api/2.0/serving-endpoints/%s", name) >= (int)sizeof path) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "endpoint name too long");
+		return DBX_ERR_USAGE;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return DBX_ERR_NOMEM;
+	err = get_whole(c, path, s, errbuf);
+	if (!err)
+		err = models_lists_responses(s->body.p ? s->body.p : "", s->body.len, yes, errbuf);
+	buf_free(&s->body);
 	free(s);
 	return err;
 }

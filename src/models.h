@@ -1,6 +1,7 @@
 /*
  * models.h - the workspace's serving endpoints (dbx_list_models in dbxai.h):
- * GET /api/2.0/serving-endpoints and the decoder of its reply.
+ * GET /api/2.0/serving-endpoints and the decoder of its reply, and one
+ * endpoint's metadata.
  *
  * Rules:
  * - The reply is held whole in a buffer that grows up to MODELS_BODY_MAX
@@ -13,6 +14,8 @@
  * - The strings handed to the callback are NUL-terminated copies that live
  *   until it returns.
  * - Errors are enum dbx_err with one line in errbuf (char[DBX_ERRBUF_SIZE]).
+ * - Endpoint metadata (GET /api/2.0/serving-endpoints/{name}) is read only to
+ *   learn whether the endpoint lists the Responses API.
  */
 #ifndef MODELS_H
 #define MODELS_H
@@ -26,5 +29,14 @@
 /* Decodes the reply body[0..len) and gives each endpoint to cb, in the
  * reply's order. DBX_ERR_CANCELLED when cb returns non-zero. */
 int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char *errbuf);
+
+#define MODELS_RESPONSES_API "openai/v1/responses"
+
+/* Endpoint metadata, GET /api/2.0/serving-endpoints/{name}: *yes = 1 when it
+ * lists the Responses API (MODELS_RESPONSES_API as any string of the reply).
+ * models_lists_responses decodes a reply body; models_endpoint_responses
+ * makes the call (name: letters, digits, '.', '_', '-'). */
+int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf);
+int models_endpoint_responses(struct dbx_client *c, const char *name, int *yes, char *errbuf);
 
 #endif

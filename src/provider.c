@@ -12,6 +12,7 @@
 #include "chat.h"
 #include "http.h"
 #include "json.h"
+#include "models.h"
 #include "resp.h"
 #include "sse.h"
 
@@ -589,11 +590,35 @@ static int run_turn(struct dbx_client *c, struct turn *t, const struct dbx_chat_
 	return err;
 }
 
-static int wants_responses(const struct dbx_chat_request *rq, const char *model)
+/* The API for model: as asked; else the Responses API for a "codex" name;
+ * for a "gpt" name (the family Databricks serves both ways) what the
+ * endpoint's metadata lists, read once per model and client; else chat.
+ * Other names are not looked up: that would cost every turn a round trip
+ * before the first token. A failed lookup means chat (said in -v). */
+static int wants_responses(struct dbx_client *c, const struct dbx_chat_request *rq,
+			   const char *model)
 {
+	char errbuf[DBX_ERRBUF_SIZE] = "", line[DBX_ERRBUF_SIZE + 300];
+	int yes = 0;
+
 	if (rq->api != DBX_API_AUTO)
 		return rq->api == DBX_API_RESPONSES;
-	return strstr(model, "codex") != NULL;
+	if (strstr(model, "codex"))
+		return 1;
+	if (!strstr(model, "gpt"))
+		return 0;
+	if (strcmp(c->api_model, model) != 0) {
+		if (models_endpoint_responses(c, model, &yes, errbuf) != DBX_OK &&
+		    c->conn.trace) {
+			snprintf(line, sizeof line,
+				 "* endpoint metadata for %s: %s; using the chat API", model,
+				 errbuf);
+			c->conn.trace(c->conn.trace_ctx, line);
+		}
+		snprintf(c->api_model, sizeof c->api_model, "%s", model);
+		c->api_responses = yes;
+	}
+	return c->api_responses;
 }
 
 int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb,
@@ -618,14 +643,14 @@ int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_
 	if (err)
 		goto out;
 	if (rq->fast) {
-		t->responses = wants_responses(rq, DBX_FAST_MODEL);
+		t->responses = wants_responses(c, rq, DBX_FAST_MODEL);
 		err = run_turn(c, t, rq, DBX_FAST_MODEL, 0, cb, ctx, errbuf);
 		if (!err || t->k.delivered || err == DBX_ERR_CANCELLED || err == DBX_ERR_USAGE)
 			goto out;
 		client_notice(c, "fast model %s failed (%s); falling back to %s", DBX_FAST_MODEL,
 			      errbuf, model);
 	}
-	t->responses = wants_responses(rq, model);
+	t->responses = wants_responses(c, rq, model);
 	err = run_turn(c, t, rq, model, c->retry.max_retries, cb, ctx, errbuf);
 out:
 	chat_shape_free(&t->shape);

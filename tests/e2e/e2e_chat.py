@@ -758,6 +758,39 @@ class Responses(ChatCase):
         self.assertExit(res, 5)
         self.assertEqual([r["path"] for r in self.reqs()], [INVOKE % "my-codex-endpoint"])
 
+    def test_gpt_names_follow_the_endpoint_metadata(self):
+        meta = "/api/2.0/serving-endpoints/"
+        # databricks-gpt-5 lists openai/v1/responses: one GET, then the Responses API
+        res = self.chat("-m", "databricks-gpt-5", "hi")
+        self.assertReply(res, "hi")
+        self.assertEqual([(r["method"], r["path"]) for r in self.reqs()],
+                         [("GET", meta + "databricks-gpt-5"), ("POST", RESPONSES)])
+        self.assertEqual(self.reqs()[1]["body"]["model"], "databricks-gpt-5")
+        # gpt-oss lists chat only
+        self.setUp()
+        res = self.chat("-m", "databricks-gpt-oss-120b", "hi")
+        self.assertReply(res, "hi")
+        self.assertEqual([(r["method"], r["path"]) for r in self.reqs()],
+                         [("GET", meta + "databricks-gpt-oss-120b"),
+                          ("POST", INVOKE % "databricks-gpt-oss-120b")])
+        # no metadata (404): chat, the reason in -v only; the chat error is the one shown
+        self.setUp()
+        res = self.chat("-m", "my-gpt-agent", "hi")
+        self.assertExit(res, 5)
+        self.assertOneLineError(res, "does not exist")
+        self.assertEqual([r["path"] for r in self.reqs()],
+                         [meta + "my-gpt-agent", INVOKE % "my-gpt-agent"])
+        res = self.chat("-m", "my-gpt-agent", "hi", glob=["-v"])
+        self.assertIn("endpoint metadata for my-gpt-agent", res.err)
+        self.assertIn("using the chat API", res.err)
+        # other names are not looked up; --api skips the lookup
+        self.setUp()
+        self.assertReply(self.chat("-m", "databricks-meta-llama-3-3-70b-instruct", "hi"), "hi")
+        self.assertReply(self.chat("--api", "chat", "-m", "databricks-gpt-5", "hi"), "hi")
+        self.assertEqual([r["path"] for r in self.reqs()],
+                         [INVOKE % "databricks-meta-llama-3-3-70b-instruct",
+                          INVOKE % "databricks-gpt-5"])
+
     def test_json_lines_and_usage(self):
         prompt = "count me"
         for args in ([], ["--no-stream"]):

@@ -194,7 +194,7 @@ class ReplCase(Case):
         self.assertEqual(res.err, "")
 
     def test_reset_model_system(self):
-        s = self.session("-i", "-m", "databricks-gpt-5")
+        s = self.session("-i", "-m", "databricks-gpt-oss-120b")
         s.line("one", reply_to("one"))
         s.line("/reset")
         s.expect(b"new conversation")
@@ -211,8 +211,12 @@ class ReplCase(Case):
         s.expect(b"unknown command")
         s.send(b"\x04")
         self.assertEqual(s.finish(), 0, s.text())
+        # the gpt endpoint's metadata was read once, before its first turn
+        self.assertEqual([r["path"] for r in self.reqs()][:2],
+                         ["/api/2.0/serving-endpoints/databricks-gpt-oss-120b",
+                          "/serving-endpoints/databricks-gpt-oss-120b/invocations"])
+        self.assertEqual(sum(r["path"].startswith("/api/") for r in self.reqs()), 1)
         reqs = [r for r in self.reqs() if r["path"].startswith("/serving-endpoints/")]
-        self.assertEqual(reqs[0]["path"], "/serving-endpoints/databricks-gpt-5/invocations")
         self.assertEqual(reqs[1]["path"],
                          "/serving-endpoints/databricks-meta-llama-3-3-70b-instruct/invocations")
         self.assertEqual([(m["role"], m["content"]) for m in reqs[1]["body"]["messages"]],

@@ -4,7 +4,8 @@
  * the callback has a non-empty NUL-terminated name and a task (possibly "");
  * on failure other than a cancel nothing was delivered; the count of
  * delivered models matches a second decode (deterministic) and a cancel at
- * model k stops there.
+ * model k stops there. The same input as endpoint metadata
+ * (models_lists_responses): a verdict, "listed" only for a valid object.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct seen a, b;
 	char errbuf[DBX_ERRBUF_SIZE], *body;
-	int err, err2;
+	int err, err2, yes;
 
 	if (size > (1u << 20))
 		return 0;
@@ -57,6 +58,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err2 = models_decode(body, size, on_model, &b, errbuf);
 		REQUIRE(err2 == DBX_ERR_CANCELLED && b.count == b.stop_at);
 	}
+	/* the same bytes as one endpoint's metadata: a verdict, listed only on
+	 * success, and only when the name's bytes are in the text at all (as
+	 * they are, or with escapes) */
+	yes = -1;
+	err = models_lists_responses(body, size, &yes, errbuf);
+	REQUIRE(err == DBX_OK || err == DBX_ERR_PROTOCOL || err == DBX_ERR_LIMIT);
+	REQUIRE(yes == 0 || (yes == 1 && err == DBX_OK));
+	if (yes)
+		REQUIRE(memchr(body, '/', size) || memchr(body, '\\', size));
 	free(body);
 	return 0;
 }

@@ -79,6 +79,9 @@ def replies():
     out("models", "02-null-task.json",
         '{"endpoints":[{"name":"a","task":null,"state":{"ready":"NOT_READY"}},'
         '{"name":"b\\u00e9","state":{"ready":"READY","config_update":"NOT_UPDATING"}}]}')
+    # one endpoint's metadata, as dbx_chat reads it for a "gpt" name
+    out("models", "03-metadata.json", json.dumps(
+        server.endpoint_json([e for e in server.ENDPOINTS if e["name"] == "databricks-gpt-5"][0])))
 
 
 # cfg: the first line is the profile to ask for ("" for none), the rest the file.

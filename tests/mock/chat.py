@@ -72,7 +72,7 @@ import zlib
 CHAT_MODELS = {
     "databricks-claude-sonnet-4", "databricks-claude-sonnet-4-5", "databricks-claude-haiku-4-5",
     "databricks-claude-3-7-sonnet", "databricks-meta-llama-3-3-70b-instruct",
-    "databricks-meta-llama-3-1-405b-instruct", "databricks-gpt-5",
+    "databricks-meta-llama-3-1-405b-instruct", "databricks-gpt-5", "databricks-gpt-oss-120b",
 }
 FAST_MODEL = "databricks-claude-haiku-4-5"
 CREATED = 1730000000

@@ -50,7 +50,10 @@ ENDPOINTS = [
     {"name": "databricks-claude-sonnet-4-5", "task": "llm/v1/chat", "ready": "READY"},
     {"name": "databricks-claude-haiku-4-5", "task": "llm/v1/chat", "ready": "READY"},
     {"name": "databricks-meta-llama-3-3-70b-instruct", "task": "llm/v1/chat", "ready": "READY"},
-    {"name": "databricks-gpt-5", "task": "llm/v1/chat", "ready": "READY"},
+    {"name": "databricks-gpt-5", "task": "llm/v1/chat", "ready": "READY",
+     "apis": ["openai/v1/chat/completions", "openai/v1/responses"]},
+    {"name": "databricks-gpt-oss-120b", "task": "llm/v1/chat", "ready": "READY",
+     "apis": ["openai/v1/chat/completions"]},
     {"name": "text-embedding-3-small", "task": "llm/v1/embeddings", "ready": "READY"},
     {"name": "my-custom-model", "task": None, "ready": "NOT_READY"},
 ]
@@ -89,6 +92,10 @@ def endpoint_json(e):
     }
     if e["task"]:
         out["task"] = e["task"]
+    if e.get("apis"):
+        # the APIs the endpoint serves (dbxai looks for "openai/v1/responses"
+        # as any string of the metadata, wherever the workspace lists it)
+        out["config"] = {"served_entities": [{"name": e["name"], "apis": e["apis"]}]}
     return out
 
 

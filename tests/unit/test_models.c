@@ -85,9 +85,45 @@ static void test_cancel(void)
 	CHECK(err == DBX_ERR_CANCELLED && s.n == 2, "cancel: %d after %d", err, s.n);
 }
 
+/* Endpoint metadata: the Responses API is listed when the string appears
+ * anywhere in the object (not as part of a longer string). */
+static void test_lists_responses(void)
+{
+	static const struct {
+		const char *body;
+		int err, yes;
+	} cases[] = {
+		{"{\"name\":\"g\",\"config\":{\"served_entities\":[{\"apis\":"
+		 "[\"openai/v1/chat/completions\",\"openai/v1/responses\"]}]}}", DBX_OK, 1},
+		{"{\"name\":\"g\",\"task\":\"openai/v1/responses\"}", DBX_OK, 1},
+		{"{\"name\":\"g\",\"task\":\"openai\\/v1\\/responses\"}", DBX_OK, 1},
+		{"{\"name\":\"g\",\"task\":\"llm/v1/chat\"}", DBX_OK, 0},
+		{"{\"name\":\"openai/v1/responses-like\"}", DBX_OK, 0},
+		{"{}", DBX_OK, 0},
+		{"[\"openai/v1/responses\"]", DBX_ERR_PROTOCOL, 0},
+		{"{\"task\":\"openai/v1/responses\"", DBX_ERR_PROTOCOL, 0},
+		{"<html>", DBX_ERR_PROTOCOL, 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char errbuf[DBX_ERRBUF_SIZE] = "";
+		size_t len = strlen(cases[i].body);
+		struct harness_guarded gb = harness_guard(cases[i].body, len);
+		int yes = -1, err = models_lists_responses((const char *)gb.data, len, &yes, errbuf);
+
+		CHECK(err == cases[i].err && yes == cases[i].yes, "metadata case %zu: err %d yes %d (%s)",
+		      i, err, yes, errbuf);
+		CHECK(err == DBX_OK || strstr(errbuf, "endpoint metadata") != NULL,
+		      "metadata case %zu: message '%s'", i, errbuf);
+		harness_unguard(&gb);
+	}
+}
+
 int main(void)
 {
 	RUN(test_decode);
 	RUN(test_cancel);
+	RUN(test_lists_responses);
 	return harness_done("models");
 }
