@@ -15,20 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "json.h"
 
 #define FUZZ_TOK 4096 /* tokens; documents needing more are only counted */
 #define FUZZ_BIG 16384 /* bytes; longer inputs are only parsed and compared */
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(c)                                                             \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 /* Reference validator: RFC 8259, well-formed UTF-8 in strings, paired
  * surrogates, nesting at most JSON_MAX_DEPTH. */
