@@ -17,14 +17,9 @@ static int parse_input(const char *what, const char *js, size_t len, enum json_t
 	*tok = NULL;
 	if (!js)
 		return DBX_OK;
-	err = json_parse(d, js, len, NULL, 0); /* count mode: how many tokens */
-	if (err == DBX_ERR_LIMIT && d->needed > 0 && d->needed <= JSON_MAX_TOKENS) {
-		int need = d->needed;
-		*tok = malloc((size_t)need * sizeof **tok);
-		if (!*tok)
-			return DBX_ERR_NOMEM;
-		err = json_parse(d, js, len, *tok, need);
-	}
+	err = json_parse_alloc(d, js, len, tok);
+	if (err == DBX_ERR_NOMEM)
+		return err;
 	if (err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s are not valid JSON: %s at byte %zu", what,
 			 d->err_what ? d->err_what : dbx_strerror(err), d->err_off);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "json.h"
 
@@ -30,32 +31,9 @@ struct chat_out {
 	int have_usage;
 	long long usage[3];
 	int keep_text;      /* structured output: keep the reply to validate it */
-	char *text;         /* the reply so far (heap) when keep_text */
-	size_t text_len, text_cap;
-	int text_lost;      /* longer than CHAT_REPLY_MAX or out of memory */
+	struct buf text;    /* the reply so far when keep_text, up to CHAT_REPLY_MAX;
+			       text.err: it did not all fit */
 };
-
-/* Keeps reply text for the structured-output check. */
-static void keep(struct chat_out *o, const char *data, size_t len)
-{
-	if (!o->keep_text || o->text_lost)
-		return;
-	if (o->text_len + len + 1 > o->text_cap) {
-		size_t cap = o->text_cap ? o->text_cap : 4096;
-		char *nb;
-		while (cap < o->text_len + len + 1)
-			cap *= 2;
-		nb = cap <= CHAT_REPLY_MAX ? realloc(o->text, cap) : NULL;
-		if (!nb) {
-			o->text_lost = 1;
-			return;
-		}
-		o->text = nb;
-		o->text_cap = cap;
-	}
-	memcpy(o->text + o->text_len, data, len);
-	o->text_len += len;
-}
 
 /* Writes one JSON Lines object built by fill() into a buffer big enough for
  * text of text_len bytes (escaping grows it at most 6x). */
@@ -126,8 +104,8 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	struct chat_out *o = ctx;
 
 	cli_spin(0);
-	if (ev->type == DBX_EV_TEXT)
-		keep(o, ev->text, ev->text_len);
+	if (ev->type == DBX_EV_TEXT && o->keep_text && !o->text.err)
+		(void)buf_append(&o->text, ev->text, ev->text_len);
 	if (ev->type == DBX_EV_USAGE) {
 		o->have_usage = 1;
 		o->usage[0] = ev->prompt_tokens;
@@ -449,17 +427,12 @@ static int check_structured(struct chat_out *o, char *errbuf)
 	struct json_doc d;
 	int err;
 
-	if (o->text_lost) {
+	if (o->text.err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the reply is too large to check that it is JSON");
 		return DBX_ERR_LIMIT;
 	}
-	/* count the tokens, then validate for real (counting alone checks little) */
-	err = json_parse(&d, o->text ? o->text : "", o->text_len, NULL, 0);
-	if (err == DBX_ERR_LIMIT && d.needed > 0 && d.needed <= JSON_MAX_TOKENS) {
-		tok = malloc((size_t)d.needed * sizeof *tok);
-		err = tok ? json_parse(&d, o->text, o->text_len, tok, d.needed) : DBX_ERR_NOMEM;
-		free(tok);
-	}
+	err = json_parse_alloc(&d, o->text.p ? o->text.p : "", o->text.len, &tok);
+	free(tok);
 	if (err) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
 			 "the reply is not valid JSON (%s at byte %zu); it is on stdout as it came",
@@ -487,6 +460,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	memset(&o, 0, sizeof o);
 	o.out.last = -1;
+	buf_init(&o.text, CHAT_REPLY_MAX);
 	rc = parse_args(argc, argv, &g, &a);
 	if (rc)
 		return rc;
@@ -612,6 +586,6 @@ out:
 	free(system);
 	free(params);
 	free(transcript);
-	free(o.text);
+	buf_free(&o.text);
 	return rc;
 }

@@ -28,6 +28,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "json.h"
 
@@ -48,8 +49,8 @@ struct repl {
 	size_t conv_len;
 	char *model, *system;       /* set by /model, /system (heap) */
 	const char *save_file;      /* --save: written after every turn */
-	char *part;                 /* reply text of this turn (heap) */
-	size_t part_len, part_cap;
+	struct buf part;            /* reply text of this turn, up to REPL_REPLY_MAX
+				       (a cut reply keeps what fitted) */
 	struct cli_out out;
 	int show_reasoning;
 	char *line;                 /* input buffer (heap, REPL_LINE_MAX) */
@@ -119,23 +120,6 @@ void cli_spin(int on)
 	}
 }
 
-static void keep(struct repl *r, const char *s, size_t n)
-{
-	if (r->part_len + n + 8 > r->part_cap) {
-		size_t cap = r->part_cap ? r->part_cap : 4096;
-		char *nb;
-		while (cap < r->part_len + n + 8)
-			cap *= 2;
-		nb = cap <= REPL_REPLY_MAX ? realloc(r->part, cap) : NULL;
-		if (!nb)
-			return; /* the cut reply keeps what fitted */
-		r->part = nb;
-		r->part_cap = cap;
-	}
-	memcpy(r->part + r->part_len, s, n);
-	r->part_len += n;
-}
-
 static int on_event(void *ctx, const struct dbx_event *ev)
 {
 	struct repl *r = ctx;
@@ -147,7 +131,7 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 		return 1;
 	switch (ev->type) {
 	case DBX_EV_TEXT:
-		keep(r, ev->text, ev->text_len);
+		(void)buf_append(&r->part, ev->text, ev->text_len);
 		stop = cli_write(o, ev->text, ev->text_len);
 		break;
 	case DBX_EV_REASONING:
@@ -172,18 +156,6 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 }
 
 /* Parses a whole document into a token array of the size it needs (heap). */
-static int parse_alloc(struct json_doc *d, const char *js, size_t len, struct json_tok **tok)
-{
-	int err = json_parse(d, js, len, NULL, 0);
-
-	*tok = NULL;
-	if (err == DBX_ERR_LIMIT && d->needed > 0 && d->needed <= JSON_MAX_TOKENS) {
-		*tok = malloc((size_t)d->needed * sizeof **tok);
-		err = *tok ? json_parse(d, js, len, *tok, d->needed) : DBX_ERR_NOMEM;
-	}
-	return err;
-}
-
 static int has_role(const struct json_doc *d, int m, const char *role)
 {
 	return json_streq(d, json_get(d, m, "role"), role);
@@ -207,12 +179,12 @@ static int conv_rebuild(struct repl *r, const char *prompt, int *dropped)
 	int err, m, i, cut = -1, last_user = 0;
 
 	*dropped = 0;
-	if (prompt && r->part_len)
-		keep(r, " [cut]", 6);
+	if (prompt && r->part.len)
+		(void)buf_append(&r->part, " [cut]", 6);
 	if (prompt) {
-		extra = 6 * (strlen(prompt) + r->part_len) + 64;
+		extra = 6 * (strlen(prompt) + r->part.len) + 64;
 	}
-	err = parse_alloc(&d, src, len, &tok);
+	err = json_parse_alloc(&d, src, len, &tok);
 	if (err || json_type(&d, 0) != JSON_ARRAY) {
 		err = err ? err : DBX_ERR_PROTOCOL;
 		goto out;
@@ -255,7 +227,7 @@ static int conv_rebuild(struct repl *r, const char *prompt, int *dropped)
 		json_w_key(&w, "role");
 		json_w_str(&w, "assistant");
 		json_w_key(&w, "content");
-		json_w_strn(&w, r->part_len ? r->part : "[cut]", r->part_len ? r->part_len : 5);
+		json_w_strn(&w, r->part.len ? r->part.p : "[cut]", r->part.len ? r->part.len : 5);
 		json_w_obj_end(&w);
 	}
 	json_w_arr_end(&w);
@@ -306,7 +278,7 @@ static void turn(struct repl *r, const char *prompt)
 	rq.system = r->system ? r->system : rq.system;
 	rq.transcript = &transcript;
 	rq.transcript_len = &transcript_len;
-	r->part_len = 0;
+	buf_clear(&r->part);
 	repl_intr = 0;
 	cli_spin(1);
 	err = dbx_chat(r->client, &rq, on_event, r, errbuf);
@@ -476,6 +448,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	char *line;
 
 	memset(&r, 0, sizeof r);
+	buf_init(&r.part, REPL_REPLY_MAX);
 	r.client = client;
 	r.rq = *rq;
 	r.out.last = -1;
@@ -536,7 +509,7 @@ out:
 	free(r.conv);
 	free(r.model);
 	free(r.system);
-	free(r.part);
+	buf_free(&r.part);
 	free(r.line);
 	return rc;
 }

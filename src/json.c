@@ -612,6 +612,24 @@ out:
 	return err;
 }
 
+enum dbx_err json_parse_alloc(struct json_doc *doc, const char *js, size_t len,
+			      struct json_tok **tok)
+{
+	enum dbx_err err = json_parse(doc, js, len, NULL, 0); /* count mode */
+	int need = doc->needed;
+
+	*tok = NULL;
+	if (err == DBX_ERR_LIMIT && need > 0 && need <= JSON_MAX_TOKENS) {
+		*tok = malloc((size_t)need * sizeof **tok);
+		if (!*tok) {
+			doc->err_what = "out of memory";
+			return DBX_ERR_NOMEM;
+		}
+		err = json_parse(doc, js, len, *tok, need);
+	}
+	return err;
+}
+
 int json_token_bound(const char *js, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)js;

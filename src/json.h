@@ -88,6 +88,12 @@ struct json_doc {
 enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 			struct json_tok *tok, int cap);
 
+/* json_parse into a token array of the exact size, counted by jsmn first
+ * (*tok: the caller frees it; NULL when nothing was allocated). Errors as
+ * json_parse, and DBX_ERR_NOMEM. */
+enum dbx_err json_parse_alloc(struct json_doc *doc, const char *js, size_t len,
+			      struct json_tok **tok);
+
 /* At least as many tokens as valid JSON js[0..len) needs, found with one cheap
  * pass instead of jsmn's counting pass: every token but the first follows its
  * own ',', ':', '[' or '{'. Capped at JSON_MAX_TOKENS + 1. A text that needs

@@ -68,16 +68,9 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
 	size_t need = 1;
 	int eps, ep, k, pass, err;
 
-	err = json_parse(&d, body, len, NULL, 0); /* count mode: how many tokens */
-	if (err == DBX_ERR_LIMIT && d.needed > 0 && d.needed <= JSON_MAX_TOKENS) {
-		int n = d.needed;
-		tok = malloc((size_t)n * sizeof *tok);
-		if (!tok) {
-			err = DBX_ERR_NOMEM;
-			goto out;
-		}
-		err = json_parse(&d, body, len, tok, n);
-	}
+	err = json_parse_alloc(&d, body, len, &tok);
+	if (err == DBX_ERR_NOMEM)
+		goto out;
 	if (err == DBX_ERR_LIMIT) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the serving-endpoints reply is too large to parse (%s)",
 			 d.err_what);
@@ -227,17 +220,16 @@ int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
 {
 	struct json_doc d;
 	struct json_tok *tok;
-	int need = json_token_bound(body, len), t, err;
+	int t, err;
 
 	*yes = 0;
-	if (need > JSON_MAX_TOKENS) {
+	err = json_parse_alloc(&d, body, len, &tok);
+	if (err == DBX_ERR_LIMIT)
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the endpoint metadata has too many JSON tokens");
-		return DBX_ERR_LIMIT;
+	if (err == DBX_ERR_NOMEM || err == DBX_ERR_LIMIT) {
+		free(tok);
+		return err;
 	}
-	tok = malloc((size_t)need * sizeof *tok);
-	if (!tok)
-		return DBX_ERR_NOMEM;
-	err = json_parse(&d, body, len, tok, need);
 	if (err || json_type(&d, 0) != JSON_OBJECT) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the endpoint metadata is not a JSON object (%s)",
 			 err ? d.err_what : "another value");
