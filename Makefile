@@ -37,7 +37,10 @@ DBX_LDFLAGS := $(TC_LDFLAGS) -lm
 
 SRC := $(wildcard src/*.c)
 CLI_SRC := $(filter src/main.c src/cli.c src/cli_%.c,$(SRC))
-LIB_SRC := $(filter-out $(CLI_SRC),$(SRC))
+# Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
+GLUE_SRC := src/tls_gcm.c
+LIB_SRC := $(filter-out $(CLI_SRC) $(GLUE_SRC),$(SRC))
+GLUE_OBJ := $(GLUE_SRC:src/%.c=$(B)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -105,7 +108,14 @@ build/mbedtls-sources.mk: $(FETCHED)
 		{ echo "make: no mbedTLS sources in $(MBEDTLS_DIR)/library; run make fetch" >&2; exit 1; }; \
 		echo "MBEDTLS_SRC := $$*" >$@.tmp
 	@mv $@.tmp $@
-MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o)
+MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o) $(GLUE_OBJ)
+
+# AES-GCM records go through src/tls_gcm.c (four blocks at a time with AES-NI
+# and PCLMULQDQ, else mbedTLS's code): cipher.c's two one-shot GCM calls are
+# renamed to its functions.
+$(B)/mbedtls/cipher.o: MBEDTLS_CFLAGS += -Dmbedtls_gcm_crypt_and_tag=tls_gcm_crypt_and_tag \
+	-Dmbedtls_gcm_auth_decrypt=tls_gcm_auth_decrypt
+$(B)/mbedtls/cipher.o: src/tls_gcm.h
 
 $(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h
 	@mkdir -p $(@D)
@@ -124,7 +134,7 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 
 # The streaming hot path (record decryption, chunked body, SSE, JSON, the chat
 # decoder) is built for speed (TC_HOT_CFLAGS, e.g. -O2), the rest for size.
-HOT_OBJ := $(patsubst %,$(B)/obj/%.o,json sse chat provider http conn) \
+HOT_OBJ := $(patsubst %,$(B)/obj/%.o,json sse chat provider http conn tls_gcm) \
 	$(patsubst %,$(B)/mbedtls/%.o,aes aesni aesce gcm cipher cipher_wrap ssl_msg)
 $(HOT_OBJ): HOT_CFLAGS := $(TC_HOT_CFLAGS)
 
@@ -208,7 +218,7 @@ $(B)/tests/e2e_driver: tests/e2e/driver.c $(LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(GLUE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
 
 # Fuzzing: every tests/fuzz/fuzz_NAME.c is a libFuzzer target, built with
 # TARGET=fuzz and run for FUZZ_SECONDS with tests/data/NAME as its seed corpus;

@@ -1,0 +1,42 @@
+/* tls_gcm.h - AES-GCM for TLS records, four blocks at a time where the CPU can.
+ *
+ * mbedTLS encrypts one 16-byte counter block and does one GHASH multiply per
+ * call, byte-reversing both; on a stream that is most of the client's CPU. These
+ * two functions take the place of mbedTLS's one-shot GCM calls in its cipher
+ * layer (the Makefile builds mbedTLS's cipher.c with its two calls renamed to
+ * these), so every AES-GCM record of every TLS version comes here.
+ *
+ * Rules:
+ * - Same contract, arguments and results as mbedtls_gcm_crypt_and_tag() and
+ *   mbedtls_gcm_auth_decrypt() (mbedtls/gcm.h), which they call for anything
+ *   they do not do themselves: the fast path is taken only for AES keys, a
+ *   12-byte IV (what TLS uses), a tag of 4 to 16 bytes, output equal to input
+ *   or not overlapping it, and a CPU with AES-NI, PCLMULQDQ, SSSE3 and SSE4.1
+ *   (x86_64). Other CPUs and targets run mbedTLS's code unchanged.
+ * - The fast path leaves ctx unchanged (the key schedule is only read); mbedTLS's
+ *   streaming state in ctx is not meaningful after a one-shot call anyway.
+ * - On a tag mismatch the output is zeroed and MBEDTLS_ERR_GCM_AUTH_FAILED is
+ *   returned, as mbedTLS does; the comparison takes the same time for any tag.
+ */
+#ifndef DBX_TLS_GCM_H
+#define DBX_TLS_GCM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mbedtls/gcm.h"
+
+int tls_gcm_crypt_and_tag(mbedtls_gcm_context *ctx, int mode, size_t length,
+			  const unsigned char *iv, size_t iv_len, const unsigned char *add,
+			  size_t add_len, const unsigned char *input, unsigned char *output,
+			  size_t tag_len, unsigned char *tag);
+
+int tls_gcm_auth_decrypt(mbedtls_gcm_context *ctx, size_t length, const unsigned char *iv,
+			 size_t iv_len, const unsigned char *add, size_t add_len,
+			 const unsigned char *tag, size_t tag_len, const unsigned char *input,
+			 unsigned char *output);
+
+/* True when this CPU takes the fast path (for tests and the bench). */
+bool tls_gcm_accelerated(void);
+
+#endif
