@@ -543,10 +543,28 @@ out:
 	return err;
 }
 
+/* One jsmn run from the start of js. Everything jsmn calls is inlined here and
+ * its parser is a local that does not escape, so the compiler keeps the
+ * position in a register: called through a pointer, jsmn stored it to memory
+ * at every byte (a char load may alias it). *pos is where jsmn stopped. */
+__attribute__((flatten)) static int run_jsmn(const char *js, size_t len, jsmntok_t *tok,
+					      unsigned int cap, size_t *pos, int *ntok)
+{
+	jsmn_parser jp;
+	int r;
+
+	jsmn_init(&jp);
+	r = jsmn_parse(&jp, js, len, tok, cap);
+	*pos = jp.pos;
+	*ntok = (int)jp.toknext;
+	return r;
+}
+
 enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 			struct json_tok *tok, int cap)
 {
-	jsmn_parser jp;
+	size_t pos = 0;
+	int ntok = 0;
 	struct vstate v;
 	int r;
 	enum dbx_err err = DBX_OK;
@@ -570,13 +588,11 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 		cap = JSON_MAX_TOKENS;
 
 	r = JSMN_ERROR_NOMEM;
-	jsmn_init(&jp);
 	if (cap > 0)
-		r = jsmn_parse(&jp, js, len, tok_array(doc), (unsigned int)cap);
+		r = run_jsmn(js, len, tok_array(doc), (unsigned int)cap, &pos, &ntok);
 	if (r == JSMN_ERROR_NOMEM) {
 		/* jsmn's count mode: one more pass without tokens */
-		jsmn_init(&jp);
-		r = jsmn_parse(&jp, js, len, NULL, 0);
+		r = run_jsmn(js, len, NULL, 0, &pos, &ntok);
 		if (r > cap) {
 			doc->needed = r;
 			doc->err_off = 0;
@@ -589,7 +605,7 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 			r = JSMN_ERROR_INVAL; /* counted fewer than it failed on: broken */
 	}
 	if (r < 0) {
-		doc->err_off = jp.pos;
+		doc->err_off = pos;
 		doc->err_what = r == JSMN_ERROR_PART ? "unexpected end of text"
 						     : "invalid character";
 		err = DBX_ERR_PROTOCOL;
@@ -599,7 +615,7 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 	v.s = (const unsigned char *)js;
 	v.len = len;
 	v.t = tok_array(doc);
-	v.n = (int)jp.toknext;
+	v.n = ntok;
 	v.err_off = 0;
 	v.err_what = "";
 	err = validate(&v);

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "dbxai.h"
 
 /* Where in a line the parser stands. ST_NAME is 0 so that a zero-filled parser
@@ -20,15 +24,6 @@ enum { F_OTHER, F_DATA, F_EVENT, F_ID, F_RETRY };
 #define BOM_DONE 3
 
 static const unsigned char bom_bytes[3] = {0xEF, 0xBB, 0xBF};
-
-/* Next CR and LF offsets in the current input. Kept across lines so that input
- * with only one kind of line end is searched once for the other kind per
- * feed, not once per line (which would be quadratic). */
-struct eol_scan {
-	size_t lf;
-	size_t cr;
-	int valid;
-};
 
 int sse_init(struct sse_parser *p, void *buf, size_t cap)
 {
@@ -75,10 +70,33 @@ static unsigned name_field(const struct sse_parser *p)
 	return field;
 }
 
+static size_t data_cap(const struct sse_parser *p)
+{
+	return p->cap ? p->cap : SSE_BUF_SIZE;
+}
+
+static unsigned char *data_buf(struct sse_parser *p)
+{
+	return p->ext ? p->ext : p->store;
+}
+
+/* Copies the data held in place into the buffer: the input it points into is
+ * the caller's only until sse_feed() returns. It fits (checked when taken). */
+static void view_flush(struct sse_parser *p)
+{
+	memcpy(data_buf(p), p->view, p->view_len);
+	p->data_len = p->view_len;
+	p->view = NULL;
+	p->view_len = 0;
+}
+
 static void data_append(struct sse_parser *p, const void *s, size_t n)
 {
-	size_t cap = p->cap ? p->cap : SSE_BUF_SIZE;
-	unsigned char *buf = p->ext ? p->ext : p->store;
+	size_t cap = data_cap(p);
+	unsigned char *buf = data_buf(p);
+
+	if (p->view)
+		view_flush(p);
 
 	/* The size is kept even past the buffer so that the caller can say how
 	 * big the event it could not take was. */
@@ -141,13 +159,23 @@ static void retry_append(struct sse_parser *p, const unsigned char *s, size_t n)
 	}
 }
 
-static void value_append(struct sse_parser *p, const unsigned char *s, size_t n)
+/* Appends n bytes of the current field's value. whole: they are the whole
+ * value of the line and its line end is in this feed. */
+static void value_append(struct sse_parser *p, const unsigned char *s, size_t n, int whole)
 {
 	char *idn;
 
 	switch (p->field) {
 	case F_DATA:
-		data_append(p, s, n);
+		/* The first data of an event, a whole line: kept in place, and
+		 * copied only if the event does not end in this feed. */
+		if (whole && p->data_size == 0 && !p->oversize && n <= data_cap(p)) {
+			p->view = s;
+			p->view_len = n;
+			p->data_size = n;
+		} else {
+			data_append(p, s, n);
+		}
 		break;
 	case F_EVENT:
 		if (p->type_over || n > SSE_TYPE_MAX - p->type_len) {
@@ -203,6 +231,8 @@ static void event_reset(struct sse_parser *p)
 {
 	p->data_len = 0;
 	p->data_size = 0;
+	p->view = NULL;
+	p->view_len = 0;
 	p->has_data = 0;
 	p->oversize = 0;
 	p->type_len = 0;
@@ -231,8 +261,11 @@ static int dispatch(struct sse_parser *p,
 		ev.type = p->type;
 		ev.type_len = p->type_len;
 	}
-	if (!ev.oversize) {
-		ev.data = (const char *)(p->ext ? p->ext : p->store);
+	if (!ev.oversize && p->view) {
+		ev.data = (const char *)p->view;
+		ev.data_len = p->view_len;
+	} else if (!ev.oversize) {
+		ev.data = (const char *)data_buf(p);
 		ev.data_len = p->data_len;
 	}
 	ev.data_size = p->data_size;
@@ -268,21 +301,38 @@ static int line_end(struct sse_parser *p, unsigned char c,
 	return rc;
 }
 
-static size_t find_eol(const unsigned char *s, size_t i, size_t len,
-		       struct eol_scan *sc)
+/* Offset of the first CR or LF in s[i, len), or len. */
+static size_t find_eol(const unsigned char *s, size_t i, size_t len)
 {
-	const unsigned char *q;
+#if defined(__SSE2__)
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
 
-	if (!sc->valid || sc->lf < i) {
-		q = memchr(s + i, '\n', len - i);
-		sc->lf = q ? (size_t)(q - s) : len;
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
 	}
-	if (!sc->valid || sc->cr < i) {
-		q = memchr(s + i, '\r', len - i);
-		sc->cr = q ? (size_t)(q - s) : len;
+#else
+	/* a word at a time past words without CR or LF (a test on all bytes
+	 * at once, exact for "any"); the loop below finds which byte */
+	const size_t ones = (size_t)-1 / 0xFF, highs = ones * 0x80;
+
+	for (; len - i >= sizeof(size_t); i += sizeof(size_t)) {
+		size_t w, a, b;
+
+		memcpy(&w, s + i, sizeof w);
+		a = w ^ (ones * '\n');
+		b = w ^ (ones * '\r');
+		if ((((a - ones) & ~a) | ((b - ones) & ~b)) & highs)
+			break;
 	}
-	sc->valid = 1;
-	return sc->lf < sc->cr ? sc->lf : sc->cr;
+#endif
+	while (i < len && s[i] != '\n' && s[i] != '\r')
+		i++;
+	return i;
 }
 
 int sse_feed(struct sse_parser *p, const void *buf, size_t len,
@@ -290,7 +340,6 @@ int sse_feed(struct sse_parser *p, const void *buf, size_t len,
 	     size_t *used)
 {
 	const unsigned char *s = buf;
-	struct eol_scan sc = {0, 0, 0};
 	size_t i = 0, eol;
 	unsigned char c;
 	int err = DBX_OK;
@@ -357,9 +406,9 @@ int sse_feed(struct sse_parser *p, const void *buf, size_t len,
 		default:
 			/* ST_VALUE or ST_SKIP: take the rest of the line in
 			 * one piece */
-			eol = find_eol(s, i, len, &sc);
+			eol = find_eol(s, i, len);
 			if (p->state == ST_VALUE && eol > i)
-				value_append(p, s + i, eol - i);
+				value_append(p, s + i, eol - i, eol < len);
 			i = eol;
 			if (i < len) {
 				c = s[i];
@@ -372,6 +421,8 @@ int sse_feed(struct sse_parser *p, const void *buf, size_t len,
 		}
 	}
 out:
+	if (p && p->view)
+		view_flush(p);
 	if (used)
 		*used = i;
 	return err;

@@ -19,10 +19,14 @@
  *   are parsed as they stream past, comments and unknown fields are skipped
  *   without being stored, event and id values go to small fixed buffers, and
  *   data values are copied once into a linear buffer that starts at offset 0
- *   for every event. So the data handed out is always contiguous (there is no
- *   ring wrap to undo), the buffer bounds the data of one event and nothing
- *   else, and no line length is ever an error: an over-long data line makes an
- *   oversize event, any other over-long line is skipped or ignored.
+ *   for every event. An event of one data line that arrives whole, with its
+ *   blank line, in one sse_feed() (nearly every streamed chunk) is not copied:
+ *   its data is handed out in place, in the caller's input. So the data handed
+ *   out is always contiguous (there is no ring wrap to undo), the buffer bounds
+ *   the data of one event and nothing else (in place or not, data longer than
+ *   the buffer makes an oversize event), and no line length is ever an error:
+ *   an over-long data line makes an oversize event, any other over-long line is
+ *   skipped or ignored.
  * - An event whose data does not fit, or whose event name is longer than
  *   SSE_TYPE_MAX, is an oversize event: the parser skips the rest of it, stays in
  *   sync, and dispatches it with oversize set, no data, and its type when known.
@@ -37,8 +41,9 @@
  * - Pointers: struct sse_parser is owned by the caller (static storage or heap:
  *   it holds the 64 KiB buffer, too big for small thread stacks). An external
  *   buffer given to sse_init() is borrowed and must outlive the parser's use.
- *   The views in struct sse_event point into the parser, its data buffer or
- *   static text; they are valid only during the callback.
+ *   The views in struct sse_event point into the parser, its data buffer, the
+ *   input given to sse_feed() or static text; they are valid only during the
+ *   callback.
  */
 #ifndef SSE_H
 #define SSE_H
@@ -78,6 +83,8 @@ struct sse_parser {
 	/* private */
 	unsigned char *ext; /* external data buffer, NULL: store[] */
 	size_t cap;         /* bytes of data buffer in use, 0: SSE_BUF_SIZE */
+	const unsigned char *view; /* the event's data in the input, not copied */
+	size_t view_len;
 	size_t data_len;
 	size_t data_size;
 	size_t type_len;

@@ -855,6 +855,12 @@ static int on_count(void *ctx, const struct sse_event *ev)
 	return 0;
 }
 
+static int on_where(void *ctx, const struct sse_event *ev)
+{
+	*(const char **)ctx = ev->data;
+	return 0;
+}
+
 static void test_api(void)
 {
 	static struct sse_parser zero; /* zero-filled: ready as it is */
@@ -905,6 +911,17 @@ static void test_api(void)
 	CHECK(sc.calls == 2 && sc.oversize && sc.data_size == 5,
 	      "external oversize: size %zu", sc.data_size);
 	CHECK(sse_finish(&parser) == DBX_OK, "finish external");
+
+	/* one data line with its blank line in one feed is handed out in place;
+	 * (the split runs check that it is copied when the feed ends first) */
+	{
+		static const char one[] = "data: {\"a\":1}\n\n";
+		const char *seen = NULL;
+
+		sse_init(&parser, NULL, 0);
+		sse_feed(&parser, one, sizeof one - 1, on_where, &seen, NULL);
+		CHECK(seen == one + 6, "a one-line event was copied, not handed out in place");
+	}
 
 	/* a smaller part of the own buffer */
 	CHECK(sse_init(&parser, NULL, 3) == DBX_OK, "init small");
