@@ -70,9 +70,11 @@ void conn_close(struct conn *c)
 	c->served_ = 0;
 }
 
+/* The clock is read before the next read, not here: this runs for every event
+ * of a stream (thousands per record), that once per record. */
 void conn_touch(struct conn *c)
 {
-	c->deadline_ = net_now_ms() + c->idle_timeout_ms;
+	c->touched_ = 1;
 }
 
 static int io_write(struct conn *c, const char *buf, size_t len, int timeout_ms, char *errbuf)
@@ -300,10 +302,16 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 
 	http_reset(p, strcmp(rq->method, "HEAD") == 0 ? HTTP_F_HEAD : 0);
 	c->deadline_ = 0;
+	c->touched_ = 0;
 	for (;;) {
 		int wait = c->idle_timeout_ms;
-		if (c->deadline_) {
-			long long left = c->deadline_ - net_now_ms();
+		if (c->deadline_ || c->touched_) {
+			long long now = net_now_ms(), left;
+
+			if (c->touched_)
+				c->deadline_ = now + c->idle_timeout_ms;
+			c->touched_ = 0;
+			left = c->deadline_ - now;
 			if (left <= 0) {
 				err = DBX_ERR_TIMEOUT;
 				errbuf_set(errbuf,

@@ -76,6 +76,7 @@ struct conn {
 	char host_[CONN_HOST_MAX];
 	unsigned long served_; /* responses completed on this connection */
 	long long deadline_;   /* conn_touch(): monotonic ms, 0 = none */
+	int touched_;          /* conn_touch() since the last read: restart deadline_ */
 	struct http_parser parser_;
 	char rbuf_[CONN_READ_MAX];
 };
@@ -87,7 +88,9 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 		 const struct conn_handlers *h, char *errbuf);
 
 /* Called from a handler of the request in progress: the response must go on
- * delivering meaningful data within the idle timeout from now. Until the first
+ * delivering meaningful data within the idle timeout, counted from the next
+ * read (so time the handlers spend, e.g. on a slow stdout, is not counted against
+ * the server). Until the first
  * call only the socket's idle timeout applies; after it, bytes that carry no
  * meaning (keep-alive comments) no longer hold the request open. */
 void conn_touch(struct conn *c);

@@ -102,7 +102,7 @@ struct wide {
 	__m128i lo, mid, hi;
 };
 
-static FAST void clmul_add(struct wide *w, __m128i a, __m128i b)
+static inline __attribute__((always_inline)) FAST void clmul_add(struct wide *w, __m128i a, __m128i b)
 {
 	w->lo = _mm_xor_si128(w->lo, _mm_clmulepi64_si128(a, b, 0x00));
 	w->hi = _mm_xor_si128(w->hi, _mm_clmulepi64_si128(a, b, 0x11));
@@ -112,7 +112,7 @@ static FAST void clmul_add(struct wide *w, __m128i a, __m128i b)
 
 /* hi:lo shifted left one bit (the byte-reversed product is one bit short), then
  * reduced modulo x^128 + x^7 + x^2 + x + 1: [CLMUL-WP] algorithm 5. */
-static FAST __m128i reduce(const struct wide *w)
+static inline __attribute__((always_inline)) FAST __m128i reduce(const struct wide *w)
 {
 	__m128i cc = _mm_xor_si128(w->lo, _mm_slli_si128(w->mid, 8));
 	__m128i dd = _mm_xor_si128(w->hi, _mm_srli_si128(w->mid, 8));
@@ -168,7 +168,7 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 	const int dec = mode == MBEDTLS_GCM_DECRYPT;
 	const uint64_t abits = (uint64_t)add_len * 8, dbits = (uint64_t)length * 8;
 	unsigned char j0b[16] = {0};
-	__m128i rk[15] = {0}, hp[4], j0, y = _mm_setzero_si128(), ks[4], x[4], o[4];
+	__m128i rk[15] = {0}, hp[4], j0, y = _mm_setzero_si128(), x, o;
 	uint32_t ctr = 2; /* 1 is J0, the tag's mask */
 	size_t n = length;
 	int k;
@@ -189,34 +189,49 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 
 	for (; n >= 64; n -= 64, in += 64, out += 64, ctr += 4) {
 		struct wide w = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
-		int r;
+		__m128i b0 = _mm_xor_si128(ctr_block(j0, ctr), rk[0]);
+		__m128i b1 = _mm_xor_si128(ctr_block(j0, ctr + 1), rk[0]);
+		__m128i b2 = _mm_xor_si128(ctr_block(j0, ctr + 2), rk[0]);
+		__m128i b3 = _mm_xor_si128(ctr_block(j0, ctr + 3), rk[0]);
+		__m128i x0, x1, x2, x3;
 
-		for (k = 0; k < 4; k++)
-			ks[k] = _mm_xor_si128(ctr_block(j0, ctr + (uint32_t)k), rk[0]);
-		for (r = 1; r < nr; r++)
-			for (k = 0; k < 4; k++)
-				ks[k] = _mm_aesenc_si128(ks[k], rk[r]);
+		for (k = 1; k < nr; k++) {
+			b0 = _mm_aesenc_si128(b0, rk[k]);
+			b1 = _mm_aesenc_si128(b1, rk[k]);
+			b2 = _mm_aesenc_si128(b2, rk[k]);
+			b3 = _mm_aesenc_si128(b3, rk[k]);
+		}
 		/* all four loaded before any store: in and out may be the same */
-		for (k = 0; k < 4; k++)
-			x[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
-		for (k = 0; k < 4; k++) {
-			o[k] = _mm_xor_si128(x[k], _mm_aesenclast_si128(ks[k], rk[nr]));
-			_mm_storeu_si128((__m128i *)(out + 16 * k), o[k]);
+		x0 = _mm_loadu_si128((const __m128i *)in);
+		x1 = _mm_loadu_si128((const __m128i *)(in + 16));
+		x2 = _mm_loadu_si128((const __m128i *)(in + 32));
+		x3 = _mm_loadu_si128((const __m128i *)(in + 48));
+		b0 = _mm_xor_si128(x0, _mm_aesenclast_si128(b0, rk[nr]));
+		b1 = _mm_xor_si128(x1, _mm_aesenclast_si128(b1, rk[nr]));
+		b2 = _mm_xor_si128(x2, _mm_aesenclast_si128(b2, rk[nr]));
+		b3 = _mm_xor_si128(x3, _mm_aesenclast_si128(b3, rk[nr]));
+		_mm_storeu_si128((__m128i *)out, b0);
+		_mm_storeu_si128((__m128i *)(out + 16), b1);
+		_mm_storeu_si128((__m128i *)(out + 32), b2);
+		_mm_storeu_si128((__m128i *)(out + 48), b3);
+		if (!dec) {
+			x0 = b0;
+			x1 = b1;
+			x2 = b2;
+			x3 = b3;
 		}
-		for (k = 0; k < 4; k++) {
-			__m128i c = bswap128(dec ? x[k] : o[k]);
-
-			if (k == 0)
-				c = _mm_xor_si128(c, y);
-			clmul_add(&w, c, hp[3 - k]);
-		}
+		/* GHASH runs over the ciphertext: x now holds it either way */
+		clmul_add(&w, _mm_xor_si128(y, bswap128(x0)), hp[3]);
+		clmul_add(&w, bswap128(x1), hp[2]);
+		clmul_add(&w, bswap128(x2), hp[1]);
+		clmul_add(&w, bswap128(x3), hp[0]);
 		y = reduce(&w);
 	}
 	for (; n >= 16; n -= 16, in += 16, out += 16, ctr++) {
-		x[0] = _mm_loadu_si128((const __m128i *)in);
-		o[0] = _mm_xor_si128(x[0], aes_block(rk, nr, ctr_block(j0, ctr)));
-		_mm_storeu_si128((__m128i *)out, o[0]);
-		y = gf_mul(_mm_xor_si128(y, bswap128(dec ? x[0] : o[0])), hp[0]);
+		x = _mm_loadu_si128((const __m128i *)in);
+		o = _mm_xor_si128(x, aes_block(rk, nr, ctr_block(j0, ctr)));
+		_mm_storeu_si128((__m128i *)out, o);
+		y = gf_mul(_mm_xor_si128(y, bswap128(dec ? x : o)), hp[0]);
 	}
 	if (n) {
 		unsigned char blk[16] = {0};
@@ -224,9 +239,9 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 		memcpy(blk, in, n);
 		if (dec)
 			y = ghash_tail(y, hp[0], blk, n);
-		o[0] = _mm_xor_si128(_mm_loadu_si128((const __m128i *)blk),
-				     aes_block(rk, nr, ctr_block(j0, ctr)));
-		_mm_storeu_si128((__m128i *)blk, o[0]);
+		o = _mm_xor_si128(_mm_loadu_si128((const __m128i *)blk),
+				  aes_block(rk, nr, ctr_block(j0, ctr)));
+		_mm_storeu_si128((__m128i *)blk, o);
 		memcpy(out, blk, n);
 		if (!dec)
 			y = ghash_tail(y, hp[0], blk, n);
@@ -239,7 +254,6 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 
 	mbedtls_platform_zeroize(rk, sizeof(rk));
 	mbedtls_platform_zeroize(hp, sizeof(hp));
-	mbedtls_platform_zeroize(ks, sizeof(ks));
 }
 #else
 bool tls_gcm_accelerated(void)
