@@ -282,16 +282,27 @@ static enum dbx_err vfail(struct vstate *v, size_t off, const char *what)
 	return DBX_ERR_PROTOCOL;
 }
 
-/* Are the 8 bytes at s plain string text: no control character, no
- * backslash, nothing over 0x7f? (Tests on every byte at once; any order.) */
-static bool plain8(const unsigned char *s)
+/* Index (0 to 8) of the first of the 8 bytes at s that is not plain string
+ * text - a control character, a backslash or a byte over 0x7f - or 8 when all
+ * are plain. One test on the whole word: it can flag a byte after a true hit,
+ * never miss one, so on little-endian machines the index is exact; on
+ * big-endian ones it may be early, which only sends a plain byte to the
+ * byte-at-a-time path. */
+static unsigned plain_run8(const unsigned char *s)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-	uint64_t w, bs;
+	uint64_t w, bs, m;
 
 	memcpy(&w, s, 8);
 	bs = w ^ (ones * '\\');
-	return ((w | ((w - ones * 0x20) & ~w) | ((bs - ones) & ~bs)) & highs) == 0;
+	m = (w | ((w - ones * 0x20) & ~w) | ((bs - ones) & ~bs)) & highs;
+	if (!m)
+		return 8;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (unsigned)__builtin_clzll(m) / 8;
+#else
+	return (unsigned)__builtin_ctzll(m) / 8;
+#endif
 }
 
 /* Checks the contents of string token j (its opening quote at p) and records
@@ -314,12 +325,24 @@ static enum dbx_err check_string(struct vstate *v, int j, size_t p)
 	b = (size_t)tk->end;
 	i = (size_t)tk->start;
 	while (i < b) {
-		unsigned char c = s[i];
+		unsigned char c;
 
-		if (i + 8 <= b && plain8(s + i)) {
-			ulen += 8;
-			i += 8;
-		} else if (c >= 0x20 && c < 0x80 && c != '\\') {
+		/* 8 bytes a step, reading past the closing quote when the text
+		 * goes on (never past its end) */
+		if (v->len - i >= 8) {
+			size_t run = plain_run8(s + i);
+
+			if (run >= b - i) {
+				ulen += b - i;
+				break;
+			}
+			ulen += run;
+			i += run;
+			if (run == 8)
+				continue;
+		}
+		c = s[i];
+		if (c >= 0x20 && c < 0x80 && c != '\\') {
 			ulen++;
 			i++;
 		} else if (c < 0x20) {

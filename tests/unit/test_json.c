@@ -239,56 +239,57 @@ struct str_case {
 	size_t want_len;
 };
 
+static const struct str_case str_cases[] = {
+	{"\"abc\"", "abc", 3},
+	{"\"\"", "", 0},
+	{"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8},
+	{"\"\\u0041\\u00e9\\u20AC\"", "A\xc3\xa9\xe2\x82\xac", 6},
+	{"\"\\u0000x\"", "\0x", 2},
+	{"\"\\ud834\\udd1e\"", "\xf0\x9d\x84\x9e", 4},       /* U+1D11E */
+	{"\"\\uD83D\\uDE00!\"", "\xf0\x9f\x98\x80!", 5},     /* U+1F600 */
+	{"\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf", 4},       /* U+10FFFF */
+	{"\"\\uFFFF\\uffff\"", "\xef\xbf\xbf\xef\xbf\xbf", 6},
+	{"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9},
+	{"\"a\\nb\xc3\xa9\\u0063\"", "a\nb\xc3\xa9" "c", 6},
+	{"\"\x7f\"", "\x7f", 1},
+	/* rejected */
+	{"\"\\ud834\"", NULL, 0},          /* lone high surrogate */
+	{"\"\\udd1e\"", NULL, 0},          /* lone low surrogate */
+	{"\"\\udd1e\\ud834\"", NULL, 0},   /* inverted pair */
+	{"\"\\ud834\\u0041\"", NULL, 0},   /* high + non-surrogate */
+	{"\"\\ud834\\ud834\"", NULL, 0},   /* high + high */
+	{"\"\\ud834x\"", NULL, 0},
+	{"\"\\x41\"", NULL, 0},
+	{"\"\\a\"", NULL, 0},
+	{"\"\\U0041\"", NULL, 0},
+	{"\"\\u004\"", NULL, 0},
+	{"\"\\u00G1\"", NULL, 0},
+	{"\"\\'\"", NULL, 0},
+	{"\"a\tb\"", NULL, 0},             /* raw control characters */
+	{"\"a\nb\"", NULL, 0},
+	{"\"\x01\"", NULL, 0},
+	{"\"\x1f\"", NULL, 0},
+	{"\"\xc0\xaf\"", NULL, 0},         /* overlong */
+	{"\"\xe0\x80\xaf\"", NULL, 0},
+	{"\"\xed\xa0\x80\"", NULL, 0},     /* encoded surrogate */
+	{"\"\xf4\x90\x80\x80\"", NULL, 0}, /* past U+10FFFF */
+	{"\"\xe2\x82\"", NULL, 0},         /* truncated */
+	{"\"\x80\"", NULL, 0},
+	{"\"\xff\"", NULL, 0},
+	{"\"abc", NULL, 0},
+	{"\"abc\\\"", NULL, 0},
+};
+
 static void test_strings(void)
 {
-	static const struct str_case cases[] = {
-		{"\"abc\"", "abc", 3},
-		{"\"\"", "", 0},
-		{"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8},
-		{"\"\\u0041\\u00e9\\u20AC\"", "A\xc3\xa9\xe2\x82\xac", 6},
-		{"\"\\u0000x\"", "\0x", 2},
-		{"\"\\ud834\\udd1e\"", "\xf0\x9d\x84\x9e", 4},       /* U+1D11E */
-		{"\"\\uD83D\\uDE00!\"", "\xf0\x9f\x98\x80!", 5},     /* U+1F600 */
-		{"\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf", 4},       /* U+10FFFF */
-		{"\"\\uFFFF\\uffff\"", "\xef\xbf\xbf\xef\xbf\xbf", 6},
-		{"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9},
-		{"\"a\\nb\xc3\xa9\\u0063\"", "a\nb\xc3\xa9" "c", 6},
-		{"\"\x7f\"", "\x7f", 1},
-		/* rejected */
-		{"\"\\ud834\"", NULL, 0},          /* lone high surrogate */
-		{"\"\\udd1e\"", NULL, 0},          /* lone low surrogate */
-		{"\"\\udd1e\\ud834\"", NULL, 0},   /* inverted pair */
-		{"\"\\ud834\\u0041\"", NULL, 0},   /* high + non-surrogate */
-		{"\"\\ud834\\ud834\"", NULL, 0},   /* high + high */
-		{"\"\\ud834x\"", NULL, 0},
-		{"\"\\x41\"", NULL, 0},
-		{"\"\\a\"", NULL, 0},
-		{"\"\\U0041\"", NULL, 0},
-		{"\"\\u004\"", NULL, 0},
-		{"\"\\u00G1\"", NULL, 0},
-		{"\"\\'\"", NULL, 0},
-		{"\"a\tb\"", NULL, 0},             /* raw control characters */
-		{"\"a\nb\"", NULL, 0},
-		{"\"\x01\"", NULL, 0},
-		{"\"\x1f\"", NULL, 0},
-		{"\"\xc0\xaf\"", NULL, 0},         /* overlong */
-		{"\"\xe0\x80\xaf\"", NULL, 0},
-		{"\"\xed\xa0\x80\"", NULL, 0},     /* encoded surrogate */
-		{"\"\xf4\x90\x80\x80\"", NULL, 0}, /* past U+10FFFF */
-		{"\"\xe2\x82\"", NULL, 0},         /* truncated */
-		{"\"\x80\"", NULL, 0},
-		{"\"\xff\"", NULL, 0},
-		{"\"abc", NULL, 0},
-		{"\"abc\\\"", NULL, 0},
-	};
 	size_t i, len;
 	char buf[64];
 	struct json_tok tok[4];
 	struct json_doc d;
 	enum dbx_err err;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct str_case *c = &cases[i];
+	for (i = 0; i < sizeof str_cases / sizeof str_cases[0]; i++) {
+		const struct str_case *c = &str_cases[i];
 		struct harness_guarded g = harness_guard(c->json, strlen(c->json));
 
 		err = json_parse(&d, (const char *)g.data, strlen(c->json), tok, 4);
@@ -313,6 +314,44 @@ static void test_strings(void)
 				CHECK(json_streq(&d, 0, c->want), "case %zu: streq", i);
 		}
 		harness_unguard(&g);
+	}
+}
+
+/* The string cases again, each shifted by 0 to 16 plain bytes and followed by
+ * more text, so that they are read 8 bytes a step with the special bytes at
+ * every place in a word, and the word reads run past the closing quote. */
+static void test_strings_shifted(void)
+{
+	static const char *const tails[] = {"]", ",\"0123456789abcdef\"]"};
+	char doc[256], want[128], buf[128];
+	struct json_tok tok[4];
+	struct json_doc d;
+	size_t i, pad, t, n, len;
+	enum dbx_err err;
+
+	for (i = 0; i < sizeof str_cases / sizeof str_cases[0]; i++) {
+		const struct str_case *c = &str_cases[i];
+
+		for (pad = 0; pad <= 16; pad++) {
+			for (t = 0; t < 2; t++) {
+				n = (size_t)snprintf(doc, sizeof doc, "[\"%.*s%s%s", (int)pad,
+						     "aaaaaaaaaaaaaaaa", c->json + 1, tails[t]);
+				err = json_parse(&d, doc, n, tok, 4);
+				if (!c->want) {
+					CHECK(err == DBX_ERR_PROTOCOL, "case %zu+%zu accepted", i, pad);
+					continue;
+				}
+				memset(want, 'a', pad);
+				memcpy(want + pad, c->want, c->want_len);
+				len = 0;
+				CHECK(!err && json_strlen(&d, 1) == pad + c->want_len,
+				      "case %zu+%zu: %s, length %zu", i, pad, d.err_what,
+				      json_strlen(&d, 1));
+				CHECK(!err && json_str(&d, 1, buf, sizeof buf, &len) == DBX_OK &&
+					      len == pad + c->want_len && memcmp(buf, want, len) == 0,
+				      "case %zu+%zu: decoded", i, pad);
+			}
+		}
 	}
 }
 
@@ -820,6 +859,7 @@ int main(void)
 	RUN(test_double_matches_strtod);
 	RUN(test_prefixes);
 	RUN(test_strings);
+	RUN(test_strings_shifted);
 	RUN(test_numbers);
 	RUN(test_navigation);
 	RUN(test_tokens);
