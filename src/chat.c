@@ -435,11 +435,11 @@ static int tool_calls(struct provider_reply *r, const struct json_doc *d, int ar
 	return DBX_OK;
 }
 
-/* An {"error": ...} object from the server inside a 200 reply. */
-static int error_object(struct provider_reply *r, const struct json_doc *d)
+/* An {"error": ...} object (token e, -1 for none) from the server inside a 200
+ * reply. */
+static int error_object(struct provider_reply *r, const struct json_doc *d, int e)
 {
 	char msg[PROVIDER_ERRTEXT_MAX + 1] = "";
-	int e = json_get(d, 0, "error");
 
 	if (e < 0)
 		return 0;
@@ -461,10 +461,17 @@ static int finish_reason(struct provider_reply *r, const struct json_doc *d, int
 
 static int decode(struct provider_reply *r, const char *js, size_t len, int whole)
 {
+	static const struct json_key top_keys[] = {JSON_KEY("error"), JSON_KEY("choices"),
+						   JSON_KEY("usage")};
+	static const struct json_key choice_keys[2][2] = {
+		{JSON_KEY("delta"), JSON_KEY("finish_reason")},
+		{JSON_KEY("message"), JSON_KEY("finish_reason")}};
+	static const struct json_key part_keys[] = {
+		JSON_KEY("content"), JSON_KEY("reasoning_content"), JSON_KEY("tool_calls")};
 	struct json_tok tok[PROVIDER_TOKENS];
 	struct json_tok *heap = NULL;
 	struct json_doc d;
-	int err, choice, part;
+	int err, top[3], choice[2], part[3];
 
 	err = provider_parse(&d, js, len, tok, &heap);
 	if (err) {
@@ -478,21 +485,23 @@ static int decode(struct provider_reply *r, const char *js, size_t len, int whol
 		err = DBX_ERR_CANCELLED;
 		goto out;
 	}
-	if (error_object(r, &d)) {
+	/* each object's members are looked up in one walk: this runs per chunk */
+	json_get_many(&d, 0, top_keys, 3, top);
+	if (error_object(r, &d, top[0])) {
 		err = DBX_ERR_CANCELLED;
 		goto out;
 	}
-	choice = json_path(&d, 0, "choices.0");
-	part = json_get(&d, choice, whole ? "message" : "delta");
-	err = content(r, &d, json_get(&d, part, "content"));
+	json_get_many(&d, json_at(&d, top[1], 0), choice_keys[whole != 0], 2, choice);
+	json_get_many(&d, choice[0], part_keys, 3, part);
+	err = content(r, &d, part[0]);
 	if (!err)
-		err = provider_text_json(r, DBX_EV_REASONING, &d, json_get(&d, part, "reasoning_content"));
+		err = provider_text_json(r, DBX_EV_REASONING, &d, part[1]);
 	if (!err)
-		err = tool_calls(r, &d, json_get(&d, part, "tool_calls"), whole);
+		err = tool_calls(r, &d, part[2], whole);
 	if (!err)
-		err = finish_reason(r, &d, json_get(&d, choice, "finish_reason"));
+		err = finish_reason(r, &d, choice[1]);
 	if (!err)
-		provider_usage(r, &d, json_get(&d, 0, "usage"), "prompt_tokens", "completion_tokens",
+		provider_usage(r, &d, top[2], "prompt_tokens", "completion_tokens",
 			       "total_tokens");
 out:
 	free(heap);

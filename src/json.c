@@ -787,6 +787,33 @@ out:
 	return found;
 }
 
+void json_get_many(const struct json_doc *doc, int obj, const struct json_key *keys, int n,
+		   int *out)
+{
+	const jsmntok_t *kt;
+	int i, k, left;
+
+	if (n > JSON_GET_MANY_MAX)
+		n = JSON_GET_MANY_MAX;
+	for (i = 0; i < n; i++)
+		out[i] = -1;
+	if (json_type(doc, obj) != JSON_OBJECT)
+		return;
+	left = n;
+	for (k = json_child(doc, obj); k >= 0 && left > 0; k = kt->next_) {
+		kt = tok_array(doc) + k;
+		for (i = 0; i < n; i++) {
+			/* the first member of a name wins, as in json_get; the
+			 * unescaped length (size) rules out most names */
+			if (out[i] < 0 && (size_t)kt->size == keys[i].len &&
+			    str_eq(doc, kt, keys[i].name, keys[i].len)) {
+				out[i] = k + 1;
+				left--;
+			}
+		}
+	}
+}
+
 int json_get(const struct json_doc *doc, int obj, const char *key)
 {
 	return key ? json_getn(doc, obj, key, strlen(key)) : -1;

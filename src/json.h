@@ -108,6 +108,18 @@ int json_next(const struct json_doc *doc, int t);  /* next key (t a key) or elem
 int json_skip(const struct json_doc *doc, int t);  /* first index after t's subtree (t a key: its value) */
 int json_get(const struct json_doc *doc, int obj, const char *key);
 int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keylen);
+/* n keys of object obj in one walk over its members (n at most
+ * JSON_GET_MANY_MAX): out[i] gets what json_get(doc, obj, keys[i].name)
+ * returns. For a decoder that needs several members of one object, e.g. per
+ * chunk; keys are written JSON_KEY("name"), so no length is counted at run time. */
+#define JSON_GET_MANY_MAX 8
+struct json_key {
+	const char *name;
+	size_t len;
+};
+#define JSON_KEY(s) {s, sizeof(s) - 1}
+void json_get_many(const struct json_doc *doc, int obj, const struct json_key *keys, int n,
+		   int *out);
 int json_at(const struct json_doc *doc, int arr, int idx);
 /* Dotted path from t: "choices.0.delta.content". A component of digits indexes
  * an array (and is a key in an object); keys containing '.' cannot be named. */

@@ -478,6 +478,21 @@ static void test_navigation(void)
 	CHECK(json_get(&d, 0, "a\\u002eb") == -1, "raw escaped key is not the key");
 	CHECK(json_int(&d, json_get(&d, 0, "dup"), &iv) == DBX_OK && iv == 1, "first dup");
 	CHECK(json_getn(&d, 0, "idx", 2) == 2, "getn with length");
+	{
+		/* several keys in one walk: the same answers as json_get */
+		static const struct json_key keys[] = {JSON_KEY("usage"), JSON_KEY("dup"),
+						       JSON_KEY("a.b"), JSON_KEY("nope"),
+						       JSON_KEY("choices")};
+		int many[5], i;
+
+		json_get_many(&d, 0, keys, 5, many);
+		for (i = 0; i < 5; i++)
+			CHECK(many[i] == json_get(&d, 0, keys[i].name), "get_many %s: %d",
+			      keys[i].name, many[i]);
+		CHECK(many[3] == -1 && many[2] > 0, "get_many: missing / escaped key");
+		json_get_many(&d, json_get(&d, 0, "id"), keys, 5, many);
+		CHECK(many[0] == -1 && many[4] == -1, "get_many on a string");
+	}
 	CHECK(json_get(&d, json_get(&d, 0, "id"), "x") == -1, "get on a string");
 	CHECK(json_streq(&d, json_get(&d, 0, "object"), "chat.completion.chunk"), "streq");
 	CHECK(!json_streq(&d, json_get(&d, 0, "object"), "chat.completion"), "streq prefix");
