@@ -205,7 +205,7 @@ enum dbx_event_type {
 /* Views valid only during the callback. */
 struct dbx_event {
 	enum dbx_event_type type;
-	const char *text;
+	const char *text; /* not NUL-terminated: use text_len */
 	size_t text_len;
 	const char *id, *name, *arguments; /* NUL-terminated */
 	size_t arguments_len;

@@ -873,6 +873,20 @@ size_t json_strlen(const struct json_doc *doc, int t)
 	return json_type(doc, t) == JSON_STRING ? (size_t)tok_get(doc, t)->size : 0;
 }
 
+const char *json_str_view(const struct json_doc *doc, int t, size_t *len)
+{
+	const jsmntok_t *tk;
+
+	if (json_type(doc, t) != JSON_STRING)
+		return NULL;
+	tk = tok_get(doc, t);
+	/* every escape is longer than what it stands for */
+	if (tk->size != tk->end - tk->start)
+		return NULL;
+	*len = (size_t)tk->size;
+	return doc->js + tk->start;
+}
+
 bool json_streq(const struct json_doc *doc, int t, const char *s)
 {
 	return s && json_type(doc, t) == JSON_STRING &&

@@ -134,6 +134,10 @@ int json_path(const struct json_doc *doc, int t, const char *path);
 enum dbx_err json_str(const struct json_doc *doc, int t, char *buf, size_t cap,
 		      size_t *len);
 size_t json_strlen(const struct json_doc *doc, int t);  /* unescaped length; 0 if not a string */
+/* String t when it holds no escape: its value is its text, and this returns a
+ * view of it in the document (not NUL-terminated), *len its length. NULL when t
+ * is not a string or has an escape (then json_str() is needed). */
+const char *json_str_view(const struct json_doc *doc, int t, size_t *len);
 bool json_streq(const struct json_doc *doc, int t, const char *s); /* string t equals s */
 /* The exact text of value t (a string with its quotes, a whole object...). */
 enum dbx_err json_raw(const struct json_doc *doc, int t, const char **p, size_t *n);

@@ -229,11 +229,14 @@ static const char *json_text(const struct json_doc *d, int t, char *small, size_
 int provider_text_json(struct provider_reply *r, enum dbx_event_type type,
 		       const struct json_doc *d, int t)
 {
-	char small[1024], *heap;
+	char small[1024], *heap = NULL;
 	size_t n = 0;
-	const char *text = json_text(d, t, small, sizeof small, &heap, &n);
+	/* without escapes (nearly every delta) the text is handed on in place */
+	const char *text = json_str_view(d, t, &n);
 	int err;
 
+	if (!text)
+		text = json_text(d, t, small, sizeof small, &heap, &n);
 	if (!text)
 		return json_type(d, t) == JSON_STRING ? DBX_ERR_NOMEM : DBX_OK;
 	err = text_event(r, type, text, n, NULL);

@@ -312,6 +312,16 @@ static void test_strings(void)
 			      len == c->want_len, "case %zu: short buffer", i);
 			if (!memchr(c->want, 0, c->want_len))
 				CHECK(json_streq(&d, 0, c->want), "case %zu: streq", i);
+			/* a view exactly when there is no escape */
+			{
+				size_t vlen = 0;
+				const char *view = json_str_view(&d, 0, &vlen);
+
+				CHECK((view != NULL) == (strchr(c->json, '\\') == NULL) &&
+					      (!view || (vlen == c->want_len &&
+							 memcmp(view, c->want, vlen) == 0)),
+				      "case %zu: view", i);
+			}
 		}
 		harness_unguard(&g);
 	}
@@ -478,6 +488,7 @@ static void test_navigation(void)
 	CHECK(json_get(&d, 0, "a\\u002eb") == -1, "raw escaped key is not the key");
 	CHECK(json_int(&d, json_get(&d, 0, "dup"), &iv) == DBX_OK && iv == 1, "first dup");
 	CHECK(json_getn(&d, 0, "idx", 2) == 2, "getn with length");
+	CHECK(json_str_view(&d, json_get(&d, 0, "created"), &len) == NULL, "view of a number");
 	{
 		/* several keys in one walk: the same answers as json_get */
 		static const struct json_key keys[] = {JSON_KEY("usage"), JSON_KEY("dup"),
