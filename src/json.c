@@ -264,6 +264,7 @@ struct vframe {
 	int tok;   /* the container */
 	int last;  /* its last element or key so far, -1 if none */
 	int count; /* elements or members so far */
+	bool obj;  /* an object (else an array) */
 };
 
 struct vstate {
@@ -305,25 +306,15 @@ static unsigned plain_run8(const unsigned char *s)
 #endif
 }
 
-/* Checks the contents of string token j (its opening quote at p) and records
- * its unescaped length. */
-static enum dbx_err check_string(struct vstate *v, int j, size_t p)
+/* String token tk from byte i on, ulen bytes of its value before i: checks
+ * the contents and records the unescaped length. */
+static enum dbx_err check_string_rest(struct vstate *v, jsmntok_t *tk, size_t i, size_t ulen)
 {
 	const unsigned char *s = v->s;
-	jsmntok_t *tk;
-	size_t i, b, ulen = 0, step, bad;
+	size_t b = (size_t)tk->end, step, bad;
 	long cp, lo;
 	enum dbx_err err = DBX_OK;
 
-	if (j >= v->n || v->t[j].type != JSMN_STRING ||
-	    (size_t)v->t[j].start != p + 1 || v->t[j].end < v->t[j].start ||
-	    (size_t)v->t[j].end >= v->len || s[v->t[j].end] != '"') {
-		err = vfail(v, p, "malformed string");
-		goto out;
-	}
-	tk = &v->t[j];
-	b = (size_t)tk->end;
-	i = (size_t)tk->start;
 	while (i < b) {
 		unsigned char c;
 
@@ -398,6 +389,37 @@ out:
 	return err;
 }
 
+/* Checks string token j (its opening quote at p). Plain text is taken here,
+ * inline, 8 bytes a step; from the first other byte on, check_string_rest. */
+static inline enum dbx_err check_string(struct vstate *v, int j, size_t p)
+{
+	jsmntok_t *tk;
+	size_t i, b;
+
+	if (j >= v->n)
+		return vfail(v, p, "malformed string");
+	tk = &v->t[j];
+	if (tk->type != JSMN_STRING || (size_t)tk->start != p + 1 || tk->end < tk->start ||
+	    (size_t)tk->end >= v->len || v->s[tk->end] != '"')
+		return vfail(v, p, "malformed string");
+	i = (size_t)tk->start;
+	b = (size_t)tk->end;
+	while (v->len - i >= 8) {
+		size_t run = plain_run8(v->s + i);
+
+		if (run >= b - i) {
+			tk->type = (jsmntype_t)JSON_STRING;
+			tk->size = (int)(b - (size_t)tk->start);
+			tk->next_ = -1;
+			return DBX_OK;
+		}
+		i += run;
+		if (run < 8)
+			break;
+	}
+	return check_string_rest(v, tk, i, i - (size_t)tk->start);
+}
+
 /* Checks primitive token j (starting at p): a number or a literal. */
 static enum dbx_err check_primitive(struct vstate *v, int j, size_t p)
 {
@@ -452,7 +474,6 @@ static enum dbx_err validate(struct vstate *v)
 
 	while (state != S_DONE) {
 		p = skip_ws(s, v->len, p);
-		f = depth ? &st[depth - 1] : NULL;
 		switch (state) {
 		case S_KEY:
 			if (p >= v->len || s[p] != '"') {
@@ -480,7 +501,7 @@ static enum dbx_err validate(struct vstate *v)
 				err = vfail(v, p, "value expected");
 				goto out;
 			}
-			if (f && v->t[f->tok].type == (jsmntype_t)JSON_ARRAY) {
+			if (f && !f->obj) {
 				if (f->last >= 0 && j < v->n)
 					v->t[f->last].next_ = j;
 				f->last = j;
@@ -508,10 +529,11 @@ static enum dbx_err validate(struct vstate *v)
 				}
 				v->t[j].type = (jsmntype_t)(obj ? JSON_OBJECT : JSON_ARRAY);
 				v->t[j].next_ = -1;
-				st[depth].tok = j;
-				st[depth].last = -1;
-				st[depth].count = 0;
-				depth++;
+				f = &st[depth++];
+				f->tok = j;
+				f->last = -1;
+				f->count = 0;
+				f->obj = obj;
 				j++;
 				p = skip_ws(s, v->len, p + 1);
 				if (p < v->len && s[p] == (obj ? '}' : ']'))
@@ -536,7 +558,7 @@ static enum dbx_err validate(struct vstate *v)
 				state = S_DONE;
 				break;
 			}
-			obj = v->t[f->tok].type == (jsmntype_t)JSON_OBJECT;
+			obj = f->obj;
 			if (p < v->len && s[p] == ',' && f->count > 0) {
 				p++;
 				state = obj ? S_KEY : S_VALUE;
@@ -547,6 +569,7 @@ static enum dbx_err validate(struct vstate *v)
 				}
 				v->t[f->tok].size = f->count;
 				depth--;
+				f = depth ? &st[depth - 1] : NULL;
 				p++;
 			} else {
 				err = vfail(v, p, obj ? "',' or '}' expected"
