@@ -824,12 +824,22 @@ void json_get_many(const struct json_doc *doc, int obj, const struct json_key *k
 		return;
 	left = n;
 	for (k = json_child(doc, obj); k >= 0 && left > 0; k = kt->next_) {
+		const char *name;
+		size_t len;
+
 		kt = tok_array(doc) + k;
+		name = doc->js + kt->start;
+		len = (size_t)kt->size;
 		for (i = 0; i < n; i++) {
 			/* the first member of a name wins, as in json_get; the
-			 * unescaped length (size) rules out most names */
-			if (out[i] < 0 && (size_t)kt->size == keys[i].len &&
-			    str_eq(doc, kt, keys[i].name, keys[i].len)) {
+			 * unescaped length and then the first byte rule out
+			 * most names before any call */
+			if (out[i] >= 0 || len != keys[i].len)
+				continue;
+			if ((size_t)(kt->end - kt->start) == len
+				    ? len == 0 || (name[0] == keys[i].name[0] &&
+						   memcmp(name, keys[i].name, len) == 0)
+				    : str_eq(doc, kt, keys[i].name, len)) {
 				out[i] = k + 1;
 				left--;
 			}
