@@ -4,8 +4,9 @@
  * "Intel Carry-Less Multiplication Instruction and its Usage for Computing the
  * GCM Mode", rev. 2.02, algorithms 1 and 5): blocks are byte-reversed, multiplied
  * with PCLMULQDQ, shifted left one bit and reduced. What differs is the schedule:
- * four counter blocks go through the AES rounds together, and the GHASH of four
- * blocks is one sum, Y' = (Y+X1)H^4 + X2 H^3 + X3 H^2 + X4 H, reduced once
+ * eight (or four) counter blocks go through the AES rounds together, and the
+ * GHASH of four blocks is one sum, Y' = (Y+X1)H^4 + X2 H^3 + X3 H^2 + X4 H
+ * (of eight likewise, with H^8 to H), reduced once
  * (reduction is linear, so the sum of unreduced products reduces to the same
  * value). Each call derives H and its powers from the key schedule it is given,
  * so nothing is cached between records. Checked block for block against
@@ -168,7 +169,7 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 	const int dec = mode == MBEDTLS_GCM_DECRYPT;
 	const uint64_t abits = (uint64_t)add_len * 8, dbits = (uint64_t)length * 8;
 	unsigned char j0b[16] = {0};
-	__m128i rk[15] = {0}, hp[4], j0, y = _mm_setzero_si128(), x, o;
+	__m128i rk[15] = {0}, hp[8], j0, y = _mm_setzero_si128(), x, o;
 	uint32_t ctr = 2; /* 1 is J0, the tag's mask */
 	size_t n = length;
 	int k;
@@ -179,7 +180,7 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 	j0b[15] = 1;
 	j0 = _mm_loadu_si128((const __m128i *)j0b);
 	hp[0] = bswap128(aes_block(rk, nr, _mm_setzero_si128()));
-	for (k = 1; k < 4; k++)
+	for (k = 1; k < 8; k++)
 		hp[k] = gf_mul(hp[k - 1], hp[0]); /* hp[k] = H^(k+1) */
 
 	for (; add_len >= 16; add += 16, add_len -= 16)
@@ -187,6 +188,37 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 	if (add_len)
 		y = ghash_tail(y, hp[0], add, add_len);
 
+	/* eight blocks a step while there are (CPUs with two AES units keep both
+	 * busy), then four, then one */
+	for (; n >= 128; n -= 128, in += 128, out += 128, ctr += 8) {
+		struct wide w = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
+		__m128i b[8], c[8];
+
+		for (k = 0; k < 8; k++)
+			b[k] = _mm_xor_si128(ctr_block(j0, ctr + (uint32_t)k), rk[0]);
+		for (int r = 1; r < nr; r++) {
+			b[0] = _mm_aesenc_si128(b[0], rk[r]);
+			b[1] = _mm_aesenc_si128(b[1], rk[r]);
+			b[2] = _mm_aesenc_si128(b[2], rk[r]);
+			b[3] = _mm_aesenc_si128(b[3], rk[r]);
+			b[4] = _mm_aesenc_si128(b[4], rk[r]);
+			b[5] = _mm_aesenc_si128(b[5], rk[r]);
+			b[6] = _mm_aesenc_si128(b[6], rk[r]);
+			b[7] = _mm_aesenc_si128(b[7], rk[r]);
+		}
+		/* all eight loaded before any store: in and out may be the same */
+		for (k = 0; k < 8; k++)
+			c[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
+		for (k = 0; k < 8; k++) {
+			b[k] = _mm_xor_si128(c[k], _mm_aesenclast_si128(b[k], rk[nr]));
+			_mm_storeu_si128((__m128i *)(out + 16 * k), b[k]);
+		}
+		/* GHASH runs over the ciphertext */
+		clmul_add(&w, _mm_xor_si128(y, bswap128(dec ? c[0] : b[0])), hp[7]);
+		for (k = 1; k < 8; k++)
+			clmul_add(&w, bswap128(dec ? c[k] : b[k]), hp[7 - k]);
+		y = reduce(&w);
+	}
 	for (; n >= 64; n -= 64, in += 64, out += 64, ctr += 4) {
 		struct wide w = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
 		__m128i b0 = _mm_xor_si128(ctr_block(j0, ctr), rk[0]);
