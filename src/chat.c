@@ -473,7 +473,7 @@ static int decode(struct provider_reply *r, const char *js, size_t len, int whol
 	struct json_doc d;
 	int err, top[3], choice[2], part[3];
 
-	err = provider_parse(&d, js, len, tok, &heap);
+	err = provider_parse(r, &d, js, len, tok, &heap);
 	if (err) {
 		provider_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
 			      d.err_what ? d.err_what : dbx_strerror(err), d.err_off);

@@ -589,28 +589,48 @@ out:
 	return err;
 }
 
-/* One jsmn run from the start of js. Everything jsmn calls is inlined here and
+/* jsmn's parser state, outside jsmn's struct so that json.h need not show it. */
+struct jstate {
+	unsigned int pos, toknext;
+	int toksuper;
+};
+
+/* The state of a fresh parse (jsmn_init's). */
+static struct jstate jstate_fresh(void)
+{
+	jsmn_parser jp;
+
+	jsmn_init(&jp);
+	return (struct jstate){jp.pos, jp.toknext, jp.toksuper};
+}
+
+/* One jsmn run over js[0..len) from state *st (jstate_fresh() for a new
+ * parse), which it updates. Everything jsmn calls is inlined here and
  * its parser is a local that does not escape, so the compiler keeps the
  * position in a register: called through a pointer, jsmn stored it to memory
- * at every byte (a char load may alias it). *pos is where jsmn stopped. */
+ * at every byte (a char load may alias it). */
 __attribute__((flatten)) static int run_jsmn(const char *js, size_t len, jsmntok_t *tok,
-					      unsigned int cap, size_t *pos, int *ntok)
+					      unsigned int cap, struct jstate *st)
 {
 	jsmn_parser jp;
 	int r;
 
-	jsmn_init(&jp);
+	jp.pos = st->pos;
+	jp.toknext = st->toknext;
+	jp.toksuper = st->toksuper;
 	r = jsmn_parse(&jp, js, len, tok, cap);
-	*pos = jp.pos;
-	*ntok = (int)jp.toknext;
+	st->pos = jp.pos;
+	st->toknext = jp.toknext;
+	st->toksuper = jp.toksuper;
 	return r;
 }
 
-enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
-			struct json_tok *tok, int cap)
+/* json_parse, with jsmn resumed after pc's prefix when from_prefix (the
+ * caller has checked that js starts with it and that cap holds its tokens). */
+static enum dbx_err parse(struct json_doc *doc, const char *js, size_t len, struct json_tok *tok,
+			  int cap, const struct json_prefix *pc, bool from_prefix)
 {
-	size_t pos = 0;
-	int ntok = 0;
+	struct jstate st = jstate_fresh();
 	struct vstate v;
 	int r;
 	enum dbx_err err = DBX_OK;
@@ -633,12 +653,21 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 	if (cap > JSON_MAX_TOKENS)
 		cap = JSON_MAX_TOKENS;
 
+	if (from_prefix) {
+		/* jsmn is deterministic: after the same bytes it is in the same
+		 * state, with the same tokens */
+		memcpy(tok, pc->tok, pc->toknext_ * sizeof *tok);
+		st.pos = (unsigned int)pc->len_;
+		st.toknext = pc->toknext_;
+		st.toksuper = pc->toksuper_;
+	}
 	r = JSMN_ERROR_NOMEM;
 	if (cap > 0)
-		r = run_jsmn(js, len, tok_array(doc), (unsigned int)cap, &pos, &ntok);
+		r = run_jsmn(js, len, tok_array(doc), (unsigned int)cap, &st);
 	if (r == JSMN_ERROR_NOMEM) {
 		/* jsmn's count mode: one more pass without tokens */
-		r = run_jsmn(js, len, NULL, 0, &pos, &ntok);
+		st = jstate_fresh();
+		r = run_jsmn(js, len, NULL, 0, &st);
 		if (r > cap) {
 			doc->needed = r;
 			doc->err_off = 0;
@@ -651,7 +680,7 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 			r = JSMN_ERROR_INVAL; /* counted fewer than it failed on: broken */
 	}
 	if (r < 0) {
-		doc->err_off = pos;
+		doc->err_off = st.pos;
 		doc->err_what = r == JSMN_ERROR_PART ? "unexpected end of text"
 						     : "invalid character";
 		err = DBX_ERR_PROTOCOL;
@@ -661,7 +690,7 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 	v.s = (const unsigned char *)js;
 	v.len = len;
 	v.t = tok_array(doc);
-	v.n = ntok;
+	v.n = (int)st.toknext;
 	v.err_off = 0;
 	v.err_what = "";
 	err = validate(&v);
@@ -671,6 +700,70 @@ enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 		goto out;
 	doc->ntok = v.n;
 out:
+	return err;
+}
+
+enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
+			struct json_tok *tok, int cap)
+{
+	return parse(doc, js, len, tok, cap, NULL, false);
+}
+
+/* Do the n bytes at a and b match? A word at a time (musl's memcmp goes byte
+ * by byte). */
+static bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
+/* Keeps the start of doc, up to the opening quote of its last string value
+ * (one right after a ':', so the cut is between two tokens), with jsmn's state
+ * there, found by running jsmn over just those bytes. */
+static void prefix_take(struct json_prefix *pc, const struct json_doc *doc)
+{
+	const jsmntok_t *t = tok_array(doc);
+	struct jstate st = jstate_fresh();
+	size_t k = 0;
+	int i, r;
+
+	pc->len_ = 0;
+	for (i = doc->ntok - 1; i > 0 && !k; i--) {
+		if (t[i].type == (jsmntype_t)JSON_STRING && t[i].start >= 2 &&
+		    doc->js[t[i].start - 2] == ':')
+			k = (size_t)t[i].start - 1;
+	}
+	if (!k || k > JSON_PREFIX_MAX)
+		return;
+	r = run_jsmn(doc->js, k, (jsmntok_t *)(void *)pc->tok, JSON_PREFIX_TOKENS, &st);
+	/* open containers make it a part; a text jsmn rejects, or one with more
+	 * tokens than kept, is not taken */
+	if ((r != JSMN_ERROR_PART && r < 0) || st.pos != k)
+		return;
+	memcpy(pc->text, doc->js, k);
+	pc->toknext_ = st.toknext;
+	pc->toksuper_ = st.toksuper;
+	pc->len_ = k;
+}
+
+enum dbx_err json_parse_prefix(struct json_doc *doc, const char *js, size_t len,
+			       struct json_tok *tok, int cap, struct json_prefix *pc)
+{
+	bool hit = pc->len_ && len > pc->len_ && tok && cap >= (int)pc->toknext_ &&
+		   same_bytes(js, pc->text, pc->len_);
+	enum dbx_err err = parse(doc, js, len, tok, cap, pc, hit);
+
+	if (err)
+		pc->len_ = 0;
+	else if (!hit)
+		prefix_take(pc, doc);
 	return err;
 }
 

@@ -88,6 +88,29 @@ struct json_doc {
 enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
 			struct json_tok *tok, int cap);
 
+/* What json_parse_prefix() keeps between the documents of a stream whose
+ * documents start alike (every chunk of a chat stream repeats its id, model and
+ * path down to the delta): the first bytes of the last document, up to its last
+ * string value, and jsmn's state after them. A zero-filled struct is empty.
+ * About 1.2 KB: keep it with the stream, not on a small stack. */
+#define JSON_PREFIX_MAX 512
+#define JSON_PREFIX_TOKENS 32
+struct json_prefix {
+	/* private */
+	size_t len_;
+	unsigned int toknext_;
+	int toksuper_;
+	char text[JSON_PREFIX_MAX];
+	struct json_tok tok[JSON_PREFIX_TOKENS];
+};
+
+/* json_parse() for the next document of a stream: when js starts with pc's
+ * bytes, jsmn resumes after them instead of reading them again (the whole text
+ * is still validated). Results, tokens and errors are exactly json_parse()'s.
+ * pc MUST NOT be NULL; it is updated for the next document. */
+enum dbx_err json_parse_prefix(struct json_doc *doc, const char *js, size_t len,
+			       struct json_tok *tok, int cap, struct json_prefix *pc);
+
 /* json_parse into a token array of the exact size, counted by jsmn first
  * (*tok: the caller frees it; NULL when nothing was allocated). Errors as
  * json_parse, and DBX_ERR_NOMEM. */

@@ -407,13 +407,13 @@ void provider_reply_free(struct provider_reply *r)
 	buf_free(&r->signature);
 }
 
-int provider_parse(struct json_doc *d, const char *js, size_t len, struct json_tok *tok,
-		   struct json_tok **heap)
+int provider_parse(struct provider_reply *r, struct json_doc *d, const char *js, size_t len,
+		   struct json_tok *tok, struct json_tok **heap)
 {
 	int err;
 
 	*heap = NULL;
-	err = json_parse(d, js, len, tok, PROVIDER_TOKENS);
+	err = json_parse_prefix(d, js, len, tok, PROVIDER_TOKENS, &r->prefix);
 	if (err == DBX_ERR_LIMIT && d->needed > PROVIDER_TOKENS && d->needed <= JSON_MAX_TOKENS) {
 		int need = d->needed;
 		*heap = malloc((size_t)need * sizeof **heap);

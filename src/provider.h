@@ -56,6 +56,7 @@ struct provider_reply {
 	 * its last signature. */
 	int keep;
 	struct buf text, reasoning, signature; /* bounded by PROVIDER_KEEP_MAX */
+	struct json_prefix prefix; /* what this stream's events start with */
 };
 
 /* Text or reasoning (type DBX_EV_TEXT / DBX_EV_REASONING) to the caller now.
@@ -94,10 +95,11 @@ int provider_finish(struct provider_reply *r);
 /* Frees what the reply holds (tool arguments). */
 void provider_reply_free(struct provider_reply *r);
 
-/* Parses one JSON text into d with tok (PROVIDER_TOKENS entries) or, when more
- * are needed, a heap array in *heap (freed by the caller with free()). */
-int provider_parse(struct json_doc *d, const char *js, size_t len, struct json_tok *tok,
-		   struct json_tok **heap);
+/* Parses one JSON text of r's stream into d with tok (PROVIDER_TOKENS entries)
+ * or, when more are needed, a heap array in *heap (freed by the caller with
+ * free()). The start the stream's events share is read once (r->prefix). */
+int provider_parse(struct provider_reply *r, struct json_doc *d, const char *js, size_t len,
+		   struct json_tok *tok, struct json_tok **heap);
 
 /* A model name is safe to put in a URL path: letters, digits, '.', '_', '-'. */
 int provider_model_ok(const char *model);

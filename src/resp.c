@@ -354,7 +354,7 @@ static int decode(struct provider_reply *r, const char *js, size_t len, int whol
 	struct json_doc d;
 	int err;
 
-	err = provider_parse(&d, js, len, tok, &heap);
+	err = provider_parse(r, &d, js, len, tok, &heap);
 	if (err || json_type(&d, 0) != JSON_OBJECT) {
 		provider_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
 			      err ? (d.err_what ? d.err_what : dbx_strerror(err)) : "not an object",

@@ -374,6 +374,37 @@ static int walk(const struct json_doc *d, int t, char *buf, size_t cap)
 	return seen;
 }
 
+/* json_parse_prefix gives exactly json_parse's result for each document. */
+static void same_as_parse(const char *js, size_t len, struct json_prefix *pc)
+{
+	static struct json_tok ta[FUZZ_TOK], tb[FUZZ_TOK];
+	struct json_doc a, b;
+	enum dbx_err ea = json_parse_prefix(&a, js, len, ta, FUZZ_TOK, pc);
+	enum dbx_err eb = json_parse(&b, js, len, tb, FUZZ_TOK);
+
+	REQUIRE(ea == eb && a.ntok == b.ntok && a.needed == b.needed && a.err_off == b.err_off &&
+		strcmp(a.err_what, b.err_what) == 0);
+	REQUIRE(memcmp(ta, tb, (size_t)a.ntok * sizeof ta[0]) == 0);
+}
+
+/* A stream of documents that start alike: the input, the input again (its
+ * start is now kept), and the input with one byte changed past the middle. */
+static void prefix_streams(const uint8_t *data, size_t size)
+{
+	static struct json_prefix pc;
+	static char changed[FUZZ_BIG];
+
+	memset(&pc, 0, sizeof pc);
+	same_as_parse((const char *)data, size, &pc);
+	same_as_parse((const char *)data, size, &pc);
+	if (size == 0 || size > sizeof changed)
+		return;
+	memcpy(changed, data, size);
+	changed[size / 2 + (size - size / 2) * data[0] / 256] ^= (char)(data[size - 1] | 1);
+	same_as_parse(changed, size, &pc);
+	same_as_parse((const char *)data, size, &pc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* static buffers: malloc and free of large blocks per input under ASan
@@ -388,6 +419,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum dbx_err err;
 
 	ref = ref_valid(data, size);
+	prefix_streams(data, size);
 	err = json_parse(&d, (const char *)data, size, tok, FUZZ_TOK);
 	if (err == DBX_ERR_LIMIT && d.needed > 0) {
 		/* too many tokens for our array: count mode must have counted */

@@ -365,6 +365,62 @@ static void test_strings_shifted(void)
 	}
 }
 
+/* json_parse_prefix on a stream of documents that start alike: each result
+ * exactly json_parse's (error, place, tokens), and the kept start is used. */
+static void test_prefix(void)
+{
+#define CHUNK_HEAD "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\"," \
+		   "\"choices\":[{\"index\":0,\"delta\":{"
+	static const char *const docs[] = {
+		CHUNK_HEAD "\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
+		CHUNK_HEAD "\"content\":\"The \"},\"finish_reason\":null}]}",
+		CHUNK_HEAD "\"content\":\"quick \"},\"finish_reason\":null}]}",
+		CHUNK_HEAD "\"content\":\"br\\u00f8wn\\n\"},\"finish_reason\":null}]}",
+		CHUNK_HEAD "\"content\":\"tab\there\"},\"finish_reason\":null}]}", /* raw tab */
+		CHUNK_HEAD "\"content\":\"fox\"},\"finish_reason\":null}]",         /* cut */
+		CHUNK_HEAD "\"content\":\"fox\"},\"finish_reason\":null}]}}",       /* extra */
+		CHUNK_HEAD "\"content\":\"jumps\"},\"finish_reason\":null}]}",
+		CHUNK_HEAD "\"content\":",                                         /* shorter */
+		CHUNK_HEAD "\"content\":\"",
+		CHUNK_HEAD "\"content\":\"x\"}]}",                                /* mismatched */
+		CHUNK_HEAD "\"content\":[1,2,{\"a\":[]}]},\"finish_reason\":null}]}",
+		CHUNK_HEAD "\"content\":\"over\"},\"finish_reason\":\"stop\"}],"
+			   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}",
+		"[\"a\",{\"k\":\"v\"}]",
+		"[\"a\",{\"k\":\"w\"}]",
+		"[\"a\",{\"k\":\"w\"} ]x",
+		"{\"k\" : \"v\"}",
+		"{\"k\" : \"v\"}",
+	};
+	static struct json_prefix pc;
+	struct json_tok ta[64], tb[64];
+	struct json_doc a, b;
+	size_t i, hits = 0;
+	int cap;
+
+	for (cap = 64; cap >= 8; cap -= 56) {
+		memset(&pc, 0, sizeof pc);
+		for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+			size_t n = strlen(docs[i]);
+			int kept = pc.len_ && n > pc.len_ && memcmp(docs[i], pc.text, pc.len_) == 0;
+			enum dbx_err ea = json_parse_prefix(&a, docs[i], n, ta, cap, &pc);
+			enum dbx_err eb = json_parse(&b, docs[i], n, tb, cap);
+
+			hits += kept;
+			CHECK(ea == eb && a.ntok == b.ntok && a.err_off == b.err_off &&
+				      a.needed == b.needed && strcmp(a.err_what, b.err_what) == 0,
+			      "cap %d doc %zu: %d %s at %zu, json_parse %d %s at %zu", cap, i,
+			      ea, a.err_what, a.err_off, eb, b.err_what, b.err_off);
+			CHECK(memcmp(ta, tb, (size_t)a.ntok * sizeof ta[0]) == 0,
+			      "cap %d doc %zu: tokens differ", cap, i);
+		}
+	}
+	/* chunks 2-4 after the first two, the usage chunk after the array one,
+	 * the second and third small arrays (at cap 8 the chunks do not fit) */
+	CHECK(hits >= 6, "the kept start was used %zu times", hits);
+#undef CHUNK_HEAD
+}
+
 struct num_case {
 	const char *json;
 	enum dbx_err int_err;
@@ -886,6 +942,7 @@ int main(void)
 	RUN(test_prefixes);
 	RUN(test_strings);
 	RUN(test_strings_shifted);
+	RUN(test_prefix);
 	RUN(test_numbers);
 	RUN(test_navigation);
 	RUN(test_tokens);
