@@ -756,7 +756,7 @@ static void prefix_take(struct json_prefix *pc, const struct json_doc *doc)
 enum dbx_err json_parse_prefix(struct json_doc *doc, const char *js, size_t len,
 			       struct json_tok *tok, int cap, struct json_prefix *pc)
 {
-	bool hit = pc->len_ && len > pc->len_ && tok && cap >= (int)pc->toknext_ &&
+	bool hit = js && tok && pc->len_ && len > pc->len_ && cap >= (int)pc->toknext_ &&
 		   same_bytes(js, pc->text, pc->len_);
 	enum dbx_err err = parse(doc, js, len, tok, cap, pc, hit);
 
