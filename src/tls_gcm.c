@@ -1,16 +1,18 @@
-/* tls_gcm.c - AES-GCM for TLS records, four blocks at a time; see tls_gcm.h.
+/* tls_gcm.c - AES-GCM for TLS records, several blocks at a time; see tls_gcm.h.
  *
- * The arithmetic is mbedTLS's own (library/aesni.c, after Gueron and Kounavis,
- * "Intel Carry-Less Multiplication Instruction and its Usage for Computing the
- * GCM Mode", rev. 2.02, algorithms 1 and 5): blocks are byte-reversed, multiplied
- * with PCLMULQDQ, shifted left one bit and reduced. What differs is the schedule:
- * eight (or four) counter blocks go through the AES rounds together, and the
- * GHASH of four blocks is one sum, Y' = (Y+X1)H^4 + X2 H^3 + X3 H^2 + X4 H
- * (of eight likewise, with H^8 to H), reduced once
- * (reduction is linear, so the sum of unreduced products reduces to the same
- * value). Each call derives H and its powers from the key schedule it is given,
- * so nothing is cached between records. Checked block for block against
- * mbedTLS's code in tests/unit/test_tls_gcm.c. */
+ * The arithmetic is mbedTLS's own: on x86_64 library/aesni.c's (after Gueron and
+ * Kounavis, "Intel Carry-Less Multiplication Instruction and its Usage for
+ * Computing the GCM Mode", rev. 2.02, algorithms 1 and 5: blocks byte-reversed,
+ * multiplied with PCLMULQDQ, shifted left one bit and reduced), on aarch64
+ * library/aesce.c's (blocks bit-reversed, multiplied with PMULL, reduced as in
+ * Gouvea and Lopez, "Implementing GCM on ARMv8", 4.3). What differs is the
+ * schedule: eight (then four, then one) counter blocks go through the AES rounds
+ * together, and the GHASH of eight blocks is one sum,
+ * Y' = (Y+X1)H^8 + X2 H^7 + ... + X8 H, reduced once (reduction is linear, so
+ * the sum of unreduced products reduces to the same value). Each call derives H
+ * and its powers from the key schedule it is given, so nothing is cached
+ * between records. Checked block for block against mbedTLS's code in
+ * tests/unit/test_tls_gcm.c. */
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "tls_gcm.h"
 
@@ -22,16 +24,23 @@
 #include "mbedtls/constant_time.h"
 #include "mbedtls/platform_util.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-	!defined(MBEDTLS_BLOCK_CIPHER_C) && !defined(MBEDTLS_AES_ALT) && !defined(MBEDTLS_GCM_ALT)
-#define HAVE_FAST 1
-#endif
+/* Each architecture below gives: vec (one 16-byte block), FAST (the target
+ * attribute its intrinsics need), tls_gcm_accelerated(), and v_load, v_store,
+ * v_xor, v_zero, v_ghash (a block to GHASH's bit order and back), v_ctr (J0 with
+ * counter n), v_lengths (the length block in GHASH's order), aes_enc (nb blocks
+ * in place), and struct wide with clmul_add (an unreduced product added) and
+ * reduce. The schedule after them is shared. */
+#define INLINE inline __attribute__((always_inline))
 
-#ifdef HAVE_FAST
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(MBEDTLS_BLOCK_CIPHER_C) && \
+	!defined(MBEDTLS_AES_ALT) && !defined(MBEDTLS_GCM_ALT)
+#if defined(__x86_64__)
+#define HAVE_FAST 1
 #include <cpuid.h>
 #include <immintrin.h>
 
 #define FAST __attribute__((target("aes,pclmul,ssse3,sse4.1")))
+typedef __m128i vec;
 
 bool tls_gcm_accelerated(void)
 {
@@ -47,6 +56,219 @@ bool tls_gcm_accelerated(void)
 	return yes;
 }
 
+static INLINE FAST vec v_load(const void *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
+
+static INLINE FAST void v_store(void *p, vec v)
+{
+	_mm_storeu_si128((__m128i *)p, v);
+}
+
+static INLINE FAST vec v_xor(vec a, vec b)
+{
+	return _mm_xor_si128(a, b);
+}
+
+static INLINE FAST vec v_zero(void)
+{
+	return _mm_setzero_si128();
+}
+
+static INLINE FAST vec v_ghash(vec x)
+{
+	return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+}
+
+static INLINE FAST vec v_ctr(vec j0, uint32_t n)
+{
+	return _mm_insert_epi32(j0, (int)__builtin_bswap32(n), 3);
+}
+
+/* byte-reversed: the data's bit count is the low half */
+static INLINE FAST vec v_lengths(uint64_t abits, uint64_t dbits)
+{
+	return _mm_set_epi64x((long long)abits, (long long)dbits);
+}
+
+static INLINE FAST void aes_enc(vec *b, int nb, const vec *rk, int nr)
+{
+	int k, r;
+
+#pragma GCC unroll 8
+	for (k = 0; k < nb; k++)
+		b[k] = _mm_xor_si128(b[k], rk[0]);
+	for (r = 1; r < nr; r++) {
+#pragma GCC unroll 8
+		for (k = 0; k < nb; k++)
+			b[k] = _mm_aesenc_si128(b[k], rk[r]);
+	}
+#pragma GCC unroll 8
+	for (k = 0; k < nb; k++)
+		b[k] = _mm_aesenclast_si128(b[k], rk[nr]);
+}
+
+/* An unreduced product: hi:lo plus the middle term that straddles them. */
+struct wide {
+	vec lo, mid, hi;
+};
+
+static INLINE FAST void clmul_add(struct wide *w, vec a, vec b)
+{
+	w->lo = _mm_xor_si128(w->lo, _mm_clmulepi64_si128(a, b, 0x00));
+	w->hi = _mm_xor_si128(w->hi, _mm_clmulepi64_si128(a, b, 0x11));
+	w->mid = _mm_xor_si128(w->mid, _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x10),
+						     _mm_clmulepi64_si128(a, b, 0x01)));
+}
+
+/* hi:lo shifted left one bit (the byte-reversed product is one bit short), then
+ * reduced modulo x^128 + x^7 + x^2 + x + 1: [CLMUL-WP] algorithm 5. */
+static INLINE FAST vec reduce(const struct wide *w)
+{
+	vec cc = _mm_xor_si128(w->lo, _mm_slli_si128(w->mid, 8));
+	vec dd = _mm_xor_si128(w->hi, _mm_srli_si128(w->mid, 8));
+	vec c_hi = _mm_srli_epi64(cc, 63), d_hi = _mm_srli_epi64(dd, 63);
+	vec carry = _mm_srli_si128(c_hi, 8);
+	vec a, b, c, d, e, f, g, h;
+
+	cc = _mm_or_si128(_mm_slli_epi64(cc, 1), _mm_slli_si128(c_hi, 8));
+	dd = _mm_or_si128(_mm_or_si128(_mm_slli_epi64(dd, 1), _mm_slli_si128(d_hi, 8)), carry);
+
+	a = _mm_slli_epi64(cc, 63);
+	b = _mm_slli_epi64(cc, 62);
+	c = _mm_slli_epi64(cc, 57);
+	d = _mm_xor_si128(_mm_slli_si128(_mm_xor_si128(_mm_xor_si128(a, b), c), 8), cc);
+
+	e = _mm_srli_epi64(d, 1);
+	f = _mm_srli_epi64(d, 2);
+	g = _mm_srli_epi64(d, 7);
+	h = _mm_srli_si128(_mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(d, 63), _mm_slli_epi64(d, 62)),
+					 _mm_slli_epi64(d, 57)),
+			   8);
+	return _mm_xor_si128(_mm_xor_si128(_mm_xor_si128(_mm_xor_si128(e, f), g), h),
+			     _mm_xor_si128(d, dd));
+}
+
+#elif defined(__aarch64__) && defined(__linux__)
+#define HAVE_FAST 1
+#include <arm_neon.h>
+#include <sys/auxv.h>
+
+#define FAST __attribute__((target("+crypto")))
+typedef uint8x16_t vec;
+
+bool tls_gcm_accelerated(void)
+{
+	/* the kernel's word once; a second thread racing here gets the same */
+	static volatile int known, yes;
+	const unsigned long hwcap_aes = 1ul << 3, hwcap_pmull = 1ul << 4;
+	unsigned long hw;
+
+	if (!known) {
+		hw = getauxval(AT_HWCAP);
+		yes = (hw & hwcap_aes) && (hw & hwcap_pmull);
+		known = 1;
+	}
+	return yes;
+}
+
+static INLINE FAST vec v_load(const void *p)
+{
+	return vld1q_u8((const uint8_t *)p);
+}
+
+static INLINE FAST void v_store(void *p, vec v)
+{
+	vst1q_u8((uint8_t *)p, v);
+}
+
+static INLINE FAST vec v_xor(vec a, vec b)
+{
+	return veorq_u8(a, b);
+}
+
+static INLINE FAST vec v_zero(void)
+{
+	return vdupq_n_u8(0);
+}
+
+static INLINE FAST vec v_ghash(vec x)
+{
+	return vrbitq_u8(x);
+}
+
+static INLINE FAST vec v_ctr(vec j0, uint32_t n)
+{
+	return vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(n), vreinterpretq_u32_u8(j0), 3));
+}
+
+static INLINE FAST vec v_lengths(uint64_t abits, uint64_t dbits)
+{
+	unsigned char b[16];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(abits >> (56 - 8 * i));
+		b[8 + i] = (unsigned char)(dbits >> (56 - 8 * i));
+	}
+	return vrbitq_u8(vld1q_u8(b));
+}
+
+static INLINE FAST void aes_enc(vec *b, int nb, const vec *rk, int nr)
+{
+	int k, r;
+
+	for (r = 0; r < nr - 1; r++) {
+#pragma GCC unroll 8
+		for (k = 0; k < nb; k++)
+			b[k] = vaesmcq_u8(vaeseq_u8(b[k], rk[r]));
+	}
+#pragma GCC unroll 8
+	for (k = 0; k < nb; k++)
+		b[k] = veorq_u8(vaeseq_u8(b[k], rk[nr - 1]), rk[nr]);
+}
+
+static INLINE FAST vec pmull_lo(vec a, vec b)
+{
+	return vreinterpretq_u8_p128(vmull_p64(vgetq_lane_p64(vreinterpretq_p64_u8(a), 0),
+					       vgetq_lane_p64(vreinterpretq_p64_u8(b), 0)));
+}
+
+static INLINE FAST vec pmull_hi(vec a, vec b)
+{
+	return vreinterpretq_u8_p128(vmull_high_p64(vreinterpretq_p64_u8(a), vreinterpretq_p64_u8(b)));
+}
+
+/* An unreduced product: high, middle and low 128 bits (aesce.c's layout). */
+struct wide {
+	vec h, m, l;
+};
+
+static INLINE FAST void clmul_add(struct wide *w, vec a, vec b)
+{
+	vec c = vextq_u8(b, b, 8);
+
+	w->h = veorq_u8(w->h, pmull_hi(a, b));
+	w->l = veorq_u8(w->l, pmull_lo(a, b));
+	w->m = veorq_u8(w->m, veorq_u8(pmull_hi(a, c), pmull_lo(a, c)));
+}
+
+/* Reduction modulo x^128 + x^7 + x^2 + x + 1 by multiplying the high part by
+ * r(x) = x^7 + x^2 + x + 1 (0x87), twice. */
+static INLINE FAST vec reduce(const struct wide *w)
+{
+	const vec modulo = vreinterpretq_u8_u64(vdupq_n_u64(0x87));
+	vec c = pmull_hi(w->h, modulo), d = pmull_lo(w->h, modulo);
+	vec e = veorq_u8(c, w->m);
+	vec f = pmull_hi(e, modulo), g = vextq_u8(vdupq_n_u8(0), e, 8);
+
+	return veorq_u8(veorq_u8(veorq_u8(d, w->l), f), g);
+}
+#endif
+#endif
+
+#ifdef HAVE_FAST
 /* The round keys of ctx's AES key and their count, or NULL when the fast path
  * does not apply to this call (see tls_gcm.h). */
 static const unsigned char *fast_key(const mbedtls_gcm_context *ctx, size_t length, size_t iv_len,
@@ -82,83 +304,52 @@ static const unsigned char *fast_key(const mbedtls_gcm_context *ctx, size_t leng
 	return (const unsigned char *)(aes->buf + aes->rk_offset);
 }
 
-static FAST __m128i bswap128(__m128i x)
+/* nb (1, 4 or 8) blocks of counter mode from counter ctr, in to out, and Y
+ * after their GHASH (over the ciphertext) with hp[k] = H^(k+1). */
+static INLINE FAST vec blocks(int nb, const vec *rk, int nr, const vec *hp, vec j0, uint32_t ctr,
+			      int dec, const unsigned char *in, unsigned char *out, vec y)
 {
-	return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+	struct wide w;
+	vec b[8], c[8];
+	int k;
+
+	memset(&w, 0, sizeof w);
+#pragma GCC unroll 8
+	for (k = 0; k < nb; k++)
+		b[k] = v_ctr(j0, ctr + (uint32_t)k);
+	aes_enc(b, nb, rk, nr);
+	/* all loaded before any store: in and out may be the same */
+#pragma GCC unroll 8
+	for (k = 0; k < nb; k++)
+		c[k] = v_load(in + 16 * k);
+#pragma GCC unroll 8
+	for (k = 0; k < nb; k++) {
+		b[k] = v_xor(b[k], c[k]);
+		v_store(out + 16 * k, b[k]);
+	}
+#pragma GCC unroll 8
+	for (k = 0; k < nb; k++)
+		clmul_add(&w, k ? v_ghash(dec ? c[k] : b[k]) : v_xor(y, v_ghash(dec ? c[0] : b[0])),
+			  hp[nb - 1 - k]);
+	return reduce(&w);
 }
 
-static FAST __m128i aes_block(const __m128i *rk, int nr, __m128i b)
+static FAST vec gf_mul(vec a, vec b)
 {
-	int r;
+	struct wide w;
 
-	b = _mm_xor_si128(b, rk[0]);
-	for (r = 1; r < nr; r++)
-		b = _mm_aesenc_si128(b, rk[r]);
-	return _mm_aesenclast_si128(b, rk[nr]);
-}
-
-/* An unreduced product: a 256-bit value hi:lo plus the middle term that
- * straddles them (Karatsuba is not worth it: PCLMULQDQ is cheap). */
-struct wide {
-	__m128i lo, mid, hi;
-};
-
-static inline __attribute__((always_inline)) FAST void clmul_add(struct wide *w, __m128i a, __m128i b)
-{
-	w->lo = _mm_xor_si128(w->lo, _mm_clmulepi64_si128(a, b, 0x00));
-	w->hi = _mm_xor_si128(w->hi, _mm_clmulepi64_si128(a, b, 0x11));
-	w->mid = _mm_xor_si128(w->mid, _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x10),
-						     _mm_clmulepi64_si128(a, b, 0x01)));
-}
-
-/* hi:lo shifted left one bit (the byte-reversed product is one bit short), then
- * reduced modulo x^128 + x^7 + x^2 + x + 1: [CLMUL-WP] algorithm 5. */
-static inline __attribute__((always_inline)) FAST __m128i reduce(const struct wide *w)
-{
-	__m128i cc = _mm_xor_si128(w->lo, _mm_slli_si128(w->mid, 8));
-	__m128i dd = _mm_xor_si128(w->hi, _mm_srli_si128(w->mid, 8));
-	__m128i c_hi = _mm_srli_epi64(cc, 63), d_hi = _mm_srli_epi64(dd, 63);
-	__m128i carry = _mm_srli_si128(c_hi, 8);
-	__m128i a, b, c, d, e, f, g, h;
-
-	cc = _mm_or_si128(_mm_slli_epi64(cc, 1), _mm_slli_si128(c_hi, 8));
-	dd = _mm_or_si128(_mm_or_si128(_mm_slli_epi64(dd, 1), _mm_slli_si128(d_hi, 8)), carry);
-
-	a = _mm_slli_epi64(cc, 63);
-	b = _mm_slli_epi64(cc, 62);
-	c = _mm_slli_epi64(cc, 57);
-	d = _mm_xor_si128(_mm_slli_si128(_mm_xor_si128(_mm_xor_si128(a, b), c), 8), cc);
-
-	e = _mm_srli_epi64(d, 1);
-	f = _mm_srli_epi64(d, 2);
-	g = _mm_srli_epi64(d, 7);
-	h = _mm_srli_si128(_mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(d, 63), _mm_slli_epi64(d, 62)),
-					 _mm_slli_epi64(d, 57)),
-			   8);
-	return _mm_xor_si128(_mm_xor_si128(_mm_xor_si128(_mm_xor_si128(e, f), g), h),
-			     _mm_xor_si128(d, dd));
-}
-
-static FAST __m128i gf_mul(__m128i a, __m128i b)
-{
-	struct wide w = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
-
+	memset(&w, 0, sizeof w);
 	clmul_add(&w, a, b);
 	return reduce(&w);
 }
 
-/* Y' = (Y + X) H for up to 16 bytes of data, zero-padded. */
-static FAST __m128i ghash_tail(__m128i y, __m128i h, const unsigned char *p, size_t n)
+/* Y' = (Y + X) H for up to 16 bytes of p, zero-padded. */
+static FAST vec ghash_tail(vec y, vec h, const unsigned char *p, size_t n)
 {
 	unsigned char blk[16] = {0};
 
 	memcpy(blk, p, n);
-	return gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)blk))), h);
-}
-
-static FAST __m128i ctr_block(__m128i j0, uint32_t n)
-{
-	return _mm_insert_epi32(j0, (int)__builtin_bswap32(n), 3);
+	return gf_mul(v_xor(y, v_ghash(v_load(blk))), h);
 }
 
 /* One-shot GCM: output and the full 16-byte tag. */
@@ -169,123 +360,58 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 	const int dec = mode == MBEDTLS_GCM_DECRYPT;
 	const uint64_t abits = (uint64_t)add_len * 8, dbits = (uint64_t)length * 8;
 	unsigned char j0b[16] = {0};
-	__m128i rk[15] = {0}, hp[8], j0, y = _mm_setzero_si128(), x, o;
+	vec rk[15], hp[8], j0, y, b[1];
 	uint32_t ctr = 2; /* 1 is J0, the tag's mask */
 	size_t n = length;
 	int k;
 
+	memset(rk, 0, sizeof rk);
 	for (k = 0; k <= nr; k++)
-		rk[k] = _mm_loadu_si128((const __m128i *)(rkp + 16 * k));
+		rk[k] = v_load(rkp + 16 * k);
 	memcpy(j0b, iv, 12);
 	j0b[15] = 1;
-	j0 = _mm_loadu_si128((const __m128i *)j0b);
-	hp[0] = bswap128(aes_block(rk, nr, _mm_setzero_si128()));
+	j0 = v_load(j0b);
+	b[0] = v_zero();
+	aes_enc(b, 1, rk, nr);
+	hp[0] = v_ghash(b[0]);
 	for (k = 1; k < 8; k++)
-		hp[k] = gf_mul(hp[k - 1], hp[0]); /* hp[k] = H^(k+1) */
+		hp[k] = gf_mul(hp[k - 1], hp[0]);
 
+	y = v_zero();
 	for (; add_len >= 16; add += 16, add_len -= 16)
-		y = gf_mul(_mm_xor_si128(y, bswap128(_mm_loadu_si128((const __m128i *)add))), hp[0]);
+		y = gf_mul(v_xor(y, v_ghash(v_load(add))), hp[0]);
 	if (add_len)
 		y = ghash_tail(y, hp[0], add, add_len);
 
-	/* eight blocks a step while there are (CPUs with two AES units keep both
-	 * busy), then four, then one */
-	for (; n >= 128; n -= 128, in += 128, out += 128, ctr += 8) {
-		struct wide w = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
-		__m128i b[8], c[8];
-
-		for (k = 0; k < 8; k++)
-			b[k] = _mm_xor_si128(ctr_block(j0, ctr + (uint32_t)k), rk[0]);
-		for (int r = 1; r < nr; r++) {
-			b[0] = _mm_aesenc_si128(b[0], rk[r]);
-			b[1] = _mm_aesenc_si128(b[1], rk[r]);
-			b[2] = _mm_aesenc_si128(b[2], rk[r]);
-			b[3] = _mm_aesenc_si128(b[3], rk[r]);
-			b[4] = _mm_aesenc_si128(b[4], rk[r]);
-			b[5] = _mm_aesenc_si128(b[5], rk[r]);
-			b[6] = _mm_aesenc_si128(b[6], rk[r]);
-			b[7] = _mm_aesenc_si128(b[7], rk[r]);
-		}
-		/* all eight loaded before any store: in and out may be the same */
-		for (k = 0; k < 8; k++)
-			c[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
-		for (k = 0; k < 8; k++) {
-			b[k] = _mm_xor_si128(c[k], _mm_aesenclast_si128(b[k], rk[nr]));
-			_mm_storeu_si128((__m128i *)(out + 16 * k), b[k]);
-		}
-		/* GHASH runs over the ciphertext */
-		clmul_add(&w, _mm_xor_si128(y, bswap128(dec ? c[0] : b[0])), hp[7]);
-		for (k = 1; k < 8; k++)
-			clmul_add(&w, bswap128(dec ? c[k] : b[k]), hp[7 - k]);
-		y = reduce(&w);
-	}
-	for (; n >= 64; n -= 64, in += 64, out += 64, ctr += 4) {
-		struct wide w = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
-		__m128i b0 = _mm_xor_si128(ctr_block(j0, ctr), rk[0]);
-		__m128i b1 = _mm_xor_si128(ctr_block(j0, ctr + 1), rk[0]);
-		__m128i b2 = _mm_xor_si128(ctr_block(j0, ctr + 2), rk[0]);
-		__m128i b3 = _mm_xor_si128(ctr_block(j0, ctr + 3), rk[0]);
-		__m128i x0, x1, x2, x3;
-
-		for (k = 1; k < nr; k++) {
-			b0 = _mm_aesenc_si128(b0, rk[k]);
-			b1 = _mm_aesenc_si128(b1, rk[k]);
-			b2 = _mm_aesenc_si128(b2, rk[k]);
-			b3 = _mm_aesenc_si128(b3, rk[k]);
-		}
-		/* all four loaded before any store: in and out may be the same */
-		x0 = _mm_loadu_si128((const __m128i *)in);
-		x1 = _mm_loadu_si128((const __m128i *)(in + 16));
-		x2 = _mm_loadu_si128((const __m128i *)(in + 32));
-		x3 = _mm_loadu_si128((const __m128i *)(in + 48));
-		b0 = _mm_xor_si128(x0, _mm_aesenclast_si128(b0, rk[nr]));
-		b1 = _mm_xor_si128(x1, _mm_aesenclast_si128(b1, rk[nr]));
-		b2 = _mm_xor_si128(x2, _mm_aesenclast_si128(b2, rk[nr]));
-		b3 = _mm_xor_si128(x3, _mm_aesenclast_si128(b3, rk[nr]));
-		_mm_storeu_si128((__m128i *)out, b0);
-		_mm_storeu_si128((__m128i *)(out + 16), b1);
-		_mm_storeu_si128((__m128i *)(out + 32), b2);
-		_mm_storeu_si128((__m128i *)(out + 48), b3);
-		if (!dec) {
-			x0 = b0;
-			x1 = b1;
-			x2 = b2;
-			x3 = b3;
-		}
-		/* GHASH runs over the ciphertext: x now holds it either way */
-		clmul_add(&w, _mm_xor_si128(y, bswap128(x0)), hp[3]);
-		clmul_add(&w, bswap128(x1), hp[2]);
-		clmul_add(&w, bswap128(x2), hp[1]);
-		clmul_add(&w, bswap128(x3), hp[0]);
-		y = reduce(&w);
-	}
-	for (; n >= 16; n -= 16, in += 16, out += 16, ctr++) {
-		x = _mm_loadu_si128((const __m128i *)in);
-		o = _mm_xor_si128(x, aes_block(rk, nr, ctr_block(j0, ctr)));
-		_mm_storeu_si128((__m128i *)out, o);
-		y = gf_mul(_mm_xor_si128(y, bswap128(dec ? x : o)), hp[0]);
-	}
+	for (; n >= 128; n -= 128, in += 128, out += 128, ctr += 8)
+		y = blocks(8, rk, nr, hp, j0, ctr, dec, in, out, y);
+	for (; n >= 64; n -= 64, in += 64, out += 64, ctr += 4)
+		y = blocks(4, rk, nr, hp, j0, ctr, dec, in, out, y);
+	for (; n >= 16; n -= 16, in += 16, out += 16, ctr++)
+		y = blocks(1, rk, nr, hp, j0, ctr, dec, in, out, y);
 	if (n) {
 		unsigned char blk[16] = {0};
 
 		memcpy(blk, in, n);
 		if (dec)
 			y = ghash_tail(y, hp[0], blk, n);
-		o = _mm_xor_si128(_mm_loadu_si128((const __m128i *)blk),
-				  aes_block(rk, nr, ctr_block(j0, ctr)));
-		_mm_storeu_si128((__m128i *)blk, o);
+		b[0] = v_ctr(j0, ctr);
+		aes_enc(b, 1, rk, nr);
+		v_store(blk, v_xor(v_load(blk), b[0]));
 		memcpy(out, blk, n);
 		if (!dec)
 			y = ghash_tail(y, hp[0], blk, n);
 		mbedtls_platform_zeroize(blk, sizeof(blk));
 	}
 
-	/* the length block, byte-reversed: bit counts of the data (low half) and AD */
-	y = gf_mul(_mm_xor_si128(y, _mm_set_epi64x((long long)abits, (long long)dbits)), hp[0]);
-	_mm_storeu_si128((__m128i *)full_tag, _mm_xor_si128(bswap128(y), aes_block(rk, nr, j0)));
+	y = gf_mul(v_xor(y, v_lengths(abits, dbits)), hp[0]);
+	b[0] = j0;
+	aes_enc(b, 1, rk, nr);
+	v_store(full_tag, v_xor(v_ghash(y), b[0]));
 
 	mbedtls_platform_zeroize(rk, sizeof(rk));
 	mbedtls_platform_zeroize(hp, sizeof(hp));
+	mbedtls_platform_zeroize(b, sizeof(b));
 }
 #else
 bool tls_gcm_accelerated(void)

@@ -1,4 +1,4 @@
-/* tls_gcm.h - AES-GCM for TLS records, four blocks at a time where the CPU can.
+/* tls_gcm.h - AES-GCM for TLS records, eight blocks at a time where the CPU can.
  *
  * mbedTLS encrypts one 16-byte counter block and does one GHASH multiply per
  * call, byte-reversing both; on a stream that is most of the client's CPU. These
@@ -12,7 +12,8 @@
  *   they do not do themselves: the fast path is taken only for AES keys, a
  *   12-byte IV (what TLS uses), a tag of 4 to 16 bytes, output equal to input
  *   or not overlapping it, and a CPU with AES-NI, PCLMULQDQ, SSSE3 and SSE4.1
- *   (x86_64). Other CPUs and targets run mbedTLS's code unchanged.
+ *   (x86_64) or with the AES and PMULL instructions (aarch64 Linux). Other CPUs
+ *   and targets (armv7) run mbedTLS's code unchanged.
  * - The fast path leaves ctx unchanged (the key schedule is only read); mbedTLS's
  *   streaming state in ctx is not meaningful after a one-shot call anyway.
  * - On a tag mismatch the output is zeroed and MBEDTLS_ERR_GCM_AUTH_FAILED is

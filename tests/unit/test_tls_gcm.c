@@ -232,7 +232,7 @@ static void test_fallbacks(void)
 int main(void)
 {
 	printf("test_tls_gcm: %s\n", tls_gcm_accelerated()
-					     ? "fast path (AES-NI, PCLMULQDQ) checked"
+					     ? "fast path (AES and carry-less multiply instructions) checked"
 					     : "no fast path on this CPU or target: mbedTLS's code checked");
 	RUN(test_vectors);
 	RUN(test_against_mbedtls);
