@@ -110,9 +110,9 @@ build/mbedtls-sources.mk: $(FETCHED)
 	@mv $@.tmp $@
 MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o) $(GLUE_OBJ)
 
-# AES-GCM records go through src/tls_gcm.c (four blocks at a time with AES-NI
-# and PCLMULQDQ, else mbedTLS's code): cipher.c's two one-shot GCM calls are
-# renamed to its functions.
+# AES-GCM records go through src/tls_gcm.c (eight blocks at a time with AES-NI
+# and PCLMULQDQ or AES and PMULL, else mbedTLS's code): cipher.c's two one-shot
+# GCM calls are renamed to its functions.
 $(B)/mbedtls/cipher.o: MBEDTLS_CFLAGS += -Dmbedtls_gcm_crypt_and_tag=tls_gcm_crypt_and_tag \
 	-Dmbedtls_gcm_auth_decrypt=tls_gcm_auth_decrypt
 $(B)/mbedtls/cipher.o: src/tls_gcm.h

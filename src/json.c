@@ -889,17 +889,11 @@ out:
 
 int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keylen)
 {
-	int k, found = -1;
+	struct json_key k = {key, keylen};
+	int found = -1;
 
-	if (json_type(doc, obj) != JSON_OBJECT || !key)
-		goto out;
-	for (k = json_child(doc, obj); k >= 0; k = tok_array(doc)[k].next_) {
-		if (str_eq(doc, tok_array(doc) + k, key, keylen)) {
-			found = k + 1;
-			break;
-		}
-	}
-out:
+	if (key)
+		json_get_many(doc, obj, &k, 1, &found);
 	return found;
 }
 
@@ -919,20 +913,20 @@ void json_get_many(const struct json_doc *doc, int obj, const struct json_key *k
 	for (k = json_child(doc, obj); k >= 0 && left > 0; k = kt->next_) {
 		const char *name;
 		size_t len;
+		bool plain;
 
 		kt = tok_array(doc) + k;
 		name = doc->js + kt->start;
 		len = (size_t)kt->size;
+		plain = (size_t)(kt->end - kt->start) == len;
 		for (i = 0; i < n; i++) {
-			/* the first member of a name wins, as in json_get; the
-			 * unescaped length and then the first byte rule out
-			 * most names before any call */
-			if (out[i] >= 0 || len != keys[i].len)
+			/* the first member of a name wins; the unescaped length
+			 * and, without escapes, the first byte rule out most
+			 * names before any call */
+			if (out[i] >= 0 || len != keys[i].len ||
+			    (plain && len && name[0] != keys[i].name[0]))
 				continue;
-			if ((size_t)(kt->end - kt->start) == len
-				    ? len == 0 || (name[0] == keys[i].name[0] &&
-						   memcmp(name, keys[i].name, len) == 0)
-				    : str_eq(doc, kt, keys[i].name, len)) {
+			if (str_eq(doc, kt, keys[i].name, len)) {
 				out[i] = k + 1;
 				left--;
 			}

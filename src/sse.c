@@ -84,10 +84,8 @@ static unsigned char *data_buf(struct sse_parser *p)
  * the caller's only until sse_feed() returns. It fits (checked when taken). */
 static void view_flush(struct sse_parser *p)
 {
-	memcpy(data_buf(p), p->view, p->view_len);
-	p->data_len = p->view_len;
+	memcpy(data_buf(p), p->view, p->data_len);
 	p->view = NULL;
-	p->view_len = 0;
 }
 
 static void data_append(struct sse_parser *p, const void *s, size_t n)
@@ -171,7 +169,7 @@ static void value_append(struct sse_parser *p, const unsigned char *s, size_t n,
 		 * copied only if the event does not end in this feed. */
 		if (whole && p->data_size == 0 && !p->oversize && n <= data_cap(p)) {
 			p->view = s;
-			p->view_len = n;
+			p->data_len = n;
 			p->data_size = n;
 		} else {
 			data_append(p, s, n);
@@ -232,7 +230,6 @@ static void event_reset(struct sse_parser *p)
 	p->data_len = 0;
 	p->data_size = 0;
 	p->view = NULL;
-	p->view_len = 0;
 	p->has_data = 0;
 	p->oversize = 0;
 	p->type_len = 0;
@@ -261,11 +258,8 @@ static int dispatch(struct sse_parser *p,
 		ev.type = p->type;
 		ev.type_len = p->type_len;
 	}
-	if (!ev.oversize && p->view) {
-		ev.data = (const char *)p->view;
-		ev.data_len = p->view_len;
-	} else if (!ev.oversize) {
-		ev.data = (const char *)data_buf(p);
+	if (!ev.oversize) {
+		ev.data = (const char *)(p->view ? p->view : data_buf(p));
 		ev.data_len = p->data_len;
 	}
 	ev.data_size = p->data_size;

@@ -83,8 +83,8 @@ struct sse_parser {
 	/* private */
 	unsigned char *ext; /* external data buffer, NULL: store[] */
 	size_t cap;         /* bytes of data buffer in use, 0: SSE_BUF_SIZE */
-	const unsigned char *view; /* the event's data in the input, not copied */
-	size_t view_len;
+	const unsigned char *view; /* the event's data (data_len bytes) in the
+				      input, not copied; NULL: in the buffer */
 	size_t data_len;
 	size_t data_size;
 	size_t type_len;
