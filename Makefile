@@ -35,14 +35,19 @@ DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
 MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
 DBX_LDFLAGS := $(TC_LDFLAGS) -lm
 
+# The library is src/*.c; the command line is src/cli/ (never linked into
+# libdbxai.a: make check-layers checks it). The CLI's modules other than main.c
+# form libdbxai-cli.a, which the unit tests of those modules link too.
 SRC := $(wildcard src/*.c)
-CLI_SRC := $(filter src/main.c src/cli.c src/cli_%.c,$(SRC))
+CLI_SRC := $(wildcard src/cli/*.c)
 # Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
 GLUE_SRC := src/tls_gcm.c
-LIB_SRC := $(filter-out $(CLI_SRC) $(GLUE_SRC),$(SRC))
+LIB_SRC := $(filter-out $(GLUE_SRC),$(SRC))
 GLUE_OBJ := $(GLUE_SRC:src/%.c=$(B)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(B)/obj/%.o)
+CLI_MAIN_OBJ := $(B)/obj/cli/main.o
+CLI_LIB := $(B)/libdbxai-cli.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -132,6 +137,11 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+$(CLI_LIB): $(filter-out $(CLI_MAIN_OBJ),$(CLI_OBJ))
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
 # The streaming hot path (record decryption, chunked body, SSE, JSON, the chat
 # decoder) is built for speed (TC_HOT_CFLAGS, e.g. -O2), the rest for size.
 HOT_OBJ := $(patsubst %,$(B)/obj/%.o,json sse chat provider http conn tls_gcm) \
@@ -160,15 +170,16 @@ $(B)/libdbxai.a: $(LIB_OBJ)
 	$(call say,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/dbxai: $(CLI_OBJ) $(LIBS)
+$(B)/dbxai: $(CLI_MAIN_OBJ) $(CLI_LIB) $(LIBS)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(DBX_CFLAGS) $(CFLAGS) $(CLI_OBJ) $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+	$(Q)$(CC) $(DBX_CFLAGS) $(CFLAGS) $(CLI_MAIN_OBJ) $(CLI_LIB) $(LIBS) $(DBX_LDFLAGS) \
+		$(LDFLAGS) -o $@
 
-$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBS)
+$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(CLI_LIB) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(DBX_CPPFLAGS) -Itests/unit $(DBX_CFLAGS) $(CFLAGS) -MMD -MP $< $(LIBS) \
-		$(DBX_LDFLAGS) $(LDFLAGS) -o $@
+	$(Q)$(CC) $(DBX_CPPFLAGS) -Isrc/cli -Itests/unit $(DBX_CFLAGS) $(CFLAGS) -MMD -MP $< \
+		$(CLI_LIB) $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
 
 # Installing. The installed libdbxai.a holds the mbedTLS objects too (built with
 # our configuration, third_party/dbxai_mbedtls_config.h), so a program needs only
@@ -359,7 +370,7 @@ size:
 	done
 
 fmt:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i src/*.c src/*.h src/cli/*.c src/cli/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
 	rm -rf build

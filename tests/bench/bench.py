@@ -442,8 +442,8 @@ def profile(dbx):
     """Where the instructions of a CG_BIG-chunk chat go, by function (self cost). The
     built binary is stripped, so an unstripped twin is linked from the same objects."""
     b = os.path.dirname(BIN)
-    objs = [os.path.join(b, "obj", os.path.basename(f)[:-2] + ".o") for f in sorted(os.listdir(os.path.join(TOP, "src")))
-            if f == "main.c" or f == "cli.c" or (f.startswith("cli_") and f.endswith(".c"))]
+    objs = [os.path.join(b, "obj", "cli", f[:-2] + ".o") for f in sorted(os.listdir(os.path.join(TOP, "src", "cli")))
+            if f.endswith(".c")]
     libs = [os.path.join(b, "libdbxai.a"), os.path.join(b, "libmbedtls.a")]
     cc = shutil.which("musl-gcc")
     if RUN or not cc or not shutil.which("callgrind_annotate") or not all(os.path.exists(f) for f in objs + libs):
