@@ -25,8 +25,8 @@ struct auth {
 	char cache_path[CACHE_PATH_MAX]; /* "" when none could be made */
 	char cache_err[DBX_ERRBUF_SIZE]; /* why there is no cache path */
 	int have;                        /* tok holds the token in c->auth */
-	struct oauth_tokens tok;         /* secret */
-	struct oauth_tokens scratch;     /* secret; what the cache or server gave */
+	struct cache_tokens tok;         /* secret */
+	struct cache_tokens scratch;     /* secret; what the cache or server gave */
 	struct oauth_endpoints *ep;      /* discovered on first need */
 	struct oauth_net net;
 };
@@ -46,7 +46,7 @@ static const char *get_env(const char *name)
 	return getenv(name);
 }
 
-static int discover(struct dbx_client *c, struct auth *a, char *errbuf)
+static int discover(struct client *c, struct auth *a, char *errbuf)
 {
 	int err;
 	if (a->ep)
@@ -64,7 +64,7 @@ static int discover(struct dbx_client *c, struct auth *a, char *errbuf)
 	return err;
 }
 
-static int set_bearer(struct dbx_client *c, struct auth *a, const struct oauth_tokens *t,
+static int set_bearer(struct client *c, struct auth *a, const struct cache_tokens *t,
                       char *errbuf)
 {
 	if (snprintf(c->auth, sizeof c->auth, "Bearer %s", t->access) >= (int)sizeof c->auth) {
@@ -81,7 +81,7 @@ static int set_bearer(struct dbx_client *c, struct auth *a, const struct oauth_t
 }
 
 /* client_credentials with HTTP Basic authentication of the client. */
-static int fetch_m2m(struct dbx_client *c, struct auth *a, struct oauth_tokens *t, char *errbuf)
+static int fetch_m2m(struct client *c, struct auth *a, struct cache_tokens *t, char *errbuf)
 {
 	size_t idl = strlen(a->client_id), sl = strlen(a->client_secret), flen = 0;
 	size_t bcap = 6 + (idl + 1 + sl + 2) / 3 * 4 + 1;
@@ -99,7 +99,7 @@ static int fetch_m2m(struct dbx_client *c, struct auth *a, struct oauth_tokens *
 	cred[idl] = ':';
 	memcpy(cred + idl + 1, a->client_secret, sl);
 	memcpy(basic, "Basic ", 6);
-	err = proxy_base64_encode(cred, idl + 1 + sl, basic + 6, bcap - 6);
+	err = crypto_base64(cred, idl + 1 + sl, basic + 6, bcap - 6);
 	if (!err)
 		err = oauth_form_add(form, sizeof form, &flen, "grant_type", "client_credentials");
 	if (!err)
@@ -118,9 +118,9 @@ static int fetch_m2m(struct dbx_client *c, struct auth *a, struct oauth_tokens *
 	}
 out:
 	if (cred)
-		oauth_wipe(cred, idl + sl + 2);
+		crypto_wipe(cred, idl + sl + 2);
 	if (basic)
-		oauth_wipe(basic, bcap);
+		crypto_wipe(basic, bcap);
 	free(cred);
 	free(basic);
 	return err;
@@ -128,7 +128,7 @@ out:
 
 /* refresh_token grant; t holds the cached tokens and gets the new ones (the
  * old refresh token is kept when none comes back). */
-static int refresh(struct dbx_client *c, struct auth *a, struct oauth_tokens *t, char *errbuf)
+static int refresh(struct client *c, struct auth *a, struct cache_tokens *t, char *errbuf)
 {
 	char *form = malloc(OAUTH_FORM_MAX), oerr[OAUTH_ERROR_MAX];
 	size_t flen = 0;
@@ -151,15 +151,15 @@ static int refresh(struct dbx_client *c, struct auth *a, struct oauth_tokens *t,
 		         "`dbxai login` to log in again",
 		         c->base_url, oerr);
 	}
-	oauth_wipe(form, OAUTH_FORM_MAX);
+	crypto_wipe(form, OAUTH_FORM_MAX);
 	free(form);
 	return err;
 }
 
-static int authorize(struct dbx_client *c, int force, char *errbuf)
+static int authorize(struct client *c, int force, char *errbuf)
 {
 	struct auth *a = c->auth_ctx;
-	struct oauth_tokens *t = &a->scratch;
+	struct cache_tokens *t = &a->scratch;
 	struct cache cache;
 	long long now = (long long)time(NULL);
 	int err, found, cache_ok;
@@ -230,11 +230,11 @@ static int authorize(struct dbx_client *c, int force, char *errbuf)
 	}
 	if (cache_ok)
 		cache_close(&cache);
-	oauth_wipe(t, sizeof *t);
+	crypto_wipe(t, sizeof *t);
 	return err;
 }
 
-int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf)
+int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 {
 	struct auth *a;
 	int has_token = o->token && *o->token;
@@ -262,7 +262,7 @@ int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf)
 		return DBX_ERR_USAGE;
 	}
 	if (type != DBX_AUTH_PAT)
-		oauth_wipe(c->auth, sizeof c->auth);
+		crypto_wipe(c->auth, sizeof c->auth);
 	a = calloc(1, sizeof *a);
 	if (!a)
 		return DBX_ERR_NOMEM;
@@ -291,14 +291,14 @@ int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf)
 	return DBX_OK;
 }
 
-void auth_free(struct dbx_client *c)
+void auth_free(struct client *c)
 {
 	struct auth *a = c->auth_ctx;
 	if (!a)
 		return;
 	oauth_net_close(&a->net);
 	free(a->ep);
-	oauth_wipe(a, sizeof *a);
+	crypto_wipe(a, sizeof *a);
 	free(a);
 	c->auth_ctx = NULL;
 	c->authorize = NULL;
@@ -306,7 +306,7 @@ void auth_free(struct dbx_client *c)
 
 /* ---- dbx_login and friends ---- */
 
-static struct auth *oauth_ctx(struct dbx_client *c, char *errbuf)
+static struct auth *oauth_ctx(struct client *c, char *errbuf)
 {
 	struct auth *a = c->auth_ctx;
 	if (!a || !a->cache_path[0]) {
@@ -325,7 +325,7 @@ static void sleep_s(long s)
 }
 
 /* RFC 8628: show the code, then poll until approved, denied or expired. */
-static int login_device(struct auth *a, const struct dbx_login_options *lo, struct oauth_tokens *t,
+static int login_device(struct auth *a, const struct dbx_login_options *lo, struct cache_tokens *t,
                         char *errbuf)
 {
 	struct oauth_device *d = malloc(sizeof *d);
@@ -390,16 +390,16 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 	}
 out:
 	if (d)
-		oauth_wipe(d, sizeof *d);
+		crypto_wipe(d, sizeof *d);
 	if (form)
-		oauth_wipe(form, OAUTH_FORM_MAX);
+		crypto_wipe(form, OAUTH_FORM_MAX);
 	free(d);
 	free(form);
 	return err;
 }
 
 /* Authorization code + PKCE through the loopback listener or a pasted URL. */
-static int login_browser(struct auth *a, const struct dbx_login_options *lo, struct oauth_tokens *t,
+static int login_browser(struct auth *a, const struct dbx_login_options *lo, struct cache_tokens *t,
                          char *errbuf)
 {
 	struct oauth_listener l = {{-1, -1}, 0};
@@ -448,20 +448,20 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 		err = oauth_token(&a->net, a->ep->token, form, NULL, t, NULL, errbuf);
 out:
 	oauth_listener_close(&l);
-	oauth_wipe(&p, sizeof p);
-	oauth_wipe(code, sizeof code);
+	crypto_wipe(&p, sizeof p);
+	crypto_wipe(code, sizeof code);
 	if (form)
-		oauth_wipe(form, OAUTH_FORM_MAX);
+		crypto_wipe(form, OAUTH_FORM_MAX);
 	free(url);
 	free(form);
 	return err;
 }
 
-int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo_in, char *errbuf)
+int auth_login(struct client *c, const struct dbx_login_options *lo_in, char *errbuf)
 {
 	struct dbx_login_options lo = *lo_in;
 	struct auth *a = oauth_ctx(c, errbuf);
-	struct oauth_tokens *t = NULL;
+	struct cache_tokens *t = NULL;
 	struct cache cache;
 	int err;
 
@@ -506,12 +506,12 @@ int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo_in, char 
 		err = set_bearer(c, a, t, errbuf);
 out:
 	if (t)
-		oauth_wipe(t, sizeof *t);
+		crypto_wipe(t, sizeof *t);
 	free(t);
 	return err;
 }
 
-int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf)
+int auth_logout(struct client *c, int all, int *removed, char *errbuf)
 {
 	struct auth *a = oauth_ctx(c, errbuf);
 	struct cache cache;
@@ -529,12 +529,12 @@ int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf)
 	if (cache.lock_fd >= 0)
 		err = cache_put(&cache, all ? NULL : c->base_url, NULL, NULL, removed, errbuf);
 	cache_close(&cache);
-	oauth_wipe(c->auth, sizeof c->auth);
+	crypto_wipe(c->auth, sizeof c->auth);
 	a->have = 0;
 	return err;
 }
 
-int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf)
+int auth_status(struct client *c, struct dbx_auth_info *info, char *errbuf)
 {
 	struct auth *a = c->auth_ctx;
 	struct cache cache;
@@ -559,7 +559,7 @@ int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errb
 	}
 	if (a->optional && !info->logged_in)
 		info->method = DBX_AUTH_NONE;
-	oauth_wipe(&a->scratch, sizeof a->scratch);
+	crypto_wipe(&a->scratch, sizeof a->scratch);
 	cache_close(&cache);
 	return DBX_OK;
 }

@@ -1,8 +1,7 @@
 /*
  * auth.h - which credentials a client uses, and keeping OAuth tokens fresh:
- * the client's authorize hook (client.h) for U2M and M2M, plus the public
- * dbx_login(), dbx_logout() and dbx_auth_status() (dbxai.h), which live in
- * auth.c.
+ * the client's authorize hook (client.h) for U2M and M2M, and what is behind
+ * the public dbx_login(), dbx_logout() and dbx_auth_status() (dbxai.h).
  *
  * Selection (DBX_AUTH_AUTO): the token (PAT); else client id + secret (M2M);
  * else this host's cached U2M login, when there is one; else nothing.
@@ -19,24 +18,29 @@
  * needed; no login is ever started from here.
  *
  * Rules: the context is owned by the client (c->auth_ctx), made by
- * auth_setup() from dbx_client_new() and freed by auth_free(). Options'
+ * auth_setup() (dbx_client_new() calls it) and freed by auth_free(). Options'
  * strings are borrowed for the client's life (dbxai.h). Secrets are wiped
  * when freed and never reach errbuf, a notice or a trace.
  */
 #ifndef AUTH_H
 #define AUTH_H
 
-#include "dbxai.h"
+#include "err.h"
 
 #define AUTH_REFRESH_AHEAD 300 /* seconds */
 
-struct dbx_client;
+struct client;
 
 /* Chooses the credentials of c from o (c->auth already holds o->token's
  * Bearer value, if any) and installs the authorize hook for OAuth. */
-int auth_setup(struct dbx_client *c, const struct dbx_options *o, char *errbuf);
+int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf);
 
-void auth_free(struct dbx_client *c);
+void auth_free(struct client *c);
+
+/* dbx_login, dbx_logout and dbx_auth_status (dbxai.h) on client c. */
+int auth_login(struct client *c, const struct dbx_login_options *lo, char *errbuf);
+int auth_logout(struct client *c, int all, int *removed, char *errbuf);
+int auth_status(struct client *c, struct dbx_auth_info *info, char *errbuf);
 
 /* Whether a token with this expiry and issue time needs refreshing at now
  * (exposed for the unit test). expiry 0 (unknown) never does. */

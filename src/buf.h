@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 struct buf {
 	char *p;
 	size_t len;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "json.h"
 
 int cache_default_path(char *out, size_t cap, const char *(*get)(const char *name), char *errbuf)
@@ -158,7 +159,7 @@ static int open_private(const char *path, int flags, const char *what, int *fd, 
 		return DBX_ERR_IO;
 	}
 	if (errno == ENOENT)
-		return DBX_ERR_NEED_MORE; /* no such file */
+		return ERR_NEED_MORE; /* no such file */
 	snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot open %s %s: %s", what, path, strerror(errno));
 	return DBX_ERR_IO;
 }
@@ -240,7 +241,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 		return err;
 	err = open_private(lock, O_RDWR | O_CREAT, "token cache lock", &c->lock_fd, errbuf);
 	if (err) {
-		if (err == DBX_ERR_NEED_MORE) {
+		if (err == ERR_NEED_MORE) {
 			snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot create the lock file %s", lock);
 			err = DBX_ERR_IO;
 		}
@@ -255,7 +256,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 		}
 	}
 	err = open_private(path, O_RDONLY, "token cache", &fd, errbuf);
-	if (err == DBX_ERR_NEED_MORE)
+	if (err == ERR_NEED_MORE)
 		return DBX_OK; /* no file yet */
 	if (!err)
 		err = read_all(fd, path, &c->text, &c->len, errbuf);
@@ -274,7 +275,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 			snprintf(c->note, sizeof c->note,
 			         "the token cache %s is not valid and could not be moved aside: %s",
 			         path, strerror(errno));
-		oauth_wipe(c->text, c->len);
+		crypto_wipe(c->text, c->len);
 		free(c->text);
 		c->text = NULL;
 		c->len = 0;
@@ -295,7 +296,7 @@ void cache_close(struct cache *c)
 		close(c->lock_fd); /* releases the flock */
 	c->lock_fd = -1;
 	if (c->text) {
-		oauth_wipe(c->text, c->len);
+		crypto_wipe(c->text, c->len);
 		free(c->text);
 	}
 	c->text = NULL;
@@ -325,7 +326,7 @@ static long long num(const struct json_doc *d, int t)
 }
 
 int cache_get(const struct cache *c, const char *host, const char *client_id,
-              struct oauth_tokens *t)
+              struct cache_tokens *t)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -352,7 +353,7 @@ out:
 }
 
 static void write_entry(struct json_w *w, const char *host, const char *client_id,
-                        const struct oauth_tokens *t)
+                        const struct cache_tokens *t)
 {
 	json_w_obj(w);
 	json_w_key(w, "host");
@@ -447,7 +448,7 @@ int cache_from_text(struct cache *c, const char *text, size_t len)
 }
 
 int cache_render(const struct cache *c, const char *host, const char *client_id,
-                 const struct oauth_tokens *t, char **out, size_t *out_len, int *removed)
+                 const struct cache_tokens *t, char **out, size_t *out_len, int *removed)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -461,7 +462,7 @@ int cache_render(const struct cache *c, const char *host, const char *client_id,
 	*out_len = 0;
 	if (removed)
 		*removed = 0;
-	cap = c->len + 3 * OAUTH_TOKEN_MAX * 2 + 4096; /* escaping may double the tokens */
+	cap = c->len + 3 * CACHE_TOKEN_MAX * 2 + 4096; /* escaping may double the tokens */
 	buf = malloc(cap);
 	if (!buf) {
 		err = DBX_ERR_NOMEM;
@@ -504,7 +505,7 @@ int cache_render(const struct cache *c, const char *host, const char *client_id,
 		*removed = dropped;
 out:
 	if (buf) {
-		oauth_wipe(buf, cap);
+		crypto_wipe(buf, cap);
 		free(buf);
 	}
 	free(tok);
@@ -512,7 +513,7 @@ out:
 }
 
 int cache_put(struct cache *c, const char *host, const char *client_id,
-              const struct oauth_tokens *t, int *removed, char *errbuf)
+              const struct cache_tokens *t, int *removed, char *errbuf)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -538,7 +539,7 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 	if (err)
 		goto out;
 	if (c->text) {
-		oauth_wipe(c->text, c->len);
+		crypto_wipe(c->text, c->len);
 		free(c->text);
 	}
 	c->text = buf;
@@ -548,7 +549,7 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 		*removed = dropped;
 out:
 	if (buf) {
-		oauth_wipe(buf, len);
+		crypto_wipe(buf, len);
 		free(buf);
 	}
 	return err;

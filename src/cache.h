@@ -32,11 +32,21 @@
 
 #include <stddef.h>
 
-#include "dbxai.h"
-#include "oauth.h"
+#include "err.h"
 
 #define CACHE_PATH_MAX 4096
 #define CACHE_FILE_MAX (1 << 20) /* a bigger cache file is refused */
+#define CACHE_TOKEN_MAX 4096     /* one access or refresh token, NUL included */
+#define CACHE_TOKEN_TYPE_MAX 32
+
+/* Tokens from the token endpoint or the cache. SECRET: access and refresh. */
+struct cache_tokens {
+	char access[CACHE_TOKEN_MAX];
+	char refresh[CACHE_TOKEN_MAX];   /* "" when none */
+	char type[CACHE_TOKEN_TYPE_MAX]; /* "Bearer" */
+	long long expiry;                /* absolute Unix seconds; 0: unknown */
+	long long issued;                /* when it was obtained (Unix seconds) */
+};
 
 struct cache {
 	char path[CACHE_PATH_MAX];
@@ -61,7 +71,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf);
 
 /* Copies the entry for (host, client_id) into t; 1 when found, else 0. */
 int cache_get(const struct cache *c, const char *host, const char *client_id,
-              struct oauth_tokens *t);
+              struct cache_tokens *t);
 
 /* Writes the cache with the entry for (host, client_id) set to t, or removed
  * when t is NULL (client_id NULL then: every client's entry for host; host
@@ -69,7 +79,7 @@ int cache_get(const struct cache *c, const char *host, const char *client_id,
  * NULL) gets the number of entries dropped. The directory is created if
  * needed. */
 int cache_put(struct cache *c, const char *host, const char *client_id,
-              const struct oauth_tokens *t, int *removed, char *errbuf);
+              const struct cache_tokens *t, int *removed, char *errbuf);
 
 /* Fills c from text[0..len) as cache_open() would from the file (c->text is
  * a copy), with no file and no lock: for tests and fuzzing; cache_get() and
@@ -81,9 +91,9 @@ int cache_from_text(struct cache *c, const char *text, size_t len);
 /* The cache text cache_put() writes: c's entries with the one for
  * (host, client_id) set to t, or removed as cache_put() says, plus a final
  * newline, NUL-terminated, in a malloc'd *out (a SECRET: the caller wipes
- * it with oauth_wipe() and frees it). DBX_ERR_LIMIT when it does not fit. */
+ * it with crypto_wipe() and frees it). DBX_ERR_LIMIT when it does not fit. */
 int cache_render(const struct cache *c, const char *host, const char *client_id,
-                 const struct oauth_tokens *t, char **out, size_t *len, int *removed);
+                 const struct cache_tokens *t, char **out, size_t *len, int *removed);
 
 /* Unlocks and frees. Safe on a zeroed or closed cache. */
 void cache_close(struct cache *c);

@@ -9,7 +9,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "dbxai.h"
 
 #define CFG_LINE_MAX (CFG_VALUE_MAX + 256)
 
@@ -78,7 +77,7 @@ static char *trim(char *s)
 
 /* Reads the keys of section `profile` from path. A missing file is not an error
  * (c->file stays empty); a missing section is reported through profile_found. */
-static int read_file(struct cfg *c, const char *path, const char *profile, char *errbuf)
+static int read_file(struct dbx_config *c, const char *path, const char *profile, char *errbuf)
 {
 	char line[CFG_LINE_MAX];
 	int in_section = 0, lineno = 0, err = DBX_OK;
@@ -195,7 +194,7 @@ static int retry_env(const struct cfg_input *in, struct dbx_retry *r, char *errb
 	return DBX_OK;
 }
 
-int cfg_load(struct cfg *c, const struct cfg_input *in, char *errbuf)
+int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 {
 	char path[CFG_VALUE_MAX];
 	const char *profile, *file, *home, *v;
@@ -265,4 +264,69 @@ int cfg_load(struct cfg *c, const struct cfg_input *in, char *errbuf)
 	if (!err)
 		err = retry_env(in, &c->retry, errbuf);
 	return err;
+}
+
+/* --auth, else auth_type from DATABRICKS_AUTH_TYPE or the profile; NULL for
+ * an unknown name. Without either: the token (PAT), else a client id and
+ * secret (M2M), else a cached U2M login that must exist (exit 3 and "run
+ * dbxai login" otherwise). */
+static const char *auth_type(const char *flag, const struct dbx_config *c, enum dbx_auth_type *t)
+{
+	const char *v = flag ? flag : c->auth_type;
+
+	if (!v[0]) {
+		int m2m = c->client_id[0] && c->client_secret[0];
+		*t = c->token[0] ? DBX_AUTH_PAT : m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
+	} else if (strcmp(v, "pat") == 0) {
+		*t = DBX_AUTH_PAT;
+	} else if (strcmp(v, "oauth-m2m") == 0) {
+		*t = DBX_AUTH_M2M;
+	} else if (strcmp(v, "oauth-u2m") == 0 || strcmp(v, "databricks-cli") == 0) {
+		*t = DBX_AUTH_U2M;
+	} else {
+		return NULL;
+	}
+	return v;
+}
+
+/* Lower case first, as curl does: a set lower-case variable wins even when
+ * empty, so it can switch the upper-case one off. */
+static const char *env_pair(const struct cfg_input *in, const char *lower, const char *upper)
+{
+	const char *v = in->getenv ? in->getenv(lower) : NULL;
+	if (!v && in->getenv)
+		v = in->getenv(upper);
+	return v;
+}
+
+static const char *or_null(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
+int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct dbx_options *o,
+		char *errbuf)
+{
+	if (!c->host[0]) {
+		errbuf_set(errbuf, "no workspace host: set DATABRICKS_HOST (e.g. "
+				   "https://adb-123.4.azuredatabricks.net), pass --host, or add "
+				   "host to ~/.databrickscfg");
+		return DBX_ERR_USAGE;
+	}
+	if (!auth_type(in->auth_flag, c, &o->auth_type)) {
+		errbuf_set(errbuf, "unknown auth type '%.40s' (%s): use pat, oauth-m2m or oauth-u2m",
+			   in->auth_flag ? in->auth_flag : c->auth_type,
+			   in->auth_flag ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
+		return DBX_ERR_USAGE;
+	}
+	o->host = c->host;
+	o->token = or_null(c->token);
+	o->client_id = or_null(c->client_id);
+	o->client_secret = or_null(c->client_secret);
+	o->ca_file = in->ca_flag ? in->ca_flag : env(in, "SSL_CERT_FILE");
+	o->ca_dir = env(in, "SSL_CERT_DIR");
+	o->https_proxy = env_pair(in, "https_proxy", "HTTPS_PROXY");
+	o->no_proxy = env_pair(in, "no_proxy", "NO_PROXY");
+	o->retry = &c->retry;
+	return DBX_OK;
 }

@@ -13,7 +13,7 @@
  *   case-insensitively.
  * - Numeric environment values are parsed strictly: a bad value is an error that
  *   names the variable, never silently replaced by the default.
- * - Values are copied into fixed buffers in struct cfg (a too-long value is an
+ * - Values are copied into fixed buffers in struct dbx_config (a too-long value is an
  *   error). token and client_secret are secrets: never print them.
  * - The environment is read through the getenv function in struct cfg_input, so
  *   tests pass their own.
@@ -21,7 +21,7 @@
 #ifndef CFG_H
 #define CFG_H
 
-#include "dbxai.h"
+#include "err.h"
 
 #define CFG_VALUE_MAX 2048
 #define CFG_NAME_MAX 128
@@ -29,10 +29,12 @@
 struct cfg_input {
 	const char *host_flag;    /* --host, or NULL */
 	const char *profile_flag; /* --profile, or NULL */
+	const char *auth_flag;    /* --auth, or NULL */
+	const char *ca_flag;      /* --cacert, or NULL */
 	const char *(*getenv)(const char *name);
 };
 
-struct cfg {
+struct dbx_config {
 	char host[CFG_VALUE_MAX];          /* as given; empty when not configured */
 	char token[CFG_VALUE_MAX];         /* secret; empty when none */
 	char client_id[CFG_VALUE_MAX];
@@ -47,12 +49,22 @@ struct cfg {
 
 /* Fills c. DBX_ERR_USAGE with a message in errbuf for a missing named profile,
  * an unreadable file, a bad number or an over-long value. */
-int cfg_load(struct cfg *c, const struct cfg_input *in, char *errbuf);
+int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf);
 
 /* Parses a non-negative decimal number from s (strict: digits with an optional
  * fraction when allow_fraction, nothing else around it) into *out; name is used
  * in the error message. */
 int cfg_parse_number(const char *name, const char *s, int allow_fraction, double max,
 		     double *out, char *errbuf);
+
+/* The client options of c (strings point into c, which must outlive them)
+ * and of the environment: host (required: a missing one is DBX_ERR_USAGE
+ * saying where to set it), token, client id and secret, the auth type
+ * (in->auth_flag, else auth_type; unknown names refused), CA file
+ * (in->ca_flag, else SSL_CERT_FILE) and directory (SSL_CERT_DIR), proxy
+ * (https_proxy, else HTTPS_PROXY; no_proxy, else NO_PROXY) and retry policy.
+ * Trace, notices and timeouts are left as they were. */
+int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct dbx_options *o,
+		char *errbuf);
 
 #endif

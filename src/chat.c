@@ -6,185 +6,7 @@
 #include <string.h>
 
 #include "json.h"
-
-/* Parses an optional JSON value given by the caller, of the given type. */
-static int parse_input(const char *what, const char *js, size_t len, enum json_type want,
-		       struct json_doc *d, struct json_tok **tok, char *errbuf)
-{
-	int err;
-
-	memset(d, 0, sizeof *d);
-	*tok = NULL;
-	if (!js)
-		return DBX_OK;
-	err = json_parse_alloc(d, js, len, tok);
-	if (err == DBX_ERR_NOMEM)
-		return err;
-	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s are not valid JSON: %s at byte %zu", what,
-			 d->err_what ? d->err_what : dbx_strerror(err), d->err_off);
-		d->ntok = 0;
-		return DBX_ERR_USAGE;
-	}
-	if (json_type(d, 0) != want) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s must be a JSON %s", what,
-			 want == JSON_ARRAY ? "array" : "object");
-		d->ntok = 0;
-		return DBX_ERR_USAGE;
-	}
-	return DBX_OK;
-}
-
-int chat_shape_parse(const struct dbx_chat_request *rq, struct chat_shape *s, char *errbuf)
-{
-	const char *e = rq->reasoning_effort;
-	int err, m;
-
-	err = parse_input("earlier messages (--messages)", rq->messages_json, rq->messages_len,
-			  JSON_ARRAY, &s->msgs, &s->msgs_tok, errbuf);
-	if (!err)
-		err = parse_input("tools (--tools)", rq->tools_json, rq->tools_len, JSON_ARRAY,
-				  &s->tools, &s->tools_tok, errbuf);
-	if (!err)
-		err = parse_input("schema contents (--schema)", rq->schema_json, rq->schema_len,
-				  JSON_OBJECT, &s->schema, &s->schema_tok, errbuf);
-	if (!err)
-		err = parse_input("extra body fields (--param)", rq->extra_json, rq->extra_len,
-				  JSON_OBJECT, &s->extra, &s->extra_tok, errbuf);
-	if (err)
-		return err;
-	for (m = json_child(&s->msgs, 0); s->msgs.ntok && m >= 0; m = json_next(&s->msgs, m)) {
-		if (json_type(&s->msgs, m) != JSON_OBJECT ||
-		    json_type(&s->msgs, json_get(&s->msgs, m, "role")) != JSON_STRING) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "each earlier message (--messages) must be an object with a \"role\"");
-			return DBX_ERR_USAGE;
-		}
-	}
-	if (rq->thinking_budget && rq->thinking_budget < 1024) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "a thinking budget must be at least 1024 tokens (Claude's minimum)");
-		return DBX_ERR_USAGE;
-	}
-	if (rq->thinking_budget && rq->has_temperature && rq->temperature != 1.0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "Claude accepts no temperature other than 1 while thinking: drop "
-			 "--temperature or --thinking");
-		return DBX_ERR_USAGE;
-	}
-	if (e && strcmp(e, "low") != 0 && strcmp(e, "medium") != 0 && strcmp(e, "high") != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "reasoning effort '%.20s' is not low, medium or high",
-			 e);
-		return DBX_ERR_USAGE;
-	}
-	if (rq->schema_json && rq->json_object) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "--schema and --json-object exclude each other");
-		return DBX_ERR_USAGE;
-	}
-	return DBX_OK;
-}
-
-void chat_shape_free(struct chat_shape *s)
-{
-	free(s->msgs_tok);
-	free(s->tools_tok);
-	free(s->schema_tok);
-	free(s->extra_tok);
-	memset(s, 0, sizeof *s);
-}
-
-int chat_shape_ours(const struct chat_shape *s, const char *key)
-{
-	char line[128];
-
-	if (!s->extra.ntok || json_get(&s->extra, 0, key) < 0)
-		return 1;
-	if (s->trace) {
-		snprintf(line, sizeof line, "* --param %s overrides the value dbxai sets", key);
-		s->trace(s->trace_ctx, line);
-	}
-	return 0;
-}
-
-void chat_shape_extra(struct json_w *w, const struct chat_shape *s)
-{
-	int k;
-	if (!s->extra.ntok)
-		return;
-	for (k = json_child(&s->extra, 0); k >= 0; k = json_next(&s->extra, k)) {
-		char key[256];
-		size_t n = 0;
-		if (json_str(&s->extra, k, key, sizeof key, &n) != DBX_OK)
-			continue;
-		json_w_keyn(w, key, n);
-		json_w_raw(w, &s->extra, k + 1);
-	}
-}
-
-int chat_shape_finish(struct json_w *w, const struct chat_shape *s, char *buf, char **body,
-		      size_t *len, char *errbuf)
-{
-	int err;
-
-	chat_shape_extra(w, s);
-	json_w_obj_end(w);
-	err = json_w_finish(w, len);
-	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
-			 dbx_strerror(err));
-		free(buf);
-		return err;
-	}
-	*body = buf;
-	return DBX_OK;
-}
-
-void chat_schema_fields(struct json_w *w, const struct chat_shape *s)
-{
-	char name[72];
-
-	chat_schema_name(s, name, sizeof name);
-	json_w_key(w, "name");
-	json_w_str(w, name);
-	json_w_key(w, "schema");
-	json_w_raw(w, &s->schema, 0);
-	json_w_key(w, "strict");
-	json_w_bool(w, 1);
-}
-
-void chat_schema_name(const struct chat_shape *s, char *out, size_t cap)
-{
-	char title[65] = "";
-	size_t i, n = 0;
-
-	if (s->schema.ntok)
-		(void)json_str(&s->schema, json_get(&s->schema, 0, "title"), title, sizeof title, NULL);
-	for (i = 0; title[i] && n + 1 < cap && n < 64; i++) {
-		char ch = title[i];
-		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-			 ch == '_' || ch == '-';
-		out[n++] = ok ? ch : '_';
-	}
-	if (n == 0)
-		n = (size_t)snprintf(out, cap, "response");
-	out[n < cap ? n : cap - 1] = '\0';
-}
-
-int chat_role_is(const struct json_doc *msgs, int m, const char *role)
-{
-	return json_streq(msgs, json_get(msgs, m, "role"), role);
-}
-
-int chat_system_token(const struct json_doc *msgs)
-{
-	int m;
-	if (msgs->ntok == 0)
-		return -1;
-	for (m = json_child(msgs, 0); m >= 0; m = json_next(msgs, m))
-		if (chat_role_is(msgs, m, "system"))
-			return json_get(msgs, m, "content");
-	return -1;
-}
+#include "status.h"
 
 static void user_message(struct json_w *w, const char *role, const char *text)
 {
@@ -200,22 +22,22 @@ static void user_message(struct json_w *w, const char *role, const char *text)
  * system prompt replaces the messages' own; without one the messages' system
  * message stays, or the default goes first. */
 static void write_messages(struct json_w *w, const struct dbx_chat_request *rq,
-			   const struct chat_shape *s)
+			   const struct shape *s)
 {
-	int m, own_system = rq->system != NULL || chat_system_token(&s->msgs) < 0;
+	int m, own_system = rq->system != NULL || shape_system_token(&s->msgs) < 0;
 
 	if (own_system)
 		user_message(w, "system", rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
 	if (s->msgs.ntok)
 		for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
-			if (!(own_system && chat_role_is(&s->msgs, m, "system")))
+			if (!(own_system && shape_role_is(&s->msgs, m, "system")))
 				json_w_raw(w, &s->msgs, m);
 	if (rq->prompt)
 		user_message(w, "user", rq->prompt);
 }
 
-int chat_transcript(const struct dbx_chat_request *rq, const struct chat_shape *s,
-		    const struct provider_reply *r, char **out, size_t *len)
+int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s,
+		    const struct reply *r, char **out, size_t *len)
 {
 	struct json_w w;
 	size_t cap;
@@ -300,9 +122,10 @@ int chat_transcript(const struct dbx_chat_request *rq, const struct chat_shape *
 	return DBX_OK;
 }
 
-int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int stream_options,
-	      char **body, size_t *len, char *errbuf)
+int chat_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+	      int stream_options, char **body, size_t *len, char *errbuf)
 {
+	(void)model; /* the path names it */
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
@@ -318,17 +141,17 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 		return DBX_ERR_NOMEM;
 	json_w_init(&w, buf, cap);
 	json_w_obj(&w);
-	if (chat_shape_ours(s, "messages")) {
+	if (shape_ours(s, "messages")) {
 		json_w_key(&w, "messages");
 		json_w_arr(&w);
 		write_messages(&w, rq, s);
 		json_w_arr_end(&w);
 	}
-	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && chat_shape_ours(s, "tools")) {
+	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && shape_ours(s, "tools")) {
 		json_w_key(&w, "tools");
 		json_w_raw(&w, &s->tools, 0);
 	}
-	if (rq->has_temperature && chat_shape_ours(s, "temperature")) {
+	if (rq->has_temperature && shape_ours(s, "temperature")) {
 		json_w_key(&w, "temperature");
 		json_w_double(&w, rq->temperature);
 	}
@@ -336,7 +159,7 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 		/* max_tokens counts thinking and answer together: leave room for both */
 		if (max_tokens <= rq->thinking_budget)
 			max_tokens = rq->thinking_budget + (max_tokens > 0 ? max_tokens : 4096);
-		if (chat_shape_ours(s, "thinking")) {
+		if (shape_ours(s, "thinking")) {
 			json_w_key(&w, "thinking");
 			json_w_obj(&w);
 			json_w_key(&w, "type");
@@ -346,15 +169,15 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 			json_w_obj_end(&w);
 		}
 	}
-	if (max_tokens > 0 && chat_shape_ours(s, "max_tokens")) {
+	if (max_tokens > 0 && shape_ours(s, "max_tokens")) {
 		json_w_key(&w, "max_tokens");
 		json_w_int(&w, max_tokens);
 	}
-	if (rq->reasoning_effort && chat_shape_ours(s, "reasoning_effort")) {
+	if (rq->reasoning_effort && shape_ours(s, "reasoning_effort")) {
 		json_w_key(&w, "reasoning_effort");
 		json_w_str(&w, rq->reasoning_effort);
 	}
-	if ((s->schema.ntok || rq->json_object) && chat_shape_ours(s, "response_format")) {
+	if ((s->schema.ntok || rq->json_object) && shape_ours(s, "response_format")) {
 		json_w_key(&w, "response_format");
 		json_w_obj(&w);
 		json_w_key(&w, "type");
@@ -362,44 +185,44 @@ int chat_body(const struct dbx_chat_request *rq, const struct chat_shape *s, int
 			json_w_str(&w, "json_schema");
 			json_w_key(&w, "json_schema");
 			json_w_obj(&w);
-			chat_schema_fields(&w, s);
+			shape_schema_fields(&w, s);
 			json_w_obj_end(&w);
 		} else {
 			json_w_str(&w, "json_object");
 		}
 		json_w_obj_end(&w);
 	}
-	if (chat_shape_ours(s, "stream")) {
+	if (shape_ours(s, "stream")) {
 		json_w_key(&w, "stream");
 		json_w_bool(&w, !rq->no_stream);
 	}
-	if (!rq->no_stream && stream_options && chat_shape_ours(s, "stream_options")) {
+	if (!rq->no_stream && stream_options && shape_ours(s, "stream_options")) {
 		json_w_key(&w, "stream_options");
 		json_w_obj(&w);
 		json_w_key(&w, "include_usage");
 		json_w_bool(&w, 1);
 		json_w_obj_end(&w);
 	}
-	return chat_shape_finish(&w, s, buf, body, len, errbuf);
+	return shape_finish(&w, s, buf, body, len, errbuf);
 }
 
 /* Content as a string or an array of text / reasoning items. */
-static int content(struct provider_reply *r, const struct json_doc *d, int t)
+static int content(struct reply *r, const struct json_doc *d, int t)
 {
 	int it, err = DBX_OK;
 
 	if (json_type(d, t) == JSON_STRING)
-		return provider_text_json(r, DBX_EV_TEXT, d, t);
+		return reply_text_json(r, DBX_EV_TEXT, d, t);
 	if (json_type(d, t) != JSON_ARRAY)
 		return DBX_OK;
 	for (it = json_child(d, t); it >= 0 && !err; it = json_next(d, it)) {
 		int type = json_get(d, it, "type");
 		if (json_streq(d, type, "text")) {
-			err = provider_text_json(r, DBX_EV_TEXT, d, json_get(d, it, "text"));
+			err = reply_text_json(r, DBX_EV_TEXT, d, json_get(d, it, "text"));
 		} else if (json_streq(d, type, "reasoning")) {
 			int s, summary = json_get(d, it, "summary");
 			for (s = json_child(d, summary); s >= 0 && !err; s = json_next(d, s))
-				err = provider_reasoning_json(r, d, json_get(d, s, "text"),
+				err = reply_reasoning_json(r, d, json_get(d, s, "text"),
 							      json_get(d, s, "signature"));
 		}
 	}
@@ -407,29 +230,29 @@ static int content(struct provider_reply *r, const struct json_doc *d, int t)
 }
 
 /* tool_calls[] of a delta (fragments) or of a whole message. */
-static int tool_calls(struct provider_reply *r, const struct json_doc *d, int arr, int whole)
+static int tool_calls(struct reply *r, const struct json_doc *d, int arr, int whole)
 {
 	int tc, n = 0;
 
 	for (tc = json_child(d, arr); tc >= 0; tc = json_next(d, tc), n++) {
 		int64_t index = n;
 		int fn = json_get(d, tc, "function");
-		struct provider_tool *t;
+		struct reply_tool *t;
 		int err;
 
 		if (!whole)
 			(void)json_int(d, json_get(d, tc, "index"), &index);
-		t = provider_tool(r, (long)index, d, json_get(d, tc, "id"), json_get(d, fn, "name"));
+		t = reply_tool_find(r, (long)index, d, json_get(d, tc, "id"), json_get(d, fn, "name"));
 		if (!t) {
-			provider_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
-				      PROVIDER_MAX_TOOLS);
-			return DBX_ERR_CANCELLED;
+			reply_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
+				      REPLY_MAX_TOOLS);
+			return ERR_STOP;
 		}
-		err = provider_tool_args(t, d, json_get(d, fn, "arguments"), whole);
+		err = reply_tool_args(t, d, json_get(d, fn, "arguments"), whole);
 		if (err) {
-			provider_fail(r, err, "tool call arguments larger than %d bytes",
-				      PROVIDER_TOOL_ARGS_MAX);
-			return DBX_ERR_CANCELLED;
+			reply_fail(r, err, "tool call arguments larger than %d bytes",
+				      REPLY_TOOL_ARGS_MAX);
+			return ERR_STOP;
 		}
 	}
 	return DBX_OK;
@@ -437,9 +260,9 @@ static int tool_calls(struct provider_reply *r, const struct json_doc *d, int ar
 
 /* An {"error": ...} object (token e, -1 for none) from the server inside a 200
  * reply. */
-static int error_object(struct provider_reply *r, const struct json_doc *d, int e)
+static int error_object(struct reply *r, const struct json_doc *d, int e)
 {
-	char msg[PROVIDER_ERRTEXT_MAX + 1] = "";
+	char msg[STATUS_ERRTEXT_MAX + 1] = "";
 
 	if (e < 0)
 		return 0;
@@ -447,19 +270,19 @@ static int error_object(struct provider_reply *r, const struct json_doc *d, int 
 		(void)json_str(d, json_get(d, e, "message"), msg, sizeof msg, NULL);
 	else
 		(void)json_str(d, e, msg, sizeof msg, NULL);
-	provider_fail(r, DBX_ERR_SERVER, "the server reported an error: %s",
+	reply_fail(r, DBX_ERR_SERVER, "the server reported an error: %s",
 		      msg[0] ? msg : "(no message)");
 	return 1;
 }
 
-static int finish_reason(struct provider_reply *r, const struct json_doc *d, int t)
+static int finish_reason(struct reply *r, const struct json_doc *d, int t)
 {
 	if (json_type(d, t) == JSON_STRING)
 		(void)json_str(d, t, r->finish, sizeof r->finish, NULL);
 	return DBX_OK;
 }
 
-static int decode(struct provider_reply *r, const char *js, size_t len, int whole)
+static int decode(struct reply *r, const char *js, size_t len, int whole)
 {
 	static const struct json_key top_keys[] = {JSON_KEY("error"), JSON_KEY("choices"),
 						   JSON_KEY("usage")};
@@ -468,47 +291,47 @@ static int decode(struct provider_reply *r, const char *js, size_t len, int whol
 		{JSON_KEY("message"), JSON_KEY("finish_reason")}};
 	static const struct json_key part_keys[] = {
 		JSON_KEY("content"), JSON_KEY("reasoning_content"), JSON_KEY("tool_calls")};
-	struct json_tok tok[PROVIDER_TOKENS];
+	struct json_tok tok[REPLY_TOKENS];
 	struct json_tok *heap = NULL;
 	struct json_doc d;
 	int err, top[3], choice[2], part[3];
 
-	err = provider_parse(r, &d, js, len, tok, &heap);
+	err = reply_parse(r, &d, js, len, tok, &heap);
 	if (err) {
-		provider_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
+		reply_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
 			      d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
-		err = DBX_ERR_CANCELLED;
+		err = ERR_STOP;
 		goto out;
 	}
 	if (json_type(&d, 0) != JSON_OBJECT) {
-		provider_fail(r, DBX_ERR_PROTOCOL, "the server sent JSON that is not an object");
-		err = DBX_ERR_CANCELLED;
+		reply_fail(r, DBX_ERR_PROTOCOL, "the server sent JSON that is not an object");
+		err = ERR_STOP;
 		goto out;
 	}
 	/* each object's members are looked up in one walk: this runs per chunk */
 	json_get_many(&d, 0, top_keys, 3, top);
 	if (error_object(r, &d, top[0])) {
-		err = DBX_ERR_CANCELLED;
+		err = ERR_STOP;
 		goto out;
 	}
 	json_get_many(&d, json_at(&d, top[1], 0), choice_keys[whole != 0], 2, choice);
 	json_get_many(&d, choice[0], part_keys, 3, part);
 	err = content(r, &d, part[0]);
 	if (!err)
-		err = provider_text_json(r, DBX_EV_REASONING, &d, part[1]);
+		err = reply_text_json(r, DBX_EV_REASONING, &d, part[1]);
 	if (!err)
 		err = tool_calls(r, &d, part[2], whole);
 	if (!err)
 		err = finish_reason(r, &d, choice[1]);
 	if (!err)
-		provider_usage(r, &d, top[2], "prompt_tokens", "completion_tokens",
+		reply_usage(r, &d, top[2], "prompt_tokens", "completion_tokens",
 			       "total_tokens");
 out:
 	free(heap);
 	return err;
 }
 
-int chat_event(struct provider_reply *r, const char *data, size_t len)
+int chat_event(struct reply *r, const char *data, size_t len)
 {
 	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
 		r->done = 1;
@@ -517,10 +340,24 @@ int chat_event(struct provider_reply *r, const char *data, size_t len)
 	return decode(r, data, len, 0);
 }
 
-int chat_whole(struct provider_reply *r, const char *json, size_t len)
+int chat_whole(struct reply *r, const char *json, size_t len)
 {
 	int err = decode(r, json, len, 1);
 	if (!err)
 		r->done = 1;
 	return err;
 }
+
+static void chat_path(const char *model, char *out, size_t cap)
+{
+	snprintf(out, cap, "/serving-endpoints/%s/invocations", model);
+}
+
+const struct wire chat_wire = {
+	.name = "chat",
+	.body = chat_body,
+	.path = chat_path,
+	.event = chat_event,
+	.whole = chat_whole,
+	.stream_options = 1,
+};

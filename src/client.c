@@ -7,13 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto.h"
 #include "net.h"
-#include "provider.h"
+#include "status.h"
 #include "tls.h"
 
 #define CLIENT_RETRY_AFTER_MAX 64
 
-void client_notice(const struct dbx_client *c, const char *fmt, ...)
+void client_notice(const struct client *c, const char *fmt, ...)
 {
 	char line[DBX_ERRBUF_SIZE + 64];
 	va_list ap;
@@ -116,7 +117,7 @@ long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after
 	return (long)d;
 }
 
-void client_touch(struct dbx_client *c)
+void client_touch(struct client *c)
 {
 	conn_touch(&c->conn);
 }
@@ -124,7 +125,7 @@ void client_touch(struct dbx_client *c)
 static double jitter(void)
 {
 	unsigned short r = 0;
-	if (tls_random(&r, sizeof r) != DBX_OK)
+	if (crypto_random(&r, sizeof r) != DBX_OK)
 		return 0;
 	return (double)r / 32767.5 - 1.0;
 }
@@ -138,7 +139,7 @@ static void sleep_ms(long ms)
 
 struct attempt {
 	struct client_call *k;
-	struct dbx_client *c;
+	struct client *c;
 	int err_full; /* the error body filled err_body: the rest is not read */
 	char retry_after[CLIENT_RETRY_AFTER_MAX];
 };
@@ -177,6 +178,8 @@ static int on_body(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
+static int call(struct client *c, struct client_call *k, char *errbuf);
+
 static int retryable(int err)
 {
 	switch (err) {
@@ -192,7 +195,18 @@ static int retryable(int err)
 	}
 }
 
-int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
+int client_call(struct client *c, struct client_call *k, char *errbuf)
+{
+	char line[DBX_ERRBUF_SIZE] = "";
+	int err = call(c, k, line);
+
+	if (err)
+		errbuf_set(errbuf, "%s", line[0] ? line : dbx_strerror(err));
+	return err;
+}
+
+/* client_call with errbuf a real buffer: the retry notices repeat its line. */
+static int call(struct client *c, struct client_call *k, char *errbuf)
 {
 	struct attempt a;
 	struct http_header fields[2];
@@ -253,7 +267,7 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 		if (!err && k->status / 100 == 2)
 			return DBX_OK;
 		if (!err)
-			err = provider_http_error(k->status, k->err_body, k->err_len, errbuf);
+			err = status_error(k->status, k->err_body, k->err_len, errbuf);
 		/* An expired or revoked token: refresh once and try again. */
 		if (k->status == 401 && c->authorize && !k->authorization && !k->no_auth &&
 		    !refreshed && !k->delivered) {
@@ -281,4 +295,86 @@ int client_call(struct dbx_client *c, struct client_call *k, char *errbuf)
 			 k->attempts - 1, waited_ms / 1000.0);
 	}
 	return err;
+}
+
+/* proxy_getenv_fn over the options: the caller has already chosen between
+ * https_proxy and HTTPS_PROXY, so only the lower-case names answer. */
+static const char *options_env(void *ctx, const char *name)
+{
+	const struct dbx_options *o = ctx;
+	if (strcmp(name, "https_proxy") == 0)
+		return o->https_proxy ? o->https_proxy : "";
+	if (strcmp(name, "no_proxy") == 0)
+		return o->no_proxy ? o->no_proxy : "";
+	return NULL;
+}
+
+int client_open(struct client **out, const char *host, const struct dbx_options *o,
+		char *errbuf)
+{
+	struct client *c;
+	int err;
+
+	*out = NULL;
+	if (!host || !*host) {
+		errbuf_set(errbuf, "no workspace host given: set DATABRICKS_HOST or the host option");
+		return DBX_ERR_USAGE;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		errbuf_set(errbuf, "out of memory for a client");
+		return DBX_ERR_NOMEM;
+	}
+	conn_init(&c->conn);
+	err = url_normalize_host(host, c->base_url, sizeof c->base_url, errbuf);
+	if (!err)
+		err = url_parse(c->base_url, &c->base, errbuf);
+	if (err)
+		goto fail;
+	if (o->retry) {
+		c->retry = *o->retry;
+	} else {
+		struct dbx_retry def = DBX_RETRY_DEFAULT;
+		c->retry = def;
+	}
+	c->notice = o->notice;
+	c->notice_ctx = o->notice_ctx;
+	if (c->base.is_https) {
+		struct tls_options topt = {o->ca_file, o->ca_dir};
+		err = tls_client_new(&c->tls, &topt, errbuf);
+		if (err)
+			goto fail;
+		err = proxy_from_env(options_env, (void *)o, c->base.host, c->base.port, &c->proxy,
+				     errbuf);
+		if (err)
+			goto fail;
+		if (c->proxy.use) {
+			c->conn.proxy_host = c->proxy.host;
+			c->conn.proxy_port = c->proxy.port;
+			c->conn.proxy_auth = c->proxy.auth[0] ? c->proxy.auth : NULL;
+		}
+	}
+	c->conn.tls = c->tls;
+	c->conn.connect_timeout_ms =
+	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DBX_CONNECT_TIMEOUT_MS;
+	c->conn.idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DBX_IDLE_TIMEOUT_MS;
+	c->conn.trace = o->trace;
+	c->conn.trace_ctx = o->trace_ctx;
+	*out = c;
+	return DBX_OK;
+
+fail:
+	client_free(c);
+	return err;
+}
+
+void client_free(struct client *c)
+{
+	if (!c)
+		return;
+	conn_close(&c->conn);
+	tls_client_free(c->tls);
+	proxy_clear(&c->proxy);
+	crypto_wipe(c->auth, sizeof c->auth);
+	free(c);
 }

@@ -1,7 +1,10 @@
 /*
- * client.h - the inside of struct dbx_client, and the request engine every
- * public call goes through: credentials, the kept-alive connection, retries
- * with backoff, error mapping and the idle timeout.
+ * client.h - a bare client to one origin (URL, TLS trust, proxy, one kept-alive
+ * connection; no credentials of its own) and the request engine every call
+ * goes through: the Authorization value, retries with backoff, error mapping
+ * (status.h) and the idle timeout. Credentials come from above through the
+ * authorize hook (auth.h installs it); the public struct dbx_client (dbxai.c)
+ * wraps one of these.
  *
  * Rules:
  * - client_call() retries 429, 5xx and network errors (up to the call's
@@ -12,7 +15,7 @@
  *   with +-20 % jitter; a Retry-After header (seconds or HTTP-date) is a floor,
  *   capped by the max interval.
  * - Non-2xx bodies are collected (up to CLIENT_ERRBODY_MAX) and mapped by
- *   provider_http_error(); 2xx bodies go to on_data as they arrive.
+ *   status_error(); 2xx bodies go to on_data as they arrive.
  * - Notices (a retry and its delay) go to the client's notice callback, one
  *   line each.
  * - With c->authorize set, credentials are asked for before each request and
@@ -24,7 +27,7 @@
 #include <stddef.h>
 
 #include "conn.h"
-#include "dbxai.h"
+#include "err.h"
 #include "proxy.h"
 #include "url.h"
 
@@ -33,7 +36,7 @@
 
 struct tls_client;
 
-struct dbx_client {
+struct client {
 	struct conn conn;
 	struct tls_client *tls; /* NULL for a plain-HTTP loopback workspace */
 	struct url base;
@@ -46,14 +49,17 @@ struct dbx_client {
 	/* Credentials that change (OAuth): called before each request to fill
 	 * auth[] (refreshing ahead of expiry), and once more with force = 1 after
 	 * a 401, to refresh and retry. NULL: auth[] is fixed (a token, or none). */
-	int (*authorize)(struct dbx_client *c, int force, char *errbuf);
+	int (*authorize)(struct client *c, int force, char *errbuf);
 	void *auth_ctx;
-	/* The last endpoint whose metadata was read to choose its API (dbx_chat,
-	 * DBX_API_AUTO), so that a conversation asks once per model. Names are at
-	 * most 200 bytes (provider_model_ok). */
-	char api_model[256];
-	int api_responses;
 };
+
+/* A client for host (normalised as dbxai.h says for dbx_options.host) with the
+ * trust, proxy, timeouts, retry policy, trace and notices of o; o's token and
+ * OAuth fields are not looked at: auth[] starts empty. o's strings must outlive
+ * the client. client_free(NULL) does nothing. */
+int client_open(struct client **out, const char *host, const struct dbx_options *o,
+		char *errbuf);
+void client_free(struct client *c);
 
 /* One logical request, retried as a whole. */
 struct client_call {
@@ -85,7 +91,7 @@ struct client_call {
 };
 
 /* Runs the call; DBX_OK when a 2xx response was read to its end. */
-int client_call(struct dbx_client *c, struct client_call *k, char *errbuf);
+int client_call(struct client *c, struct client_call *k, char *errbuf);
 
 /* Milliseconds to wait before retry n (1-based) under policy r, given the
  * response's Retry-After value (NULL when none) and the time now (for
@@ -94,12 +100,12 @@ long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after
 		       double jitter);
 
 /* One line to the client's notice callback (if any): a retry, a fallback. */
-__attribute__((format(printf, 2, 3))) void client_notice(const struct dbx_client *c,
+__attribute__((format(printf, 2, 3))) void client_notice(const struct client *c,
 							 const char *fmt, ...);
 
 /* Sets the idle deadline of the call in progress to now + the idle timeout:
  * called by stream decoders on each data-bearing event, so keep-alive comments
  * do not keep a stalled stream alive. */
-void client_touch(struct dbx_client *c);
+void client_touch(struct client *c);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "errbuf.h"
+#include "err.h"
 #include "net.h"
 #include "tls.h"
 
@@ -147,7 +147,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 			return DBX_ERR_PROXY;
 		}
 		err = http_parse(p, c->rbuf_, got, &consumed, NULL);
-		if (err != DBX_ERR_NEED_MORE)
+		if (err != ERR_NEED_MORE)
 			break;
 	}
 	if (err) {
@@ -362,7 +362,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			return err;
 		}
 		err = http_parse(p, c->rbuf_, got, &consumed, &sink);
-		if (err == DBX_ERR_NEED_MORE)
+		if (err == ERR_NEED_MORE)
 			continue;
 		if (err == DBX_OK) {
 			if (consumed < got)

@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "dbxai.h"
+#include "err.h"
 #include "http.h"
 
 #define CONN_READ_MAX 16384 /* bytes asked of the socket per read */

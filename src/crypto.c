@@ -1,14 +1,100 @@
 /* crypto.c - see crypto.h. */
 #include "crypto.h"
 
-#include <mbedtls/sha256.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include "dbxai.h"
-#include "tls.h"
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/entropy.h"
+#include "mbedtls/sha256.h"
+#include "psa/crypto.h"
+
+static mbedtls_entropy_context g_entropy;
+static mbedtls_ctr_drbg_context g_drbg;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_status = DBX_ERR_INTERNAL; /* the one initialisation's result */
+static int g_ret;                        /* its mbedTLS or PSA code on failure */
+
+/* The entropy source of every mbedTLS entropy context (PSA's included); see
+ * MBEDTLS_ENTROPY_HARDWARE_ALT in our mbedTLS configuration. */
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen)
+{
+	size_t got = 0;
+	int fd;
+
+	(void)data;
+	*olen = 0;
+	while (got < len) {
+		long n = syscall(SYS_getrandom, output + got, len - got, 0);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (got < len) { /* no getrandom(2): a kernel older than 3.17 */
+		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+		while (got < len) {
+			ssize_t n = read(fd, output + got, len - got);
+			if (n > 0)
+				got += (size_t)n;
+			else if (!(n < 0 && errno == EINTR))
+				break;
+		}
+		close(fd);
+	}
+	*olen = got;
+	return got == len ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+}
+
+static void global_init(void)
+{
+	static const char pers[] = "dbxai";
+
+	g_ret = (int)psa_crypto_init();
+	if (g_ret != PSA_SUCCESS)
+		return;
+	mbedtls_entropy_init(&g_entropy);
+	mbedtls_ctr_drbg_init(&g_drbg);
+	g_ret = mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_entropy,
+				      (const unsigned char *)pers, sizeof pers - 1);
+	if (g_ret == 0)
+		g_status = DBX_OK;
+}
+
+int crypto_global_init(char *errbuf)
+{
+	if (pthread_once(&g_once, global_init) != 0) {
+		errbuf_set(errbuf, "cannot initialise the random generator (pthread_once failed)");
+		return DBX_ERR_INTERNAL;
+	}
+	if (g_status != DBX_OK)
+		errbuf_set(errbuf,
+			   "cannot seed the random generator from the OS (error -0x%04x): is "
+			   "getrandom(2) or /dev/urandom available?",
+			   (unsigned)-g_ret);
+	return g_status;
+}
+
+int crypto_rng(void *ctx, unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	if (g_status != DBX_OK)
+		return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+	return mbedtls_ctr_drbg_random(&g_drbg, buf, len);
+}
 
 int crypto_random(void *buf, size_t len)
 {
-	return tls_random(buf, len) == DBX_OK ? DBX_OK : DBX_ERR_INTERNAL;
+	return crypto_rng(NULL, buf, len) == 0 ? DBX_OK : DBX_ERR_INTERNAL;
 }
 
 int crypto_sha256(const void *in, size_t len, unsigned char out[CRYPTO_SHA256_LEN])
@@ -16,15 +102,11 @@ int crypto_sha256(const void *in, size_t len, unsigned char out[CRYPTO_SHA256_LE
 	return mbedtls_sha256(in, len, out, 0) == 0 ? DBX_OK : DBX_ERR_INTERNAL;
 }
 
-int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
+/* in[0..len) in the alphabet abc, '=' padded when pad, NUL-terminated. */
+static void base64(const unsigned char *p, size_t len, const char *abc, int pad, char *out)
 {
-	static const char abc[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	const unsigned char *p = in;
 	size_t i, o = 0;
 
-	if (outsz < CRYPTO_B64URL_LEN(len) + 1)
-		return DBX_ERR_LIMIT;
 	for (i = 0; i + 2 < len; i += 3) {
 		unsigned long v =
 		    (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 | p[i + 2];
@@ -41,7 +123,42 @@ int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
 		out[o++] = abc[v >> 12 & 63];
 		if (i + 1 < len)
 			out[o++] = abc[v >> 6 & 63];
+		else if (pad)
+			out[o++] = '=';
+		if (pad)
+			out[o++] = '=';
 	}
 	out[o] = '\0';
+}
+
+int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
+{
+	if (len > ((size_t)-1 - 2) / 4 || outsz < CRYPTO_B64URL_LEN(len) + 1)
+		return DBX_ERR_LIMIT;
+	base64(in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 0,
+	       out);
 	return DBX_OK;
+}
+
+int crypto_base64(const void *in, size_t len, char *out, size_t outsz)
+{
+	if (!in && len)
+		return DBX_ERR_USAGE;
+	/* 4 * groups + 1 <= outsz, written so that nothing can overflow */
+	if (outsz == 0 || len / 3 + (len % 3 != 0) > (outsz - 1) / 4) {
+		if (outsz)
+			out[0] = '\0';
+		return DBX_ERR_LIMIT;
+	}
+	base64(in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 1,
+	       out);
+	return DBX_OK;
+}
+
+void crypto_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
 }

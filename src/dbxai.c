@@ -1,72 +1,110 @@
-/* dbxai.c - the public library API (dbxai.h): client, raw API calls, errors. */
+/*
+ * dbxai.c - the public library API (dbxai.h): the top of the library. Every
+ * dbx_ function but dbx_strerror (err.c) is here, as a thin shell over the
+ * layers below: it keeps the public promises in one place (errbuf filled on
+ * every error and NULL accepted, internal statuses never returned, global
+ * init done) and holds what a struct dbx_client owns.
+ */
 #include "dbxai.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
+#include "cfg.h"
 #include "client.h"
+#include "crypto.h"
+#include "embed.h"
+#include "models.h"
 #include "provider.h"
-#include "proxy.h"
-#include "tls.h"
 #include "url.h"
 
-
-static const char *const err_names[DBX_ERR__COUNT] = {
-	[DBX_OK] = "success",
-	[DBX_ERR_INTERNAL] = "internal error",
-	[DBX_ERR_USAGE] = "invalid usage or configuration",
-	[DBX_ERR_IO] = "local file error",
-	[DBX_ERR_LIMIT] = "size limit exceeded",
-	[DBX_ERR_NOMEM] = "out of memory",
-	[DBX_ERR_RESOLVE] = "host name lookup failed",
-	[DBX_ERR_CONNECT] = "connection failed",
-	[DBX_ERR_TIMEOUT] = "timed out",
-	[DBX_ERR_NET] = "network error",
-	[DBX_ERR_PROXY] = "proxy error",
-	[DBX_ERR_TLS] = "TLS error",
-	[DBX_ERR_TLS_VERIFY] = "server certificate not trusted",
-	[DBX_ERR_PROTOCOL] = "protocol error",
-	[DBX_ERR_TRUNCATED] = "response truncated",
-	[DBX_ERR_NEED_MORE] = "incomplete input",
-	[DBX_ERR_AUTH] = "authentication failed",
-	[DBX_ERR_RATE_LIMITED] = "rate limited",
-	[DBX_ERR_CONTEXT_LENGTH] = "context length exceeded",
-	[DBX_ERR_BAD_REQUEST] = "request rejected",
-	[DBX_ERR_SERVER] = "server error",
-	[DBX_ERR_CANCELLED] = "cancelled",
+struct dbx_client {
+	struct client *cl;    /* the connection, credentials hook and retry policy */
+	struct provider prov; /* what the chat turns of this client share */
 };
 
-const char *dbx_strerror(int err)
+/* The public side of every call: no stale message on entry... */
+static void begin(char *errbuf)
 {
-	if (err < 0 || err >= DBX_ERR__COUNT || !err_names[err])
-		return "unknown error";
-	return err_names[err];
+	if (errbuf)
+		errbuf[0] = '\0';
+}
+
+/* ...and on the way out an internal status becomes a public code, and an
+ * error always has its line (the layers below fill it; this is the guard). */
+static int done(int err, char *errbuf)
+{
+	if (err < 0 || err >= DBX_ERR__COUNT) {
+		errbuf_set(errbuf, "internal error: status %d escaped the library", err);
+		return DBX_ERR_INTERNAL;
+	}
+	if (err && errbuf && !errbuf[0])
+		errbuf_set(errbuf, "%s", dbx_strerror(err));
+	return err;
+}
+
+const char *dbx_version(void)
+{
+	return DBX_VERSION;
+}
+
+void dbx_free(void *p)
+{
+	free(p);
 }
 
 int dbx_global_init(char *errbuf)
 {
-	return tls_global_init(errbuf);
+	begin(errbuf);
+	return done(crypto_global_init(errbuf), errbuf);
 }
 
-/* proxy_getenv_fn over the options: the caller has already chosen between
- * https_proxy and HTTPS_PROXY, so only the lower-case names answer. */
-static const char *options_env(void *ctx, const char *name)
+static const char *get_env(const char *name)
 {
-	const struct dbx_options *o = ctx;
-	if (strcmp(name, "https_proxy") == 0)
-		return o->https_proxy ? o->https_proxy : "";
-	if (strcmp(name, "no_proxy") == 0)
-		return o->no_proxy ? o->no_proxy : "";
-	return NULL;
+	return getenv(name);
 }
 
-static void wipe(void *p, size_t n)
+int dbx_config_load(struct dbx_config **out, const struct dbx_config_input *in,
+		    struct dbx_options *opt, char *errbuf)
 {
-	volatile unsigned char *v = p;
-	while (n--)
-		*v++ = 0;
+	struct dbx_config_input none = {0};
+	struct cfg_input ci;
+	struct dbx_config *c;
+	int err;
+
+	begin(errbuf);
+	*out = NULL;
+	if (!in)
+		in = &none;
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		errbuf_set(errbuf, "out of memory for the configuration");
+		return DBX_ERR_NOMEM;
+	}
+	ci.host_flag = in->host;
+	ci.profile_flag = in->profile;
+	ci.auth_flag = in->auth_type;
+	ci.ca_flag = in->ca_file;
+	ci.getenv = get_env;
+	err = cfg_load(c, &ci, errbuf);
+	if (!err)
+		err = cfg_options(c, &ci, opt, errbuf);
+	if (err) {
+		dbx_config_free(c);
+		return done(err, errbuf);
+	}
+	*out = c;
+	return DBX_OK;
+}
+
+void dbx_config_free(struct dbx_config *cfg)
+{
+	if (!cfg)
+		return;
+	/* it holds the token and the client secret */
+	crypto_wipe(cfg, sizeof *cfg);
+	free(cfg);
 }
 
 int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *errbuf)
@@ -74,83 +112,55 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 	struct dbx_client *c;
 	int err;
 
+	begin(errbuf);
 	*out = NULL;
-	if (!o->host || !*o->host) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "no workspace host given");
-		return DBX_ERR_USAGE;
-	}
+	err = crypto_global_init(errbuf);
+	if (err)
+		return done(err, errbuf);
 	c = calloc(1, sizeof *c);
-	if (!c)
+	if (!c) {
+		errbuf_set(errbuf, "out of memory for a client");
 		return DBX_ERR_NOMEM;
-	conn_init(&c->conn);
-	err = url_normalize_host(o->host, c->base_url, sizeof c->base_url, errbuf);
-	if (!err)
-		err = url_parse(c->base_url, &c->base, errbuf);
+	}
+	err = client_open(&c->cl, o->host, o, errbuf);
 	if (err)
 		goto fail;
-	if (o->retry) {
-		c->retry = *o->retry;
-	} else {
-		struct dbx_retry def = DBX_RETRY_DEFAULT;
-		c->retry = def;
-	}
-	c->notice = o->notice;
-	c->notice_ctx = o->notice_ctx;
+	c->prov.client = c->cl;
 	if (o->token && *o->token) {
-		if (snprintf(c->auth, sizeof c->auth, "Bearer %s", o->token) >= (int)sizeof c->auth) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "the token is too long (%zu bytes)",
-				 strlen(o->token));
+		size_t cap = sizeof c->cl->auth;
+		size_t n = strlen(o->token);
+		if (n + 7 + 1 > cap) {
+			errbuf_set(errbuf, "the token is too long (%zu bytes, at most %zu)", n,
+				   cap - 8);
 			err = DBX_ERR_USAGE;
 			goto fail;
 		}
+		memcpy(c->cl->auth, "Bearer ", 7);
+		memcpy(c->cl->auth + 7, o->token, n + 1);
 	}
-	err = auth_setup(c, o, errbuf);
+	err = auth_setup(c->cl, o, errbuf);
 	if (err)
 		goto fail;
-	if (c->base.is_https) {
-		struct tls_options topt = {o->ca_file, o->ca_dir};
-		err = tls_client_new(&c->tls, &topt, errbuf);
-		if (err)
-			goto fail;
-		err = proxy_from_env(options_env, (void *)o, c->base.host, c->base.port,
-				     &c->proxy, errbuf);
-		if (err)
-			goto fail;
-		if (c->proxy.use) {
-			c->conn.proxy_host = c->proxy.host;
-			c->conn.proxy_port = c->proxy.port;
-			c->conn.proxy_auth = c->proxy.auth[0] ? c->proxy.auth : NULL;
-		}
-	}
-	c->conn.tls = c->tls;
-	c->conn.connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
-							       : DBX_CONNECT_TIMEOUT_MS;
-	c->conn.idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DBX_IDLE_TIMEOUT_MS;
-	c->conn.trace = o->trace;
-	c->conn.trace_ctx = o->trace_ctx;
 	*out = c;
 	return DBX_OK;
 
 fail:
 	dbx_client_free(c);
-	return err;
+	return done(err, errbuf);
 }
 
 void dbx_client_free(struct dbx_client *c)
 {
 	if (!c)
 		return;
-	auth_free(c);
-	conn_close(&c->conn);
-	tls_client_free(c->tls);
-	proxy_clear(&c->proxy);
-	wipe(c->auth, sizeof c->auth);
+	if (c->cl)
+		auth_free(c->cl);
+	client_free(c->cl);
 	free(c);
 }
 
 /* The request target for path_or_url, which must stay on the workspace. */
-static int api_target(struct dbx_client *c, const char *path_or_url, struct url *u,
-		      char *errbuf)
+static int api_target(struct client *c, const char *path_or_url, struct url *u, char *errbuf)
 {
 	char joined[URL_MAX];
 	int err;
@@ -160,12 +170,11 @@ static int api_target(struct dbx_client *c, const char *path_or_url, struct url 
 		err = url_parse(joined, u, errbuf);
 	if (err)
 		return err;
-	if (u->is_https != c->base.is_https || u->port != c->base.port ||
-	    strcmp(u->host, c->base.host) != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "refusing to send credentials to %s://%s:%u: the URL must be on the "
-			 "workspace %s",
-			 u->scheme, u->host, u->port, c->base_url);
+	if (!url_same_origin(u, &c->base)) {
+		errbuf_set(errbuf,
+			   "refusing to send credentials to %s://%s:%u: the URL must be on the "
+			   "workspace %s",
+			   u->scheme, u->host, u->port, c->base_url);
 		return DBX_ERR_USAGE;
 	}
 	return DBX_OK;
@@ -196,15 +205,17 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 	struct url *u;
 	int err;
 
+	begin(errbuf);
 	if (status)
 		*status = 0;
 	k = calloc(1, sizeof *k);
 	u = malloc(sizeof *u);
 	if (!k || !u) {
+		errbuf_set(errbuf, "out of memory for a request");
 		err = DBX_ERR_NOMEM;
 		goto out;
 	}
-	err = api_target(c, path_or_url, u, errbuf);
+	err = api_target(c->cl, path_or_url, u, errbuf);
 	if (err)
 		goto out;
 	k->method = method;
@@ -214,13 +225,51 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 	k->max_retries = 0; /* a raw call does exactly what it says */
 	k->on_data = api_data;
 	k->ctx = &sink;
-	err = client_call(c, k, errbuf);
+	err = client_call(c->cl, k, errbuf);
 	if (status)
 		*status = k->status;
 	if (err == DBX_ERR_CANCELLED && sink.cancelled)
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
+		errbuf_set(errbuf, "cancelled by the caller");
 out:
 	free(k);
 	free(u);
-	return err;
+	return done(err, errbuf);
+}
+
+int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb,
+	     void *ctx, char *errbuf)
+{
+	begin(errbuf);
+	return done(provider_chat(&c->prov, rq, cb, ctx, errbuf), errbuf);
+}
+
+int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
+	      void *ctx, char *errbuf)
+{
+	begin(errbuf);
+	return done(embed_run(c->cl, rq, cb, ctx, errbuf), errbuf);
+}
+
+int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)
+{
+	begin(errbuf);
+	return done(models_list(c->cl, cb, ctx, errbuf), errbuf);
+}
+
+int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo, char *errbuf)
+{
+	begin(errbuf);
+	return done(auth_login(c->cl, lo, errbuf), errbuf);
+}
+
+int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf)
+{
+	begin(errbuf);
+	return done(auth_logout(c->cl, all, removed, errbuf), errbuf);
+}
+
+int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf)
+{
+	begin(errbuf);
+	return done(auth_status(c->cl, info, errbuf), errbuf);
 }

@@ -2,15 +2,29 @@
  * dbxai.h - the public C API of dbxai: a small client for models hosted on
  * Databricks Model Serving / AI Gateway.
  *
- * Rules for every function of the library (prefix dbx_, and the internal modules
- * behind it):
- * - Functions return an enum dbx_err; DBX_OK (0) is success. Outputs are written
- *   through pointers. Human detail, when there is any, goes to a caller-supplied
- *   buffer (errbuf, at least DBX_ERRBUF_SIZE bytes is enough for any message).
+ * Rules for every dbx_ function:
+ * - It returns an enum dbx_err; DBX_OK (0) is success. Outputs are written
+ *   through pointers.
+ * - errbuf is a caller's buffer of DBX_ERRBUF_SIZE bytes, or NULL when the
+ *   caller wants no message. It is always filled when an error is returned
+ *   (one line naming the problem and, where there is one, the fix), and set to
+ *   "" on success; the caller never needs dbx_strerror() as a fallback.
  * - The library never prints, never exits and never keeps global state besides
  *   what dbx_global_init() sets up.
  * - Secrets (tokens, client secrets, Authorization values) never appear in an
  *   error message or a trace.
+ * - Threads: dbx_global_init() may be called from several threads at once (the
+ *   first call does the work; every call returns its result). A client is used
+ *   by one thread at a time; distinct clients may be used in distinct threads
+ *   at the same time (they share only the locked random generator).
+ * - Memory the library hands to the caller (a transcript) is released with
+ *   dbx_free().
+ *
+ * Stability: within a minor version (0.1.x) the API is stable: a program that
+ * compiles against 0.1.0 compiles against any 0.1.x with the same meaning.
+ * The ABI is not promised (struct sizes may change: rebuild against the new
+ * header). enum dbx_err is append-only: codes keep their values across
+ * versions, new ones are added before DBX_ERR__COUNT.
  */
 #ifndef DBXAI_H
 #define DBXAI_H
@@ -18,9 +32,19 @@
 #include <stddef.h>
 
 #define DBX_VERSION "0.1.0"
+/* The version as one number, major * 10000 + minor * 100 + patch, for #if. */
+#define DBX_VERSION_NUM 100
 #define DBX_ERRBUF_SIZE 256
 
-/* The one error enum of the project. Keep dbx_strerror() in step. */
+/* The version of the library linked in ("0.1.0"): may differ from
+ * DBX_VERSION, the header's, when a program runs with another build. */
+const char *dbx_version(void);
+
+/* Releases memory the library handed out (a transcript); NULL is fine. */
+void dbx_free(void *p);
+
+/* The one error enum of the project: only codes a caller can meet.
+ * Append-only (see Stability above). */
 enum dbx_err {
 	DBX_OK = 0,
 	DBX_ERR_INTERNAL,        /* a bug or an impossible state */
@@ -37,7 +61,6 @@ enum dbx_err {
 	DBX_ERR_TLS_VERIFY,      /* server certificate not trusted */
 	DBX_ERR_PROTOCOL,        /* malformed HTTP / SSE / JSON from the server */
 	DBX_ERR_TRUNCATED,       /* the connection closed before the message ended */
-	DBX_ERR_NEED_MORE,       /* parser: input ended inside an item; feed more */
 	DBX_ERR_AUTH,            /* 401/403 or no usable credentials */
 	DBX_ERR_RATE_LIMITED,    /* 429 after retries */
 	DBX_ERR_CONTEXT_LENGTH,  /* prompt too long for the model */
@@ -51,7 +74,8 @@ enum dbx_err {
 const char *dbx_strerror(int err);
 
 /* Sets up what the library shares process-wide: the random generator (seeded
- * from the OS) and PSA crypto. Call once before anything else; idempotent. */
+ * from the OS) and PSA crypto. Call before anything else (dbx_client_new calls
+ * it too); any number of times, from any thread. */
 int dbx_global_init(char *errbuf);
 
 /* One line of the -v trace (no newline). Secrets are already redacted. */
@@ -115,8 +139,39 @@ struct dbx_options {
 				      ~/.cache/dbxai/token-cache.json */
 };
 
-/* A client holds one keep-alive connection, reused across calls. Not
- * thread-safe: use one client per thread. */
+/* ---- configuration ----
+ *
+ * The options as the dbxai command resolves them: the input's values first,
+ * then the environment (DATABRICKS_HOST, DATABRICKS_TOKEN,
+ * DATABRICKS_CLIENT_ID / _SECRET, DATABRICKS_AUTH_TYPE, DATABRICKS_CONFIG_FILE,
+ * DATABRICKS_CONFIG_PROFILE, the DATABRICKS_*RETRY* policy, SSL_CERT_FILE,
+ * SSL_CERT_DIR, https_proxy / HTTPS_PROXY, no_proxy / NO_PROXY), then the
+ * profile of ~/.databrickscfg (host, token, client_id, client_secret,
+ * auth_type). A named profile that does not exist, a bad number, an unknown
+ * auth type or no host at all is DBX_ERR_USAGE with the message the command
+ * prints. */
+struct dbx_config_input {
+	const char *host;      /* beats DATABRICKS_HOST and the profile; NULL: not given */
+	const char *profile;   /* beats DATABRICKS_CONFIG_PROFILE; NULL: [DEFAULT] */
+	const char *auth_type; /* "pat", "oauth-m2m", "oauth-u2m"; NULL: not given */
+	const char *ca_file;   /* beats SSL_CERT_FILE; NULL: not given */
+};
+
+/* Holds the resolved strings; the options filled point into it. */
+struct dbx_config;
+
+/* Fills the host, credential, trust, proxy and retry members of *opt (the
+ * others are left as they were: trace, notices, timeouts, token cache) and
+ * returns the config they point into in *out: free it with dbx_config_free()
+ * after the client made from opt. in may be NULL. */
+int dbx_config_load(struct dbx_config **out, const struct dbx_config_input *in,
+		    struct dbx_options *opt, char *errbuf);
+void dbx_config_free(struct dbx_config *cfg);
+
+/* ---- clients ---- */
+
+/* A client holds one keep-alive connection, reused across calls. Used by one
+ * thread at a time; any number of clients may run in parallel threads. */
 struct dbx_client;
 
 int dbx_client_new(struct dbx_client **out, const struct dbx_options *opt, char *errbuf);
@@ -190,7 +245,7 @@ struct dbx_chat_request {
 				      conversation as a JSON array in OpenAI chat
 				      format (the messages sent, then the assistant
 				      reply with its reasoning items, signatures and
-				      tool calls), malloc'd: free() it */
+				      tool calls): release it with dbx_free() */
 	size_t *transcript_len;
 };
 

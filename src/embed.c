@@ -262,7 +262,7 @@ static int on_data(void *ctx, const char *data, size_t len)
 	return buf_append(&s->body, data, len);
 }
 
-int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
+int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
 	      void *ctx, char *errbuf)
 {
 	const char *model;
@@ -279,7 +279,7 @@ int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vect
 	}
 	model = rq->model && *rq->model ? rq->model : DBX_EMBED_MODEL;
 	batch = rq->batch ? rq->batch : DBX_EMBED_BATCH;
-	if (!provider_model_ok(model)) {
+	if (!url_name_ok(model)) {
 		snprintf(errbuf, DBX_ERRBUF_SIZE,
 			 "model name '%.60s' is not valid (letters, digits, '.', '_', '-')", model);
 		err = DBX_ERR_USAGE;

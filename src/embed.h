@@ -28,7 +28,7 @@
 
 #include <stddef.h>
 
-#include "dbxai.h"
+#include "err.h"
 
 #define EMBED_BATCH_MAX 2048          /* inputs in one request (OpenAI's limit) */
 #define EMBED_BODY_MAX (64u << 20)    /* bytes of one batch's reply */
@@ -52,5 +52,11 @@ int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *
  */
 int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim,
 		 dbx_vector_fn cb, void *ctx, char *errbuf);
+
+struct client;
+
+/* dbx_embed (dbxai.h) on client c. */
+int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb, void *ctx,
+	      char *errbuf);
 
 #endif

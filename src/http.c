@@ -833,7 +833,7 @@ int http_parse(struct http_parser *p, const char *buf, size_t len,
 		if (err)
 			goto out;
 	}
-	err = p->state_ == S_DONE ? DBX_OK : DBX_ERR_NEED_MORE;
+	err = p->state_ == S_DONE ? DBX_OK : ERR_NEED_MORE;
 out:
 	p->received += i;
 	*consumed = i;

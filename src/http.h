@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dbxai.h"
+#include "err.h"
 
 /* Limits, all in one place. A response head above these is refused (LIMIT). */
 #define HTTP_HEAD_MAX 16384       /* status line + header fields, CRLFs included */
@@ -124,7 +124,7 @@ void http_reset(struct http_parser *p, unsigned flags);
  * - DBX_OK: the message is complete (p->done); bytes after *consumed belong to
  *   whatever follows (the next response if p->keep_alive, else junk to drop).
  *   Further calls consume nothing and return DBX_OK until http_reset().
- * - DBX_ERR_NEED_MORE: all input used, the message goes on; feed more, or call
+ * - ERR_NEED_MORE: all input used, the message goes on; feed more, or call
  *   http_finish() at end of stream.
  * - DBX_ERR_PROTOCOL, DBX_ERR_LIMIT (cause in p->error) or a callback's value;
  *   *consumed then tells how far the parser got, for diagnostics only.

@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dbxai.h"
+#include "err.h"
 
 /* Limits, all in one place. */
 #define JSON_MAX_TOKENS (1 << 20)  /* hard cap on the token array json_parse uses */

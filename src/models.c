@@ -164,7 +164,7 @@ static int on_data(void *ctx, const char *data, size_t len)
 
 /* GET path with the reply collected whole into s->body (freed by the caller
  * with buf_free, also on failure). */
-static int get_whole(struct dbx_client *c, const char *path, struct models_state *s,
+static int get_whole(struct client *c, const char *path, struct models_state *s,
 		     char *errbuf)
 {
 	int err;
@@ -191,7 +191,7 @@ static int get_whole(struct dbx_client *c, const char *path, struct models_state
 	return err;
 }
 
-int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)
+int models_list(struct client *c, dbx_model_fn cb, void *ctx, char *errbuf)
 {
 	struct models_state *s = NULL;
 	int err;
@@ -241,7 +241,7 @@ int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
 	return err;
 }
 
-int models_endpoint_responses(struct dbx_client *c, const char *name, int *yes, char *errbuf)
+int models_endpoint_responses(struct client *c, const char *name, int *yes, char *errbuf)
 {
 	struct models_state *s;
 	char path[320];

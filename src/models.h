@@ -22,7 +22,9 @@
 
 #include <stddef.h>
 
-#include "dbxai.h"
+#include "err.h"
+
+struct client;
 
 #define MODELS_BODY_MAX (32u << 20) /* bytes of the endpoint list */
 
@@ -37,6 +39,9 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
  * models_lists_responses decodes a reply body; models_endpoint_responses
  * makes the call (name: letters, digits, '.', '_', '-'). */
 int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf);
-int models_endpoint_responses(struct dbx_client *c, const char *name, int *yes, char *errbuf);
+int models_endpoint_responses(struct client *c, const char *name, int *yes, char *errbuf);
+
+/* dbx_list_models (dbxai.h) on client c. */
+int models_list(struct client *c, dbx_model_fn cb, void *ctx, char *errbuf);
 
 #endif

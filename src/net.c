@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "dbxai.h"
-#include "errbuf.h"
+#include "err.h"
 
 /* 253 is the longest DNS name; anything longer cannot resolve. */
 #define NET_HOST_MAX 256

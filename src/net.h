@@ -21,6 +21,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 /* At most this many resolved addresses are tried per connect; more are
  * ignored (a host with dozens of A/AAAA records gains nothing from them). */
 #define NET_MAX_ADDRS 16

@@ -21,13 +21,6 @@
 #define OAUTH_REQ_MAX 8192 /* a redirect request head on the listener */
 #define OAUTH_DESC_MAX 160
 
-void oauth_wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-	while (n--)
-		*v++ = 0;
-}
-
 /* ---- pure parts ---- */
 
 int oauth_challenge(const char *verifier, char *out, size_t outsz)
@@ -53,7 +46,7 @@ int oauth_pkce_new(struct oauth_pkce *p)
 		err = crypto_base64url(s, sizeof s, p->state, sizeof p->state);
 	if (!err)
 		err = oauth_challenge(p->verifier, p->challenge, sizeof p->challenge);
-	oauth_wipe(v, sizeof v);
+	crypto_wipe(v, sizeof v);
 	return err;
 }
 
@@ -211,7 +204,7 @@ int oauth_parse_redirect(const char *text, const char *expected_state, char *cod
 	           !memchr(text, '/', (size_t)(end - text))) {
 		p = text; /* a bare query */
 	} else {
-		err = DBX_ERR_NEED_MORE;
+		err = ERR_NEED_MORE;
 		goto out;
 	}
 	{
@@ -261,7 +254,7 @@ int oauth_parse_redirect(const char *text, const char *expected_state, char *cod
 		goto out;
 	}
 	if (!have_code) {
-		err = DBX_ERR_NEED_MORE;
+		err = ERR_NEED_MORE;
 		snprintf(errbuf, DBX_ERRBUF_SIZE, "the redirect URL has no code");
 		goto out;
 	}
@@ -273,7 +266,7 @@ int oauth_parse_redirect(const char *text, const char *expected_state, char *cod
 	}
 out:
 	if (err && cap)
-		oauth_wipe(code, cap);
+		crypto_wipe(code, cap);
 	return err;
 }
 
@@ -367,7 +360,7 @@ int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *
 	return err;
 }
 
-int oauth_parse_tokens(const char *json, size_t len, long long now, struct oauth_tokens *t,
+int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache_tokens *t,
                        char *errbuf)
 {
 	struct json_doc d;
@@ -464,13 +457,13 @@ out:
 
 void oauth_net_close(struct oauth_net *n)
 {
-	dbx_client_free(n->side);
+	client_free(n->side);
 	n->side = NULL;
 	n->side_base[0] = '\0';
 }
 
 /* The client that reaches url, and url's path into path[URL_PATH_MAX]. */
-static int net_for(struct oauth_net *n, const char *url, struct dbx_client **out, char *path,
+static int net_for(struct oauth_net *n, const char *url, struct client **out, char *path,
                    char *errbuf)
 {
 	struct url *u = malloc(sizeof *u);
@@ -483,8 +476,7 @@ static int net_for(struct oauth_net *n, const char *url, struct dbx_client **out
 	if (err)
 		goto out;
 	memcpy(path, u->path, strlen(u->path) + 1);
-	if (u->is_https == n->ws->base.is_https && u->port == n->ws->base.port &&
-	    strcmp(u->host, n->ws->base.host) == 0) {
+	if (url_same_origin(u, &n->ws->base)) {
 		*out = n->ws;
 		goto out;
 	}
@@ -501,13 +493,10 @@ static int net_for(struct oauth_net *n, const char *url, struct dbx_client **out
 	else
 		snprintf(base, sizeof base, "https://%s:%u", u->host, u->port);
 	if (!n->side || strcmp(base, n->side_base) != 0) {
-		struct dbx_options o = *n->opt;
 		oauth_net_close(n);
 		memcpy(n->side_base, base, strlen(base) + 1);
-		o.host = n->side_base;
-		o.token = NULL;
-		o.auth_type = DBX_AUTH_NONE; /* this client carries no credentials of its own */
-		err = dbx_client_new(&n->side, &o, errbuf);
+		/* a bare client: it carries no credentials of its own */
+		err = client_open(&n->side, n->side_base, n->opt, errbuf);
 		if (err) {
 			n->side_base[0] = '\0';
 			goto out;
@@ -541,7 +530,7 @@ static int request(struct oauth_net *n, const char *method, const char *url, con
 {
 	struct client_call *k = calloc(1, sizeof *k);
 	char *path = malloc(URL_PATH_MAX);
-	struct dbx_client *c = NULL;
+	struct client *c = NULL;
 	int err;
 
 	*status = 0;
@@ -576,7 +565,7 @@ static int request(struct oauth_net *n, const char *method, const char *url, con
 		         "the OAuth server's answer is larger than %d bytes", OAUTH_BODY_MAX);
 out:
 	if (k)
-		oauth_wipe(k->err_body, sizeof k->err_body);
+		crypto_wipe(k->err_body, sizeof k->err_body);
 	free(k);
 	free(path);
 	return err;
@@ -608,7 +597,7 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
 }
 
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
-                struct oauth_tokens *t, char *oauth_error, char *errbuf)
+                struct cache_tokens *t, char *oauth_error, char *errbuf)
 {
 	struct sink s = {NULL, OAUTH_BODY_MAX, 0};
 	char error[OAUTH_ERROR_MAX], desc[OAUTH_DESC_MAX];
@@ -630,7 +619,7 @@ int oauth_token(struct oauth_net *n, const char *url, const char *form, const ch
 		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
-	oauth_wipe(s.buf, s.cap);
+	crypto_wipe(s.buf, s.cap);
 	free(s.buf);
 	return err;
 }
@@ -661,7 +650,7 @@ int oauth_device_start(struct oauth_net *n, const char *url, const char *client_
 		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
-	oauth_wipe(s.buf, s.cap);
+	crypto_wipe(s.buf, s.cap);
 	free(s.buf);
 	return err;
 }
@@ -773,7 +762,7 @@ static int serve(int fd, const char *state, char *code, size_t cap, char *errbuf
 	char target[URL_PATH_MAX];
 	size_t len = 0;
 	long long deadline = now_ms() + 5000;
-	int err = DBX_ERR_NEED_MORE;
+	int err = ERR_NEED_MORE;
 	char *sp, *sp2;
 
 	if (!req)
@@ -806,13 +795,13 @@ static int serve(int fd, const char *state, char *code, size_t cap, char *errbuf
 	if (!err)
 		reply(fd, 200, "Login complete",
 		      "dbxai is now logged in. You can close this window.");
-	else if (err == DBX_ERR_NEED_MORE)
+	else if (err == ERR_NEED_MORE)
 		reply(fd, 404, "Not found", "Nothing here.");
 	else
 		reply(fd, 400, "Login failed", "See the terminal running dbxai login for why.");
-	oauth_wipe(target, sizeof target);
+	crypto_wipe(target, sizeof target);
 out:
-	oauth_wipe(req, OAUTH_REQ_MAX);
+	crypto_wipe(req, OAUTH_REQ_MAX);
 	free(req);
 	return err;
 }
@@ -867,8 +856,8 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 			err = DBX_ERR_IO;
 			break;
 		}
-		err = DBX_ERR_NEED_MORE;
-		for (i = 0; r > 0 && i < np && err == DBX_ERR_NEED_MORE; i++) {
+		err = ERR_NEED_MORE;
+		for (i = 0; r > 0 && i < np && err == ERR_NEED_MORE; i++) {
 			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if (p[i].fd == paste_fd) {
@@ -882,7 +871,7 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 					continue;
 				}
 				err = oauth_parse_redirect(line, state, code, cap, errbuf);
-				if (err == DBX_ERR_NEED_MORE) {
+				if (err == ERR_NEED_MORE) {
 					snprintf(errbuf, DBX_ERRBUF_SIZE,
 					         "the pasted line is not the redirect URL (it has "
 					         "neither code nor error)");
@@ -896,10 +885,10 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 				close(cfd);
 			}
 		}
-		if (err != DBX_ERR_NEED_MORE)
+		if (err != ERR_NEED_MORE)
 			break;
 	}
-	oauth_wipe(line, URL_MAX + 2);
+	crypto_wipe(line, URL_MAX + 2);
 	free(line);
 	return err;
 }

@@ -17,7 +17,7 @@
  *   loopback workspace (the test mock); an endpoint on another host than the
  *   workspace must be https (oauth_net refuses otherwise).
  * - Pure functions (PKCE, URLs, forms, parsers) touch no socket and allocate
- *   nothing. struct oauth_tokens and oauth_pkce hold secrets: callers wipe
+ *   nothing. struct cache_tokens and oauth_pkce hold secrets: callers wipe
  *   them (oauth_wipe) when done.
  * - Pointers are borrowed for the call; none may be NULL unless stated.
  */
@@ -26,8 +26,9 @@
 
 #include <stddef.h>
 
+#include "cache.h"
 #include "crypto.h"
-#include "dbxai.h"
+#include "err.h"
 #include "url.h"
 
 #define OAUTH_U2M_CLIENT_ID "databricks-cli"
@@ -35,25 +36,14 @@
 #define OAUTH_M2M_SCOPE "all-apis"
 #define OAUTH_PORT_FIRST 8020 /* redirect http://localhost:PORT, first try */
 #define OAUTH_PORT_LAST 8040
-#define OAUTH_TOKEN_MAX 4096 /* one access or refresh token, NUL included */
 #define OAUTH_CODE_MAX 2048  /* authorization or device code, NUL included */
 #define OAUTH_BODY_MAX 16384 /* a token endpoint answer */
 #define OAUTH_FORM_MAX 12288 /* a request form */
-#define OAUTH_TOKEN_TYPE_MAX 32
 
 struct oauth_endpoints {
 	char authorization[URL_MAX];
 	char token[URL_MAX];
 	char device[URL_MAX]; /* device_authorization_endpoint; "" when not offered */
-};
-
-/* Tokens from the token endpoint or the cache. SECRET: access and refresh. */
-struct oauth_tokens {
-	char access[OAUTH_TOKEN_MAX];
-	char refresh[OAUTH_TOKEN_MAX];   /* "" when none */
-	char type[OAUTH_TOKEN_TYPE_MAX]; /* "Bearer" */
-	long long expiry;                /* absolute Unix seconds; 0: unknown */
-	long long issued;                /* when it was obtained (Unix seconds) */
 };
 
 /* One login attempt's PKCE values. SECRET: verifier. */
@@ -72,9 +62,6 @@ struct oauth_device {
 	long expires_in;                         /* seconds */
 	long interval;                           /* seconds between polls (5 when not sent) */
 };
-
-/* Overwrites n bytes at p so secrets do not linger in freed memory. */
-void oauth_wipe(void *p, size_t n);
 
 /* ---- pure parts ---- */
 
@@ -101,7 +88,7 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
  * space is ignored.
  * DBX_OK: code copied to code[0..cap). DBX_ERR_AUTH: the server sent error=
  * (error and error_description in errbuf), or the state is not expected_state
- * (a redirect from another login, or forged). DBX_ERR_NEED_MORE: neither code
+ * (a redirect from another login, or forged). ERR_NEED_MORE: neither code
  * nor error in it (a favicon request on the listener). DBX_ERR_USAGE: a
  * malformed line. DBX_ERR_LIMIT: a code longer than cap. */
 int oauth_parse_redirect(const char *text, const char *expected_state, char *code, size_t cap,
@@ -115,7 +102,7 @@ int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *
 /* A successful token response into t: access_token (required), token_type
  * (default "Bearer"), expires_in (default 3600), refresh_token (when absent,
  * t->refresh is left as it was: the old refresh token stays valid). */
-int oauth_parse_tokens(const char *json, size_t len, long long now, struct oauth_tokens *t,
+int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache_tokens *t,
                        char *errbuf);
 
 /* The "error" and "error_description" of an OAuth error body (RFC 6749
@@ -133,9 +120,9 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
  * timeouts). Zero-fill, set ws and opt; oauth_net_close() frees the side
  * client. */
 struct oauth_net {
-	struct dbx_client *ws;         /* borrowed */
+	struct client *ws;         /* borrowed */
 	const struct dbx_options *opt; /* borrowed; its strings too */
-	struct dbx_client *side;       /* owned; private */
+	struct client *side;       /* owned; private */
 	char side_base[URL_MAX];       /* private */
 };
 void oauth_net_close(struct oauth_net *n);
@@ -150,7 +137,7 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
  * ("invalid_grant", "authorization_pending", ...) and errbuf explaining. */
 #define OAUTH_ERROR_MAX 64
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
-                struct oauth_tokens *t, char *oauth_error, char *errbuf);
+                struct cache_tokens *t, char *oauth_error, char *errbuf);
 
 /* POSTs client_id and scope to the device authorization endpoint. */
 int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,

@@ -10,22 +10,13 @@
 #include <strings.h>
 
 #include "dbxai.h"
-#include "errbuf.h"
+#include "crypto.h"
+#include "err.h"
 
 /* Longest NO_PROXY entry address we look at; longer ones cannot be IP
  * literals and names are compared in place. */
 #define PROXY_IP_MAX 64
 
-
-/* A plain memset before the end of a lifetime may be optimised away; the
- * volatile stores may not. */
-static void wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 static int is_space(int c)
 {
@@ -72,59 +63,10 @@ const char *proxy_getenv(void *ctx, const char *name)
 	return getenv(name);
 }
 
-int proxy_base64_encode(const void *in, size_t len, char *out, size_t outsz)
-{
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = in;
-	size_t i, o = 0;
-	int err = DBX_OK;
-
-	if (!out || (!in && len)) {
-		err = DBX_ERR_USAGE;
-		goto out;
-	}
-	/* 4 * groups + 1 <= outsz, written so that nothing can overflow. */
-	if (outsz == 0 || len / 3 + (len % 3 != 0) > (outsz - 1) / 4) {
-		err = DBX_ERR_LIMIT;
-		if (outsz)
-			out[0] = '\0';
-		goto out;
-	}
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned long v = (unsigned long)p[i] << 16 |
-				  (unsigned long)p[i + 1] << 8 | p[i + 2];
-
-		out[o++] = alphabet[(v >> 18) & 63];
-		out[o++] = alphabet[(v >> 12) & 63];
-		out[o++] = alphabet[(v >> 6) & 63];
-		out[o++] = alphabet[v & 63];
-	}
-	if (len - i == 1) {
-		unsigned long v = (unsigned long)p[i] << 16;
-
-		out[o++] = alphabet[(v >> 18) & 63];
-		out[o++] = alphabet[(v >> 12) & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		unsigned long v = (unsigned long)p[i] << 16 |
-				  (unsigned long)p[i + 1] << 8;
-
-		out[o++] = alphabet[(v >> 18) & 63];
-		out[o++] = alphabet[(v >> 12) & 63];
-		out[o++] = alphabet[(v >> 6) & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-out:
-	return err;
-}
-
 void proxy_clear(struct proxy *p)
 {
 	if (p)
-		wipe(p, sizeof *p);
+		crypto_wipe(p, sizeof *p);
 }
 
 /*
@@ -174,7 +116,7 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz,
 	out[o] = '\0';
 out:
 	if (err)
-		wipe(out, outsz);
+		crypto_wipe(out, outsz);
 	return err;
 }
 
@@ -290,7 +232,7 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 			goto out;
 		}
 		memcpy(out->auth, "Basic ", 6);
-		err = proxy_base64_encode(cred, (size_t)k, out->auth + 6,
+		err = crypto_base64(cred, (size_t)k, out->auth + 6,
 					  sizeof out->auth - 6);
 		if (err) {
 			err = DBX_ERR_INTERNAL;
@@ -303,11 +245,11 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 	out->port = u.port_explicit ? u.port : PROXY_DEFAULT_PORT;
 	out->use = 1;
 out:
-	wipe(user, sizeof user);
-	wipe(pass, sizeof pass);
-	wipe(cred, sizeof cred);
+	crypto_wipe(user, sizeof user);
+	crypto_wipe(pass, sizeof pass);
+	crypto_wipe(cred, sizeof cred);
 	if (err && out)
-		wipe(out, sizeof *out);
+		crypto_wipe(out, sizeof *out);
 	return err;
 }
 

@@ -36,6 +36,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #include "url.h"
 
 #define PROXY_DEFAULT_PORT 1080
@@ -100,13 +102,6 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf);
  * NULL or empty no_proxy, or NULL/empty host, match nothing.
  */
 int proxy_no_proxy_match(const char *no_proxy, const char *host, unsigned port);
-
-/*
- * Standard base64 (RFC 4648 section 4, with '=' padding) of in[0..len) into
- * out as a C string. out needs 4 * ((len + 2) / 3) + 1 bytes, else
- * DBX_ERR_LIMIT and out is "" (when outsz > 0). in MAY be NULL if len is 0.
- */
-int proxy_base64_encode(const void *in, size_t len, char *out, size_t outsz);
 
 /* Wipes *p, the credentials included, in a way the compiler keeps. */
 void proxy_clear(struct proxy *p);

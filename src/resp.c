@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat.h"
 #include "json.h"
+#include "status.h"
 
 /* Value t of msgs under key as a string value (raw copy keeps escapes). */
 static void raw_or_empty(struct json_w *w, const struct json_doc *d, int t)
@@ -55,9 +55,9 @@ static void input_items(struct json_w *w, const struct json_doc *d, int m)
 	int calls = json_get(d, m, "tool_calls");
 	int tc;
 
-	if (chat_role_is(d, m, "system"))
+	if (shape_role_is(d, m, "system"))
 		return; /* carried by "instructions" */
-	if (chat_role_is(d, m, "tool")) {
+	if (shape_role_is(d, m, "tool")) {
 		json_w_obj(w);
 		json_w_key(w, "type");
 		json_w_str(w, "function_call_output");
@@ -82,7 +82,7 @@ static void input_items(struct json_w *w, const struct json_doc *d, int m)
 		/* chat content parts: text parts become input_text (user) or
 		 * output_text (assistant); reasoning items stay behind: the Responses
 		 * API has its own reasoning items, which chat history does not carry */
-		const char *part = chat_role_is(d, m, "assistant") ? "output_text" : "input_text";
+		const char *part = shape_role_is(d, m, "assistant") ? "output_text" : "input_text";
 		int p;
 		json_w_obj(w);
 		json_w_key(w, "role");
@@ -141,9 +141,10 @@ static void tool_item(struct json_w *w, const struct json_doc *d, int t)
 	json_w_obj_end(w);
 }
 
-int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, const char *model,
-	      char **body, size_t *len, char *errbuf)
+int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+	      int stream_options, char **body, size_t *len, char *errbuf)
 {
+	(void)stream_options; /* the Responses API has no such field */
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
@@ -165,19 +166,19 @@ int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, con
 		return DBX_ERR_NOMEM;
 	json_w_init(&w, buf, cap);
 	json_w_obj(&w);
-	if (chat_shape_ours(s, "model")) {
+	if (shape_ours(s, "model")) {
 		json_w_key(&w, "model");
 		json_w_str(&w, model);
 	}
-	if (chat_shape_ours(s, "instructions")) {
+	if (shape_ours(s, "instructions")) {
 		json_w_key(&w, "instructions");
-		sys = chat_system_token(&s->msgs);
+		sys = shape_system_token(&s->msgs);
 		if (rq->system || sys < 0)
 			json_w_str(&w, rq->system ? rq->system : DBX_DEFAULT_SYSTEM);
 		else
 			raw_or_empty(&w, &s->msgs, sys);
 	}
-	if (chat_shape_ours(s, "input")) {
+	if (shape_ours(s, "input")) {
 		json_w_key(&w, "input");
 		json_w_arr(&w);
 		if (s->msgs.ntok)
@@ -193,22 +194,22 @@ int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, con
 		}
 		json_w_arr_end(&w);
 	}
-	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && chat_shape_ours(s, "tools")) {
+	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && shape_ours(s, "tools")) {
 		json_w_key(&w, "tools");
 		json_w_arr(&w);
 		for (t = json_child(&s->tools, 0); t >= 0; t = json_next(&s->tools, t))
 			tool_item(&w, &s->tools, t);
 		json_w_arr_end(&w);
 	}
-	if (rq->has_temperature && chat_shape_ours(s, "temperature")) {
+	if (rq->has_temperature && shape_ours(s, "temperature")) {
 		json_w_key(&w, "temperature");
 		json_w_double(&w, rq->temperature);
 	}
-	if (rq->max_tokens > 0 && chat_shape_ours(s, "max_output_tokens")) {
+	if (rq->max_tokens > 0 && shape_ours(s, "max_output_tokens")) {
 		json_w_key(&w, "max_output_tokens");
 		json_w_int(&w, rq->max_tokens);
 	}
-	if (rq->reasoning_effort && chat_shape_ours(s, "reasoning")) {
+	if (rq->reasoning_effort && shape_ours(s, "reasoning")) {
 		json_w_key(&w, "reasoning");
 		json_w_obj(&w);
 		json_w_key(&w, "effort");
@@ -217,7 +218,7 @@ int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, con
 		json_w_str(&w, "auto");
 		json_w_obj_end(&w);
 	}
-	if ((s->schema.ntok || rq->json_object) && chat_shape_ours(s, "text")) {
+	if ((s->schema.ntok || rq->json_object) && shape_ours(s, "text")) {
 		json_w_key(&w, "text");
 		json_w_obj(&w);
 		json_w_key(&w, "format");
@@ -225,47 +226,47 @@ int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, con
 		json_w_key(&w, "type");
 		if (s->schema.ntok) {
 			json_w_str(&w, "json_schema");
-			chat_schema_fields(&w, s);
+			shape_schema_fields(&w, s);
 		} else {
 			json_w_str(&w, "json_object");
 		}
 		json_w_obj_end(&w);
 		json_w_obj_end(&w);
 	}
-	if (chat_shape_ours(s, "stream")) {
+	if (shape_ours(s, "stream")) {
 		json_w_key(&w, "stream");
 		json_w_bool(&w, !rq->no_stream);
 	}
-	return chat_shape_finish(&w, s, buf, body, len, errbuf);
+	return shape_finish(&w, s, buf, body, len, errbuf);
 }
 
-static int error_message(struct provider_reply *r, const struct json_doc *d, int e)
+static int error_message(struct reply *r, const struct json_doc *d, int e)
 {
-	char msg[PROVIDER_ERRTEXT_MAX + 1] = "";
+	char msg[STATUS_ERRTEXT_MAX + 1] = "";
 	(void)json_str(d, json_get(d, e, "message"), msg, sizeof msg, NULL);
-	provider_fail(r, DBX_ERR_SERVER, "the server reported an error in the stream: %s",
+	reply_fail(r, DBX_ERR_SERVER, "the server reported an error in the stream: %s",
 		      msg[0] ? msg : "(no message)");
-	return DBX_ERR_CANCELLED;
+	return ERR_STOP;
 }
 
 /* A function_call output item (added, done, or inside a whole response). */
-static int function_item(struct provider_reply *r, const struct json_doc *d, int item,
+static int function_item(struct reply *r, const struct json_doc *d, int item,
 			 long key, int whole)
 {
-	struct provider_tool *t;
+	struct reply_tool *t;
 	int args = json_get(d, item, "arguments");
 
-	t = provider_tool(r, key, d, json_get(d, item, "call_id"), json_get(d, item, "name"));
+	t = reply_tool_find(r, key, d, json_get(d, item, "call_id"), json_get(d, item, "name"));
 	if (!t) {
-		provider_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
-			      PROVIDER_MAX_TOOLS);
-		return DBX_ERR_CANCELLED;
+		reply_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
+			      REPLY_MAX_TOOLS);
+		return ERR_STOP;
 	}
 	/* The done item carries the whole arguments: they replace the deltas. */
 	if (args >= 0 && (whole || json_strlen(d, args) > 0) &&
-	    provider_tool_args(t, d, args, 1) != DBX_OK) {
-		provider_fail(r, DBX_ERR_LIMIT, "tool call arguments too large");
-		return DBX_ERR_CANCELLED;
+	    reply_tool_args(t, d, args, 1) != DBX_OK) {
+		reply_fail(r, DBX_ERR_LIMIT, "tool call arguments too large");
+		return ERR_STOP;
 	}
 	return DBX_OK;
 }
@@ -277,34 +278,34 @@ static long output_index(const struct json_doc *d)
 	return (long)v;
 }
 
-static void completed(struct provider_reply *r, const struct json_doc *d, int resp)
+static void completed(struct reply *r, const struct json_doc *d, int resp)
 {
-	provider_usage(r, d, json_get(d, resp, "usage"), "input_tokens", "output_tokens",
+	reply_usage(r, d, json_get(d, resp, "usage"), "input_tokens", "output_tokens",
 		       "total_tokens");
 	if (json_streq(d, json_get(d, resp, "status"), "incomplete"))
 		snprintf(r->finish, sizeof r->finish, "length");
 	r->done = 1;
 }
 
-static int stream_event(struct provider_reply *r, const struct json_doc *d)
+static int stream_event(struct reply *r, const struct json_doc *d)
 {
 	int type = json_get(d, 0, "type");
 	int item = json_get(d, 0, "item");
 
 	if (json_streq(d, type, "response.output_text.delta"))
-		return provider_text_json(r, DBX_EV_TEXT, d, json_get(d, 0, "delta"));
+		return reply_text_json(r, DBX_EV_TEXT, d, json_get(d, 0, "delta"));
 	if (json_streq(d, type, "response.reasoning_summary_text.delta") ||
 	    json_streq(d, type, "response.reasoning_text.delta"))
-		return provider_text_json(r, DBX_EV_REASONING, d, json_get(d, 0, "delta"));
+		return reply_text_json(r, DBX_EV_REASONING, d, json_get(d, 0, "delta"));
 	if ((json_streq(d, type, "response.output_item.added") ||
 	     json_streq(d, type, "response.output_item.done")) &&
 	    json_streq(d, json_get(d, item, "type"), "function_call"))
 		return function_item(r, d, item, output_index(d), 0);
 	if (json_streq(d, type, "response.function_call_arguments.delta")) {
-		struct provider_tool *t = provider_tool(r, output_index(d), d, -1, -1);
-		if (!t || provider_tool_args(t, d, json_get(d, 0, "delta"), 0) != DBX_OK) {
-			provider_fail(r, DBX_ERR_LIMIT, "too many or too large tool calls");
-			return DBX_ERR_CANCELLED;
+		struct reply_tool *t = reply_tool_find(r, output_index(d), d, -1, -1);
+		if (!t || reply_tool_args(t, d, json_get(d, 0, "delta"), 0) != DBX_OK) {
+			reply_fail(r, DBX_ERR_LIMIT, "too many or too large tool calls");
+			return ERR_STOP;
 		}
 		return DBX_OK;
 	}
@@ -319,7 +320,7 @@ static int stream_event(struct provider_reply *r, const struct json_doc *d)
 	return DBX_OK;
 }
 
-static int whole_response(struct provider_reply *r, const struct json_doc *d)
+static int whole_response(struct reply *r, const struct json_doc *d)
 {
 	int out = json_get(d, 0, "output"), it, n = 0, err = DBX_OK;
 
@@ -331,12 +332,12 @@ static int whole_response(struct provider_reply *r, const struct json_doc *d)
 			for (c = json_child(d, json_get(d, it, "content")); c >= 0 && !err;
 			     c = json_next(d, c))
 				if (json_streq(d, json_get(d, c, "type"), "output_text"))
-					err = provider_text_json(r, DBX_EV_TEXT, d,
+					err = reply_text_json(r, DBX_EV_TEXT, d,
 								 json_get(d, c, "text"));
 		} else if (json_streq(d, type, "reasoning")) {
 			for (c = json_child(d, json_get(d, it, "summary")); c >= 0 && !err;
 			     c = json_next(d, c))
-				err = provider_text_json(r, DBX_EV_REASONING, d,
+				err = reply_text_json(r, DBX_EV_REASONING, d,
 							 json_get(d, c, "text"));
 		} else if (json_streq(d, type, "function_call")) {
 			err = function_item(r, d, it, n, 1);
@@ -347,19 +348,19 @@ static int whole_response(struct provider_reply *r, const struct json_doc *d)
 	return err;
 }
 
-static int decode(struct provider_reply *r, const char *js, size_t len, int whole)
+static int decode(struct reply *r, const char *js, size_t len, int whole)
 {
-	struct json_tok tok[PROVIDER_TOKENS];
+	struct json_tok tok[REPLY_TOKENS];
 	struct json_tok *heap = NULL;
 	struct json_doc d;
 	int err;
 
-	err = provider_parse(r, &d, js, len, tok, &heap);
+	err = reply_parse(r, &d, js, len, tok, &heap);
 	if (err || json_type(&d, 0) != JSON_OBJECT) {
-		provider_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
+		reply_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
 			      err ? (d.err_what ? d.err_what : dbx_strerror(err)) : "not an object",
 			      d.err_off);
-		err = DBX_ERR_CANCELLED;
+		err = ERR_STOP;
 		goto out;
 	}
 	err = whole ? whole_response(r, &d) : stream_event(r, &d);
@@ -368,7 +369,7 @@ out:
 	return err;
 }
 
-int resp_event(struct provider_reply *r, const char *data, size_t len)
+int resp_event(struct reply *r, const char *data, size_t len)
 {
 	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) { /* not in the API, but harmless */
 		r->done = 1;
@@ -377,7 +378,28 @@ int resp_event(struct provider_reply *r, const char *data, size_t len)
 	return decode(r, data, len, 0);
 }
 
-int resp_whole(struct provider_reply *r, const char *json, size_t len)
+int resp_whole(struct reply *r, const char *json, size_t len)
 {
 	return decode(r, json, len, 1);
 }
+
+static void resp_path(const char *model, char *out, size_t cap)
+{
+	(void)model; /* the body names it */
+	snprintf(out, cap, "/serving-endpoints/responses");
+}
+
+/* Responses API events repeat the request's instructions and tools and
+ * (response.completed) the whole output: they get room. The heap buffer costs
+ * memory only for the pages an event really fills. */
+#define RESP_EVENT_MAX (4u << 20)
+
+const struct wire resp_wire = {
+	.name = "responses",
+	.body = resp_body,
+	.path = resp_path,
+	.event = resp_event,
+	.whole = resp_whole,
+	.event_max = RESP_EVENT_MAX,
+	.lossy_oversize = 1,
+};

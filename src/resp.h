@@ -1,7 +1,7 @@
 /*
  * resp.h - the OpenAI Responses API as Databricks serves it for Codex / GPT-5
  * models at POST /serving-endpoints/responses: the request body, and the reply
- * (typed stream events or one response object) decoded into a provider_reply.
+ * (typed stream events or one response object) decoded into a struct reply.
  *
  * Rules:
  * - The body names the model; the system prompt goes in "instructions"; the
@@ -15,7 +15,7 @@
  *   response.function_call_arguments.delta / response.output_item.done for
  *   function calls, response.completed (usage, status), response.incomplete,
  *   response.failed and error. Others are ignored.
- * - As in chat.h, server errors are recorded with provider_fail() and the
+ * - As in chat.h, server errors are recorded with reply_fail() and the
  *   decoder returns DBX_ERR_CANCELLED to stop.
  */
 #ifndef RESP_H
@@ -23,20 +23,18 @@
 
 #include <stddef.h>
 
-#include "dbxai.h"
-#include "provider.h"
-
-struct chat_shape;
+#include "err.h"
+#include "wire.h"
 
 /* Builds the body into malloc'd memory (*body, freed by the caller) from the
- * request and its parsed inputs (chat_shape_parse in chat.h). */
-int resp_body(const struct dbx_chat_request *rq, const struct chat_shape *s, const char *model,
-	      char **body, size_t *len, char *errbuf);
+ * request and its parsed inputs (shape_parse in chat.h). */
+int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+	      int stream_options, char **body, size_t *len, char *errbuf);
 
 /* One SSE event: its data (the JSON carries its own "type"). */
-int resp_event(struct provider_reply *r, const char *data, size_t len);
+int resp_event(struct reply *r, const char *data, size_t len);
 
 /* A whole, non-streamed response object. */
-int resp_whole(struct provider_reply *r, const char *json, size_t len);
+int resp_whole(struct reply *r, const char *json, size_t len);
 
 #endif

@@ -50,6 +50,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 /* Default size of the data buffer (the largest data of one event). A build may
  * change it (the whole build must agree: it sets the struct's size);
  * sse_init() may use less of it, or an external buffer of any size. */

@@ -14,15 +14,12 @@
 
 #include "mbedtls/asn1.h"
 #include "mbedtls/base64.h"
-#include "mbedtls/ctr_drbg.h"
-#include "mbedtls/entropy.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
-#include "psa/crypto.h"
 
-#include "dbxai.h"
-#include "errbuf.h"
+#include "crypto.h"
+#include "err.h"
 #include "net.h"
 #include "tls_ca.h"
 
@@ -56,10 +53,6 @@ static const uint16_t sig_algs[] = {
 	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
 	MBEDTLS_TLS1_3_SIG_NONE,
 };
-
-static mbedtls_entropy_context g_entropy;
-static mbedtls_ctr_drbg_context g_drbg;
-static int g_ready;
 
 enum trust_kind { TRUST_FILE, TRUST_DIR, TRUST_MEM };
 
@@ -117,75 +110,6 @@ static void mbed_msg(int ret, char *out, size_t len)
 		}
 	}
 	snprintf(out, len, "mbedTLS error -0x%04x", (unsigned)-ret);
-}
-
-/* The entropy source of every mbedTLS entropy context (PSA's included); see
- * MBEDTLS_ENTROPY_HARDWARE_ALT in our mbedTLS configuration. */
-int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
-int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen)
-{
-	size_t got = 0;
-	int fd;
-
-	(void)data;
-	*olen = 0;
-	while (got < len) {
-		long n = syscall(SYS_getrandom, output + got, len - got, 0);
-		if (n > 0) {
-			got += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		break;
-	}
-	if (got < len) { /* no getrandom(2): a kernel older than 3.17 */
-		fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
-		while (got < len) {
-			ssize_t n = read(fd, output + got, len - got);
-			if (n > 0)
-				got += (size_t)n;
-			else if (!(n < 0 && errno == EINTR))
-				break;
-		}
-		close(fd);
-	}
-	*olen = got;
-	return got == len ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
-}
-
-int tls_global_init(char *errbuf)
-{
-	static const char pers[] = "dbxai";
-	int ret;
-	char msg[128];
-
-	if (g_ready)
-		return DBX_OK;
-	if (psa_crypto_init() != PSA_SUCCESS) {
-		errbuf_set(errbuf, "cannot initialise PSA crypto");
-		return DBX_ERR_INTERNAL;
-	}
-	mbedtls_entropy_init(&g_entropy);
-	mbedtls_ctr_drbg_init(&g_drbg);
-	ret = mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_entropy,
-				    (const unsigned char *)pers, sizeof pers - 1);
-	if (ret != 0) {
-		mbed_msg(ret, msg, sizeof msg);
-		errbuf_set(errbuf, "cannot seed the random generator from the OS: %s", msg);
-		return DBX_ERR_INTERNAL;
-	}
-	g_ready = 1;
-	return DBX_OK;
-}
-
-int tls_random(void *buf, size_t len)
-{
-	if (!g_ready)
-		return DBX_ERR_INTERNAL;
-	return mbedtls_ctr_drbg_random(&g_drbg, buf, len) == 0 ? DBX_OK : DBX_ERR_INTERNAL;
 }
 
 /* ---- trust: scanning PEM sources for the issuer of a certificate ---- */
@@ -513,11 +437,9 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt, char 
 	char msg[128];
 
 	*out = NULL;
-	if (!g_ready) {
-		err = tls_global_init(errbuf);
-		if (err)
-			return err;
-	}
+	err = crypto_global_init(errbuf);
+	if (err)
+		return err;
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return DBX_ERR_NOMEM;
@@ -539,7 +461,7 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt, char 
 		mbedtls_ssl_conf_min_tls_version(&c->conf[i], MBEDTLS_SSL_VERSION_TLS1_2);
 		/* The default profile: SHA-256 or better, RSA >= 2048 bits. */
 		mbedtls_ssl_conf_cert_profile(&c->conf[i], &mbedtls_x509_crt_profile_default);
-		mbedtls_ssl_conf_rng(&c->conf[i], mbedtls_ctr_drbg_random, &g_drbg);
+		mbedtls_ssl_conf_rng(&c->conf[i], crypto_rng, NULL);
 		mbedtls_ssl_conf_sig_algs(&c->conf[i], sig_algs);
 		mbedtls_ssl_conf_ca_cb(&c->conf[i], ca_callback, c);
 	}

@@ -13,14 +13,16 @@
  *   mbedTLS types, which no other module may see. This is the one deviation from
  *   "structs live in headers" (STYLE 6); both are allocated once per client or
  *   connection, never per request.
- * - tls_global_init() MUST be called once before anything else here (it seeds the
- *   random generator and initialises PSA); dbx_global_init() does it.
+ * - The random generator and PSA are crypto.h's (crypto_global_init, which
+ *   tls_client_new() makes sure has run).
  * - errbuf, where taken, is char[DBX_ERRBUF_SIZE] or larger; NULL is allowed.
  */
 #ifndef TLS_H
 #define TLS_H
 
 #include <stddef.h>
+
+#include "err.h"
 
 /* Where trust comes from. All pointers are borrowed for the life of the client;
  * NULL or empty members are skipped. With none set, the usual system bundles
@@ -33,11 +35,6 @@ struct tls_options {
 
 struct tls_client;
 struct tls_conn;
-
-int tls_global_init(char *errbuf);
-
-/* Fills buf with len bytes from the CTR-DRBG seeded by tls_global_init(). */
-int tls_random(void *buf, size_t len);
 
 /* Checks that the trust source exists and holds at least one certificate, so a
  * bad --cacert fails before any connection is attempted. */

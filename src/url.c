@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "dbxai.h"
-#include "errbuf.h"
+#include "err.h"
 
 
 static int is_alpha(int c)
@@ -474,4 +474,23 @@ too_long:
 	errbuf_set(errbuf, "URL longer than %zu bytes", outsz - 1);
 out:
 	return err;
+}
+
+int url_name_ok(const char *name)
+{
+	const char *p;
+	if (!name || !*name || strlen(name) > URL_NAME_MAX)
+		return 0;
+	for (p = name; *p; p++) {
+		char ch = *p;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '_' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int url_same_origin(const struct url *a, const struct url *b)
+{
+	return a->is_https == b->is_https && a->port == b->port && strcmp(a->host, b->host) == 0;
 }

@@ -24,6 +24,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define URL_SCHEME_MAX 8  /* "https" and a NUL, with room */
 #define URL_HOST_MAX 256  /* a 253-byte DNS name or an IPv6 literal, NUL */
 #define URL_PATH_MAX 4096 /* path and query, NUL (OAuth URLs are long) */
@@ -96,5 +98,14 @@ int url_is_loopback(const char *host);
  */
 int url_join(const char *base, const char *ref, char *out, size_t outsz,
 	     char *errbuf);
+
+/* A name (a serving endpoint's) is safe to put in a URL path segment as it
+ * is: 1 to URL_NAME_MAX letters, digits, '.', '_', '-'. */
+#define URL_NAME_MAX 200
+int url_name_ok(const char *name);
+
+/* Whether a and b have the same origin (scheme, host, port): the test before
+ * credentials go to a URL. */
+int url_same_origin(const struct url *a, const struct url *b);
 
 #endif

@@ -40,16 +40,15 @@ int cli_exit_code(int err)
 	case DBX_ERR_PROTOCOL:
 	case DBX_ERR_TRUNCATED:
 	case DBX_ERR_LIMIT:
-	case DBX_ERR_NEED_MORE:
 		return 8;
 	default:
 		return 1;
 	}
 }
 
-int cli_fail(int err, const char *errbuf)
+int cli_fail(int err, const char *msg)
 {
-	fprintf(stderr, "dbxai: %s\n", errbuf && *errbuf ? errbuf : dbx_strerror(err));
+	fprintf(stderr, "dbxai: %s\n", msg ? msg : dbx_strerror(err));
 	return cli_exit_code(err);
 }
 
@@ -61,19 +60,6 @@ int cli_usage_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return cli_fail(DBX_ERR_USAGE, msg);
-}
-
-static const char *get_env(const char *name)
-{
-	return getenv(name);
-}
-
-/* Lowercase first, as curl does: a set lower-case variable wins even when
- * empty, so it can switch the upper-case one off. */
-static const char *env_pair(const char *lower, const char *upper)
-{
-	const char *v = getenv(lower);
-	return v ? v : getenv(upper);
 }
 
 static void trace_line(void *ctx, const char *line)
@@ -170,75 +156,52 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 	return 1;
 }
 
-/* --auth, else auth_type from DATABRICKS_AUTH_TYPE or the profile; NULL for
- * an unknown name. Without either: the issue's order, ending in a cached
- * U2M login that must exist (exit 3 and "run dbxai login" otherwise). */
-static const char *auth_type(const struct cli_globals *g, const struct cfg *cfg,
-			     enum dbx_auth_type *t)
+/* The client from options already filled with the configuration, plus what
+ * the global flags say (trace, timeouts) and where notices go. */
+static int client_from(const struct cli_globals *g, struct dbx_options *o, struct dbx_client **out)
 {
-	const char *v = g->auth ? g->auth : cfg->auth_type;
-
-	if (!v[0]) {
-		int m2m = cfg->client_id[0] && cfg->client_secret[0];
-		*t = cfg->token[0] ? DBX_AUTH_PAT : m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
-	} else if (strcmp(v, "pat") == 0) {
-		*t = DBX_AUTH_PAT;
-	} else if (strcmp(v, "oauth-m2m") == 0) {
-		*t = DBX_AUTH_M2M;
-	} else if (strcmp(v, "oauth-u2m") == 0 || strcmp(v, "databricks-cli") == 0) {
-		*t = DBX_AUTH_U2M;
-	} else {
-		return NULL;
-	}
-	return v;
-}
-
-int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **out)
-{
-	char errbuf[DBX_ERRBUF_SIZE] = "";
-	struct cfg_input in = {g->host, g->profile, get_env};
+	char errbuf[DBX_ERRBUF_SIZE];
 	int err;
 
-	err = cfg_load(cfg, &in, errbuf);
-	if (err)
-		return cli_fail(err, errbuf);
-	return cli_client_new(g, cfg, out);
-}
-
-int cli_client_new(const struct cli_globals *g, const struct cfg *cfg, struct dbx_client **out)
-{
-	char errbuf[DBX_ERRBUF_SIZE] = "";
-	struct dbx_options o = {0};
-	int err;
-
-	if (!cfg->host[0])
-		return cli_usage_error("no workspace host: set DATABRICKS_HOST (e.g. "
-				   "https://adb-123.4.azuredatabricks.net), pass --host, or add "
-				   "host to ~/.databrickscfg");
-	o.host = cfg->host;
-	o.token = cfg->token[0] ? cfg->token : NULL;
-	o.client_id = cfg->client_id[0] ? cfg->client_id : NULL;
-	o.client_secret = cfg->client_secret[0] ? cfg->client_secret : NULL;
-	if (!auth_type(g, cfg, &o.auth_type))
-		return cli_usage_error("unknown auth type '%.40s' (%s): use pat, oauth-m2m or oauth-u2m",
-				       g->auth ? g->auth : cfg->auth_type,
-				       g->auth ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
-	o.ca_file = g->cacert ? g->cacert : getenv("SSL_CERT_FILE");
-	o.ca_dir = getenv("SSL_CERT_DIR");
-	o.https_proxy = env_pair("https_proxy", "HTTPS_PROXY");
-	o.no_proxy = env_pair("no_proxy", "NO_PROXY");
-	o.retry = &cfg->retry;
-	o.notice = notice_line;
-	o.connect_timeout_ms = (int)(g->connect_timeout_s * 1000);
-	o.idle_timeout_ms = (int)(g->idle_timeout_s * 1000);
+	o->notice = notice_line;
+	o->connect_timeout_ms = (int)(g->connect_timeout_s * 1000);
+	o->idle_timeout_ms = (int)(g->idle_timeout_s * 1000);
 	if (g->verbose)
-		o.trace = trace_line;
-	err = dbx_global_init(errbuf);
-	if (!err)
-		err = dbx_client_new(out, &o, errbuf);
+		o->trace = trace_line;
+	err = dbx_client_new(out, o, errbuf);
+	return err ? cli_fail(err, errbuf) : 0;
+}
+
+int cli_open_client(const struct cli_globals *g, struct dbx_config **cfg, struct dbx_client **out)
+{
+	struct dbx_config_input in = {g->host, g->profile, g->auth, g->cacert};
+	struct dbx_options o = {0};
+	char errbuf[DBX_ERRBUF_SIZE];
+	int err;
+
+	err = dbx_config_load(cfg, &in, &o, errbuf);
 	if (err)
 		return cli_fail(err, errbuf);
-	return 0;
+	return client_from(g, &o, out);
+}
+
+static const char *get_env(const char *name)
+{
+	return getenv(name);
+}
+
+int cli_client_new(const struct cli_globals *g, const struct dbx_config *cfg,
+		   struct dbx_client **out)
+{
+	struct cfg_input in = {g->host, g->profile, g->auth, g->cacert, get_env};
+	struct dbx_options o = {0};
+	char errbuf[DBX_ERRBUF_SIZE];
+	int err;
+
+	err = cfg_options(cfg, &in, &o, errbuf);
+	if (err)
+		return cli_fail(err, errbuf);
+	return client_from(g, &o, out);
 }
 
 int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)

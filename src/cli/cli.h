@@ -29,9 +29,10 @@ struct cli_globals {
 /* The exit status for an error code. */
 int cli_exit_code(int err);
 
-/* Prints "dbxai: message" (errbuf, or the generic text for err) on stderr and
- * returns err's exit status. */
-int cli_fail(int err, const char *errbuf);
+/* Prints "dbxai: MSG" on stderr and returns err's exit status. A library
+ * call's errbuf always holds its message; MSG is NULL only for the CLI's own
+ * failures that need no more words than the code's (out of memory). */
+int cli_fail(int err, const char *msg);
 
 /* Prints a usage error and returns 2. */
 __attribute__((format(printf, 1, 2))) int cli_usage_error(const char *fmt, ...);
@@ -46,14 +47,15 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char *a
  * status + 100 after printing the error. */
 int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g);
 
-/* Builds the client from flags, environment and config file (cfg is filled and
- * must outlive the client: it holds the strings). Returns 0 or an exit status
- * after printing the error. */
-int cli_open_client(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **out);
+/* Builds the client from flags, environment and config file through
+ * dbx_config_load(): *cfg holds the strings, must outlive the client and is
+ * released with dbx_config_free() (NULL when nothing was loaded). Returns 0 or
+ * an exit status after printing the error. */
+int cli_open_client(const struct cli_globals *g, struct dbx_config **cfg, struct dbx_client **out);
 
 /* The same from a cfg filled by the caller (`dbxai configure` checks values
  * before they reach a file); cfg must outlive the client. */
-int cli_client_new(const struct cli_globals *g, const struct cfg *cfg, struct dbx_client **out);
+int cli_client_new(const struct cli_globals *g, const struct dbx_config *cfg, struct dbx_client **out);
 
 /* Reads a whole file ("-" is stdin) into malloc'd, NUL-terminated memory. */
 int cli_read_file(const char *path, char **out, size_t *len, char *errbuf);

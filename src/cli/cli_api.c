@@ -13,7 +13,7 @@ static int api_write(void *ctx, const char *data, size_t len)
 int cli_api(const struct cli_globals *g0, int argc, char **argv)
 {
 	struct cli_globals g = *g0;
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	struct cli_out out = CLI_OUT_INIT;
 	const char *method = NULL, *path = NULL, *data = NULL;
@@ -71,12 +71,7 @@ int cli_api(const struct cli_globals *g0, int argc, char **argv)
 			return cli_fail(DBX_ERR_NOMEM, NULL);
 		memcpy(body, data, body_len + 1);
 	}
-	cfg = malloc(sizeof *cfg);
-	if (!cfg) {
-		free(body);
-		return cli_fail(DBX_ERR_NOMEM, NULL);
-	}
-	rc = cli_open_client(&g, cfg, &client);
+	rc = cli_open_client(&g, &cfg, &client);
 	if (rc)
 		goto out;
 	err = dbx_api(client, m, path, body, body_len, api_write, &out, &status, errbuf);
@@ -85,9 +80,7 @@ int cli_api(const struct cli_globals *g0, int argc, char **argv)
 	rc = cli_finish(&out, err && !out.failed ? cli_fail(err, errbuf) : 0);
 out:
 	dbx_client_free(client);
-	if (cfg)
-		memset(cfg, 0, sizeof *cfg); /* holds the token */
-	free(cfg);
+	dbx_config_free(cfg);
 	free(body);
 	return rc;
 }

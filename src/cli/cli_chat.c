@@ -447,7 +447,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	struct cli_globals g = *g0;
 	struct chat_args a;
 	struct chat_out o;
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char *prompt = NULL, *tools = NULL, *messages = NULL, *schema = NULL, *system = NULL;
 	char *params = NULL, *transcript = NULL;
@@ -538,12 +538,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		rc = cli_fail(err, errbuf);
 		goto out;
 	}
-	cfg = malloc(sizeof *cfg);
-	if (!cfg) {
-		rc = cli_fail(DBX_ERR_NOMEM, NULL);
-		goto out;
-	}
-	rc = cli_open_client(&g, cfg, &client);
+	rc = cli_open_client(&g, &cfg, &client);
 	if (rc)
 		goto out;
 	if (a.interactive) {
@@ -576,9 +571,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		rc = cli_finish(&o.out, err ? cli_fail(err, errbuf) : 0);
 out:
 	dbx_client_free(client);
-	if (cfg)
-		memset(cfg, 0, sizeof *cfg);
-	free(cfg);
+	dbx_config_free(cfg);
 	free(prompt);
 	free(tools);
 	free(messages);

@@ -135,7 +135,7 @@ static int discard(void *ctx, const char *data, size_t len)
 }
 
 /* One API call with the new values: a refused token never reaches the file. */
-static int check_token(const struct cli_globals *g0, struct cfg *cfg, const char *path)
+static int check_token(const struct cli_globals *g0, struct dbx_config *cfg, const char *path)
 {
 	struct cli_globals g = *g0;
 	struct dbx_retry def = DBX_RETRY_DEFAULT;
@@ -162,7 +162,7 @@ static int check_token(const struct cli_globals *g0, struct cfg *cfg, const char
 	return cli_fail(err, msg);
 }
 
-static int write_profile(const char *path, int exists, const char *profile, const struct cfg *cfg)
+static int write_profile(const char *path, int exists, const char *profile, const struct dbx_config *cfg)
 {
 	const struct cfgedit_kv kv[] = {{"host", cfg->host}, {"token", cfg->token}};
 	char errbuf[DBX_ERRBUF_SIZE] = "";
@@ -194,7 +194,7 @@ static int write_profile(const char *path, int exists, const char *profile, cons
 int cli_configure(const struct cli_globals *g0, int argc, char **argv)
 {
 	struct cli_globals g = *g0;
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	char path[CFG_VALUE_MAX];
 	const char *profile, *file, *home;
 	int i, r, rc, exists, tty;

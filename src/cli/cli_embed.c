@@ -116,7 +116,7 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 	struct cli_globals g = *g0;
 	struct dbx_embed_request rq = {0};
 	struct embed_out o = {CLI_OUT_INIT, 0, NULL, 0};
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	const char **texts = NULL;
 	char *text = NULL;
@@ -188,12 +188,7 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 	rq.inputs = texts;
 	rq.count = ntexts;
 	o.json = g.json;
-	cfg = malloc(sizeof *cfg);
-	if (!cfg) {
-		rc = cli_fail(DBX_ERR_NOMEM, NULL);
-		goto out;
-	}
-	rc = cli_open_client(&g, cfg, &client);
+	rc = cli_open_client(&g, &cfg, &client);
 	if (rc)
 		goto out;
 	err = dbx_embed(client, &rq, put_vector, &o, errbuf);
@@ -204,9 +199,7 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 	rc = cli_finish(&o.out, err && !o.out.failed ? cli_fail(err, errbuf) : 0);
 out:
 	dbx_client_free(client);
-	if (cfg)
-		memset(cfg, 0, sizeof *cfg); /* holds the token */
-	free(cfg);
+	dbx_config_free(cfg);
 	free(o.line);
 	free(texts);
 	free(text);

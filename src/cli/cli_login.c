@@ -101,7 +101,7 @@ static int parse_port(unsigned *port)
 }
 
 /* The globals with the credential choice forced to OAuth U2M. */
-static int open_u2m(const struct cli_globals *g, struct cfg *cfg, struct dbx_client **c)
+static int open_u2m(const struct cli_globals *g, struct dbx_config **cfg, struct dbx_client **c)
 {
 	struct cli_globals u = *g;
 	u.auth = "oauth-u2m";
@@ -116,7 +116,7 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	struct dbx_client *c = NULL;
 	struct dbx_auth_info info;
 	struct cli_out out = CLI_OUT_INIT;
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	int i, no_browser = 0, r, err;
 	const char *display;
 
@@ -152,10 +152,7 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	lo.headless = !sc.browser;
 	lo.show = show;
 	lo.ctx = &sc;
-	cfg = malloc(sizeof *cfg);
-	if (!cfg)
-		return cli_fail(DBX_ERR_NOMEM, NULL);
-	r = open_u2m(g, cfg, &c);
+	r = open_u2m(g, &cfg, &c);
 	if (r)
 		goto out;
 	err = dbx_login(c, &lo, errbuf);
@@ -176,7 +173,7 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	r = cli_finish(&out, 0);
 out:
 	dbx_client_free(c);
-	free(cfg);
+	dbx_config_free(cfg);
 	return r;
 }
 
@@ -185,7 +182,7 @@ int cli_logout(const struct cli_globals *g, int argc, char **argv)
 	char errbuf[DBX_ERRBUF_SIZE] = "", line[512];
 	struct dbx_client *c = NULL;
 	struct cli_out out = CLI_OUT_INIT;
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	int i, all = 0, removed = 0, r, err, n;
 
 	for (i = 0; i < argc; i++) {
@@ -195,16 +192,13 @@ int cli_logout(const struct cli_globals *g, int argc, char **argv)
 			return cli_usage_error("logout: unknown argument '%.40s' (see dbxai help)",
 			                       argv[i]);
 	}
-	cfg = malloc(sizeof *cfg);
-	if (!cfg)
-		return cli_fail(DBX_ERR_NOMEM, NULL);
 	if (all && !g->host && !getenv("DATABRICKS_HOST")) {
 		/* --all needs no workspace: any host will do to reach the cache */
 		struct cli_globals u = *g;
 		u.host = "https://localhost";
-		r = open_u2m(&u, cfg, &c);
+		r = open_u2m(&u, &cfg, &c);
 	} else {
-		r = open_u2m(g, cfg, &c);
+		r = open_u2m(g, &cfg, &c);
 	}
 	if (r)
 		goto out;
@@ -224,7 +218,7 @@ int cli_logout(const struct cli_globals *g, int argc, char **argv)
 	r = cli_finish(&out, 0);
 out:
 	dbx_client_free(c);
-	free(cfg);
+	dbx_config_free(cfg);
 	return r;
 }
 
@@ -248,16 +242,13 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	struct dbx_client *c = NULL;
 	struct dbx_auth_info info;
 	struct cli_out out = CLI_OUT_INIT;
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	long long now = (long long)time(NULL);
 	int r, err, n;
 
 	if (argc != 1 || strcmp(argv[0], "status") != 0)
 		return cli_usage_error("usage: dbxai auth status");
-	cfg = malloc(sizeof *cfg);
-	if (!cfg)
-		return cli_fail(DBX_ERR_NOMEM, NULL);
-	r = cli_open_client(g, cfg, &c);
+	r = cli_open_client(g, &cfg, &c);
 	if (r)
 		goto out;
 	err = dbx_auth_status(c, &info, errbuf);
@@ -301,6 +292,6 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	r = cli_finish(&out, 0);
 out:
 	dbx_client_free(c);
-	free(cfg);
+	dbx_config_free(cfg);
 	return r;
 }

@@ -58,7 +58,7 @@ int cli_models(const struct cli_globals *g0, int argc, char **argv)
 {
 	struct cli_globals g = *g0;
 	struct models_out o = {CLI_OUT_INIT, 0};
-	struct cfg *cfg = NULL;
+	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	int i, r, rc, err;
@@ -73,10 +73,7 @@ int cli_models(const struct cli_globals *g0, int argc, char **argv)
 				       argv[i]);
 	}
 	o.json = g.json;
-	cfg = malloc(sizeof *cfg);
-	if (!cfg)
-		return cli_fail(DBX_ERR_NOMEM, NULL);
-	rc = cli_open_client(&g, cfg, &client);
+	rc = cli_open_client(&g, &cfg, &client);
 	if (rc)
 		goto out;
 	err = dbx_list_models(client, put_model, &o, errbuf);
@@ -87,7 +84,6 @@ int cli_models(const struct cli_globals *g0, int argc, char **argv)
 	rc = cli_finish(&o.out, err && !o.out.failed ? cli_fail(err, errbuf) : 0);
 out:
 	dbx_client_free(client);
-	memset(cfg, 0, sizeof *cfg); /* holds the token */
-	free(cfg);
+	dbx_config_free(cfg);
 	return rc;
 }

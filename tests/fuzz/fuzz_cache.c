@@ -27,15 +27,15 @@ struct pair {
 	int has_access; /* "access_token" is a JSON string that fits */
 };
 
-static struct oauth_tokens a, b;
+static struct cache_tokens a, b;
 
-static int same_tokens(const struct oauth_tokens *x, const struct oauth_tokens *y)
+static int same_tokens(const struct cache_tokens *x, const struct cache_tokens *y)
 {
 	return strcmp(x->access, y->access) == 0 && strcmp(x->refresh, y->refresh) == 0 &&
 	       strcmp(x->type, y->type) == 0 && x->expiry == y->expiry && x->issued == y->issued;
 }
 
-static void bounded(const struct oauth_tokens *t)
+static void bounded(const struct cache_tokens *t)
 {
 	REQUIRE(memchr(t->access, 0, sizeof t->access) && memchr(t->refresh, 0, sizeof t->refresh));
 	REQUIRE(memchr(t->type, 0, sizeof t->type));
@@ -59,7 +59,7 @@ static int pairs_of(const char *text, size_t len, struct pair *p, int max)
 		    hl != strlen(p[n].host) || cl != strlen(p[n].client))
 			continue;
 		p[n].has_access = json_type(&d, json_get(&d, e, "access_token")) == JSON_STRING &&
-				  json_strlen(&d, json_get(&d, e, "access_token")) < OAUTH_TOKEN_MAX;
+				  json_strlen(&d, json_get(&d, e, "access_token")) < CACHE_TOKEN_MAX;
 		n++;
 	}
 	return n;
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct pair p[MAX_PAIRS];
 	struct cache c, nc;
-	struct oauth_tokens t;
+	struct cache_tokens t;
 	const char *host, *client;
 	char *out = NULL;
 	size_t olen;
@@ -133,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			REQUIRE(same_tokens(&a, &b));
 		}
 		cache_close(&nc);
-		oauth_wipe(out, olen);
+		crypto_wipe(out, olen);
 		free(out);
 		out = NULL;
 	} else {

@@ -134,9 +134,9 @@ static int plain(const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct cfg c;
+	static struct dbx_config c;
 	static struct ref r;
-	struct cfg_input in = {NULL, NULL, get};
+	struct cfg_input in = {.getenv = get};
 	char *line[2], *block, errbuf[DBX_ERRBUF_SIZE] = "";
 	const char *file;
 	size_t flen;

@@ -156,7 +156,7 @@ static void drive(const uint8_t *in, size_t len, unsigned flags, int mode,
 				abort();
 			k += used;
 			d->consumed += used;
-			if (err == DBX_ERR_NEED_MORE) {
+			if (err == ERR_NEED_MORE) {
 				if (k != n)
 					abort();
 				break;

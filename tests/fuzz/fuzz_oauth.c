@@ -47,23 +47,23 @@ static void no_code_in(const char *errbuf, const char *text)
 
 static void check_json(const char *text, size_t len)
 {
-	static struct oauth_tokens t;
+	static struct cache_tokens t;
 	static struct oauth_endpoints ep;
 	static struct oauth_device d;
 	char errbuf[DBX_ERRBUF_SIZE] = "", error[64], desc[256];
 
 	memset(&t, 0, sizeof t);
 	if (oauth_parse_tokens(text, len, 1700000000, &t, errbuf) == DBX_OK) {
-		REQUIRE(t.access[0] && strlen(t.access) < OAUTH_TOKEN_MAX);
-		REQUIRE(strlen(t.refresh) < OAUTH_TOKEN_MAX);
-		REQUIRE(t.type[0] && strlen(t.type) < OAUTH_TOKEN_TYPE_MAX);
+		REQUIRE(t.access[0] && strlen(t.access) < CACHE_TOKEN_MAX);
+		REQUIRE(strlen(t.refresh) < CACHE_TOKEN_MAX);
+		REQUIRE(t.type[0] && strlen(t.type) < CACHE_TOKEN_TYPE_MAX);
 	} else {
 		if (strlen(t.access) >= 8)
 			REQUIRE(strstr(errbuf, t.access) == NULL);
 		if (strlen(t.refresh) >= 8)
 			REQUIRE(strstr(errbuf, t.refresh) == NULL);
 	}
-	oauth_wipe(&t, sizeof t);
+	crypto_wipe(&t, sizeof t);
 	if (oauth_parse_discovery(text, len, &ep, errbuf) == DBX_OK)
 		REQUIRE(ep.authorization[0] && ep.token[0] && strlen(ep.device) < URL_MAX);
 	if (oauth_parse_device(text, len, &d, errbuf) == DBX_OK)
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cap = fuzz_rng() % 4 ? sizeof code : 1 + fuzz_rng() % 16;
 
 	err = oauth_parse_redirect(line[1], line[0], code, cap, errbuf);
-	REQUIRE(err == DBX_OK || err == DBX_ERR_AUTH || err == DBX_ERR_NEED_MORE ||
+	REQUIRE(err == DBX_OK || err == DBX_ERR_AUTH || err == ERR_NEED_MORE ||
 		err == DBX_ERR_USAGE || err == DBX_ERR_LIMIT);
 	if (err == DBX_OK) {
 		REQUIRE(code[0] && strlen(code) < cap);
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_json(line[1], strlen(line[1]));
 	check_json((const char *)data, size);
-	oauth_wipe(code, sizeof code);
+	crypto_wipe(code, sizeof code);
 	free(block);
 	return 0;
 }

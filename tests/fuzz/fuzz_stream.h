@@ -2,7 +2,7 @@
  * fuzz_stream.h - the body of fuzz_chat.c and fuzz_resp.c: a streamed reply
  * (an SSE byte stream, so raw captures work as seeds) goes through the SSE
  * parser into the wire-format decoder (STREAM_EVENT) and the provider_reply
- * accumulator, as provider.c does; then provider_finish() when nothing failed.
+ * accumulator, as provider.c does; then reply_finish() when nothing failed.
  *
  * Checked: the input fed whole, in random chunks and one byte at a time gives
  * the same dbx_event sequence (a digest of every field), the same failure and
@@ -52,8 +52,8 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 		break;
 	case DBX_EV_TOOL_CALL:
 		REQUIRE(ev->id && ev->name && ev->arguments);
-		REQUIRE(strlen(ev->id) < PROVIDER_ID_MAX && strlen(ev->name) < PROVIDER_ID_MAX);
-		REQUIRE(ev->arguments_len < PROVIDER_TOOL_ARGS_MAX);
+		REQUIRE(strlen(ev->id) < REPLY_ID_MAX && strlen(ev->name) < REPLY_ID_MAX);
+		REQUIRE(ev->arguments_len < REPLY_TOOL_ARGS_MAX);
 		fuzz_mix_str(&d->events, ev->id);
 		fuzz_mix_str(&d->events, ev->name);
 		fuzz_mix(&d->events, ev->arguments, ev->arguments_len);
@@ -86,14 +86,14 @@ struct result {
 /* What provider.c's turn_sse_event does. */
 static int on_sse(void *ctx, const struct sse_event *ev)
 {
-	struct provider_reply *r = ctx;
+	struct reply *r = ctx;
 	int responses = ((struct digest *)r->ctx)->responses;
 
 	if (ev->oversize) {
 		if (responses &&
 		    !(ev->type_len > 6 && strcmp(ev->type + ev->type_len - 6, ".delta") == 0))
 			return DBX_OK;
-		provider_fail(r, DBX_ERR_PROTOCOL, "oversize event");
+		reply_fail(r, DBX_ERR_PROTOCOL, "oversize event");
 		return DBX_ERR_CANCELLED;
 	}
 	return STREAM_EVENT(r, ev->data, ev->data_len);
@@ -101,7 +101,7 @@ static int on_sse(void *ctx, const struct sse_event *ev)
 
 static void run(const uint8_t *data, size_t n, size_t max_piece, int keep, struct result *res)
 {
-	struct provider_reply *r = calloc(1, sizeof *r);
+	struct reply *r = calloc(1, sizeof *r);
 	struct client_call call;
 	size_t off = 0, piece;
 	int err = DBX_OK;
@@ -126,7 +126,7 @@ static void run(const uint8_t *data, size_t n, size_t max_piece, int keep, struc
 	if (!err)
 		(void)sse_finish(&parser);
 	if (!err && !r->failed)
-		res->finish_rc = provider_finish(r);
+		res->finish_rc = reply_finish(r);
 	REQUIRE(!(err && !r->failed)); /* only a failure stops the stream */
 	REQUIRE(call.delivered == (res->d.count > 0));
 	if (keep) {
@@ -143,7 +143,7 @@ static void run(const uint8_t *data, size_t n, size_t max_piece, int keep, struc
 	res->done = r->done;
 	memcpy(res->msg, r->msg, sizeof res->msg);
 	memcpy(res->finish, r->finish, sizeof res->finish);
-	provider_reply_free(r);
+	reply_free(r);
 	free(r);
 }
 
@@ -158,7 +158,7 @@ static int same(const struct result *a, const struct result *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct result whole, other;
-	struct provider_reply *r;
+	struct reply *r;
 	struct client_call call;
 	struct digest d;
 	int keep;
@@ -184,8 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->call = &call;
 	r->keep = keep;
 	if (STREAM_WHOLE(r, (const char *)data, size) == DBX_OK && !r->failed)
-		(void)provider_finish(r);
-	provider_reply_free(r);
+		(void)reply_finish(r);
+	reply_free(r);
 	free(r);
 	return 0;
 }

@@ -17,7 +17,7 @@ static void path_of(char *out, size_t cap, const char *name)
 	snprintf(out, cap, "%s/%s", dir, name);
 }
 
-static void tokens(struct oauth_tokens *t, const char *at, const char *rt, long long exp)
+static void tokens(struct cache_tokens *t, const char *at, const char *rt, long long exp)
 {
 	memset(t, 0, sizeof *t);
 	snprintf(t->access, sizeof t->access, "%s", at);
@@ -31,7 +31,7 @@ static void test_round_trip(void)
 {
 	char path[128], err[DBX_ERRBUF_SIZE] = "";
 	struct cache c;
-	struct oauth_tokens t, got;
+	struct cache_tokens t, got;
 	struct stat st;
 	int removed = -1;
 
@@ -115,7 +115,7 @@ static void test_corrupt(void)
 {
 	char path[128], err[DBX_ERRBUF_SIZE];
 	struct cache c;
-	struct oauth_tokens t;
+	struct cache_tokens t;
 	struct stat st;
 
 	path_of(path, sizeof path, "bad.json");
@@ -183,7 +183,7 @@ static void test_from_text(void)
 	    "\"access_token\":\"x\\u00e9\",\"expiry\":5},{\"host\":\"https://a\","
 	    "\"client_id\":\"d\",\"access_token\":\"y\"}]}";
 	struct cache c, n;
-	struct oauth_tokens t, got;
+	struct cache_tokens t, got;
 	char *out = NULL;
 	size_t len = 0;
 	int removed = -1;

@@ -30,10 +30,10 @@ static void write_cfg(const char *text)
 	fclose(f);
 }
 
-static int load(struct cfg *c, const char *const *envv, const char *host_flag,
+static int load(struct dbx_config *c, const char *const *envv, const char *host_flag,
 		const char *profile_flag, char *errbuf)
 {
-	struct cfg_input in = {host_flag, profile_flag, fake_getenv};
+	struct cfg_input in = {.host_flag = host_flag, .profile_flag = profile_flag, .getenv = fake_getenv};
 	fake_env = envv;
 	errbuf[0] = 0;
 	return cfg_load(c, &in, errbuf);
@@ -53,7 +53,7 @@ static const char *sample = "# comment\n"
 
 static void test_precedence(void)
 {
-	struct cfg c;
+	struct dbx_config c;
 	char err[DBX_ERRBUF_SIZE];
 	char fileenv[300];
 	snprintf(fileenv, sizeof fileenv, "DATABRICKS_CONFIG_FILE=%s", cfg_path);
@@ -110,7 +110,7 @@ static void test_precedence(void)
 
 static void test_malformed_file(void)
 {
-	struct cfg c;
+	struct dbx_config c;
 	char err[DBX_ERRBUF_SIZE];
 	char fileenv[300];
 	const char *e[] = {fileenv, NULL};
@@ -151,7 +151,7 @@ static void test_retry_numbers(void)
 	};
 	size_t i;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct cfg c;
+		struct dbx_config c;
 		char err[DBX_ERRBUF_SIZE];
 		char kv[128];
 		const char *e[] = {"DATABRICKS_CONFIG_FILE=/nonexistent", kv, NULL};
@@ -163,7 +163,7 @@ static void test_retry_numbers(void)
 			CHECK(strstr(err, cases[i].var) != NULL, "message names the variable: %s", err);
 	}
 	{
-		struct cfg c;
+		struct dbx_config c;
 		char err[DBX_ERRBUF_SIZE];
 		const char *e[] = {"DATABRICKS_CONFIG_FILE=/nonexistent", "DATABRICKS_MAX_RETRIES=7",
 				   "DATABRICKS_BACKOFF_MULTIPLIER=1.5", NULL};

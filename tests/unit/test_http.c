@@ -127,7 +127,7 @@ static void drive(const char *in, size_t len, size_t piece, unsigned flags,
 				r->bad_head++;
 			k += used;
 			r->consumed += used;
-			if (err == DBX_ERR_NEED_MORE)
+			if (err == ERR_NEED_MORE)
 				break;
 			if (err) {
 				r->err = err;
@@ -817,7 +817,7 @@ static void test_callbacks(void)
 	      "NULL sink");
 	/* empty input */
 	http_reset(&parser, 0);
-	CHECK(http_parse(&parser, NULL, 0, &used, NULL) == DBX_ERR_NEED_MORE &&
+	CHECK(http_parse(&parser, NULL, 0, &used, NULL) == ERR_NEED_MORE &&
 		      used == 0, "empty input");
 	CHECK(http_finish(&parser) == DBX_ERR_TRUNCATED && parser.received == 0,
 	      "nothing received");

@@ -122,8 +122,8 @@ static const struct redirect_case redirect_cases[] = {
     {"http://localhost:8020/?code=abc", DBX_ERR_AUTH, NULL, "state"},
     {"http://localhost:8020/?error=access_denied&error_description=No+way%0A&state=S1",
      DBX_ERR_AUTH, NULL, "access_denied: No way?"},
-    {"/favicon.ico", DBX_ERR_NEED_MORE, NULL, NULL},
-    {"http://localhost:8020/?state=S1", DBX_ERR_NEED_MORE, NULL, NULL},
+    {"/favicon.ico", ERR_NEED_MORE, NULL, NULL},
+    {"http://localhost:8020/?state=S1", ERR_NEED_MORE, NULL, NULL},
     {"/?code=%zz&state=S1", DBX_ERR_LIMIT, NULL, "code"},
     {"/?code=%00&state=S1", DBX_ERR_LIMIT, NULL, "code"},
     {"/?code=0123456789abcdef0123456789&state=S1", DBX_ERR_LIMIT, NULL, "too long"},
@@ -172,7 +172,7 @@ static void test_discovery(void)
 
 static void test_tokens(void)
 {
-	struct oauth_tokens t;
+	struct cache_tokens t;
 	char err[DBX_ERRBUF_SIZE], e[OAUTH_ERROR_MAX], d[64];
 	const char *full = "{\"access_token\":\"AT\",\"token_type\":\"Bearer\",\"expires_in\":3600,"
 	                   "\"refresh_token\":\"RT2\"}";

@@ -1,0 +1,185 @@
+/* shape.c - see shape.h. */
+#include "shape.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses an optional JSON value given by the caller, of the given type. */
+static int parse_input(const char *what, const char *js, size_t len, enum json_type want,
+		       struct json_doc *d, struct json_tok **tok, char *errbuf)
+{
+	int err;
+
+	memset(d, 0, sizeof *d);
+	*tok = NULL;
+	if (!js)
+		return DBX_OK;
+	err = json_parse_alloc(d, js, len, tok);
+	if (err == DBX_ERR_NOMEM)
+		return err;
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s are not valid JSON: %s at byte %zu", what,
+			 d->err_what ? d->err_what : dbx_strerror(err), d->err_off);
+		d->ntok = 0;
+		return DBX_ERR_USAGE;
+	}
+	if (json_type(d, 0) != want) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s must be a JSON %s", what,
+			 want == JSON_ARRAY ? "array" : "object");
+		d->ntok = 0;
+		return DBX_ERR_USAGE;
+	}
+	return DBX_OK;
+}
+
+int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf)
+{
+	const char *e = rq->reasoning_effort;
+	int err, m;
+
+	err = parse_input("earlier messages (--messages)", rq->messages_json, rq->messages_len,
+			  JSON_ARRAY, &s->msgs, &s->msgs_tok, errbuf);
+	if (!err)
+		err = parse_input("tools (--tools)", rq->tools_json, rq->tools_len, JSON_ARRAY,
+				  &s->tools, &s->tools_tok, errbuf);
+	if (!err)
+		err = parse_input("schema contents (--schema)", rq->schema_json, rq->schema_len,
+				  JSON_OBJECT, &s->schema, &s->schema_tok, errbuf);
+	if (!err)
+		err = parse_input("extra body fields (--param)", rq->extra_json, rq->extra_len,
+				  JSON_OBJECT, &s->extra, &s->extra_tok, errbuf);
+	if (err)
+		return err;
+	for (m = json_child(&s->msgs, 0); s->msgs.ntok && m >= 0; m = json_next(&s->msgs, m)) {
+		if (json_type(&s->msgs, m) != JSON_OBJECT ||
+		    json_type(&s->msgs, json_get(&s->msgs, m, "role")) != JSON_STRING) {
+			snprintf(errbuf, DBX_ERRBUF_SIZE,
+				 "each earlier message (--messages) must be an object with a \"role\"");
+			return DBX_ERR_USAGE;
+		}
+	}
+	if (rq->thinking_budget && rq->thinking_budget < 1024) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "a thinking budget must be at least 1024 tokens (Claude's minimum)");
+		return DBX_ERR_USAGE;
+	}
+	if (rq->thinking_budget && rq->has_temperature && rq->temperature != 1.0) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE,
+			 "Claude accepts no temperature other than 1 while thinking: drop "
+			 "--temperature or --thinking");
+		return DBX_ERR_USAGE;
+	}
+	if (e && strcmp(e, "low") != 0 && strcmp(e, "medium") != 0 && strcmp(e, "high") != 0) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "reasoning effort '%.20s' is not low, medium or high",
+			 e);
+		return DBX_ERR_USAGE;
+	}
+	if (rq->schema_json && rq->json_object) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "--schema and --json-object exclude each other");
+		return DBX_ERR_USAGE;
+	}
+	return DBX_OK;
+}
+
+void shape_free(struct shape *s)
+{
+	free(s->msgs_tok);
+	free(s->tools_tok);
+	free(s->schema_tok);
+	free(s->extra_tok);
+	memset(s, 0, sizeof *s);
+}
+
+int shape_ours(const struct shape *s, const char *key)
+{
+	char line[128];
+
+	if (!s->extra.ntok || json_get(&s->extra, 0, key) < 0)
+		return 1;
+	if (s->trace) {
+		snprintf(line, sizeof line, "* --param %s overrides the value dbxai sets", key);
+		s->trace(s->trace_ctx, line);
+	}
+	return 0;
+}
+
+void shape_extra(struct json_w *w, const struct shape *s)
+{
+	int k;
+	if (!s->extra.ntok)
+		return;
+	for (k = json_child(&s->extra, 0); k >= 0; k = json_next(&s->extra, k)) {
+		char key[256];
+		size_t n = 0;
+		if (json_str(&s->extra, k, key, sizeof key, &n) != DBX_OK)
+			continue;
+		json_w_keyn(w, key, n);
+		json_w_raw(w, &s->extra, k + 1);
+	}
+}
+
+int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body,
+		      size_t *len, char *errbuf)
+{
+	int err;
+
+	shape_extra(w, s);
+	json_w_obj_end(w);
+	err = json_w_finish(w, len);
+	if (err) {
+		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
+			 dbx_strerror(err));
+		free(buf);
+		return err;
+	}
+	*body = buf;
+	return DBX_OK;
+}
+
+void shape_schema_fields(struct json_w *w, const struct shape *s)
+{
+	char name[72];
+
+	shape_schema_name(s, name, sizeof name);
+	json_w_key(w, "name");
+	json_w_str(w, name);
+	json_w_key(w, "schema");
+	json_w_raw(w, &s->schema, 0);
+	json_w_key(w, "strict");
+	json_w_bool(w, 1);
+}
+
+void shape_schema_name(const struct shape *s, char *out, size_t cap)
+{
+	char title[65] = "";
+	size_t i, n = 0;
+
+	if (s->schema.ntok)
+		(void)json_str(&s->schema, json_get(&s->schema, 0, "title"), title, sizeof title, NULL);
+	for (i = 0; title[i] && n + 1 < cap && n < 64; i++) {
+		char ch = title[i];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			 ch == '_' || ch == '-';
+		out[n++] = ok ? ch : '_';
+	}
+	if (n == 0)
+		n = (size_t)snprintf(out, cap, "response");
+	out[n < cap ? n : cap - 1] = '\0';
+}
+
+int shape_role_is(const struct json_doc *msgs, int m, const char *role)
+{
+	return json_streq(msgs, json_get(msgs, m, "role"), role);
+}
+
+int shape_system_token(const struct json_doc *msgs)
+{
+	int m;
+	if (msgs->ntok == 0)
+		return -1;
+	for (m = json_child(msgs, 0); m >= 0; m = json_next(msgs, m))
+		if (shape_role_is(msgs, m, "system"))
+			return json_get(msgs, m, "content");
+	return -1;
+}

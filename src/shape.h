@@ -1,0 +1,63 @@
+/*
+ * shape.h - the caller's JSON inputs of a chat turn (earlier messages, tools,
+ * a schema, extra body fields), parsed and checked once per turn, and the
+ * pieces of a request body that every wire format writes the same way.
+ * Both wire formats (chat.h, resp.h) build on it.
+ *
+ * Rules: return convention of err.h; token arrays are on the heap, owned by
+ * the struct until shape_free(); the caller's strings are borrowed.
+ */
+#ifndef SHAPE_H
+#define SHAPE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "json.h"
+
+/* The caller's JSON inputs, parsed and checked once per turn: earlier messages
+ * and tools (arrays), schema and extra body fields (objects). Token arrays are
+ * on the heap; shape_free() releases them. An absent input is a document
+ * with ntok 0. trace (may be NULL) hears which of dbxai's body fields the extra
+ * fields override. */
+struct shape {
+	struct json_doc msgs, tools, schema, extra;
+	struct json_tok *msgs_tok, *tools_tok, *schema_tok, *extra_tok;
+	dbx_trace_fn trace;
+	void *trace_ctx;
+};
+
+/* DBX_ERR_USAGE, with the input named, when one is not valid JSON of the right
+ * kind or the options contradict each other (thinking below 1024 tokens or with
+ * a temperature other than 1, an unknown reasoning effort, schema together with
+ * json_object). */
+int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf);
+void shape_free(struct shape *s);
+
+/* 1 when dbxai writes key itself, 0 when the extra fields set it (then the
+ * extra value wins, written by shape_extra, and the trace says so). */
+int shape_ours(const struct shape *s, const char *key);
+
+/* Writes every extra field (key and raw value) into the open body object. */
+void shape_extra(struct json_w *w, const struct shape *s);
+
+/* The "name" a json_schema response format needs: the schema's title made
+ * safe ([A-Za-z0-9_-], at most 64), else "response". */
+void shape_schema_name(const struct shape *s, char *out, size_t cap);
+
+/* Writes "name", "schema" and "strict": true of a json_schema format into
+ * the open object. */
+void shape_schema_fields(struct json_w *w, const struct shape *s);
+
+/* Ends a body: the extra fields, the closing brace, the finished text in
+ * *body (buf, which it frees on error) and its length. */
+int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body,
+		      size_t *len, char *errbuf);
+
+/* The token of the content of the first system message in msgs, or -1. */
+int shape_system_token(const struct json_doc *msgs);
+
+/* Whether message m (an object token of msgs) has this role. */
+int shape_role_is(const struct json_doc *msgs, int m, const char *role);
+
+#endif
