@@ -63,7 +63,7 @@ say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 .PHONY: budget demo all cross test test-unit test-e2e check size fetch clean help fuzz bench fmt \
-	install uninstall
+	install uninstall check-layers fmt-check
 .DEFAULT_GOAL := all
 
 all: $(B)/dbxai
@@ -74,8 +74,10 @@ help:
 	@echo 'make cross              build all of: $(TARGETS)'
 	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (ARM under qemu);'
 	@echo '                        for x86_64 also the sanitizer unit run'
-	@echo 'make check              make test for every target, memcheck, test-e2e-asan,'
-	@echo '                        budget, fuzz-brief: what CI runs'
+	@echo 'make check              fmt-check, check-layers, make test for every target,'
+	@echo '                        memcheck, test-e2e-asan, budget, fuzz-brief: what CI runs'
+	@echo 'make check-layers       library files call only files below them (src/LAYERS)'
+	@echo 'make fmt-check          the sources are formatted as .clang-format says'
 	@echo 'make size               stripped size of each target binary'
 	@echo 'make budget             size and peak-RSS figures against their budgets'
 	@echo 'make fuzz               run each libFuzzer target for FUZZ_SECONDS (60)'
@@ -101,7 +103,7 @@ $(FETCHED) &: third_party/manifest third_party/fetch.sh
 
 # The mbedTLS source list exists only after the fetch: it is a generated fragment
 # that make builds (fetching first) and then re-reads.
-NO_BUILD_GOALS := clean help fmt fetch uninstall
+NO_BUILD_GOALS := clean help fmt fmt-check fetch uninstall
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 include build/mbedtls-sources.mk
 endif
@@ -350,7 +352,15 @@ test: test-unit
 	$(MAKE) --no-print-directory TARGET=$(TARGET) test-e2e
 endif
 
+# Layers only point down: the order is written once, in src/LAYERS; the check
+# reads the symbols of the built objects (nm) and names any call that points
+# up or sideways, and any command-line file inside libdbxai.a.
+check-layers: $(B)/libdbxai.a $(CLI_LIB) $(CLI_MAIN_OBJ)
+	@$(PYTHON) tests/check_layers.py src/LAYERS $(B)/libdbxai.a $(CLI_LIB) $(CLI_MAIN_OBJ)
+
 check:
+	@$(MAKE) --no-print-directory fmt-check
+	@$(MAKE) --no-print-directory check-layers
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t test || exit 1; done
 	@$(MAKE) --no-print-directory budget
 	@$(MAKE) --no-print-directory memcheck
@@ -369,8 +379,17 @@ size:
 			awk -v t=$$t '{ printf "%-24s %8d bytes %7.1f KiB\n", t, $$1, $$1 / 1024 }'; \
 	done
 
+# The house format is .clang-format, applied by clang-format 14 (Debian 12's).
+FMT_FILES = $(wildcard src/*.[ch] src/cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] \
+	tests/e2e/*.c tests/bench/*.c examples/*.c)
 fmt:
-	clang-format -i src/*.c src/*.h src/cli/*.c src/cli/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i $(FMT_FILES)
+fmt-check:
+	@out=$$(clang-format --dry-run $(FMT_FILES) 2>&1); \
+	n=$$(printf '%s\n' "$$out" | grep -c 'warning:'); \
+	if [ "$$n" -ne 0 ]; then printf '%s\n' "$$out" | grep 'warning:' | head -n 20; \
+		echo "fmt-check: $$n places differ from .clang-format: run make fmt"; exit 1; fi; \
+	echo "fmt-check: $(words $(FMT_FILES)) files formatted as .clang-format says"
 
 clean:
 	rm -rf build
