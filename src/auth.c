@@ -70,7 +70,7 @@ static int set_bearer(struct client *c, struct auth *a, const struct cache_token
 	if (snprintf(c->auth, sizeof c->auth, "Bearer %s", t->access) >= (int)sizeof c->auth) {
 		c->auth[0] = '\0';
 		a->have = 0;
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the access token is too long (%zu bytes)",
+		errbuf_set(errbuf, "the access token is too long (%zu bytes)",
 		         strlen(t->access));
 		return DBX_ERR_LIMIT;
 	}
@@ -111,8 +111,7 @@ static int fetch_m2m(struct client *c, struct auth *a, struct cache_tokens *t, c
 	if (err == DBX_ERR_AUTH) {
 		char why[DBX_ERRBUF_SIZE];
 		snprintf(why, sizeof why, "%s", errbuf);
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "OAuth M2M for client id %.80s failed (check DATABRICKS_CLIENT_ID / "
+		errbuf_set(errbuf, "OAuth M2M for client id %.80s failed (check DATABRICKS_CLIENT_ID / "
 		         "DATABRICKS_CLIENT_SECRET): %s",
 		         a->client_id, why);
 	}
@@ -146,8 +145,7 @@ static int refresh(struct client *c, struct auth *a, struct cache_tokens *t, cha
 	if (!err)
 		err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
 	if (err == DBX_ERR_AUTH && oerr[0]) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the refresh token for %s was rejected (%s: revoked or expired): run "
+		errbuf_set(errbuf, "the refresh token for %s was rejected (%s: revoked or expired): run "
 		         "`dbxai login` to log in again",
 		         c->base_url, oerr);
 	}
@@ -172,7 +170,7 @@ static int authorize(struct client *c, int force, char *errbuf)
 	}
 	if (!a->cache_path[0]) {
 		err = DBX_ERR_USAGE;
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s", a->cache_err);
+		errbuf_set(errbuf, "%s", a->cache_err);
 	} else {
 		err = cache_open(&cache, a->cache_path, a->type == DBX_AUTH_M2M, errbuf);
 	}
@@ -205,14 +203,12 @@ static int authorize(struct client *c, int force, char *errbuf)
 			c->auth[0] = '\0';
 			a->have = 0;
 		} else {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-			         "not logged in to %s: run `dbxai login` or set DATABRICKS_TOKEN",
+			errbuf_set(errbuf, "not logged in to %s: run `dbxai login` or set DATABRICKS_TOKEN",
 			         c->base_url);
 			err = DBX_ERR_AUTH;
 		}
 	} else if (!t->refresh[0]) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the login for %s has expired and has no refresh token: run `dbxai login`",
+		errbuf_set(errbuf, "the login for %s has expired and has no refresh token: run `dbxai login`",
 		         c->base_url);
 		err = DBX_ERR_AUTH;
 	} else {
@@ -243,7 +239,7 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 	int err = DBX_OK;
 
 	if ((unsigned)type > DBX_AUTH_NONE) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "unknown auth type %d", (int)type);
+		errbuf_set(errbuf, "unknown auth type %d", (int)type);
 		return DBX_ERR_USAGE;
 	}
 	if (type == DBX_AUTH_AUTO)
@@ -274,7 +270,7 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 	if (o->token_cache && *o->token_cache) {
 		if (snprintf(a->cache_path, sizeof a->cache_path, "%s", o->token_cache) >=
 		    (int)sizeof a->cache_path) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "the token cache path is too long");
+			errbuf_set(errbuf, "the token cache path is too long");
 			err = DBX_ERR_USAGE;
 		}
 	} else if (cache_default_path(a->cache_path, sizeof a->cache_path, get_env, a->cache_err) !=
@@ -310,7 +306,7 @@ static struct auth *oauth_ctx(struct client *c, char *errbuf)
 {
 	struct auth *a = c->auth_ctx;
 	if (!a || !a->cache_path[0]) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s",
+		errbuf_set(errbuf, "%s",
 		         a ? a->cache_err : "this client has no OAuth configuration");
 		return NULL;
 	}
@@ -385,7 +381,7 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 			    "the device code expired before it was approved: run `dbxai login` "
 			    "again");
 		else if (strcmp(oerr, "access_denied") == 0)
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "the login was denied (access_denied)");
+			errbuf_set(errbuf, "the login was denied (access_denied)");
 		break;
 	}
 out:
@@ -468,8 +464,7 @@ int auth_login(struct client *c, const struct dbx_login_options *lo_in, char *er
 	if (!a)
 		return DBX_ERR_USAGE;
 	if (a->type != DBX_AUTH_U2M) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "dbxai login is for user (U2M) logins; this client uses %s credentials",
+		errbuf_set(errbuf, "dbxai login is for user (U2M) logins; this client uses %s credentials",
 		         a->type == DBX_AUTH_M2M ? "M2M" : "other");
 		return DBX_ERR_USAGE;
 	}
@@ -482,8 +477,7 @@ int auth_login(struct client *c, const struct dbx_login_options *lo_in, char *er
 	if (err)
 		goto out;
 	if (lo.device && !a->ep->device[0]) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the authorization server of %s offers no device code grant: use "
+		errbuf_set(errbuf, "the authorization server of %s offers no device code grant: use "
 		         "`dbxai login --no-browser` and paste the redirect URL",
 		         c->base_url);
 		err = DBX_ERR_USAGE;

@@ -39,7 +39,7 @@ int cache_default_path(char *out, size_t cap, const char *(*get)(const char *nam
 		}
 	}
 	if (n < 0 || (size_t)n >= cap) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token cache path is too long");
+		errbuf_set(errbuf, "the token cache path is too long");
 		return DBX_ERR_USAGE;
 	}
 	return DBX_OK;
@@ -73,8 +73,7 @@ static int make_dirs(const char *dir, char *errbuf)
 			continue;
 		tmp[i] = '\0';
 		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-			         "cannot create the token cache directory %s: %s", tmp,
+			errbuf_set(errbuf, "cannot create the token cache directory %s: %s", tmp,
 			         strerror(errno));
 			return DBX_ERR_IO;
 		}
@@ -89,25 +88,23 @@ static int check_dir(const char *dir, char *errbuf)
 	struct stat st;
 
 	if (stat(dir, &st) != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache directory %s: %s", dir,
+		errbuf_set(errbuf, "token cache directory %s: %s", dir,
 		         strerror(errno));
 		return DBX_ERR_IO;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache directory %s is not a directory",
+		errbuf_set(errbuf, "token cache directory %s is not a directory",
 		         dir);
 		return DBX_ERR_IO;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "token cache directory %s belongs to uid %ld, not to you: refusing it",
+		errbuf_set(errbuf, "token cache directory %s belongs to uid %ld, not to you: refusing it",
 		         dir, (long)st.st_uid);
 		return DBX_ERR_IO;
 	}
 	/* others could swap the file under us, unless the sticky bit stops them */
 	if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "token cache directory %s is writable by group/others (mode %03o): "
+		errbuf_set(errbuf, "token cache directory %s is writable by group/others (mode %03o): "
 		         "refusing it; chmod 700 it",
 		         dir, (unsigned)(st.st_mode & 0777));
 		return DBX_ERR_IO;
@@ -121,23 +118,21 @@ static int check_file(int fd, const char *path, const char *what, char *errbuf)
 	struct stat st;
 
 	if (fstat(fd, &st) != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s %s: %s", what, path, strerror(errno));
+		errbuf_set(errbuf, "%s %s: %s", what, path, strerror(errno));
 		return DBX_ERR_IO;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s %s is not a regular file: refusing it", what,
+		errbuf_set(errbuf, "%s %s is not a regular file: refusing it", what,
 		         path);
 		return DBX_ERR_IO;
 	}
 	if (st.st_uid != geteuid()) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "%s %s belongs to uid %ld, not to you: refusing it (remove it)", what,
+		errbuf_set(errbuf, "%s %s belongs to uid %ld, not to you: refusing it (remove it)", what,
 		         path, (long)st.st_uid);
 		return DBX_ERR_IO;
 	}
 	if (st.st_mode & 077) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "%s %s is accessible by group/others (mode %03o): refusing it; "
+		errbuf_set(errbuf, "%s %s is accessible by group/others (mode %03o): refusing it; "
 		         "chmod 600 it (and consider its tokens leaked: run `dbxai logout`)",
 		         what, path, (unsigned)(st.st_mode & 0777));
 		return DBX_ERR_IO;
@@ -152,15 +147,14 @@ static int open_private(const char *path, int flags, const char *what, int *fd, 
 	if (*fd >= 0)
 		return check_file(*fd, path, what, errbuf);
 	if (errno == ELOOP) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "%s %s is a symbolic link: refusing it (remove it, or set "
+		errbuf_set(errbuf, "%s %s is a symbolic link: refusing it (remove it, or set "
 		         "DBXAI_TOKEN_CACHE to a regular file)",
 		         what, path);
 		return DBX_ERR_IO;
 	}
 	if (errno == ENOENT)
 		return ERR_NEED_MORE; /* no such file */
-	snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot open %s %s: %s", what, path, strerror(errno));
+	errbuf_set(errbuf, "cannot open %s %s: %s", what, path, strerror(errno));
 	return DBX_ERR_IO;
 }
 
@@ -192,7 +186,7 @@ static int read_all(int fd, const char *path, char **out, size_t *len, char *err
 	size_t n = 0;
 
 	if (fstat(fd, &st) != 0 || st.st_size > CACHE_FILE_MAX) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "token cache %s is larger than %d bytes", path,
+		errbuf_set(errbuf, "token cache %s is larger than %d bytes", path,
 		         CACHE_FILE_MAX);
 		return DBX_ERR_IO;
 	}
@@ -225,7 +219,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 	c->opened = 1;
 	if (snprintf(c->path, sizeof c->path, "%s", path) >= (int)sizeof c->path ||
 	    snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token cache path is too long");
+		errbuf_set(errbuf, "the token cache path is too long");
 		return DBX_ERR_USAGE;
 	}
 	dirname_of(path, dir, sizeof dir);
@@ -242,14 +236,14 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 	err = open_private(lock, O_RDWR | O_CREAT, "token cache lock", &c->lock_fd, errbuf);
 	if (err) {
 		if (err == ERR_NEED_MORE) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot create the lock file %s", lock);
+			errbuf_set(errbuf, "cannot create the lock file %s", lock);
 			err = DBX_ERR_IO;
 		}
 		goto fail;
 	}
 	while (flock(c->lock_fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot lock %s: %s", lock,
+			errbuf_set(errbuf, "cannot lock %s: %s", lock,
 			         strerror(errno));
 			err = DBX_ERR_IO;
 			goto fail;
@@ -386,7 +380,7 @@ static int write_file(struct cache *c, const char *text, size_t len, char *errbu
 	(void)unlink(tmp); /* a leftover of a crash: we hold the lock */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write the token cache %s: %s", tmp,
+		errbuf_set(errbuf, "cannot write the token cache %s: %s", tmp,
 		         strerror(errno));
 		return DBX_ERR_IO;
 	}
@@ -408,7 +402,7 @@ static int write_file(struct cache *c, const char *text, size_t len, char *errbu
 	if (!err && rename(tmp, c->path) != 0)
 		err = DBX_ERR_IO;
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write the token cache %s: %s", c->path,
+		errbuf_set(errbuf, "cannot write the token cache %s: %s", c->path,
 		         strerror(errno));
 		(void)unlink(tmp);
 		return err;
@@ -532,7 +526,7 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 	}
 	err = cache_render(c, host, client_id, t, &buf, &len, &dropped);
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token cache would be too large");
+		errbuf_set(errbuf, "the token cache would be too large");
 		goto out;
 	}
 	err = write_file(c, buf, len, errbuf);

@@ -22,7 +22,7 @@ static int copy_value(char *dst, size_t cap, const char *src, const char *what, 
 {
 	size_t n = strlen(src);
 	if (n >= cap) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s is too long (%zu bytes, at most %zu)", what,
+		errbuf_set(errbuf, "%s is too long (%zu bytes, at most %zu)", what,
 			 n, cap - 1);
 		return DBX_ERR_USAGE;
 	}
@@ -59,7 +59,7 @@ int cfg_parse_number(const char *name, const char *s, int allow_fraction, double
 	*out = v;
 	return DBX_OK;
 bad:
-	snprintf(errbuf, DBX_ERRBUF_SIZE, "%s: '%.40s' is not a valid %s (0 to %.0f)", name, s,
+	errbuf_set(errbuf, "%s: '%.40s' is not a valid %s (0 to %.0f)", name, s,
 		 allow_fraction ? "non-negative number" : "non-negative whole number", max);
 	return DBX_ERR_USAGE;
 }
@@ -87,13 +87,13 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 	if (!f) {
 		if (errno == ENOENT)
 			return DBX_OK;
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot read config file %s: %s", path,
+		errbuf_set(errbuf, "cannot read config file %s: %s", path,
 			 strerror(errno));
 		return DBX_ERR_USAGE;
 	}
 	/* A regular file, or /dev/null for "no configuration". */
 	if (fstat(fileno(f), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "config file %s is not a regular file", path);
+		errbuf_set(errbuf, "config file %s is not a regular file", path);
 		fclose(f);
 		return DBX_ERR_USAGE;
 	}
@@ -102,7 +102,7 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		char *s, *eq, *key, *val;
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s:%d: line too long", path, lineno);
+			errbuf_set(errbuf, "%s:%d: line too long", path, lineno);
 			err = DBX_ERR_USAGE;
 			break;
 		}
@@ -112,7 +112,7 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		if (*s == '[') {
 			char *close = strchr(s, ']');
 			if (!close) {
-				snprintf(errbuf, DBX_ERRBUF_SIZE, "%s:%d: section header without ']'",
+				errbuf_set(errbuf, "%s:%d: section header without ']'",
 					 path, lineno);
 				err = DBX_ERR_USAGE;
 				break;
@@ -127,7 +127,7 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 			continue;
 		eq = strchr(s, '=');
 		if (!eq) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s:%d: expected 'key = value'", path, lineno);
+			errbuf_set(errbuf, "%s:%d: expected 'key = value'", path, lineno);
 			err = DBX_ERR_USAGE;
 			break;
 		}
@@ -228,8 +228,7 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 			return err;
 	}
 	if (named && !c->profile_found) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "profile '%.60s' not found in %.120s: check --profile / "
+		errbuf_set(errbuf, "profile '%.60s' not found in %.120s: check --profile / "
 			 "DATABRICKS_CONFIG_PROFILE, or add a [%.60s] section",
 			 profile, path[0] ? path : "~/.databrickscfg", profile);
 		return DBX_ERR_USAGE;

@@ -24,23 +24,17 @@ struct dbx_client {
 	struct provider prov; /* what the chat turns of this client share */
 };
 
-/* The public side of every call: no stale message on entry... */
-static void begin(char *errbuf)
-{
-	if (errbuf)
-		errbuf[0] = '\0';
-}
-
-/* ...and on the way out an internal status becomes a public code, and an
- * error always has its line (the layers below fill it; this is the guard). */
-static int done(int err, char *errbuf)
+/* The public side of every call. The layers below write into the call's own
+ * line (so they never see the caller's NULL); on the way out an internal
+ * status becomes a public code, an error always has its line (the layers fill
+ * it; this is the guard), and the caller's errbuf gets it, or "" on success. */
+static int done(int err, const char *line, char *errbuf)
 {
 	if (err < 0 || err >= DBX_ERR__COUNT) {
 		errbuf_set(errbuf, "internal error: status %d escaped the library", err);
 		return DBX_ERR_INTERNAL;
 	}
-	if (err && errbuf && !errbuf[0])
-		errbuf_set(errbuf, "%s", dbx_strerror(err));
+	errbuf_set(errbuf, "%s", !err ? "" : line[0] ? line : dbx_strerror(err));
 	return err;
 }
 
@@ -56,8 +50,8 @@ void dbx_free(void *p)
 
 int dbx_global_init(char *errbuf)
 {
-	begin(errbuf);
-	return done(crypto_global_init(errbuf), errbuf);
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(crypto_global_init(line), line, errbuf);
 }
 
 static const char *get_env(const char *name)
@@ -68,34 +62,34 @@ static const char *get_env(const char *name)
 int dbx_config_load(struct dbx_config **out, const struct dbx_config_input *in,
 		    struct dbx_options *opt, char *errbuf)
 {
+	char line[DBX_ERRBUF_SIZE] = "";
 	struct dbx_config_input none = {0};
 	struct cfg_input ci;
 	struct dbx_config *c;
 	int err;
 
-	begin(errbuf);
 	*out = NULL;
 	if (!in)
 		in = &none;
 	c = calloc(1, sizeof *c);
 	if (!c) {
-		errbuf_set(errbuf, "out of memory for the configuration");
-		return DBX_ERR_NOMEM;
+		errbuf_set(line, "out of memory for the configuration");
+		return done(DBX_ERR_NOMEM, line, errbuf);
 	}
 	ci.host_flag = in->host;
 	ci.profile_flag = in->profile;
 	ci.auth_flag = in->auth_type;
 	ci.ca_flag = in->ca_file;
 	ci.getenv = get_env;
-	err = cfg_load(c, &ci, errbuf);
+	err = cfg_load(c, &ci, line);
 	if (!err)
-		err = cfg_options(c, &ci, opt, errbuf);
+		err = cfg_options(c, &ci, opt, line);
 	if (err) {
 		dbx_config_free(c);
-		return done(err, errbuf);
+		return done(err, line, errbuf);
 	}
 	*out = c;
-	return DBX_OK;
+	return done(DBX_OK, line, errbuf);
 }
 
 void dbx_config_free(struct dbx_config *cfg)
@@ -109,20 +103,24 @@ void dbx_config_free(struct dbx_config *cfg)
 
 int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *errbuf)
 {
+	char line[DBX_ERRBUF_SIZE] = "";
 	struct dbx_client *c;
 	int err;
 
-	begin(errbuf);
 	*out = NULL;
-	err = crypto_global_init(errbuf);
+	if (!o) {
+		errbuf_set(line, "no options given: pass a struct dbx_options (dbx_config_load fills one)");
+		return done(DBX_ERR_USAGE, line, errbuf);
+	}
+	err = crypto_global_init(line);
 	if (err)
-		return done(err, errbuf);
+		return done(err, line, errbuf);
 	c = calloc(1, sizeof *c);
 	if (!c) {
-		errbuf_set(errbuf, "out of memory for a client");
-		return DBX_ERR_NOMEM;
+		errbuf_set(line, "out of memory for a client");
+		return done(DBX_ERR_NOMEM, line, errbuf);
 	}
-	err = client_open(&c->cl, o->host, o, errbuf);
+	err = client_open(&c->cl, o->host, o, line);
 	if (err)
 		goto fail;
 	c->prov.client = c->cl;
@@ -130,7 +128,7 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 		size_t cap = sizeof c->cl->auth;
 		size_t n = strlen(o->token);
 		if (n + 7 + 1 > cap) {
-			errbuf_set(errbuf, "the token is too long (%zu bytes, at most %zu)", n,
+			errbuf_set(line, "the token is too long (%zu bytes, at most %zu)", n,
 				   cap - 8);
 			err = DBX_ERR_USAGE;
 			goto fail;
@@ -138,15 +136,15 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 		memcpy(c->cl->auth, "Bearer ", 7);
 		memcpy(c->cl->auth + 7, o->token, n + 1);
 	}
-	err = auth_setup(c->cl, o, errbuf);
+	err = auth_setup(c->cl, o, line);
 	if (err)
 		goto fail;
 	*out = c;
-	return DBX_OK;
+	return done(DBX_OK, line, errbuf);
 
 fail:
 	dbx_client_free(c);
-	return done(err, errbuf);
+	return done(err, line, errbuf);
 }
 
 void dbx_client_free(struct dbx_client *c)
@@ -200,22 +198,22 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 	    const char *body, size_t body_len, dbx_data_fn on_data, void *ctx, int *status,
 	    char *errbuf)
 {
+	char line[DBX_ERRBUF_SIZE] = "";
 	struct api_sink sink = {on_data, ctx, 0};
 	struct client_call *k;
 	struct url *u;
 	int err;
 
-	begin(errbuf);
 	if (status)
 		*status = 0;
 	k = calloc(1, sizeof *k);
 	u = malloc(sizeof *u);
 	if (!k || !u) {
-		errbuf_set(errbuf, "out of memory for a request");
+		errbuf_set(line, "out of memory for a request");
 		err = DBX_ERR_NOMEM;
 		goto out;
 	}
-	err = api_target(c->cl, path_or_url, u, errbuf);
+	err = api_target(c->cl, path_or_url, u, line);
 	if (err)
 		goto out;
 	k->method = method;
@@ -225,51 +223,51 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 	k->max_retries = 0; /* a raw call does exactly what it says */
 	k->on_data = api_data;
 	k->ctx = &sink;
-	err = client_call(c->cl, k, errbuf);
+	err = client_call(c->cl, k, line);
 	if (status)
 		*status = k->status;
 	if (err == DBX_ERR_CANCELLED && sink.cancelled)
-		errbuf_set(errbuf, "cancelled by the caller");
+		errbuf_set(line, "cancelled by the caller");
 out:
 	free(k);
 	free(u);
-	return done(err, errbuf);
+	return done(err, line, errbuf);
 }
 
 int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb,
 	     void *ctx, char *errbuf)
 {
-	begin(errbuf);
-	return done(provider_chat(&c->prov, rq, cb, ctx, errbuf), errbuf);
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(provider_chat(&c->prov, rq, cb, ctx, line), line, errbuf);
 }
 
 int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
 	      void *ctx, char *errbuf)
 {
-	begin(errbuf);
-	return done(embed_run(c->cl, rq, cb, ctx, errbuf), errbuf);
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(embed_run(c->cl, rq, cb, ctx, line), line, errbuf);
 }
 
 int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)
 {
-	begin(errbuf);
-	return done(models_list(c->cl, cb, ctx, errbuf), errbuf);
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(models_list(c->cl, cb, ctx, line), line, errbuf);
 }
 
 int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo, char *errbuf)
 {
-	begin(errbuf);
-	return done(auth_login(c->cl, lo, errbuf), errbuf);
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(auth_login(c->cl, lo, line), line, errbuf);
 }
 
 int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf)
 {
-	begin(errbuf);
-	return done(auth_logout(c->cl, all, removed, errbuf), errbuf);
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(auth_logout(c->cl, all, removed, line), line, errbuf);
 }
 
 int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf)
 {
-	begin(errbuf);
-	return done(auth_status(c->cl, info, errbuf), errbuf);
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(auth_status(c->cl, info, line), line, errbuf);
 }

@@ -51,14 +51,13 @@ int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *
 	json_w_obj_end(&w);
 	err = json_w_finish(&w, len);
 	if (err == DBX_ERR_LIMIT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "%zu inputs make a request body larger than %u MiB; use a smaller batch "
+		errbuf_set(errbuf, "%zu inputs make a request body larger than %u MiB; use a smaller batch "
 			 "(--batch)",
 			 n, EMBED_REQUEST_MAX >> 20);
 		goto out;
 	}
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the embeddings request: %s",
+		errbuf_set(errbuf, "cannot build the embeddings request: %s",
 			 dbx_strerror(err));
 		goto out;
 	}
@@ -89,7 +88,7 @@ __attribute__((format(printf, 4, 5))) static int bad_reply(char *errbuf, size_t 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	snprintf(errbuf, DBX_ERRBUF_SIZE, "bad embeddings reply for %s: %s",
+	errbuf_set(errbuf, "bad embeddings reply for %s: %s",
 		 batch_name(name, sizeof name, base, n), what);
 	return DBX_ERR_PROTOCOL;
 }
@@ -157,8 +156,7 @@ int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *di
 		}
 	}
 	if (err == DBX_ERR_LIMIT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "the embeddings reply for %zu inputs is too large to parse (%s); use a "
+		errbuf_set(errbuf, "the embeddings reply for %zu inputs is too large to parse (%s); use a "
 			 "smaller batch (--batch)",
 			 n, d.err_what);
 		goto out;
@@ -230,7 +228,7 @@ int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *di
 		size_t raw_len;
 		json_raw(&d, slot[i], &raw, &raw_len);
 		if (cb(ctx, base + i, vals + i * *dim, *dim, raw, raw_len) != 0) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
+			errbuf_set(errbuf, "cancelled by the caller");
 			err = DBX_ERR_CANCELLED;
 			goto out;
 		}
@@ -273,27 +271,26 @@ int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_f
 	int err = DBX_OK;
 
 	if (!c || !rq || !cb || (rq->count > 0 && !rq->inputs)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "dbx_embed: missing client, request or callback");
+		errbuf_set(errbuf, "dbx_embed: missing client, request or callback");
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
 	model = rq->model && *rq->model ? rq->model : DBX_EMBED_MODEL;
 	batch = rq->batch ? rq->batch : DBX_EMBED_BATCH;
 	if (!url_name_ok(model)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "model name '%.60s' is not valid (letters, digits, '.', '_', '-')", model);
+		errbuf_set(errbuf, "model name '%.60s' is not valid (letters, digits, '.', '_', '-')", model);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
 	if (batch > EMBED_BATCH_MAX) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "batch size %zu is above the most, %d", batch,
+		errbuf_set(errbuf, "batch size %zu is above the most, %d", batch,
 			 EMBED_BATCH_MAX);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
 	for (i = 0; i < rq->count; i++) {
 		if (!rq->inputs[i]) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "input %zu is NULL", i);
+			errbuf_set(errbuf, "input %zu is NULL", i);
 			err = DBX_ERR_USAGE;
 			goto out;
 		}
@@ -325,14 +322,12 @@ int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_f
 		err = client_call(c, &s->k, errbuf);
 		if (err && s->body.err == DBX_ERR_LIMIT) {
 			char name[64];
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "the embeddings reply for %s is larger than %u MiB; use a smaller "
+			errbuf_set(errbuf, "the embeddings reply for %s is larger than %u MiB; use a smaller "
 				 "batch (--batch)",
 				 batch_name(name, sizeof name, base, n), EMBED_BODY_MAX >> 20);
 			err = DBX_ERR_LIMIT;
 		} else if (err && s->body.err == DBX_ERR_NOMEM) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "out of memory holding the embeddings reply (%zu bytes so far)", s->body.len);
+			errbuf_set(errbuf, "out of memory holding the embeddings reply (%zu bytes so far)", s->body.len);
 			err = DBX_ERR_NOMEM;
 		}
 		if (err)

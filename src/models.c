@@ -17,20 +17,20 @@ static int check_endpoint(const struct json_doc *d, int ep, int k, size_t *need,
 	size_t len;
 
 	if (json_type(d, ep) != JSON_OBJECT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: endpoints[%d] is not "
+		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d] is not "
 			 "an object", k);
 		return DBX_ERR_PROTOCOL;
 	}
 	len = json_strlen(d, name);
 	if (json_type(d, name) != JSON_STRING || len == 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: endpoints[%d] has no "
+		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d] has no "
 			 "\"name\"", k);
 		return DBX_ERR_PROTOCOL;
 	}
 	if (len + 1 > *need)
 		*need = len + 1;
 	if (task != -1 && json_type(d, task) != JSON_STRING && !json_is_null(d, task)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: endpoints[%d].task is "
+		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d].task is "
 			 "not a string", k);
 		return DBX_ERR_PROTOCOL;
 	}
@@ -52,8 +52,7 @@ static int copy_str(const struct json_doc *d, int t, char *buf, size_t cap, cons
 		return DBX_OK;
 	json_str(d, t, buf, cap, &len);
 	if (strlen(buf) != len) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "bad serving-endpoints reply: endpoints[%d].%s holds a NUL character", k,
+		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d].%s holds a NUL character", k,
 			 what);
 		return DBX_ERR_PROTOCOL;
 	}
@@ -72,19 +71,18 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
 	if (err == DBX_ERR_NOMEM)
 		goto out;
 	if (err == DBX_ERR_LIMIT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the serving-endpoints reply is too large to parse (%s)",
+		errbuf_set(errbuf, "the serving-endpoints reply is too large to parse (%s)",
 			 d.err_what);
 		goto out;
 	}
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "bad serving-endpoints reply: not valid JSON: %s at byte %zu", d.err_what,
+		errbuf_set(errbuf, "bad serving-endpoints reply: not valid JSON: %s at byte %zu", d.err_what,
 			 d.err_off);
 		err = DBX_ERR_PROTOCOL;
 		goto out;
 	}
 	if (json_type(&d, 0) != JSON_OBJECT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "bad serving-endpoints reply: not a JSON object");
+		errbuf_set(errbuf, "bad serving-endpoints reply: not a JSON object");
 		err = DBX_ERR_PROTOCOL;
 		goto out;
 	}
@@ -92,8 +90,7 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
 	if (eps == -1 || json_is_null(&d, eps))
 		goto out; /* no endpoints at all */
 	if (json_type(&d, eps) != JSON_ARRAY) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "bad serving-endpoints reply: \"endpoints\" is not an array");
+		errbuf_set(errbuf, "bad serving-endpoints reply: \"endpoints\" is not an array");
 		err = DBX_ERR_PROTOCOL;
 		goto out;
 	}
@@ -129,7 +126,7 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
 			m.task = task;
 			m.ready = json_streq(&d, json_path(&d, ep, "state.ready"), "READY");
 			if (cb(ctx, &m) != 0) {
-				snprintf(errbuf, DBX_ERRBUF_SIZE, "cancelled by the caller");
+				errbuf_set(errbuf, "cancelled by the caller");
 				err = DBX_ERR_CANCELLED;
 				goto out;
 			}
@@ -179,12 +176,11 @@ static int get_whole(struct client *c, const char *path, struct models_state *s,
 	s->k.ctx = s;
 	err = client_call(c, &s->k, errbuf);
 	if (err && s->body.err == DBX_ERR_LIMIT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the reply to GET %.200s is larger than %u MiB",
+		errbuf_set(errbuf, "the reply to GET %.200s is larger than %u MiB",
 			 path, MODELS_BODY_MAX >> 20);
 		err = DBX_ERR_LIMIT;
 	} else if (err && s->body.err == DBX_ERR_NOMEM) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "out of memory holding the reply to GET %.200s (%zu bytes so far)", path,
+		errbuf_set(errbuf, "out of memory holding the reply to GET %.200s (%zu bytes so far)", path,
 			 s->body.len);
 		err = DBX_ERR_NOMEM;
 	}
@@ -197,7 +193,7 @@ int models_list(struct client *c, dbx_model_fn cb, void *ctx, char *errbuf)
 	int err;
 
 	if (!c || !cb) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "dbx_list_models: missing client or callback");
+		errbuf_set(errbuf, "dbx_list_models: missing client or callback");
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
@@ -225,13 +221,13 @@ int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
 	*yes = 0;
 	err = json_parse_alloc(&d, body, len, &tok);
 	if (err == DBX_ERR_LIMIT)
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the endpoint metadata has too many JSON tokens");
+		errbuf_set(errbuf, "the endpoint metadata has too many JSON tokens");
 	if (err == DBX_ERR_NOMEM || err == DBX_ERR_LIMIT) {
 		free(tok);
 		return err;
 	}
 	if (err || json_type(&d, 0) != JSON_OBJECT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the endpoint metadata is not a JSON object (%s)",
+		errbuf_set(errbuf, "the endpoint metadata is not a JSON object (%s)",
 			 err ? d.err_what : "another value");
 		err = DBX_ERR_PROTOCOL;
 	}
@@ -249,7 +245,7 @@ int models_endpoint_responses(struct client *c, const char *name, int *yes, char
 
 	*yes = 0;
 	if (snprintf(path, sizeof path, "/api/2.0/serving-endpoints/%s", name) >= (int)sizeof path) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "endpoint name too long");
+		errbuf_set(errbuf, "endpoint name too long");
 		return DBX_ERR_USAGE;
 	}
 	s = calloc(1, sizeof *s);

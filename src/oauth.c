@@ -133,7 +133,7 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
 		err = oauth_form_add(out + n, outsz - n, &q, "code_challenge_method", "S256");
 out:
 	if (err)
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the authorization URL is too long");
+		errbuf_set(errbuf, "the authorization URL is too long");
 	return err;
 }
 
@@ -240,27 +240,24 @@ int oauth_parse_redirect(const char *text, const char *expected_state, char *cod
 		p = amp ? amp + 1 : end;
 	}
 	if (err == DBX_ERR_LIMIT) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the authorization code is too long or malformed");
+		errbuf_set(errbuf, "the authorization code is too long or malformed");
 		goto out;
 	}
 	if (error[0]) {
 		printable(error);
 		printable(desc);
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "login refused by the authorization server: %s%s%s", error,
+		errbuf_set(errbuf, "login refused by the authorization server: %s%s%s", error,
 		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 		goto out;
 	}
 	if (!have_code) {
 		err = ERR_NEED_MORE;
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the redirect URL has no code");
+		errbuf_set(errbuf, "the redirect URL has no code");
 		goto out;
 	}
 	if (!have_state || strcmp(state, expected_state) != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the redirect's state does not match this login (a stale or forged "
+		errbuf_set(errbuf, "the redirect's state does not match this login (a stale or forged "
 		         "redirect): run `dbxai login` again");
 		err = DBX_ERR_AUTH;
 	}
@@ -283,7 +280,7 @@ static int parse_json(struct json_doc *d, struct json_tok **tok, const char *jso
 	if (!err && json_type(d, 0) != JSON_OBJECT)
 		err = DBX_ERR_PROTOCOL;
 	if (err)
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s: not a JSON object (%s)", what,
+		errbuf_set(errbuf, "%s: not a JSON object (%s)", what,
 		         d->err_what ? d->err_what : "unexpected shape");
 	return err;
 }
@@ -329,14 +326,14 @@ static int endpoint(const struct json_doc *d, const char *key, char *out, int re
 	out[0] = '\0';
 	if (!get_str(d, key, out, URL_MAX, &err)) {
 		if (err || required) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "OAuth discovery: no usable %s", key);
+			errbuf_set(errbuf, "OAuth discovery: no usable %s", key);
 			return DBX_ERR_PROTOCOL;
 		}
 		return DBX_OK;
 	}
 	err = url_parse(out, &u, NULL);
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "OAuth discovery: %s is not an http(s) URL", key);
+		errbuf_set(errbuf, "OAuth discovery: %s is not an http(s) URL", key);
 		out[0] = '\0';
 		return DBX_ERR_PROTOCOL;
 	}
@@ -372,7 +369,7 @@ int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache
 	if (err)
 		goto out;
 	if (!get_str(&d, "access_token", t->access, sizeof t->access, &lim) || !t->access[0]) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token endpoint's answer has %s access_token",
+		errbuf_set(errbuf, "the token endpoint's answer has %s access_token",
 		         lim ? "an over-long" : "no");
 		err = lim ? lim : DBX_ERR_PROTOCOL;
 		goto out;
@@ -380,7 +377,7 @@ int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache
 	/* no refresh_token in the answer: the old one stays valid (keep it) */
 	if (json_type(&d, json_get(&d, 0, "refresh_token")) == JSON_STRING &&
 	    !get_str(&d, "refresh_token", t->refresh, sizeof t->refresh, &lim)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token endpoint's refresh_token is too long");
+		errbuf_set(errbuf, "the token endpoint's refresh_token is too long");
 		err = DBX_ERR_LIMIT;
 		goto out;
 	}
@@ -432,8 +429,7 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
 	              &lim) ||
 	      get_str(&doc, "verification_url", d->verification_uri, sizeof d->verification_uri,
 	              &lim))) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the device authorization answer lacks device_code, user_code or "
+		errbuf_set(errbuf, "the device authorization answer lacks device_code, user_code or "
 		         "verification_uri");
 		err = DBX_ERR_PROTOCOL;
 		goto out;
@@ -481,8 +477,7 @@ static int net_for(struct oauth_net *n, const char *url, struct client **out, ch
 		goto out;
 	}
 	if (!u->is_https) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "refusing to send OAuth credentials to http://%s:%u: an endpoint off the "
+		errbuf_set(errbuf, "refusing to send OAuth credentials to http://%s:%u: an endpoint off the "
 		         "workspace must use https",
 		         u->host, u->port);
 		err = DBX_ERR_USAGE;
@@ -561,8 +556,7 @@ static int request(struct oauth_net *n, const char *method, const char *url, con
 		out->len = m;
 	}
 	if (err == DBX_ERR_LIMIT && k->status / 100 == 2)
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the OAuth server's answer is larger than %d bytes", OAUTH_BODY_MAX);
+		errbuf_set(errbuf, "the OAuth server's answer is larger than %d bytes", OAUTH_BODY_MAX);
 out:
 	if (k)
 		crypto_wipe(k->err_body, sizeof k->err_body);
@@ -587,7 +581,7 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
 	if (err) {
 		char why[DBX_ERRBUF_SIZE];
 		snprintf(why, sizeof why, "%s", errbuf);
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "OAuth discovery on %s failed: %s",
+		errbuf_set(errbuf, "OAuth discovery on %s failed: %s",
 		         n->ws->base_url, why);
 	} else {
 		err = oauth_parse_discovery(s.buf, s.len, ep, errbuf);
@@ -615,7 +609,7 @@ int oauth_token(struct oauth_net *n, const char *url, const char *form, const ch
 	           oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
 		if (oauth_error)
 			snprintf(oauth_error, OAUTH_ERROR_MAX, "%s", error);
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the token endpoint refused: %s%s%s", error,
+		errbuf_set(errbuf, "the token endpoint refused: %s%s%s", error,
 		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
@@ -645,8 +639,7 @@ int oauth_device_start(struct oauth_net *n, const char *url, const char *client_
 		err = oauth_parse_device(s.buf, s.len, d, errbuf);
 	} else if (status >= 400 && status < 500 &&
 	           oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "the device authorization endpoint refused: %s%s%s", error,
+		errbuf_set(errbuf, "the device authorization endpoint refused: %s%s%s", error,
 		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
@@ -708,8 +701,7 @@ int oauth_listen(struct oauth_listener *l, unsigned port, char *errbuf)
 	}
 	if (l->fd[0] < 0) {
 		if (port)
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-			         "cannot listen on 127.0.0.1:%u for the login redirect "
+			errbuf_set(errbuf, "cannot listen on 127.0.0.1:%u for the login redirect "
 			         "(DATABRICKS_OAUTH_CALLBACK_PORT): %s",
 			         port, strerror(errno));
 		else
@@ -837,8 +829,7 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 		long long left = deadline - now_ms();
 
 		if (left <= 0) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-			         "no login redirect within %d s (try --timeout, or paste the URL "
+			errbuf_set(errbuf, "no login redirect within %d s (try --timeout, or paste the URL "
 			         "the browser ends on)",
 			         timeout_ms / 1000);
 			err = DBX_ERR_TIMEOUT;
@@ -851,7 +842,7 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 			p[np++] = (struct pollfd){paste_fd, POLLIN, 0};
 		r = poll(p, (nfds_t)np, left > 1000 ? 1000 : (int)left);
 		if (r < 0 && errno != EINTR) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "waiting for the redirect: %s",
+			errbuf_set(errbuf, "waiting for the redirect: %s",
 			         strerror(errno));
 			err = DBX_ERR_IO;
 			break;
@@ -872,8 +863,7 @@ int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *stat
 				}
 				err = oauth_parse_redirect(line, state, code, cap, errbuf);
 				if (err == ERR_NEED_MORE) {
-					snprintf(errbuf, DBX_ERRBUF_SIZE,
-					         "the pasted line is not the redirect URL (it has "
+					errbuf_set(errbuf, "the pasted line is not the redirect URL (it has "
 					         "neither code nor error)");
 					err = DBX_ERR_USAGE;
 				}

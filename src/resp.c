@@ -152,8 +152,7 @@ int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const ch
 
 	*body = NULL;
 	if (rq->thinking_budget) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "--thinking is for Claude models on chat completions; for the Responses "
+		errbuf_set(errbuf, "--thinking is for Claude models on chat completions; for the Responses "
 			 "API use --reasoning-effort");
 		return DBX_ERR_USAGE;
 	}

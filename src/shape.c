@@ -19,13 +19,13 @@ static int parse_input(const char *what, const char *js, size_t len, enum json_t
 	if (err == DBX_ERR_NOMEM)
 		return err;
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s are not valid JSON: %s at byte %zu", what,
+		errbuf_set(errbuf, "the %s are not valid JSON: %s at byte %zu", what,
 			 d->err_what ? d->err_what : dbx_strerror(err), d->err_off);
 		d->ntok = 0;
 		return DBX_ERR_USAGE;
 	}
 	if (json_type(d, 0) != want) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the %s must be a JSON %s", what,
+		errbuf_set(errbuf, "the %s must be a JSON %s", what,
 			 want == JSON_ARRAY ? "array" : "object");
 		d->ntok = 0;
 		return DBX_ERR_USAGE;
@@ -54,29 +54,26 @@ int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf
 	for (m = json_child(&s->msgs, 0); s->msgs.ntok && m >= 0; m = json_next(&s->msgs, m)) {
 		if (json_type(&s->msgs, m) != JSON_OBJECT ||
 		    json_type(&s->msgs, json_get(&s->msgs, m, "role")) != JSON_STRING) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "each earlier message (--messages) must be an object with a \"role\"");
+			errbuf_set(errbuf, "each earlier message (--messages) must be an object with a \"role\"");
 			return DBX_ERR_USAGE;
 		}
 	}
 	if (rq->thinking_budget && rq->thinking_budget < 1024) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "a thinking budget must be at least 1024 tokens (Claude's minimum)");
+		errbuf_set(errbuf, "a thinking budget must be at least 1024 tokens (Claude's minimum)");
 		return DBX_ERR_USAGE;
 	}
 	if (rq->thinking_budget && rq->has_temperature && rq->temperature != 1.0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "Claude accepts no temperature other than 1 while thinking: drop "
+		errbuf_set(errbuf, "Claude accepts no temperature other than 1 while thinking: drop "
 			 "--temperature or --thinking");
 		return DBX_ERR_USAGE;
 	}
 	if (e && strcmp(e, "low") != 0 && strcmp(e, "medium") != 0 && strcmp(e, "high") != 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "reasoning effort '%.20s' is not low, medium or high",
+		errbuf_set(errbuf, "reasoning effort '%.20s' is not low, medium or high",
 			 e);
 		return DBX_ERR_USAGE;
 	}
 	if (rq->schema_json && rq->json_object) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "--schema and --json-object exclude each other");
+		errbuf_set(errbuf, "--schema and --json-object exclude each other");
 		return DBX_ERR_USAGE;
 	}
 	return DBX_OK;
@@ -128,7 +125,7 @@ int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body
 	json_w_obj_end(w);
 	err = json_w_finish(w, len);
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot build the request body: %s",
+		errbuf_set(errbuf, "cannot build the request body: %s",
 			 dbx_strerror(err));
 		free(buf);
 		return err;

@@ -545,7 +545,7 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 
 	if (t->io_err) {
 		if (errbuf)
-			snprintf(errbuf, DBX_ERRBUF_SIZE, "%s", t->io_msg);
+			errbuf_set(errbuf, "%s", t->io_msg);
 		return t->io_err;
 	}
 	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dbxai.h"
+#include "err.h"
 
 struct sink {
 	char *p;
@@ -152,20 +152,18 @@ int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct
 		return DBX_ERR_LIMIT;
 	out[0] = '\0';
 	if (!clean_text(profile, 0, "]")) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-		         "profile name '%.60s' cannot be written: use one line without ']' "
+		errbuf_set(errbuf, "profile name '%.60s' cannot be written: use one line without ']' "
 		         "or blanks at its ends",
 		         profile);
 		return DBX_ERR_USAGE;
 	}
 	if (n > 16) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cfgedit: at most 16 keys at once");
+		errbuf_set(errbuf, "cfgedit: at most 16 keys at once");
 		return DBX_ERR_USAGE;
 	}
 	for (k = 0; k < n; k++) {
 		if (!clean_text(kv[k].key, 0, "=[#;") || !clean_text(kv[k].value, 1, "")) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-			         "%.40s cannot be written: a value must be one line without "
+			errbuf_set(errbuf, "%.40s cannot be written: a value must be one line without "
 			         "blanks at its ends",
 			         kv[k].key);
 			return DBX_ERR_USAGE;
@@ -238,7 +236,7 @@ int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct
 			put_kv(&s, &kv[k], "\n");
 	}
 	if (s.full) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cfgedit: output larger than %zu bytes", cap);
+		errbuf_set(errbuf, "cfgedit: output larger than %zu bytes", cap);
 		return DBX_ERR_LIMIT;
 	}
 	*out_len = s.len;

@@ -212,7 +212,7 @@ int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)
 	int err = DBX_OK;
 
 	if (!f) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot read %s: %s", path, strerror(errno));
+		errbuf_set(errbuf, "cannot read %s: %s", path, strerror(errno));
 		return DBX_ERR_IO;
 	}
 	for (;;) {
@@ -220,7 +220,7 @@ int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)
 		if (n == cap) {
 			char *nb;
 			if (cap >= MAX_FILE) {
-				snprintf(errbuf, DBX_ERRBUF_SIZE, "%s is larger than %u MiB", path,
+				errbuf_set(errbuf, "%s is larger than %u MiB", path,
 					 MAX_FILE >> 20);
 				err = DBX_ERR_USAGE;
 				break;
@@ -237,7 +237,7 @@ int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)
 		n += got;
 		if (got == 0) {
 			if (ferror(f)) {
-				snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot read %s: %s", path,
+				errbuf_set(errbuf, "cannot read %s: %s", path,
 					 strerror(errno));
 				err = DBX_ERR_IO;
 			}
@@ -299,17 +299,17 @@ int cli_save_file(const char *path, const char *data, size_t len, char *errbuf)
 	int fd, err = DBX_OK;
 
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "%s is a symbolic link: refusing to write through it",
+		errbuf_set(errbuf, "%s is a symbolic link: refusing to write through it",
 			 path);
 		return DBX_ERR_IO;
 	}
 	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "path too long: %.80s...", path);
+		errbuf_set(errbuf, "path too long: %.80s...", path);
 		return DBX_ERR_IO;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write %s: %s", path, strerror(errno));
+		errbuf_set(errbuf, "cannot write %s: %s", path, strerror(errno));
 		return DBX_ERR_IO;
 	}
 	while (off < len && !err) {
@@ -326,7 +326,7 @@ int cli_save_file(const char *path, const char *data, size_t len, char *errbuf)
 	if (!err && rename(tmp, path) != 0)
 		err = DBX_ERR_IO;
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "cannot write %s: %s", path, strerror(errno));
+		errbuf_set(errbuf, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 	}
 	return err;

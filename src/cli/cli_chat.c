@@ -398,8 +398,7 @@ static int build_params(const struct chat_args *a, char **out, size_t *len, char
 		struct json_doc d;
 		err = json_parse(&d, eq + 1, strlen(eq + 1), tok, 256);
 		if (err) {
-			snprintf(errbuf, DBX_ERRBUF_SIZE,
-				 "--param %.*s: the value is not JSON (%s); quote strings: "
+			errbuf_set(errbuf, "--param %.*s: the value is not JSON (%s); quote strings: "
 				 "%.*s='\"text\"'",
 				 (int)(eq - a->params[i]), a->params[i],
 				 d.err_what ? d.err_what : dbx_strerror(err), (int)(eq - a->params[i]),
@@ -428,14 +427,13 @@ static int check_structured(struct chat_out *o, char *errbuf)
 	int err;
 
 	if (o->text.err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE, "the reply is too large to check that it is JSON");
+		errbuf_set(errbuf, "the reply is too large to check that it is JSON");
 		return DBX_ERR_LIMIT;
 	}
 	err = json_parse_alloc(&d, o->text.p ? o->text.p : "", o->text.len, &tok);
 	free(tok);
 	if (err) {
-		snprintf(errbuf, DBX_ERRBUF_SIZE,
-			 "the reply is not valid JSON (%s at byte %zu); it is on stdout as it came",
+		errbuf_set(errbuf, "the reply is not valid JSON (%s at byte %zu); it is on stdout as it came",
 			 d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
 		return DBX_ERR_PROTOCOL;
 	}
