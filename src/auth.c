@@ -8,9 +8,10 @@
 #include <time.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "client.h"
 #include "oauth.h"
-#include "proxy.h"
+#include "redirect.h"
 
 #define AUTH_LOGIN_TIMEOUT_S 300
 #define AUTH_DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
@@ -313,13 +314,6 @@ static struct auth *oauth_ctx(struct client *c, char *errbuf)
 	return a;
 }
 
-static void sleep_s(long s)
-{
-	struct timespec ts = {(time_t)s, 0};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* RFC 8628: show the code, then poll until approved, denied or expired. */
 static int login_device(struct auth *a, const struct dbx_login_options *lo, struct cache_tokens *t,
                         char *errbuf)
@@ -365,7 +359,7 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 			err = DBX_ERR_TIMEOUT;
 			break;
 		}
-		sleep_s(interval);
+		clock_sleep_ms(interval * 1000);
 		err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
 		if (err != DBX_ERR_AUTH)
 			break;
@@ -398,7 +392,7 @@ out:
 static int login_browser(struct auth *a, const struct dbx_login_options *lo, struct cache_tokens *t,
                          char *errbuf)
 {
-	struct oauth_listener l = {{-1, -1}, 0};
+	struct redirect_listener l = {{-1, -1}, 0};
 	struct oauth_pkce p;
 	struct dbx_login_info info = {0};
 	char redirect[64], code[OAUTH_CODE_MAX];
@@ -410,7 +404,7 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 		err = DBX_ERR_NOMEM;
 		goto out;
 	}
-	err = oauth_listen(&l, lo->port, errbuf);
+	err = redirect_listen(&l, lo->port, errbuf);
 	if (!err)
 		err = oauth_pkce_new(&p);
 	if (err)
@@ -426,9 +420,9 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 	info.expires_s = lo->timeout_s;
 	if (lo->show)
 		lo->show(lo->ctx, &info);
-	err = oauth_wait_redirect(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code,
+	err = redirect_wait(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code,
 	                          sizeof code, errbuf);
-	oauth_listener_close(&l);
+	redirect_close(&l);
 	if (err)
 		goto out;
 	err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "grant_type", "authorization_code");
@@ -443,7 +437,7 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 	if (!err)
 		err = oauth_token(&a->net, a->ep->token, form, NULL, t, NULL, errbuf);
 out:
-	oauth_listener_close(&l);
+	redirect_close(&l);
 	crypto_wipe(&p, sizeof p);
 	crypto_wipe(code, sizeof code);
 	if (form)

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 
+#include "text.h"
+
 #define CFG_LINE_MAX (CFG_VALUE_MAX + 256)
 
 static const char *env(const struct cfg_input *in, const char *name)
@@ -39,13 +41,13 @@ int cfg_parse_number(const char *name, const char *s, int allow_fraction, double
 	int digits = 0;
 
 	/* strtod alone accepts " 1", "1e3", "inf", "0x10", "-0": check the grammar first. */
-	while (*p >= '0' && *p <= '9') {
+	while (text_is_digit(*p)) {
 		p++;
 		digits++;
 	}
 	if (allow_fraction && *p == '.') {
 		p++;
-		while (*p >= '0' && *p <= '9') {
+		while (text_is_digit(*p)) {
 			p++;
 			digits++;
 		}

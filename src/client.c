@@ -7,9 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "net.h"
 #include "status.h"
+#include "text.h"
 #include "tls.h"
 
 #define CLIENT_RETRY_AFTER_MAX 64
@@ -46,7 +48,7 @@ static long digits(const char *s, int n)
 	long v = 0;
 	int i;
 	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		if (!text_is_digit(s[i]))
 			return -1;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -63,8 +65,8 @@ static long retry_after_seconds(const char *v, long now)
 	long secs = 0, day, year, hh, mm, ss;
 	int mon;
 
-	if (*v >= '0' && *v <= '9') {
-		for (p = v; *p >= '0' && *p <= '9'; p++) {
+	if (text_is_digit(*v)) {
+		for (p = v; text_is_digit(*p); p++) {
 			if (secs > 86400L * 365)
 				return -1;
 			secs = secs * 10 + (*p - '0');
@@ -128,13 +130,6 @@ static double jitter(void)
 	if (crypto_random(&r, sizeof r) != DBX_OK)
 		return 0;
 	return (double)r / 32767.5 - 1.0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
 }
 
 struct attempt {
@@ -286,7 +281,7 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 					  (long)time(NULL), jitter());
 		client_notice(c, "%s; retrying in %.1f s (retry %d of %d)", errbuf, delay / 1000.0,
 		       k->attempts, k->max_retries);
-		sleep_ms(delay);
+		clock_sleep_ms(delay);
 		waited_ms += delay;
 	}
 	if (k->attempts > 1) {

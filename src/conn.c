@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "err.h"
 #include "net.h"
 #include "tls.h"
@@ -306,7 +307,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 	for (;;) {
 		int wait = c->idle_timeout_ms;
 		if (c->deadline_ || c->touched_) {
-			long long now = net_now_ms(), left;
+			long long now = clock_ms(), left;
 
 			if (c->touched_)
 				c->deadline_ = now + c->idle_timeout_ms;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 /* p->state_ */
 enum {
 	S_STATUS = 0, /* zero-filled parser: waiting for the status line */
@@ -70,21 +72,6 @@ static int is_tchar(unsigned char c)
 	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static int is_hex(unsigned char c, unsigned *v)
-{
-	int ok = 1;
-
-	if (c >= '0' && c <= '9')
-		*v = c - '0';
-	else if (c >= 'a' && c <= 'f')
-		*v = c - 'a' + 10;
-	else if (c >= 'A' && c <= 'F')
-		*v = c - 'A' + 10;
-	else
-		ok = 0;
-	return ok;
-}
-
 static int is_ows(unsigned char c)
 {
 	return c == ' ' || c == '\t';
@@ -137,11 +124,6 @@ void http_reset(struct http_parser *p, unsigned flags)
  * timeout) and at the same byte whatever the split of the input. Views are
  * made once a line is complete. */
 
-static int is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* status_byte() and field_byte() set *why when byte c cannot continue the
  * head and return the error to report then.
  *
@@ -163,13 +145,13 @@ static int status_byte(struct http_parser *p, unsigned char c, const char **why)
 		if (c != (unsigned char)"HTTP/"[k])
 			*why = "expected HTTP/";
 	} else if (k == 5 || k == 7) {
-		if (!is_digit(c))
+		if (!text_is_digit(c))
 			*why = "invalid HTTP version";
 	} else if (k == 6) {
 		if (c != '.')
 			*why = "invalid HTTP version";
 	} else if (k == 8) {
-		if (is_digit(c))
+		if (text_is_digit(c))
 			*why = "invalid HTTP version";
 		else if (c != ' ')
 			*why = "expected one space after the HTTP version";
@@ -178,7 +160,7 @@ static int status_byte(struct http_parser *p, unsigned char c, const char **why)
 			 * format: reading either with 1.x framing is a guess */
 			*why = "unsupported HTTP version";
 	} else if (k < 12) {
-		if (!is_digit(c))
+		if (!text_is_digit(c))
 			*why = "invalid status code";
 	} else if (k == 12) {
 		p->status = (p->buf_[9] - '0') * 100 + (p->buf_[10] - '0') * 10 +
@@ -547,7 +529,7 @@ static int chunk_line_byte(struct http_parser *p, unsigned char c)
 {
 	const char *why = NULL;
 	int err = DBX_ERR_PROTOCOL;
-	unsigned v;
+	int v;
 
 	if (++p->count_ > HTTP_CHUNK_LINE_MAX) {
 		err = DBX_ERR_LIMIT;
@@ -557,12 +539,13 @@ static int chunk_line_byte(struct http_parser *p, unsigned char c)
 	switch (p->sub_) {
 	case CS_SIZE0:
 	case CS_SIZE:
-		if (is_hex(c, &v)) {
+		v = text_hex_value(c);
+		if (v >= 0) {
 			if (p->remaining_ > (UINT64_MAX >> 4)) {
 				why = "chunk size overflow";
 				goto out;
 			}
-			p->remaining_ = (p->remaining_ << 4) | v;
+			p->remaining_ = (p->remaining_ << 4) | (unsigned)v;
 			p->sub_ = CS_SIZE;
 			break;
 		}

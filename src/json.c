@@ -29,6 +29,7 @@
 #define JSMN_STATIC
 #define JSMN_PARENT_LINKS
 #include "jsmn.h"
+#include "text.h"
 
 /* Callers declare struct json_tok arrays without seeing jsmn. Only this file
  * touches their contents, and always through jsmntok_t, so no token is ever
@@ -56,11 +57,6 @@ static const jsmntok_t *tok_get(const struct json_doc *d, int t)
 	return r;
 }
 
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static bool is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -73,19 +69,6 @@ static size_t skip_ws(const unsigned char *s, size_t len, size_t p)
 	return p;
 }
 
-static int hex_val(unsigned char c)
-{
-	int v = -1;
-
-	if (c >= '0' && c <= '9')
-		v = c - '0';
-	else if (c >= 'a' && c <= 'f')
-		v = c - 'a' + 10;
-	else if (c >= 'A' && c <= 'F')
-		v = c - 'A' + 10;
-	return v;
-}
-
 /* The value of four hex digits at s, or -1. */
 static long hex4(const unsigned char *s)
 {
@@ -93,7 +76,7 @@ static long hex4(const unsigned char *s)
 	int i, h;
 
 	for (i = 0; i < 4; i++) {
-		h = hex_val(s[i]);
+		h = text_hex_value(s[i]);
 		if (h < 0) {
 			v = -1;
 			break;
@@ -190,25 +173,25 @@ static bool is_number(const unsigned char *s, size_t n)
 	if (s[i] == '0') {
 		i++;
 	} else if (s[i] >= '1' && s[i] <= '9') {
-		while (i < n && is_digit(s[i]))
+		while (i < n && text_is_digit(s[i]))
 			i++;
 	} else {
 		goto out;
 	}
 	if (i < n && s[i] == '.') {
 		i++;
-		if (i >= n || !is_digit(s[i]))
+		if (i >= n || !text_is_digit(s[i]))
 			goto out;
-		while (i < n && is_digit(s[i]))
+		while (i < n && text_is_digit(s[i]))
 			i++;
 	}
 	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
 		if (i < n && (s[i] == '+' || s[i] == '-'))
 			i++;
-		if (i >= n || !is_digit(s[i]))
+		if (i >= n || !text_is_digit(s[i]))
 			goto out;
-		while (i < n && is_digit(s[i]))
+		while (i < n && text_is_digit(s[i]))
 			i++;
 	}
 	ok = i == n;
@@ -445,7 +428,7 @@ static enum dbx_err check_primitive(struct vstate *v, int j, size_t p)
 	else if (n == 4 && memcmp(s + p, "null", 4) == 0)
 		type = JSON_NULL;
 	if (type == JSON_NONE) {
-		err = vfail(v, p, is_digit(s[p]) || s[p] == '-' ? "invalid number"
+		err = vfail(v, p, text_is_digit(s[p]) || s[p] == '-' ? "invalid number"
 								: "invalid literal");
 		goto out;
 	}
@@ -967,7 +950,7 @@ int json_path(const struct json_doc *doc, int t, const char *path)
 		digits = n > 0 && n <= 9 && (c[0] != '0' || n == 1);
 		idx = 0;
 		for (i = 0; i < n && digits; i++) {
-			digits = is_digit((unsigned char)c[i]);
+			digits = text_is_digit((unsigned char)c[i]);
 			idx = idx * 10 + (c[i] - '0');
 		}
 		if (n == 0)
@@ -1181,7 +1164,7 @@ enum dbx_err json_int(const struct json_doc *doc, int t, int64_t *v)
 	n = (size_t)(tk->end - tk->start);
 	neg = s[0] == '-';
 	i = neg;
-	while (i < n && is_digit(s[i]))
+	while (i < n && text_is_digit(s[i]))
 		i++;
 	if (i < n) {
 		/* fraction or exponent: accept whole values a double holds exactly */

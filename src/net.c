@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dbxai.h"
+#include "clock.h"
 #include "err.h"
 
 /* 253 is the longest DNS name; anything longer cannot resolve. */
@@ -29,23 +30,12 @@ struct net_addr {
 };
 
 
-long long net_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail on Linux; a zero time would only make
-	 * timeouts longer, never crash. */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A deadline of -1 means "no limit". */
 static long long deadline_after(int timeout_ms)
 {
 	if (timeout_ms < 0)
 		return -1;
-	return net_now_ms() + timeout_ms;
+	return clock_ms() + timeout_ms;
 }
 
 /* "10 s" for whole seconds, "200 ms" otherwise: users set seconds, tests
@@ -73,7 +63,7 @@ static int wait_fd(int fd, short events, long long deadline)
 		long long left = -1;
 
 		if (deadline >= 0) {
-			left = deadline - net_now_ms();
+			left = deadline - clock_ms();
 			if (left < 0)
 				left = 0;
 			if (left > INT_MAX)
@@ -353,7 +343,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 		int slice = -1;
 
 		if (deadline >= 0) {
-			long long left = deadline - net_now_ms();
+			long long left = deadline - clock_ms();
 
 			if (left < 0)
 				left = 0;
@@ -512,4 +502,40 @@ void net_close(int fd)
 	 * a retry could close one another thread just opened. */
 	if (fd >= 0)
 		(void)close(fd);
+}
+
+int net_listen_loopback(int ipv6, unsigned port, int *fd_out)
+{
+	int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r, one = 1;
+
+	*fd_out = -1;
+	if (fd < 0)
+		return DBX_ERR_IO;
+	/* a login right after another must not trip over the TIME_WAIT of the
+	 * last redirect; two listeners on one port stay impossible on Linux */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (!ipv6) {
+		struct sockaddr_in a;
+		memset(&a, 0, sizeof a);
+		a.sin_family = AF_INET;
+		a.sin_port = htons((uint16_t)port);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		r = bind(fd, (struct sockaddr *)&a, sizeof a);
+	} else {
+		struct sockaddr_in6 a;
+		memset(&a, 0, sizeof a);
+		a.sin6_family = AF_INET6;
+		a.sin6_port = htons((uint16_t)port);
+		a.sin6_addr = in6addr_loopback;
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+		r = bind(fd, (struct sockaddr *)&a, sizeof a);
+	}
+	if (r != 0 || listen(fd, 8) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return DBX_ERR_IO;
+	}
+	*fd_out = fd;
+	return DBX_OK;
 }

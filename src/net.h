@@ -85,10 +85,12 @@ int net_write_all(int fd, const void *buf, size_t len, int timeout_ms,
  */
 int net_alive(int fd);
 
-/* Milliseconds on the monotonic clock (for deadlines; not wall time). */
-long long net_now_ms(void);
-
 /* Closes fd; a negative fd is ignored, so it is safe on "no connection". */
 void net_close(int fd);
+
+/* A listening TCP socket on the loopback address (127.0.0.1, or ::1 when ipv6
+ * is set, IPv6 only) and port, in *fd (-1 on failure). DBX_ERR_IO with errno
+ * kept (EADDRINUSE, EADDRNOTAVAIL, ...) when it cannot be had. */
+int net_listen_loopback(int ipv6, unsigned port, int *fd);
 
 #endif

@@ -1,25 +1,17 @@
 /* oauth.c - see oauth.h. */
 #include "oauth.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "client.h"
 #include "json.h"
+#include "text.h"
 
 #define OAUTH_JSON_TOKENS 512
-#define OAUTH_REQ_MAX 8192 /* a redirect request head on the listener */
-#define OAUTH_DESC_MAX 160
 
 /* ---- pure parts ---- */
 
@@ -134,136 +126,6 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
 out:
 	if (err)
 		errbuf_set(errbuf, "the authorization URL is too long");
-	return err;
-}
-
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes s[0..n) ('+' is a space) into out[0..cap); -1 when it does
- * not fit or is malformed, else the length. NUL bytes are refused. */
-static long decode(const char *s, size_t n, char *out, size_t cap)
-{
-	size_t i, o = 0;
-	for (i = 0; i < n; i++) {
-		int ch = (unsigned char)s[i];
-		if (ch == '+') {
-			ch = ' ';
-		} else if (ch == '%') {
-			if (i + 2 >= n)
-				return -1;
-			if (hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
-				return -1;
-			ch = hexval(s[i + 1]) << 4 | hexval(s[i + 2]);
-			i += 2;
-		}
-		if (ch == 0 || o + 1 >= cap)
-			return -1;
-		out[o++] = (char)ch;
-	}
-	if (cap == 0)
-		return -1;
-	out[o] = '\0';
-	return (long)o;
-}
-
-/* Replaces anything but printable ASCII so server text cannot mess with a
- * terminal. */
-static void printable(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
-}
-
-int oauth_parse_redirect(const char *text, const char *expected_state, char *code, size_t cap,
-                         char *errbuf)
-{
-	char state[128] = "", error[OAUTH_ERROR_MAX] = "", desc[OAUTH_DESC_MAX] = "";
-	const char *p, *end;
-	int have_code = 0, have_state = 0, err = DBX_OK;
-
-	while (*text == ' ' || *text == '\t')
-		text++;
-	end = text + strlen(text);
-	while (end > text &&
-	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	p = memchr(text, '?', (size_t)(end - text));
-	if (p) {
-		p++;
-	} else if (memchr(text, '=', (size_t)(end - text)) &&
-	           !memchr(text, '/', (size_t)(end - text))) {
-		p = text; /* a bare query */
-	} else {
-		err = ERR_NEED_MORE;
-		goto out;
-	}
-	{
-		const char *hash = memchr(p, '#', (size_t)(end - p));
-		if (hash)
-			end = hash;
-	}
-	while (p < end && !err) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *pe = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(pe - p));
-		const char *v = eq ? eq + 1 : pe;
-		size_t nlen = (size_t)((eq ? eq : pe) - p), vlen = (size_t)(pe - v);
-		long got = 0;
-
-		if (nlen == 4 && memcmp(p, "code", 4) == 0) {
-			got = decode(v, vlen, code, cap);
-			if (got < 0)
-				err = DBX_ERR_LIMIT;
-			have_code = got > 0;
-		} else if (nlen == 5 && memcmp(p, "state", 5) == 0) {
-			got = decode(v, vlen, state, sizeof state);
-			have_state = got >= 0;
-			if (got < 0)
-				state[0] = '\0';
-		} else if (nlen == 5 && memcmp(p, "error", 5) == 0) {
-			if (decode(v, vlen, error, sizeof error) < 0)
-				snprintf(error, sizeof error, "(unreadable)");
-		} else if (nlen == 17 && memcmp(p, "error_description", 17) == 0) {
-			if (decode(v, vlen, desc, sizeof desc) < 0)
-				desc[0] = '\0';
-		}
-		p = amp ? amp + 1 : end;
-	}
-	if (err == DBX_ERR_LIMIT) {
-		errbuf_set(errbuf, "the authorization code is too long or malformed");
-		goto out;
-	}
-	if (error[0]) {
-		printable(error);
-		printable(desc);
-		errbuf_set(errbuf, "login refused by the authorization server: %s%s%s", error,
-		         desc[0] ? ": " : "", desc);
-		err = DBX_ERR_AUTH;
-		goto out;
-	}
-	if (!have_code) {
-		err = ERR_NEED_MORE;
-		errbuf_set(errbuf, "the redirect URL has no code");
-		goto out;
-	}
-	if (!have_state || strcmp(state, expected_state) != 0) {
-		errbuf_set(errbuf, "the redirect's state does not match this login (a stale or forged "
-		         "redirect): run `dbxai login` again");
-		err = DBX_ERR_AUTH;
-	}
-out:
-	if (err && cap)
-		crypto_wipe(code, cap);
 	return err;
 }
 
@@ -406,8 +268,8 @@ int oauth_parse_error(const char *json, size_t len, char *error, size_t error_ca
 		found = 1;
 		if (!get_str(&d, "error_description", desc, desc_cap, &lim))
 			desc[0] = '\0';
-		printable(error);
-		printable(desc);
+		text_printable(error);
+		text_printable(desc);
 	}
 	free(tok);
 	return found;
@@ -437,9 +299,9 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
 	if (!get_str(&doc, "verification_uri_complete", d->verification_uri_complete,
 	             sizeof d->verification_uri_complete, &lim))
 		d->verification_uri_complete[0] = '\0';
-	printable(d->user_code);
-	printable(d->verification_uri);
-	printable(d->verification_uri_complete);
+	text_printable(d->user_code);
+	text_printable(d->verification_uri);
+	text_printable(d->verification_uri_complete);
 	d->expires_in = get_long(&doc, "expires_in", 600);
 	d->interval = get_long(&doc, "interval", 5);
 	if (d->interval < 1)
@@ -645,240 +507,5 @@ int oauth_device_start(struct oauth_net *n, const char *url, const char *client_
 	}
 	crypto_wipe(s.buf, s.cap);
 	free(s.buf);
-	return err;
-}
-
-/* ---- the loopback redirect listener ---- */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int listen_on(int family, unsigned port)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), r, one = 1;
-	if (fd < 0)
-		return -1;
-	/* a login right after another must not trip over the TIME_WAIT of the
-	 * last redirect; two listeners on one port stay impossible on Linux */
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (family == AF_INET) {
-		struct sockaddr_in a;
-		memset(&a, 0, sizeof a);
-		a.sin_family = AF_INET;
-		a.sin_port = htons((uint16_t)port);
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		r = bind(fd, (struct sockaddr *)&a, sizeof a);
-	} else {
-		struct sockaddr_in6 a;
-		memset(&a, 0, sizeof a);
-		a.sin6_family = AF_INET6;
-		a.sin6_port = htons((uint16_t)port);
-		a.sin6_addr = in6addr_loopback;
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-		r = bind(fd, (struct sockaddr *)&a, sizeof a);
-	}
-	if (r != 0 || listen(fd, 8) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int oauth_listen(struct oauth_listener *l, unsigned port, char *errbuf)
-{
-	unsigned p = port ? port : OAUTH_PORT_FIRST, last = port ? port : OAUTH_PORT_LAST;
-
-	l->fd[0] = l->fd[1] = -1;
-	l->port = 0;
-	for (; p <= last; p++) {
-		l->fd[0] = listen_on(AF_INET, p);
-		if (l->fd[0] >= 0)
-			break;
-	}
-	if (l->fd[0] < 0) {
-		if (port)
-			errbuf_set(errbuf, "cannot listen on 127.0.0.1:%u for the login redirect "
-			         "(DATABRICKS_OAUTH_CALLBACK_PORT): %s",
-			         port, strerror(errno));
-		else
-			snprintf(
-			    errbuf, DBX_ERRBUF_SIZE,
-			    "cannot listen for the login redirect: ports %u to %u on 127.0.0.1 "
-			    "are all busy",
-			    OAUTH_PORT_FIRST, OAUTH_PORT_LAST);
-		return DBX_ERR_IO;
-	}
-	l->port = p;
-	/* browsers may resolve localhost to ::1 first; best effort */
-	l->fd[1] = listen_on(AF_INET6, p);
-	return DBX_OK;
-}
-
-void oauth_listener_close(struct oauth_listener *l)
-{
-	int i;
-	for (i = 0; i < 2; i++) {
-		if (l->fd[i] >= 0)
-			close(l->fd[i]);
-		l->fd[i] = -1;
-	}
-}
-
-static void reply(int fd, int status, const char *title, const char *text)
-{
-	char page[1024];
-	int n =
-	    snprintf(page, sizeof page,
-	             "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
-	             "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n"
-	             "<!doctype html><title>dbxai</title><h1>%s</h1><p>%s</p>\n",
-	             status,
-	             status == 200   ? "OK"
-	             : status == 404 ? "Not Found"
-	                             : "Bad Request",
-	             strlen("<!doctype html><title>dbxai</title><h1></h1><p></p>\n") +
-	                 strlen(title) + strlen(text),
-	             title, text);
-	if (n > 0 && (size_t)n < sizeof page)
-		(void)send(fd, page, (size_t)n, MSG_NOSIGNAL);
-}
-
-/* Reads one request head from an accepted connection and answers it. */
-static int serve(int fd, const char *state, char *code, size_t cap, char *errbuf)
-{
-	char *req = malloc(OAUTH_REQ_MAX);
-	char target[URL_PATH_MAX];
-	size_t len = 0;
-	long long deadline = now_ms() + 5000;
-	int err = ERR_NEED_MORE;
-	char *sp, *sp2;
-
-	if (!req)
-		return DBX_ERR_NOMEM;
-	while (len + 1 < OAUTH_REQ_MAX) {
-		struct pollfd p = {fd, POLLIN, 0};
-		long long left = deadline - now_ms();
-		ssize_t got;
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			goto out;
-		got = recv(fd, req + len, OAUTH_REQ_MAX - 1 - len, 0);
-		if (got <= 0)
-			goto out;
-		len += (size_t)got;
-		req[len] = '\0';
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-			break;
-	}
-	req[len] = '\0';
-	sp = strchr(req, ' ');
-	sp2 = sp ? strchr(sp + 1, ' ') : NULL;
-	if (!sp || !sp2 || (size_t)(sp2 - sp - 1) >= sizeof target ||
-	    strncmp(req, "GET ", 4) != 0) {
-		reply(fd, 400, "Bad request", "dbxai expected the login redirect here.");
-		goto out;
-	}
-	memcpy(target, sp + 1, (size_t)(sp2 - sp - 1));
-	target[sp2 - sp - 1] = '\0';
-	err = oauth_parse_redirect(target, state, code, cap, errbuf);
-	if (!err)
-		reply(fd, 200, "Login complete",
-		      "dbxai is now logged in. You can close this window.");
-	else if (err == ERR_NEED_MORE)
-		reply(fd, 404, "Not found", "Nothing here.");
-	else
-		reply(fd, 400, "Login failed", "See the terminal running dbxai login for why.");
-	crypto_wipe(target, sizeof target);
-out:
-	crypto_wipe(req, OAUTH_REQ_MAX);
-	free(req);
-	return err;
-}
-
-/* One pasted line from fd into line (NUL-terminated); 1 at a full line, 0 for
- * more to come, -1 at EOF/error. */
-static int read_paste(int fd, char *line, size_t cap, size_t *len)
-{
-	ssize_t got;
-	if (*len + 1 >= cap)
-		return -1;
-	got = read(fd, line + *len, cap - 1 - *len);
-	if (got <= 0)
-		return -1;
-	*len += (size_t)got;
-	line[*len] = '\0';
-	return memchr(line, '\n', *len) ? 1 : 0;
-}
-
-int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *state, int timeout_ms,
-                        char *code, size_t cap, char *errbuf)
-{
-	char *line = malloc(URL_MAX + 2);
-	size_t llen = 0;
-	long long deadline = now_ms() + timeout_ms;
-	int err = DBX_ERR_TIMEOUT;
-
-	if (!line)
-		return DBX_ERR_NOMEM;
-	for (;;) {
-		struct pollfd p[3];
-		int np = 0, i, r;
-		long long left = deadline - now_ms();
-
-		if (left <= 0) {
-			errbuf_set(errbuf, "no login redirect within %d s (try --timeout, or paste the URL "
-			         "the browser ends on)",
-			         timeout_ms / 1000);
-			err = DBX_ERR_TIMEOUT;
-			break;
-		}
-		for (i = 0; i < 2; i++)
-			if (l->fd[i] >= 0)
-				p[np++] = (struct pollfd){l->fd[i], POLLIN, 0};
-		if (paste_fd >= 0)
-			p[np++] = (struct pollfd){paste_fd, POLLIN, 0};
-		r = poll(p, (nfds_t)np, left > 1000 ? 1000 : (int)left);
-		if (r < 0 && errno != EINTR) {
-			errbuf_set(errbuf, "waiting for the redirect: %s",
-			         strerror(errno));
-			err = DBX_ERR_IO;
-			break;
-		}
-		err = ERR_NEED_MORE;
-		for (i = 0; r > 0 && i < np && err == ERR_NEED_MORE; i++) {
-			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (p[i].fd == paste_fd) {
-				int got = read_paste(paste_fd, line, URL_MAX + 2, &llen);
-				if (got < 0) {
-					paste_fd =
-					    -1; /* stdin closed: keep waiting on the listener */
-					if (llen == 0 || !strchr(line, '?'))
-						continue;
-				} else if (got == 0) {
-					continue;
-				}
-				err = oauth_parse_redirect(line, state, code, cap, errbuf);
-				if (err == ERR_NEED_MORE) {
-					errbuf_set(errbuf, "the pasted line is not the redirect URL (it has "
-					         "neither code nor error)");
-					err = DBX_ERR_USAGE;
-				}
-			} else {
-				int cfd = accept(p[i].fd, NULL, NULL);
-				if (cfd < 0)
-					continue;
-				err = serve(cfd, state, code, cap, errbuf);
-				close(cfd);
-			}
-		}
-		if (err != ERR_NEED_MORE)
-			break;
-	}
-	crypto_wipe(line, URL_MAX + 2);
-	free(line);
 	return err;
 }

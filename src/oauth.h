@@ -34,9 +34,9 @@
 #define OAUTH_U2M_CLIENT_ID "databricks-cli"
 #define OAUTH_U2M_SCOPE "all-apis offline_access"
 #define OAUTH_M2M_SCOPE "all-apis"
-#define OAUTH_PORT_FIRST 8020 /* redirect http://localhost:PORT, first try */
-#define OAUTH_PORT_LAST 8040
 #define OAUTH_CODE_MAX 2048  /* authorization or device code, NUL included */
+#define OAUTH_ERROR_MAX 64   /* an OAuth "error" code, NUL included */
+#define OAUTH_DESC_MAX 160   /* an error_description kept for a message */
 #define OAUTH_BODY_MAX 16384 /* a token endpoint answer */
 #define OAUTH_FORM_MAX 12288 /* a request form */
 
@@ -83,17 +83,6 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
                         const char *redirect_uri, const char *scope, const struct oauth_pkce *p,
                         char *out, size_t outsz, char *errbuf);
 
-/* Reads a redirect: a whole URL ("http://localhost:8020/?code=..&state=.."),
- * an origin-form target ("/?code=.."), or a bare query. Surrounding white
- * space is ignored.
- * DBX_OK: code copied to code[0..cap). DBX_ERR_AUTH: the server sent error=
- * (error and error_description in errbuf), or the state is not expected_state
- * (a redirect from another login, or forged). ERR_NEED_MORE: neither code
- * nor error in it (a favicon request on the listener). DBX_ERR_USAGE: a
- * malformed line. DBX_ERR_LIMIT: a code longer than cap. */
-int oauth_parse_redirect(const char *text, const char *expected_state, char *code, size_t cap,
-                         char *errbuf);
-
 /* The discovery document into ep. authorization_endpoint and token_endpoint
  * are required, device_authorization_endpoint optional; each must be an
  * http(s) URL. */
@@ -135,32 +124,11 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
  * oauth_parse_tokens). A 4xx with an OAuth error is DBX_ERR_AUTH with
  * oauth_error (cap OAUTH_ERROR_MAX, may be NULL) set to its "error" code
  * ("invalid_grant", "authorization_pending", ...) and errbuf explaining. */
-#define OAUTH_ERROR_MAX 64
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
                 struct cache_tokens *t, char *oauth_error, char *errbuf);
 
 /* POSTs client_id and scope to the device authorization endpoint. */
 int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,
                        const char *scope, struct oauth_device *d, char *errbuf);
-
-/* ---- the loopback redirect listener ---- */
-
-struct oauth_listener {
-	int fd[2];     /* 127.0.0.1 and ::1; -1 when not open */
-	unsigned port; /* the port both listen on */
-};
-
-/* Listens on port (when non-zero: that one only, else OAUTH_PORT_FIRST..LAST,
- * the first free) on 127.0.0.1, and on ::1 when the system has it. */
-int oauth_listen(struct oauth_listener *l, unsigned port, char *errbuf);
-
-/* Waits up to timeout_ms for the redirect: on the listener (answered with a
- * small page), or as a line pasted on paste_fd (-1: none). Other requests
- * (favicon) get a 404 and waiting goes on. Results as oauth_parse_redirect;
- * DBX_ERR_TIMEOUT when the time is up. */
-int oauth_wait_redirect(struct oauth_listener *l, int paste_fd, const char *state, int timeout_ms,
-                        char *code, size_t cap, char *errbuf);
-
-void oauth_listener_close(struct oauth_listener *l);
 
 #endif

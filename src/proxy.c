@@ -12,6 +12,7 @@
 #include "dbxai.h"
 #include "crypto.h"
 #include "err.h"
+#include "text.h"
 
 /* Longest NO_PROXY entry address we look at; longer ones cannot be IP
  * literals and names are compared in place. */
@@ -22,11 +23,6 @@ static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
 	       c == '\f';
-}
-
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
 }
 
 static int is_alpha(int c)
@@ -126,7 +122,7 @@ static size_t scheme_len(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n && (is_alpha((unsigned char)s[i]) ||
-			 (i && (is_digit((unsigned char)s[i]) || s[i] == '+' ||
+			 (i && (text_is_digit((unsigned char)s[i]) || s[i] == '+' ||
 				s[i] == '-' || s[i] == '.'))))
 		i++;
 	if (i && n - i >= 3 && memcmp(s + i, "://", 3) == 0)
@@ -281,7 +277,7 @@ static int parse_uint(const char *s, size_t n, unsigned max, unsigned *v)
 	if (n == 0 || n > 5)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]))
+		if (!text_is_digit((unsigned char)s[i]))
 			return 0;
 		x = x * 10 + (unsigned long)(s[i] - '0');
 	}

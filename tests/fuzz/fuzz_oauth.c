@@ -20,6 +20,7 @@
 #include "dbxai.h"
 #include "fuzz_common.h"
 #include "oauth.h"
+#include "redirect.h"
 
 /* The code= parameters of the pasted text (as the parser splits it) that are
  * 8 or more plain characters must not show in errbuf. */
@@ -90,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_lines(data, size, line, 2, &block);
 	cap = fuzz_rng() % 4 ? sizeof code : 1 + fuzz_rng() % 16;
 
-	err = oauth_parse_redirect(line[1], line[0], code, cap, errbuf);
+	err = redirect_parse(line[1], line[0], code, cap, errbuf);
 	REQUIRE(err == DBX_OK || err == DBX_ERR_AUTH || err == ERR_NEED_MORE ||
 		err == DBX_ERR_USAGE || err == DBX_ERR_LIMIT);
 	if (err == DBX_OK) {
@@ -101,10 +102,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(oauth_form_add(form, sizeof form, &flen, "code", code) == DBX_OK);
 		REQUIRE(oauth_form_add(form, sizeof form, &flen, "state", line[0]) == DBX_OK);
 		flen = 0;
-		REQUIRE(oauth_parse_redirect(form, line[0], again, sizeof again, errbuf) == DBX_OK);
+		REQUIRE(redirect_parse(form, line[0], again, sizeof again, errbuf) == DBX_OK);
 		REQUIRE(strcmp(code, again) == 0);
 		snprintf(other, sizeof other, "x%.128s", line[0]);
-		REQUIRE(oauth_parse_redirect(line[1], other, again, sizeof again, errbuf) ==
+		REQUIRE(redirect_parse(line[1], other, again, sizeof again, errbuf) ==
 			DBX_ERR_AUTH);
 		no_code_in(errbuf, line[1]);
 	} else {

@@ -8,6 +8,7 @@
 #include "dbxai.h"
 #include "harness.h"
 #include "oauth.h"
+#include "redirect.h"
 
 static void test_rfc7636_vector(void)
 {
@@ -135,7 +136,7 @@ static void test_redirect(void)
 	for (i = 0; i < sizeof redirect_cases / sizeof redirect_cases[0]; i++) {
 		const struct redirect_case *t = &redirect_cases[i];
 		char code[16] = "", err[DBX_ERRBUF_SIZE] = "";
-		int r = oauth_parse_redirect(t->in, "S1", code, sizeof code, err);
+		int r = redirect_parse(t->in, "S1", code, sizeof code, err);
 		CHECK(r == t->err, "%zu: %d, want %d (%s)", i, r, t->err, err);
 		if (t->code)
 			CHECK(strcmp(code, t->code) == 0, "%zu: code %s", i, code);
