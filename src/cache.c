@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "json.h"
+#include "jsonw.h"
 
 int cache_default_path(char *out, size_t cap, const char *(*get)(const char *name), char *errbuf)
 {

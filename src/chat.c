@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "status.h"
 
 static void user_message(struct json_w *w, const char *role, const char *text)

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "client.h"
 #include "json.h"
+#include "jsonw.h"
 #include "provider.h"
 
 #define EMBED_PATH_MAX 256

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "status.h"
 
 /* Value t of msgs under key as a string value (raw copy keeps escapes). */

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "json.h"
+#include "jsonw.h"
 
 /* The caller's JSON inputs, parsed and checked once per turn: earlier messages
  * and tools (arrays), schema and extra body fields (objects). Token arrays are

@@ -1,7 +1,7 @@
 /*
  * text.h - the character tests and text decodings that several modules need,
  * written once: ASCII digits and hex digits (inline: the parsers' hot loops use
- * them), and percent-decoding (RFC 3986, with '+' as a space as forms use it).
+ * them), UTF-8 sequence checks, and percent-decoding (RFC 3986, with '+' as a space as forms use it).
  * Pure; no allocation; locale-free (never <ctype.h>, whose answers depend on
  * the locale and whose arguments must not be negative chars).
  */
@@ -28,6 +28,54 @@ static inline int text_hex_value(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/* Length of the well-formed UTF-8 sequence at s[0..n) (n >= 1), or 0 with *bad
+ * set to the length of its maximal ill-formed prefix (at least 1), following
+ * Unicode 3.9 table 3-7: no overlong forms, no surrogates, nothing past
+ * U+10FFFF. The writer replaces each such prefix with one U+FFFD, as browsers
+ * and Python do. */
+static inline size_t text_utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need = 0, i, ret;
+
+	if (c < 0x80)
+		need = 1;
+	else if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c == 0xe0) {
+		need = 3;
+		lo = 0xa0;
+	} else if (c == 0xed) {
+		need = 3;
+		hi = 0x9f;
+	} else if (c >= 0xe1 && c <= 0xef)
+		need = 3;
+	else if (c == 0xf0) {
+		need = 4;
+		lo = 0x90;
+	} else if (c == 0xf4) {
+		need = 4;
+		hi = 0x8f;
+	} else if (c >= 0xf1 && c <= 0xf3)
+		need = 4;
+
+	ret = need;
+	*bad = 1;
+	if (need == 0)
+		goto out;
+	for (i = 1; i < need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			ret = 0;
+			break;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+out:
+	return ret;
 }
 
 /* Percent-decodes s[0..n) ('+' is a space) into out[0..cap), NUL-terminated.

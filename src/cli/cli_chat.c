@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
+#include "jsonw.h"
 
 #define CHAT_JSON_LINE 4096 /* JSON Lines buffer; longer events get their own */
 

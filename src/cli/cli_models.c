@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "jsonw.h"
 
 struct models_out {
 	struct cli_out out;

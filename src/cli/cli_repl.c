@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
+#include "jsonw.h"
 
 #define REPL_HISTORY_MAX (256u << 10) /* transcript JSON kept between turns */
 #define REPL_LINE_MAX 65536           /* longest prompt line (a tty allows 4095) */

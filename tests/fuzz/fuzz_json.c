@@ -17,6 +17,7 @@
 
 #include "fuzz_common.h"
 #include "json.h"
+#include "jsonw.h"
 
 #define FUZZ_TOK 4096 /* tokens; documents needing more are only counted */
 #define FUZZ_BIG 16384 /* bytes; longer inputs are only parsed and compared */

@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "json.h"
+#include "jsonw.h"
 
 /* The whole of src/json.c is linked from libdbxai.a; nothing else needed. */
 
