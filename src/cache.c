@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "json.h"
 #include "jsonw.h"
+#include "pfile.h"
 
 int cache_default_path(char *out, size_t cap, const char *(*get)(const char *name), char *errbuf)
 {
@@ -84,69 +85,12 @@ static int make_dirs(const char *dir, char *errbuf)
 	return DBX_OK;
 }
 
-static int check_dir(const char *dir, char *errbuf)
-{
-	struct stat st;
-
-	if (stat(dir, &st) != 0) {
-		errbuf_set(errbuf, "token cache directory %s: %s", dir,
-		         strerror(errno));
-		return DBX_ERR_IO;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		errbuf_set(errbuf, "token cache directory %s is not a directory",
-		         dir);
-		return DBX_ERR_IO;
-	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		errbuf_set(errbuf, "token cache directory %s belongs to uid %ld, not to you: refusing it",
-		         dir, (long)st.st_uid);
-		return DBX_ERR_IO;
-	}
-	/* others could swap the file under us, unless the sticky bit stops them */
-	if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
-		errbuf_set(errbuf, "token cache directory %s is writable by group/others (mode %03o): "
-		         "refusing it; chmod 700 it",
-		         dir, (unsigned)(st.st_mode & 0777));
-		return DBX_ERR_IO;
-	}
-	return DBX_OK;
-}
-
-/* The checks every private file passes (STYLE 15). */
-static int check_file(int fd, const char *path, const char *what, char *errbuf)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0) {
-		errbuf_set(errbuf, "%s %s: %s", what, path, strerror(errno));
-		return DBX_ERR_IO;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		errbuf_set(errbuf, "%s %s is not a regular file: refusing it", what,
-		         path);
-		return DBX_ERR_IO;
-	}
-	if (st.st_uid != geteuid()) {
-		errbuf_set(errbuf, "%s %s belongs to uid %ld, not to you: refusing it (remove it)", what,
-		         path, (long)st.st_uid);
-		return DBX_ERR_IO;
-	}
-	if (st.st_mode & 077) {
-		errbuf_set(errbuf, "%s %s is accessible by group/others (mode %03o): refusing it; "
-		         "chmod 600 it (and consider its tokens leaked: run `dbxai logout`)",
-		         what, path, (unsigned)(st.st_mode & 0777));
-		return DBX_ERR_IO;
-	}
-	return DBX_OK;
-}
-
 /* Opens path without following a symlink, with a message that names one. */
 static int open_private(const char *path, int flags, const char *what, int *fd, char *errbuf)
 {
 	*fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (*fd >= 0)
-		return check_file(*fd, path, what, errbuf);
+		return pfile_check(*fd, path, what, errbuf);
 	if (errno == ELOOP) {
 		errbuf_set(errbuf, "%s %s is a symbolic link: refusing it (remove it, or set "
 		         "DBXAI_TOKEN_CACHE to a regular file)",
@@ -231,7 +175,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 	} else if (access(dir, F_OK) != 0 && errno == ENOENT) {
 		return DBX_OK; /* never logged in: an empty cache */
 	}
-	err = check_dir(dir, errbuf);
+	err = pfile_check_dir(dir, "token cache", errbuf);
 	if (err)
 		return err;
 	err = open_private(lock, O_RDWR | O_CREAT, "token cache lock", &c->lock_fd, errbuf);
@@ -370,54 +314,6 @@ static void write_entry(struct json_w *w, const char *host, const char *client_i
 	json_w_obj_end(w);
 }
 
-/* Writes text atomically to c->path (STYLE 15). */
-static int write_file(struct cache *c, const char *text, size_t len, char *errbuf)
-{
-	char tmp[CACHE_PATH_MAX + 32], dir[CACHE_PATH_MAX];
-	size_t off = 0;
-	int fd, err = DBX_OK, dfd;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", c->path, (long)getpid());
-	(void)unlink(tmp); /* a leftover of a crash: we hold the lock */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		errbuf_set(errbuf, "cannot write the token cache %s: %s", tmp,
-		         strerror(errno));
-		return DBX_ERR_IO;
-	}
-	if (fchmod(fd, 0600) != 0) /* whatever the umask did */
-		err = DBX_ERR_IO;
-	while (!err && off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			err = DBX_ERR_IO;
-		else
-			off += (size_t)n;
-	}
-	if (!err && fsync(fd) != 0)
-		err = DBX_ERR_IO;
-	if (close(fd) != 0 && !err)
-		err = DBX_ERR_IO;
-	if (!err && rename(tmp, c->path) != 0)
-		err = DBX_ERR_IO;
-	if (err) {
-		errbuf_set(errbuf, "cannot write the token cache %s: %s", c->path,
-		         strerror(errno));
-		(void)unlink(tmp);
-		return err;
-	}
-	/* the rename itself must survive a power cut on a device */
-	dirname_of(c->path, dir, sizeof dir);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return DBX_OK;
-}
-
 int cache_from_text(struct cache *c, const char *text, size_t len)
 {
 	struct json_doc d;
@@ -530,7 +426,7 @@ int cache_put(struct cache *c, const char *host, const char *client_id,
 		errbuf_set(errbuf, "the token cache would be too large");
 		goto out;
 	}
-	err = write_file(c, buf, len, errbuf);
+	err = pfile_write(c->path, buf, len, "token cache", errbuf);
 	if (err)
 		goto out;
 	if (c->text) {

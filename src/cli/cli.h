@@ -60,11 +60,6 @@ int cli_client_new(const struct cli_globals *g, const struct dbx_config *cfg, st
 /* Reads a whole file ("-" is stdin) into malloc'd, NUL-terminated memory. */
 int cli_read_file(const char *path, char **out, size_t *len, char *errbuf);
 
-/* Replaces path with data atomically: a temp file in the same directory
- * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: conversations can be private), fsync,
- * rename. A symlink at path is refused. */
-int cli_save_file(const char *path, const char *data, size_t len, char *errbuf);
-
 /* Writes to stdout and flushes; on failure remembers it and returns non-zero
  * (so a caller streaming from the library can cancel). */
 struct cli_out {

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "pfile.h"
 #include "json.h"
 #include "jsonw.h"
 
@@ -556,7 +557,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (!err && o.keep_text)
 		err = check_structured(&o, errbuf);
 	if (!err && a.save_file)
-		err = cli_save_file(a.save_file, transcript, transcript_len, errbuf);
+		err = pfile_write(a.save_file, transcript, transcript_len, NULL, errbuf);
 	if (o.usage_line && o.have_usage)
 		fprintf(stderr, "prompt %lld \xc2\xb7 completion %lld \xc2\xb7 total %lld tokens\n",
 			o.usage[0], o.usage[1], o.usage[2]);

@@ -23,6 +23,7 @@
 
 #include "cfgedit.h"
 #include "cli.h"
+#include "pfile.h"
 
 static struct termios saved_tty;
 static volatile sig_atomic_t echo_is_off;
@@ -180,7 +181,7 @@ static int write_profile(const char *path, int exists, const char *profile, cons
 	err = out ? cfgedit_set(old ? old : "", old_len, profile, kv, 2, out, cap, &len, errbuf)
 	          : DBX_ERR_NOMEM;
 	if (!err)
-		err = cli_save_file(path, out, len, errbuf);
+		err = pfile_write(path, out, len, NULL, errbuf);
 	/* both copies hold tokens */
 	if (old)
 		memset(old, 0, old_len);

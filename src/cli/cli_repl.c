@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "pfile.h"
 #include "json.h"
 #include "jsonw.h"
 
@@ -256,7 +257,7 @@ static void save(struct repl *r, const char *path)
 
 	if (!r->conv)
 		notice("nothing to save yet", NULL);
-	else if (cli_save_file(path, r->conv, r->conv_len, errbuf))
+	else if (pfile_write(path, r->conv, r->conv_len, NULL, errbuf))
 		notice(errbuf, NULL);
 	else if (path != r->save_file)
 		notice("saved to ", path);
