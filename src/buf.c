@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbxai.h"
+#include "crypto.h"
 
 void buf_init(struct buf *b, size_t max)
 {
@@ -23,10 +23,16 @@ int buf_append(struct buf *b, const char *data, size_t len)
 		char *nb;
 		while (cap < b->len + len + 1)
 			cap *= 2;
-		nb = realloc(b->p, cap);
+		/* a secret is not left behind in the block realloc would free */
+		nb = b->secret ? malloc(cap) : realloc(b->p, cap);
 		if (!nb) {
 			b->err = DBX_ERR_NOMEM;
 			return DBX_ERR_NOMEM;
+		}
+		if (b->secret && b->p) {
+			memcpy(nb, b->p, b->len);
+			crypto_wipe(b->p, b->cap_);
+			free(b->p);
 		}
 		b->p = nb;
 		b->cap_ = cap;
@@ -39,6 +45,8 @@ int buf_append(struct buf *b, const char *data, size_t len)
 
 void buf_clear(struct buf *b)
 {
+	if (b->secret && b->p)
+		crypto_wipe(b->p, b->len);
 	b->len = 0;
 	b->err = DBX_OK;
 	if (b->p)
@@ -47,6 +55,11 @@ void buf_clear(struct buf *b)
 
 void buf_free(struct buf *b)
 {
+	int secret = b->secret;
+
+	if (secret && b->p)
+		crypto_wipe(b->p, b->cap_);
 	free(b->p);
 	buf_init(b, b->max);
+	b->secret = secret;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "crypto.h"
 #include "net.h"
@@ -288,6 +289,48 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 		size_t len = strlen(errbuf);
 		snprintf(errbuf + len, DBX_ERRBUF_SIZE - len, " (gave up after %d retries over %.1f s)",
 			 k->attempts - 1, waited_ms / 1000.0);
+	}
+	return err;
+}
+
+struct whole {
+	struct client_call *k;
+	struct buf *body;
+};
+
+static int whole_head(void *ctx, const struct http_parser *p)
+{
+	struct whole *w = ctx;
+	(void)p;
+	buf_clear(w->body); /* a retried request starts a new body */
+	return 0;
+}
+
+static int whole_data(void *ctx, const char *data, size_t len)
+{
+	struct whole *w = ctx;
+	return buf_append(w->body, data, len);
+}
+
+int client_call_whole(struct client *c, struct client_call *k, struct buf *body, char *errbuf)
+{
+	struct whole w = {k, body};
+	int err;
+
+	buf_clear(body);
+	k->on_head = whole_head;
+	k->on_data = whole_data;
+	k->ctx = &w;
+	err = client_call(c, k, errbuf);
+	if (err && body->err == DBX_ERR_LIMIT) {
+		errbuf_set(errbuf, "the reply to %s %.200s is larger than %zu %s", k->method, k->path,
+			   body->max >= (1u << 20) ? body->max >> 20 : body->max,
+			   body->max >= (1u << 20) ? "MiB" : "bytes");
+		err = DBX_ERR_LIMIT;
+	} else if (err && body->err == DBX_ERR_NOMEM) {
+		errbuf_set(errbuf, "out of memory holding the reply to %s %.200s (%zu bytes so far)",
+			   k->method, k->path, body->len);
+		err = DBX_ERR_NOMEM;
 	}
 	return err;
 }

@@ -93,6 +93,14 @@ struct client_call {
 /* Runs the call; DBX_OK when a 2xx response was read to its end. */
 int client_call(struct client *c, struct client_call *k, char *errbuf);
 
+struct buf;
+
+/* The one whole-body collector: runs k (its on_head, on_data and ctx are
+ * taken) with the 2xx body gathered into body (buf_init'ed by the caller with
+ * its maximum; emptied when a retry starts over; the caller frees it). A body
+ * past the maximum is DBX_ERR_LIMIT naming the request and the limit. */
+int client_call_whole(struct client *c, struct client_call *k, struct buf *body, char *errbuf);
+
 /* Milliseconds to wait before retry n (1-based) under policy r, given the
  * response's Retry-After value (NULL when none) and the time now (for
  * HTTP-dates). jitter is in [-1, 1]. Exposed for the unit test. */

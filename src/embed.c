@@ -247,20 +247,6 @@ struct embed_state {
 	struct buf body; /* bounded by EMBED_BODY_MAX */
 };
 
-static int on_head(void *ctx, const struct http_parser *p)
-{
-	struct embed_state *s = ctx;
-	(void)p;
-	buf_clear(&s->body); /* a retried request starts a new body */
-	return 0;
-}
-
-static int on_data(void *ctx, const char *data, size_t len)
-{
-	struct embed_state *s = ctx;
-	return buf_append(&s->body, data, len);
-}
-
 int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
 	      void *ctx, char *errbuf)
 {
@@ -316,20 +302,13 @@ int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_f
 		s->k.body_len = body_len;
 		s->k.accept = "application/json";
 		s->k.max_retries = c->retry.max_retries;
-		s->k.on_head = on_head;
-		s->k.on_data = on_data;
-		s->k.ctx = s;
-		buf_clear(&s->body);
-		err = client_call(c, &s->k, errbuf);
-		if (err && s->body.err == DBX_ERR_LIMIT) {
+		err = client_call_whole(c, &s->k, &s->body, errbuf);
+		if (err == DBX_ERR_LIMIT && s->body.err == DBX_ERR_LIMIT) {
 			char name[64];
-			errbuf_set(errbuf, "the embeddings reply for %s is larger than %u MiB; use a smaller "
-				 "batch (--batch)",
-				 batch_name(name, sizeof name, base, n), EMBED_BODY_MAX >> 20);
-			err = DBX_ERR_LIMIT;
-		} else if (err && s->body.err == DBX_ERR_NOMEM) {
-			errbuf_set(errbuf, "out of memory holding the embeddings reply (%zu bytes so far)", s->body.len);
-			err = DBX_ERR_NOMEM;
+			errbuf_set(errbuf,
+				   "the embeddings reply for %s is larger than %u MiB; use a smaller "
+				   "batch (--batch)",
+				   batch_name(name, sizeof name, base, n), EMBED_BODY_MAX >> 20);
 		}
 		if (err)
 			goto out;

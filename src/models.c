@@ -145,46 +145,17 @@ struct models_state {
 	struct buf body; /* bounded by MODELS_BODY_MAX */
 };
 
-static int on_head(void *ctx, const struct http_parser *p)
-{
-	struct models_state *s = ctx;
-	(void)p;
-	buf_clear(&s->body); /* a retried request starts a new body */
-	return 0;
-}
-
-static int on_data(void *ctx, const char *data, size_t len)
-{
-	struct models_state *s = ctx;
-	return buf_append(&s->body, data, len);
-}
-
 /* GET path with the reply collected whole into s->body (freed by the caller
  * with buf_free, also on failure). */
 static int get_whole(struct client *c, const char *path, struct models_state *s,
 		     char *errbuf)
 {
-	int err;
-
 	buf_init(&s->body, MODELS_BODY_MAX);
 	s->k.method = "GET";
 	s->k.path = path;
 	s->k.accept = "application/json";
 	s->k.max_retries = c->retry.max_retries;
-	s->k.on_head = on_head;
-	s->k.on_data = on_data;
-	s->k.ctx = s;
-	err = client_call(c, &s->k, errbuf);
-	if (err && s->body.err == DBX_ERR_LIMIT) {
-		errbuf_set(errbuf, "the reply to GET %.200s is larger than %u MiB",
-			 path, MODELS_BODY_MAX >> 20);
-		err = DBX_ERR_LIMIT;
-	} else if (err && s->body.err == DBX_ERR_NOMEM) {
-		errbuf_set(errbuf, "out of memory holding the reply to GET %.200s (%zu bytes so far)", path,
-			 s->body.len);
-		err = DBX_ERR_NOMEM;
-	}
-	return err;
+	return client_call_whole(c, &s->k, &s->body, errbuf);
 }
 
 int models_list(struct client *c, dbx_model_fn cb, void *ctx, char *errbuf)

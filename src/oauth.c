@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "client.h"
 #include "json.h"
 #include "text.h"
@@ -365,25 +366,23 @@ out:
 	return err;
 }
 
-struct sink {
-	char *buf;
-	size_t cap, len;
-};
-
-static int sink_data(void *ctx, const char *data, size_t len)
+/* An OAuth endpoint's answer: at most OAUTH_BODY_MAX bytes, wiped when done
+ * (it may hold tokens). */
+static void answer_init(struct buf *s)
 {
-	struct sink *s = ctx;
-	if (len >= s->cap - s->len)
-		return DBX_ERR_LIMIT;
-	memcpy(s->buf + s->len, data, len);
-	s->len += len;
-	return 0;
+	buf_init(s, OAUTH_BODY_MAX);
+	s->secret = 1;
 }
 
-/* One request to an OAuth endpoint; the body (2xx or error) lands in out.
- * *status is the HTTP status. */
+static const char *answer_text(const struct buf *s)
+{
+	return s->p ? s->p : "";
+}
+
+/* One request to an OAuth endpoint; the body (2xx or error) lands in out, a
+ * secret buffer of at most OAUTH_BODY_MAX bytes. *status is the HTTP status. */
 static int request(struct oauth_net *n, const char *method, const char *url, const char *form,
-                   const char *authorization, struct sink *out, int *status, char *errbuf)
+                   const char *authorization, struct buf *out, int *status, char *errbuf)
 {
 	struct client_call *k = calloc(1, sizeof *k);
 	char *path = malloc(URL_PATH_MAX);
@@ -391,7 +390,7 @@ static int request(struct oauth_net *n, const char *method, const char *url, con
 	int err;
 
 	*status = 0;
-	out->len = 0;
+	buf_clear(out);
 	if (!k || !path) {
 		err = DBX_ERR_NOMEM;
 		goto out;
@@ -408,17 +407,12 @@ static int request(struct oauth_net *n, const char *method, const char *url, con
 	k->authorization = authorization;
 	k->no_auth = authorization == NULL;
 	k->max_retries = c->retry.max_retries;
-	k->on_data = sink_data;
-	k->ctx = out;
-	err = client_call(c, k, errbuf);
+	err = client_call_whole(c, k, out, errbuf);
 	*status = k->status;
 	if (err && k->status >= 400) {
-		size_t m = k->err_len < out->cap - 1 ? k->err_len : out->cap - 1;
-		memcpy(out->buf, k->err_body, m);
-		out->len = m;
+		buf_clear(out);
+		(void)buf_append(out, k->err_body, k->err_len); /* cut at the maximum */
 	}
-	if (err == DBX_ERR_LIMIT && k->status / 100 == 2)
-		errbuf_set(errbuf, "the OAuth server's answer is larger than %d bytes", OAUTH_BODY_MAX);
 out:
 	if (k)
 		crypto_wipe(k->err_body, sizeof k->err_body);
@@ -429,16 +423,14 @@ out:
 
 int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf)
 {
-	struct sink s = {NULL, OAUTH_BODY_MAX, 0};
+	struct buf s;
 	char url[URL_MAX];
 	int err, status;
 
 	memset(ep, 0, sizeof *ep);
 	snprintf(url, sizeof url, "%s/oidc/.well-known/oauth-authorization-server",
 	         n->ws->base_url);
-	s.buf = malloc(s.cap);
-	if (!s.buf)
-		return DBX_ERR_NOMEM;
+	answer_init(&s);
 	err = request(n, "GET", url, NULL, NULL, &s, &status, errbuf);
 	if (err) {
 		char why[DBX_ERRBUF_SIZE];
@@ -446,44 +438,41 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
 		errbuf_set(errbuf, "OAuth discovery on %s failed: %s",
 		         n->ws->base_url, why);
 	} else {
-		err = oauth_parse_discovery(s.buf, s.len, ep, errbuf);
+		err = oauth_parse_discovery(answer_text(&s), s.len, ep, errbuf);
 	}
-	free(s.buf);
+	buf_free(&s);
 	return err;
 }
 
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
                 struct cache_tokens *t, char *oauth_error, char *errbuf)
 {
-	struct sink s = {NULL, OAUTH_BODY_MAX, 0};
+	struct buf s;
 	char error[OAUTH_ERROR_MAX], desc[OAUTH_DESC_MAX];
 	int err, status;
 
 	if (oauth_error)
 		oauth_error[0] = '\0';
-	s.buf = malloc(s.cap);
-	if (!s.buf)
-		return DBX_ERR_NOMEM;
+	answer_init(&s);
 	err = request(n, "POST", url, form, basic, &s, &status, errbuf);
 	if (!err) {
-		err = oauth_parse_tokens(s.buf, s.len, (long long)time(NULL), t, errbuf);
+		err = oauth_parse_tokens(answer_text(&s), s.len, (long long)time(NULL), t, errbuf);
 	} else if (status >= 400 && status < 500 &&
-	           oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
+	           oauth_parse_error(answer_text(&s), s.len, error, sizeof error, desc, sizeof desc)) {
 		if (oauth_error)
 			snprintf(oauth_error, OAUTH_ERROR_MAX, "%s", error);
 		errbuf_set(errbuf, "the token endpoint refused: %s%s%s", error,
 		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
-	crypto_wipe(s.buf, s.cap);
-	free(s.buf);
+	buf_free(&s);
 	return err;
 }
 
 int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,
                        const char *scope, struct oauth_device *d, char *errbuf)
 {
-	struct sink s = {NULL, OAUTH_BODY_MAX, 0};
+	struct buf s;
 	char form[1024], error[OAUTH_ERROR_MAX], desc[OAUTH_DESC_MAX];
 	size_t flen = 0;
 	int err, status;
@@ -493,19 +482,16 @@ int oauth_device_start(struct oauth_net *n, const char *url, const char *client_
 		err = oauth_form_add(form, sizeof form, &flen, "scope", scope);
 	if (err)
 		return err;
-	s.buf = malloc(s.cap);
-	if (!s.buf)
-		return DBX_ERR_NOMEM;
+	answer_init(&s);
 	err = request(n, "POST", url, form, NULL, &s, &status, errbuf);
 	if (!err) {
-		err = oauth_parse_device(s.buf, s.len, d, errbuf);
+		err = oauth_parse_device(answer_text(&s), s.len, d, errbuf);
 	} else if (status >= 400 && status < 500 &&
-	           oauth_parse_error(s.buf, s.len, error, sizeof error, desc, sizeof desc)) {
+	           oauth_parse_error(answer_text(&s), s.len, error, sizeof error, desc, sizeof desc)) {
 		errbuf_set(errbuf, "the device authorization endpoint refused: %s%s%s", error,
 		         desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
-	crypto_wipe(s.buf, s.cap);
-	free(s.buf);
+	buf_free(&s);
 	return err;
 }
