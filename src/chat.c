@@ -123,7 +123,9 @@ int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s,
 	return DBX_OK;
 }
 
-int chat_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+/* The body (wire.h): no "model" field, the path names it; stream_options adds
+ * {"include_usage": true} to a streamed request. */
+static int chat_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
 	      int stream_options, char **body, size_t *len, char *errbuf)
 {
 	(void)model; /* the path names it */

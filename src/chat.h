@@ -22,12 +22,6 @@
 #include "err.h"
 #include "wire.h"
 
-/* Builds the body into malloc'd memory (*body, freed by the caller); model is
- * not in it (the path names it). stream_options adds {"include_usage": true}
- * to a streamed request. */
-int chat_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
-	      int stream_options, char **body, size_t *len, char *errbuf);
-
 /* The whole conversation after a turn: the messages sent and the assistant
  * reply (reasoning item with its signature, text, tool calls), as a JSON array
  * in malloc'd memory. r must have been kept (r->keep). */

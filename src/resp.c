@@ -142,7 +142,8 @@ static void tool_item(struct json_w *w, const struct json_doc *d, int t)
 	json_w_obj_end(w);
 }
 
-int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+/* The body (wire.h): model, instructions, input items, flattened tools. */
+static int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
 	      int stream_options, char **body, size_t *len, char *errbuf)
 {
 	(void)stream_options; /* the Responses API has no such field */

@@ -26,11 +26,6 @@
 #include "err.h"
 #include "wire.h"
 
-/* Builds the body into malloc'd memory (*body, freed by the caller) from the
- * request and its parsed inputs (shape_parse in chat.h). */
-int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
-	      int stream_options, char **body, size_t *len, char *errbuf);
-
 /* One SSE event: its data (the JSON carries its own "type"). */
 int resp_event(struct reply *r, const char *data, size_t len);
 

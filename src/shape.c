@@ -101,7 +101,7 @@ int shape_ours(const struct shape *s, const char *key)
 	return 0;
 }
 
-void shape_extra(struct json_w *w, const struct shape *s)
+static void shape_extra(struct json_w *w, const struct shape *s)
 {
 	int k;
 	if (!s->extra.ntok)
@@ -134,20 +134,9 @@ int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body
 	return DBX_OK;
 }
 
-void shape_schema_fields(struct json_w *w, const struct shape *s)
-{
-	char name[72];
-
-	shape_schema_name(s, name, sizeof name);
-	json_w_key(w, "name");
-	json_w_str(w, name);
-	json_w_key(w, "schema");
-	json_w_raw(w, &s->schema, 0);
-	json_w_key(w, "strict");
-	json_w_bool(w, 1);
-}
-
-void shape_schema_name(const struct shape *s, char *out, size_t cap)
+/* The "name" a json_schema response format needs: the schema's title made
+ * safe ([A-Za-z0-9_-], at most 64), else "response". */
+static void shape_schema_name(const struct shape *s, char *out, size_t cap)
 {
 	char title[65] = "";
 	size_t i, n = 0;
@@ -164,6 +153,20 @@ void shape_schema_name(const struct shape *s, char *out, size_t cap)
 		n = (size_t)snprintf(out, cap, "response");
 	out[n < cap ? n : cap - 1] = '\0';
 }
+
+void shape_schema_fields(struct json_w *w, const struct shape *s)
+{
+	char name[72];
+
+	shape_schema_name(s, name, sizeof name);
+	json_w_key(w, "name");
+	json_w_str(w, name);
+	json_w_key(w, "schema");
+	json_w_raw(w, &s->schema, 0);
+	json_w_key(w, "strict");
+	json_w_bool(w, 1);
+}
+
 
 int shape_role_is(const struct json_doc *msgs, int m, const char *role)
 {

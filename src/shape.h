@@ -36,17 +36,11 @@ int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf
 void shape_free(struct shape *s);
 
 /* 1 when dbxai writes key itself, 0 when the extra fields set it (then the
- * extra value wins, written by shape_extra, and the trace says so). */
+ * extra value wins, written by shape_finish, and the trace says so). */
 int shape_ours(const struct shape *s, const char *key);
 
-/* Writes every extra field (key and raw value) into the open body object. */
-void shape_extra(struct json_w *w, const struct shape *s);
-
-/* The "name" a json_schema response format needs: the schema's title made
- * safe ([A-Za-z0-9_-], at most 64), else "response". */
-void shape_schema_name(const struct shape *s, char *out, size_t cap);
-
-/* Writes "name", "schema" and "strict": true of a json_schema format into
+/* Writes "name" (the schema's title made safe: [A-Za-z0-9_-], at most 64;
+ * else "response"), "schema" and "strict": true of a json_schema format into
  * the open object. */
 void shape_schema_fields(struct json_w *w, const struct shape *s);
 

@@ -486,11 +486,6 @@ void tls_client_free(struct tls_client *c)
 	free(c);
 }
 
-const char *tls_client_trust(const struct tls_client *c)
-{
-	return c->describe;
-}
-
 /* ---- the record layer over our socket functions ---- */
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)

@@ -42,9 +42,6 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt,
 		   char *errbuf);
 void tls_client_free(struct tls_client *c);
 
-/* Which trust source is in use, for -v traces ("file /etc/ssl/...", "embedded"). */
-const char *tls_client_trust(const struct tls_client *c);
-
 /* tls_connect() result: the server needs a TLS 1.2-only handshake (it chose
  * TLS 1.2, then signed with RSA-PSS, which mbedTLS verifies only in TLS 1.3).
  * The client remembers it: connect again and call tls_connect() once more. */

@@ -12,7 +12,7 @@
 
 #define MAX_FILE (64u << 20) /* a file argument larger than this is refused */
 
-int cli_exit_code(int err)
+static int cli_exit_code(int err)
 {
 	switch (err) {
 	case DBX_OK:
@@ -106,8 +106,18 @@ static int parse_seconds(const char *flag, const char *v, double *out)
 
 int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 {
-	static const char *const with_value[] = {"--host", "--profile", "--cacert",
-						 "--connect-timeout", "--idle-timeout", "--auth"};
+	enum opt { HOST, PROFILE, CACERT, CONNECT_TIMEOUT, IDLE_TIMEOUT, AUTH };
+	static const struct {
+		const char *name;
+		enum opt id;
+	} with_value[] = {
+	    {"--host", HOST},
+	    {"--profile", PROFILE},
+	    {"--cacert", CACERT},
+	    {"--connect-timeout", CONNECT_TIMEOUT},
+	    {"--idle-timeout", IDLE_TIMEOUT},
+	    {"--auth", AUTH},
+	};
 	const char *a = argv[*i], *v = NULL;
 	size_t k;
 	int r = 0;
@@ -121,7 +131,7 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 		return 1;
 	}
 	for (k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
-		r = cli_opt_value(argc, argv, i, with_value[k], NULL, &v);
+		r = cli_opt_value(argc, argv, i, with_value[k].name, NULL, &v);
 		if (r != 0)
 			break;
 	}
@@ -131,24 +141,24 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 		cli_usage_error("%s needs a value", a);
 		return 100 + 2;
 	}
-	switch (k) {
-	case 0:
+	switch (with_value[k].id) {
+	case HOST:
 		g->host = v;
 		break;
-	case 1:
+	case PROFILE:
 		g->profile = v;
 		break;
-	case 2:
+	case CACERT:
 		g->cacert = v;
 		break;
-	case 3:
+	case AUTH:
+		g->auth = v;
+		break;
+	case CONNECT_TIMEOUT:
 		if (parse_seconds("--connect-timeout", v, &g->connect_timeout_s))
 			return 100 + 2;
 		break;
-	case 5:
-		g->auth = v;
-		break;
-	default:
+	case IDLE_TIMEOUT:
 		if (parse_seconds("--idle-timeout", v, &g->idle_timeout_s))
 			return 100 + 2;
 		break;

@@ -26,9 +26,6 @@ struct cli_globals {
 	int json;
 };
 
-/* The exit status for an error code. */
-int cli_exit_code(int err);
-
 /* Prints "dbxai: MSG" on stderr and returns err's exit status. A library
  * call's errbuf always holds its message; MSG is NULL only for the CLI's own
  * failures that need no more words than the code's (out of memory). */

@@ -234,12 +234,25 @@ struct chat_args {
 
 static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_args *a)
 {
-	static const char *const value_opts[][2] = {
-		{"--model", "-m"},   {"--system", "-s"},	{"--temperature", "-t"},
-		{"--max-tokens", NULL}, {"--tools", NULL},	{"--messages", NULL},
-		{"--api", NULL},	{"--thinking", NULL},	{"--reasoning-effort", NULL},
-		{"--schema", NULL},  {"--param", NULL},	{"--system-file", NULL},
-		{"--save", NULL},
+	enum opt { MODEL, SYSTEM, TEMPERATURE, MAX_TOKENS, TOOLS, MESSAGES, API, THINKING,
+		   REASONING_EFFORT, SCHEMA, PARAM, SYSTEM_FILE, SAVE };
+	static const struct {
+		const char *name, *alias;
+		enum opt id;
+	} value_opts[] = {
+	    {"--model", "-m", MODEL},
+	    {"--system", "-s", SYSTEM},
+	    {"--temperature", "-t", TEMPERATURE},
+	    {"--max-tokens", NULL, MAX_TOKENS},
+	    {"--tools", NULL, TOOLS},
+	    {"--messages", NULL, MESSAGES},
+	    {"--api", NULL, API},
+	    {"--thinking", NULL, THINKING},
+	    {"--reasoning-effort", NULL, REASONING_EFFORT},
+	    {"--schema", NULL, SCHEMA},
+	    {"--param", NULL, PARAM},
+	    {"--system-file", NULL, SYSTEM_FILE},
+	    {"--save", NULL, SAVE},
 	};
 	char errbuf[DBX_ERRBUF_SIZE];
 	size_t k;
@@ -287,8 +300,11 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			continue;
 		}
 		r = 0;
-		for (k = 0; k < sizeof value_opts / sizeof value_opts[0] && r == 0; k++)
-			r = cli_opt_value(argc, argv, &i, value_opts[k][0], value_opts[k][1], &v);
+		for (k = 0; k < sizeof value_opts / sizeof value_opts[0]; k++) {
+			r = cli_opt_value(argc, argv, &i, value_opts[k].name, value_opts[k].alias, &v);
+			if (r != 0)
+				break;
+		}
 		if (r < 0)
 			return cli_usage_error("%s needs a value", arg);
 		if (r == 0 && arg[0] == '-' && arg[1] != '\0')
@@ -300,19 +316,19 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			argv[a->nwords++] = argv[i];
 			continue;
 		}
-		if (v[0] == '\0' && k - 1 == 0)
+		if (v[0] == '\0' && value_opts[k].id == MODEL)
 			return cli_usage_error("--model needs a name");
-		switch (k - 1) {
-		case 0:
+		switch (value_opts[k].id) {
+		case MODEL:
 			a->rq.model = v;
 			break;
-		case 1:
+		case SYSTEM:
 			if (v[0] == '@')
 				a->system_file = v + 1;
 			else
 				a->rq.system = v;
 			break;
-		case 2:
+		case TEMPERATURE:
 			if (cfg_parse_number("--temperature", v, 1, 2, &d, errbuf))
 				return cli_usage_error("--temperature: '%.20s' is not a number from 0 "
 						       "to 2",
@@ -320,20 +336,20 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			a->rq.has_temperature = 1;
 			a->rq.temperature = d;
 			break;
-		case 3:
+		case MAX_TOKENS:
 			if (cfg_parse_number("--max-tokens", v, 0, 10000000, &d, errbuf) || d < 1)
 				return cli_usage_error("--max-tokens: '%.20s' is not a whole number "
 						       "from 1 to 10000000",
 						       v);
 			a->rq.max_tokens = (long)d;
 			break;
-		case 4:
+		case TOOLS:
 			a->tools_file = v;
 			break;
-		case 5:
+		case MESSAGES:
 			a->messages_file = v;
 			break;
-		case 6:
+		case API:
 			if (strcmp(v, "chat") == 0)
 				a->rq.api = DBX_API_CHAT;
 			else if (strcmp(v, "responses") == 0)
@@ -341,24 +357,24 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			else
 				return cli_usage_error("--api: '%.20s' is not chat or responses", v);
 			break;
-		case 7:
+		case THINKING:
 			if (cfg_parse_number("--thinking", v, 0, 1000000, &d, errbuf) || d < 1024)
 				return cli_usage_error("--thinking: '%.20s' is not a token budget of at "
 						       "least 1024",
 						       v);
 			a->rq.thinking_budget = (long)d;
 			break;
-		case 8:
+		case REASONING_EFFORT:
 			if (strcmp(v, "low") != 0 && strcmp(v, "medium") != 0 && strcmp(v, "high") != 0)
 				return cli_usage_error("--reasoning-effort: '%.20s' is not low, medium "
 						       "or high",
 						       v);
 			a->rq.reasoning_effort = v;
 			break;
-		case 9:
+		case SCHEMA:
 			a->schema_file = v;
 			break;
-		case 10:
+		case PARAM:
 			if (a->nparams == CHAT_MAX_PARAMS)
 				return cli_usage_error("--param: at most %d", CHAT_MAX_PARAMS);
 			if (!strchr(v, '=') || v[0] == '=')
@@ -367,10 +383,10 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 						       v);
 			a->params[a->nparams++] = v;
 			break;
-		case 11:
+		case SYSTEM_FILE:
 			a->system_file = v;
 			break;
-		default:
+		case SAVE:
 			a->save_file = v;
 			break;
 		}
