@@ -418,6 +418,8 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 				return DBX_ERR_TRUNCATED;
 			}
 			err = http_finish(p);
+			if (err == DBX_OK) /* a close-delimited body: the end is the close */
+				conn_close(c);
 			if (err == DBX_ERR_TRUNCATED)
 				errbuf_set(errbuf,
 					"response truncated: %s closed the connection %s",
