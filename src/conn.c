@@ -56,15 +56,12 @@ void conn_init(struct conn *c)
 	c->idle_timeout_ms = DBX_IDLE_TIMEOUT_MS;
 }
 
-void conn_close(struct conn *c)
+/* Out of line: -O2 would copy it into each of its call sites (~600 bytes). */
+__attribute__((noinline)) void conn_close(struct conn *c)
 {
-	if (c->tls_) {
-		tls_conn_free(c->tls_);
-		c->tls_ = NULL;
-	}
-	if (c->fd_ >= 0) {
-		net_close(c->fd_);
-		c->fd_ = -1;
+	if (c->io_.read) {
+		c->io_.close(c->io_.ctx);
+		c->io_.read = NULL;
 		trace(c, "* closed connection to %s:%u", c->host_, c->port_);
 	}
 	c->host_[0] = '\0';
@@ -78,19 +75,73 @@ void conn_touch(struct conn *c)
 	c->touched_ = 1;
 }
 
+/* The socket transports: ctx is the conn, which holds the fd and the TLS
+ * session; one close serves both. */
+static int tcp_read(void *ctx, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf)
+{
+	return net_read(((struct conn *)ctx)->fd_, buf, len, timeout_ms, got, errbuf);
+}
+
+static int tcp_write(void *ctx, const void *buf, size_t len, int timeout_ms, char *errbuf)
+{
+	return net_write_all(((struct conn *)ctx)->fd_, buf, len, timeout_ms, errbuf);
+}
+
+static int tlsc_read(void *ctx, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf)
+{
+	return tls_read(((struct conn *)ctx)->tls_, buf, len, timeout_ms, got, errbuf);
+}
+
+static int tlsc_write(void *ctx, const void *buf, size_t len, int timeout_ms, char *errbuf)
+{
+	return tls_write_all(((struct conn *)ctx)->tls_, buf, len, timeout_ms, errbuf);
+}
+
+static int tlsc_clean_close(void *ctx)
+{
+	return tls_conn_clean_close(((struct conn *)ctx)->tls_);
+}
+
+/* The fd, not the TLS session: a pending record (a session ticket) is alive. */
+static int sock_alive(void *ctx)
+{
+	return net_alive(((struct conn *)ctx)->fd_);
+}
+
+static void sock_close(void *ctx)
+{
+	struct conn *c = ctx;
+
+	tls_conn_free(c->tls_);
+	c->tls_ = NULL;
+	net_close(c->fd_);
+	c->fd_ = -1;
+}
+
+static const struct conn_io tcp_io = {
+    .read = tcp_read,
+    .write = tcp_write,
+    .alive = sock_alive,
+    .close = sock_close,
+};
+
+static const struct conn_io tls_io = {
+    .read = tlsc_read,
+    .write = tlsc_write,
+    .clean_close = tlsc_clean_close,
+    .alive = sock_alive,
+    .close = sock_close,
+};
+
 static int io_write(struct conn *c, const char *buf, size_t len, int timeout_ms, char *errbuf)
 {
-	if (c->tls_)
-		return tls_write_all(c->tls_, buf, len, timeout_ms, errbuf);
-	return net_write_all(c->fd_, buf, len, timeout_ms, errbuf);
+	return c->io_.write(c->io_.ctx, buf, len, timeout_ms, errbuf);
 }
 
 static int io_read(struct conn *c, char *buf, size_t len, int timeout_ms, size_t *got,
 		   char *errbuf)
 {
-	if (c->tls_)
-		return tls_read(c->tls_, buf, len, timeout_ms, got, errbuf);
-	return net_read(c->fd_, buf, len, timeout_ms, got, errbuf);
+	return c->io_.read(c->io_.ctx, buf, len, timeout_ms, got, errbuf);
 }
 
 /* host:port for request lines and messages; IPv6 literals in brackets. */
@@ -174,15 +225,13 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 	return DBX_OK;
 }
 
-static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
+/* Connects to t (through the proxy when set), with TLS for https, and makes
+ * the socket c's transport. */
+static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf)
 {
 	char msg[DBX_ERRBUF_SIZE];
 	int err;
 
-	if (strlen(t->host) >= sizeof c->host_) {
-		errbuf_set(errbuf, "host name too long");
-		return DBX_ERR_USAGE;
-	}
 	if (t->https && !c->tls) {
 		errbuf_set(errbuf, "internal: https without a TLS client");
 		return DBX_ERR_INTERNAL;
@@ -208,7 +257,7 @@ static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
 			trace(c, "* %s", errbuf);
 			net_close(c->fd_);
 			c->fd_ = -1;
-			return open_conn(c, t, errbuf);
+			return open_socket(c, t, errbuf);
 		}
 		if (err)
 			goto fail;
@@ -217,16 +266,37 @@ static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
 	} else {
 		trace(c, "* connected to %s:%u (plain HTTP)", t->host, t->port);
 	}
-	snprintf(c->host_, sizeof c->host_, "%s", t->host);
-	c->port_ = t->port;
-	c->https_ = t->https;
-	c->served_ = 0;
+	c->io_ = t->https ? tls_io : tcp_io;
+	c->io_.ctx = c;
 	return DBX_OK;
 
 fail:
 	net_close(c->fd_);
 	c->fd_ = -1;
 	return err;
+}
+
+static int open_conn(struct conn *c, const struct conn_target *t, char *errbuf)
+{
+	int err;
+
+	if (strlen(t->host) >= sizeof c->host_) {
+		errbuf_set(errbuf, "host name too long");
+		return DBX_ERR_USAGE;
+	}
+	if (c->connect)
+		err = c->connect(c->connect_ctx, t, &c->io_, errbuf);
+	else
+		err = open_socket(c, t, errbuf);
+	if (err) {
+		c->io_.read = NULL; /* whatever a failed hook left there */
+		return err;
+	}
+	snprintf(c->host_, sizeof c->host_, "%s", t->host);
+	c->port_ = t->port;
+	c->https_ = t->https;
+	c->served_ = 0;
+	return DBX_OK;
 }
 
 struct exchange {
@@ -340,8 +410,8 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 		if (got == 0) {
 			if (reused && p->received == 0)
 				return CONN_STALE;
-			if (c->tls_ && p->head_done && p->framing == HTTP_BODY_CLOSE &&
-			    !tls_conn_clean_close(c->tls_)) {
+			if (c->io_.clean_close && p->head_done && p->framing == HTTP_BODY_CLOSE &&
+			    !c->io_.clean_close(c->io_.ctx)) {
 				errbuf_set(errbuf,
 					"response truncated: %s closed the connection without TLS "
 					"close_notify after %llu body bytes",
@@ -349,6 +419,8 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 				return DBX_ERR_TRUNCATED;
 			}
 			err = http_finish(p);
+			if (err == DBX_OK) /* a close-delimited body: the end is the close */
+				conn_close(c);
 			if (err == DBX_ERR_TRUNCATED)
 				errbuf_set(errbuf,
 					"response truncated: %s closed the connection %s",
@@ -387,8 +459,8 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		int reused = 0;
-		if (c->fd_ >= 0 && c->https_ == t->https && c->port_ == t->port &&
-		    strcmp(c->host_, t->host) == 0 && net_alive(c->fd_)) {
+		if (c->io_.read && c->https_ == t->https && c->port_ == t->port &&
+		    strcmp(c->host_, t->host) == 0 && c->io_.alive(c->io_.ctx)) {
 			reused = 1;
 			trace(c, "* reusing connection to %s:%u (%lu earlier responses)", c->host_,
 			      c->port_, c->served_);

@@ -57,6 +57,25 @@ struct conn_handlers {
 	void *ctx;
 };
 
+/* The byte stream under a connection once it is set up (after the proxy
+ * tunnel and the TLS handshake). Every function gets ctx. Results as
+ * net_read() and net_write_all(): an enum dbx_err, DBX_ERR_TIMEOUT when
+ * nothing moved within timeout_ms, detail in errbuf (which may be NULL).
+ * clean_close MAY be NULL (no close_notify to tell: every end is clean); the
+ * other members MUST be set. */
+struct conn_io {
+	/* Up to len bytes; *got == 0 with DBX_OK is the end of the stream. */
+	int (*read)(void *ctx, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf);
+	int (*write)(void *ctx, const void *buf, size_t len, int timeout_ms, char *errbuf);
+	/* After the end: the peer ended cleanly (TLS close_notify), not cut. */
+	int (*clean_close)(void *ctx);
+	/* Without blocking: an idle kept-alive stream still looks usable. */
+	int (*alive)(void *ctx);
+	/* Releases the stream; ctx is not used again. */
+	void (*close)(void *ctx);
+	void *ctx;
+};
+
 struct conn {
 	/* Configuration. */
 	int connect_timeout_ms;
@@ -67,8 +86,13 @@ struct conn {
 	const char *proxy_auth;  /* Proxy-Authorization value (secret) or NULL */
 	dbx_trace_fn trace;
 	void *trace_ctx;
+	/* NULL: connect over the network. Else called instead (tests): fills *io
+	 * with a ready stream to t, or fails with errbuf set. */
+	int (*connect)(void *ctx, const struct conn_target *t, struct conn_io *io, char *errbuf);
+	void *connect_ctx;
 
 	/* Private. */
+	struct conn_io io_; /* io_.read == NULL: no connection */
 	int fd_;
 	struct tls_conn *tls_;
 	int https_;
