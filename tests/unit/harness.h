@@ -9,6 +9,8 @@
  * overrides the folder, e.g. for qemu runs from another directory).
  * harness_guard(data, len) copies data so that its last byte sits right before a
  * PROT_NONE page: any read past the end crashes the test.
+ * harness_errname(err) names an enum dbx_err value ("DBX_ERR_AUTH") for
+ * messages and rendered results.
  */
 #ifndef HARNESS_H
 #define HARNESS_H
@@ -18,6 +20,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "dbxai.h"
 
 static int harness_pass, harness_fail;
 
@@ -115,6 +119,26 @@ static inline void harness_unguard(struct harness_guarded *g)
 {
 	munmap(g->map, g->map_len);
 	g->map = NULL;
+}
+
+static inline const char *harness_errname(int err)
+{
+	/* in enum dbx_err order (dbxai.h) */
+	static const char *const names[] = {
+		"DBX_OK",           "DBX_ERR_INTERNAL",       "DBX_ERR_USAGE",
+		"DBX_ERR_IO",       "DBX_ERR_LIMIT",          "DBX_ERR_NOMEM",
+		"DBX_ERR_RESOLVE",  "DBX_ERR_CONNECT",        "DBX_ERR_TIMEOUT",
+		"DBX_ERR_NET",      "DBX_ERR_PROXY",          "DBX_ERR_TLS",
+		"DBX_ERR_TLS_VERIFY", "DBX_ERR_PROTOCOL",     "DBX_ERR_TRUNCATED",
+		"DBX_ERR_NEED_MORE", "DBX_ERR_AUTH",          "DBX_ERR_RATE_LIMITED",
+		"DBX_ERR_CONTEXT_LENGTH", "DBX_ERR_BAD_REQUEST", "DBX_ERR_SERVER",
+		"DBX_ERR_CANCELLED",
+	};
+	_Static_assert(sizeof names / sizeof names[0] == DBX_ERR__COUNT,
+		       "harness_errname: one name for each enum dbx_err value");
+	if (err < 0 || err >= DBX_ERR__COUNT)
+		return "DBX_ERR_(unknown)";
+	return names[err];
 }
 
 static inline int harness_done(const char *name)
