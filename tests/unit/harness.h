@@ -121,25 +121,41 @@ static inline void harness_unguard(struct harness_guarded *g)
 	g->map = NULL;
 }
 
+#define HARNESS_ERRNAME(e) [e] = #e
 static inline const char *harness_errname(int err)
 {
-	/* in enum dbx_err order (dbxai.h) */
 	static const char *const names[] = {
-		"DBX_OK",           "DBX_ERR_INTERNAL",       "DBX_ERR_USAGE",
-		"DBX_ERR_IO",       "DBX_ERR_LIMIT",          "DBX_ERR_NOMEM",
-		"DBX_ERR_RESOLVE",  "DBX_ERR_CONNECT",        "DBX_ERR_TIMEOUT",
-		"DBX_ERR_NET",      "DBX_ERR_PROXY",          "DBX_ERR_TLS",
-		"DBX_ERR_TLS_VERIFY", "DBX_ERR_PROTOCOL",     "DBX_ERR_TRUNCATED",
-		"DBX_ERR_NEED_MORE", "DBX_ERR_AUTH",          "DBX_ERR_RATE_LIMITED",
-		"DBX_ERR_CONTEXT_LENGTH", "DBX_ERR_BAD_REQUEST", "DBX_ERR_SERVER",
-		"DBX_ERR_CANCELLED",
+	    HARNESS_ERRNAME(DBX_OK),
+	    HARNESS_ERRNAME(DBX_ERR_INTERNAL),
+	    HARNESS_ERRNAME(DBX_ERR_USAGE),
+	    HARNESS_ERRNAME(DBX_ERR_IO),
+	    HARNESS_ERRNAME(DBX_ERR_LIMIT),
+	    HARNESS_ERRNAME(DBX_ERR_NOMEM),
+	    HARNESS_ERRNAME(DBX_ERR_RESOLVE),
+	    HARNESS_ERRNAME(DBX_ERR_CONNECT),
+	    HARNESS_ERRNAME(DBX_ERR_TIMEOUT),
+	    HARNESS_ERRNAME(DBX_ERR_NET),
+	    HARNESS_ERRNAME(DBX_ERR_PROXY),
+	    HARNESS_ERRNAME(DBX_ERR_TLS),
+	    HARNESS_ERRNAME(DBX_ERR_TLS_VERIFY),
+	    HARNESS_ERRNAME(DBX_ERR_PROTOCOL),
+	    HARNESS_ERRNAME(DBX_ERR_TRUNCATED),
+	    HARNESS_ERRNAME(DBX_ERR_NEED_MORE),
+	    HARNESS_ERRNAME(DBX_ERR_AUTH),
+	    HARNESS_ERRNAME(DBX_ERR_RATE_LIMITED),
+	    HARNESS_ERRNAME(DBX_ERR_CONTEXT_LENGTH),
+	    HARNESS_ERRNAME(DBX_ERR_BAD_REQUEST),
+	    HARNESS_ERRNAME(DBX_ERR_SERVER),
+	    HARNESS_ERRNAME(DBX_ERR_CANCELLED),
 	};
+	/* a value added to the enum needs its name here */
 	_Static_assert(sizeof names / sizeof names[0] == DBX_ERR__COUNT,
-		       "harness_errname: one name for each enum dbx_err value");
-	if (err < 0 || err >= DBX_ERR__COUNT)
+	               "harness_errname: one name for each enum dbx_err value");
+	if (err < 0 || err >= DBX_ERR__COUNT || !names[err])
 		return "DBX_ERR_(unknown)";
 	return names[err];
 }
+#undef HARNESS_ERRNAME
 
 static inline int harness_done(const char *name)
 {
