@@ -43,11 +43,16 @@ static void str_or_raw(const struct json_doc *d, int t, char *out, size_t cap)
 	out[0] = '\0';
 	if (t < 0)
 		return;
-	if (json_type(d, t) == JSON_STRING) {
-		if (json_str(d, t, tmp, sizeof tmp, &n) == DBX_ERR_LIMIT)
-			n = sizeof tmp - 1;
+	if (json_type(d, t) == JSON_STRING && json_str(d, t, tmp, sizeof tmp, &n) == DBX_OK) {
 		one_line(tmp, n, out, cap);
 	} else if (json_raw(d, t, &raw, &n) == DBX_OK) {
+		/* Not a string, or a string too long to unescape here (json_str
+		 * then writes nothing to tmp): its text, cut by one_line, without
+		 * the quotes. */
+		if (json_type(d, t) == JSON_STRING && n >= 2) {
+			raw++;
+			n -= 2;
+		}
 		one_line(raw, n, out, cap);
 	}
 }

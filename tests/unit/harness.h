@@ -9,6 +9,8 @@
  * overrides the folder, e.g. for qemu runs from another directory).
  * harness_guard(data, len) copies data so that its last byte sits right before a
  * PROT_NONE page: any read past the end crashes the test.
+ * harness_errname(err) names an enum dbx_err value ("DBX_ERR_AUTH") for
+ * messages and rendered results.
  */
 #ifndef HARNESS_H
 #define HARNESS_H
@@ -18,6 +20,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "err.h"
 
 static int harness_pass, harness_fail;
 
@@ -116,6 +120,45 @@ static inline void harness_unguard(struct harness_guarded *g)
 	munmap(g->map, g->map_len);
 	g->map = NULL;
 }
+
+#define HARNESS_ERRNAME(e) [e] = #e
+static inline const char *harness_errname(int err)
+{
+	static const char *const names[] = {
+	    HARNESS_ERRNAME(DBX_OK),
+	    HARNESS_ERRNAME(DBX_ERR_INTERNAL),
+	    HARNESS_ERRNAME(DBX_ERR_USAGE),
+	    HARNESS_ERRNAME(DBX_ERR_IO),
+	    HARNESS_ERRNAME(DBX_ERR_LIMIT),
+	    HARNESS_ERRNAME(DBX_ERR_NOMEM),
+	    HARNESS_ERRNAME(DBX_ERR_RESOLVE),
+	    HARNESS_ERRNAME(DBX_ERR_CONNECT),
+	    HARNESS_ERRNAME(DBX_ERR_TIMEOUT),
+	    HARNESS_ERRNAME(DBX_ERR_NET),
+	    HARNESS_ERRNAME(DBX_ERR_PROXY),
+	    HARNESS_ERRNAME(DBX_ERR_TLS),
+	    HARNESS_ERRNAME(DBX_ERR_TLS_VERIFY),
+	    HARNESS_ERRNAME(DBX_ERR_PROTOCOL),
+	    HARNESS_ERRNAME(DBX_ERR_TRUNCATED),
+	    HARNESS_ERRNAME(DBX_ERR_AUTH),
+	    HARNESS_ERRNAME(DBX_ERR_RATE_LIMITED),
+	    HARNESS_ERRNAME(DBX_ERR_CONTEXT_LENGTH),
+	    HARNESS_ERRNAME(DBX_ERR_BAD_REQUEST),
+	    HARNESS_ERRNAME(DBX_ERR_SERVER),
+	    HARNESS_ERRNAME(DBX_ERR_CANCELLED),
+	};
+	/* a value added to the enum needs its name here */
+	_Static_assert(sizeof names / sizeof names[0] == DBX_ERR__COUNT,
+	               "harness_errname: one name for each enum dbx_err value");
+	if (err == ERR_NEED_MORE)
+		return "ERR_NEED_MORE";
+	if (err == ERR_STOP)
+		return "ERR_STOP";
+	if (err < 0 || err >= DBX_ERR__COUNT || !names[err])
+		return "DBX_ERR_(unknown)";
+	return names[err];
+}
+#undef HARNESS_ERRNAME
 
 static inline int harness_done(const char *name)
 {
