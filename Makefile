@@ -6,7 +6,7 @@ TARGET ?= x86_64-linux-musl
 TARGETS := x86_64-linux-musl aarch64-linux-musl armv7-linux-musleabihf
 
 ifeq ($(wildcard toolchains/$(TARGET).mk),)
-$(error unknown TARGET '$(TARGET)'; one of: $(TARGETS) native fuzz memcheck)
+$(error unknown TARGET '$(TARGET)'; one of: $(TARGETS) native fuzz memcheck tsan)
 endif
 include toolchains/$(TARGET).mk
 
@@ -33,7 +33,8 @@ DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla 
 DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
 # mbedTLS is not ours to make -Werror clean
 MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
-DBX_LDFLAGS := $(TC_LDFLAGS) -lm
+# -pthread: mbedTLS locks its shared state with pthread mutexes (musl: in libc)
+DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 
 # The library is src/*.c; the command line is src/cli/ (never linked into
 # libdbxai.a: make check-layers checks it). The CLI's modules other than main.c
@@ -75,7 +76,8 @@ help:
 	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (ARM under qemu);'
 	@echo '                        for x86_64 also the sanitizer unit run'
 	@echo 'make check              fmt-check, check-layers, make test for every target,'
-	@echo '                        memcheck, test-e2e-asan, budget, fuzz-brief: what CI runs'
+	@echo '                        memcheck, test-e2e-asan, test-threads, budget, fuzz-brief:'
+	@echo '                        what CI runs'
 	@echo 'make check-layers       library files call only files below them (src/LAYERS)'
 	@echo 'make fmt-check          the sources are formatted as .clang-format says'
 	@echo 'make size               stripped size of each target binary'
@@ -85,6 +87,8 @@ help:
 	@echo '                        a fixed seed (in make check)'
 	@echo 'make memcheck           unit + end-to-end tests under valgrind (no errors, no leaks)'
 	@echo 'make test-e2e-asan      end-to-end tests against the ASan+UBSan build'
+	@echo 'make test-threads       8 threads x 50 streamed chats, a client per thread, under'
+	@echo '                        ThreadSanitizer (TARGET=tsan): no report, every reply right'
 	@echo 'make bench              benchmarks (tests/bench)'
 	@echo 'make fetch              fetch and verify the pinned third-party sources'
 	@echo 'make fmt                clang-format the sources'
@@ -94,6 +98,7 @@ help:
 	@echo 'make uninstall          remove what make install put there'
 	@echo 'make clean              remove build/'
 	@echo 'toolchains: $(TARGETS) native (host gcc + ASan/UBSan) memcheck (valgrind)'
+	@echo '            tsan (clang + ThreadSanitizer)'
 
 fetch: $(FETCHED)
 # One run makes both stamps (a grouped target: -j must not start two fetches).
@@ -231,6 +236,11 @@ $(B)/tests/e2e_driver: tests/e2e/driver.c $(LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
 
+$(B)/tests/threads: tests/threads/threads.c $(LIBS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(CFLAGS) $< $(LIBS) $(DBX_LDFLAGS) $(LDFLAGS) -o $@
+
 -include $(LIB_OBJ:.o=.d) $(GLUE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
 
 # Fuzzing: every tests/fuzz/fuzz_NAME.c is a libFuzzer target, built with
@@ -289,6 +299,19 @@ memcheck:
 test-e2e-asan:
 	@$(MAKE) --no-print-directory TARGET=native test-e2e \
 		TC_RUN='env ASAN_OPTIONS=detect_leaks=1:exitcode=98 UBSAN_OPTIONS=exitcode=98'
+
+# Threads: "one client per thread" under load. tests/threads/run.py starts a
+# TLS 1.3 and a TLS 1.2 mock and runs tests/threads/threads.c: 8 threads x 50
+# streamed chats, each thread with its own clients (a new one every 10 chats,
+# so handshakes overlap all along), every reply checked. test-threads builds it
+# all, mbedTLS included, with ThreadSanitizer (TARGET=tsan), where any report
+# fails the run (exit 66). threads-run runs it for the TARGET given, e.g.
+# `make TARGET=aarch64-linux-musl threads-run` (no sanitizer there).
+.PHONY: test-threads threads-run
+test-threads:
+	@$(MAKE) --no-print-directory TARGET=tsan threads-run
+threads-run: $(B)/tests/threads
+	@DBXAI_RUN='$(TC_RUN)' $(PYTHON) tests/threads/run.py $(B)/tests/threads
 
 # Benchmarks: every tests/bench/bench_*.c is a program that prints its figures;
 # tests/bench/run.sh (when present) runs the side-by-side comparisons with peers.
@@ -365,6 +388,7 @@ check:
 	@$(MAKE) --no-print-directory budget
 	@$(MAKE) --no-print-directory memcheck
 	@$(MAKE) --no-print-directory test-e2e-asan
+	@$(MAKE) --no-print-directory test-threads
 	@$(MAKE) --no-print-directory fuzz-brief
 	@echo "check: all targets passed"
 
@@ -381,7 +405,7 @@ size:
 
 # The house format is .clang-format, applied by clang-format 14 (Debian 12's).
 FMT_FILES = $(wildcard src/*.[ch] src/cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] \
-	tests/e2e/*.c tests/bench/*.c examples/*.c)
+	tests/e2e/*.c tests/threads/*.c tests/bench/*.c examples/*.c)
 fmt:
 	clang-format -i $(FMT_FILES)
 fmt-check:

@@ -13,10 +13,14 @@
  *   what dbx_global_init() sets up.
  * - Secrets (tokens, client secrets, Authorization values) never appear in an
  *   error message or a trace.
- * - Threads: dbx_global_init() may be called from several threads at once (the
- *   first call does the work; every call returns its result). A client is used
- *   by one thread at a time; distinct clients may be used in distinct threads
- *   at the same time (they share only the locked random generator).
+ * - Threads: dbx_global_init() is call-once and thread-safe (see there). A
+ *   client, and everything reached through it, is used by one thread at a
+ *   time: its calls take no lock. Distinct clients in distinct threads are
+ *   safe at the same time (what they share, the random generator and PSA
+ *   crypto's state, is locked inside); a client may move to another thread
+ *   when the caller hands it over with its own synchronisation. Callbacks run
+ *   in the thread that made the call. The library reads the environment
+ *   (getenv): do not change it (setenv) while other threads use the library.
  * - Memory the library hands to the caller (a transcript) is released with
  *   dbx_free().
  *
@@ -74,8 +78,10 @@ enum dbx_err {
 const char *dbx_strerror(int err);
 
 /* Sets up what the library shares process-wide: the random generator (seeded
- * from the OS) and PSA crypto. Call before anything else (dbx_client_new calls
- * it too); any number of times, from any thread. */
+ * from the OS) and PSA crypto. Call it before anything else (dbx_client_new()
+ * calls it too). Call-once and thread-safe: any thread may call it, any number
+ * of times, concurrently too; the set-up runs once per process, and every call
+ * returns that run's result, with its message in errbuf when it failed. */
 int dbx_global_init(char *errbuf);
 
 /* One line of the -v trace (no newline). Secrets are already redacted. */
@@ -170,8 +176,9 @@ void dbx_config_free(struct dbx_config *cfg);
 
 /* ---- clients ---- */
 
-/* A client holds one keep-alive connection, reused across calls. Used by one
- * thread at a time; any number of clients may run in parallel threads. */
+/* A client holds one keep-alive connection, reused across calls. One thread at
+ * a time per client: use one client per thread (distinct clients in distinct
+ * threads are safe; see the rules at the top). */
 struct dbx_client;
 
 int dbx_client_new(struct dbx_client **out, const struct dbx_options *opt, char *errbuf);

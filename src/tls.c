@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,6 +54,19 @@ static const uint16_t sig_algs[] = {
 	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
 	MBEDTLS_TLS1_3_SIG_NONE,
 };
+
+/* mbedTLS fills its ciphersuite list on the first call, without a lock
+ * (ssl_ciphersuites.c; MBEDTLS_THREADING_C does not cover it), and every
+ * mbedtls_ssl_config_defaults() reads it: filled once, before a second thread
+ * can get there. (The other unlocked lazy set-ups we reach, the AES tables and
+ * AES-NI / AESCE detection, run in crypto_global_init's once: seeding the
+ * CTR-DRBG sets an AES key.) */
+static pthread_once_t suites_once = PTHREAD_ONCE_INIT;
+
+static void suites_init(void)
+{
+	(void)mbedtls_ssl_list_ciphersuites();
+}
 
 enum trust_kind { TRUST_FILE, TRUST_DIR, TRUST_MEM };
 
@@ -440,6 +454,7 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt, char 
 	err = crypto_global_init(errbuf);
 	if (err)
 		return err;
+	pthread_once(&suites_once, suites_init);
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return DBX_ERR_NOMEM;

@@ -15,6 +15,9 @@
  *   connection, never per request.
  * - The random generator and PSA are crypto.h's (crypto_global_init, which
  *   tls_client_new() makes sure has run).
+ * - Threads: the random generator and PSA are locked (MBEDTLS_THREADING_C), so
+ *   distinct clients and connections may be used in distinct threads at once;
+ *   one client and its connections by one thread at a time.
  * - errbuf, where taken, is char[DBX_ERRBUF_SIZE] or larger; NULL is allowed.
  */
 #ifndef TLS_H

@@ -16,6 +16,7 @@
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "tls_gcm.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,16 +45,21 @@ typedef __m128i vec;
 
 bool tls_gcm_accelerated(void)
 {
-	/* cpuid once; a second thread racing here computes the same answer */
-	static volatile int known, yes;
+	/* cpuid once: 0 not asked yet, 1 no, 2 yes. Threads racing here compute
+	 * the same answer; one atomic word makes the race defined (relaxed: it
+	 * publishes nothing else). */
+	static atomic_int known;
+	int k = atomic_load_explicit(&known, memory_order_relaxed);
 	unsigned a, b, c, d;
 
-	if (!known) {
-		yes = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AES) && (c & bit_PCLMUL) &&
-		      (c & bit_SSSE3) && (c & bit_SSE4_1);
-		known = 1;
+	if (!k) {
+		k = 1;
+		if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_AES) && (c & bit_PCLMUL) &&
+		    (c & bit_SSSE3) && (c & bit_SSE4_1))
+			k = 2;
+		atomic_store_explicit(&known, k, memory_order_relaxed);
 	}
-	return yes;
+	return k == 2;
 }
 
 static INLINE FAST vec v_load(const void *p)
@@ -160,17 +166,18 @@ typedef uint8x16_t vec;
 
 bool tls_gcm_accelerated(void)
 {
-	/* the kernel's word once; a second thread racing here gets the same */
-	static volatile int known, yes;
+	/* the kernel's word once: 0 not asked yet, 1 no, 2 yes; as on x86_64 */
+	static atomic_int known;
 	const unsigned long hwcap_aes = 1ul << 3, hwcap_pmull = 1ul << 4;
+	int k = atomic_load_explicit(&known, memory_order_relaxed);
 	unsigned long hw;
 
-	if (!known) {
+	if (!k) {
 		hw = getauxval(AT_HWCAP);
-		yes = (hw & hwcap_aes) && (hw & hwcap_pmull);
-		known = 1;
+		k = (hw & hwcap_aes) && (hw & hwcap_pmull) ? 2 : 1;
+		atomic_store_explicit(&known, k, memory_order_relaxed);
 	}
-	return yes;
+	return k == 2;
 }
 
 static INLINE FAST vec v_load(const void *p)

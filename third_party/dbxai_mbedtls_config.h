@@ -27,6 +27,15 @@
 #define MBEDTLS_CTR_DRBG_C
 #define MBEDTLS_PSA_CRYPTO_C
 
+/* Threads: the library lets distinct clients run in distinct threads, and they
+ * share the CTR-DRBG and entropy contexts (crypto.c) and PSA's key store and
+ * random generator (TLS 1.3 keys). These lock them with pthread mutexes.
+ * mbedTLS's lazy one-time set-ups that they do not cover (AES tables, AES-NI /
+ * AESCE detection, the ciphersuite list) run under pthread_once in crypto.c
+ * and tls.c. */
+#define MBEDTLS_THREADING_C
+#define MBEDTLS_THREADING_PTHREAD
+
 /* Hashes. SHA-1 is here only so that the SHA-1-self-signed roots of a system CA
  * bundle parse (about 30 of Debian's); mbedtls_x509_crt_profile_default does not
  * accept SHA-1 signatures in a chain, and tls.c uses that profile. */

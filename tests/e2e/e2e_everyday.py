@@ -304,7 +304,7 @@ class Install(Case):
         self.assertEqual(self.pkg_config("--cflags"),
                          ["-I" + os.path.join(self.dest, "usr/include")])
         self.assertEqual(self.pkg_config("--libs"),
-                         ["-L" + os.path.join(self.dest, "usr/lib"), "-ldbxai", "-lm"])
+                         ["-L" + os.path.join(self.dest, "usr/lib"), "-ldbxai", "-lm", "-pthread"])
 
     def version(self):
         res = run(["--version"])
