@@ -20,26 +20,27 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 
 int main(int argc, char **argv)
 {
-	char errbuf[DBX_ERRBUF_SIZE] = "";
+	char errbuf[DBX_ERRBUF_SIZE];
 	struct dbx_options o = {0};
 	struct dbx_chat_request rq = {0};
+	struct dbx_config *cfg = NULL;
 	struct dbx_client *c = NULL;
 	int err;
 
-	o.host = getenv("DATABRICKS_HOST");
-	o.token = getenv("DATABRICKS_TOKEN");
-	o.ca_file = getenv("SSL_CERT_FILE"); /* NULL: the system bundle */
-	rq.model = getenv("DBXAI_MODEL");    /* NULL: DBX_DEFAULT_MODEL */
+	rq.model = getenv("DBXAI_MODEL"); /* NULL: DBX_DEFAULT_MODEL */
 	rq.prompt = argc > 1 ? argv[1] : "Say hello in five words.";
 
-	err = dbx_global_init(errbuf);
+	/* host, credentials, CA, proxy and retries as dbxai resolves them:
+	 * DATABRICKS_* variables, then the profile of ~/.databrickscfg */
+	err = dbx_config_load(&cfg, NULL, &o, errbuf);
 	if (!err)
 		err = dbx_client_new(&c, &o, errbuf);
 	if (!err)
 		err = dbx_chat(c, &rq, on_event, NULL, errbuf);
 	dbx_client_free(c);
+	dbx_config_free(cfg);
 	if (err) {
-		fprintf(stderr, "stream: %s\n", errbuf[0] ? errbuf : dbx_strerror(err));
+		fprintf(stderr, "stream: %s\n", errbuf); /* always filled on error */
 		return 1;
 	}
 	putchar('\n');
