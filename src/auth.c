@@ -65,14 +65,12 @@ static int discover(struct client *c, struct auth *a, char *errbuf)
 	return err;
 }
 
-static int set_bearer(struct client *c, struct auth *a, const struct cache_tokens *t,
-                      char *errbuf)
+static int set_bearer(struct client *c, struct auth *a, const struct cache_tokens *t, char *errbuf)
 {
 	if (snprintf(c->auth, sizeof c->auth, "Bearer %s", t->access) >= (int)sizeof c->auth) {
 		c->auth[0] = '\0';
 		a->have = 0;
-		errbuf_set(errbuf, "the access token is too long (%zu bytes)",
-		         strlen(t->access));
+		errbuf_set(errbuf, "the access token is too long (%zu bytes)", strlen(t->access));
 		return DBX_ERR_LIMIT;
 	}
 	if (&a->tok != t)
@@ -112,9 +110,10 @@ static int fetch_m2m(struct client *c, struct auth *a, struct cache_tokens *t, c
 	if (err == DBX_ERR_AUTH) {
 		char why[DBX_ERRBUF_SIZE];
 		snprintf(why, sizeof why, "%s", errbuf);
-		errbuf_set(errbuf, "OAuth M2M for client id %.80s failed (check DATABRICKS_CLIENT_ID / "
-		         "DATABRICKS_CLIENT_SECRET): %s",
-		         a->client_id, why);
+		errbuf_set(errbuf,
+		           "OAuth M2M for client id %.80s failed (check DATABRICKS_CLIENT_ID / "
+		           "DATABRICKS_CLIENT_SECRET): %s",
+		           a->client_id, why);
 	}
 out:
 	if (cred)
@@ -146,9 +145,10 @@ static int refresh(struct client *c, struct auth *a, struct cache_tokens *t, cha
 	if (!err)
 		err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
 	if (err == DBX_ERR_AUTH && oerr[0]) {
-		errbuf_set(errbuf, "the refresh token for %s was rejected (%s: revoked or expired): run "
-		         "`dbxai login` to log in again",
-		         c->base_url, oerr);
+		errbuf_set(errbuf,
+		           "the refresh token for %s was rejected (%s: revoked or expired): run "
+		           "`dbxai login` to log in again",
+		           c->base_url, oerr);
 	}
 	crypto_wipe(form, OAUTH_FORM_MAX);
 	free(form);
@@ -204,13 +204,16 @@ static int authorize(struct client *c, int force, char *errbuf)
 			c->auth[0] = '\0';
 			a->have = 0;
 		} else {
-			errbuf_set(errbuf, "not logged in to %s: run `dbxai login` or set DATABRICKS_TOKEN",
-			         c->base_url);
+			errbuf_set(errbuf,
+			           "not logged in to %s: run `dbxai login` or set DATABRICKS_TOKEN",
+			           c->base_url);
 			err = DBX_ERR_AUTH;
 		}
 	} else if (!t->refresh[0]) {
-		errbuf_set(errbuf, "the login for %s has expired and has no refresh token: run `dbxai login`",
-		         c->base_url);
+		errbuf_set(
+		    errbuf,
+		    "the login for %s has expired and has no refresh token: run `dbxai login`",
+		    c->base_url);
 		err = DBX_ERR_AUTH;
 	} else {
 		err = refresh(c, a, t, errbuf);
@@ -308,7 +311,7 @@ static struct auth *oauth_ctx(struct client *c, char *errbuf)
 	struct auth *a = c->auth_ctx;
 	if (!a || !a->cache_path[0]) {
 		errbuf_set(errbuf, "%s",
-		         a ? a->cache_err : "this client has no OAuth configuration");
+		           a ? a->cache_err : "this client has no OAuth configuration");
 		return NULL;
 	}
 	return a;
@@ -420,8 +423,8 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 	info.expires_s = lo->timeout_s;
 	if (lo->show)
 		lo->show(lo->ctx, &info);
-	err = redirect_wait(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code,
-	                          sizeof code, errbuf);
+	err = redirect_wait(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code, sizeof code,
+	                    errbuf);
 	redirect_close(&l);
 	if (err)
 		goto out;
@@ -458,8 +461,9 @@ int auth_login(struct client *c, const struct dbx_login_options *lo_in, char *er
 	if (!a)
 		return DBX_ERR_USAGE;
 	if (a->type != DBX_AUTH_U2M) {
-		errbuf_set(errbuf, "dbxai login is for user (U2M) logins; this client uses %s credentials",
-		         a->type == DBX_AUTH_M2M ? "M2M" : "other");
+		errbuf_set(errbuf,
+		           "dbxai login is for user (U2M) logins; this client uses %s credentials",
+		           a->type == DBX_AUTH_M2M ? "M2M" : "other");
 		return DBX_ERR_USAGE;
 	}
 	if (lo.timeout_s <= 0)
@@ -471,9 +475,10 @@ int auth_login(struct client *c, const struct dbx_login_options *lo_in, char *er
 	if (err)
 		goto out;
 	if (lo.device && !a->ep->device[0]) {
-		errbuf_set(errbuf, "the authorization server of %s offers no device code grant: use "
-		         "`dbxai login --no-browser` and paste the redirect URL",
-		         c->base_url);
+		errbuf_set(errbuf,
+		           "the authorization server of %s offers no device code grant: use "
+		           "`dbxai login --no-browser` and paste the redirect URL",
+		           c->base_url);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}

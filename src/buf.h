@@ -17,10 +17,10 @@
 struct buf {
 	char *p;
 	size_t len;
-	size_t max; /* hard maximum of len */
-	int err;    /* the first failure: DBX_ERR_LIMIT (past max) or DBX_ERR_NOMEM */
-	int secret; /* set after buf_init: the contents are wiped when the buffer
-		       grows, is cleared or freed (token endpoint answers) */
+	size_t max;  /* hard maximum of len */
+	int err;     /* the first failure: DBX_ERR_LIMIT (past max) or DBX_ERR_NOMEM */
+	int secret;  /* set after buf_init: the contents are wiped when the buffer
+	                grows, is cleared or freed (token endpoint answers) */
 	size_t cap_; /* private */
 };
 

@@ -76,7 +76,7 @@ static int make_dirs(const char *dir, char *errbuf)
 		tmp[i] = '\0';
 		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
 			errbuf_set(errbuf, "cannot create the token cache directory %s: %s", tmp,
-			         strerror(errno));
+			           strerror(errno));
 			return DBX_ERR_IO;
 		}
 		if (i < n)
@@ -92,9 +92,10 @@ static int open_private(const char *path, int flags, const char *what, int *fd, 
 	if (*fd >= 0)
 		return pfile_check(*fd, path, what, errbuf);
 	if (errno == ELOOP) {
-		errbuf_set(errbuf, "%s %s is a symbolic link: refusing it (remove it, or set "
-		         "DBXAI_TOKEN_CACHE to a regular file)",
-		         what, path);
+		errbuf_set(errbuf,
+		           "%s %s is a symbolic link: refusing it (remove it, or set "
+		           "DBXAI_TOKEN_CACHE to a regular file)",
+		           what, path);
 		return DBX_ERR_IO;
 	}
 	if (errno == ENOENT)
@@ -131,8 +132,7 @@ static int read_all(int fd, const char *path, char **out, size_t *len, char *err
 	size_t n = 0;
 
 	if (fstat(fd, &st) != 0 || st.st_size > CACHE_FILE_MAX) {
-		errbuf_set(errbuf, "token cache %s is larger than %d bytes", path,
-		         CACHE_FILE_MAX);
+		errbuf_set(errbuf, "token cache %s is larger than %d bytes", path, CACHE_FILE_MAX);
 		return DBX_ERR_IO;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -188,8 +188,7 @@ int cache_open(struct cache *c, const char *path, int create, char *errbuf)
 	}
 	while (flock(c->lock_fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			errbuf_set(errbuf, "cannot lock %s: %s", lock,
-			         strerror(errno));
+			errbuf_set(errbuf, "cannot lock %s: %s", lock, strerror(errno));
 			err = DBX_ERR_IO;
 			goto fail;
 		}

@@ -9,7 +9,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-
 #include "text.h"
 
 #define CFG_LINE_MAX (CFG_VALUE_MAX + 256)
@@ -24,16 +23,15 @@ static int copy_value(char *dst, size_t cap, const char *src, const char *what, 
 {
 	size_t n = strlen(src);
 	if (n >= cap) {
-		errbuf_set(errbuf, "%s is too long (%zu bytes, at most %zu)", what,
-			 n, cap - 1);
+		errbuf_set(errbuf, "%s is too long (%zu bytes, at most %zu)", what, n, cap - 1);
 		return DBX_ERR_USAGE;
 	}
 	memcpy(dst, src, n + 1);
 	return DBX_OK;
 }
 
-int cfg_parse_number(const char *name, const char *s, int allow_fraction, double max,
-		     double *out, char *errbuf)
+int cfg_parse_number(const char *name, const char *s, int allow_fraction, double max, double *out,
+                     char *errbuf)
 {
 	const char *p = s;
 	char *end = NULL;
@@ -62,7 +60,7 @@ int cfg_parse_number(const char *name, const char *s, int allow_fraction, double
 	return DBX_OK;
 bad:
 	errbuf_set(errbuf, "%s: '%.40s' is not a valid %s (0 to %.0f)", name, s,
-		 allow_fraction ? "non-negative number" : "non-negative whole number", max);
+	           allow_fraction ? "non-negative number" : "non-negative whole number", max);
 	return DBX_ERR_USAGE;
 }
 
@@ -89,8 +87,7 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 	if (!f) {
 		if (errno == ENOENT)
 			return DBX_OK;
-		errbuf_set(errbuf, "cannot read config file %s: %s", path,
-			 strerror(errno));
+		errbuf_set(errbuf, "cannot read config file %s: %s", path, strerror(errno));
 		return DBX_ERR_USAGE;
 	}
 	/* A regular file, or /dev/null for "no configuration". */
@@ -114,8 +111,8 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		if (*s == '[') {
 			char *close = strchr(s, ']');
 			if (!close) {
-				errbuf_set(errbuf, "%s:%d: section header without ']'",
-					 path, lineno);
+				errbuf_set(errbuf, "%s:%d: section header without ']'", path,
+				           lineno);
 				err = DBX_ERR_USAGE;
 				break;
 			}
@@ -137,18 +134,20 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		key = trim(s);
 		val = trim(eq + 1);
 		if (strcasecmp(key, "host") == 0)
-			err = copy_value(c->host, sizeof c->host, val, "host in config file", errbuf);
+			err =
+			    copy_value(c->host, sizeof c->host, val, "host in config file", errbuf);
 		else if (strcasecmp(key, "token") == 0)
-			err = copy_value(c->token, sizeof c->token, val, "token in config file", errbuf);
+			err = copy_value(c->token, sizeof c->token, val, "token in config file",
+			                 errbuf);
 		else if (strcasecmp(key, "client_id") == 0)
 			err = copy_value(c->client_id, sizeof c->client_id, val,
-					 "client_id in config file", errbuf);
+			                 "client_id in config file", errbuf);
 		else if (strcasecmp(key, "client_secret") == 0)
 			err = copy_value(c->client_secret, sizeof c->client_secret, val,
-					 "client_secret in config file", errbuf);
+			                 "client_secret in config file", errbuf);
 		else if (strcasecmp(key, "auth_type") == 0)
 			err = copy_value(c->auth_type, sizeof c->auth_type, val,
-					 "auth_type in config file", errbuf);
+			                 "auth_type in config file", errbuf);
 	}
 	fclose(f);
 	return err;
@@ -173,7 +172,7 @@ static int retry_env(const struct cfg_input *in, struct dbx_retry *r, char *errb
 	v = env(in, "DATABRICKS_INITIAL_RETRY_INTERVAL_MS");
 	if (v) {
 		err = cfg_parse_number("DATABRICKS_INITIAL_RETRY_INTERVAL_MS", v, 0, 3600000, &d,
-				       errbuf);
+		                       errbuf);
 		if (err)
 			return err;
 		r->initial_ms = (long)d;
@@ -187,8 +186,8 @@ static int retry_env(const struct cfg_input *in, struct dbx_retry *r, char *errb
 	}
 	v = env(in, "DATABRICKS_MAX_RETRY_INTERVAL_MS");
 	if (v) {
-		err = cfg_parse_number("DATABRICKS_MAX_RETRY_INTERVAL_MS", v, 0, 3600000, &d,
-				       errbuf);
+		err =
+		    cfg_parse_number("DATABRICKS_MAX_RETRY_INTERVAL_MS", v, 0, 3600000, &d, errbuf);
 		if (err)
 			return err;
 		r->max_ms = (long)d;
@@ -205,7 +204,7 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 	memset(c, 0, sizeof *c);
 	c->host_from = "";
 	profile = in->profile_flag && *in->profile_flag ? in->profile_flag
-							  : env(in, "DATABRICKS_CONFIG_PROFILE");
+	                                                : env(in, "DATABRICKS_CONFIG_PROFILE");
 	named = profile != NULL;
 	if (!profile)
 		profile = "DEFAULT";
@@ -219,7 +218,8 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 	} else {
 		home = env(in, "HOME");
 		path[0] = '\0';
-		if (home && snprintf(path, sizeof path, "%s/.databrickscfg", home) >= (int)sizeof path)
+		if (home &&
+		    snprintf(path, sizeof path, "%s/.databrickscfg", home) >= (int)sizeof path)
 			path[0] = '\0';
 	}
 	if (err)
@@ -230,9 +230,10 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 			return err;
 	}
 	if (named && !c->profile_found) {
-		errbuf_set(errbuf, "profile '%.60s' not found in %.120s: check --profile / "
-			 "DATABRICKS_CONFIG_PROFILE, or add a [%.60s] section",
-			 profile, path[0] ? path : "~/.databrickscfg", profile);
+		errbuf_set(errbuf,
+		           "profile '%.60s' not found in %.120s: check --profile / "
+		           "DATABRICKS_CONFIG_PROFILE, or add a [%.60s] section",
+		           profile, path[0] ? path : "~/.databrickscfg", profile);
 		return DBX_ERR_USAGE;
 	}
 	if (c->host[0])
@@ -249,14 +250,16 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 		err = copy_value(c->token, sizeof c->token, v, "DATABRICKS_TOKEN", errbuf);
 	v = env(in, "DATABRICKS_CLIENT_ID");
 	if (!err && v)
-		err = copy_value(c->client_id, sizeof c->client_id, v, "DATABRICKS_CLIENT_ID", errbuf);
+		err = copy_value(c->client_id, sizeof c->client_id, v, "DATABRICKS_CLIENT_ID",
+		                 errbuf);
 	v = env(in, "DATABRICKS_CLIENT_SECRET");
 	if (!err && v)
 		err = copy_value(c->client_secret, sizeof c->client_secret, v,
-				 "DATABRICKS_CLIENT_SECRET", errbuf);
+		                 "DATABRICKS_CLIENT_SECRET", errbuf);
 	v = env(in, "DATABRICKS_AUTH_TYPE");
 	if (!err && v)
-		err = copy_value(c->auth_type, sizeof c->auth_type, v, "DATABRICKS_AUTH_TYPE", errbuf);
+		err = copy_value(c->auth_type, sizeof c->auth_type, v, "DATABRICKS_AUTH_TYPE",
+		                 errbuf);
 	/* ...and flags beat the environment. */
 	if (!err && in->host_flag && *in->host_flag) {
 		err = copy_value(c->host, sizeof c->host, in->host_flag, "--host", errbuf);
@@ -306,18 +309,19 @@ static const char *or_null(const char *s)
 }
 
 int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct dbx_options *o,
-		char *errbuf)
+                char *errbuf)
 {
 	if (!c->host[0]) {
 		errbuf_set(errbuf, "no workspace host: set DATABRICKS_HOST (e.g. "
-				   "https://adb-123.4.azuredatabricks.net), pass --host, or add "
-				   "host to ~/.databrickscfg");
+		                   "https://adb-123.4.azuredatabricks.net), pass --host, or add "
+		                   "host to ~/.databrickscfg");
 		return DBX_ERR_USAGE;
 	}
 	if (!auth_type(in->auth_flag, c, &o->auth_type)) {
-		errbuf_set(errbuf, "unknown auth type '%.40s' (%s): use pat, oauth-m2m or oauth-u2m",
-			   in->auth_flag ? in->auth_flag : c->auth_type,
-			   in->auth_flag ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
+		errbuf_set(errbuf,
+		           "unknown auth type '%.40s' (%s): use pat, oauth-m2m or oauth-u2m",
+		           in->auth_flag ? in->auth_flag : c->auth_type,
+		           in->auth_flag ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
 		return DBX_ERR_USAGE;
 	}
 	o->host = c->host;

@@ -35,16 +35,16 @@ struct cfg_input {
 };
 
 struct dbx_config {
-	char host[CFG_VALUE_MAX];          /* as given; empty when not configured */
-	char token[CFG_VALUE_MAX];         /* secret; empty when none */
+	char host[CFG_VALUE_MAX];  /* as given; empty when not configured */
+	char token[CFG_VALUE_MAX]; /* secret; empty when none */
 	char client_id[CFG_VALUE_MAX];
 	char client_secret[CFG_VALUE_MAX]; /* secret */
 	char auth_type[CFG_NAME_MAX];
-	char profile[CFG_NAME_MAX];        /* the profile in effect */
-	char file[CFG_VALUE_MAX];          /* the config file read, or "" */
-	const char *host_from;             /* "--host", "DATABRICKS_HOST", "profile" or "" */
-	int profile_found;                 /* the profile's section exists in the file */
-	struct dbx_retry retry;  /* from the DATABRICKS_*_RETRY* variables */
+	char profile[CFG_NAME_MAX]; /* the profile in effect */
+	char file[CFG_VALUE_MAX];   /* the config file read, or "" */
+	const char *host_from;      /* "--host", "DATABRICKS_HOST", "profile" or "" */
+	int profile_found;          /* the profile's section exists in the file */
+	struct dbx_retry retry;     /* from the DATABRICKS_*_RETRY* variables */
 };
 
 /* Fills c. DBX_ERR_USAGE with a message in errbuf for a missing named profile,
@@ -54,8 +54,8 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf);
 /* Parses a non-negative decimal number from s (strict: digits with an optional
  * fraction when allow_fraction, nothing else around it) into *out; name is used
  * in the error message. */
-int cfg_parse_number(const char *name, const char *s, int allow_fraction, double max,
-		     double *out, char *errbuf);
+int cfg_parse_number(const char *name, const char *s, int allow_fraction, double max, double *out,
+                     char *errbuf);
 
 /* The client options of c (strings point into c, which must outlive them)
  * and of the environment: host (required: a missing one is DBX_ERR_USAGE
@@ -65,6 +65,6 @@ int cfg_parse_number(const char *name, const char *s, int allow_fraction, double
  * (https_proxy, else HTTPS_PROXY; no_proxy, else NO_PROXY) and retry policy.
  * Trace, notices and timeouts are left as they were. */
 int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct dbx_options *o,
-		char *errbuf);
+                char *errbuf);
 
 #endif

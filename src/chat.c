@@ -23,7 +23,7 @@ static void user_message(struct json_w *w, const char *role, const char *text)
  * system prompt replaces the messages' own; without one the messages' system
  * message stays, or the default goes first. */
 static void write_messages(struct json_w *w, const struct dbx_chat_request *rq,
-			   const struct shape *s)
+                           const struct shape *s)
 {
 	int m, own_system = rq->system != NULL || shape_system_token(&s->msgs) < 0;
 
@@ -37,8 +37,8 @@ static void write_messages(struct json_w *w, const struct dbx_chat_request *rq,
 		user_message(w, "user", rq->prompt);
 }
 
-int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s,
-		    const struct reply *r, char **out, size_t *len)
+int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s, const struct reply *r,
+                    char **out, size_t *len)
 {
 	struct json_w w;
 	size_t cap;
@@ -49,7 +49,8 @@ int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s,
 	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM)) +
 	      6 * (r->text.len + r->reasoning.len + r->signature.len);
 	for (i = 0; i < r->ntools; i++)
-		cap += 6 * r->tools[i].len + 6 * (strlen(r->tools[i].id) + strlen(r->tools[i].name)) + 96;
+		cap += 6 * r->tools[i].len +
+		       6 * (strlen(r->tools[i].id) + strlen(r->tools[i].name)) + 96;
 	buf = malloc(cap);
 	if (!buf)
 		return DBX_ERR_NOMEM;
@@ -126,7 +127,7 @@ int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s,
 /* The body (wire.h): no "model" field, the path names it; stream_options adds
  * {"include_usage": true} to a streamed request. */
 static int chat_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
-	      int stream_options, char **body, size_t *len, char *errbuf)
+                     int stream_options, char **body, size_t *len, char *errbuf)
 {
 	(void)model; /* the path names it */
 	struct json_w w;
@@ -226,7 +227,7 @@ static int content(struct reply *r, const struct json_doc *d, int t)
 			int s, summary = json_get(d, it, "summary");
 			for (s = json_child(d, summary); s >= 0 && !err; s = json_next(d, s))
 				err = reply_reasoning_json(r, d, json_get(d, s, "text"),
-							      json_get(d, s, "signature"));
+				                           json_get(d, s, "signature"));
 		}
 	}
 	return err;
@@ -245,16 +246,17 @@ static int tool_calls(struct reply *r, const struct json_doc *d, int arr, int wh
 
 		if (!whole)
 			(void)json_int(d, json_get(d, tc, "index"), &index);
-		t = reply_tool_find(r, (long)index, d, json_get(d, tc, "id"), json_get(d, fn, "name"));
+		t = reply_tool_find(r, (long)index, d, json_get(d, tc, "id"),
+		                    json_get(d, fn, "name"));
 		if (!t) {
 			reply_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
-				      REPLY_MAX_TOOLS);
+			           REPLY_MAX_TOOLS);
 			return ERR_STOP;
 		}
 		err = reply_tool_args(t, d, json_get(d, fn, "arguments"), whole);
 		if (err) {
 			reply_fail(r, err, "tool call arguments larger than %d bytes",
-				      REPLY_TOOL_ARGS_MAX);
+			           REPLY_TOOL_ARGS_MAX);
 			return ERR_STOP;
 		}
 	}
@@ -274,7 +276,7 @@ static int error_object(struct reply *r, const struct json_doc *d, int e)
 	else
 		(void)json_str(d, e, msg, sizeof msg, NULL);
 	reply_fail(r, DBX_ERR_SERVER, "the server reported an error: %s",
-		      msg[0] ? msg : "(no message)");
+	           msg[0] ? msg : "(no message)");
 	return 1;
 }
 
@@ -288,12 +290,12 @@ static int finish_reason(struct reply *r, const struct json_doc *d, int t)
 static int decode(struct reply *r, const char *js, size_t len, int whole)
 {
 	static const struct json_key top_keys[] = {JSON_KEY("error"), JSON_KEY("choices"),
-						   JSON_KEY("usage")};
+	                                           JSON_KEY("usage")};
 	static const struct json_key choice_keys[2][2] = {
-		{JSON_KEY("delta"), JSON_KEY("finish_reason")},
-		{JSON_KEY("message"), JSON_KEY("finish_reason")}};
+	    {JSON_KEY("delta"), JSON_KEY("finish_reason")},
+	    {JSON_KEY("message"), JSON_KEY("finish_reason")}};
 	static const struct json_key part_keys[] = {
-		JSON_KEY("content"), JSON_KEY("reasoning_content"), JSON_KEY("tool_calls")};
+	    JSON_KEY("content"), JSON_KEY("reasoning_content"), JSON_KEY("tool_calls")};
 	struct json_tok tok[REPLY_TOKENS];
 	struct json_tok *heap = NULL;
 	struct json_doc d;
@@ -302,7 +304,7 @@ static int decode(struct reply *r, const char *js, size_t len, int whole)
 	err = reply_parse(r, &d, js, len, tok, &heap);
 	if (err) {
 		reply_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
-			      d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
+		           d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
 		err = ERR_STOP;
 		goto out;
 	}
@@ -327,8 +329,7 @@ static int decode(struct reply *r, const char *js, size_t len, int whole)
 	if (!err)
 		err = finish_reason(r, &d, choice[1]);
 	if (!err)
-		reply_usage(r, &d, top[2], "prompt_tokens", "completion_tokens",
-			       "total_tokens");
+		reply_usage(r, &d, top[2], "prompt_tokens", "completion_tokens", "total_tokens");
 out:
 	free(heap);
 	return err;
@@ -357,10 +358,10 @@ static void chat_path(const char *model, char *out, size_t cap)
 }
 
 const struct wire chat_wire = {
-	.name = "chat",
-	.body = chat_body,
-	.path = chat_path,
-	.event = chat_event,
-	.whole = chat_whole,
-	.stream_options = 1,
+    .name = "chat",
+    .body = chat_body,
+    .path = chat_path,
+    .event = chat_event,
+    .whole = chat_whole,
+    .stream_options = 1,
 };

@@ -94,7 +94,7 @@ static long retry_after_seconds(const char *v, long now)
 }
 
 long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after, long now,
-		       double jitter)
+                       double jitter)
 {
 	double d = (double)r->initial_ms;
 	long floor_ms = -1;
@@ -278,17 +278,19 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 		if (!retryable(err) || k->delivered || k->attempts > k->max_retries ||
 		    (err == DBX_ERR_TIMEOUT && k->status != 0))
 			break;
-		delay = client_backoff_ms(&c->retry, k->attempts, a.retry_after[0] ? a.retry_after : NULL,
-					  (long)time(NULL), jitter());
+		delay = client_backoff_ms(&c->retry, k->attempts,
+		                          a.retry_after[0] ? a.retry_after : NULL, (long)time(NULL),
+		                          jitter());
 		client_notice(c, "%s; retrying in %.1f s (retry %d of %d)", errbuf, delay / 1000.0,
-		       k->attempts, k->max_retries);
+		              k->attempts, k->max_retries);
 		clock_sleep_ms(delay);
 		waited_ms += delay;
 	}
 	if (k->attempts > 1) {
 		size_t len = strlen(errbuf);
-		snprintf(errbuf + len, DBX_ERRBUF_SIZE - len, " (gave up after %d retries over %.1f s)",
-			 k->attempts - 1, waited_ms / 1000.0);
+		snprintf(errbuf + len, DBX_ERRBUF_SIZE - len,
+		         " (gave up after %d retries over %.1f s)", k->attempts - 1,
+		         waited_ms / 1000.0);
 	}
 	return err;
 }
@@ -323,13 +325,14 @@ int client_call_whole(struct client *c, struct client_call *k, struct buf *body,
 	k->ctx = &w;
 	err = client_call(c, k, errbuf);
 	if (err && body->err == DBX_ERR_LIMIT) {
-		errbuf_set(errbuf, "the reply to %s %.200s is larger than %zu %s", k->method, k->path,
-			   body->max >= (1u << 20) ? body->max >> 20 : body->max,
-			   body->max >= (1u << 20) ? "MiB" : "bytes");
+		errbuf_set(errbuf, "the reply to %s %.200s is larger than %zu %s", k->method,
+		           k->path, body->max >= (1u << 20) ? body->max >> 20 : body->max,
+		           body->max >= (1u << 20) ? "MiB" : "bytes");
 		err = DBX_ERR_LIMIT;
 	} else if (err && body->err == DBX_ERR_NOMEM) {
-		errbuf_set(errbuf, "out of memory holding the reply to %s %.200s (%zu bytes so far)",
-			   k->method, k->path, body->len);
+		errbuf_set(errbuf,
+		           "out of memory holding the reply to %s %.200s (%zu bytes so far)",
+		           k->method, k->path, body->len);
 		err = DBX_ERR_NOMEM;
 	}
 	return err;
@@ -347,15 +350,15 @@ static const char *options_env(void *ctx, const char *name)
 	return NULL;
 }
 
-int client_open(struct client **out, const char *host, const struct dbx_options *o,
-		char *errbuf)
+int client_open(struct client **out, const char *host, const struct dbx_options *o, char *errbuf)
 {
 	struct client *c;
 	int err;
 
 	*out = NULL;
 	if (!host || !*host) {
-		errbuf_set(errbuf, "no workspace host given: set DATABRICKS_HOST or the host option");
+		errbuf_set(errbuf,
+		           "no workspace host given: set DATABRICKS_HOST or the host option");
 		return DBX_ERR_USAGE;
 	}
 	c = calloc(1, sizeof *c);
@@ -383,7 +386,7 @@ int client_open(struct client **out, const char *host, const struct dbx_options 
 		if (err)
 			goto fail;
 		err = proxy_from_env(options_env, (void *)o, c->base.host, c->base.port, &c->proxy,
-				     errbuf);
+		                     errbuf);
 		if (err)
 			goto fail;
 		if (c->proxy.use) {

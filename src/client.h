@@ -40,7 +40,7 @@ struct client {
 	struct conn conn;
 	struct tls_client *tls; /* NULL for a plain-HTTP loopback workspace */
 	struct url base;
-	char base_url[URL_MAX]; /* "scheme://host[:port]" */
+	char base_url[URL_MAX];     /* "scheme://host[:port]" */
 	char auth[CLIENT_AUTH_MAX]; /* "Bearer <token>" (secret) or "" */
 	struct proxy proxy;
 	struct dbx_retry retry;
@@ -57,23 +57,22 @@ struct client {
  * trust, proxy, timeouts, retry policy, trace and notices of o; o's token and
  * OAuth fields are not looked at: auth[] starts empty. o's strings must outlive
  * the client. client_free(NULL) does nothing. */
-int client_open(struct client **out, const char *host, const struct dbx_options *o,
-		char *errbuf);
+int client_open(struct client **out, const char *host, const struct dbx_options *o, char *errbuf);
 void client_free(struct client *c);
 
 /* One logical request, retried as a whole. */
 struct client_call {
 	const char *method;
-	const char *path;   /* origin-form path on the workspace */
-	const char *body;   /* NULL: none; else sent as application/json */
+	const char *path; /* origin-form path on the workspace */
+	const char *body; /* NULL: none; else sent as application/json */
 	size_t body_len;
-	const char *accept; /* NULL: any */
+	const char *accept;        /* NULL: any */
 	const char *content_type;  /* of body; NULL: application/json */
 	const char *authorization; /* Authorization value for this call only (the
-				      OAuth token endpoint's Basic credentials);
-				      NULL: the client's credentials */
-	int no_auth;        /* send no Authorization and do not call authorize */
-	int max_retries;    /* for this call; the client's policy is c->retry */
+	                              OAuth token endpoint's Basic credentials);
+	                              NULL: the client's credentials */
+	int no_auth;               /* send no Authorization and do not call authorize */
+	int max_retries;           /* for this call; the client's policy is c->retry */
 
 	/* A 2xx head arrived (status and headers in p); may be NULL. */
 	int (*on_head)(void *ctx, const struct http_parser *p);
@@ -84,8 +83,8 @@ struct client_call {
 	/* Set by the caller's handlers: output reached the user, no retry now. */
 	int delivered;
 	/* Results. */
-	int status;       /* last HTTP status, 0 if none */
-	int attempts;     /* requests sent */
+	int status;   /* last HTTP status, 0 if none */
+	int attempts; /* requests sent */
 	char err_body[CLIENT_ERRBODY_MAX];
 	size_t err_len;
 };
@@ -105,11 +104,11 @@ int client_call_whole(struct client *c, struct client_call *k, struct buf *body,
  * response's Retry-After value (NULL when none) and the time now (for
  * HTTP-dates). jitter is in [-1, 1]. Exposed for the unit test. */
 long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after, long now,
-		       double jitter);
+                       double jitter);
 
 /* One line to the client's notice callback (if any): a retry, a fallback. */
-__attribute__((format(printf, 2, 3))) void client_notice(const struct client *c,
-							 const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void client_notice(const struct client *c, const char *fmt,
+                                                         ...);
 
 /* Sets the idle deadline of the call in progress to now + the idle timeout:
  * called by stream decoders on each data-bearing event, so keep-alive comments

@@ -15,7 +15,6 @@
 /* A reused connection died before answering: send the request again. */
 #define CONN_STALE (-1)
 
-
 __attribute__((format(printf, 2, 3))) static void trace(const struct conn *c, const char *fmt, ...)
 {
 	char line[512];
@@ -138,8 +137,7 @@ static int io_write(struct conn *c, const char *buf, size_t len, int timeout_ms,
 	return c->io_.write(c->io_.ctx, buf, len, timeout_ms, errbuf);
 }
 
-static int io_read(struct conn *c, char *buf, size_t len, int timeout_ms, size_t *got,
-		   char *errbuf)
+static int io_read(struct conn *c, char *buf, size_t len, int timeout_ms, size_t *got, char *errbuf)
 {
 	return c->io_.read(c->io_.ctx, buf, len, timeout_ms, got, errbuf);
 }
@@ -158,7 +156,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 {
 	char target[CONN_HOST_MAX + 16], proxy[CONN_HOST_MAX + 16], redacted[CONN_TRACE_MAX];
 	struct http_header auth = {"Proxy-Authorization", 19, c->proxy_auth,
-				   c->proxy_auth ? strlen(c->proxy_auth) : 0};
+	                           c->proxy_auth ? strlen(c->proxy_auth) : 0};
 	struct http_request r = {0};
 	struct http_parser *p = &c->parser_;
 	const char *why = NULL;
@@ -190,12 +188,14 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 	/* A 2xx answer to CONNECT has no body; HEAD's rule says just that. */
 	http_reset(p, HTTP_F_HEAD);
 	for (;;) {
-		err = net_read(c->fd_, c->rbuf_, sizeof c->rbuf_, c->connect_timeout_ms, &got, errbuf);
+		err = net_read(c->fd_, c->rbuf_, sizeof c->rbuf_, c->connect_timeout_ms, &got,
+		               errbuf);
 		if (err)
 			return err == DBX_ERR_TIMEOUT ? err : DBX_ERR_PROXY;
 		if (got == 0) {
-			errbuf_set(errbuf, "proxy %s closed the connection instead of answering CONNECT",
-				proxy);
+			errbuf_set(errbuf,
+			           "proxy %s closed the connection instead of answering CONNECT",
+			           proxy);
 			return DBX_ERR_PROXY;
 		}
 		err = http_parse(p, c->rbuf_, got, &consumed, NULL);
@@ -204,7 +204,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 	}
 	if (err) {
 		errbuf_set(errbuf, "proxy %s: bad answer to CONNECT: %s", proxy,
-			p->error ? p->error : dbx_strerror(err));
+		           p->error ? p->error : dbx_strerror(err));
 		return DBX_ERR_PROXY;
 	}
 	if (c->trace) {
@@ -214,8 +214,8 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 	}
 	if (p->status / 100 != 2) {
 		errbuf_set(errbuf, "proxy %s refused the tunnel to %s: %d %s%s", proxy, target,
-			p->status, p->reason,
-			p->status == 407 ? " (set user:password in HTTPS_PROXY)" : "");
+		           p->status, p->reason,
+		           p->status == 407 ? " (set user:password in HTTPS_PROXY)" : "");
 		return DBX_ERR_PROXY;
 	}
 	if (consumed < got) {
@@ -237,10 +237,12 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 		return DBX_ERR_INTERNAL;
 	}
 	if (c->proxy_host) {
-		err = net_connect(c->proxy_host, c->proxy_port, c->connect_timeout_ms, &c->fd_, msg);
+		err =
+		    net_connect(c->proxy_host, c->proxy_port, c->connect_timeout_ms, &c->fd_, msg);
 		if (err) {
 			errbuf_set(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
-			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY : err;
+			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY
+			                                                        : err;
 		}
 		trace(c, "* connected to proxy %s (%s)", c->proxy_host, "CONNECT tunnel");
 		err = tunnel(c, t, errbuf);
@@ -261,8 +263,8 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 		}
 		if (err)
 			goto fail;
-		trace(c, "* connected to %s:%u, %s, %s", t->host, t->port, tls_conn_version(c->tls_),
-		      tls_conn_cipher(c->tls_));
+		trace(c, "* connected to %s:%u, %s, %s", t->host, t->port,
+		      tls_conn_version(c->tls_), tls_conn_cipher(c->tls_));
 	} else {
 		trace(c, "* connected to %s:%u (plain HTTP)", t->host, t->port);
 	}
@@ -322,8 +324,8 @@ static int on_body(void *ctx, const char *data, size_t len)
 	return x->h && x->h->on_body ? x->h->on_body(x->h->ctx, data, len) : 0;
 }
 
-static int send_request(struct conn *c, const struct conn_target *t,
-			const struct conn_request *rq, char *errbuf)
+static int send_request(struct conn *c, const struct conn_target *t, const struct conn_request *rq,
+                        char *errbuf)
 {
 	struct http_request r = {0};
 	const char *why = NULL;
@@ -363,7 +365,7 @@ static int send_request(struct conn *c, const struct conn_target *t,
 }
 
 static int read_response(struct conn *c, const struct conn_request *rq,
-			 const struct conn_handlers *h, int reused, char *errbuf)
+                         const struct conn_handlers *h, int reused, char *errbuf)
 {
 	struct exchange x = {c, h};
 	struct http_sink sink = {on_head, on_body, &x};
@@ -385,10 +387,11 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			left = c->deadline_ - now;
 			if (left <= 0) {
 				err = DBX_ERR_TIMEOUT;
-				errbuf_set(errbuf,
-					"no data from %s for %.0f s (the --idle-timeout); the stream "
-					"stalled",
-					c->host_, c->idle_timeout_ms / 1000.0);
+				errbuf_set(
+				    errbuf,
+				    "no data from %s for %.0f s (the --idle-timeout); the stream "
+				    "stalled",
+				    c->host_, c->idle_timeout_ms / 1000.0);
 				return err;
 			}
 			if (left < wait)
@@ -401,10 +404,11 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			if (reused && p->received == 0 && err != DBX_ERR_TIMEOUT)
 				return CONN_STALE;
 			if (err == DBX_ERR_TIMEOUT)
-				errbuf_set(errbuf,
-					"no data from %s for %.0f s (the --idle-timeout); the server "
-					"or the network stalled",
-					c->host_, c->idle_timeout_ms / 1000.0);
+				errbuf_set(
+				    errbuf,
+				    "no data from %s for %.0f s (the --idle-timeout); the server "
+				    "or the network stalled",
+				    c->host_, c->idle_timeout_ms / 1000.0);
 			return err;
 		}
 		if (got == 0) {
@@ -412,10 +416,11 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 				return CONN_STALE;
 			if (c->io_.clean_close && p->head_done && p->framing == HTTP_BODY_CLOSE &&
 			    !c->io_.clean_close(c->io_.ctx)) {
-				errbuf_set(errbuf,
-					"response truncated: %s closed the connection without TLS "
-					"close_notify after %llu body bytes",
-					c->host_, (unsigned long long)p->body_bytes);
+				errbuf_set(
+				    errbuf,
+				    "response truncated: %s closed the connection without TLS "
+				    "close_notify after %llu body bytes",
+				    c->host_, (unsigned long long)p->body_bytes);
 				return DBX_ERR_TRUNCATED;
 			}
 			err = http_finish(p);
@@ -423,15 +428,15 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 				conn_close(c);
 			if (err == DBX_ERR_TRUNCATED)
 				errbuf_set(errbuf,
-					"response truncated: %s closed the connection %s",
-					c->host_,
-					!p->head_done ? "before the response head ended"
-					: p->framing == HTTP_BODY_CHUNKED
-						? "in the middle of the chunked body"
-						: "before Content-Length bytes arrived");
+				           "response truncated: %s closed the connection %s",
+				           c->host_,
+				           !p->head_done ? "before the response head ended"
+				           : p->framing == HTTP_BODY_CHUNKED
+				               ? "in the middle of the chunked body"
+				               : "before Content-Length bytes arrived");
 			else if (err)
 				errbuf_set(errbuf, "bad response from %s: %s", c->host_,
-					p->error ? p->error : dbx_strerror(err));
+				           p->error ? p->error : dbx_strerror(err));
 			return err;
 		}
 		err = http_parse(p, c->rbuf_, got, &consumed, &sink);
@@ -439,7 +444,8 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			continue;
 		if (err == DBX_OK) {
 			if (consumed < got)
-				trace(c, "* %zu unexpected bytes after the response", got - consumed);
+				trace(c, "* %zu unexpected bytes after the response",
+				      got - consumed);
 			if (p->keep_alive && consumed == got)
 				c->served_++;
 			else
@@ -453,7 +459,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 }
 
 int conn_request(struct conn *c, const struct conn_target *t, const struct conn_request *rq,
-		 const struct conn_handlers *h, char *errbuf)
+                 const struct conn_handlers *h, char *errbuf)
 {
 	int attempt, err = DBX_OK;
 
@@ -478,7 +484,8 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 		if (!err)
 			err = read_response(c, rq, h, reused, errbuf);
 		if (err == CONN_STALE && attempt == 0) {
-			trace(c, "* the kept-alive connection was closed by the server; reconnecting");
+			trace(c,
+			      "* the kept-alive connection was closed by the server; reconnecting");
 			conn_close(c);
 			continue;
 		}

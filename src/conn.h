@@ -80,10 +80,10 @@ struct conn {
 	/* Configuration. */
 	int connect_timeout_ms;
 	int idle_timeout_ms;
-	struct tls_client *tls;  /* needed for https targets */
-	const char *proxy_host;  /* NULL: connect directly */
+	struct tls_client *tls; /* needed for https targets */
+	const char *proxy_host; /* NULL: connect directly */
 	unsigned proxy_port;
-	const char *proxy_auth;  /* Proxy-Authorization value (secret) or NULL */
+	const char *proxy_auth; /* Proxy-Authorization value (secret) or NULL */
 	dbx_trace_fn trace;
 	void *trace_ctx;
 	/* NULL: connect over the network. Else called instead (tests): fills *io
@@ -109,7 +109,7 @@ void conn_init(struct conn *c);
 
 /* Sends one request and reads its response to the end. */
 int conn_request(struct conn *c, const struct conn_target *t, const struct conn_request *rq,
-		 const struct conn_handlers *h, char *errbuf);
+                 const struct conn_handlers *h, char *errbuf);
 
 /* Called from a handler of the request in progress: the response must go on
  * delivering meaningful data within the idle timeout, counted from the next

@@ -16,7 +16,7 @@ static mbedtls_entropy_context g_entropy;
 static mbedtls_ctr_drbg_context g_drbg;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_status = DBX_ERR_INTERNAL; /* the one initialisation's result */
-static int g_ret;                        /* its mbedTLS or PSA code on failure */
+static int g_ret;                       /* its mbedTLS or PSA code on failure */
 
 /* The entropy source of every mbedTLS entropy context (PSA's included); see
  * MBEDTLS_ENTROPY_HARDWARE_ALT in our mbedTLS configuration. */
@@ -65,7 +65,7 @@ static void global_init(void)
 	mbedtls_entropy_init(&g_entropy);
 	mbedtls_ctr_drbg_init(&g_drbg);
 	g_ret = mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_entropy,
-				      (const unsigned char *)pers, sizeof pers - 1);
+	                              (const unsigned char *)pers, sizeof pers - 1);
 	if (g_ret == 0)
 		g_status = DBX_OK;
 }
@@ -78,9 +78,9 @@ int crypto_global_init(char *errbuf)
 	}
 	if (g_status != DBX_OK)
 		errbuf_set(errbuf,
-			   "cannot seed the random generator from the OS (error -0x%04x): is "
-			   "getrandom(2) or /dev/urandom available?",
-			   (unsigned)-g_ret);
+		           "cannot seed the random generator from the OS (error -0x%04x): is "
+		           "getrandom(2) or /dev/urandom available?",
+		           (unsigned)-g_ret);
 	return g_status;
 }
 
@@ -135,8 +135,7 @@ int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
 {
 	if (len > ((size_t)-1 - 2) / 4 || outsz < CRYPTO_B64URL_LEN(len) + 1)
 		return DBX_ERR_LIMIT;
-	base64(in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 0,
-	       out);
+	base64(in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 0, out);
 	return DBX_OK;
 }
 
@@ -150,8 +149,7 @@ int crypto_base64(const void *in, size_t len, char *out, size_t outsz)
 			out[0] = '\0';
 		return DBX_ERR_LIMIT;
 	}
-	base64(in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 1,
-	       out);
+	base64(in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 1, out);
 	return DBX_OK;
 }
 

@@ -60,7 +60,7 @@ static const char *get_env(const char *name)
 }
 
 int dbx_config_load(struct dbx_config **out, const struct dbx_config_input *in,
-		    struct dbx_options *opt, char *errbuf)
+                    struct dbx_options *opt, char *errbuf)
 {
 	char line[DBX_ERRBUF_SIZE] = "";
 	struct dbx_config_input none = {0};
@@ -109,7 +109,9 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 
 	*out = NULL;
 	if (!o) {
-		errbuf_set(line, "no options given: pass a struct dbx_options (dbx_config_load fills one)");
+		errbuf_set(
+		    line,
+		    "no options given: pass a struct dbx_options (dbx_config_load fills one)");
 		return done(DBX_ERR_USAGE, line, errbuf);
 	}
 	err = crypto_global_init(line);
@@ -129,7 +131,7 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 		size_t n = strlen(o->token);
 		if (n + 7 + 1 > cap) {
 			errbuf_set(line, "the token is too long (%zu bytes, at most %zu)", n,
-				   cap - 8);
+			           cap - 8);
 			err = DBX_ERR_USAGE;
 			goto fail;
 		}
@@ -170,9 +172,9 @@ static int api_target(struct client *c, const char *path_or_url, struct url *u, 
 		return err;
 	if (!url_same_origin(u, &c->base)) {
 		errbuf_set(errbuf,
-			   "refusing to send credentials to %s://%s:%u: the URL must be on the "
-			   "workspace %s",
-			   u->scheme, u->host, u->port, c->base_url);
+		           "refusing to send credentials to %s://%s:%u: the URL must be on the "
+		           "workspace %s",
+		           u->scheme, u->host, u->port, c->base_url);
 		return DBX_ERR_USAGE;
 	}
 	return DBX_OK;
@@ -194,9 +196,8 @@ static int api_data(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
-int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
-	    const char *body, size_t body_len, dbx_data_fn on_data, void *ctx, int *status,
-	    char *errbuf)
+int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url, const char *body,
+            size_t body_len, dbx_data_fn on_data, void *ctx, int *status, char *errbuf)
 {
 	char line[DBX_ERRBUF_SIZE] = "";
 	struct api_sink sink = {on_data, ctx, 0};
@@ -234,15 +235,15 @@ out:
 	return done(err, line, errbuf);
 }
 
-int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb,
-	     void *ctx, char *errbuf)
+int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
+             char *errbuf)
 {
 	char line[DBX_ERRBUF_SIZE] = "";
 	return done(provider_chat(&c->prov, rq, cb, ctx, line), line, errbuf);
 }
 
-int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
-	      void *ctx, char *errbuf)
+int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb, void *ctx,
+              char *errbuf)
 {
 	char line[DBX_ERRBUF_SIZE] = "";
 	return done(embed_run(c->cl, rq, cb, ctx, line), line, errbuf);

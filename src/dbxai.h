@@ -51,26 +51,26 @@ void dbx_free(void *p);
  * Append-only (see Stability above). */
 enum dbx_err {
 	DBX_OK = 0,
-	DBX_ERR_INTERNAL,        /* a bug or an impossible state */
-	DBX_ERR_USAGE,           /* bad argument, flag, environment value or config */
-	DBX_ERR_IO,              /* a local file could not be read or written */
-	DBX_ERR_LIMIT,           /* a fixed size limit was exceeded */
-	DBX_ERR_NOMEM,           /* an allocation failed */
-	DBX_ERR_RESOLVE,         /* host name did not resolve */
-	DBX_ERR_CONNECT,         /* TCP connect failed or timed out */
-	DBX_ERR_TIMEOUT,         /* no data within the idle timeout */
-	DBX_ERR_NET,             /* read/write failed, connection reset */
-	DBX_ERR_PROXY,           /* the HTTPS proxy refused or failed the tunnel */
-	DBX_ERR_TLS,             /* TLS handshake or record layer failure */
-	DBX_ERR_TLS_VERIFY,      /* server certificate not trusted */
-	DBX_ERR_PROTOCOL,        /* malformed HTTP / SSE / JSON from the server */
-	DBX_ERR_TRUNCATED,       /* the connection closed before the message ended */
-	DBX_ERR_AUTH,            /* 401/403 or no usable credentials */
-	DBX_ERR_RATE_LIMITED,    /* 429 after retries */
-	DBX_ERR_CONTEXT_LENGTH,  /* prompt too long for the model */
-	DBX_ERR_BAD_REQUEST,     /* other 4xx */
-	DBX_ERR_SERVER,          /* 5xx after retries */
-	DBX_ERR_CANCELLED,       /* the caller's callback asked to stop */
+	DBX_ERR_INTERNAL,       /* a bug or an impossible state */
+	DBX_ERR_USAGE,          /* bad argument, flag, environment value or config */
+	DBX_ERR_IO,             /* a local file could not be read or written */
+	DBX_ERR_LIMIT,          /* a fixed size limit was exceeded */
+	DBX_ERR_NOMEM,          /* an allocation failed */
+	DBX_ERR_RESOLVE,        /* host name did not resolve */
+	DBX_ERR_CONNECT,        /* TCP connect failed or timed out */
+	DBX_ERR_TIMEOUT,        /* no data within the idle timeout */
+	DBX_ERR_NET,            /* read/write failed, connection reset */
+	DBX_ERR_PROXY,          /* the HTTPS proxy refused or failed the tunnel */
+	DBX_ERR_TLS,            /* TLS handshake or record layer failure */
+	DBX_ERR_TLS_VERIFY,     /* server certificate not trusted */
+	DBX_ERR_PROTOCOL,       /* malformed HTTP / SSE / JSON from the server */
+	DBX_ERR_TRUNCATED,      /* the connection closed before the message ended */
+	DBX_ERR_AUTH,           /* 401/403 or no usable credentials */
+	DBX_ERR_RATE_LIMITED,   /* 429 after retries */
+	DBX_ERR_CONTEXT_LENGTH, /* prompt too long for the model */
+	DBX_ERR_BAD_REQUEST,    /* other 4xx */
+	DBX_ERR_SERVER,         /* 5xx after retries */
+	DBX_ERR_CANCELLED,      /* the caller's callback asked to stop */
 	DBX_ERR__COUNT
 };
 
@@ -103,16 +103,19 @@ struct dbx_retry {
 	double multiplier; /* DATABRICKS_BACKOFF_MULTIPLIER (2.0) */
 	long max_ms;       /* DATABRICKS_MAX_RETRY_INTERVAL_MS (60000) */
 };
-#define DBX_RETRY_DEFAULT {3, 1000, 2.0, 60000}
+#define DBX_RETRY_DEFAULT                                                                          \
+	{                                                                                          \
+		3, 1000, 2.0, 60000                                                                \
+	}
 
 /* Which credentials a client uses (issue 5 "Credential selection"). */
 enum dbx_auth_type {
 	DBX_AUTH_AUTO = 0, /* token -> PAT; else client_id + client_secret -> M2M;
-			      else a cached U2M login for this host; else none */
+	                      else a cached U2M login for this host; else none */
 	DBX_AUTH_PAT,      /* the token; an error without one */
 	DBX_AUTH_M2M,      /* OAuth client credentials (service principal) */
 	DBX_AUTH_U2M,      /* OAuth user login cached by dbx_login(); an error
-			      (DBX_ERR_AUTH, "run `dbxai login`") without one */
+	                      (DBX_ERR_AUTH, "run `dbxai login`") without one */
 	DBX_AUTH_NONE      /* no Authorization at all */
 };
 
@@ -120,8 +123,8 @@ enum dbx_auth_type {
  * NULL or empty means "not set" for every string. */
 struct dbx_options {
 	const char *host;        /* workspace URL; "https://" is added when there is
-				    no scheme, a trailing '/' dropped; http:// only
-				    for loopback hosts */
+	                            no scheme, a trailing '/' dropped; http:// only
+	                            for loopback hosts */
 	const char *token;       /* personal access token (secret), or NULL */
 	const char *ca_file;     /* PEM bundle to trust (--cacert, SSL_CERT_FILE) */
 	const char *ca_dir;      /* directory of PEM files (SSL_CERT_DIR) */
@@ -131,7 +134,7 @@ struct dbx_options {
 	int idle_timeout_ms;     /* 0: DBX_IDLE_TIMEOUT_MS */
 	dbx_trace_fn trace;      /* NULL: no trace */
 	void *trace_ctx;
-	dbx_notice_fn notice;    /* NULL: no notices */
+	dbx_notice_fn notice; /* NULL: no notices */
 	void *notice_ctx;
 	const struct dbx_retry *retry; /* NULL: DBX_RETRY_DEFAULT */
 	/* OAuth (see "authentication" below). Zero keeps the behaviour above:
@@ -141,8 +144,8 @@ struct dbx_options {
 	const char *client_id;     /* M2M: the service principal's OAuth client id */
 	const char *client_secret; /* M2M: its secret (secret) */
 	const char *token_cache;   /* token cache file; NULL: DBXAI_TOKEN_CACHE, else
-				      $XDG_CACHE_HOME/dbxai/token-cache.json, else
-				      ~/.cache/dbxai/token-cache.json */
+	                              $XDG_CACHE_HOME/dbxai/token-cache.json, else
+	                              ~/.cache/dbxai/token-cache.json */
 };
 
 /* ---- configuration ----
@@ -171,7 +174,7 @@ struct dbx_config;
  * returns the config they point into in *out: free it with dbx_config_free()
  * after the client made from opt. in may be NULL. */
 int dbx_config_load(struct dbx_config **out, const struct dbx_config_input *in,
-		    struct dbx_options *opt, char *errbuf);
+                    struct dbx_options *opt, char *errbuf);
 void dbx_config_free(struct dbx_config *cfg);
 
 /* ---- clients ---- */
@@ -199,9 +202,8 @@ typedef int (*dbx_data_fn)(void *ctx, const char *data, size_t len);
  * (5xx), with the status, the error_code and the message in errbuf.
  * *status (may be NULL) receives the HTTP status, 0 when none arrived.
  */
-int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
-	    const char *body, size_t body_len, dbx_data_fn on_data, void *ctx, int *status,
-	    char *errbuf);
+int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url, const char *body,
+            size_t body_len, dbx_data_fn on_data, void *ctx, int *status, char *errbuf);
 
 /* ---- chat ---- */
 
@@ -210,58 +212,58 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url,
 #define DBX_DEFAULT_SYSTEM "You are a helpful assistant."
 
 enum dbx_api_kind {
-	DBX_API_AUTO = 0,  /* Responses API when the model name contains "codex", or
-			      contains "gpt" and the endpoint's metadata lists
-			      openai/v1/responses (one lookup per model and
-			      client); chat otherwise */
-	DBX_API_CHAT,      /* POST /serving-endpoints/{model}/invocations */
-	DBX_API_RESPONSES  /* POST /serving-endpoints/responses */
+	DBX_API_AUTO = 0, /* Responses API when the model name contains "codex", or
+	                     contains "gpt" and the endpoint's metadata lists
+	                     openai/v1/responses (one lookup per model and
+	                     client); chat otherwise */
+	DBX_API_CHAT,     /* POST /serving-endpoints/{model}/invocations */
+	DBX_API_RESPONSES /* POST /serving-endpoints/responses */
 };
 
 /* One chat turn. Strings are borrowed for the call; NULL means "not set". */
 struct dbx_chat_request {
-	const char *model;         /* NULL: DBX_DEFAULT_MODEL */
+	const char *model; /* NULL: DBX_DEFAULT_MODEL */
 	enum dbx_api_kind api;
 	const char *system;        /* NULL: the messages' own system message, else
-				      DBX_DEFAULT_SYSTEM */
+	                              DBX_DEFAULT_SYSTEM */
 	const char *messages_json; /* JSON array of earlier messages, OpenAI chat
-				      format (assistant tool_calls, role "tool") */
+	                              format (assistant tool_calls, role "tool") */
 	size_t messages_len;
-	const char *prompt;        /* appended as a user message */
-	const char *tools_json;    /* JSON array of tools, OpenAI format */
+	const char *prompt;     /* appended as a user message */
+	const char *tools_json; /* JSON array of tools, OpenAI format */
 	size_t tools_len;
 	int has_temperature;
 	double temperature;
-	long max_tokens;           /* 0: not sent */
-	int no_stream;             /* ask for one JSON reply instead of a stream */
-	int fast;                  /* try DBX_FAST_MODEL first, without retries,
-				      then the model with the normal policy */
-	long thinking_budget;      /* Claude extended thinking: budget_tokens
-				      (>= 1024); 0: off. max_tokens is raised to
-				      budget + answer; temperature must be unset or 1 */
+	long max_tokens;              /* 0: not sent */
+	int no_stream;                /* ask for one JSON reply instead of a stream */
+	int fast;                     /* try DBX_FAST_MODEL first, without retries,
+	                                 then the model with the normal policy */
+	long thinking_budget;         /* Claude extended thinking: budget_tokens
+	                                 (>= 1024); 0: off. max_tokens is raised to
+	                                 budget + answer; temperature must be unset or 1 */
 	const char *reasoning_effort; /* "low", "medium", "high" (OpenAI reasoning
-				      models); NULL: not sent */
-	const char *schema_json;   /* JSON Schema the reply must follow (structured
-				      output, strict); NULL: none */
+	                              models); NULL: not sent */
+	const char *schema_json;      /* JSON Schema the reply must follow (structured
+	                                 output, strict); NULL: none */
 	size_t schema_len;
-	int json_object;           /* ask for any JSON object as the reply */
-	const char *extra_json;    /* JSON object merged into the body last: its
-				      keys override the ones dbxai sets */
+	int json_object;        /* ask for any JSON object as the reply */
+	const char *extra_json; /* JSON object merged into the body last: its
+	                           keys override the ones dbxai sets */
 	size_t extra_len;
-	char **transcript;         /* not NULL: on success, receives the whole
-				      conversation as a JSON array in OpenAI chat
-				      format (the messages sent, then the assistant
-				      reply with its reasoning items, signatures and
-				      tool calls): release it with dbx_free() */
+	char **transcript; /* not NULL: on success, receives the whole
+	                      conversation as a JSON array in OpenAI chat
+	                      format (the messages sent, then the assistant
+	                      reply with its reasoning items, signatures and
+	                      tool calls): release it with dbx_free() */
 	size_t *transcript_len;
 };
 
 enum dbx_event_type {
-	DBX_EV_TEXT = 1,   /* text: a piece of the reply, as it arrives */
-	DBX_EV_REASONING,  /* text: a piece of reasoning (summary) text */
-	DBX_EV_TOOL_CALL,  /* id, name, arguments: one complete call */
-	DBX_EV_USAGE,      /* token counts: once, the final values */
-	DBX_EV_DONE        /* finish_reason: the reply is complete */
+	DBX_EV_TEXT = 1,  /* text: a piece of the reply, as it arrives */
+	DBX_EV_REASONING, /* text: a piece of reasoning (summary) text */
+	DBX_EV_TOOL_CALL, /* id, name, arguments: one complete call */
+	DBX_EV_USAGE,     /* token counts: once, the final values */
+	DBX_EV_DONE       /* finish_reason: the reply is complete */
 };
 
 /* Views valid only during the callback. */
@@ -274,7 +276,7 @@ struct dbx_event {
 	long long prompt_tokens, completion_tokens, total_tokens;
 	const char *finish_reason; /* NUL-terminated; "stop", "tool_calls", ... */
 	const char *signature;     /* REASONING: the signature that came with this
-				      piece (Claude), or NULL */
+	                              piece (Claude), or NULL */
 };
 
 /* Returns 0 to go on; non-zero cancels (dbx_chat returns DBX_ERR_CANCELLED). */
@@ -282,8 +284,8 @@ typedef int (*dbx_event_fn)(void *ctx, const struct dbx_event *ev);
 
 /* Runs one turn, streaming events to cb. Retries (and the fast-model fallback)
  * happen only before the first event; a failure after it is final. */
-int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb,
-	     void *ctx, char *errbuf);
+int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
+             char *errbuf);
 
 /* ---- embeddings ---- */
 
@@ -291,19 +293,19 @@ int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_
 #define DBX_EMBED_BATCH 64
 
 struct dbx_embed_request {
-	const char *model;          /* NULL: DBX_EMBED_MODEL */
-	const char *const *inputs;  /* count texts (UTF-8, NUL-terminated) */
+	const char *model;         /* NULL: DBX_EMBED_MODEL */
+	const char *const *inputs; /* count texts (UTF-8, NUL-terminated) */
 	size_t count;
-	size_t batch;               /* inputs per request; 0: DBX_EMBED_BATCH */
+	size_t batch; /* inputs per request; 0: DBX_EMBED_BATCH */
 };
 
 /* One vector, in input order: values[0..dim) and the same vector as the JSON
  * array text the server sent (validated), both valid during the call only. */
 typedef int (*dbx_vector_fn)(void *ctx, size_t index, const double *values, size_t dim,
-			     const char *json, size_t json_len);
+                             const char *json, size_t json_len);
 
-int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
-	      void *ctx, char *errbuf);
+int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb, void *ctx,
+              char *errbuf);
 
 /* ---- models ---- */
 
@@ -332,10 +334,10 @@ int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errb
 
 enum dbx_login_step {
 	DBX_LOGIN_BROWSER = 1, /* url: the authorization URL to open in a browser;
-				  the redirect is awaited on http://localhost:port
-				  or as the final URL pasted on paste_fd */
+	                          the redirect is awaited on http://localhost:port
+	                          or as the final URL pasted on paste_fd */
 	DBX_LOGIN_DEVICE       /* url (and url_complete, may be NULL): where to
-				  enter user_code; polling has started */
+	                          enter user_code; polling has started */
 };
 
 struct dbx_login_info {
@@ -352,13 +354,13 @@ struct dbx_login_info {
 typedef void (*dbx_login_fn)(void *ctx, const struct dbx_login_info *info);
 
 struct dbx_login_options {
-	int device;     /* use the device code grant (RFC 8628); fails when the
-			   server does not offer it */
-	int headless;   /* no browser here: the device code grant is used when
-			   the server offers it */
-	int timeout_s;  /* how long to wait for the user; 0: 300 */
-	unsigned port;  /* loopback redirect port; 0: the first free of 8020..8040 */
-	int paste_fd;   /* fd a pasted redirect URL is read from (stdin), or -1 */
+	int device;    /* use the device code grant (RFC 8628); fails when the
+	                  server does not offer it */
+	int headless;  /* no browser here: the device code grant is used when
+	                  the server offers it */
+	int timeout_s; /* how long to wait for the user; 0: 300 */
+	unsigned port; /* loopback redirect port; 0: the first free of 8020..8040 */
+	int paste_fd;  /* fd a pasted redirect URL is read from (stdin), or -1 */
 	dbx_login_fn show;
 	void *ctx;
 };
@@ -381,7 +383,7 @@ struct dbx_auth_info {
 	const char *cache;         /* token cache path; NULL for PAT / none */
 	int logged_in;             /* OAuth: the cache holds tokens for this host */
 	long long expiry;          /* the cached access token's expiry (Unix
-				      seconds); 0 when unknown */
+	                              seconds); 0 when unknown */
 	int has_refresh;           /* U2M: a refresh token is cached */
 };
 

@@ -15,8 +15,7 @@
 
 #define EMBED_PATH_MAX 256
 
-int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *len,
-		       char *errbuf)
+int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *len, char *errbuf)
 {
 	struct json_w w;
 	size_t worst = 16, cap, i;
@@ -52,14 +51,14 @@ int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *
 	json_w_obj_end(&w);
 	err = json_w_finish(&w, len);
 	if (err == DBX_ERR_LIMIT) {
-		errbuf_set(errbuf, "%zu inputs make a request body larger than %u MiB; use a smaller batch "
-			 "(--batch)",
-			 n, EMBED_REQUEST_MAX >> 20);
+		errbuf_set(errbuf,
+		           "%zu inputs make a request body larger than %u MiB; use a smaller batch "
+		           "(--batch)",
+		           n, EMBED_REQUEST_MAX >> 20);
 		goto out;
 	}
 	if (err) {
-		errbuf_set(errbuf, "cannot build the embeddings request: %s",
-			 dbx_strerror(err));
+		errbuf_set(errbuf, "cannot build the embeddings request: %s", dbx_strerror(err));
 		goto out;
 	}
 	*out = buf;
@@ -81,7 +80,7 @@ static const char *batch_name(char *buf, size_t cap, size_t base, size_t n)
 
 /* One line in errbuf naming the batch's inputs, then the problem. */
 __attribute__((format(printf, 4, 5))) static int bad_reply(char *errbuf, size_t base, size_t n,
-							   const char *fmt, ...)
+                                                           const char *fmt, ...)
 {
 	char what[DBX_ERRBUF_SIZE], name[64];
 	va_list ap;
@@ -90,42 +89,42 @@ __attribute__((format(printf, 4, 5))) static int bad_reply(char *errbuf, size_t 
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	errbuf_set(errbuf, "bad embeddings reply for %s: %s",
-		 batch_name(name, sizeof name, base, n), what);
+	           batch_name(name, sizeof name, base, n), what);
 	return DBX_ERR_PROTOCOL;
 }
 
 /* The embedding of data[k] (token item) checked and converted into
  * vals[0..*dim); *dim is set when still 0. */
 static int take_vector(const struct json_doc *d, int emb, int k, size_t *dim, double *vals,
-		       size_t base, size_t n, char *errbuf)
+                       size_t base, size_t n, char *errbuf)
 {
 	int size = json_size(d, emb), j, t;
 
 	if (json_type(d, emb) != JSON_ARRAY)
 		return bad_reply(errbuf, base, n,
-				 "data[%d].embedding is not an array of numbers (a base64 "
-				 "encoding is not supported)",
-				 k);
+		                 "data[%d].embedding is not an array of numbers (a base64 "
+		                 "encoding is not supported)",
+		                 k);
 	if (size == 0)
 		return bad_reply(errbuf, base, n, "data[%d].embedding is empty", k);
 	if ((size_t)size != *dim)
 		return bad_reply(errbuf, base, n,
-				 "data[%d].embedding has %d dimensions, the first vector had %zu", k,
-				 size, *dim);
+		                 "data[%d].embedding has %d dimensions, the first vector had %zu",
+		                 k, size, *dim);
 	for (j = 0, t = json_child(d, emb); t != -1; j++, t = json_next(d, t)) {
 		if (json_type(d, t) != JSON_NUMBER)
 			return bad_reply(errbuf, base, n, "data[%d].embedding[%d] is not a number",
-					 k, j);
+			                 k, j);
 		if (json_double(d, t, &vals[j]) != DBX_OK)
 			return bad_reply(errbuf, base, n,
-					 "data[%d].embedding[%d] is out of the range of a double", k,
-					 j);
+			                 "data[%d].embedding[%d] is out of the range of a double",
+			                 k, j);
 	}
 	return DBX_OK;
 }
 
-int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim,
-		 dbx_vector_fn cb, void *ctx, char *errbuf)
+int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim, dbx_vector_fn cb,
+                 void *ctx, char *errbuf)
 {
 	struct json_doc d;
 	struct json_tok *tok = NULL;
@@ -157,14 +156,15 @@ int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *di
 		}
 	}
 	if (err == DBX_ERR_LIMIT) {
-		errbuf_set(errbuf, "the embeddings reply for %zu inputs is too large to parse (%s); use a "
-			 "smaller batch (--batch)",
-			 n, d.err_what);
+		errbuf_set(errbuf,
+		           "the embeddings reply for %zu inputs is too large to parse (%s); use a "
+		           "smaller batch (--batch)",
+		           n, d.err_what);
 		goto out;
 	}
 	if (err) {
 		err = bad_reply(errbuf, base, n, "not valid JSON: %s at byte %zu", d.err_what,
-				d.err_off);
+		                d.err_off);
 		goto out;
 	}
 	data = json_get(&d, 0, "data");
@@ -173,8 +173,8 @@ int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *di
 		goto out;
 	}
 	if ((size_t)json_size(&d, data) != n) {
-		err = bad_reply(errbuf, base, n, "\"data\" has %d items for %zu inputs", json_size(&d, data),
-				n);
+		err = bad_reply(errbuf, base, n, "\"data\" has %d items for %zu inputs",
+		                json_size(&d, data), n);
 		goto out;
 	}
 	slot = malloc(n * sizeof *slot);
@@ -199,12 +199,14 @@ int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *di
 			goto out;
 		}
 		if (idx < 0 || (uint64_t)idx >= n) {
-			err = bad_reply(errbuf, base, n, "data[%d] has index %lld, outside 0 to %zu", k,
-					(long long)idx, n - 1);
+			err =
+			    bad_reply(errbuf, base, n, "data[%d] has index %lld, outside 0 to %zu",
+			              k, (long long)idx, n - 1);
 			goto out;
 		}
 		if (slot[idx] != -1) {
-			err = bad_reply(errbuf, base, n, "index %lld appears twice", (long long)idx);
+			err =
+			    bad_reply(errbuf, base, n, "index %lld appears twice", (long long)idx);
 			goto out;
 		}
 		if (*dim == 0 && json_type(&d, emb) == JSON_ARRAY)
@@ -218,7 +220,7 @@ int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *di
 			}
 		}
 		err = take_vector(&d, emb, k, dim, vals ? vals + (size_t)idx * *dim : NULL, base, n,
-				  errbuf);
+		                  errbuf);
 		if (err)
 			goto out;
 		slot[idx] = emb;
@@ -247,8 +249,8 @@ struct embed_state {
 	struct buf body; /* bounded by EMBED_BODY_MAX */
 };
 
-int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb,
-	      void *ctx, char *errbuf)
+int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb, void *ctx,
+              char *errbuf)
 {
 	const char *model;
 	struct embed_state *s = NULL;
@@ -265,13 +267,14 @@ int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_f
 	model = rq->model && *rq->model ? rq->model : DBX_EMBED_MODEL;
 	batch = rq->batch ? rq->batch : DBX_EMBED_BATCH;
 	if (!url_name_ok(model)) {
-		errbuf_set(errbuf, "model name '%.60s' is not valid (letters, digits, '.', '_', '-')", model);
+		errbuf_set(errbuf,
+		           "model name '%.60s' is not valid (letters, digits, '.', '_', '-')",
+		           model);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
 	if (batch > EMBED_BATCH_MAX) {
-		errbuf_set(errbuf, "batch size %zu is above the most, %d", batch,
-			 EMBED_BATCH_MAX);
+		errbuf_set(errbuf, "batch size %zu is above the most, %d", batch, EMBED_BATCH_MAX);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
@@ -305,14 +308,16 @@ int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_f
 		err = client_call_whole(c, &s->k, &s->body, errbuf);
 		if (err == DBX_ERR_LIMIT && s->body.err == DBX_ERR_LIMIT) {
 			char name[64];
-			errbuf_set(errbuf,
-				   "the embeddings reply for %s is larger than %u MiB; use a smaller "
-				   "batch (--batch)",
-				   batch_name(name, sizeof name, base, n), EMBED_BODY_MAX >> 20);
+			errbuf_set(
+			    errbuf,
+			    "the embeddings reply for %s is larger than %u MiB; use a smaller "
+			    "batch (--batch)",
+			    batch_name(name, sizeof name, base, n), EMBED_BODY_MAX >> 20);
 		}
 		if (err)
 			goto out;
-		err = embed_decode(s->body.p ? s->body.p : "", s->body.len, n, base, &dim, cb, ctx, errbuf);
+		err = embed_decode(s->body.p ? s->body.p : "", s->body.len, n, base, &dim, cb, ctx,
+		                   errbuf);
 		free(body);
 		body = NULL;
 		if (err)

@@ -40,8 +40,7 @@
  * sent as U+FFFD (the JSON writer's rule). n >= 1; no input may be NULL.
  * DBX_ERR_LIMIT when the body would exceed EMBED_REQUEST_MAX.
  */
-int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *len,
-		       char *errbuf);
+int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *len, char *errbuf);
 
 /*
  * Decodes one batch's reply body[0..len) for n inputs and gives each vector
@@ -50,13 +49,13 @@ int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *
  * handed to cb is the server's, a view into body. DBX_ERR_CANCELLED when cb
  * returns non-zero; nothing is delivered unless the whole batch is valid.
  */
-int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim,
-		 dbx_vector_fn cb, void *ctx, char *errbuf);
+int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim, dbx_vector_fn cb,
+                 void *ctx, char *errbuf);
 
 struct client;
 
 /* dbx_embed (dbxai.h) on client c. */
 int embed_run(struct client *c, const struct dbx_embed_request *rq, dbx_vector_fn cb, void *ctx,
-	      char *errbuf);
+              char *errbuf);
 
 #endif

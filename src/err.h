@@ -28,8 +28,8 @@
 enum err_internal {
 	ERR_NEED_MORE = 1000, /* a parser: the input ended inside an item; feed more */
 	ERR_STOP              /* a decoder recorded the server's error in the reply
-				 and asks the transfer to stop (not a cancel by the
-				 caller) */
+	                         and asks the transfer to stop (not a cancel by the
+	                         caller) */
 };
 
 /* Writes one line into errbuf (when not NULL), cut to DBX_ERRBUF_SIZE. */

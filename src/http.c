@@ -33,13 +33,13 @@ enum {
 /* p->sub_ in S_CHUNK_LINE: chunk-size [ chunk-ext ] CRLF, where
  * chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ) */
 enum {
-	CS_SIZE0 = 0,   /* first hex digit */
-	CS_SIZE,        /* more hex digits */
-	CS_BWS,         /* whitespace that must lead to ';' or '=' */
-	CS_NAME0,       /* after ';' */
+	CS_SIZE0 = 0, /* first hex digit */
+	CS_SIZE,      /* more hex digits */
+	CS_BWS,       /* whitespace that must lead to ';' or '=' */
+	CS_NAME0,     /* after ';' */
 	CS_NAME,
-	CS_AFTER_NAME,  /* whitespace after a name: '=' or ';' must follow */
-	CS_VALUE0,      /* after '=' */
+	CS_AFTER_NAME, /* whitespace after a name: '=' or ';' must follow */
+	CS_VALUE0,     /* after '=' */
 	CS_TOKEN,
 	CS_QUOTED,
 	CS_QUOTED_ESC,
@@ -67,8 +67,7 @@ enum { TR_START = 0, TR_NAME, TR_VALUE, TR_LF, TR_END_LF };
 
 static int is_tchar(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') ||
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
@@ -93,8 +92,7 @@ static int ieq(const char *a, size_t alen, const char *b)
 {
 	size_t i = 0;
 
-	while (i < alen && b[i] != 0 &&
-	       lower((unsigned char)a[i]) == lower((unsigned char)b[i]))
+	while (i < alen && b[i] != 0 && lower((unsigned char)a[i]) == lower((unsigned char)b[i]))
 		i++;
 	return i == alen && b[alen] == 0;
 }
@@ -163,8 +161,8 @@ static int status_byte(struct http_parser *p, unsigned char c, const char **why)
 		if (!text_is_digit(c))
 			*why = "invalid status code";
 	} else if (k == 12) {
-		p->status = (p->buf_[9] - '0') * 100 + (p->buf_[10] - '0') * 10 +
-			    (p->buf_[11] - '0');
+		p->status =
+		    (p->buf_[9] - '0') * 100 + (p->buf_[10] - '0') * 10 + (p->buf_[11] - '0');
 		if (p->status < 100 || p->status > 599 || (c != ' ' && c != '\r'))
 			*why = "invalid status code";
 		else if (c == '\r')
@@ -229,8 +227,7 @@ static int field_byte(struct http_parser *p, unsigned char c, const char **why)
 /* Calls fn on each element of a comma-separated list, OWS trimmed, empty
  * elements included (the callers decide about those). Stops at fn's error. */
 static const char *each_element(struct http_parser *p, const struct http_header *h,
-				const char *(*fn)(struct http_parser *,
-						  const char *, size_t))
+                                const char *(*fn)(struct http_parser *, const char *, size_t))
 {
 	const char *s = h->value, *end = h->value + h->value_len;
 	const char *why = NULL;
@@ -290,7 +287,7 @@ static const char *te_element(struct http_parser *p, const char *s, size_t n)
 		/* empty list elements are ignored (RFC 9110 5.6.1) */
 	} else if (!ieq(s, n, "chunked")) {
 		why = (p->te_ & TE_CHUNKED) ? "Transfer-Encoding does not end with chunked"
-					    : "unsupported transfer coding";
+		                            : "unsupported transfer coding";
 	} else if (p->te_ & TE_CHUNKED) {
 		why = "chunked applied more than once";
 	} else {
@@ -346,8 +343,7 @@ static int head_end(struct http_parser *p, const struct http_sink *sink)
 	if (p->status < 200) {
 		/* We never ask to upgrade, so a 101 can only be an error. */
 		if (p->status == 101) {
-			err = fail(p, DBX_ERR_PROTOCOL,
-				   "unexpected 101 Switching Protocols");
+			err = fail(p, DBX_ERR_PROTOCOL, "unexpected 101 Switching Protocols");
 			goto out;
 		}
 		if (++p->interim > HTTP_MAX_INTERIM) {
@@ -436,7 +432,7 @@ static int head_line(struct http_parser *p, const struct http_sink *sink)
 			 * CRLF after a body. */
 			if (++p->lines_ > HTTP_MAX_EMPTY_LINES)
 				err = fail(p, DBX_ERR_LIMIT,
-					   "too many empty lines before the status line");
+				           "too many empty lines before the status line");
 			p->buf_len_ = 0;
 			goto out;
 		}
@@ -476,8 +472,8 @@ out:
 	return err;
 }
 
-static int head_bytes(struct http_parser *p, const char *buf, size_t len,
-		      size_t *pos, const struct http_sink *sink)
+static int head_bytes(struct http_parser *p, const char *buf, size_t len, size_t *pos,
+                      const struct http_sink *sink)
 {
 	int err = DBX_OK;
 
@@ -511,8 +507,7 @@ static int head_bytes(struct http_parser *p, const char *buf, size_t len,
 
 /* ---- the body ---------------------------------------------------------- */
 
-static int deliver(struct http_parser *p, const struct http_sink *sink,
-		   const char *data, size_t n)
+static int deliver(struct http_parser *p, const struct http_sink *sink, const char *data, size_t n)
 {
 	int err = DBX_OK;
 
@@ -748,8 +743,8 @@ out:
 	return err;
 }
 
-int http_parse(struct http_parser *p, const char *buf, size_t len,
-	       size_t *consumed, const struct http_sink *sink)
+int http_parse(struct http_parser *p, const char *buf, size_t len, size_t *consumed,
+               const struct http_sink *sink)
 {
 	static const struct http_sink no_sink;
 	size_t i = 0, n;
@@ -793,8 +788,7 @@ int http_parse(struct http_parser *p, const char *buf, size_t len,
 			break;
 		case S_CHUNK_CRLF:
 			if (buf[i] != (p->sub_ ? '\n' : '\r')) {
-				err = fail(p, DBX_ERR_PROTOCOL,
-					   "expected CRLF after chunk data");
+				err = fail(p, DBX_ERR_PROTOCOL, "expected CRLF after chunk data");
 				break;
 			}
 			i++;
@@ -840,19 +834,18 @@ int http_finish(struct http_parser *p)
 	case S_STATUS:
 	case S_HEADERS:
 		err = fail(p, DBX_ERR_TRUNCATED,
-			   p->received ? "connection closed inside the response head"
-				       : "connection closed before any response");
+		           p->received ? "connection closed inside the response head"
+		                       : "connection closed before any response");
 		break;
 	default:
-		err = fail(p, DBX_ERR_TRUNCATED,
-			   "connection closed before the end of the body");
+		err = fail(p, DBX_ERR_TRUNCATED, "connection closed before the end of the body");
 		break;
 	}
 	return err;
 }
 
-const struct http_header *http_header_find(const struct http_parser *p,
-					   const char *name, size_t *pos)
+const struct http_header *http_header_find(const struct http_parser *p, const char *name,
+                                           size_t *pos)
 {
 	const struct http_header *found = NULL;
 	size_t i = pos ? *pos : 0;
@@ -869,8 +862,7 @@ const struct http_header *http_header_find(const struct http_parser *p,
 	return found;
 }
 
-const char *http_header_value(const struct http_parser *p, const char *name,
-			      size_t *len)
+const char *http_header_value(const struct http_parser *p, const char *name, size_t *len)
 {
 	const struct http_header *h = http_header_find(p, name, NULL);
 
@@ -931,8 +923,7 @@ static int all_tchar(const char *s, size_t n)
 static int writer_owned(const char *name, size_t n)
 {
 	static const char *const owned[] = {
-		"host", "user-agent", "accept", "content-length",
-		"transfer-encoding", "connection",
+	    "host", "user-agent", "accept", "content-length", "transfer-encoding", "connection",
 	};
 	size_t k;
 	int found = 0;
@@ -979,15 +970,15 @@ static const char *check_host(const char *h, size_t n, int *bracket)
 		if (c == ':')
 			*bracket = h[0] != '[';
 		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			   (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
-			   c == '_' || c == '~' || c == '%'))
+		           (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == '_' || c == '~' ||
+		           c == '%'))
 			why = "invalid character in the host";
 	}
 	return why;
 }
 
-int http_write_request(const struct http_request *req, char *buf, size_t cap,
-		       size_t *len, const char **why_out)
+int http_write_request(const struct http_request *req, char *buf, size_t cap, size_t *len,
+                       const char **why_out)
 {
 	struct wbuf w = {buf, cap, 0, 0};
 	const char *method = req->method ? req->method : "GET";
@@ -1096,9 +1087,8 @@ out:
 
 static int is_secret_field(const char *name, size_t n)
 {
-	return ieq(name, n, "authorization") ||
-	       ieq(name, n, "proxy-authorization") || ieq(name, n, "cookie") ||
-	       ieq(name, n, "set-cookie");
+	return ieq(name, n, "authorization") || ieq(name, n, "proxy-authorization") ||
+	       ieq(name, n, "cookie") || ieq(name, n, "set-cookie");
 }
 
 /* Copies s with control bytes (a terminal could act on them) shown as '?'. */
@@ -1118,8 +1108,7 @@ static void put_safe(struct wbuf *w, const char *s, size_t n)
  * anything else in front of the credentials could be the credentials. */
 static void put_redacted(struct wbuf *w, const char *v, size_t n)
 {
-	static const char *const schemes[] = {"basic", "bearer", "digest",
-					      "negotiate"};
+	static const char *const schemes[] = {"basic", "bearer", "digest", "negotiate"};
 	const char *sp = memchr(v, ' ', n);
 	size_t k;
 
@@ -1134,8 +1123,7 @@ static void put_redacted(struct wbuf *w, const char *v, size_t n)
 	put_str(w, "[redacted]");
 }
 
-int http_redact(const char *head, size_t len, char *out, size_t cap,
-		size_t *out_len)
+int http_redact(const char *head, size_t len, char *out, size_t cap, size_t *out_len)
 {
 	struct wbuf w = {out, cap, 0, 0};
 	size_t pos = 0;
@@ -1165,8 +1153,7 @@ int http_redact(const char *head, size_t len, char *out, size_t cap,
 		} else {
 			while (k < body && is_tchar((unsigned char)line[k]))
 				k++;
-			secret = k < body && line[k] == ':' &&
-				 is_secret_field(line, k);
+			secret = k < body && line[k] == ':' && is_secret_field(line, k);
 		}
 		if (secret) {
 			size_t v = k + 1;
@@ -1186,8 +1173,7 @@ int http_redact(const char *head, size_t len, char *out, size_t cap,
 	return w.over ? DBX_ERR_LIMIT : DBX_OK;
 }
 
-int http_render_head(const struct http_parser *p, char *out, size_t cap,
-		     size_t *out_len)
+int http_render_head(const struct http_parser *p, char *out, size_t cap, size_t *out_len)
 {
 	struct wbuf w = {out, cap, 0, 0};
 	size_t k;

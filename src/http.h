@@ -37,12 +37,12 @@
 #include "err.h"
 
 /* Limits, all in one place. A response head above these is refused (LIMIT). */
-#define HTTP_HEAD_MAX 16384       /* status line + header fields, CRLFs included */
-#define HTTP_MAX_HEADERS 64       /* header fields in one head (and in trailers) */
-#define HTTP_TRAILER_MAX 8192     /* bytes of the trailer section (checked, dropped) */
-#define HTTP_CHUNK_LINE_MAX 1024  /* bytes of one chunk-size line with extensions */
-#define HTTP_MAX_INTERIM 8        /* 1xx responses skipped before the final one */
-#define HTTP_MAX_EMPTY_LINES 8    /* CRLFs tolerated before a status line */
+#define HTTP_HEAD_MAX 16384      /* status line + header fields, CRLFs included */
+#define HTTP_MAX_HEADERS 64      /* header fields in one head (and in trailers) */
+#define HTTP_TRAILER_MAX 8192    /* bytes of the trailer section (checked, dropped) */
+#define HTTP_CHUNK_LINE_MAX 1024 /* bytes of one chunk-size line with extensions */
+#define HTTP_MAX_INTERIM 8       /* 1xx responses skipped before the final one */
+#define HTTP_MAX_EMPTY_LINES 8   /* CRLFs tolerated before a status line */
 
 /* One header field: a view. In the parser's output name and value are also
  * NUL-terminated (the parser owns the bytes), so they can go to strtol() as they
@@ -86,10 +86,10 @@ struct http_parser {
 	unsigned flags; /* HTTP_F_* */
 
 	/* Results; read-only for the caller. */
-	const char *error;        /* why it failed, in words; NULL while fine */
-	int status;               /* the final status, 200..599, once head_done */
-	int version_minor;        /* HTTP/1.x: 0 or 1 (higher minors read as 1.1) */
-	const char *reason;       /* reason phrase, NUL-terminated, may be "" */
+	const char *error;  /* why it failed, in words; NULL while fine */
+	int status;         /* the final status, 200..599, once head_done */
+	int version_minor;  /* HTTP/1.x: 0 or 1 (higher minors read as 1.1) */
+	const char *reason; /* reason phrase, NUL-terminated, may be "" */
 	size_t reason_len;
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t num_headers;
@@ -105,13 +105,13 @@ struct http_parser {
 	/* Private: the parser's own state. */
 	unsigned char state_;
 	unsigned char sub_;
-	unsigned char te_;        /* framing and Connection fields seen */
+	unsigned char te_; /* framing and Connection fields seen */
 	int err_;
-	uint64_t remaining_;      /* of the Content-Length body or current chunk */
-	size_t line_start_;       /* start of the current head line in buf_ */
+	uint64_t remaining_; /* of the Content-Length body or current chunk */
+	size_t line_start_;  /* start of the current head line in buf_ */
 	size_t buf_len_;
-	size_t count_;            /* bytes of the chunk line / trailer section */
-	unsigned lines_;          /* empty lines before status / trailer fields */
+	size_t count_;   /* bytes of the chunk line / trailer section */
+	unsigned lines_; /* empty lines before status / trailer fields */
 	char buf_[HTTP_HEAD_MAX];
 };
 
@@ -129,8 +129,8 @@ void http_reset(struct http_parser *p, unsigned flags);
  * - DBX_ERR_PROTOCOL, DBX_ERR_LIMIT (cause in p->error) or a callback's value;
  *   *consumed then tells how far the parser got, for diagnostics only.
  * 1xx responses (100 Continue, 103 Early Hints) are skipped; 101 is an error. */
-int http_parse(struct http_parser *p, const char *buf, size_t len,
-	       size_t *consumed, const struct http_sink *sink);
+int http_parse(struct http_parser *p, const char *buf, size_t len, size_t *consumed,
+               const struct http_sink *sink);
 
 /* The connection reached end of stream. DBX_OK when that completes the message
  * (a close-delimited body, or a message already done); DBX_ERR_TRUNCATED when
@@ -142,25 +142,24 @@ int http_finish(struct http_parser *p);
 /* The first header named name (ASCII case-insensitive) at index >= *pos, or
  * NULL; *pos is then set past it, so a loop walks repeated fields. pos may be
  * NULL (search from the start). Valid once head_done. */
-const struct http_header *http_header_find(const struct http_parser *p,
-					   const char *name, size_t *pos);
+const struct http_header *http_header_find(const struct http_parser *p, const char *name,
+                                           size_t *pos);
 
 /* The value of the first header named name, NUL-terminated, or NULL; *len gets
  * its length when len is not NULL. */
-const char *http_header_value(const struct http_parser *p, const char *name,
-			      size_t *len);
+const char *http_header_value(const struct http_parser *p, const char *name, size_t *len);
 
 /* What http_write_request() writes. Zero-filled means "GET / HTTP/1.1" with
  * Host (which MUST be set), User-Agent: dbxai/DBX_VERSION and the wildcard
  * Accept. */
 struct http_request {
-	const char *method;  /* a token; NULL means GET */
-	const char *target;  /* origin-form "/path?query" (or absolute-form for a
-			      * proxy); NULL means "/" */
-	const char *host;    /* name, IPv4 or IPv6 literal (brackets optional) */
-	unsigned port;       /* written after the host unless 0 or default_port */
-	unsigned default_port; /* the scheme's port; 0 means 443 */
-	const char *accept;  /* Accept value; NULL means the wildcard */
+	const char *method;               /* a token; NULL means GET */
+	const char *target;               /* origin-form "/path?query" (or absolute-form for a
+	                                   * proxy); NULL means "/" */
+	const char *host;                 /* name, IPv4 or IPv6 literal (brackets optional) */
+	unsigned port;                    /* written after the host unless 0 or default_port */
+	unsigned default_port;            /* the scheme's port; 0 means 443 */
+	const char *accept;               /* Accept value; NULL means the wildcard */
 	const struct http_header *fields; /* more fields, written in order */
 	size_t num_fields;
 	uint64_t body_len;
@@ -176,8 +175,8 @@ struct http_request {
  * Content-Length, Transfer-Encoding, Connection); DBX_ERR_LIMIT when cap is too
  * small. *why (may be NULL) gets the cause in words; buf holds nothing usable
  * after an error. */
-int http_write_request(const struct http_request *req, char *buf, size_t cap,
-		       size_t *len, const char **why);
+int http_write_request(const struct http_request *req, char *buf, size_t cap, size_t *len,
+                       const char **why);
 
 /* For traces: copies a head (request or response, as raw text) to out with the
  * values of Authorization, Proxy-Authorization, Cookie and Set-Cookie replaced
@@ -185,11 +184,9 @@ int http_write_request(const struct http_request *req, char *buf, size_t cap,
  * every control byte other than TAB and CRLF / LF line ends shown as '?'. out is always
  * NUL-terminated when cap > 0; DBX_ERR_LIMIT when it had to be cut (what was
  * written is still safe to show). *out_len (may be NULL) gets the length. */
-int http_redact(const char *head, size_t len, char *out, size_t cap,
-		size_t *out_len);
+int http_redact(const char *head, size_t len, char *out, size_t cap, size_t *out_len);
 
 /* The same for the parsed response head of p (valid once head_done). */
-int http_render_head(const struct http_parser *p, char *out, size_t cap,
-		     size_t *out_len);
+int http_render_head(const struct http_parser *p, char *out, size_t cap, size_t *out_len);
 
 #endif

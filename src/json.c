@@ -35,9 +35,9 @@
  * touches their contents, and always through jsmntok_t, so no token is ever
  * accessed through two different types. */
 _Static_assert(sizeof(struct json_tok) == sizeof(jsmntok_t),
-	       "struct json_tok must be the size of jsmntok_t");
+               "struct json_tok must be the size of jsmntok_t");
 _Static_assert(_Alignof(struct json_tok) >= _Alignof(jsmntok_t),
-	       "struct json_tok must be aligned like jsmntok_t");
+               "struct json_tok must be aligned like jsmntok_t");
 _Static_assert(JSON_MAX_LEN < INT_MAX, "jsmn offsets are int");
 
 #define next_ parent /* the field we reuse for sibling links */
@@ -303,8 +303,8 @@ static enum dbx_err check_string_rest(struct vstate *v, jsmntok_t *tk, size_t i,
 			}
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				lo = i + 12 <= b && s[i + 6] == '\\' && s[i + 7] == 'u'
-					     ? hex4(s + i + 8)
-					     : -1;
+				         ? hex4(s + i + 8)
+				         : -1;
 				if (lo < 0xdc00 || lo > 0xdfff) {
 					err = vfail(v, i, "lone high surrogate");
 					goto out;
@@ -364,9 +364,8 @@ static enum dbx_err check_primitive(struct vstate *v, int j, size_t p)
 	enum json_type type = JSON_NONE;
 	enum dbx_err err = DBX_OK;
 
-	if (j >= v->n || v->t[j].type != JSMN_PRIMITIVE ||
-	    (size_t)v->t[j].start != p || v->t[j].end <= v->t[j].start ||
-	    (size_t)v->t[j].end > v->len) {
+	if (j >= v->n || v->t[j].type != JSMN_PRIMITIVE || (size_t)v->t[j].start != p ||
+	    v->t[j].end <= v->t[j].start || (size_t)v->t[j].end > v->len) {
 		err = vfail(v, p, "value expected");
 		goto out;
 	}
@@ -375,13 +374,14 @@ static enum dbx_err check_primitive(struct vstate *v, int j, size_t p)
 	if (is_number(s + p, n))
 		type = JSON_NUMBER;
 	else if ((n == 4 && memcmp(s + p, "true", 4) == 0) ||
-		 (n == 5 && memcmp(s + p, "false", 5) == 0))
+	         (n == 5 && memcmp(s + p, "false", 5) == 0))
 		type = JSON_BOOL;
 	else if (n == 4 && memcmp(s + p, "null", 4) == 0)
 		type = JSON_NULL;
 	if (type == JSON_NONE) {
-		err = vfail(v, p, text_is_digit(s[p]) || s[p] == '-' ? "invalid number"
-								: "invalid literal");
+		err = vfail(v, p,
+		            text_is_digit(s[p]) || s[p] == '-' ? "invalid number"
+		                                               : "invalid literal");
 		goto out;
 	}
 	tk->type = (jsmntype_t)type;
@@ -507,8 +507,8 @@ static enum dbx_err validate(struct vstate *v)
 				f = depth ? &st[depth - 1] : NULL;
 				p++;
 			} else {
-				err = vfail(v, p, obj ? "',' or '}' expected"
-						      : "',' or ']' expected");
+				err = vfail(v, p,
+				            obj ? "',' or '}' expected" : "',' or ']' expected");
 				goto out;
 			}
 			break;
@@ -545,7 +545,7 @@ static struct jstate jstate_fresh(void)
  * position in a register: called through a pointer, jsmn stored it to memory
  * at every byte (a char load may alias it). */
 __attribute__((flatten)) static int run_jsmn(const char *js, size_t len, jsmntok_t *tok,
-					      unsigned int cap, struct jstate *st)
+                                             unsigned int cap, struct jstate *st)
 {
 	jsmn_parser jp;
 	int r;
@@ -563,7 +563,7 @@ __attribute__((flatten)) static int run_jsmn(const char *js, size_t len, jsmntok
 /* json_parse, with jsmn resumed after pc's prefix when from_prefix (the
  * caller has checked that js starts with it and that cap holds its tokens). */
 static enum dbx_err parse(struct json_doc *doc, const char *js, size_t len, struct json_tok *tok,
-			  int cap, const struct json_prefix *pc, bool from_prefix)
+                          int cap, const struct json_prefix *pc, bool from_prefix)
 {
 	struct jstate st = jstate_fresh();
 	struct vstate v;
@@ -607,7 +607,7 @@ static enum dbx_err parse(struct json_doc *doc, const char *js, size_t len, stru
 			doc->needed = r;
 			doc->err_off = 0;
 			doc->err_what = r > JSON_MAX_TOKENS ? "more tokens than JSON_MAX_TOKENS"
-							    : "more tokens needed";
+			                                    : "more tokens needed";
 			err = DBX_ERR_LIMIT;
 			goto out;
 		}
@@ -616,8 +616,8 @@ static enum dbx_err parse(struct json_doc *doc, const char *js, size_t len, stru
 	}
 	if (r < 0) {
 		doc->err_off = st.pos;
-		doc->err_what = r == JSMN_ERROR_PART ? "unexpected end of text"
-						     : "invalid character";
+		doc->err_what =
+		    r == JSMN_ERROR_PART ? "unexpected end of text" : "invalid character";
 		err = DBX_ERR_PROTOCOL;
 		goto out;
 	}
@@ -638,8 +638,8 @@ out:
 	return err;
 }
 
-enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
-			struct json_tok *tok, int cap)
+enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len, struct json_tok *tok,
+                        int cap)
 {
 	return parse(doc, js, len, tok, cap, NULL, false);
 }
@@ -689,10 +689,10 @@ static void prefix_take(struct json_prefix *pc, const struct json_doc *doc)
 }
 
 enum dbx_err json_parse_prefix(struct json_doc *doc, const char *js, size_t len,
-			       struct json_tok *tok, int cap, struct json_prefix *pc)
+                               struct json_tok *tok, int cap, struct json_prefix *pc)
 {
 	bool hit = js && tok && pc->len_ && len > pc->len_ && cap >= (int)pc->toknext_ &&
-		   same_bytes(js, pc->text, pc->len_);
+	           same_bytes(js, pc->text, pc->len_);
 	enum dbx_err err = parse(doc, js, len, tok, cap, pc, hit);
 
 	if (err)
@@ -703,7 +703,7 @@ enum dbx_err json_parse_prefix(struct json_doc *doc, const char *js, size_t len,
 }
 
 enum dbx_err json_parse_alloc(struct json_doc *doc, const char *js, size_t len,
-			      struct json_tok **tok)
+                              struct json_tok **tok)
 {
 	enum dbx_err err = json_parse(doc, js, len, NULL, 0); /* count mode */
 	int need = doc->needed;
@@ -786,8 +786,7 @@ out:
 }
 
 /* Does string token tk unescape to key[0..n)? */
-static bool str_eq(const struct json_doc *doc, const jsmntok_t *tk, const char *key,
-		   size_t n)
+static bool str_eq(const struct json_doc *doc, const jsmntok_t *tk, const char *key, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)doc->js + tk->start;
 	const unsigned char *k = (const unsigned char *)key;
@@ -833,7 +832,7 @@ int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keyle
 }
 
 void json_get_many(const struct json_doc *doc, int obj, const struct json_key *keys, int n,
-		   int *out)
+                   int *out)
 {
 	const jsmntok_t *kt;
 	int i, k, left;
@@ -944,12 +943,10 @@ const char *json_str_view(const struct json_doc *doc, int t, size_t *len)
 
 bool json_streq(const struct json_doc *doc, int t, const char *s)
 {
-	return s && json_type(doc, t) == JSON_STRING &&
-	       str_eq(doc, tok_get(doc, t), s, strlen(s));
+	return s && json_type(doc, t) == JSON_STRING && str_eq(doc, tok_get(doc, t), s, strlen(s));
 }
 
-enum dbx_err json_str(const struct json_doc *doc, int t, char *buf, size_t cap,
-		      size_t *len)
+enum dbx_err json_str(const struct json_doc *doc, int t, char *buf, size_t cap, size_t *len)
 {
 	const jsmntok_t *tk = tok_get(doc, t);
 	const unsigned char *s, *bs;
@@ -1015,9 +1012,9 @@ out:
  * thousands of such numbers. s is a validated JSON number; 0: use strtod. */
 static int fast_double(const char *s, size_t n, double *out)
 {
-	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,	1e6,  1e7,
-				     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 	uint64_t m = 0;
 	int digits = 0, exp10 = 0, e = 0, eneg = 0, neg = 0;
 	size_t i = 0;

@@ -41,10 +41,10 @@
 #include "err.h"
 
 /* Limits, all in one place. */
-#define JSON_MAX_TOKENS (1 << 20)  /* hard cap on the token array json_parse uses */
-#define JSON_MAX_DEPTH 128         /* nesting of arrays/objects accepted */
-#define JSON_MAX_LEN 0x7ffffffe    /* bytes of text (jsmn keeps offsets in int) */
-#define JSON_NUM_MAX 256           /* longest number json_double/json_int convert */
+#define JSON_MAX_TOKENS (1 << 20) /* hard cap on the token array json_parse uses */
+#define JSON_MAX_DEPTH 128        /* nesting of arrays/objects accepted */
+#define JSON_MAX_LEN 0x7ffffffe   /* bytes of text (jsmn keeps offsets in int) */
+#define JSON_NUM_MAX 256          /* longest number json_double/json_int convert */
 
 /* Storage for one token: callers declare arrays of it (on the stack, statically
  * or allocated) and hand them to json_parse. The contents are private to json.c
@@ -67,15 +67,15 @@ enum json_type {
 /* A parsed document. Filled by json_parse; callers read the fields, never
  * write them. */
 struct json_doc {
-	const char *js;        /* the text (borrowed) */
-	size_t len;            /* its length in bytes */
-	struct json_tok *tok;  /* the caller's token array (borrowed) */
-	int ntok;              /* tokens in use; 0 unless json_parse succeeded */
+	const char *js;       /* the text (borrowed) */
+	size_t len;           /* its length in bytes */
+	struct json_tok *tok; /* the caller's token array (borrowed) */
+	int ntok;             /* tokens in use; 0 unless json_parse succeeded */
 	/* Set when json_parse fails: */
-	int needed;            /* DBX_ERR_LIMIT for tokens: how many the text needs
-				  (may exceed JSON_MAX_TOKENS), else 0 */
-	size_t err_off;        /* byte offset where the problem was seen */
-	const char *err_what;  /* static English reason, never NULL after a call */
+	int needed;           /* DBX_ERR_LIMIT for tokens: how many the text needs
+	                         (may exceed JSON_MAX_TOKENS), else 0 */
+	size_t err_off;       /* byte offset where the problem was seen */
+	const char *err_what; /* static English reason, never NULL after a call */
 };
 
 /* Parses and validates the whole of js[0..len) (no NUL needed; a NUL byte in
@@ -84,8 +84,8 @@ struct json_doc {
  * doc->needed tokens if that is at most JSON_MAX_TOKENS (cap is clamped to
  * it), else give up. DBX_ERR_LIMIT with needed == 0: too deep or too long.
  * DBX_ERR_PROTOCOL: not valid JSON (err_off, err_what say where and why). */
-enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len,
-			struct json_tok *tok, int cap);
+enum dbx_err json_parse(struct json_doc *doc, const char *js, size_t len, struct json_tok *tok,
+                        int cap);
 
 /* What json_parse_prefix() keeps between the documents of a stream whose
  * documents start alike (every chunk of a chat stream repeats its id, model and
@@ -108,13 +108,13 @@ struct json_prefix {
  * is still validated). Results, tokens and errors are exactly json_parse()'s.
  * pc MUST NOT be NULL; it is updated for the next document. */
 enum dbx_err json_parse_prefix(struct json_doc *doc, const char *js, size_t len,
-			       struct json_tok *tok, int cap, struct json_prefix *pc);
+                               struct json_tok *tok, int cap, struct json_prefix *pc);
 
 /* json_parse into a token array of the exact size, counted by jsmn first
  * (*tok: the caller frees it; NULL when nothing was allocated). Errors as
  * json_parse, and DBX_ERR_NOMEM. */
 enum dbx_err json_parse_alloc(struct json_doc *doc, const char *js, size_t len,
-			      struct json_tok **tok);
+                              struct json_tok **tok);
 
 /* At least as many tokens as valid JSON js[0..len) needs, found with one cheap
  * pass instead of jsmn's counting pass: every token but the first follows its
@@ -126,8 +126,9 @@ int json_token_bound(const char *js, size_t len);
 enum json_type json_type(const struct json_doc *doc, int t);
 int json_size(const struct json_doc *doc, int t);  /* members / elements; 0 otherwise */
 int json_child(const struct json_doc *doc, int t); /* first key / element */
-int json_next(const struct json_doc *doc, int t);  /* next key (t a key) or element (t an element) */
-int json_skip(const struct json_doc *doc, int t);  /* first index after t's subtree (t a key: its value) */
+int json_next(const struct json_doc *doc, int t); /* next key (t a key) or element (t an element) */
+int json_skip(const struct json_doc *doc,
+              int t); /* first index after t's subtree (t a key: its value) */
 int json_get(const struct json_doc *doc, int obj, const char *key);
 int json_getn(const struct json_doc *doc, int obj, const char *key, size_t keylen);
 /* n keys of object obj in one walk over its members (n at most
@@ -139,9 +140,12 @@ struct json_key {
 	const char *name;
 	size_t len;
 };
-#define JSON_KEY(s) {s, sizeof(s) - 1}
+#define JSON_KEY(s)                                                                                \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 void json_get_many(const struct json_doc *doc, int obj, const struct json_key *keys, int n,
-		   int *out);
+                   int *out);
 int json_at(const struct json_doc *doc, int arr, int idx);
 /* Dotted path from t: "choices.0.delta.content". A component of digits indexes
  * an array (and is a key in an object); keys containing '.' cannot be named. */
@@ -153,9 +157,8 @@ int json_path(const struct json_doc *doc, int t, const char *path);
  * it; *len (may be NULL) gets the length without the NUL. The text may hold
  * U+0000, so trust *len over strlen. DBX_ERR_LIMIT if cap < length + 1, with
  * *len set to the length. */
-enum dbx_err json_str(const struct json_doc *doc, int t, char *buf, size_t cap,
-		      size_t *len);
-size_t json_strlen(const struct json_doc *doc, int t);  /* unescaped length; 0 if not a string */
+enum dbx_err json_str(const struct json_doc *doc, int t, char *buf, size_t cap, size_t *len);
+size_t json_strlen(const struct json_doc *doc, int t); /* unescaped length; 0 if not a string */
 /* String t when it holds no escape: its value is its text, and this returns a
  * view of it in the document (not NUL-terminated), *len its length. NULL when t
  * is not a string or has an escape (then json_str() is needed). */

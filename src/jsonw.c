@@ -234,8 +234,7 @@ enum dbx_err json_w_double(struct json_w *w, double v)
 		if (strtod(num, NULL) == v)
 			break;
 	}
-	if (n <= 0 || (size_t)n >= sizeof num ||
-	    !json_is_number(num, (size_t)n)) {
+	if (n <= 0 || (size_t)n >= sizeof num || !json_is_number(num, (size_t)n)) {
 		w->err = DBX_ERR_INTERNAL; /* LC_NUMERIC is not "C" */
 		goto out;
 	}

@@ -28,7 +28,7 @@
  * escaped. Output is compact: no spaces, no newline.
  */
 struct json_w {
-	size_t replaced;  /* invalid UTF-8 sequences replaced so far (read only) */
+	size_t replaced; /* invalid UTF-8 sequences replaced so far (read only) */
 	/* private: */
 	char *buf;
 	size_t cap;

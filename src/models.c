@@ -17,21 +17,27 @@ static int check_endpoint(const struct json_doc *d, int ep, int k, size_t *need,
 	size_t len;
 
 	if (json_type(d, ep) != JSON_OBJECT) {
-		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d] is not "
-			 "an object", k);
+		errbuf_set(errbuf,
+		           "bad serving-endpoints reply: endpoints[%d] is not "
+		           "an object",
+		           k);
 		return DBX_ERR_PROTOCOL;
 	}
 	len = json_strlen(d, name);
 	if (json_type(d, name) != JSON_STRING || len == 0) {
-		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d] has no "
-			 "\"name\"", k);
+		errbuf_set(errbuf,
+		           "bad serving-endpoints reply: endpoints[%d] has no "
+		           "\"name\"",
+		           k);
 		return DBX_ERR_PROTOCOL;
 	}
 	if (len + 1 > *need)
 		*need = len + 1;
 	if (task != -1 && json_type(d, task) != JSON_STRING && !json_is_null(d, task)) {
-		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d].task is "
-			 "not a string", k);
+		errbuf_set(errbuf,
+		           "bad serving-endpoints reply: endpoints[%d].task is "
+		           "not a string",
+		           k);
 		return DBX_ERR_PROTOCOL;
 	}
 	len = json_strlen(d, task);
@@ -42,8 +48,8 @@ static int check_endpoint(const struct json_doc *d, int ep, int k, size_t *need,
 
 /* String t into buf (cap bytes, enough by check_endpoint), "" when t is not a
  * string; DBX_ERR_PROTOCOL when it holds a NUL, which a C string cannot. */
-static int copy_str(const struct json_doc *d, int t, char *buf, size_t cap, const char *what,
-		    int k, char *errbuf)
+static int copy_str(const struct json_doc *d, int t, char *buf, size_t cap, const char *what, int k,
+                    char *errbuf)
 {
 	size_t len = 0;
 
@@ -52,8 +58,9 @@ static int copy_str(const struct json_doc *d, int t, char *buf, size_t cap, cons
 		return DBX_OK;
 	json_str(d, t, buf, cap, &len);
 	if (strlen(buf) != len) {
-		errbuf_set(errbuf, "bad serving-endpoints reply: endpoints[%d].%s holds a NUL character", k,
-			 what);
+		errbuf_set(errbuf,
+		           "bad serving-endpoints reply: endpoints[%d].%s holds a NUL character", k,
+		           what);
 		return DBX_ERR_PROTOCOL;
 	}
 	return DBX_OK;
@@ -72,12 +79,12 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
 		goto out;
 	if (err == DBX_ERR_LIMIT) {
 		errbuf_set(errbuf, "the serving-endpoints reply is too large to parse (%s)",
-			 d.err_what);
+		           d.err_what);
 		goto out;
 	}
 	if (err) {
-		errbuf_set(errbuf, "bad serving-endpoints reply: not valid JSON: %s at byte %zu", d.err_what,
-			 d.err_off);
+		errbuf_set(errbuf, "bad serving-endpoints reply: not valid JSON: %s at byte %zu",
+		           d.err_what, d.err_off);
 		err = DBX_ERR_PROTOCOL;
 		goto out;
 	}
@@ -117,7 +124,7 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
 			err = copy_str(&d, json_get(&d, ep, "name"), name, need, "name", k, errbuf);
 			if (!err)
 				err = copy_str(&d, json_get(&d, ep, "task"), task, need, "task", k,
-					       errbuf);
+				               errbuf);
 			if (err)
 				goto out;
 			if (pass == 1)
@@ -147,8 +154,7 @@ struct models_state {
 
 /* GET path with the reply collected whole into s->body (freed by the caller
  * with buf_free, also on failure). */
-static int get_whole(struct client *c, const char *path, struct models_state *s,
-		     char *errbuf)
+static int get_whole(struct client *c, const char *path, struct models_state *s, char *errbuf)
 {
 	buf_init(&s->body, MODELS_BODY_MAX);
 	s->k.method = "GET";
@@ -199,7 +205,7 @@ int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
 	}
 	if (err || json_type(&d, 0) != JSON_OBJECT) {
 		errbuf_set(errbuf, "the endpoint metadata is not a JSON object (%s)",
-			 err ? d.err_what : "another value");
+		           err ? d.err_what : "another value");
 		err = DBX_ERR_PROTOCOL;
 	}
 	for (t = 1; !err && t < d.ntok && !*yes; t++)
@@ -215,7 +221,8 @@ int models_endpoint_responses(struct client *c, const char *name, int *yes, char
 	int err;
 
 	*yes = 0;
-	if (snprintf(path, sizeof path, "/api/2.0/serving-endpoints/%s", name) >= (int)sizeof path) {
+	if (snprintf(path, sizeof path, "/api/2.0/serving-endpoints/%s", name) >=
+	    (int)sizeof path) {
 		errbuf_set(errbuf, "endpoint name too long");
 		return DBX_ERR_USAGE;
 	}

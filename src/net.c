@@ -29,7 +29,6 @@ struct net_addr {
 	socklen_t len;
 };
 
-
 /* A deadline of -1 means "no limit". */
 static long long deadline_after(int timeout_ms)
 {
@@ -116,8 +115,8 @@ static int is_hostname_syntax(const char *h)
 	for (; *h; h++) {
 		unsigned char c = (unsigned char)*h;
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
 			return 0;
 	}
 	return 1;
@@ -161,8 +160,8 @@ static size_t copy_addrs(const struct addrinfo *ai, struct net_addr *a)
 	return n;
 }
 
-static int resolve(const char *host, int bracketed, unsigned port,
-		   struct net_addr *a, size_t *n, char *errbuf)
+static int resolve(const char *host, int bracketed, unsigned port, struct net_addr *a, size_t *n,
+                   char *errbuf)
 {
 	struct addrinfo hints, *res = NULL;
 	char portstr[8];
@@ -183,8 +182,7 @@ static int resolve(const char *host, int bracketed, unsigned port,
 		goto copy;
 	if (bracketed) {
 		err = DBX_ERR_RESOLVE;
-		errbuf_set(errbuf, "cannot resolve host '[%s]': not an IP address",
-			host);
+		errbuf_set(errbuf, "cannot resolve host '[%s]': not an IP address", host);
 		goto out;
 	}
 	if (is_localhost_name(host)) {
@@ -193,14 +191,15 @@ static int resolve(const char *host, int bracketed, unsigned port,
 	}
 	if (!is_hostname_syntax(host)) {
 		err = DBX_ERR_RESOLVE;
-		errbuf_set(errbuf, "cannot resolve host '%s': not a valid host name",
-			host);
+		errbuf_set(errbuf, "cannot resolve host '%s': not a valid host name", host);
 		goto out;
 	}
 	if (is_invalid_tld(host)) {
 		err = DBX_ERR_RESOLVE;
-		errbuf_set(errbuf, "cannot resolve host '%s': .invalid names never "
-			"resolve (RFC 6761)", host);
+		errbuf_set(errbuf,
+		           "cannot resolve host '%s': .invalid names never "
+		           "resolve (RFC 6761)",
+		           host);
 		goto out;
 	}
 	/* No AI_ADDRCONFIG: glibc's ignores loopback, so on a device whose
@@ -211,15 +210,14 @@ static int resolve(const char *host, int bracketed, unsigned port,
 	if (r != 0) {
 		err = DBX_ERR_RESOLVE;
 		errbuf_set(errbuf, "cannot resolve host '%s': %s", host,
-			r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		           r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 		goto out;
 	}
 copy:
 	*n = copy_addrs(res, a);
 	if (*n == 0) {
 		err = DBX_ERR_RESOLVE;
-		errbuf_set(errbuf, "cannot resolve host '%s': no IPv4 or IPv6 address",
-			host);
+		errbuf_set(errbuf, "cannot resolve host '%s': no IPv4 or IPv6 address", host);
 	}
 out:
 	if (res)
@@ -243,8 +241,7 @@ static void addr_string(const struct net_addr *a, char *out, size_t outsz)
  * One connect attempt bounded by slice_ms. Returns the socket, or -1 with
  * the reason in why and *timed_out set when the slice ran out.
  */
-static int try_addr(const struct net_addr *a, int slice_ms, char *why,
-		    size_t whysz, int *timed_out)
+static int try_addr(const struct net_addr *a, int slice_ms, char *why, size_t whysz, int *timed_out)
 {
 	int fd = -1;
 	int soerr = 0;
@@ -253,8 +250,7 @@ static int try_addr(const struct net_addr *a, int slice_ms, char *why,
 	int r;
 
 	*timed_out = 0;
-	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_TCP);
+	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0) {
 		snprintf(why, whysz, "socket: %s", strerror(errno));
 		goto fail;
@@ -292,8 +288,7 @@ fail:
 	return -1;
 }
 
-int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
-		char *errbuf)
+int net_connect(const char *host, unsigned port, int timeout_ms, int *fd, char *errbuf)
 {
 	struct net_addr addrs[NET_MAX_ADDRS];
 	char hbuf[NET_HOST_MAX];
@@ -321,8 +316,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 
 		if (len < 3 || host[len - 1] != ']' || len - 2 >= sizeof hbuf) {
 			err = DBX_ERR_RESOLVE;
-			errbuf_set(errbuf, "cannot resolve host '%s': bad IPv6 literal",
-				host);
+			errbuf_set(errbuf, "cannot resolve host '%s': bad IPv6 literal", host);
 			goto out;
 		}
 		memcpy(hbuf, host + 1, len - 2);
@@ -331,7 +325,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 	} else if (strlen(host) >= sizeof hbuf) {
 		err = DBX_ERR_RESOLVE;
 		errbuf_set(errbuf, "cannot resolve host: name longer than %d bytes",
-			NET_HOST_MAX - 1);
+		           NET_HOST_MAX - 1);
 		goto out;
 	}
 	err = resolve(name, name == hbuf, port, addrs, &n, errbuf);
@@ -367,19 +361,17 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
 		snprintf(why, sizeof why, "timed out after %s", took);
 	}
 	if (n > 1)
-		errbuf_set(errbuf, "cannot connect to %s (%zu addresses, last %s): %s",
-			hostport, n, addr, why);
+		errbuf_set(errbuf, "cannot connect to %s (%zu addresses, last %s): %s", hostport, n,
+		           addr, why);
 	else if (strcmp(addr, name) != 0)
-		errbuf_set(errbuf, "cannot connect to %s (%s): %s", hostport, addr,
-			why);
+		errbuf_set(errbuf, "cannot connect to %s (%s): %s", hostport, addr, why);
 	else
 		errbuf_set(errbuf, "cannot connect to %s: %s", hostport, why);
 out:
 	return err;
 }
 
-int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got,
-	     char *errbuf)
+int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf)
 {
 	long long deadline = deadline_after(timeout_ms);
 	char took[32];
@@ -424,8 +416,7 @@ out:
 	return err;
 }
 
-int net_write_all(int fd, const void *buf, size_t len, int timeout_ms,
-		  char *errbuf)
+int net_write_all(int fd, const void *buf, size_t len, int timeout_ms, char *errbuf)
 {
 	const unsigned char *p = buf;
 	long long deadline = deadline_after(timeout_ms);
@@ -465,8 +456,8 @@ int net_write_all(int fd, const void *buf, size_t len, int timeout_ms,
 		if (r == 0) {
 			err = DBX_ERR_TIMEOUT;
 			fmt_duration(took, sizeof took, timeout_ms);
-			errbuf_set(errbuf, "could not send for %s (%zu of %zu bytes sent)",
-				took, off, len);
+			errbuf_set(errbuf, "could not send for %s (%zu of %zu bytes sent)", took,
+			           off, len);
 			goto out;
 		}
 		if (r < 0) {

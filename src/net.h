@@ -55,8 +55,7 @@
  *                    ("cannot connect to h:p: timed out after 10 s"); the
  *                    reason is that of the last address tried
  */
-int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
-		char *errbuf);
+int net_connect(const char *host, unsigned port, int timeout_ms, int *fd, char *errbuf);
 
 /*
  * Reads up to len (> 0) bytes into buf, waiting at most timeout_ms for the
@@ -65,8 +64,7 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd,
  *   DBX_ERR_TIMEOUT  nothing arrived within timeout_ms
  *   DBX_ERR_NET      reset or other socket error (strerror detail)
  */
-int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got,
-	     char *errbuf);
+int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf);
 
 /*
  * Writes all len bytes. timeout_ms is an idle limit: it restarts whenever
@@ -74,8 +72,7 @@ int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got,
  *   DBX_ERR_TIMEOUT  no byte could be written for timeout_ms
  *   DBX_ERR_NET      peer closed or reset (EPIPE, ECONNRESET, ...)
  */
-int net_write_all(int fd, const void *buf, size_t len, int timeout_ms,
-		  char *errbuf);
+int net_write_all(int fd, const void *buf, size_t len, int timeout_ms, char *errbuf);
 
 /*
  * Without blocking, tells whether an idle connection still looks usable

@@ -144,7 +144,7 @@ static int parse_json(struct json_doc *d, struct json_tok **tok, const char *jso
 		err = DBX_ERR_PROTOCOL;
 	if (err)
 		errbuf_set(errbuf, "%s: not a JSON object (%s)", what,
-		         d->err_what ? d->err_what : "unexpected shape");
+		           d->err_what ? d->err_what : "unexpected shape");
 	return err;
 }
 
@@ -233,7 +233,7 @@ int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache
 		goto out;
 	if (!get_str(&d, "access_token", t->access, sizeof t->access, &lim) || !t->access[0]) {
 		errbuf_set(errbuf, "the token endpoint's answer has %s access_token",
-		         lim ? "an over-long" : "no");
+		           lim ? "an over-long" : "no");
 		err = lim ? lim : DBX_ERR_PROTOCOL;
 		goto out;
 	}
@@ -292,8 +292,9 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
 	              &lim) ||
 	      get_str(&doc, "verification_url", d->verification_uri, sizeof d->verification_uri,
 	              &lim))) {
-		errbuf_set(errbuf, "the device authorization answer lacks device_code, user_code or "
-		         "verification_uri");
+		errbuf_set(errbuf,
+		           "the device authorization answer lacks device_code, user_code or "
+		           "verification_uri");
 		err = DBX_ERR_PROTOCOL;
 		goto out;
 	}
@@ -340,9 +341,11 @@ static int net_for(struct oauth_net *n, const char *url, struct client **out, ch
 		goto out;
 	}
 	if (!u->is_https) {
-		errbuf_set(errbuf, "refusing to send OAuth credentials to http://%s:%u: an endpoint off the "
-		         "workspace must use https",
-		         u->host, u->port);
+		errbuf_set(
+		    errbuf,
+		    "refusing to send OAuth credentials to http://%s:%u: an endpoint off the "
+		    "workspace must use https",
+		    u->host, u->port);
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
@@ -435,8 +438,7 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
 	if (err) {
 		char why[DBX_ERRBUF_SIZE];
 		snprintf(why, sizeof why, "%s", errbuf);
-		errbuf_set(errbuf, "OAuth discovery on %s failed: %s",
-		         n->ws->base_url, why);
+		errbuf_set(errbuf, "OAuth discovery on %s failed: %s", n->ws->base_url, why);
 	} else {
 		err = oauth_parse_discovery(answer_text(&s), s.len, ep, errbuf);
 	}
@@ -458,11 +460,12 @@ int oauth_token(struct oauth_net *n, const char *url, const char *form, const ch
 	if (!err) {
 		err = oauth_parse_tokens(answer_text(&s), s.len, (long long)time(NULL), t, errbuf);
 	} else if (status >= 400 && status < 500 &&
-	           oauth_parse_error(answer_text(&s), s.len, error, sizeof error, desc, sizeof desc)) {
+	           oauth_parse_error(answer_text(&s), s.len, error, sizeof error, desc,
+	                             sizeof desc)) {
 		if (oauth_error)
 			snprintf(oauth_error, OAUTH_ERROR_MAX, "%s", error);
-		errbuf_set(errbuf, "the token endpoint refused: %s%s%s", error,
-		         desc[0] ? ": " : "", desc);
+		errbuf_set(errbuf, "the token endpoint refused: %s%s%s", error, desc[0] ? ": " : "",
+		           desc);
 		err = DBX_ERR_AUTH;
 	}
 	buf_free(&s);
@@ -487,9 +490,10 @@ int oauth_device_start(struct oauth_net *n, const char *url, const char *client_
 	if (!err) {
 		err = oauth_parse_device(answer_text(&s), s.len, d, errbuf);
 	} else if (status >= 400 && status < 500 &&
-	           oauth_parse_error(answer_text(&s), s.len, error, sizeof error, desc, sizeof desc)) {
+	           oauth_parse_error(answer_text(&s), s.len, error, sizeof error, desc,
+	                             sizeof desc)) {
 		errbuf_set(errbuf, "the device authorization endpoint refused: %s%s%s", error,
-		         desc[0] ? ": " : "", desc);
+		           desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 	}
 	buf_free(&s);

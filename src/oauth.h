@@ -109,9 +109,9 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
  * timeouts). Zero-fill, set ws and opt; oauth_net_close() frees the side
  * client. */
 struct oauth_net {
-	struct client *ws;         /* borrowed */
+	struct client *ws;             /* borrowed */
 	const struct dbx_options *opt; /* borrowed; its strings too */
-	struct client *side;       /* owned; private */
+	struct client *side;           /* owned; private */
 	char side_base[URL_MAX];       /* private */
 };
 void oauth_net_close(struct oauth_net *n);

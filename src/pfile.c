@@ -50,7 +50,7 @@ int pfile_write(const char *path, const void *data, size_t len, const char *what
 
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 		errbuf_set(errbuf, "%s%s%s is a symbolic link: refusing to write through it",
-			   lead(what), gap(what), path);
+		           lead(what), gap(what), path);
 		return DBX_ERR_IO;
 	}
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= sizeof tmp) {
@@ -61,7 +61,7 @@ int pfile_write(const char *path, const void *data, size_t len, const char *what
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		errbuf_set(errbuf, "cannot write %s%s%s: %s", lead(what), gap(what), path,
-			   strerror(errno));
+		           strerror(errno));
 		return DBX_ERR_IO;
 	}
 	if (fchmod(fd, 0600) != 0) /* whatever the umask did */
@@ -83,7 +83,7 @@ int pfile_write(const char *path, const void *data, size_t len, const char *what
 		err = DBX_ERR_IO;
 	if (err) {
 		errbuf_set(errbuf, "cannot write %s%s%s: %s", lead(what), gap(what), path,
-			   strerror(errno));
+		           strerror(errno));
 		(void)unlink(tmp);
 		return err;
 	}
@@ -100,20 +100,21 @@ int pfile_check(int fd, const char *path, const char *what, char *errbuf)
 		return DBX_ERR_IO;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		errbuf_set(errbuf, "%s%s%s is not a regular file: refusing it", lead(what), gap(what),
-			   path);
+		errbuf_set(errbuf, "%s%s%s is not a regular file: refusing it", lead(what),
+		           gap(what), path);
 		return DBX_ERR_IO;
 	}
 	if (st.st_uid != geteuid()) {
 		errbuf_set(errbuf, "%s%s%s belongs to uid %ld, not to you: refusing it (remove it)",
-			   lead(what), gap(what), path, (long)st.st_uid);
+		           lead(what), gap(what), path, (long)st.st_uid);
 		return DBX_ERR_IO;
 	}
 	if (st.st_mode & 077) {
-		errbuf_set(errbuf,
-			   "%s%s%s is accessible by group/others (mode %03o): refusing it; chmod 600 "
-			   "it (and consider its secrets leaked)",
-			   lead(what), gap(what), path, (unsigned)(st.st_mode & 0777));
+		errbuf_set(
+		    errbuf,
+		    "%s%s%s is accessible by group/others (mode %03o): refusing it; chmod 600 "
+		    "it (and consider its secrets leaked)",
+		    lead(what), gap(what), path, (unsigned)(st.st_mode & 0777));
 		return DBX_ERR_IO;
 	}
 	return DBX_OK;
@@ -125,24 +126,25 @@ int pfile_check_dir(const char *dir, const char *what, char *errbuf)
 
 	if (stat(dir, &st) != 0) {
 		errbuf_set(errbuf, "%s%sdirectory %s: %s", lead(what), gap(what), dir,
-			   strerror(errno));
+		           strerror(errno));
 		return DBX_ERR_IO;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		errbuf_set(errbuf, "%s%sdirectory %s is not a directory", lead(what), gap(what), dir);
+		errbuf_set(errbuf, "%s%sdirectory %s is not a directory", lead(what), gap(what),
+		           dir);
 		return DBX_ERR_IO;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		errbuf_set(errbuf, "%s%sdirectory %s belongs to uid %ld, not to you: refusing it",
-			   lead(what), gap(what), dir, (long)st.st_uid);
+		           lead(what), gap(what), dir, (long)st.st_uid);
 		return DBX_ERR_IO;
 	}
 	/* others could swap the file under us, unless the sticky bit stops them */
 	if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
 		errbuf_set(errbuf,
-			   "%s%sdirectory %s is writable by group/others (mode %03o): refusing it; "
-			   "chmod 700 it",
-			   lead(what), gap(what), dir, (unsigned)(st.st_mode & 0777));
+		           "%s%sdirectory %s is writable by group/others (mode %03o): refusing it; "
+		           "chmod 700 it",
+		           lead(what), gap(what), dir, (unsigned)(st.st_mode & 0777));
 		return DBX_ERR_IO;
 	}
 	return DBX_OK;

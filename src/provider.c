@@ -63,8 +63,8 @@ static int turn_sse_event(void *ctx, const struct sse_event *ev)
 			return DBX_OK;
 		}
 		reply_fail(&t->r, DBX_ERR_PROTOCOL,
-			   "a stream event of %zu bytes is larger than the %zu-byte buffer",
-			   ev->data_size, t->big_size ? t->big_size : (size_t)SSE_BUF_SIZE);
+		           "a stream event of %zu bytes is larger than the %zu-byte buffer",
+		           ev->data_size, t->big_size ? t->big_size : (size_t)SSE_BUF_SIZE);
 		return ERR_STOP;
 	}
 	return t->w->event(&t->r, ev->data, ev->data_len);
@@ -78,7 +78,7 @@ static int turn_data(void *ctx, const char *data, size_t len)
 		return sse_feed(&t->sse_parser, data, len, turn_sse_event, t, NULL);
 	if (buf_append(&t->whole, data, len) == DBX_ERR_LIMIT) {
 		reply_fail(&t->r, DBX_ERR_LIMIT, "the reply is larger than %u MiB",
-			   PROVIDER_WHOLE_MAX >> 20);
+		           PROVIDER_WHOLE_MAX >> 20);
 		return ERR_STOP;
 	}
 	return t->whole.err;
@@ -109,7 +109,7 @@ static int refused_stream_options(const struct client_call *k)
 
 /* One model, one wire format, with the given retry budget. */
 static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const char *model,
-		    int max_retries, dbx_event_fn cb, void *ctx, char *errbuf)
+                    int max_retries, dbx_event_fn cb, void *ctx, char *errbuf)
 {
 	char path[300];
 	char *body = NULL;
@@ -177,7 +177,7 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
  * Other names are not looked up: that would cost every turn a round trip
  * before the first token. A failed lookup means chat (said in -v). */
 static const struct wire *wire_for(struct provider *p, const struct dbx_chat_request *rq,
-				   const char *model)
+                                   const char *model)
 {
 	char errbuf[DBX_ERRBUF_SIZE] = "", line[DBX_ERRBUF_SIZE + 300];
 	struct client *c = p->client;
@@ -190,11 +190,10 @@ static const struct wire *wire_for(struct provider *p, const struct dbx_chat_req
 	if (!strstr(model, "gpt"))
 		return &chat_wire;
 	if (strcmp(p->api_model, model) != 0) {
-		if (models_endpoint_responses(c, model, &yes, errbuf) != DBX_OK &&
-		    c->conn.trace) {
+		if (models_endpoint_responses(c, model, &yes, errbuf) != DBX_OK && c->conn.trace) {
 			snprintf(line, sizeof line,
-				 "* endpoint metadata for %s: %s; using the chat API", model,
-				 errbuf);
+			         "* endpoint metadata for %s: %s; using the chat API", model,
+			         errbuf);
 			c->conn.trace(c->conn.trace_ctx, line);
 		}
 		snprintf(p->api_model, sizeof p->api_model, "%s", model);
@@ -203,16 +202,17 @@ static const struct wire *wire_for(struct provider *p, const struct dbx_chat_req
 	return p->api_responses ? &resp_wire : &chat_wire;
 }
 
-int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb,
-		  void *ctx, char *errbuf)
+int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
+                  char *errbuf)
 {
 	const char *model = rq->model && *rq->model ? rq->model : DBX_DEFAULT_MODEL;
 	struct turn *t;
 	int err = DBX_OK;
 
 	if (!url_name_ok(model)) {
-		errbuf_set(errbuf, "model name '%.60s' is not valid (letters, digits, '.', '_', '-')",
-			   model);
+		errbuf_set(errbuf,
+		           "model name '%.60s' is not valid (letters, digits, '.', '_', '-')",
+		           model);
 		return DBX_ERR_USAGE;
 	}
 	t = calloc(1, sizeof *t);
@@ -237,7 +237,7 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 			goto out;
 		}
 		client_notice(t->c, "fast model %s failed (%s); falling back to %s", DBX_FAST_MODEL,
-			      why, model);
+		              why, model);
 	}
 	t->w = wire_for(p, rq, model);
 	err = run_turn(t, rq, model, t->c->retry.max_retries, cb, ctx, errbuf);

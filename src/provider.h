@@ -24,7 +24,7 @@ struct provider {
 	int api_responses;
 };
 
-int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb,
-		  void *ctx, char *errbuf);
+int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
+                  char *errbuf);
 
 #endif

@@ -18,11 +18,9 @@
  * literals and names are compared in place. */
 #define PROXY_IP_MAX 64
 
-
 static int is_space(int c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 static int is_alpha(int c)
@@ -69,8 +67,8 @@ void proxy_clear(struct proxy *p)
  * Percent-decodes s[0..n) into out (outsz bytes with the NUL). what names the
  * part in messages ("user name", "password"); the text itself never appears.
  */
-static int pct_decode(const char *s, size_t n, char *out, size_t outsz,
-		      const char *what, char *errbuf)
+static int pct_decode(const char *s, size_t n, char *out, size_t outsz, const char *what,
+                      char *errbuf)
 {
 	size_t i, o = 0;
 	int err = DBX_OK;
@@ -87,8 +85,7 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz,
 			}
 			if (hi < 0 || lo < 0) {
 				err = DBX_ERR_USAGE;
-				errbuf_set(errbuf, "bad percent-encoding in the proxy %s",
-					  what);
+				errbuf_set(errbuf, "bad percent-encoding in the proxy %s", what);
 				goto out;
 			}
 			c = hi * 16 + lo;
@@ -103,8 +100,7 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz,
 		}
 		if (o + 1 >= outsz) {
 			err = DBX_ERR_LIMIT;
-			errbuf_set(errbuf, "proxy %s longer than %zu bytes", what,
-				  outsz - 1);
+			errbuf_set(errbuf, "proxy %s longer than %zu bytes", what, outsz - 1);
 			goto out;
 		}
 		out[o++] = (char)c;
@@ -122,8 +118,8 @@ static size_t scheme_len(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n && (is_alpha((unsigned char)s[i]) ||
-			 (i && (text_is_digit((unsigned char)s[i]) || s[i] == '+' ||
-				s[i] == '-' || s[i] == '.'))))
+	                 (i && (text_is_digit((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+	                        s[i] == '.'))))
 		i++;
 	if (i && n - i >= 3 && memcmp(s + i, "://", 3) == 0)
 		return i;
@@ -159,9 +155,10 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 	if (sl) {
 		if (!(sl == 4 && strncasecmp(v, "http", 4) == 0)) {
 			err = DBX_ERR_USAGE;
-			errbuf_set(errbuf, "only http:// proxies are supported (got "
-					  "%.*s://); write http://host:port",
-				  sl > 16 ? 16 : (int)sl, v);
+			errbuf_set(errbuf,
+			           "only http:// proxies are supported (got "
+			           "%.*s://); write http://host:port",
+			           sl > 16 ? 16 : (int)sl, v);
 			goto out;
 		}
 		v += sl + 3;
@@ -197,7 +194,7 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 	err = url_parse(hostbuf, &u, NULL);
 	if (err) {
 		errbuf_set(errbuf, "invalid proxy host or port; expected "
-				  "[http://][user:password@]host[:port]");
+		                   "[http://][user:password@]host[:port]");
 		goto out;
 	}
 	if (at) {
@@ -210,8 +207,8 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 		if (err)
 			goto out;
 		if (colon) {
-			err = pct_decode(colon + 1, ulen - nlen - 1, pass, sizeof pass,
-					 "password", errbuf);
+			err = pct_decode(colon + 1, ulen - nlen - 1, pass, sizeof pass, "password",
+			                 errbuf);
 			if (err)
 				goto out;
 		}
@@ -228,8 +225,7 @@ int proxy_parse(const char *value, struct proxy *out, char *errbuf)
 			goto out;
 		}
 		memcpy(out->auth, "Basic ", 6);
-		err = crypto_base64(cred, (size_t)k, out->auth + 6,
-					  sizeof out->auth - 6);
+		err = crypto_base64(cred, (size_t)k, out->auth + 6, sizeof out->auth - 6);
 		if (err) {
 			err = DBX_ERR_INTERNAL;
 			errbuf_set(errbuf, "proxy credentials do not fit");
@@ -287,8 +283,7 @@ static int parse_uint(const char *s, size_t n, unsigned max, unsigned *v)
 	return 1;
 }
 
-static int prefix_match(const unsigned char *a, const unsigned char *b,
-			unsigned bits)
+static int prefix_match(const unsigned char *a, const unsigned char *b, unsigned bits)
 {
 	unsigned full = bits / 8, rest = bits % 8;
 
@@ -327,8 +322,8 @@ static int entry_match(const char *e, size_t n, const struct target *t)
 		alen = (size_t)(close - e) - 1;
 		rest = n - alen - 2;
 		if (rest) {
-			if (close[1] != ':' ||
-			    !parse_uint(close + 2, rest - 1, 65535, &port) || !port)
+			if (close[1] != ':' || !parse_uint(close + 2, rest - 1, 65535, &port) ||
+			    !port)
 				return 0;
 		}
 	} else {
@@ -354,8 +349,7 @@ static int entry_match(const char *e, size_t n, const struct target *t)
 		kind = classify(addr, plen, bin);
 		if (kind == KIND_NAME || kind != t->kind)
 			return 0;
-		if (!parse_uint(slash + 1, alen - plen - 1, kind == KIND_V4 ? 32 : 128,
-				&bits))
+		if (!parse_uint(slash + 1, alen - plen - 1, kind == KIND_V4 ? 32 : 128, &bits))
 			return 0;
 		return prefix_match(bin, t->bin, bits);
 	}
@@ -426,8 +420,8 @@ int proxy_no_proxy_match(const char *no_proxy, const char *host, unsigned port)
 	return 0;
 }
 
-int proxy_from_env(proxy_getenv_fn get, void *ctx, const char *host,
-		   unsigned port, struct proxy *out, char *errbuf)
+int proxy_from_env(proxy_getenv_fn get, void *ctx, const char *host, unsigned port,
+                   struct proxy *out, char *errbuf)
 {
 	char detail[DBX_ERRBUF_SIZE];
 	const char *name = "https_proxy";

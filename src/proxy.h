@@ -73,8 +73,8 @@ const char *proxy_getenv(void *ctx, const char *name);
  * an excluded host is reached directly even when the value is malformed.
  * Errors name the variable: "HTTPS_PROXY: only http:// proxies are ...".
  */
-int proxy_from_env(proxy_getenv_fn get, void *ctx, const char *host,
-		   unsigned port, struct proxy *out, char *errbuf);
+int proxy_from_env(proxy_getenv_fn get, void *ctx, const char *host, unsigned port,
+                   struct proxy *out, char *errbuf);
 
 /*
  * Parses one proxy value (as from the environment or a --proxy flag) into

@@ -18,7 +18,7 @@
 #define REDIRECT_REQ_MAX 8192 /* a redirect request head on the listener */
 
 int redirect_parse(const char *text, const char *expected_state, char *code, size_t cap,
-                         char *errbuf)
+                   char *errbuf)
 {
 	char state[128] = "", error[OAUTH_ERROR_MAX] = "", desc[OAUTH_DESC_MAX] = "";
 	const char *p, *end;
@@ -80,7 +80,7 @@ int redirect_parse(const char *text, const char *expected_state, char *code, siz
 		text_printable(error);
 		text_printable(desc);
 		errbuf_set(errbuf, "login refused by the authorization server: %s%s%s", error,
-		         desc[0] ? ": " : "", desc);
+		           desc[0] ? ": " : "", desc);
 		err = DBX_ERR_AUTH;
 		goto out;
 	}
@@ -90,8 +90,9 @@ int redirect_parse(const char *text, const char *expected_state, char *code, siz
 		goto out;
 	}
 	if (!have_state || strcmp(state, expected_state) != 0) {
-		errbuf_set(errbuf, "the redirect's state does not match this login (a stale or forged "
-		         "redirect): run `dbxai login` again");
+		errbuf_set(errbuf,
+		           "the redirect's state does not match this login (a stale or forged "
+		           "redirect): run `dbxai login` again");
 		err = DBX_ERR_AUTH;
 	}
 out:
@@ -112,9 +113,10 @@ int redirect_listen(struct redirect_listener *l, unsigned port, char *errbuf)
 	}
 	if (l->fd[0] < 0) {
 		if (port)
-			errbuf_set(errbuf, "cannot listen on 127.0.0.1:%u for the login redirect "
-			         "(DATABRICKS_OAUTH_CALLBACK_PORT): %s",
-			         port, strerror(errno));
+			errbuf_set(errbuf,
+			           "cannot listen on 127.0.0.1:%u for the login redirect "
+			           "(DATABRICKS_OAUTH_CALLBACK_PORT): %s",
+			           port, strerror(errno));
 		else
 			snprintf(
 			    errbuf, DBX_ERRBUF_SIZE,
@@ -226,7 +228,7 @@ static int read_paste(int fd, char *line, size_t cap, size_t *len)
 }
 
 int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, int timeout_ms,
-                        char *code, size_t cap, char *errbuf)
+                  char *code, size_t cap, char *errbuf)
 {
 	char *line = malloc(URL_MAX + 2);
 	size_t llen = 0;
@@ -241,9 +243,10 @@ int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, 
 		long long left = deadline - clock_ms();
 
 		if (left <= 0) {
-			errbuf_set(errbuf, "no login redirect within %d s (try --timeout, or paste the URL "
-			         "the browser ends on)",
-			         timeout_ms / 1000);
+			errbuf_set(errbuf,
+			           "no login redirect within %d s (try --timeout, or paste the URL "
+			           "the browser ends on)",
+			           timeout_ms / 1000);
 			err = DBX_ERR_TIMEOUT;
 			break;
 		}
@@ -254,8 +257,7 @@ int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, 
 			p[np++] = (struct pollfd){paste_fd, POLLIN, 0};
 		r = poll(p, (nfds_t)np, left > 1000 ? 1000 : (int)left);
 		if (r < 0 && errno != EINTR) {
-			errbuf_set(errbuf, "waiting for the redirect: %s",
-			         strerror(errno));
+			errbuf_set(errbuf, "waiting for the redirect: %s", strerror(errno));
 			err = DBX_ERR_IO;
 			break;
 		}
@@ -275,8 +277,10 @@ int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, 
 				}
 				err = redirect_parse(line, state, code, cap, errbuf);
 				if (err == ERR_NEED_MORE) {
-					errbuf_set(errbuf, "the pasted line is not the redirect URL (it has "
-					         "neither code nor error)");
+					errbuf_set(
+					    errbuf,
+					    "the pasted line is not the redirect URL (it has "
+					    "neither code nor error)");
 					err = DBX_ERR_USAGE;
 				}
 			} else {

@@ -27,7 +27,7 @@
  * nor error in it (a favicon request on the listener). DBX_ERR_USAGE: a
  * malformed line. DBX_ERR_LIMIT: a code longer than cap. */
 int redirect_parse(const char *text, const char *expected_state, char *code, size_t cap,
-                         char *errbuf);
+                   char *errbuf);
 
 struct redirect_listener {
 	int fd[2];     /* 127.0.0.1 and ::1; -1 when not open */
@@ -43,7 +43,7 @@ int redirect_listen(struct redirect_listener *l, unsigned port, char *errbuf);
  * (favicon) get a 404 and waiting goes on. Results as redirect_parse;
  * DBX_ERR_TIMEOUT when the time is up. */
 int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, int timeout_ms,
-                        char *code, size_t cap, char *errbuf);
+                  char *code, size_t cap, char *errbuf);
 
 void redirect_close(struct redirect_listener *l);
 

@@ -15,8 +15,8 @@ static int emit(struct reply *r, const struct dbx_event *ev)
 	return DBX_OK;
 }
 
-static int text_event(struct reply *r, enum dbx_event_type type, const char *text,
-		      size_t len, const char *signature)
+static int text_event(struct reply *r, enum dbx_event_type type, const char *text, size_t len,
+                      const char *signature)
 {
 	struct dbx_event ev;
 	int err;
@@ -51,8 +51,8 @@ static int text_event(struct reply *r, enum dbx_event_type type, const char *tex
 
 /* The JSON string at token t, unescaped into small or a heap buffer (*heap,
  * freed by the caller); NULL when t is not a string. */
-static const char *json_text(const struct json_doc *d, int t, char *small, size_t cap,
-			     char **heap, size_t *n)
+static const char *json_text(const struct json_doc *d, int t, char *small, size_t cap, char **heap,
+                             size_t *n)
 {
 	char *buf = small;
 
@@ -71,8 +71,7 @@ static const char *json_text(const struct json_doc *d, int t, char *small, size_
 	return buf;
 }
 
-int reply_text_json(struct reply *r, enum dbx_event_type type,
-		       const struct json_doc *d, int t)
+int reply_text_json(struct reply *r, enum dbx_event_type type, const struct json_doc *d, int t)
 {
 	char small[1024], *heap = NULL;
 	size_t n = 0;
@@ -98,7 +97,7 @@ int reply_reasoning_json(struct reply *r, const struct json_doc *d, int t, int s
 	int err;
 
 	err = text_event(r, DBX_EV_REASONING, text ? text : "", text ? n : 0,
-			 signature && sn ? signature : NULL);
+	                 signature && sn ? signature : NULL);
 	free(heap);
 	free(sig_heap);
 	return err;
@@ -113,8 +112,8 @@ static void copy_str(const struct json_doc *d, int t, char *out, size_t cap)
 		out[cap - 1] = '\0';
 }
 
-struct reply_tool *reply_tool_find(struct reply *r, long key,
-				    const struct json_doc *d, int id_t, int name_t)
+struct reply_tool *reply_tool_find(struct reply *r, long key, const struct json_doc *d, int id_t,
+                                   int name_t)
 {
 	struct reply_tool *tc = NULL;
 	int i;
@@ -183,8 +182,8 @@ static long long get_count(const struct json_doc *d, int obj, const char *key)
 	return v;
 }
 
-void reply_usage(struct reply *r, const struct json_doc *d, int t, const char *in,
-		    const char *out, const char *total)
+void reply_usage(struct reply *r, const struct json_doc *d, int t, const char *in, const char *out,
+                 const char *total)
 {
 	long long p, c, s;
 
@@ -200,8 +199,8 @@ void reply_usage(struct reply *r, const struct json_doc *d, int t, const char *i
 	r->completion_tokens = c < 0 ? 0 : c;
 	if (s < 0) /* the sum, saturated: counts come from the server */
 		s = r->prompt_tokens > LLONG_MAX - r->completion_tokens
-			    ? LLONG_MAX
-			    : r->prompt_tokens + r->completion_tokens;
+		        ? LLONG_MAX
+		        : r->prompt_tokens + r->completion_tokens;
 	r->total_tokens = s;
 }
 
@@ -232,7 +231,8 @@ int reply_finish(struct reply *r)
 		memset(&ev, 0, sizeof ev);
 		ev.type = DBX_EV_DONE;
 		if (!r->finish[0])
-			snprintf(r->finish, sizeof r->finish, "%s", r->ntools ? "tool_calls" : "stop");
+			snprintf(r->finish, sizeof r->finish, "%s",
+			         r->ntools ? "tool_calls" : "stop");
 		ev.finish_reason = r->finish;
 		err = emit(r, &ev);
 	}
@@ -253,7 +253,7 @@ void reply_free(struct reply *r)
 }
 
 int reply_parse(struct reply *r, struct json_doc *d, const char *js, size_t len,
-		   struct json_tok *tok, struct json_tok **heap)
+                struct json_tok *tok, struct json_tok **heap)
 {
 	int err;
 

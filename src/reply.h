@@ -28,10 +28,10 @@
 #define REPLY_TOKENS 512              /* JSON tokens on the stack per event */
 
 struct reply_tool {
-	long key;                   /* index (chat) or output_index (Responses) */
+	long key; /* index (chat) or output_index (Responses) */
 	char id[REPLY_ID_MAX];
 	char name[REPLY_ID_MAX];
-	char *args;                 /* heap, grows up to REPLY_TOOL_ARGS_MAX */
+	char *args; /* heap, grows up to REPLY_TOOL_ARGS_MAX */
 	size_t len, cap;
 };
 
@@ -41,27 +41,26 @@ struct reply_tool {
 struct reply {
 	dbx_event_fn cb;
 	void *ctx;
-	int *delivered;             /* set to 1 by the first event to the caller
-				       (from then on nothing may be retried) */
+	int *delivered; /* set to 1 by the first event to the caller
+	                   (from then on nothing may be retried) */
 	struct reply_tool tools[REPLY_MAX_TOOLS];
 	int ntools;
 	int has_usage;
 	long long prompt_tokens, completion_tokens, total_tokens;
 	char finish[32];
-	int done;                   /* the stream said it is complete */
-	int failed;                 /* an error event arrived: err, msg */
+	int done;   /* the stream said it is complete */
+	int failed; /* an error event arrived: err, msg */
 	int err;
 	char msg[DBX_ERRBUF_SIZE];
 	/* For a transcript (keep set): the reply text, the reasoning text and
 	 * its last signature. */
 	int keep;
 	struct buf text, reasoning, signature; /* bounded by REPLY_KEEP_MAX */
-	struct json_prefix prefix; /* what this stream's events start with */
+	struct json_prefix prefix;             /* what this stream's events start with */
 };
 
 /* The JSON string at token t of d as text or reasoning (unescaped). */
-int reply_text_json(struct reply *r, enum dbx_event_type type,
-		       const struct json_doc *d, int t);
+int reply_text_json(struct reply *r, enum dbx_event_type type, const struct json_doc *d, int t);
 
 /* Reasoning text at token t with the signature at token sig (-1: none). */
 int reply_reasoning_json(struct reply *r, const struct json_doc *d, int t, int sig);
@@ -69,8 +68,8 @@ int reply_reasoning_json(struct reply *r, const struct json_doc *d, int t, int s
 /* The tool call with this key, created on first use (id and name, when not
  * NULL, are set from the JSON strings at those tokens). NULL when there are
  * already REPLY_MAX_TOOLS. */
-struct reply_tool *reply_tool_find(struct reply *r, long key,
-				    const struct json_doc *d, int id_t, int name_t);
+struct reply_tool *reply_tool_find(struct reply *r, long key, const struct json_doc *d, int id_t,
+                                   int name_t);
 
 /* Appends the JSON string at token t to the call's arguments (replace: set
  * them to it instead). DBX_ERR_LIMIT past REPLY_TOOL_ARGS_MAX. */
@@ -78,11 +77,11 @@ int reply_tool_args(struct reply_tool *tc, const struct json_doc *d, int t, int 
 
 /* An error reported inside a 200 response: keeps the first. */
 void reply_fail(struct reply *r, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Usage from the JSON object at t: names for prompt, completion, total. */
-void reply_usage(struct reply *r, const struct json_doc *d, int t, const char *in,
-		    const char *out, const char *total);
+void reply_usage(struct reply *r, const struct json_doc *d, int t, const char *in, const char *out,
+                 const char *total);
 
 /* The end: tool calls, usage, done to the caller. */
 int reply_finish(struct reply *r);
@@ -94,6 +93,6 @@ void reply_free(struct reply *r);
  * or, when more are needed, a heap array in *heap (freed by the caller with
  * free()). The start the stream's events share is read once (r->prefix). */
 int reply_parse(struct reply *r, struct json_doc *d, const char *js, size_t len,
-		   struct json_tok *tok, struct json_tok **heap);
+                struct json_tok *tok, struct json_tok **heap);
 
 #endif

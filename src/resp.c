@@ -144,7 +144,7 @@ static void tool_item(struct json_w *w, const struct json_doc *d, int t)
 
 /* The body (wire.h): model, instructions, input items, flattened tools. */
 static int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
-	      int stream_options, char **body, size_t *len, char *errbuf)
+                     int stream_options, char **body, size_t *len, char *errbuf)
 {
 	(void)stream_options; /* the Responses API has no such field */
 	struct json_w w;
@@ -154,8 +154,9 @@ static int resp_body(const struct dbx_chat_request *rq, const struct shape *s, c
 
 	*body = NULL;
 	if (rq->thinking_budget) {
-		errbuf_set(errbuf, "--thinking is for Claude models on chat completions; for the Responses "
-			 "API use --reasoning-effort");
+		errbuf_set(errbuf,
+		           "--thinking is for Claude models on chat completions; for the Responses "
+		           "API use --reasoning-effort");
 		return DBX_ERR_USAGE;
 	}
 	/* Conversion adds a few keys per message on top of the raw copies. */
@@ -246,13 +247,12 @@ static int error_message(struct reply *r, const struct json_doc *d, int e)
 	char msg[STATUS_ERRTEXT_MAX + 1] = "";
 	(void)json_str(d, json_get(d, e, "message"), msg, sizeof msg, NULL);
 	reply_fail(r, DBX_ERR_SERVER, "the server reported an error in the stream: %s",
-		      msg[0] ? msg : "(no message)");
+	           msg[0] ? msg : "(no message)");
 	return ERR_STOP;
 }
 
 /* A function_call output item (added, done, or inside a whole response). */
-static int function_item(struct reply *r, const struct json_doc *d, int item,
-			 long key, int whole)
+static int function_item(struct reply *r, const struct json_doc *d, int item, long key, int whole)
 {
 	struct reply_tool *t;
 	int args = json_get(d, item, "arguments");
@@ -260,7 +260,7 @@ static int function_item(struct reply *r, const struct json_doc *d, int item,
 	t = reply_tool_find(r, key, d, json_get(d, item, "call_id"), json_get(d, item, "name"));
 	if (!t) {
 		reply_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
-			      REPLY_MAX_TOOLS);
+		           REPLY_MAX_TOOLS);
 		return ERR_STOP;
 	}
 	/* The done item carries the whole arguments: they replace the deltas. */
@@ -282,7 +282,7 @@ static long output_index(const struct json_doc *d)
 static void completed(struct reply *r, const struct json_doc *d, int resp)
 {
 	reply_usage(r, d, json_get(d, resp, "usage"), "input_tokens", "output_tokens",
-		       "total_tokens");
+	            "total_tokens");
 	if (json_streq(d, json_get(d, resp, "status"), "incomplete"))
 		snprintf(r->finish, sizeof r->finish, "length");
 	r->done = 1;
@@ -310,14 +310,16 @@ static int stream_event(struct reply *r, const struct json_doc *d)
 		}
 		return DBX_OK;
 	}
-	if (json_streq(d, type, "response.completed") || json_streq(d, type, "response.incomplete")) {
+	if (json_streq(d, type, "response.completed") ||
+	    json_streq(d, type, "response.incomplete")) {
 		completed(r, d, json_get(d, 0, "response"));
 		return DBX_OK;
 	}
 	if (json_streq(d, type, "response.failed"))
 		return error_message(r, d, json_path(d, 0, "response.error"));
 	if (json_streq(d, type, "error"))
-		return error_message(r, d, json_get(d, 0, "error") >= 0 ? json_get(d, 0, "error") : 0);
+		return error_message(r, d,
+		                     json_get(d, 0, "error") >= 0 ? json_get(d, 0, "error") : 0);
 	return DBX_OK;
 }
 
@@ -334,12 +336,12 @@ static int whole_response(struct reply *r, const struct json_doc *d)
 			     c = json_next(d, c))
 				if (json_streq(d, json_get(d, c, "type"), "output_text"))
 					err = reply_text_json(r, DBX_EV_TEXT, d,
-								 json_get(d, c, "text"));
+					                      json_get(d, c, "text"));
 		} else if (json_streq(d, type, "reasoning")) {
 			for (c = json_child(d, json_get(d, it, "summary")); c >= 0 && !err;
 			     c = json_next(d, c))
-				err = reply_text_json(r, DBX_EV_REASONING, d,
-							 json_get(d, c, "text"));
+				err =
+				    reply_text_json(r, DBX_EV_REASONING, d, json_get(d, c, "text"));
 		} else if (json_streq(d, type, "function_call")) {
 			err = function_item(r, d, it, n, 1);
 		}
@@ -359,8 +361,8 @@ static int decode(struct reply *r, const char *js, size_t len, int whole)
 	err = reply_parse(r, &d, js, len, tok, &heap);
 	if (err || json_type(&d, 0) != JSON_OBJECT) {
 		reply_fail(r, DBX_ERR_PROTOCOL, "invalid JSON from the server: %s at byte %zu",
-			      err ? (d.err_what ? d.err_what : dbx_strerror(err)) : "not an object",
-			      d.err_off);
+		           err ? (d.err_what ? d.err_what : dbx_strerror(err)) : "not an object",
+		           d.err_off);
 		err = ERR_STOP;
 		goto out;
 	}
@@ -396,11 +398,11 @@ static void resp_path(const char *model, char *out, size_t cap)
 #define RESP_EVENT_MAX (4u << 20)
 
 const struct wire resp_wire = {
-	.name = "responses",
-	.body = resp_body,
-	.path = resp_path,
-	.event = resp_event,
-	.whole = resp_whole,
-	.event_max = RESP_EVENT_MAX,
-	.lossy_oversize = 1,
+    .name = "responses",
+    .body = resp_body,
+    .path = resp_path,
+    .event = resp_event,
+    .whole = resp_whole,
+    .event_max = RESP_EVENT_MAX,
+    .lossy_oversize = 1,
 };

@@ -7,7 +7,7 @@
 
 /* Parses an optional JSON value given by the caller, of the given type. */
 static int parse_input(const char *what, const char *js, size_t len, enum json_type want,
-		       struct json_doc *d, struct json_tok **tok, char *errbuf)
+                       struct json_doc *d, struct json_tok **tok, char *errbuf)
 {
 	int err;
 
@@ -20,13 +20,13 @@ static int parse_input(const char *what, const char *js, size_t len, enum json_t
 		return err;
 	if (err) {
 		errbuf_set(errbuf, "the %s are not valid JSON: %s at byte %zu", what,
-			 d->err_what ? d->err_what : dbx_strerror(err), d->err_off);
+		           d->err_what ? d->err_what : dbx_strerror(err), d->err_off);
 		d->ntok = 0;
 		return DBX_ERR_USAGE;
 	}
 	if (json_type(d, 0) != want) {
 		errbuf_set(errbuf, "the %s must be a JSON %s", what,
-			 want == JSON_ARRAY ? "array" : "object");
+		           want == JSON_ARRAY ? "array" : "object");
 		d->ntok = 0;
 		return DBX_ERR_USAGE;
 	}
@@ -39,37 +39,40 @@ int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf
 	int err, m;
 
 	err = parse_input("earlier messages (--messages)", rq->messages_json, rq->messages_len,
-			  JSON_ARRAY, &s->msgs, &s->msgs_tok, errbuf);
+	                  JSON_ARRAY, &s->msgs, &s->msgs_tok, errbuf);
 	if (!err)
 		err = parse_input("tools (--tools)", rq->tools_json, rq->tools_len, JSON_ARRAY,
-				  &s->tools, &s->tools_tok, errbuf);
+		                  &s->tools, &s->tools_tok, errbuf);
 	if (!err)
 		err = parse_input("schema contents (--schema)", rq->schema_json, rq->schema_len,
-				  JSON_OBJECT, &s->schema, &s->schema_tok, errbuf);
+		                  JSON_OBJECT, &s->schema, &s->schema_tok, errbuf);
 	if (!err)
 		err = parse_input("extra body fields (--param)", rq->extra_json, rq->extra_len,
-				  JSON_OBJECT, &s->extra, &s->extra_tok, errbuf);
+		                  JSON_OBJECT, &s->extra, &s->extra_tok, errbuf);
 	if (err)
 		return err;
 	for (m = json_child(&s->msgs, 0); s->msgs.ntok && m >= 0; m = json_next(&s->msgs, m)) {
 		if (json_type(&s->msgs, m) != JSON_OBJECT ||
 		    json_type(&s->msgs, json_get(&s->msgs, m, "role")) != JSON_STRING) {
-			errbuf_set(errbuf, "each earlier message (--messages) must be an object with a \"role\"");
+			errbuf_set(
+			    errbuf,
+			    "each earlier message (--messages) must be an object with a \"role\"");
 			return DBX_ERR_USAGE;
 		}
 	}
 	if (rq->thinking_budget && rq->thinking_budget < 1024) {
-		errbuf_set(errbuf, "a thinking budget must be at least 1024 tokens (Claude's minimum)");
+		errbuf_set(errbuf,
+		           "a thinking budget must be at least 1024 tokens (Claude's minimum)");
 		return DBX_ERR_USAGE;
 	}
 	if (rq->thinking_budget && rq->has_temperature && rq->temperature != 1.0) {
-		errbuf_set(errbuf, "Claude accepts no temperature other than 1 while thinking: drop "
-			 "--temperature or --thinking");
+		errbuf_set(errbuf,
+		           "Claude accepts no temperature other than 1 while thinking: drop "
+		           "--temperature or --thinking");
 		return DBX_ERR_USAGE;
 	}
 	if (e && strcmp(e, "low") != 0 && strcmp(e, "medium") != 0 && strcmp(e, "high") != 0) {
-		errbuf_set(errbuf, "reasoning effort '%.20s' is not low, medium or high",
-			 e);
+		errbuf_set(errbuf, "reasoning effort '%.20s' is not low, medium or high", e);
 		return DBX_ERR_USAGE;
 	}
 	if (rq->schema_json && rq->json_object) {
@@ -116,8 +119,8 @@ static void shape_extra(struct json_w *w, const struct shape *s)
 	}
 }
 
-int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body,
-		      size_t *len, char *errbuf)
+int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body, size_t *len,
+                 char *errbuf)
 {
 	int err;
 
@@ -125,8 +128,7 @@ int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body
 	json_w_obj_end(w);
 	err = json_w_finish(w, len);
 	if (err) {
-		errbuf_set(errbuf, "cannot build the request body: %s",
-			 dbx_strerror(err));
+		errbuf_set(errbuf, "cannot build the request body: %s", dbx_strerror(err));
 		free(buf);
 		return err;
 	}
@@ -142,11 +144,12 @@ static void shape_schema_name(const struct shape *s, char *out, size_t cap)
 	size_t i, n = 0;
 
 	if (s->schema.ntok)
-		(void)json_str(&s->schema, json_get(&s->schema, 0, "title"), title, sizeof title, NULL);
+		(void)json_str(&s->schema, json_get(&s->schema, 0, "title"), title, sizeof title,
+		               NULL);
 	for (i = 0; title[i] && n + 1 < cap && n < 64; i++) {
 		char ch = title[i];
-		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-			 ch == '_' || ch == '-';
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		         (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
 		out[n++] = ok ? ch : '_';
 	}
 	if (n == 0)
@@ -166,7 +169,6 @@ void shape_schema_fields(struct json_w *w, const struct shape *s)
 	json_w_key(w, "strict");
 	json_w_bool(w, 1);
 }
-
 
 int shape_role_is(const struct json_doc *msgs, int m, const char *role)
 {

@@ -46,8 +46,8 @@ void shape_schema_fields(struct json_w *w, const struct shape *s);
 
 /* Ends a body: the extra fields, the closing brace, the finished text in
  * *body (buf, which it frees on error) and its length. */
-int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body,
-		      size_t *len, char *errbuf);
+int shape_finish(struct json_w *w, const struct shape *s, char *buf, char **body, size_t *len,
+                 char *errbuf);
 
 /* The token of the content of the first system message in msgs, or -1. */
 int shape_system_token(const struct json_doc *msgs);

@@ -52,10 +52,10 @@ static unsigned name_field(const struct sse_parser *p)
 		unsigned char len;
 		unsigned char field;
 	} known[] = {
-		{"data", 4, F_DATA},
-		{"event", 5, F_EVENT},
-		{"id", 2, F_ID},
-		{"retry", 5, F_RETRY},
+	    {"data", 4, F_DATA},
+	    {"event", 5, F_EVENT},
+	    {"id", 2, F_ID},
+	    {"retry", 5, F_RETRY},
 	};
 	unsigned field = F_OTHER;
 	size_t k;
@@ -236,9 +236,8 @@ static void event_reset(struct sse_parser *p)
 	p->type_over = 0;
 }
 
-static int dispatch(struct sse_parser *p,
-		    int (*on_event)(void *ctx, const struct sse_event *ev),
-		    void *ctx)
+static int dispatch(struct sse_parser *p, int (*on_event)(void *ctx, const struct sse_event *ev),
+                    void *ctx)
 {
 	struct sse_event ev;
 	int rc = 0;
@@ -274,8 +273,7 @@ out:
 /* The line ends with byte c (CR or LF): finish its field, or dispatch when the
  * line was blank. */
 static int line_end(struct sse_parser *p, unsigned char c,
-		    int (*on_event)(void *ctx, const struct sse_event *ev),
-		    void *ctx)
+                    int (*on_event)(void *ctx, const struct sse_event *ev), void *ctx)
 {
 	int rc = 0;
 
@@ -304,7 +302,7 @@ static size_t find_eol(const unsigned char *s, size_t i, size_t len)
 	for (; len - i >= 16; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+		    _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
 
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
@@ -330,8 +328,7 @@ static size_t find_eol(const unsigned char *s, size_t i, size_t len)
 }
 
 int sse_feed(struct sse_parser *p, const void *buf, size_t len,
-	     int (*on_event)(void *ctx, const struct sse_event *ev), void *ctx,
-	     size_t *used)
+             int (*on_event)(void *ctx, const struct sse_event *ev), void *ctx, size_t *used)
 {
 	const unsigned char *s = buf;
 	size_t i = 0, eol;
@@ -372,7 +369,7 @@ int sse_feed(struct sse_parser *p, const void *buf, size_t len,
 				if (err)
 					goto out;
 			} else if (p->name_len == 0 && len - i >= 6 &&
-				   memcmp(s + i, "data: ", 6) == 0) {
+			           memcmp(s + i, "data: ", 6) == 0) {
 				/* the line of nearly every event */
 				field_begin(p, F_DATA);
 				p->state = ST_VALUE;
@@ -430,8 +427,8 @@ int sse_finish(struct sse_parser *p)
 		err = DBX_ERR_USAGE;
 		goto out;
 	}
-	if ((p->bom != 0 && p->bom != BOM_DONE) || p->state != ST_NAME ||
-	    p->name_len != 0 || p->has_data)
+	if ((p->bom != 0 && p->bom != BOM_DONE) || p->state != ST_NAME || p->name_len != 0 ||
+	    p->has_data)
 		err = DBX_ERR_TRUNCATED;
 	event_reset(p);
 	p->state = ST_NAME;

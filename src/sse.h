@@ -67,7 +67,7 @@
 /* One dispatched event. All views are valid only during the callback. */
 struct sse_event {
 	const char *type; /* "message" when no or an empty event field;
-			     NUL-terminated (a NUL inside is kept: use type_len) */
+	                     NUL-terminated (a NUL inside is kept: use type_len) */
 	size_t type_len;  /* 0 only for an oversize event with an over-long name */
 	const char *data; /* lines joined with LF, not NUL-terminated; NULL when oversize */
 	size_t data_len;
@@ -79,14 +79,14 @@ struct sse_event {
 
 /* The caller may read retry_ms and retry_count; every other member is private. */
 struct sse_parser {
-	unsigned long retry_ms;   /* the last valid retry field, in milliseconds */
+	unsigned long retry_ms;    /* the last valid retry field, in milliseconds */
 	unsigned long retry_count; /* valid retry fields seen; 0: retry_ms unset */
 
 	/* private */
-	unsigned char *ext; /* external data buffer, NULL: store[] */
-	size_t cap;         /* bytes of data buffer in use, 0: SSE_BUF_SIZE */
+	unsigned char *ext;        /* external data buffer, NULL: store[] */
+	size_t cap;                /* bytes of data buffer in use, 0: SSE_BUF_SIZE */
 	const unsigned char *view; /* the event's data (data_len bytes) in the
-				      input, not copied; NULL: in the buffer */
+	                              input, not copied; NULL: in the buffer */
 	size_t data_len;
 	size_t data_size;
 	size_t type_len;
@@ -121,8 +121,7 @@ int sse_init(struct sse_parser *p, void *buf, size_t cap);
  * or the callback's non-zero value. *used (NULL allowed) receives the bytes
  * consumed: len, or fewer when a callback stopped it. */
 int sse_feed(struct sse_parser *p, const void *buf, size_t len,
-	     int (*on_event)(void *ctx, const struct sse_event *ev), void *ctx,
-	     size_t *used);
+             int (*on_event)(void *ctx, const struct sse_event *ev), void *ctx, size_t *used);
 
 /* Ends the stream: a pending event (one without its blank line) is discarded.
  * Returns DBX_OK, or DBX_ERR_TRUNCATED when an unfinished line or a pending

@@ -59,7 +59,7 @@ static void str_or_raw(const struct json_doc *d, int t, char *out, size_t cap)
 
 /* Finds the code and message in a JSON error body; 0 if it is not one. */
 static int error_body(const char *body, size_t len, char *code, size_t code_cap, char *msg,
-		      size_t msg_cap)
+                      size_t msg_cap)
 {
 	struct json_tok tok[STATUS_ERR_TOKENS];
 	struct json_doc d;
@@ -103,9 +103,9 @@ static int contains_ci(const char *hay, const char *needle)
 
 static int about_context_length(const char *code, const char *msg)
 {
-	static const char *const words[] = {"context length", "context_length", "context window",
-					    "prompt is too long", "too many tokens",
-					    "maximum context", "prompt too long", "input is too long"};
+	static const char *const words[] = {
+	    "context length",  "context_length",  "context window",  "prompt is too long",
+	    "too many tokens", "maximum context", "prompt too long", "input is too long"};
 	size_t i;
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (contains_ci(msg, words[i]) || contains_ci(code, words[i]))
@@ -126,8 +126,8 @@ int status_error(int status, const char *body, size_t len, char *errbuf)
 	if (status == 401 || status == 403) {
 		err = DBX_ERR_AUTH;
 		hint = status == 401 ? "; run `dbxai login` or set DATABRICKS_TOKEN"
-				     : "; the credentials lack permission for this endpoint "
-				       "(or run `dbxai login` / set DATABRICKS_TOKEN)";
+		                     : "; the credentials lack permission for this endpoint "
+		                       "(or run `dbxai login` / set DATABRICKS_TOKEN)";
 	} else if (status == 429) {
 		err = DBX_ERR_RATE_LIMITED;
 		hint = " (rate limited)";

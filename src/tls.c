@@ -30,11 +30,11 @@
 #define TLS_PATH_MAX 4096
 
 static const char *const system_bundles[] = {
-	"/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Alpine */
-	"/etc/pki/tls/certs/ca-bundle.crt",                  /* RHEL, Fedora */
-	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
-	"/etc/ssl/ca-bundle.pem",                            /* SUSE */
-	"/etc/ssl/cert.pem",                                 /* Alpine, macOS, BSD */
+    "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Alpine */
+    "/etc/pki/tls/certs/ca-bundle.crt",                  /* RHEL, Fedora */
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+    "/etc/ssl/ca-bundle.pem",                            /* SUSE */
+    "/etc/ssl/cert.pem",                                 /* Alpine, macOS, BSD */
 };
 
 /* Signature algorithms offered, in order. mbedTLS's default puts RSA-PSS before
@@ -44,15 +44,15 @@ static const char *const system_bundles[] = {
  * for CertificateVerify (RFC 8446 allows only PSS there), so this order suits
  * both versions. */
 static const uint16_t sig_algs[] = {
-	MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
-	MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
-	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
-	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
-	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
-	MBEDTLS_TLS1_3_SIG_NONE,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+    MBEDTLS_TLS1_3_SIG_NONE,
 };
 
 /* mbedTLS fills its ciphersuite list on the first call, without a lock
@@ -91,7 +91,6 @@ struct tls_conn {
 	char io_msg[DBX_ERRBUF_SIZE];
 };
 
-
 /* mbedTLS errors in words. MBEDTLS_ERROR_C would give every code a text but
  * costs 14 KB; these are the ones a user meets, the rest show their code. */
 static void mbed_msg(int ret, char *out, size_t len)
@@ -100,20 +99,20 @@ static void mbed_msg(int ret, char *out, size_t len)
 		int code;
 		const char *text;
 	} known[] = {
-		{MBEDTLS_ERR_SSL_CONN_EOF, "the connection closed"},
-		{MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, "the peer closed the TLS session"},
-		{MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, "the server sent a fatal alert"},
-		{MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION, "no common TLS version"},
-		{MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE, "handshake failure (no common cipher or group)"},
-		{MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER, "the server sent an illegal parameter"},
-		{MBEDTLS_ERR_SSL_DECODE_ERROR, "the server sent a malformed TLS message"},
-		{MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, "the server sent an unexpected TLS message"},
-		{MBEDTLS_ERR_SSL_INVALID_MAC, "a TLS record failed authentication (data corrupted)"},
-		{MBEDTLS_ERR_SSL_INVALID_RECORD, "the server sent an invalid TLS record"},
-		{MBEDTLS_ERR_SSL_BAD_CERTIFICATE, "the server's certificate could not be parsed"},
-		{MBEDTLS_ERR_SSL_ALLOC_FAILED, "out of memory"},
-		{MBEDTLS_ERR_SSL_TIMEOUT, "timed out"},
-		{MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "certificate verification failed"},
+	    {MBEDTLS_ERR_SSL_CONN_EOF, "the connection closed"},
+	    {MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, "the peer closed the TLS session"},
+	    {MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, "the server sent a fatal alert"},
+	    {MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION, "no common TLS version"},
+	    {MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE, "handshake failure (no common cipher or group)"},
+	    {MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER, "the server sent an illegal parameter"},
+	    {MBEDTLS_ERR_SSL_DECODE_ERROR, "the server sent a malformed TLS message"},
+	    {MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, "the server sent an unexpected TLS message"},
+	    {MBEDTLS_ERR_SSL_INVALID_MAC, "a TLS record failed authentication (data corrupted)"},
+	    {MBEDTLS_ERR_SSL_INVALID_RECORD, "the server sent an invalid TLS record"},
+	    {MBEDTLS_ERR_SSL_BAD_CERTIFICATE, "the server's certificate could not be parsed"},
+	    {MBEDTLS_ERR_SSL_ALLOC_FAILED, "out of memory"},
+	    {MBEDTLS_ERR_SSL_TIMEOUT, "timed out"},
+	    {MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "certificate verification failed"},
 	};
 	size_t i;
 
@@ -139,8 +138,7 @@ struct pem_scan {
 
 typedef int (*pem_found_fn)(void *ctx, const unsigned char *der, size_t len);
 
-static int pem_line(struct pem_scan *s, const char *line, size_t len, pem_found_fn found,
-		    void *ctx)
+static int pem_line(struct pem_scan *s, const char *line, size_t len, pem_found_fn found, void *ctx)
 {
 	size_t olen = 0;
 
@@ -159,7 +157,7 @@ static int pem_line(struct pem_scan *s, const char *line, size_t len, pem_found_
 		if (s->too_long)
 			return 0;
 		if (mbedtls_base64_decode(s->der, sizeof s->der, &olen,
-					  (const unsigned char *)s->b64, s->b64_len) != 0)
+		                          (const unsigned char *)s->b64, s->b64_len) != 0)
 			return 0;
 		return found(ctx, s->der, olen);
 	}
@@ -188,7 +186,7 @@ static int pem_scan_file(struct pem_scan *s, const char *path, pem_found_fn foun
 }
 
 static int pem_scan_mem(struct pem_scan *s, const char *text, size_t len, pem_found_fn found,
-			void *ctx)
+                        void *ctx)
 {
 	const char *p = text, *end = text + len;
 	int stop = 0;
@@ -244,7 +242,8 @@ static int pem_scan_dir(struct pem_scan *s, const char *dir, pem_found_fn found,
 				continue;
 			if (pass == 0)
 				any_hash = 1;
-			if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+			if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >=
+			    (int)sizeof path)
 				continue;
 			stop = pem_scan_file(s, path, found, ctx) > 0;
 		}
@@ -255,8 +254,7 @@ static int pem_scan_dir(struct pem_scan *s, const char *dir, pem_found_fn found,
 	return stop;
 }
 
-static int trust_scan(const struct tls_client *c, struct pem_scan *s, pem_found_fn found,
-		      void *ctx)
+static int trust_scan(const struct tls_client *c, struct pem_scan *s, pem_found_fn found, void *ctx)
 {
 	switch (c->kind) {
 	case TRUST_FILE:
@@ -275,7 +273,7 @@ static int trust_scan(const struct tls_client *c, struct pem_scan *s, pem_found_
 /* The subject Name of a DER certificate, tag and length included, as mbedTLS
  * keeps it in subject_raw / issuer_raw. */
 static int der_subject(const unsigned char *der, size_t len, const unsigned char **subj,
-		       size_t *subj_len)
+                       size_t *subj_len)
 {
 	unsigned char *p = (unsigned char *)der;
 	const unsigned char *end = der + len, *tbs_end;
@@ -413,9 +411,9 @@ static int trust_pick(struct tls_client *c, const struct tls_options *opt, char 
 			return DBX_OK;
 		}
 		if (!src) {
-			errbuf_set(errbuf,
-				"no CA certificates found (looked for the system bundle in /etc/ssl and "
-				"/etc/pki): pass --cacert FILE or set SSL_CERT_FILE");
+			errbuf_set(errbuf, "no CA certificates found (looked for the system bundle "
+			                   "in /etc/ssl and "
+			                   "/etc/pki): pass --cacert FILE or set SSL_CERT_FILE");
 			return DBX_ERR_USAGE;
 		}
 	}
@@ -426,18 +424,20 @@ static int trust_pick(struct tls_client *c, const struct tls_options *opt, char 
 	snprintf(c->path, sizeof c->path, "%s", src);
 	snprintf(c->describe, sizeof c->describe, "%s %s", label, src);
 	if (!file_readable(src, c->kind == TRUST_DIR)) {
-		errbuf_set(errbuf, "CA %s %s: not found or not a %s; check --cacert / SSL_CERT_FILE / "
-				"SSL_CERT_DIR",
-			label, src, c->kind == TRUST_DIR ? "directory" : "regular file");
+		errbuf_set(errbuf,
+		           "CA %s %s: not found or not a %s; check --cacert / SSL_CERT_FILE / "
+		           "SSL_CERT_DIR",
+		           label, src, c->kind == TRUST_DIR ? "directory" : "regular file");
 		return DBX_ERR_USAGE;
 	}
 	s = malloc(sizeof *s);
 	if (!s)
 		return DBX_ERR_NOMEM;
 	if (trust_scan(c, s, count_found, &n) < 0 || n == 0) {
-		errbuf_set(errbuf, "%s holds no PEM certificate (expected -----BEGIN CERTIFICATE----- "
-				"blocks)",
-			src);
+		errbuf_set(errbuf,
+		           "%s holds no PEM certificate (expected -----BEGIN CERTIFICATE----- "
+		           "blocks)",
+		           src);
 		ret = DBX_ERR_USAGE;
 	}
 	free(s);
@@ -464,8 +464,8 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt, char 
 	for (i = 0; i < 2; i++) {
 		mbedtls_ssl_config_init(&c->conf[i]);
 		ret = mbedtls_ssl_config_defaults(&c->conf[i], MBEDTLS_SSL_IS_CLIENT,
-						  MBEDTLS_SSL_TRANSPORT_STREAM,
-						  MBEDTLS_SSL_PRESET_DEFAULT);
+		                                  MBEDTLS_SSL_TRANSPORT_STREAM,
+		                                  MBEDTLS_SSL_PRESET_DEFAULT);
 		if (ret != 0) {
 			mbed_msg(ret, msg, sizeof msg);
 			errbuf_set(errbuf, "TLS configuration failed: %s", msg);
@@ -522,7 +522,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 	if (err) {
 		t->io_err = err;
 		return err == DBX_ERR_TIMEOUT ? MBEDTLS_ERR_SSL_TIMEOUT
-					      : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+		                              : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 	}
 	return (int)got; /* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
 }
@@ -564,21 +564,23 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 	}
 	if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
 		errbuf_set(errbuf,
-			"TLS: %s closed the connection during the handshake (does it support "
-			"TLS 1.2 or 1.3?)",
-			host);
+		           "TLS: %s closed the connection during the handshake (does it support "
+		           "TLS 1.2 or 1.3?)",
+		           host);
 		return DBX_ERR_TLS;
 	}
 	if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ||
-	    ret == MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE || ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-		errbuf_set(errbuf,
-			"TLS: handshake with %s failed (%s): the server may offer only TLS 1.0/1.1 "
-			"or other ciphers; dbxai needs TLS 1.2 or 1.3 with ECDHE and AES-GCM or "
-			"ChaCha20-Poly1305",
-			host,
-			ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ? "the server sent a fatal alert"
-			: ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ? "protocol version"
-								       : "no common cipher");
+	    ret == MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE ||
+	    ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+		errbuf_set(
+		    errbuf,
+		    "TLS: handshake with %s failed (%s): the server may offer only TLS 1.0/1.1 "
+		    "or other ciphers; dbxai needs TLS 1.2 or 1.3 with ECDHE and AES-GCM or "
+		    "ChaCha20-Poly1305",
+		    host,
+		    ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE    ? "the server sent a fatal alert"
+		    : ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ? "protocol version"
+		                                                  : "no common cipher");
 		return DBX_ERR_TLS;
 	}
 	mbed_msg(ret, msg, sizeof msg);
@@ -587,7 +589,7 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 }
 
 int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_ms,
-		struct tls_conn **out, char *errbuf)
+                struct tls_conn **out, char *errbuf)
 {
 	struct tls_conn *t;
 	int ret, err = DBX_OK;
@@ -616,9 +618,10 @@ int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_
 	if (ret == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && !c->only12 &&
 	    mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_2) {
 		c->only12 = 1;
-		errbuf_set(errbuf, "TLS: %s chose TLS 1.2 with a signature scheme offered only for "
-				"TLS 1.3; retry with a TLS 1.2 handshake",
-			hostname);
+		errbuf_set(errbuf,
+		           "TLS: %s chose TLS 1.2 with a signature scheme offered only for "
+		           "TLS 1.3; retry with a TLS 1.2 handshake",
+		           hostname);
 		err = TLS_RETRY;
 		goto fail;
 	}
@@ -635,8 +638,7 @@ fail:
 	return err;
 }
 
-int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *got,
-	     char *errbuf)
+int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf)
 {
 	int ret;
 
@@ -661,8 +663,7 @@ int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *
 	return map_ssl_error(t, ret, "server", errbuf);
 }
 
-int tls_write_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms,
-		  char *errbuf)
+int tls_write_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms, char *errbuf)
 {
 	const unsigned char *p = buf;
 	int ret;

@@ -41,8 +41,7 @@ struct tls_conn;
 
 /* Checks that the trust source exists and holds at least one certificate, so a
  * bad --cacert fails before any connection is attempted. */
-int tls_client_new(struct tls_client **out, const struct tls_options *opt,
-		   char *errbuf);
+int tls_client_new(struct tls_client **out, const struct tls_options *opt, char *errbuf);
 void tls_client_free(struct tls_client *c);
 
 /* tls_connect() result: the server needs a TLS 1.2-only handshake (it chose
@@ -54,15 +53,13 @@ void tls_client_free(struct tls_client *c);
  * tls_conn_free) for hostname, within timeout_ms. A verification failure is
  * DBX_ERR_TLS_VERIFY with the cause in words in errbuf; TLS_RETRY see above. */
 int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_ms,
-		struct tls_conn **out, char *errbuf);
+                struct tls_conn **out, char *errbuf);
 
 /* Reads up to len bytes; waits at most timeout_ms for the first of them.
  * *got == 0 means the peer closed: tls_conn_clean_close() tells whether it sent
  * close_notify first (a close without it may be a truncation attack). */
-int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms,
-	     size_t *got, char *errbuf);
-int tls_write_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms,
-		  char *errbuf);
+int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf);
+int tls_write_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms, char *errbuf);
 int tls_conn_clean_close(const struct tls_conn *t);
 
 /* The negotiated protocol and cipher suite, for -v traces. */

@@ -33,8 +33,8 @@
  * reduce. The schedule after them is shared. */
 #define INLINE inline __attribute__((always_inline))
 
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(MBEDTLS_BLOCK_CIPHER_C) && \
-	!defined(MBEDTLS_AES_ALT) && !defined(MBEDTLS_GCM_ALT)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(MBEDTLS_BLOCK_CIPHER_C) &&               \
+    !defined(MBEDTLS_AES_ALT) && !defined(MBEDTLS_GCM_ALT)
 #if defined(__x86_64__)
 #define HAVE_FAST 1
 #include <cpuid.h>
@@ -84,7 +84,8 @@ static INLINE FAST vec v_zero(void)
 
 static INLINE FAST vec v_ghash(vec x)
 {
-	return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+	return _mm_shuffle_epi8(x,
+	                        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
 static INLINE FAST vec v_ctr(vec j0, uint32_t n)
@@ -125,7 +126,7 @@ static INLINE FAST void clmul_add(struct wide *w, vec a, vec b)
 	w->lo = _mm_xor_si128(w->lo, _mm_clmulepi64_si128(a, b, 0x00));
 	w->hi = _mm_xor_si128(w->hi, _mm_clmulepi64_si128(a, b, 0x11));
 	w->mid = _mm_xor_si128(w->mid, _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x10),
-						     _mm_clmulepi64_si128(a, b, 0x01)));
+	                                             _mm_clmulepi64_si128(a, b, 0x01)));
 }
 
 /* hi:lo shifted left one bit (the byte-reversed product is one bit short), then
@@ -149,11 +150,12 @@ static INLINE FAST vec reduce(const struct wide *w)
 	e = _mm_srli_epi64(d, 1);
 	f = _mm_srli_epi64(d, 2);
 	g = _mm_srli_epi64(d, 7);
-	h = _mm_srli_si128(_mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(d, 63), _mm_slli_epi64(d, 62)),
-					 _mm_slli_epi64(d, 57)),
-			   8);
+	h = _mm_srli_si128(
+	    _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(d, 63), _mm_slli_epi64(d, 62)),
+	                  _mm_slli_epi64(d, 57)),
+	    8);
 	return _mm_xor_si128(_mm_xor_si128(_mm_xor_si128(_mm_xor_si128(e, f), g), h),
-			     _mm_xor_si128(d, dd));
+	                     _mm_xor_si128(d, dd));
 }
 
 #elif defined(__aarch64__) && defined(__linux__)
@@ -207,7 +209,8 @@ static INLINE FAST vec v_ghash(vec x)
 
 static INLINE FAST vec v_ctr(vec j0, uint32_t n)
 {
-	return vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(n), vreinterpretq_u32_u8(j0), 3));
+	return vreinterpretq_u8_u32(
+	    vsetq_lane_u32(__builtin_bswap32(n), vreinterpretq_u32_u8(j0), 3));
 }
 
 static INLINE FAST vec v_lengths(uint64_t abits, uint64_t dbits)
@@ -239,12 +242,13 @@ static INLINE FAST void aes_enc(vec *b, int nb, const vec *rk, int nr)
 static INLINE FAST vec pmull_lo(vec a, vec b)
 {
 	return vreinterpretq_u8_p128(vmull_p64(vgetq_lane_p64(vreinterpretq_p64_u8(a), 0),
-					       vgetq_lane_p64(vreinterpretq_p64_u8(b), 0)));
+	                                       vgetq_lane_p64(vreinterpretq_p64_u8(b), 0)));
 }
 
 static INLINE FAST vec pmull_hi(vec a, vec b)
 {
-	return vreinterpretq_u8_p128(vmull_high_p64(vreinterpretq_p64_u8(a), vreinterpretq_p64_u8(b)));
+	return vreinterpretq_u8_p128(
+	    vmull_high_p64(vreinterpretq_p64_u8(a), vreinterpretq_p64_u8(b)));
 }
 
 /* An unreduced product: high, middle and low 128 bits (aesce.c's layout). */
@@ -279,8 +283,8 @@ static INLINE FAST vec reduce(const struct wide *w)
 /* The round keys of ctx's AES key and their count, or NULL when the fast path
  * does not apply to this call (see tls_gcm.h). */
 static const unsigned char *fast_key(const mbedtls_gcm_context *ctx, size_t length, size_t iv_len,
-				     size_t add_len, size_t tag_len, const unsigned char *in,
-				     const unsigned char *out, int *nr)
+                                     size_t add_len, size_t tag_len, const unsigned char *in,
+                                     const unsigned char *out, int *nr)
 {
 	const mbedtls_aes_context *aes;
 	uintptr_t i = (uintptr_t)in, o = (uintptr_t)out;
@@ -314,7 +318,7 @@ static const unsigned char *fast_key(const mbedtls_gcm_context *ctx, size_t leng
 /* nb (1, 4 or 8) blocks of counter mode from counter ctr, in to out, and Y
  * after their GHASH (over the ciphertext) with hp[k] = H^(k+1). */
 static INLINE FAST vec blocks(int nb, const vec *rk, int nr, const vec *hp, vec j0, uint32_t ctr,
-			      int dec, const unsigned char *in, unsigned char *out, vec y)
+                              int dec, const unsigned char *in, unsigned char *out, vec y)
 {
 	struct wide w;
 	vec b[8], c[8];
@@ -337,7 +341,7 @@ static INLINE FAST vec blocks(int nb, const vec *rk, int nr, const vec *hp, vec 
 #pragma GCC unroll 8
 	for (k = 0; k < nb; k++)
 		clmul_add(&w, k ? v_ghash(dec ? c[k] : b[k]) : v_xor(y, v_ghash(dec ? c[0] : b[0])),
-			  hp[nb - 1 - k]);
+		          hp[nb - 1 - k]);
 	return reduce(&w);
 }
 
@@ -361,8 +365,8 @@ static FAST vec ghash_tail(vec y, vec h, const unsigned char *p, size_t n)
 
 /* One-shot GCM: output and the full 16-byte tag. */
 static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t length,
-			  const unsigned char *iv, const unsigned char *add, size_t add_len,
-			  const unsigned char *in, unsigned char *out, unsigned char full_tag[16])
+                          const unsigned char *iv, const unsigned char *add, size_t add_len,
+                          const unsigned char *in, unsigned char *out, unsigned char full_tag[16])
 {
 	const int dec = mode == MBEDTLS_GCM_DECRYPT;
 	const uint64_t abits = (uint64_t)add_len * 8, dbits = (uint64_t)length * 8;
@@ -428,9 +432,9 @@ bool tls_gcm_accelerated(void)
 #endif
 
 int tls_gcm_crypt_and_tag(mbedtls_gcm_context *ctx, int mode, size_t length,
-			  const unsigned char *iv, size_t iv_len, const unsigned char *add,
-			  size_t add_len, const unsigned char *input, unsigned char *output,
-			  size_t tag_len, unsigned char *tag)
+                          const unsigned char *iv, size_t iv_len, const unsigned char *add,
+                          size_t add_len, const unsigned char *input, unsigned char *output,
+                          size_t tag_len, unsigned char *tag)
 {
 #ifdef HAVE_FAST
 	unsigned char full[16];
@@ -446,13 +450,13 @@ int tls_gcm_crypt_and_tag(mbedtls_gcm_context *ctx, int mode, size_t length,
 	}
 #endif
 	return mbedtls_gcm_crypt_and_tag(ctx, mode, length, iv, iv_len, add, add_len, input, output,
-					 tag_len, tag);
+	                                 tag_len, tag);
 }
 
 int tls_gcm_auth_decrypt(mbedtls_gcm_context *ctx, size_t length, const unsigned char *iv,
-			 size_t iv_len, const unsigned char *add, size_t add_len,
-			 const unsigned char *tag, size_t tag_len, const unsigned char *input,
-			 unsigned char *output)
+                         size_t iv_len, const unsigned char *add, size_t add_len,
+                         const unsigned char *tag, size_t tag_len, const unsigned char *input,
+                         unsigned char *output)
 {
 #ifdef HAVE_FAST
 	unsigned char full[16];
@@ -461,7 +465,8 @@ int tls_gcm_auth_decrypt(mbedtls_gcm_context *ctx, size_t length, const unsigned
 
 	rk = fast_key(ctx, length, iv_len, add_len, tag_len, input, output, &nr);
 	if (rk) {
-		gcm_fast(rk, nr, MBEDTLS_GCM_DECRYPT, length, iv, add, add_len, input, output, full);
+		gcm_fast(rk, nr, MBEDTLS_GCM_DECRYPT, length, iv, add, add_len, input, output,
+		         full);
 		if (mbedtls_ct_memcmp(tag, full, tag_len) != 0) {
 			mbedtls_platform_zeroize(output, length);
 			ret = MBEDTLS_ERR_GCM_AUTH_FAILED;
@@ -471,5 +476,5 @@ int tls_gcm_auth_decrypt(mbedtls_gcm_context *ctx, size_t length, const unsigned
 	}
 #endif
 	return mbedtls_gcm_auth_decrypt(ctx, length, iv, iv_len, add, add_len, tag, tag_len, input,
-					output);
+	                                output);
 }

@@ -28,14 +28,14 @@
 #include "mbedtls/gcm.h"
 
 int tls_gcm_crypt_and_tag(mbedtls_gcm_context *ctx, int mode, size_t length,
-			  const unsigned char *iv, size_t iv_len, const unsigned char *add,
-			  size_t add_len, const unsigned char *input, unsigned char *output,
-			  size_t tag_len, unsigned char *tag);
+                          const unsigned char *iv, size_t iv_len, const unsigned char *add,
+                          size_t add_len, const unsigned char *input, unsigned char *output,
+                          size_t tag_len, unsigned char *tag);
 
 int tls_gcm_auth_decrypt(mbedtls_gcm_context *ctx, size_t length, const unsigned char *iv,
-			 size_t iv_len, const unsigned char *add, size_t add_len,
-			 const unsigned char *tag, size_t tag_len, const unsigned char *input,
-			 unsigned char *output);
+                         size_t iv_len, const unsigned char *add, size_t add_len,
+                         const unsigned char *tag, size_t tag_len, const unsigned char *input,
+                         unsigned char *output);
 
 /* True when this CPU takes the fast path (for tests and the bench). */
 bool tls_gcm_accelerated(void);

@@ -11,7 +11,6 @@
 #include "dbxai.h"
 #include "err.h"
 
-
 static int is_alpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -32,9 +31,8 @@ static size_t scheme_len(const char *s)
 {
 	size_t n = 0;
 
-	while (is_alpha((unsigned char)s[n]) || (n && (is_digit((unsigned char)s[n]) ||
-						       s[n] == '+' || s[n] == '-' ||
-						       s[n] == '.')))
+	while (is_alpha((unsigned char)s[n]) ||
+	       (n && (is_digit((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' || s[n] == '.')))
 		n++;
 	if (n && strncmp(s + n, "://", 3) == 0)
 		return n;
@@ -80,7 +78,7 @@ static int parse_port(const char *p, size_t n, unsigned *port, char *errbuf)
 		if (!is_digit((unsigned char)p[i])) {
 			err = DBX_ERR_USAGE;
 			errbuf_set(errbuf, "invalid URL: port '%.*s' is not a number",
-				n > 16 ? 16 : (int)n, p);
+			           n > 16 ? 16 : (int)n, p);
 			goto out;
 		}
 		/* Stop counting once out of range; more digits cannot help. */
@@ -90,7 +88,7 @@ static int parse_port(const char *p, size_t n, unsigned *port, char *errbuf)
 	if (v == 0 || v > 65535) {
 		err = DBX_ERR_USAGE;
 		errbuf_set(errbuf, "invalid URL: port %.*s is out of range (1-65535)",
-			n > 16 ? 16 : (int)n, p);
+		           n > 16 ? 16 : (int)n, p);
 		goto out;
 	}
 	*port = (unsigned)v;
@@ -108,7 +106,7 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 	if (memchr(a, '@', n)) {
 		err = DBX_ERR_USAGE;
 		errbuf_set(errbuf, "invalid URL: user names and passwords in the URL "
-				"are not supported (use a token or OAuth)");
+		                   "are not supported (use a token or OAuth)");
 		goto out;
 	}
 	if (n && a[0] == '[') {
@@ -124,7 +122,7 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 		if (hlen >= sizeof u->host) {
 			err = DBX_ERR_LIMIT;
 			errbuf_set(errbuf, "invalid URL: host longer than %d bytes",
-				URL_HOST_MAX - 1);
+			           URL_HOST_MAX - 1);
 			goto out;
 		}
 		for (i = 0; i < hlen; i++)
@@ -132,8 +130,7 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 		u->host[hlen] = '\0';
 		if (inet_pton(AF_INET6, u->host, bin) != 1) {
 			err = DBX_ERR_USAGE;
-			errbuf_set(errbuf, "invalid URL: '[%s]' is not an IPv6 address",
-				u->host);
+			errbuf_set(errbuf, "invalid URL: '[%s]' is not an IPv6 address", u->host);
 			goto out;
 		}
 		u->host_is_ipv6 = 1;
@@ -163,13 +160,13 @@ static int parse_authority(const char *a, size_t n, struct url *u, char *errbuf)
 		if (hlen >= sizeof u->host) {
 			err = DBX_ERR_LIMIT;
 			errbuf_set(errbuf, "invalid URL: host longer than %d bytes",
-				URL_HOST_MAX - 1);
+			           URL_HOST_MAX - 1);
 			goto out;
 		}
 		if (!valid_reg_name(a, hlen)) {
 			err = DBX_ERR_USAGE;
 			errbuf_set(errbuf, "invalid URL: '%.*s' is not a valid host name",
-				(int)hlen, a);
+			           (int)hlen, a);
 			goto out;
 		}
 		for (i = 0; i < hlen; i++)
@@ -209,9 +206,10 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 		if (c <= 0x20 || c >= 0x7f) {
 			err = DBX_ERR_USAGE;
 			errbuf_set(errbuf, "invalid URL: %s at offset %zu",
-				c == ' ' ? "space" : c >= 0x80 ? "non-ASCII byte"
-							       : "control character",
-				i);
+			           c == ' '    ? "space"
+			           : c >= 0x80 ? "non-ASCII byte"
+			                       : "control character",
+			           i);
 			goto out;
 		}
 	}
@@ -228,9 +226,10 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 		u->port = 80;
 	} else {
 		err = DBX_ERR_USAGE;
-		errbuf_set(errbuf, "invalid URL: scheme '%.*s' is not supported (only "
-				"http and https)",
-			slen > 16 ? 16 : (int)slen, s);
+		errbuf_set(errbuf,
+		           "invalid URL: scheme '%.*s' is not supported (only "
+		           "http and https)",
+		           slen > 16 ? 16 : (int)slen, s);
 		goto out;
 	}
 	for (i = 0; i < slen; i++)
@@ -262,8 +261,7 @@ int url_parse(const char *s, struct url *u, char *errbuf)
 	goto out;
 too_long:
 	err = DBX_ERR_LIMIT;
-	errbuf_set(errbuf, "invalid URL: path and query longer than %d bytes",
-		URL_PATH_MAX - 1);
+	errbuf_set(errbuf, "invalid URL: path and query longer than %d bytes", URL_PATH_MAX - 1);
 out:
 	if (err && u)
 		memset(u, 0, sizeof *u);
@@ -276,8 +274,7 @@ int url_authority(const struct url *u, int always_port, char *out, size_t outsz)
 	int n;
 
 	if (always_port || u->port != dflt)
-		n = snprintf(out, outsz, u->host_is_ipv6 ? "[%s]:%u" : "%s:%u",
-			     u->host, u->port);
+		n = snprintf(out, outsz, u->host_is_ipv6 ? "[%s]:%u" : "%s:%u", u->host, u->port);
 	else
 		n = snprintf(out, outsz, u->host_is_ipv6 ? "[%s]" : "%s", u->host);
 	if (n < 0 || (size_t)n >= outsz)
@@ -291,11 +288,11 @@ static int origin(const struct url *u, char *out, size_t outsz)
 	int n;
 
 	if (u->port_explicit)
-		n = snprintf(out, outsz, u->host_is_ipv6 ? "%s://[%s]:%u" : "%s://%s:%u",
-			     u->scheme, u->host, u->port);
+		n = snprintf(out, outsz, u->host_is_ipv6 ? "%s://[%s]:%u" : "%s://%s:%u", u->scheme,
+		             u->host, u->port);
 	else
-		n = snprintf(out, outsz, u->host_is_ipv6 ? "%s://[%s]" : "%s://%s",
-			     u->scheme, u->host);
+		n = snprintf(out, outsz, u->host_is_ipv6 ? "%s://[%s]" : "%s://%s", u->scheme,
+		             u->host);
 	if (n < 0 || (size_t)n >= outsz)
 		return DBX_ERR_LIMIT;
 	return DBX_OK;
@@ -303,8 +300,7 @@ static int origin(const struct url *u, char *out, size_t outsz)
 
 static int is_space(int c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
@@ -332,7 +328,7 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 	if (n == 0) {
 		err = DBX_ERR_USAGE;
 		errbuf_set(errbuf, "the workspace host is empty; set DATABRICKS_HOST "
-				"to https://<workspace>.cloud.databricks.com");
+		                   "to https://<workspace>.cloud.databricks.com");
 		goto out;
 	}
 	slen = scheme_len(b);
@@ -347,9 +343,10 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 		if (!(slen == 5 && strncasecmp(b, "https", 5) == 0) &&
 		    !(slen == 4 && strncasecmp(b, "http", 4) == 0)) {
 			err = DBX_ERR_USAGE;
-			errbuf_set(errbuf, "workspace host: scheme '%.*s://' is not "
-					"supported; use https://",
-				slen > 16 ? 16 : (int)slen, b);
+			errbuf_set(errbuf,
+			           "workspace host: scheme '%.*s://' is not "
+			           "supported; use https://",
+			           slen > 16 ? 16 : (int)slen, b);
 			goto out;
 		}
 		if (n >= sizeof buf)
@@ -366,10 +363,11 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 		err = DBX_ERR_USAGE;
 		if (url_authority(&u, 0, auth, sizeof auth) != DBX_OK)
 			auth[0] = '\0';
-		errbuf_set(errbuf, "workspace host: http:// is only allowed for "
-				"localhost, 127.0.0.0/8 and ::1 (tokens must not "
-				"travel in clear text); use https://%s",
-			auth);
+		errbuf_set(errbuf,
+		           "workspace host: http:// is only allowed for "
+		           "localhost, 127.0.0.0/8 and ::1 (tokens must not "
+		           "travel in clear text); use https://%s",
+		           auth);
 		goto out;
 	}
 	err = origin(&u, out, outsz);
@@ -421,8 +419,7 @@ int url_is_loopback(const char *host)
 	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
 }
 
-int url_join(const char *base, const char *ref, char *out, size_t outsz,
-	     char *errbuf)
+int url_join(const char *base, const char *ref, char *out, size_t outsz, char *errbuf)
 {
 	struct url u;
 	size_t olen, rlen;
@@ -459,7 +456,7 @@ int url_join(const char *base, const char *ref, char *out, size_t outsz,
 	} else {
 		err = DBX_ERR_USAGE;
 		errbuf_set(errbuf, "request target must be a path starting with '/' "
-				"or an http(s):// URL");
+		                   "or an http(s):// URL");
 		goto out;
 	}
 	/* One check of the whole result covers the path's characters and
@@ -483,8 +480,8 @@ int url_name_ok(const char *name)
 		return 0;
 	for (p = name; *p; p++) {
 		char ch = *p;
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '_' || ch == '-'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
 			return 0;
 	}
 	return 1;

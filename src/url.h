@@ -41,7 +41,7 @@ struct url {
 	unsigned port;               /* the URL's port, else 80 / 443 */
 	int port_explicit;           /* the URL named the port */
 	char path[URL_PATH_MAX];     /* path and query, at least "/"; the
-				      * fragment is dropped (never sent) */
+	                              * fragment is dropped (never sent) */
 };
 
 /*
@@ -96,8 +96,7 @@ int url_is_loopback(const char *host);
  * Anything else is DBX_ERR_USAGE; the result must parse (url_parse rules).
  * out should have URL_MAX bytes; DBX_ERR_LIMIT if it is too small.
  */
-int url_join(const char *base, const char *ref, char *out, size_t outsz,
-	     char *errbuf);
+int url_join(const char *base, const char *ref, char *out, size_t outsz, char *errbuf);
 
 /* A name (a serving endpoint's) is safe to put in a URL path segment as it
  * is: 1 to URL_NAME_MAX letters, digits, '.', '_', '-'. */

@@ -152,9 +152,10 @@ int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct
 		return DBX_ERR_LIMIT;
 	out[0] = '\0';
 	if (!clean_text(profile, 0, "]")) {
-		errbuf_set(errbuf, "profile name '%.60s' cannot be written: use one line without ']' "
-		         "or blanks at its ends",
-		         profile);
+		errbuf_set(errbuf,
+		           "profile name '%.60s' cannot be written: use one line without ']' "
+		           "or blanks at its ends",
+		           profile);
 		return DBX_ERR_USAGE;
 	}
 	if (n > 16) {
@@ -163,9 +164,10 @@ int cfgedit_set(const char *in, size_t in_len, const char *profile, const struct
 	}
 	for (k = 0; k < n; k++) {
 		if (!clean_text(kv[k].key, 0, "=[#;") || !clean_text(kv[k].value, 1, "")) {
-			errbuf_set(errbuf, "%.40s cannot be written: a value must be one line without "
-			         "blanks at its ends",
-			         kv[k].key);
+			errbuf_set(errbuf,
+			           "%.40s cannot be written: a value must be one line without "
+			           "blanks at its ends",
+			           kv[k].key);
 			return DBX_ERR_USAGE;
 		}
 	}

@@ -75,7 +75,7 @@ static void notice_line(void *ctx, const char *line)
 }
 
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char *alias,
-		     const char **val)
+                  const char **val)
 {
 	const char *a = argv[*i];
 	size_t n = strlen(name);
@@ -98,8 +98,8 @@ static int parse_seconds(const char *flag, const char *v, double *out)
 	char err[DBX_ERRBUF_SIZE];
 	double d;
 	if (cfg_parse_number(flag, v, 1, 86400, &d, err) != DBX_OK || d <= 0)
-		return cli_usage_error("%s: '%.40s' is not a number of seconds (e.g. 30 or 2.5)", flag,
-				   v);
+		return cli_usage_error("%s: '%.40s' is not a number of seconds (e.g. 30 or 2.5)",
+		                       flag, v);
 	*out = d;
 	return 0;
 }
@@ -201,7 +201,7 @@ static const char *get_env(const char *name)
 }
 
 int cli_client_new(const struct cli_globals *g, const struct dbx_config *cfg,
-		   struct dbx_client **out)
+                   struct dbx_client **out)
 {
 	struct cfg_input in = {g->host, g->profile, g->auth, g->cacert, get_env};
 	struct dbx_options o = {0};
@@ -231,7 +231,7 @@ int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)
 			char *nb;
 			if (cap >= MAX_FILE) {
 				errbuf_set(errbuf, "%s is larger than %u MiB", path,
-					 MAX_FILE >> 20);
+				           MAX_FILE >> 20);
 				err = DBX_ERR_USAGE;
 				break;
 			}
@@ -247,8 +247,7 @@ int cli_read_file(const char *path, char **out, size_t *len, char *errbuf)
 		n += got;
 		if (got == 0) {
 			if (ferror(f)) {
-				errbuf_set(errbuf, "cannot read %s: %s", path,
-					 strerror(errno));
+				errbuf_set(errbuf, "cannot read %s: %s", path, strerror(errno));
 				err = DBX_ERR_IO;
 			}
 			break;

@@ -38,7 +38,7 @@ __attribute__((format(printf, 1, 2))) int cli_usage_error(const char *fmt, ...);
  * 1 and *val set (argv[*i] advanced past the value), 0 when argv[*i] is not
  * this option, -1 when the value is missing. */
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char *alias,
-		  const char **val);
+                  const char **val);
 
 /* Consumes a global option at argv[*i]: 1 if it was one, 0 if not, or an exit
  * status + 100 after printing the error. */
@@ -52,7 +52,8 @@ int cli_open_client(const struct cli_globals *g, struct dbx_config **cfg, struct
 
 /* The same from a cfg filled by the caller (`dbxai configure` checks values
  * before they reach a file); cfg must outlive the client. */
-int cli_client_new(const struct cli_globals *g, const struct dbx_config *cfg, struct dbx_client **out);
+int cli_client_new(const struct cli_globals *g, const struct dbx_config *cfg,
+                   struct dbx_client **out);
 
 /* Reads a whole file ("-" is stdin) into malloc'd, NUL-terminated memory. */
 int cli_read_file(const char *path, char **out, size_t *len, char *errbuf);
@@ -65,7 +66,10 @@ struct cli_out {
 	int coalesce; /* buffer writes (cli_coalesce); 0: flush every write */
 };
 
-#define CLI_OUT_INIT {-1, 0, 0}
+#define CLI_OUT_INIT                                                                               \
+	{                                                                                          \
+		-1, 0, 0                                                                           \
+	}
 
 /* For output that nobody watches live (stdout not a terminal): big buffered
  * writes instead of one write(2) per delta. Call before the first write. */
@@ -75,8 +79,8 @@ int cli_write(struct cli_out *o, const char *data, size_t len);
 /* `dbxai chat -i` (cli_repl.c): a conversation on the terminal with the
  * options of rq (borrowed), until /exit or the end of input; first (may be
  * NULL) is the first prompt. Returns the exit status. */
-int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
-	     const char *save_file, int show_reasoning, const char *first);
+int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const char *save_file,
+             int show_reasoning, const char *first);
 
 /* The "waiting..." spinner on stderr (cli_repl.c): on = 1 starts it when
  * stderr is a terminal (dim unless NO_COLOR; SIGALRM with SA_RESTART drives

@@ -38,7 +38,8 @@ int cli_api(const struct cli_globals *g0, int argc, char **argv)
 			continue;
 		}
 		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return cli_usage_error("api: unknown option '%.40s' (see dbxai help api)", argv[i]);
+			return cli_usage_error("api: unknown option '%.40s' (see dbxai help api)",
+			                       argv[i]);
 		if (!method)
 			method = argv[i];
 		else if (!path)
@@ -48,13 +49,14 @@ int cli_api(const struct cli_globals *g0, int argc, char **argv)
 	}
 	if (!method || !path)
 		return cli_usage_error("api needs METHOD and PATH, e.g. dbxai api GET "
-				   "/api/2.0/serving-endpoints");
+		                       "/api/2.0/serving-endpoints");
 	for (i = 0; method[i] && i < (int)sizeof m - 1; i++) {
 		char ch = method[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
-			return cli_usage_error("api: '%.20s' is not an HTTP method (GET, POST, PUT, "
-					   "PATCH, DELETE)",
-					   method);
+			return cli_usage_error(
+			    "api: '%.20s' is not an HTTP method (GET, POST, PUT, "
+			    "PATCH, DELETE)",
+			    method);
 		m[i] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
 	}
 	if (method[i])
@@ -84,4 +86,3 @@ out:
 	free(body);
 	return rc;
 }
-

@@ -29,19 +29,19 @@ struct chat_out {
 	int show_reasoning;
 	int reasoning_open; /* reasoning printed on stderr without a final newline */
 	int text_seen;
-	int usage_line;     /* --usage: the token counts on stderr at the end */
+	int usage_line; /* --usage: the token counts on stderr at the end */
 	int have_usage;
 	long long usage[3];
-	int keep_text;      /* structured output: keep the reply to validate it */
-	struct buf text;    /* the reply so far when keep_text, up to CHAT_REPLY_MAX;
-			       text.err: it did not all fit */
+	int keep_text;   /* structured output: keep the reply to validate it */
+	struct buf text; /* the reply so far when keep_text, up to CHAT_REPLY_MAX;
+	                    text.err: it did not all fit */
 };
 
 /* Writes one JSON Lines object built by fill() into a buffer big enough for
  * text of text_len bytes (escaping grows it at most 6x). */
 static int json_line(struct chat_out *o, size_t text_len,
-		     void (*fill)(struct json_w *w, const struct dbx_event *ev),
-		     const struct dbx_event *ev)
+                     void (*fill)(struct json_w *w, const struct dbx_event *ev),
+                     const struct dbx_event *ev)
 {
 	char small[CHAT_JSON_LINE];
 	size_t cap = 256 + 6 * text_len, len = 0;
@@ -129,11 +129,11 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	case DBX_EV_TOOL_CALL:
 		if (o->out.last >= 0 && o->out.last != '\n' && cli_write(&o->out, "\n", 1))
 			return 1;
-		if (cli_write(&o->out, "tool_call ", 10) || cli_write(&o->out, ev->id, strlen(ev->id)) ||
-		    cli_write(&o->out, " ", 1) || cli_write(&o->out, ev->name, strlen(ev->name)) ||
-		    cli_write(&o->out, " ", 1) ||
+		if (cli_write(&o->out, "tool_call ", 10) ||
+		    cli_write(&o->out, ev->id, strlen(ev->id)) || cli_write(&o->out, " ", 1) ||
+		    cli_write(&o->out, ev->name, strlen(ev->name)) || cli_write(&o->out, " ", 1) ||
 		    cli_write(&o->out, ev->arguments_len ? ev->arguments : "{}",
-			      ev->arguments_len ? ev->arguments_len : 2))
+		              ev->arguments_len ? ev->arguments_len : 2))
 			return 1;
 		return cli_write(&o->out, "\n", 1);
 	case DBX_EV_USAGE:
@@ -234,8 +234,21 @@ struct chat_args {
 
 static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_args *a)
 {
-	enum opt { MODEL, SYSTEM, TEMPERATURE, MAX_TOKENS, TOOLS, MESSAGES, API, THINKING,
-		   REASONING_EFFORT, SCHEMA, PARAM, SYSTEM_FILE, SAVE };
+	enum opt {
+		MODEL,
+		SYSTEM,
+		TEMPERATURE,
+		MAX_TOKENS,
+		TOOLS,
+		MESSAGES,
+		API,
+		THINKING,
+		REASONING_EFFORT,
+		SCHEMA,
+		PARAM,
+		SYSTEM_FILE,
+		SAVE
+	};
 	static const struct {
 		const char *name, *alias;
 		enum opt id;
@@ -301,16 +314,18 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		}
 		r = 0;
 		for (k = 0; k < sizeof value_opts / sizeof value_opts[0]; k++) {
-			r = cli_opt_value(argc, argv, &i, value_opts[k].name, value_opts[k].alias, &v);
+			r = cli_opt_value(argc, argv, &i, value_opts[k].name, value_opts[k].alias,
+			                  &v);
 			if (r != 0)
 				break;
 		}
 		if (r < 0)
 			return cli_usage_error("%s needs a value", arg);
 		if (r == 0 && arg[0] == '-' && arg[1] != '\0')
-			return cli_usage_error("chat: unknown option '%.40s' (see dbxai help; put -- "
-					       "before a prompt that starts with '-')",
-					       arg);
+			return cli_usage_error(
+			    "chat: unknown option '%.40s' (see dbxai help; put -- "
+			    "before a prompt that starts with '-')",
+			    arg);
 		if (r == 0) {
 			/* a prompt word: options may still follow, as in most tools */
 			argv[a->nwords++] = argv[i];
@@ -330,17 +345,19 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			break;
 		case TEMPERATURE:
 			if (cfg_parse_number("--temperature", v, 1, 2, &d, errbuf))
-				return cli_usage_error("--temperature: '%.20s' is not a number from 0 "
-						       "to 2",
-						       v);
+				return cli_usage_error(
+				    "--temperature: '%.20s' is not a number from 0 "
+				    "to 2",
+				    v);
 			a->rq.has_temperature = 1;
 			a->rq.temperature = d;
 			break;
 		case MAX_TOKENS:
 			if (cfg_parse_number("--max-tokens", v, 0, 10000000, &d, errbuf) || d < 1)
-				return cli_usage_error("--max-tokens: '%.20s' is not a whole number "
-						       "from 1 to 10000000",
-						       v);
+				return cli_usage_error(
+				    "--max-tokens: '%.20s' is not a whole number "
+				    "from 1 to 10000000",
+				    v);
 			a->rq.max_tokens = (long)d;
 			break;
 		case TOOLS:
@@ -355,20 +372,24 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			else if (strcmp(v, "responses") == 0)
 				a->rq.api = DBX_API_RESPONSES;
 			else
-				return cli_usage_error("--api: '%.20s' is not chat or responses", v);
+				return cli_usage_error("--api: '%.20s' is not chat or responses",
+				                       v);
 			break;
 		case THINKING:
 			if (cfg_parse_number("--thinking", v, 0, 1000000, &d, errbuf) || d < 1024)
-				return cli_usage_error("--thinking: '%.20s' is not a token budget of at "
-						       "least 1024",
-						       v);
+				return cli_usage_error(
+				    "--thinking: '%.20s' is not a token budget of at "
+				    "least 1024",
+				    v);
 			a->rq.thinking_budget = (long)d;
 			break;
 		case REASONING_EFFORT:
-			if (strcmp(v, "low") != 0 && strcmp(v, "medium") != 0 && strcmp(v, "high") != 0)
-				return cli_usage_error("--reasoning-effort: '%.20s' is not low, medium "
-						       "or high",
-						       v);
+			if (strcmp(v, "low") != 0 && strcmp(v, "medium") != 0 &&
+			    strcmp(v, "high") != 0)
+				return cli_usage_error(
+				    "--reasoning-effort: '%.20s' is not low, medium "
+				    "or high",
+				    v);
 			a->rq.reasoning_effort = v;
 			break;
 		case SCHEMA:
@@ -379,8 +400,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 				return cli_usage_error("--param: at most %d", CHAT_MAX_PARAMS);
 			if (!strchr(v, '=') || v[0] == '=')
 				return cli_usage_error("--param '%.40s': expected KEY=JSON, e.g. "
-						       "top_p=0.9",
-						       v);
+				                       "top_p=0.9",
+				                       v);
 			a->params[a->nparams++] = v;
 			break;
 		case SYSTEM_FILE:
@@ -416,11 +437,12 @@ static int build_params(const struct chat_args *a, char **out, size_t *len, char
 		struct json_doc d;
 		err = json_parse(&d, eq + 1, strlen(eq + 1), tok, 256);
 		if (err) {
-			errbuf_set(errbuf, "--param %.*s: the value is not JSON (%s); quote strings: "
-				 "%.*s='\"text\"'",
-				 (int)(eq - a->params[i]), a->params[i],
-				 d.err_what ? d.err_what : dbx_strerror(err), (int)(eq - a->params[i]),
-				 a->params[i]);
+			errbuf_set(errbuf,
+			           "--param %.*s: the value is not JSON (%s); quote strings: "
+			           "%.*s='\"text\"'",
+			           (int)(eq - a->params[i]), a->params[i],
+			           d.err_what ? d.err_what : dbx_strerror(err),
+			           (int)(eq - a->params[i]), a->params[i]);
 			free(buf);
 			return DBX_ERR_USAGE;
 		}
@@ -451,8 +473,10 @@ static int check_structured(struct chat_out *o, char *errbuf)
 	err = json_parse_alloc(&d, o->text.p ? o->text.p : "", o->text.len, &tok);
 	free(tok);
 	if (err) {
-		errbuf_set(errbuf, "the reply is not valid JSON (%s at byte %zu); it is on stdout as it came",
-			 d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
+		errbuf_set(
+		    errbuf,
+		    "the reply is not valid JSON (%s at byte %zu); it is on stdout as it came",
+		    d.err_what ? d.err_what : dbx_strerror(err), d.err_off);
 		return DBX_ERR_PROTOCOL;
 	}
 	return DBX_OK;
@@ -547,7 +571,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	}
 	if (!err && prompt && strspn(prompt, " \t\r\n") == n) {
 		snprintf(errbuf, sizeof errbuf,
-			 "the prompt is empty: give PROMPT words, or text on stdin");
+		         "the prompt is empty: give PROMPT words, or text on stdin");
 		err = DBX_ERR_USAGE;
 	}
 	if (err) {
@@ -576,7 +600,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		err = pfile_write(a.save_file, transcript, transcript_len, NULL, errbuf);
 	if (o.usage_line && o.have_usage)
 		fprintf(stderr, "prompt %lld \xc2\xb7 completion %lld \xc2\xb7 total %lld tokens\n",
-			o.usage[0], o.usage[1], o.usage[2]);
+		        o.usage[0], o.usage[1], o.usage[2]);
 	if (err && o.out.last >= 0 && o.out.last != '\n' && !o.json)
 		cli_write(&o.out, "\n", 1); /* keep what arrived, on its own line */
 	if (err && o.json && !o.out.failed)

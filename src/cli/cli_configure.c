@@ -163,7 +163,8 @@ static int check_token(const struct cli_globals *g0, struct dbx_config *cfg, con
 	return cli_fail(err, msg);
 }
 
-static int write_profile(const char *path, int exists, const char *profile, const struct dbx_config *cfg)
+static int write_profile(const char *path, int exists, const char *profile,
+                         const struct dbx_config *cfg)
 {
 	const struct cfgedit_kv kv[] = {{"host", cfg->host}, {"token", cfg->token}};
 	char errbuf[DBX_ERRBUF_SIZE] = "";

@@ -24,8 +24,8 @@ struct embed_out {
 	size_t cap;
 };
 
-static int put_vector(void *ctx, size_t index, const double *values, size_t dim,
-		      const char *json, size_t json_len)
+static int put_vector(void *ctx, size_t index, const double *values, size_t dim, const char *json,
+                      size_t json_len)
 {
 	struct embed_out *o = ctx;
 	size_t need = json_len + 64, n = 0, i;
@@ -86,8 +86,8 @@ static int read_lines(char **text, const char ***inputs, size_t *count)
 		p[l] = '\0'; /* over the '\n' or '\r', or the NUL cli_read_file adds */
 		if (l == 0)
 			return cli_usage_error("embed: stdin line %zu is empty (each line is one "
-					       "input; remove blank lines)",
-					       line);
+			                       "input; remove blank lines)",
+			                       line);
 		if (strlen(p) != l)
 			return cli_usage_error("embed: stdin line %zu holds a NUL byte", line);
 		(*inputs)[*count] = p;
@@ -154,15 +154,16 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 			r = cli_opt_value(argc, argv, &i, "--batch", NULL, &v);
 			if (r < 0 || (r > 0 && parse_batch(v, &rq.batch) != 0)) {
 				rc = cli_usage_error("--batch needs a whole number from 1 to %d",
-						     EMBED_BATCH_MAX);
+				                     EMBED_BATCH_MAX);
 				goto out;
 			}
 			if (r > 0)
 				continue;
 			if (argv[i][0] == '-' && argv[i][1] != '\0') {
-				rc = cli_usage_error("embed: unknown option '%.40s' (see dbxai help; "
-						     "-- ends the options)",
-						     argv[i]);
+				rc = cli_usage_error(
+				    "embed: unknown option '%.40s' (see dbxai help; "
+				    "-- ends the options)",
+				    argv[i]);
 				goto out;
 			}
 		}

@@ -71,7 +71,7 @@ int cli_models(const struct cli_globals *g0, int argc, char **argv)
 		if (r)
 			continue;
 		return cli_usage_error("models: unexpected argument '%.40s' (see dbxai help)",
-				       argv[i]);
+		                       argv[i]);
 	}
 	o.json = g.json;
 	rc = cli_open_client(&g, &cfg, &client);

@@ -49,13 +49,13 @@ struct repl {
 	struct dbx_chat_request rq; /* the options of the command line */
 	char *conv;                 /* the conversation so far (heap), or NULL */
 	size_t conv_len;
-	char *model, *system;       /* set by /model, /system (heap) */
-	const char *save_file;      /* --save: written after every turn */
-	struct buf part;            /* reply text of this turn, up to REPL_REPLY_MAX
-				       (a cut reply keeps what fitted) */
+	char *model, *system;  /* set by /model, /system (heap) */
+	const char *save_file; /* --save: written after every turn */
+	struct buf part;       /* reply text of this turn, up to REPL_REPLY_MAX
+	                          (a cut reply keeps what fitted) */
 	struct cli_out out;
 	int show_reasoning;
-	char *line;                 /* input buffer (heap, REPL_LINE_MAX) */
+	char *line; /* input buffer (heap, REPL_LINE_MAX) */
 	size_t line_beg, line_end;
 };
 
@@ -144,11 +144,11 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 		if (o->last >= 0 && o->last != '\n')
 			stop = cli_write(o, "\n", 1);
 		if (!stop)
-			stop = cli_write(o, "tool_call ", 10) || cli_write(o, ev->id, strlen(ev->id)) ||
-			       cli_write(o, " ", 1) || cli_write(o, ev->name, strlen(ev->name)) ||
-			       cli_write(o, " ", 1) ||
+			stop = cli_write(o, "tool_call ", 10) ||
+			       cli_write(o, ev->id, strlen(ev->id)) || cli_write(o, " ", 1) ||
+			       cli_write(o, ev->name, strlen(ev->name)) || cli_write(o, " ", 1) ||
 			       cli_write(o, ev->arguments_len ? ev->arguments : "{}",
-					 ev->arguments_len ? ev->arguments_len : 2) ||
+			                 ev->arguments_len ? ev->arguments_len : 2) ||
 			       cli_write(o, "\n", 1);
 		break;
 	default:
@@ -304,9 +304,8 @@ static void turn(struct repl *r, const char *prompt)
 	if (rerr)
 		cli_fail(rerr, NULL);
 	if (dropped)
-		fprintf(stderr,
-			"dbxai: history over %u KiB: dropped the %d oldest turn%s\n",
-			REPL_HISTORY_MAX >> 10, dropped, dropped == 1 ? "" : "s");
+		fprintf(stderr, "dbxai: history over %u KiB: dropped the %d oldest turn%s\n",
+		        REPL_HISTORY_MAX >> 10, dropped, dropped == 1 ? "" : "s");
 	if (r->save_file && r->conv)
 		save(r, r->save_file);
 	repl_intr = 0;
@@ -383,13 +382,13 @@ static int read_line(struct repl *r, char **line)
 }
 
 static const char help_text[] =
-	"  /reset         start a new conversation (model and system prompt stay)\n"
-	"  /model NAME    use endpoint NAME from the next turn on\n"
-	"  /system TEXT   system prompt from the next turn on\n"
-	"  /save FILE     write the conversation (JSON, mode 0600) for --messages\n"
-	"  /exit          leave (so does Ctrl-D)\n"
-	"  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
-	"  //TEXT sends /TEXT.\n";
+    "  /reset         start a new conversation (model and system prompt stay)\n"
+    "  /model NAME    use endpoint NAME from the next turn on\n"
+    "  /system TEXT   system prompt from the next turn on\n"
+    "  /save FILE     write the conversation (JSON, mode 0600) for --messages\n"
+    "  /exit          leave (so does Ctrl-D)\n"
+    "  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
+    "  //TEXT sends /TEXT.\n";
 
 /* Replaces *slot by a copy of v (heap). */
 static void set_str(char **slot, const char *v)
@@ -423,14 +422,16 @@ static int command(struct repl *r, char *cmd)
 		set_str(&r->model, arg);
 		notice("model ", arg);
 	} else if (n == 6 && strncmp(cmd, "/model", n) == 0) {
-		notice("model ", r->model ? r->model : r->rq.model ? r->rq.model : DBX_DEFAULT_MODEL);
+		notice("model ", r->model      ? r->model
+		                 : r->rq.model ? r->rq.model
+		                               : DBX_DEFAULT_MODEL);
 	} else if (n == 7 && strncmp(cmd, "/system", n) == 0 && *arg) {
 		set_str(&r->system, arg);
 		notice("system prompt set", NULL);
 	} else if (n == 5 && strncmp(cmd, "/save", n) == 0 && *arg) {
 		save(r, arg);
 	} else if ((n == 5 && strncmp(cmd, "/exit", n) == 0) ||
-		   (n == 5 && strncmp(cmd, "/quit", n) == 0)) {
+	           (n == 5 && strncmp(cmd, "/quit", n) == 0)) {
 		leave = 1;
 	} else if (n == 5 && strncmp(cmd, "/help", n) == 0) {
 		fputs(help_text, stderr);
@@ -440,8 +441,8 @@ static int command(struct repl *r, char *cmd)
 	return leave;
 }
 
-int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
-	     const char *save_file, int show_reasoning, const char *first)
+int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const char *save_file,
+             int show_reasoning, const char *first)
 {
 	struct sigaction sa, old_int;
 	struct repl r;

@@ -26,7 +26,7 @@
 static struct sse_parser parser;
 
 struct sink {
-	int json;          /* parse the data, or only count it */
+	int json; /* parse the data, or only count it */
 	unsigned long events;
 	unsigned long text_len;
 	uint32_t text_sum; /* of the unescaped text */
@@ -74,12 +74,11 @@ out:
 
 /* Words as a model writes them, some needing escapes in JSON. */
 static const char *const words[] = {
-	"The ",      "quick ",   "answer ",        "is ",       "that ",
-	"we ",       "should ",  "consider ",      "the ",      "\\\"edge\\\" ",
-	"cases",     ":\\n\\n",  "- ",             "first, ",   "a ",
-	"buffer ",   "of ",      "64 ",            "KiB ",      "holds ",
-	"one ",      "event; ",  "caf\\u00e9 ",    "na\\u00efve ", "\\u2014 ",
-	"`sse_feed` ", "returns ", "when ",        "done.",     "\\n",
+    "The ",     "quick ",      "answer ",  "is ",           "that ",       "we ",
+    "should ",  "consider ",   "the ",     "\\\"edge\\\" ", "cases",       ":\\n\\n",
+    "- ",       "first, ",     "a ",       "buffer ",       "of ",         "64 ",
+    "KiB ",     "holds ",      "one ",     "event; ",       "caf\\u00e9 ", "na\\u00efve ",
+    "\\u2014 ", "`sse_feed` ", "returns ", "when ",         "done.",       "\\n",
 };
 
 static char *build_stream(size_t *len)
@@ -95,21 +94,21 @@ static char *build_stream(size_t *len)
 		const char *w = words[(unsigned)i * 7u % nw];
 		if (i + 1 < CHUNKS)
 			k = snprintf(buf + n, cap - n,
-				     "data: {\"id\":\"chatcmpl-3f9c2a1e-7b4d-4e8a-9c61-%012d\","
-				     "\"object\":\"chat.completion.chunk\",\"created\":%ld,"
-				     "\"model\":\"databricks-claude-sonnet-4\",\"choices\":"
-				     "[{\"index\":0,\"delta\":{\"content\":\"%s\"},"
-				     "\"finish_reason\":null}],\"usage\":null}\n\n",
-				     1234, created + i / 50, w);
+			             "data: {\"id\":\"chatcmpl-3f9c2a1e-7b4d-4e8a-9c61-%012d\","
+			             "\"object\":\"chat.completion.chunk\",\"created\":%ld,"
+			             "\"model\":\"databricks-claude-sonnet-4\",\"choices\":"
+			             "[{\"index\":0,\"delta\":{\"content\":\"%s\"},"
+			             "\"finish_reason\":null}],\"usage\":null}\n\n",
+			             1234, created + i / 50, w);
 		else
 			k = snprintf(buf + n, cap - n,
-				     "data: {\"id\":\"chatcmpl-3f9c2a1e-7b4d-4e8a-9c61-%012d\","
-				     "\"object\":\"chat.completion.chunk\",\"created\":%ld,"
-				     "\"model\":\"databricks-claude-sonnet-4\",\"choices\":"
-				     "[{\"index\":0,\"delta\":{\"content\":\"%s\"},"
-				     "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
-				     "1834,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\n",
-				     1234, created + i / 50, w, CHUNKS, CHUNKS + 1834);
+			             "data: {\"id\":\"chatcmpl-3f9c2a1e-7b4d-4e8a-9c61-%012d\","
+			             "\"object\":\"chat.completion.chunk\",\"created\":%ld,"
+			             "\"model\":\"databricks-claude-sonnet-4\",\"choices\":"
+			             "[{\"index\":0,\"delta\":{\"content\":\"%s\"},"
+			             "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+			             "1834,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\n",
+			             1234, created + i / 50, w, CHUNKS, CHUNKS + 1834);
 		if (k < 0 || (size_t)k >= cap - n) {
 			free(buf);
 			return NULL;
@@ -169,8 +168,9 @@ int main(void)
 			s.json = mode;
 			t = run(stream, len, &s);
 			if (t < 0) {
-				fprintf(stderr, "bench_sse_json: %s: failed (%d errors, %lu events)\n",
-					names[mode], s.errors, s.events);
+				fprintf(stderr,
+				        "bench_sse_json: %s: failed (%d errors, %lu events)\n",
+				        names[mode], s.errors, s.events);
 				status = 1;
 				goto out;
 			}

@@ -63,8 +63,8 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	fprintf(f, "%d %lld %lld %lld %lld %ld\n", code, t0, t1,
-		(long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
-		(long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss);
+	        (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+	        (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss);
 	if (fclose(f) != 0)
 		return 125;
 	return code;

@@ -55,11 +55,12 @@ static int pairs_of(const char *text, size_t len, struct pair *p, int max)
 	     e = json_next(&d, e)) {
 		if (json_str(&d, json_get(&d, e, "host"), p[n].host, sizeof p[n].host, &hl) ||
 		    json_str(&d, json_get(&d, e, "client_id"), p[n].client, sizeof p[n].client,
-			     &cl) ||
+		             &cl) ||
 		    hl != strlen(p[n].host) || cl != strlen(p[n].client))
 			continue;
-		p[n].has_access = json_type(&d, json_get(&d, e, "access_token")) == JSON_STRING &&
-				  json_strlen(&d, json_get(&d, e, "access_token")) < CACHE_TOKEN_MAX;
+		p[n].has_access =
+		    json_type(&d, json_get(&d, e, "access_token")) == JSON_STRING &&
+		    json_strlen(&d, json_get(&d, e, "access_token")) < CACHE_TOKEN_MAX;
 		n++;
 	}
 	return n;
@@ -116,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	want_removed = 0;
 	if (np >= 0 && np < MAX_PAIRS) /* all entries seen: count the pair's */
 		for (k = 0; k < np; k++)
-			want_removed += strcmp(p[k].host, host) == 0 && strcmp(p[k].client, client) == 0;
+			want_removed +=
+			    strcmp(p[k].host, host) == 0 && strcmp(p[k].client, client) == 0;
 	err = cache_render(&c, host, client, &t, &out, &olen, &removed);
 	if (err == DBX_OK) {
 		REQUIRE(out[olen] == '\0' && olen > 0 && out[olen - 1] == '\n');
@@ -129,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (strcmp(p[k].host, host) == 0 && strcmp(p[k].client, client) == 0)
 				continue;
 			REQUIRE(cache_get(&c, p[k].host, p[k].client, &a) ==
-				cache_get(&nc, p[k].host, p[k].client, &b));
+			        cache_get(&nc, p[k].host, p[k].client, &b));
 			REQUIRE(same_tokens(&a, &b));
 		}
 		cache_close(&nc);

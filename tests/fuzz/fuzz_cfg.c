@@ -83,7 +83,8 @@ static void ref_read(const char *s, size_t n, const char *profile, struct ref *r
 			kb = b + 1;
 			ke = close;
 			trim(&kb, &ke);
-			in = (size_t)(ke - kb) == strlen(profile) && memcmp(kb, profile, (size_t)(ke - kb)) == 0;
+			in = (size_t)(ke - kb) == strlen(profile) &&
+			     memcmp(kb, profile, (size_t)(ke - kb)) == 0;
 			r->found |= in;
 			continue;
 		}

@@ -14,12 +14,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(c)                                                              \
-	do {                                                                    \
-		if (!(c)) {                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                \
-		}                                                               \
+#define REQUIRE(c)                                                                                 \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c);                    \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 #define FUZZ_FNV_BASIS 0xcbf29ce484222325ull
@@ -91,8 +91,7 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 
 /* Splits data at the first n-1 '\n' bytes into n NUL-terminated lines in one
  * heap block (*block, freed by the caller); missing lines are "". */
-static inline void fuzz_lines(const uint8_t *data, size_t size, char **lines, int n,
-			      char **block)
+static inline void fuzz_lines(const uint8_t *data, size_t size, char **lines, int n, char **block)
 {
 	char *s = fuzz_cstr(data, size), *p = s;
 	int i;

@@ -23,8 +23,8 @@ struct seen {
 	size_t stop_at; /* cancel at this vector (0: never) */
 };
 
-static int on_vector(void *ctx, size_t index, const double *values, size_t dim,
-		     const char *json, size_t json_len)
+static int on_vector(void *ctx, size_t index, const double *values, size_t dim, const char *json,
+                     size_t json_len)
 {
 	struct seen *s = ctx;
 	size_t i;

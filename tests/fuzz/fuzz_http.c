@@ -55,11 +55,10 @@ static void check_head(const struct http_parser *p)
 	static char out[HTTP_HEAD_MAX * 2];
 	size_t k, len;
 
-	if (!p->head_done || p->body_bytes != 0 || p->status < 200 ||
-	    p->status > 599 || p->version_minor < 0 || p->version_minor > 1)
+	if (!p->head_done || p->body_bytes != 0 || p->status < 200 || p->status > 599 ||
+	    p->version_minor < 0 || p->version_minor > 1)
 		abort();
-	if (!p->reason || p->reason[p->reason_len] != 0 ||
-	    strlen(p->reason) != p->reason_len)
+	if (!p->reason || p->reason[p->reason_len] != 0 || strlen(p->reason) != p->reason_len)
 		abort();
 	if (p->num_headers > HTTP_MAX_HEADERS)
 		abort();
@@ -67,15 +66,12 @@ static void check_head(const struct http_parser *p)
 		const struct http_header *h = &p->headers[k];
 
 		if (h->name_len == 0 || h->name[h->name_len] != 0 ||
-		    strlen(h->name) != h->name_len ||
-		    h->value[h->value_len] != 0 ||
+		    strlen(h->name) != h->name_len || h->value[h->value_len] != 0 ||
 		    strlen(h->value) != h->value_len)
 			abort();
-		if (h->value_len &&
-		    (is_ows(h->value[0]) || is_ows(h->value[h->value_len - 1])))
+		if (h->value_len && (is_ows(h->value[0]) || is_ows(h->value[h->value_len - 1])))
 			abort();
-		if (memchr(h->name, ':', h->name_len) ||
-		    memchr(h->value, '\r', h->value_len) ||
+		if (memchr(h->name, ':', h->name_len) || memchr(h->value, '\r', h->value_len) ||
 		    memchr(h->value, '\n', h->value_len))
 			abort();
 		if (http_header_find(p, h->name, NULL) == NULL)
@@ -83,8 +79,7 @@ static void check_head(const struct http_parser *p)
 	}
 	if (p->framing == HTTP_BODY_CLOSE && p->keep_alive)
 		abort();
-	if (http_render_head(p, out, sizeof out, &len) != DBX_OK ||
-	    strlen(out) != len)
+	if (http_render_head(p, out, sizeof out, &len) != DBX_OK || strlen(out) != len)
 		abort();
 }
 
@@ -129,8 +124,8 @@ static uint64_t rng_next(uint64_t *s)
 }
 
 /* mode 0: whole; 1: random chunks; 2: one byte at a time */
-static void drive(const uint8_t *in, size_t len, unsigned flags, int mode,
-		  uint64_t seed, struct digest *d)
+static void drive(const uint8_t *in, size_t len, unsigned flags, int mode, uint64_t seed,
+                  struct digest *d)
 {
 	struct http_sink sink = {on_head, on_body, d};
 	size_t off = 0;
@@ -149,8 +144,8 @@ static void drive(const uint8_t *in, size_t len, unsigned flags, int mode,
 			n = len - off;
 		while (k < n) {
 			size_t used = 7777;
-			int err = http_parse(&parser, (const char *)in + off + k,
-					     n - k, &used, &sink);
+			int err =
+			    http_parse(&parser, (const char *)in + off + k, n - k, &used, &sink);
 
 			if (used > n - k)
 				abort();
@@ -194,7 +189,7 @@ static void drive(const uint8_t *in, size_t len, unsigned flags, int mode,
 			abort();
 		d->pending_done = 1;
 	} else if (d->err != DBX_ERR_TRUNCATED && d->err != DBX_ERR_PROTOCOL &&
-		   d->err != DBX_ERR_LIMIT) {
+	           d->err != DBX_ERR_LIMIT) {
 		abort();
 	}
 	d->why = parser.error;
@@ -202,12 +197,10 @@ static void drive(const uint8_t *in, size_t len, unsigned flags, int mode,
 
 static int same(const struct digest *a, const struct digest *b)
 {
-	if (a->heads != b->heads || a->bodies != b->bodies ||
-	    a->messages != b->messages || a->err != b->err ||
-	    a->pending_done != b->pending_done)
+	if (a->heads != b->heads || a->bodies != b->bodies || a->messages != b->messages ||
+	    a->err != b->err || a->pending_done != b->pending_done)
 		return 0;
-	if ((a->why == NULL) != (b->why == NULL) ||
-	    (a->why && strcmp(a->why, b->why) != 0))
+	if ((a->why == NULL) != (b->why == NULL) || (a->why && strcmp(a->why, b->why) != 0))
 		return 0;
 	/* where an error is seen is the same byte for any split */
 	return a->consumed == b->consumed;

@@ -19,7 +19,7 @@
 #include "json.h"
 #include "jsonw.h"
 
-#define FUZZ_TOK 4096 /* tokens; documents needing more are only counted */
+#define FUZZ_TOK 4096  /* tokens; documents needing more are only counted */
 #define FUZZ_BIG 16384 /* bytes; longer inputs are only parsed and compared */
 
 /* Reference validator: RFC 8259, well-formed UTF-8 in strings, paired
@@ -31,8 +31,8 @@ struct ref {
 
 static void ref_ws(struct ref *r)
 {
-	while (r->p < r->n && (r->s[r->p] == ' ' || r->s[r->p] == '\t' ||
-			       r->s[r->p] == '\n' || r->s[r->p] == '\r'))
+	while (r->p < r->n && (r->s[r->p] == ' ' || r->s[r->p] == '\t' || r->s[r->p] == '\n' ||
+	                       r->s[r->p] == '\r'))
 		r->p++;
 }
 
@@ -242,8 +242,7 @@ static int ref_valid(const uint8_t *s, size_t n)
 
 /* Writes value t of d with the writer, strings re-escaped from their
  * unescaped form; numbers go verbatim. */
-static void rewrite(struct json_w *w, const struct json_doc *d, int t, char *buf,
-		    size_t cap)
+static void rewrite(struct json_w *w, const struct json_doc *d, int t, char *buf, size_t cap)
 {
 	size_t len;
 	int k;
@@ -284,8 +283,8 @@ static void rewrite(struct json_w *w, const struct json_doc *d, int t, char *buf
 
 /* The two documents hold the same tree (strings compared unescaped). Returns
  * the number of tokens compared. */
-static int same(const struct json_doc *a, int ta, const struct json_doc *b, int tb,
-		char *ba, char *bb, size_t cap)
+static int same(const struct json_doc *a, int ta, const struct json_doc *b, int tb, char *ba,
+                char *bb, size_t cap)
 {
 	size_t la, lb, rla, rlb;
 	const char *ra, *rb;
@@ -384,7 +383,7 @@ static void same_as_parse(const char *js, size_t len, struct json_prefix *pc)
 	enum dbx_err eb = json_parse(&b, js, len, tb, FUZZ_TOK);
 
 	REQUIRE(ea == eb && a.ntok == b.ntok && a.needed == b.needed && a.err_off == b.err_off &&
-		strcmp(a.err_what, b.err_what) == 0);
+	        strcmp(a.err_what, b.err_what) == 0);
 	REQUIRE(memcmp(ta, tb, (size_t)a.ntok * sizeof ta[0]) == 0);
 }
 

@@ -36,7 +36,8 @@ static void no_code_in(const char *errbuf, const char *text)
 			continue;
 		for (k = 5; k < n; k++)
 			if (!((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') ||
-			      (p[k] >= '0' && p[k] <= '9') || p[k] == '-' || p[k] == '_' || p[k] == '.'))
+			      (p[k] >= '0' && p[k] <= '9') || p[k] == '-' || p[k] == '_' ||
+			      p[k] == '.'))
 				break;
 		if (k < n)
 			continue;
@@ -69,7 +70,7 @@ static void check_json(const char *text, size_t len)
 		REQUIRE(ep.authorization[0] && ep.token[0] && strlen(ep.device) < URL_MAX);
 	if (oauth_parse_device(text, len, &d, errbuf) == DBX_OK)
 		REQUIRE(strlen(d.device_code) < OAUTH_CODE_MAX && strlen(d.user_code) < 128 &&
-			strlen(d.verification_uri) < URL_MAX);
+		        strlen(d.verification_uri) < URL_MAX);
 	if (oauth_parse_error(text, len, error, sizeof error, desc, sizeof desc)) {
 		size_t i;
 		REQUIRE(strlen(error) < sizeof error && strlen(desc) < sizeof desc);
@@ -93,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	err = redirect_parse(line[1], line[0], code, cap, errbuf);
 	REQUIRE(err == DBX_OK || err == DBX_ERR_AUTH || err == ERR_NEED_MORE ||
-		err == DBX_ERR_USAGE || err == DBX_ERR_LIMIT);
+	        err == DBX_ERR_USAGE || err == DBX_ERR_LIMIT);
 	if (err == DBX_OK) {
 		REQUIRE(code[0] && strlen(code) < cap);
 		form[0] = '/';
@@ -106,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(strcmp(code, again) == 0);
 		snprintf(other, sizeof other, "x%.128s", line[0]);
 		REQUIRE(redirect_parse(line[1], other, again, sizeof again, errbuf) ==
-			DBX_ERR_AUTH);
+		        DBX_ERR_AUTH);
 		no_code_in(errbuf, line[1]);
 	} else {
 		no_code_in(errbuf, line[1]);

@@ -44,7 +44,7 @@ static void reversed(const char *list, char *out, size_t cap)
 		while (start > 0 && list[start - 1] != ',')
 			start--;
 		len += (size_t)snprintf(out + len, cap - len, "%s%.*s", first ? "" : " , ,",
-					(int)(end - start), list + start);
+		                        (int)(end - start), list + start);
 		first = 0;
 		REQUIRE(len < cap);
 		end = start ? start - 1 : 0;
@@ -73,7 +73,7 @@ static void check_secret_free(const char *value, const char *errbuf)
 	cred[n] = '\0';
 	/* (the usage hint itself says "user:password") */
 	REQUIRE(strstr(errbuf, cred) == NULL ||
-		strstr("[http://][user:password@]host[:port]", cred) != NULL);
+	        strstr("[http://][user:password@]host[:port]", cred) != NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

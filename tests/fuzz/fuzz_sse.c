@@ -50,9 +50,8 @@ static int on_event(void *ctx, const struct sse_event *ev)
 	struct digest *d = ctx;
 	unsigned char over = (unsigned char)ev->oversize;
 
-	if (!ev->type || !ev->id || ev->id[ev->id_len] != 0 ||
-	    strlen(ev->id) != ev->id_len || ev->id_len > SSE_ID_MAX ||
-	    ev->type_len > SSE_TYPE_MAX)
+	if (!ev->type || !ev->id || ev->id[ev->id_len] != 0 || strlen(ev->id) != ev->id_len ||
+	    ev->id_len > SSE_ID_MAX || ev->type_len > SSE_TYPE_MAX)
 		abort();
 	if (ev->oversize) {
 		if (ev->data || ev->data_len)
@@ -60,8 +59,8 @@ static int on_event(void *ctx, const struct sse_event *ev)
 		/* only a name too long or data too big makes an oversize event */
 		if (ev->type_len && ev->data_size <= d->cap)
 			abort();
-	} else if (!ev->data || ev->data_len != ev->data_size ||
-		   ev->data_len > d->cap || ev->type_len == 0) {
+	} else if (!ev->data || ev->data_len != ev->data_size || ev->data_len > d->cap ||
+	           ev->type_len == 0) {
 		abort();
 	}
 	mix(&d->all, &over, 1);
@@ -85,8 +84,8 @@ static uint32_t rng(void)
 
 /* Feeds data[0..n) in pieces: whole when max_piece is 0, else random sizes in
  * 1..max_piece. */
-static void run(const uint8_t *data, size_t n, size_t cap, size_t max_piece,
-		unsigned stop_every, struct digest *d)
+static void run(const uint8_t *data, size_t n, size_t cap, size_t max_piece, unsigned stop_every,
+                struct digest *d)
 {
 	size_t off = 0, piece, used;
 	int rc;

@@ -48,7 +48,7 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 		fuzz_mix(&d->events, ev->text, ev->text_len);
 		fuzz_mix_str(&d->events, ev->signature);
 		fuzz_mix_bytes(ev->type == DBX_EV_TEXT ? &d->text : &d->reasoning, ev->text,
-			       ev->text_len);
+		               ev->text_len);
 		break;
 	case DBX_EV_TOOL_CALL:
 		REQUIRE(ev->id && ev->name && ev->arguments);

@@ -25,24 +25,24 @@
 
 static int harness_pass, harness_fail;
 
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (cond) {                                                    \
-			harness_pass++;                                        \
-		} else {                                                       \
-			harness_fail++;                                        \
-			fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);  \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-		}                                                              \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			harness_pass++;                                                            \
+		} else {                                                                           \
+			harness_fail++;                                                            \
+			fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);                      \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
-#define RUN(fn)                                                                \
-	do {                                                                   \
-		int before_ = harness_fail;                                    \
-		fn();                                                          \
-		if (harness_fail != before_)                                   \
-			fprintf(stderr, "  in %s\n", #fn);                     \
+#define RUN(fn)                                                                                    \
+	do {                                                                                       \
+		int before_ = harness_fail;                                                        \
+		fn();                                                                              \
+		if (harness_fail != before_)                                                       \
+			fprintf(stderr, "  in %s\n", #fn);                                         \
 	} while (0)
 
 static inline const char *harness_data(const char *rel)
@@ -102,8 +102,7 @@ static inline struct harness_guarded harness_guard(const void *src, size_t len)
 	if (body == 0)
 		body = page;
 	g.map_len = body + page;
-	g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g.map == MAP_FAILED) {
 		perror("mmap");
 		exit(2);

@@ -18,8 +18,8 @@ static void test_version(void)
 	char want[32];
 
 	CHECK(strcmp(dbx_version(), DBX_VERSION) == 0, "dbx_version %s", dbx_version());
-	snprintf(want, sizeof want, "%d.%d.%d", DBX_VERSION_NUM / 10000, DBX_VERSION_NUM / 100 % 100,
-		 DBX_VERSION_NUM % 100);
+	snprintf(want, sizeof want, "%d.%d.%d", DBX_VERSION_NUM / 10000,
+	         DBX_VERSION_NUM / 100 % 100, DBX_VERSION_NUM % 100);
 	CHECK(strcmp(want, DBX_VERSION) == 0, "DBX_VERSION_NUM %d is not %s", DBX_VERSION_NUM,
 	      DBX_VERSION);
 	dbx_free(NULL);
@@ -63,8 +63,8 @@ static void test_errbuf(void)
 	/* plain http is for loopback only */
 	o.host = "http://example.com";
 	errbuf[0] = '\0';
-	CHECK(dbx_client_new(&c, &o, errbuf) == DBX_ERR_USAGE && errbuf[0], "http off loopback: '%s'",
-	      errbuf);
+	CHECK(dbx_client_new(&c, &o, errbuf) == DBX_ERR_USAGE && errbuf[0],
+	      "http off loopback: '%s'", errbuf);
 
 	/* a client on a closed loopback port: the calls fail with a line */
 	o.host = "http://127.0.0.1:1";
@@ -84,13 +84,14 @@ static void test_errbuf(void)
 		CHECK(err == DBX_ERR_CONNECT && status == 0, "api, NULL errbuf");
 		errbuf[0] = '\0';
 		err = dbx_api(c, "GET", "https://elsewhere.example/x", NULL, 0, NULL, NULL, NULL,
-			      errbuf);
+		              errbuf);
 		CHECK(err == DBX_ERR_USAGE && strstr(errbuf, "refusing"), "api off-origin: '%s'",
 		      errbuf);
 		rq.model = "bad name/..";
 		errbuf[0] = '\0';
 		err = dbx_chat(c, &rq, NULL, NULL, errbuf);
-		CHECK(err == DBX_ERR_USAGE && strstr(errbuf, "model name"), "bad model: '%s'", errbuf);
+		CHECK(err == DBX_ERR_USAGE && strstr(errbuf, "model name"), "bad model: '%s'",
+		      errbuf);
 		dbx_client_free(c);
 	}
 	dbx_client_free(NULL);
@@ -102,8 +103,8 @@ static void test_config(void)
 {
 	char path[] = "/tmp/dbxai-test-api-XXXXXX", errbuf[DBX_ERRBUF_SIZE];
 	static const char text[] = "[DEFAULT]\nhost = https://default.example\n"
-				   "token = dapi-default\n\n[prod]\nhost = prod.example/\n"
-				   "client_id = sp-id\nclient_secret = sp-secret\n";
+	                           "token = dapi-default\n\n[prod]\nhost = prod.example/\n"
+	                           "client_id = sp-id\nclient_secret = sp-secret\n";
 	struct dbx_config_input in = {0};
 	struct dbx_config *cfg = NULL;
 	struct dbx_options o = {0};
@@ -172,7 +173,7 @@ static void test_config(void)
 	in.auth_type = NULL;
 	errbuf[0] = '\0';
 	CHECK(dbx_config_load(&cfg, &in, &o, errbuf) == DBX_ERR_USAGE &&
-		  strstr(errbuf, "DATABRICKS_MAX_RETRIES"),
+	          strstr(errbuf, "DATABRICKS_MAX_RETRIES"),
 	      "bad number: '%s'", errbuf);
 	unsetenv("DATABRICKS_MAX_RETRIES");
 	setenv("DATABRICKS_CONFIG_FILE", "/nonexistent/dbxai-cfg", 1);

@@ -31,25 +31,26 @@ static void write_cfg(const char *text)
 }
 
 static int load(struct dbx_config *c, const char *const *envv, const char *host_flag,
-		const char *profile_flag, char *errbuf)
+                const char *profile_flag, char *errbuf)
 {
-	struct cfg_input in = {.host_flag = host_flag, .profile_flag = profile_flag, .getenv = fake_getenv};
+	struct cfg_input in = {
+	    .host_flag = host_flag, .profile_flag = profile_flag, .getenv = fake_getenv};
 	fake_env = envv;
 	errbuf[0] = 0;
 	return cfg_load(c, &in, errbuf);
 }
 
 static const char *sample = "# comment\n"
-			    "[DEFAULT]\n"
-			    "host = https://default.cloud.databricks.com\n"
-			    "token = dapi-default\n"
-			    "\n"
-			    "; another comment\n"
-			    "[prod]\n"
-			    "HOST=prod.cloud.databricks.com/\n"
-			    "  client_id = abc  \n"
-			    "client_secret = s3cret\n"
-			    "auth_type = oauth-m2m\n";
+                            "[DEFAULT]\n"
+                            "host = https://default.cloud.databricks.com\n"
+                            "token = dapi-default\n"
+                            "\n"
+                            "; another comment\n"
+                            "[prod]\n"
+                            "HOST=prod.cloud.databricks.com/\n"
+                            "  client_id = abc  \n"
+                            "client_secret = s3cret\n"
+                            "auth_type = oauth-m2m\n";
 
 static void test_precedence(void)
 {
@@ -100,7 +101,8 @@ static void test_precedence(void)
 		const char *e[] = {"DATABRICKS_CONFIG_FILE=/nonexistent/cfg", NULL};
 		CHECK(load(&c, e, NULL, NULL, err) == DBX_OK, "a missing file is fine: %s", err);
 		CHECK(c.host[0] == 0 && c.file[0] == 0, "nothing configured");
-		CHECK(load(&c, e, NULL, "prod", err) == DBX_ERR_USAGE, "but a named profile is not");
+		CHECK(load(&c, e, NULL, "prod", err) == DBX_ERR_USAGE,
+		      "but a named profile is not");
 	}
 	{
 		const char *e[] = {"DATABRICKS_CONFIG_FILE=/tmp", NULL};
@@ -127,27 +129,27 @@ static void test_retry_numbers(void)
 		const char *var, *value;
 		int ok;
 	} cases[] = {
-		{"DATABRICKS_MAX_RETRIES", "5", 1},
-		{"DATABRICKS_MAX_RETRIES", "0", 1},
-		{"DATABRICKS_MAX_RETRIES", "-1", 0},
-		{"DATABRICKS_MAX_RETRIES", "1.5", 0},
-		{"DATABRICKS_MAX_RETRIES", " 3", 0},
-		{"DATABRICKS_MAX_RETRIES", "3x", 0},
-		{"DATABRICKS_MAX_RETRIES", "1e2", 0},
-		{"DATABRICKS_MAX_RETRIES", "0x10", 0},
-		{"DATABRICKS_MAX_RETRIES", "many", 0},
-		{"DATABRICKS_MAX_RETRIES", "99999", 0},
-		{"DATABRICKS_INITIAL_RETRY_INTERVAL_MS", "250", 1},
-		{"DATABRICKS_INITIAL_RETRY_INTERVAL_MS", "1s", 0},
-		{"DATABRICKS_BACKOFF_MULTIPLIER", "1.5", 1},
-		{"DATABRICKS_BACKOFF_MULTIPLIER", "2", 1},
-		{"DATABRICKS_BACKOFF_MULTIPLIER", ".5", 1},
-		{"DATABRICKS_BACKOFF_MULTIPLIER", "2.", 1},
-		{"DATABRICKS_BACKOFF_MULTIPLIER", "nan", 0},
-		{"DATABRICKS_BACKOFF_MULTIPLIER", "inf", 0},
-		{"DATABRICKS_BACKOFF_MULTIPLIER", "-2", 0},
-		{"DATABRICKS_MAX_RETRY_INTERVAL_MS", "60000", 1},
-		{"DATABRICKS_MAX_RETRY_INTERVAL_MS", "", 1}, /* empty = unset */
+	    {"DATABRICKS_MAX_RETRIES", "5", 1},
+	    {"DATABRICKS_MAX_RETRIES", "0", 1},
+	    {"DATABRICKS_MAX_RETRIES", "-1", 0},
+	    {"DATABRICKS_MAX_RETRIES", "1.5", 0},
+	    {"DATABRICKS_MAX_RETRIES", " 3", 0},
+	    {"DATABRICKS_MAX_RETRIES", "3x", 0},
+	    {"DATABRICKS_MAX_RETRIES", "1e2", 0},
+	    {"DATABRICKS_MAX_RETRIES", "0x10", 0},
+	    {"DATABRICKS_MAX_RETRIES", "many", 0},
+	    {"DATABRICKS_MAX_RETRIES", "99999", 0},
+	    {"DATABRICKS_INITIAL_RETRY_INTERVAL_MS", "250", 1},
+	    {"DATABRICKS_INITIAL_RETRY_INTERVAL_MS", "1s", 0},
+	    {"DATABRICKS_BACKOFF_MULTIPLIER", "1.5", 1},
+	    {"DATABRICKS_BACKOFF_MULTIPLIER", "2", 1},
+	    {"DATABRICKS_BACKOFF_MULTIPLIER", ".5", 1},
+	    {"DATABRICKS_BACKOFF_MULTIPLIER", "2.", 1},
+	    {"DATABRICKS_BACKOFF_MULTIPLIER", "nan", 0},
+	    {"DATABRICKS_BACKOFF_MULTIPLIER", "inf", 0},
+	    {"DATABRICKS_BACKOFF_MULTIPLIER", "-2", 0},
+	    {"DATABRICKS_MAX_RETRY_INTERVAL_MS", "60000", 1},
+	    {"DATABRICKS_MAX_RETRY_INTERVAL_MS", "", 1}, /* empty = unset */
 	};
 	size_t i;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -160,13 +162,15 @@ static void test_retry_numbers(void)
 		rc = load(&c, e, NULL, NULL, err);
 		CHECK((rc == DBX_OK) == cases[i].ok, "%s -> %d (%s)", kv, rc, err);
 		if (!cases[i].ok)
-			CHECK(strstr(err, cases[i].var) != NULL, "message names the variable: %s", err);
+			CHECK(strstr(err, cases[i].var) != NULL, "message names the variable: %s",
+			      err);
 	}
 	{
 		struct dbx_config c;
 		char err[DBX_ERRBUF_SIZE];
-		const char *e[] = {"DATABRICKS_CONFIG_FILE=/nonexistent", "DATABRICKS_MAX_RETRIES=7",
-				   "DATABRICKS_BACKOFF_MULTIPLIER=1.5", NULL};
+		const char *e[] = {"DATABRICKS_CONFIG_FILE=/nonexistent",
+		                   "DATABRICKS_MAX_RETRIES=7", "DATABRICKS_BACKOFF_MULTIPLIER=1.5",
+		                   NULL};
 		CHECK(load(&c, e, NULL, NULL, err) == DBX_OK, "%s", err);
 		CHECK(c.retry.max_retries == 7 && c.retry.multiplier == 1.5, "values taken");
 		CHECK(c.retry.initial_ms == 1000 && c.retry.max_ms == 60000, "defaults kept");

@@ -17,7 +17,7 @@ struct got {
 };
 
 static int collect(void *ctx, size_t index, const double *values, size_t dim, const char *json,
-		   size_t json_len)
+                   size_t json_len)
 {
 	struct got *g = ctx;
 	if (g->n < MAXV) {
@@ -40,57 +40,57 @@ static void test_decode(void)
 		int err;
 		const char *words; /* in errbuf on error */
 	} cases[] = {
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,0.5]},{\"index\":1,\"embedding\":[1,2]}]}",
-		 2, DBX_OK, NULL},
-		{"{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":2,\"embedding\":"
-		 "[2,1]},{\"index\":0,\"embedding\":[0,1]},{\"embedding\":[1,1],\"index\":1}],"
-		 "\"model\":\"m\",\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}",
-		 3, DBX_OK, NULL},
-		{"{\n  \"data\": [\n    {\n      \"embedding\": [\n        1,\n        -2.5e-3\n      "
-		 "],\n      \"index\": 1\n    },\n    {\"index\": 0.0, \"embedding\": [ 0 , 1E2 ]}\n  "
-		 "]\n}\n",
-		 2, DBX_OK, NULL},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,1]}]}", 2, DBX_ERR_PROTOCOL, "1 items for 2"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":1,\"embedding\":[1]}]}", 1,
-		 DBX_ERR_PROTOCOL, "2 items for 1"},
-		{"{\"data\":[]}", 1, DBX_ERR_PROTOCOL, "0 items"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":0,\"embedding\":[1]}]}", 2,
-		 DBX_ERR_PROTOCOL, "index 0 appears twice"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":2,\"embedding\":[1]}]}", 2,
-		 DBX_ERR_PROTOCOL, "index 2, outside 0 to 1"},
-		{"{\"data\":[{\"index\":-1,\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "outside"},
-		{"{\"data\":[{\"index\":99999999999999999999,\"embedding\":[0]}]}", 1,
-		 DBX_ERR_PROTOCOL, "index"},
-		{"{\"data\":[{\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "no integer \"index\""},
-		{"{\"data\":[{\"index\":0.5,\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "no integer"},
-		{"{\"data\":[{\"index\":\"0\",\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "no integer"},
-		{"{\"data\":[{\"index\":0,\"embedding\":\"AAAAAA==\"}]}", 1, DBX_ERR_PROTOCOL,
-		 "base64"},
-		{"{\"data\":[{\"index\":0}]}", 1, DBX_ERR_PROTOCOL, "not an array"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[]}]}", 1, DBX_ERR_PROTOCOL, "is empty"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,1]},{\"index\":1,\"embedding\":[1]}]}", 2,
-		 DBX_ERR_PROTOCOL, "has 1 dimensions, the first vector had 2"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,\"1\"]}]}", 1, DBX_ERR_PROTOCOL,
-		 "embedding[1] is not a number"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,null]}]}", 1, DBX_ERR_PROTOCOL,
-		 "not a number"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,[1]]}]}", 1, DBX_ERR_PROTOCOL,
-		 "not a number"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,1e999]}]}", 1, DBX_ERR_PROTOCOL,
-		 "out of the range"},
-		{"{\"data\":[[0]]}", 1, DBX_ERR_PROTOCOL, "data[0] is not an object"},
-		{"{\"data\":{\"0\":[0]}}", 1, DBX_ERR_PROTOCOL, "no \"data\" array"},
-		{"{\"error\":{\"message\":\"overloaded\"}}", 1, DBX_ERR_PROTOCOL, "no \"data\""},
-		{"[{\"index\":0,\"embedding\":[0]}]", 1, DBX_ERR_PROTOCOL, "no \"data\""},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,1]}", 1, DBX_ERR_PROTOCOL,
-		 "not valid JSON"},
-		{"{\"data\":[{\"index\":0,\"embedding\":[0,01]}]}", 1, DBX_ERR_PROTOCOL,
-		 "not valid JSON"},
-		{"", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
-		{"<html>502</html>", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
-		/* more tokens than the bound valid JSON keeps to */
-		{"1 2 3 4", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
-		{"{\"data\" [] [] []}", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,0.5]},{\"index\":1,\"embedding\":[1,2]}]}",
+	     2, DBX_OK, NULL},
+	    {"{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":2,\"embedding\":"
+	     "[2,1]},{\"index\":0,\"embedding\":[0,1]},{\"embedding\":[1,1],\"index\":1}],"
+	     "\"model\":\"m\",\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}",
+	     3, DBX_OK, NULL},
+	    {"{\n  \"data\": [\n    {\n      \"embedding\": [\n        1,\n        -2.5e-3\n      "
+	     "],\n      \"index\": 1\n    },\n    {\"index\": 0.0, \"embedding\": [ 0 , 1E2 ]}\n  "
+	     "]\n}\n",
+	     2, DBX_OK, NULL},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,1]}]}", 2, DBX_ERR_PROTOCOL,
+	     "1 items for 2"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":1,\"embedding\":[1]}]}", 1,
+	     DBX_ERR_PROTOCOL, "2 items for 1"},
+	    {"{\"data\":[]}", 1, DBX_ERR_PROTOCOL, "0 items"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":0,\"embedding\":[1]}]}", 2,
+	     DBX_ERR_PROTOCOL, "index 0 appears twice"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0]},{\"index\":2,\"embedding\":[1]}]}", 2,
+	     DBX_ERR_PROTOCOL, "index 2, outside 0 to 1"},
+	    {"{\"data\":[{\"index\":-1,\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "outside"},
+	    {"{\"data\":[{\"index\":99999999999999999999,\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL,
+	     "index"},
+	    {"{\"data\":[{\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "no integer \"index\""},
+	    {"{\"data\":[{\"index\":0.5,\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "no integer"},
+	    {"{\"data\":[{\"index\":\"0\",\"embedding\":[0]}]}", 1, DBX_ERR_PROTOCOL, "no integer"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":\"AAAAAA==\"}]}", 1, DBX_ERR_PROTOCOL,
+	     "base64"},
+	    {"{\"data\":[{\"index\":0}]}", 1, DBX_ERR_PROTOCOL, "not an array"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[]}]}", 1, DBX_ERR_PROTOCOL, "is empty"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,1]},{\"index\":1,\"embedding\":[1]}]}", 2,
+	     DBX_ERR_PROTOCOL, "has 1 dimensions, the first vector had 2"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,\"1\"]}]}", 1, DBX_ERR_PROTOCOL,
+	     "embedding[1] is not a number"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,null]}]}", 1, DBX_ERR_PROTOCOL,
+	     "not a number"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,[1]]}]}", 1, DBX_ERR_PROTOCOL,
+	     "not a number"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,1e999]}]}", 1, DBX_ERR_PROTOCOL,
+	     "out of the range"},
+	    {"{\"data\":[[0]]}", 1, DBX_ERR_PROTOCOL, "data[0] is not an object"},
+	    {"{\"data\":{\"0\":[0]}}", 1, DBX_ERR_PROTOCOL, "no \"data\" array"},
+	    {"{\"error\":{\"message\":\"overloaded\"}}", 1, DBX_ERR_PROTOCOL, "no \"data\""},
+	    {"[{\"index\":0,\"embedding\":[0]}]", 1, DBX_ERR_PROTOCOL, "no \"data\""},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,1]}", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
+	    {"{\"data\":[{\"index\":0,\"embedding\":[0,01]}]}", 1, DBX_ERR_PROTOCOL,
+	     "not valid JSON"},
+	    {"", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
+	    {"<html>502</html>", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
+	    /* more tokens than the bound valid JSON keeps to */
+	    {"1 2 3 4", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
+	    {"{\"data\" [] [] []}", 1, DBX_ERR_PROTOCOL, "not valid JSON"},
 	};
 	size_t i, j;
 
@@ -100,24 +100,25 @@ static void test_decode(void)
 		char errbuf[DBX_ERRBUF_SIZE] = "";
 		size_t dim = 0;
 		int err = embed_decode((const char *)gb.data, strlen(cases[i].body), cases[i].n, 10,
-				       &dim, collect, &g, errbuf);
+		                       &dim, collect, &g, errbuf);
 		CHECK(err == cases[i].err, "case %zu: err %d (%s), want %d", i, err, errbuf,
 		      cases[i].err);
 		if (cases[i].err == DBX_OK && err == DBX_OK) {
 			CHECK(g.n == cases[i].n, "case %zu: %zu vectors", i, g.n);
 			for (j = 0; j < g.n && j < MAXV; j++) {
-				CHECK(g.index[j] == 10 + j, "case %zu: vector %zu has index %zu", i, j,
-				      g.index[j]);
-				CHECK(g.first[j] == (double)j, "case %zu: vector %zu is %g (order)", i,
-				      j, g.first[j]);
-				CHECK(g.dim[j] == dim && dim == 2, "case %zu: dim %zu", i, g.dim[j]);
+				CHECK(g.index[j] == 10 + j, "case %zu: vector %zu has index %zu", i,
+				      j, g.index[j]);
+				CHECK(g.first[j] == (double)j, "case %zu: vector %zu is %g (order)",
+				      i, j, g.first[j]);
+				CHECK(g.dim[j] == dim && dim == 2, "case %zu: dim %zu", i,
+				      g.dim[j]);
 			}
 		} else {
 			CHECK(g.n == 0, "case %zu: %zu vectors delivered from a bad reply", i, g.n);
 			CHECK(cases[i].words && strstr(errbuf, cases[i].words) != NULL,
 			      "case %zu: '%s' lacks '%s'", i, errbuf, cases[i].words);
 			CHECK(strstr(errbuf, "inputs 10 to") || strstr(errbuf, "input 10:") ||
-				      strstr(errbuf, "too large"),
+			          strstr(errbuf, "too large"),
 			      "case %zu: '%s' names no inputs", i, errbuf);
 			CHECK(strchr(errbuf, '\n') == NULL, "case %zu: one line", i);
 		}
@@ -142,8 +143,8 @@ static void test_values_and_raw(void)
 
 /* All values of a vector, checked through a second collector. */
 static double seen[4];
-static int all_values(void *ctx, size_t index, const double *values, size_t dim,
-		      const char *json, size_t json_len)
+static int all_values(void *ctx, size_t index, const double *values, size_t dim, const char *json,
+                      size_t json_len)
 {
 	(void)ctx;
 	(void)index;
@@ -161,7 +162,7 @@ static void test_all_values(void)
 	int err = embed_decode(body, strlen(body), 1, 0, &dim, all_values, NULL, errbuf);
 	CHECK(err == DBX_OK && dim == 4, "decode: %s", errbuf);
 	CHECK(seen[0] == 0.1 && seen[1] == -2.5e-3 && seen[2] == 100.0 && seen[3] == 0 &&
-		      signbit(seen[3]),
+	          signbit(seen[3]),
 	      "values %g %g %g %g", seen[0], seen[1], seen[2], seen[3]);
 }
 
@@ -185,7 +186,7 @@ static void test_dim_across_batches(void)
 static void test_cancel(void)
 {
 	const char *body = "{\"data\":[{\"index\":1,\"embedding\":[1]},{\"index\":0,\"embedding\":"
-			   "[0]},{\"index\":2,\"embedding\":[2]}]}";
+	                   "[0]},{\"index\":2,\"embedding\":[2]}]}";
 	struct got g = {0};
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	size_t dim = 0;
@@ -204,12 +205,13 @@ static void test_request_body(void)
 		size_t n;
 		const char *want;
 	} cases[] = {
-		{{"hello"}, 1, "{\"input\":[\"hello\"]}"},
-		{{"a", "b c", "d"}, 3, "{\"input\":[\"a\",\"b c\",\"d\"]}"},
-		{{"say \"hi\"\\", "tab\tnl\n", "\x01"}, 3,
-		 "{\"input\":[\"say \\\"hi\\\"\\\\\",\"tab\\tnl\\n\",\"\\u0001\"]}"},
-		{{"caf\xc3\xa9 \xe2\x82\xac"}, 1, "{\"input\":[\"caf\xc3\xa9 \xe2\x82\xac\"]}"},
-		{{"bad \xff byte"}, 1, "{\"input\":[\"bad \xef\xbf\xbd byte\"]}"},
+	    {{"hello"}, 1, "{\"input\":[\"hello\"]}"},
+	    {{"a", "b c", "d"}, 3, "{\"input\":[\"a\",\"b c\",\"d\"]}"},
+	    {{"say \"hi\"\\", "tab\tnl\n", "\x01"},
+	     3,
+	     "{\"input\":[\"say \\\"hi\\\"\\\\\",\"tab\\tnl\\n\",\"\\u0001\"]}"},
+	    {{"caf\xc3\xa9 \xe2\x82\xac"}, 1, "{\"input\":[\"caf\xc3\xa9 \xe2\x82\xac\"]}"},
+	    {{"bad \xff byte"}, 1, "{\"input\":[\"bad \xef\xbf\xbd byte\"]}"},
 	};
 	size_t i;
 

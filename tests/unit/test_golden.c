@@ -218,8 +218,7 @@ static int on_sse(void *ctx, const struct sse_event *ev)
 			return DBX_OK;
 		}
 		reply_fail(run->r, DBX_ERR_PROTOCOL,
-		                  "a stream event of %zu bytes is larger than the buffer",
-		                  ev->data_size);
+		           "a stream event of %zu bytes is larger than the buffer", ev->data_size);
 		return ERR_STOP;
 	}
 	return run->api->w->event(run->r, ev->data, ev->data_len);
@@ -346,8 +345,8 @@ static void show_diff(const char *name, const char *mode, const struct render *g
 	for (we = start; we < want_len && want[we] != '\n'; we++)
 		;
 	if (got->bad_delivered)
-		fprintf(stderr, "  %s [%s]: delivered disagrees with the %lu events seen\n",
-		        name, mode, got->events);
+		fprintf(stderr, "  %s [%s]: delivered disagrees with the %lu events seen\n", name,
+		        mode, got->events);
 	if (got->overflow)
 		fprintf(stderr, "  %s [%s]: the rendering overflowed\n", name, mode);
 	if (i < got->len || i < want_len)

@@ -19,13 +19,13 @@ static const struct {
 	const char *name;
 	const char *why;
 } harmless[] = {
-	{NULL, NULL},
+    {NULL, NULL},
 };
 
 /* Parses js[0..len) into a fresh array, growing it once when json_parse asks
  * for more tokens. The caller frees *tok. */
 static enum dbx_err parse_grow(struct json_doc *d, const char *js, size_t len,
-			       struct json_tok **tok)
+                               struct json_tok **tok)
 {
 	enum dbx_err err;
 
@@ -64,8 +64,8 @@ static int walk(const struct json_doc *d, int t, char *buf, size_t cap)
 			CHECK(json_getn(d, t, buf, len) >= 0, "getn finds key %d", k);
 			CHECK(json_getn(d, t, buf, len) <= k + 1, "getn first");
 			visited += 1 + walk(d, k + 1, buf, cap);
-			CHECK(json_skip(d, k + 1) == (json_next(d, k) >= 0 ? json_next(d, k)
-									 : json_skip(d, t)),
+			CHECK(json_skip(d, k + 1) ==
+			          (json_next(d, k) >= 0 ? json_next(d, k) : json_skip(d, t)),
 			      "skip over member value");
 			n++;
 		}
@@ -204,10 +204,14 @@ static void test_conformance(void)
 static void test_prefixes(void)
 {
 	static const char *files[] = {
-		"y_object_string_unicode.json", "y_string_surrogates_U+1D11E_MUSICAL_SYMBOL_G_CLEF.json",
-		"y_number_real_capital_e_neg_exp.json", "y_structure_lonely_true.json",
-		"y_object_extreme_numbers.json", "y_string_allowed_escapes.json",
-		"y_structure_lonely_int.json", "y_object_duplicated_key_and_value.json",
+	    "y_object_string_unicode.json",
+	    "y_string_surrogates_U+1D11E_MUSICAL_SYMBOL_G_CLEF.json",
+	    "y_number_real_capital_e_neg_exp.json",
+	    "y_structure_lonely_true.json",
+	    "y_object_extreme_numbers.json",
+	    "y_string_allowed_escapes.json",
+	    "y_structure_lonely_int.json",
+	    "y_object_duplicated_key_and_value.json",
 	};
 	size_t f, len, k;
 	char rel[200];
@@ -235,50 +239,53 @@ static void test_prefixes(void)
 }
 
 struct str_case {
-	const char *json;   /* a whole document: one string */
-	const char *want;   /* unescaped bytes, NULL when json_parse must fail */
+	const char *json; /* a whole document: one string */
+	const char *want; /* unescaped bytes, NULL when json_parse must fail */
 	size_t want_len;
 };
 
 static const struct str_case str_cases[] = {
-	{"\"abc\"", "abc", 3},
-	{"\"\"", "", 0},
-	{"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8},
-	{"\"\\u0041\\u00e9\\u20AC\"", "A\xc3\xa9\xe2\x82\xac", 6},
-	{"\"\\u0000x\"", "\0x", 2},
-	{"\"\\ud834\\udd1e\"", "\xf0\x9d\x84\x9e", 4},       /* U+1D11E */
-	{"\"\\uD83D\\uDE00!\"", "\xf0\x9f\x98\x80!", 5},     /* U+1F600 */
-	{"\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf", 4},       /* U+10FFFF */
-	{"\"\\uFFFF\\uffff\"", "\xef\xbf\xbf\xef\xbf\xbf", 6},
-	{"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9},
-	{"\"a\\nb\xc3\xa9\\u0063\"", "a\nb\xc3\xa9" "c", 6},
-	{"\"\x7f\"", "\x7f", 1},
-	/* rejected */
-	{"\"\\ud834\"", NULL, 0},          /* lone high surrogate */
-	{"\"\\udd1e\"", NULL, 0},          /* lone low surrogate */
-	{"\"\\udd1e\\ud834\"", NULL, 0},   /* inverted pair */
-	{"\"\\ud834\\u0041\"", NULL, 0},   /* high + non-surrogate */
-	{"\"\\ud834\\ud834\"", NULL, 0},   /* high + high */
-	{"\"\\ud834x\"", NULL, 0},
-	{"\"\\x41\"", NULL, 0},
-	{"\"\\a\"", NULL, 0},
-	{"\"\\U0041\"", NULL, 0},
-	{"\"\\u004\"", NULL, 0},
-	{"\"\\u00G1\"", NULL, 0},
-	{"\"\\'\"", NULL, 0},
-	{"\"a\tb\"", NULL, 0},             /* raw control characters */
-	{"\"a\nb\"", NULL, 0},
-	{"\"\x01\"", NULL, 0},
-	{"\"\x1f\"", NULL, 0},
-	{"\"\xc0\xaf\"", NULL, 0},         /* overlong */
-	{"\"\xe0\x80\xaf\"", NULL, 0},
-	{"\"\xed\xa0\x80\"", NULL, 0},     /* encoded surrogate */
-	{"\"\xf4\x90\x80\x80\"", NULL, 0}, /* past U+10FFFF */
-	{"\"\xe2\x82\"", NULL, 0},         /* truncated */
-	{"\"\x80\"", NULL, 0},
-	{"\"\xff\"", NULL, 0},
-	{"\"abc", NULL, 0},
-	{"\"abc\\\"", NULL, 0},
+    {"\"abc\"", "abc", 3},
+    {"\"\"", "", 0},
+    {"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8},
+    {"\"\\u0041\\u00e9\\u20AC\"", "A\xc3\xa9\xe2\x82\xac", 6},
+    {"\"\\u0000x\"", "\0x", 2},
+    {"\"\\ud834\\udd1e\"", "\xf0\x9d\x84\x9e", 4},   /* U+1D11E */
+    {"\"\\uD83D\\uDE00!\"", "\xf0\x9f\x98\x80!", 5}, /* U+1F600 */
+    {"\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf", 4},   /* U+10FFFF */
+    {"\"\\uFFFF\\uffff\"", "\xef\xbf\xbf\xef\xbf\xbf", 6},
+    {"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9},
+    {"\"a\\nb\xc3\xa9\\u0063\"",
+     "a\nb\xc3\xa9"
+     "c",
+     6},
+    {"\"\x7f\"", "\x7f", 1},
+    /* rejected */
+    {"\"\\ud834\"", NULL, 0},        /* lone high surrogate */
+    {"\"\\udd1e\"", NULL, 0},        /* lone low surrogate */
+    {"\"\\udd1e\\ud834\"", NULL, 0}, /* inverted pair */
+    {"\"\\ud834\\u0041\"", NULL, 0}, /* high + non-surrogate */
+    {"\"\\ud834\\ud834\"", NULL, 0}, /* high + high */
+    {"\"\\ud834x\"", NULL, 0},
+    {"\"\\x41\"", NULL, 0},
+    {"\"\\a\"", NULL, 0},
+    {"\"\\U0041\"", NULL, 0},
+    {"\"\\u004\"", NULL, 0},
+    {"\"\\u00G1\"", NULL, 0},
+    {"\"\\'\"", NULL, 0},
+    {"\"a\tb\"", NULL, 0}, /* raw control characters */
+    {"\"a\nb\"", NULL, 0},
+    {"\"\x01\"", NULL, 0},
+    {"\"\x1f\"", NULL, 0},
+    {"\"\xc0\xaf\"", NULL, 0}, /* overlong */
+    {"\"\xe0\x80\xaf\"", NULL, 0},
+    {"\"\xed\xa0\x80\"", NULL, 0},     /* encoded surrogate */
+    {"\"\xf4\x90\x80\x80\"", NULL, 0}, /* past U+10FFFF */
+    {"\"\xe2\x82\"", NULL, 0},         /* truncated */
+    {"\"\x80\"", NULL, 0},
+    {"\"\xff\"", NULL, 0},
+    {"\"abc", NULL, 0},
+    {"\"abc\\\"", NULL, 0},
 };
 
 static void test_strings(void)
@@ -304,13 +311,15 @@ static void test_strings(void)
 			memset(buf, 'X', sizeof buf);
 			err = json_str(&d, 0, buf, sizeof buf, &len);
 			CHECK(!err && len == c->want_len && memcmp(buf, c->want, len) == 0 &&
-			      buf[len] == 0, "case %zu: decoded", i);
+			          buf[len] == 0,
+			      "case %zu: decoded", i);
 			CHECK(json_strlen(&d, 0) == c->want_len, "case %zu: strlen", i);
 			/* exactly len + 1 fits, len does not (and reports the length) */
 			len = 0;
 			CHECK(json_str(&d, 0, buf, c->want_len + 1, &len) == DBX_OK, "fit %zu", i);
 			CHECK(json_str(&d, 0, buf, c->want_len, &len) == DBX_ERR_LIMIT &&
-			      len == c->want_len, "case %zu: short buffer", i);
+			          len == c->want_len,
+			      "case %zu: short buffer", i);
 			if (!memchr(c->want, 0, c->want_len))
 				CHECK(json_streq(&d, 0, c->want), "case %zu: streq", i);
 			/* a view exactly when there is no escape */
@@ -319,8 +328,8 @@ static void test_strings(void)
 				const char *view = json_str_view(&d, 0, &vlen);
 
 				CHECK((view != NULL) == (strchr(c->json, '\\') == NULL) &&
-					      (!view || (vlen == c->want_len &&
-							 memcmp(view, c->want, vlen) == 0)),
+				          (!view || (vlen == c->want_len &&
+				                     memcmp(view, c->want, vlen) == 0)),
 				      "case %zu: view", i);
 			}
 		}
@@ -346,10 +355,11 @@ static void test_strings_shifted(void)
 		for (pad = 0; pad <= 16; pad++) {
 			for (t = 0; t < 2; t++) {
 				n = (size_t)snprintf(doc, sizeof doc, "[\"%.*s%s%s", (int)pad,
-						     "aaaaaaaaaaaaaaaa", c->json + 1, tails[t]);
+				                     "aaaaaaaaaaaaaaaa", c->json + 1, tails[t]);
 				err = json_parse(&d, doc, n, tok, 4);
 				if (!c->want) {
-					CHECK(err == DBX_ERR_PROTOCOL, "case %zu+%zu accepted", i, pad);
+					CHECK(err == DBX_ERR_PROTOCOL, "case %zu+%zu accepted", i,
+					      pad);
 					continue;
 				}
 				memset(want, 'a', pad);
@@ -359,7 +369,7 @@ static void test_strings_shifted(void)
 				      "case %zu+%zu: %s, length %zu", i, pad, d.err_what,
 				      json_strlen(&d, 1));
 				CHECK(!err && json_str(&d, 1, buf, sizeof buf, &len) == DBX_OK &&
-					      len == pad + c->want_len && memcmp(buf, want, len) == 0,
+				          len == pad + c->want_len && memcmp(buf, want, len) == 0,
 				      "case %zu+%zu: decoded", i, pad);
 			}
 		}
@@ -370,28 +380,29 @@ static void test_strings_shifted(void)
  * exactly json_parse's (error, place, tokens), and the kept start is used. */
 static void test_prefix(void)
 {
-#define CHUNK_HEAD "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\"," \
-		   "\"choices\":[{\"index\":0,\"delta\":{"
+#define CHUNK_HEAD                                                                                 \
+	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\","             \
+	"\"choices\":[{\"index\":0,\"delta\":{"
 	static const char *const docs[] = {
-		CHUNK_HEAD "\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
-		CHUNK_HEAD "\"content\":\"The \"},\"finish_reason\":null}]}",
-		CHUNK_HEAD "\"content\":\"quick \"},\"finish_reason\":null}]}",
-		CHUNK_HEAD "\"content\":\"br\\u00f8wn\\n\"},\"finish_reason\":null}]}",
-		CHUNK_HEAD "\"content\":\"tab\there\"},\"finish_reason\":null}]}", /* raw tab */
-		CHUNK_HEAD "\"content\":\"fox\"},\"finish_reason\":null}]",         /* cut */
-		CHUNK_HEAD "\"content\":\"fox\"},\"finish_reason\":null}]}}",       /* extra */
-		CHUNK_HEAD "\"content\":\"jumps\"},\"finish_reason\":null}]}",
-		CHUNK_HEAD "\"content\":",                                         /* shorter */
-		CHUNK_HEAD "\"content\":\"",
-		CHUNK_HEAD "\"content\":\"x\"}]}",                                /* mismatched */
-		CHUNK_HEAD "\"content\":[1,2,{\"a\":[]}]},\"finish_reason\":null}]}",
-		CHUNK_HEAD "\"content\":\"over\"},\"finish_reason\":\"stop\"}],"
-			   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}",
-		"[\"a\",{\"k\":\"v\"}]",
-		"[\"a\",{\"k\":\"w\"}]",
-		"[\"a\",{\"k\":\"w\"} ]x",
-		"{\"k\" : \"v\"}",
-		"{\"k\" : \"v\"}",
+	    CHUNK_HEAD "\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
+	    CHUNK_HEAD "\"content\":\"The \"},\"finish_reason\":null}]}",
+	    CHUNK_HEAD "\"content\":\"quick \"},\"finish_reason\":null}]}",
+	    CHUNK_HEAD "\"content\":\"br\\u00f8wn\\n\"},\"finish_reason\":null}]}",
+	    CHUNK_HEAD "\"content\":\"tab\there\"},\"finish_reason\":null}]}", /* raw tab */
+	    CHUNK_HEAD "\"content\":\"fox\"},\"finish_reason\":null}]",        /* cut */
+	    CHUNK_HEAD "\"content\":\"fox\"},\"finish_reason\":null}]}}",      /* extra */
+	    CHUNK_HEAD "\"content\":\"jumps\"},\"finish_reason\":null}]}",
+	    CHUNK_HEAD "\"content\":", /* shorter */
+	    CHUNK_HEAD "\"content\":\"",
+	    CHUNK_HEAD "\"content\":\"x\"}]}", /* mismatched */
+	    CHUNK_HEAD "\"content\":[1,2,{\"a\":[]}]},\"finish_reason\":null}]}",
+	    CHUNK_HEAD "\"content\":\"over\"},\"finish_reason\":\"stop\"}],"
+	               "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}",
+	    "[\"a\",{\"k\":\"v\"}]",
+	    "[\"a\",{\"k\":\"w\"}]",
+	    "[\"a\",{\"k\":\"w\"} ]x",
+	    "{\"k\" : \"v\"}",
+	    "{\"k\" : \"v\"}",
 	};
 	static struct json_prefix pc;
 	struct json_tok ta[64], tb[64];
@@ -409,9 +420,9 @@ static void test_prefix(void)
 
 			hits += kept;
 			CHECK(ea == eb && a.ntok == b.ntok && a.err_off == b.err_off &&
-				      a.needed == b.needed && strcmp(a.err_what, b.err_what) == 0,
-			      "cap %d doc %zu: %d %s at %zu, json_parse %d %s at %zu", cap, i,
-			      ea, a.err_what, a.err_off, eb, b.err_what, b.err_off);
+			          a.needed == b.needed && strcmp(a.err_what, b.err_what) == 0,
+			      "cap %d doc %zu: %d %s at %zu, json_parse %d %s at %zu", cap, i, ea,
+			      a.err_what, a.err_off, eb, b.err_what, b.err_off);
 			CHECK(memcmp(ta, tb, (size_t)a.ntok * sizeof ta[0]) == 0,
 			      "cap %d doc %zu: tokens differ", cap, i);
 		}
@@ -433,33 +444,33 @@ struct num_case {
 static void test_numbers(void)
 {
 	static const struct num_case cases[] = {
-		{"0", DBX_OK, 0, DBX_OK, 0.0},
-		{"-0", DBX_OK, 0, DBX_OK, -0.0},
-		{"42", DBX_OK, 42, DBX_OK, 42.0},
-		{"-17", DBX_OK, -17, DBX_OK, -17.0},
-		{"9223372036854775807", DBX_OK, INT64_MAX, DBX_OK, 9223372036854775807.0},
-		{"-9223372036854775808", DBX_OK, INT64_MIN, DBX_OK, -9223372036854775808.0},
-		{"9223372036854775808", DBX_ERR_LIMIT, 0, DBX_OK, 9223372036854775808.0},
-		{"-9223372036854775809", DBX_ERR_LIMIT, 0, DBX_OK, -9223372036854775809.0},
-		{"100000000000000000000000", DBX_ERR_LIMIT, 0, DBX_OK, 1e23},
-		{"0.7", DBX_ERR_USAGE, 0, DBX_OK, 0.7},
-		{"1.5", DBX_ERR_USAGE, 0, DBX_OK, 1.5},
-		{"3.0", DBX_OK, 3, DBX_OK, 3.0},
-		{"1e3", DBX_OK, 1000, DBX_OK, 1000.0},
-		{"-2E+2", DBX_OK, -200, DBX_OK, -200.0},
-		{"1e-7", DBX_ERR_USAGE, 0, DBX_OK, 1e-7},
-		{"1e300", DBX_ERR_LIMIT, 0, DBX_OK, 1e300},
-		{"1e400", DBX_ERR_LIMIT, 0, DBX_ERR_LIMIT, 0},
-		{"-1e400", DBX_ERR_LIMIT, 0, DBX_ERR_LIMIT, 0},
-		{"1e-400", DBX_OK, 0, DBX_OK, 0.0},
-		{"2.2250738585072014e-308", DBX_ERR_USAGE, 0, DBX_OK, 2.2250738585072014e-308},
-		{"1.7976931348623157e308", DBX_ERR_LIMIT, 0, DBX_OK, DBL_MAX},
+	    {"0", DBX_OK, 0, DBX_OK, 0.0},
+	    {"-0", DBX_OK, 0, DBX_OK, -0.0},
+	    {"42", DBX_OK, 42, DBX_OK, 42.0},
+	    {"-17", DBX_OK, -17, DBX_OK, -17.0},
+	    {"9223372036854775807", DBX_OK, INT64_MAX, DBX_OK, 9223372036854775807.0},
+	    {"-9223372036854775808", DBX_OK, INT64_MIN, DBX_OK, -9223372036854775808.0},
+	    {"9223372036854775808", DBX_ERR_LIMIT, 0, DBX_OK, 9223372036854775808.0},
+	    {"-9223372036854775809", DBX_ERR_LIMIT, 0, DBX_OK, -9223372036854775809.0},
+	    {"100000000000000000000000", DBX_ERR_LIMIT, 0, DBX_OK, 1e23},
+	    {"0.7", DBX_ERR_USAGE, 0, DBX_OK, 0.7},
+	    {"1.5", DBX_ERR_USAGE, 0, DBX_OK, 1.5},
+	    {"3.0", DBX_OK, 3, DBX_OK, 3.0},
+	    {"1e3", DBX_OK, 1000, DBX_OK, 1000.0},
+	    {"-2E+2", DBX_OK, -200, DBX_OK, -200.0},
+	    {"1e-7", DBX_ERR_USAGE, 0, DBX_OK, 1e-7},
+	    {"1e300", DBX_ERR_LIMIT, 0, DBX_OK, 1e300},
+	    {"1e400", DBX_ERR_LIMIT, 0, DBX_ERR_LIMIT, 0},
+	    {"-1e400", DBX_ERR_LIMIT, 0, DBX_ERR_LIMIT, 0},
+	    {"1e-400", DBX_OK, 0, DBX_OK, 0.0},
+	    {"2.2250738585072014e-308", DBX_ERR_USAGE, 0, DBX_OK, 2.2250738585072014e-308},
+	    {"1.7976931348623157e308", DBX_ERR_LIMIT, 0, DBX_OK, DBL_MAX},
 	};
 	static const char *bad[] = {
-		"01", "-01", "00", "1.", "-", "+1", ".5", "1.e5", "1e", "1e+", "0x10",
-		"1_000", "Infinity", "-Infinity", "NaN", "1ee2", "1.2.3", "- 1", "--1",
-		"tru", "truee", "nul", "nulll", "False", "TRUE", "True", "undefined",
-		"1 2", "[1 2]", "\"a\" \"b\"",
+	    "01",    "-01",  "00",        "1.",    "-",        "+1",          ".5",    "1.e5",
+	    "1e",    "1e+",  "0x10",      "1_000", "Infinity", "-Infinity",   "NaN",   "1ee2",
+	    "1.2.3", "- 1",  "--1",       "tru",   "truee",    "nul",         "nulll", "False",
+	    "TRUE",  "True", "undefined", "1 2",   "[1 2]",    "\"a\" \"b\"",
 	};
 	size_t i;
 	struct json_tok tok[4];
@@ -488,7 +499,8 @@ static void test_numbers(void)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct harness_guarded g = harness_guard(bad[i], strlen(bad[i]));
 		CHECK(json_parse(&d, (const char *)g.data, strlen(bad[i]), tok, 4) ==
-			      DBX_ERR_PROTOCOL, "%s accepted", bad[i]);
+		          DBX_ERR_PROTOCOL,
+		      "%s accepted", bad[i]);
 		harness_unguard(&g);
 	}
 	/* a number longer than JSON_NUM_MAX */
@@ -502,12 +514,12 @@ static void test_numbers(void)
 }
 
 static const char chunk[] =
-	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-	"\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\\u006co "
-	"\\\"w\\\"\"},\"finish_reason\":null}],"
-	"\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15},"
-	"\"a\\u002eb\":true,\"empty\":{},\"list\":[[],[1,[2,3]],{\"k\":[4]},5],"
-	"\"dup\":1,\"dup\":2}";
+    "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+    "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\\u006co "
+    "\\\"w\\\"\"},\"finish_reason\":null}],"
+    "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15},"
+    "\"a\\u002eb\":true,\"empty\":{},\"list\":[[],[1,[2,3]],{\"k\":[4]},5],"
+    "\"dup\":1,\"dup\":2}";
 
 static void test_navigation(void)
 {
@@ -525,9 +537,11 @@ static void test_navigation(void)
 	CHECK(json_type(&d, 0) == JSON_OBJECT && json_size(&d, 0) == 10, "root");
 	t = json_path(&d, 0, "choices.0.delta.content");
 	CHECK(json_str(&d, t, buf, sizeof buf, &len) == DBX_OK && len == 9 &&
-	      strcmp(buf, "Hello \"w\"") == 0, "content: %s", buf);
+	          strcmp(buf, "Hello \"w\"") == 0,
+	      "content: %s", buf);
 	CHECK(json_get(&d, json_get(&d, json_at(&d, json_get(&d, 0, "choices"), 0), "delta"),
-		       "content") == t, "chained lookup");
+	               "content") == t,
+	      "chained lookup");
 	CHECK(json_is_null(&d, json_path(&d, 0, "choices.0.finish_reason")), "finish null");
 	CHECK(json_int(&d, json_path(&d, 0, "usage.total_tokens"), &iv) == DBX_OK && iv == 15,
 	      "usage");
@@ -549,8 +563,8 @@ static void test_navigation(void)
 	{
 		/* several keys in one walk: the same answers as json_get */
 		static const struct json_key keys[] = {JSON_KEY("usage"), JSON_KEY("dup"),
-						       JSON_KEY("a.b"), JSON_KEY("nope"),
-						       JSON_KEY("choices")};
+		                                       JSON_KEY("a.b"), JSON_KEY("nope"),
+		                                       JSON_KEY("choices")};
 		int many[5], i;
 
 		json_get_many(&d, 0, keys, 5, many);
@@ -565,16 +579,16 @@ static void test_navigation(void)
 	CHECK(json_streq(&d, json_get(&d, 0, "object"), "chat.completion.chunk"), "streq");
 	CHECK(!json_streq(&d, json_get(&d, 0, "object"), "chat.completion"), "streq prefix");
 	CHECK(!json_streq(&d, json_get(&d, 0, "created"), "1700000000"), "streq non-string");
-	CHECK(json_str(&d, json_get(&d, 0, "created"), buf, sizeof buf, &len) ==
-		      DBX_ERR_USAGE, "str of number");
+	CHECK(json_str(&d, json_get(&d, 0, "created"), buf, sizeof buf, &len) == DBX_ERR_USAGE,
+	      "str of number");
 	CHECK(json_int(&d, json_get(&d, 0, "id"), &iv) == DBX_ERR_USAGE, "int of string");
 	CHECK(json_str(&d, -1, buf, sizeof buf, NULL) == DBX_ERR_USAGE, "str of -1");
 	CHECK(json_type(&d, -1) == JSON_NONE && json_type(&d, d.ntok) == JSON_NONE, "none");
 
 	/* empty containers and iteration */
 	t = json_get(&d, 0, "empty");
-	CHECK(json_type(&d, t) == JSON_OBJECT && json_size(&d, t) == 0 &&
-	      json_child(&d, t) == -1, "empty object");
+	CHECK(json_type(&d, t) == JSON_OBJECT && json_size(&d, t) == 0 && json_child(&d, t) == -1,
+	      "empty object");
 	CHECK(json_get(&d, t, "list") == -1, "lookup in an empty object stays inside it");
 	t = json_get(&d, 0, "list");
 	CHECK(json_size(&d, t) == 4, "list size");
@@ -590,9 +604,11 @@ static void test_navigation(void)
 	CHECK(json_skip(&d, t) == json_get(&d, 0, "dup") - 1, "skip list -> next key");
 	CHECK(json_skip(&d, 0) == d.ntok, "skip root");
 	CHECK(json_raw(&d, json_at(&d, t, 1), &p, &len) == DBX_OK && len == 9 &&
-	      memcmp(p, "[1,[2,3]]", 9) == 0, "raw array");
+	          memcmp(p, "[1,[2,3]]", 9) == 0,
+	      "raw array");
 	CHECK(json_raw(&d, json_get(&d, 0, "id"), &p, &len) == DBX_OK && len == 12 &&
-	      memcmp(p, "\"chatcmpl-1\"", 12) == 0, "raw string has quotes");
+	          memcmp(p, "\"chatcmpl-1\"", 12) == 0,
+	      "raw string has quotes");
 }
 
 static void test_tokens(void)
@@ -662,8 +678,7 @@ static void test_tokens(void)
 
 /* Writer. */
 
-static void check_written(const char *what, enum dbx_err err, const char *got,
-			  const char *want)
+static void check_written(const char *what, enum dbx_err err, const char *got, const char *want)
 {
 	CHECK(err == DBX_OK && strcmp(got, want) == 0, "%s: got %s, want %s", what, got, want);
 }
@@ -676,21 +691,22 @@ static void test_writer_strings(void)
 		const char *out;
 		size_t replaced;
 	} cases[] = {
-		{"plain", 5, "\"plain\"", 0},
-		{"", 0, "\"\"", 0},
-		{"q\"b\\s/", 6, "\"q\\\"b\\\\s/\"", 0},
-		{"\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"", 0},
-		{"\x01\x1f\x7f", 3, "\"\\u0001\\u001f\x7f\"", 0},
-		{"a\0b", 3, "\"a\\u0000b\"", 0},
-		{"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", 0},
-		{"\xff", 1, "\"\xef\xbf\xbd\"", 1},
-		{"a\x80z", 3, "\"a\xef\xbf\xbdz\"", 1},
-		{"\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"", 2},      /* overlong */
-		{"\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 3}, /* surrogate */
-		{"\xe2\x82", 2, "\"\xef\xbf\xbd\"", 1},                  /* truncated: one */
-		{"\xe2\x82x", 3, "\"\xef\xbf\xbdx\"", 1},
-		{"\xf4\x90\x80\x80", 4, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 4},
-		{"\xf0\x9f\x98", 3, "\"\xef\xbf\xbd\"", 1},
+	    {"plain", 5, "\"plain\"", 0},
+	    {"", 0, "\"\"", 0},
+	    {"q\"b\\s/", 6, "\"q\\\"b\\\\s/\"", 0},
+	    {"\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"", 0},
+	    {"\x01\x1f\x7f", 3, "\"\\u0001\\u001f\x7f\"", 0},
+	    {"a\0b", 3, "\"a\\u0000b\"", 0},
+	    {"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+	     0},
+	    {"\xff", 1, "\"\xef\xbf\xbd\"", 1},
+	    {"a\x80z", 3, "\"a\xef\xbf\xbdz\"", 1},
+	    {"\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"", 2},                 /* overlong */
+	    {"\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 3}, /* surrogate */
+	    {"\xe2\x82", 2, "\"\xef\xbf\xbd\"", 1},                             /* truncated: one */
+	    {"\xe2\x82x", 3, "\"\xef\xbf\xbdx\"", 1},
+	    {"\xf4\x90\x80\x80", 4, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 4},
+	    {"\xf0\x9f\x98", 3, "\"\xef\xbf\xbd\"", 1},
 	};
 	char buf[128];
 	struct json_w w;
@@ -708,8 +724,7 @@ static void test_writer_strings(void)
 }
 
 /* Builds a small request body; used whole and with every short buffer. */
-static enum dbx_err build_body(char *buf, size_t cap, const struct json_doc *tools,
-			       size_t *len)
+static enum dbx_err build_body(char *buf, size_t cap, const struct json_doc *tools, size_t *len)
 {
 	struct json_w w;
 
@@ -750,10 +765,10 @@ static void test_writer_body(void)
 {
 	static const char tools_json[] = "[ {\"type\": \"function\", \"x\": \"\\u00e9\"} ]";
 	static const char want[] =
-		"{\"messages\":[{\"role\":\"user\",\"content\":\"Say \\\"hi\\\"\\n\\ttab\"}],"
-		"\"tools\":[ {\"type\": \"function\", \"x\": \"\\u00e9\"} ],"
-		"\"temperature\":0.7,\"max_tokens\":4096,\"stream\":true,\"stop\":null,"
-		"\"stream_options\":{\"include_usage\":false},\"e\":[]}";
+	    "{\"messages\":[{\"role\":\"user\",\"content\":\"Say \\\"hi\\\"\\n\\ttab\"}],"
+	    "\"tools\":[ {\"type\": \"function\", \"x\": \"\\u00e9\"} ],"
+	    "\"temperature\":0.7,\"max_tokens\":4096,\"stream\":true,\"stop\":null,"
+	    "\"stream_options\":{\"include_usage\":false},\"e\":[]}";
 	struct json_tok tok[NTOK];
 	struct json_doc tools, back;
 	char buf[512];
@@ -773,7 +788,8 @@ static void test_writer_body(void)
 	for (cap = 0; cap <= sizeof want; cap++) {
 		memset(buf, 'Z', sizeof buf);
 		err = build_body(buf, cap, &tools, &len);
-		CHECK(err == (cap == sizeof want ? DBX_OK : DBX_ERR_LIMIT), "cap %zu: %d", cap, err);
+		CHECK(err == (cap == sizeof want ? DBX_OK : DBX_ERR_LIMIT), "cap %zu: %d", cap,
+		      err);
 		CHECK(buf[cap] == 'Z', "cap %zu: wrote past the end", cap);
 		CHECK(cap == 0 || memchr(buf, 0, cap) != NULL, "cap %zu: NUL", cap);
 	}
@@ -782,22 +798,43 @@ static void test_writer_body(void)
 static void test_writer_numbers(void)
 {
 	static const double dbl[] = {
-		0.7, 1e-7, 0.1, 0.3, 1.0 / 3.0, 2.0, -0.0, 0.0, 1e300, -1e-300, 5e-324, DBL_MAX,
-		DBL_MIN, 123456789012345678.0, 9007199254740993.0, 1.5, 100.0, 0.30000000000000004,
+	    0.7,
+	    1e-7,
+	    0.1,
+	    0.3,
+	    1.0 / 3.0,
+	    2.0,
+	    -0.0,
+	    0.0,
+	    1e300,
+	    -1e-300,
+	    5e-324,
+	    DBL_MAX,
+	    DBL_MIN,
+	    123456789012345678.0,
+	    9007199254740993.0,
+	    1.5,
+	    100.0,
+	    0.30000000000000004,
 	};
 	static const struct {
 		double v;
 		const char *want;
 	} exact[] = {
-		{0.7, "0.7"}, {1e-7, "1e-07"}, {0.1, "0.1"}, {2.0, "2"}, {-0.0, "-0"},
-		{1.5, "1.5"}, {1e300, "1e+300"}, {0.30000000000000004, "0.30000000000000004"},
+	    {0.7, "0.7"},      {1e-7, "1e-07"},
+	    {0.1, "0.1"},      {2.0, "2"},
+	    {-0.0, "-0"},      {1.5, "1.5"},
+	    {1e300, "1e+300"}, {0.30000000000000004, "0.30000000000000004"},
 	};
 	static const struct {
 		int64_t v;
 		const char *want;
 	} ints[] = {
-		{0, "0"}, {-1, "-1"}, {4096, "4096"}, {INT64_MAX, "9223372036854775807"},
-		{INT64_MIN, "-9223372036854775808"},
+	    {0, "0"},
+	    {-1, "-1"},
+	    {4096, "4096"},
+	    {INT64_MAX, "9223372036854775807"},
+	    {INT64_MIN, "-9223372036854775808"},
 	};
 	char buf[64];
 	struct json_w w;
@@ -815,7 +852,8 @@ static void test_writer_numbers(void)
 		CHECK(err == DBX_OK, "double %zu", i);
 		err = json_parse(&d, buf, len, tok, 2);
 		CHECK(!err && json_double(&d, 0, &back) == DBX_OK && back == dbl[i] &&
-		      signbit(back) == signbit(dbl[i]), "double %zu (%s) round trip", i, buf);
+		          signbit(back) == signbit(dbl[i]),
+		      "double %zu (%s) round trip", i, buf);
 	}
 	for (i = 0; i < sizeof exact / sizeof exact[0]; i++) {
 		json_w_init(&w, buf, sizeof buf);
@@ -827,7 +865,8 @@ static void test_writer_numbers(void)
 		json_w_int(&w, ints[i].v);
 		check_written("int", json_w_finish(&w, &len), buf, ints[i].want);
 		CHECK(json_parse(&d, buf, len, tok, 2) == DBX_OK &&
-		      json_int(&d, 0, &iv) == DBX_OK && iv == ints[i].v, "int %zu round trip", i);
+		          json_int(&d, 0, &iv) == DBX_OK && iv == ints[i].v,
+		      "int %zu round trip", i);
 	}
 	json_w_init(&w, buf, sizeof buf);
 	CHECK(json_w_double(&w, NAN) == DBX_ERR_USAGE, "NaN");
@@ -902,10 +941,28 @@ static void test_writer_misuse(void)
 static void test_double_matches_strtod(void)
 {
 	static const char *const edges[] = {
-		"0", "-0", "0.7", "-0.0123456789", "1e-7", "1E+22", "1e22", "1e23", "1e-22", "1e-23",
-		"123456789012345", "1234567890123456", "0.000000000000000000001", "3.14159265358979",
-		"2.2250738585072014e-308", "4.9e-324", "0.30000000000000004", "9007199254740993",
-		"1.7976931348623157e308", "12345.678901234", "1.0e0", "100000000000000000000000",
+	    "0",
+	    "-0",
+	    "0.7",
+	    "-0.0123456789",
+	    "1e-7",
+	    "1E+22",
+	    "1e22",
+	    "1e23",
+	    "1e-22",
+	    "1e-23",
+	    "123456789012345",
+	    "1234567890123456",
+	    "0.000000000000000000001",
+	    "3.14159265358979",
+	    "2.2250738585072014e-308",
+	    "4.9e-324",
+	    "0.30000000000000004",
+	    "9007199254740993",
+	    "1.7976931348623157e308",
+	    "12345.678901234",
+	    "1.0e0",
+	    "100000000000000000000000",
 	};
 	uint64_t x = 12345;
 	size_t i, mismatches = 0;
@@ -926,7 +983,8 @@ static void test_double_matches_strtod(void)
 		double v = 0, ref, m;
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		m = (double)(x >> 11) / 9007199254740992.0 - 0.5;
-		snprintf(buf, sizeof buf, "%.*g", 1 + (int)((x >> 3) % 17), m * (double)(1 + (x >> 40) % 100000));
+		snprintf(buf, sizeof buf, "%.*g", 1 + (int)((x >> 3) % 17),
+		         m * (double)(1 + (x >> 40) % 100000));
 		if (json_parse(&d, buf, strlen(buf), tok, 4) != DBX_OK)
 			continue;
 		ref = strtod(buf, NULL);

@@ -25,32 +25,32 @@ static void test_decode(void)
 		int err;
 		const char *want; /* seen text, or words of the error */
 	} cases[] = {
-		{"{\"endpoints\":[{\"name\":\"a\",\"task\":\"llm/v1/chat\",\"state\":{\"ready\":"
-		 "\"READY\",\"config_update\":\"NOT_UPDATING\"}},{\"name\":\"b\",\"state\":{\"ready\":"
-		 "\"NOT_READY\"}},{\"name\":\"c\",\"task\":null},{\"name\":\"d\",\"task\":\"t\","
-		 "\"state\":{\"ready\":\"ready\"}}]}",
-		 DBX_OK, "a|llm/v1/chat|1;b||0;c||0;d|t|0;"},
-		{"{}", DBX_OK, ""},
-		{"{\"endpoints\":null}", DBX_OK, ""},
-		{"{\"endpoints\":[]}", DBX_OK, ""},
-		{"{\"endpoints\":[{\"name\":\"caf\\u00e9\",\"state\":{\"ready\":\"READY\"}}],"
-		 "\"next_page_token\":\"x\"}",
-		 DBX_OK, "caf\xc3\xa9||1;"},
-		{"{\"endpoints\":{}}", DBX_ERR_PROTOCOL, "not an array"},
-		{"{\"endpoints\":[{\"name\":\"a\"},{\"task\":\"t\"}]}", DBX_ERR_PROTOCOL,
-		 "endpoints[1] has no \"name\""},
-		{"{\"endpoints\":[{\"name\":\"\"}]}", DBX_ERR_PROTOCOL, "no \"name\""},
-		{"{\"endpoints\":[{\"name\":7}]}", DBX_ERR_PROTOCOL, "no \"name\""},
-		{"{\"endpoints\":[{\"name\":\"a\"},{\"name\":\"b\\u0000c\"}]}", DBX_ERR_PROTOCOL,
-		 "endpoints[1].name holds a NUL"},
-		{"{\"endpoints\":[{\"name\":\"a\",\"task\":\"x\\u0000\"}]}", DBX_ERR_PROTOCOL,
-		 "task holds a NUL"},
-		{"{\"endpoints\":[{\"name\":\"a\",\"task\":3}]}", DBX_ERR_PROTOCOL,
-		 "task is not a string"},
-		{"{\"endpoints\":[\"a\"]}", DBX_ERR_PROTOCOL, "endpoints[0] is not an object"},
-		{"[]", DBX_ERR_PROTOCOL, "not a JSON object"},
-		{"{\"endpoints\":[", DBX_ERR_PROTOCOL, "not valid JSON"},
-		{"", DBX_ERR_PROTOCOL, "not valid JSON"},
+	    {"{\"endpoints\":[{\"name\":\"a\",\"task\":\"llm/v1/chat\",\"state\":{\"ready\":"
+	     "\"READY\",\"config_update\":\"NOT_UPDATING\"}},{\"name\":\"b\",\"state\":{\"ready\":"
+	     "\"NOT_READY\"}},{\"name\":\"c\",\"task\":null},{\"name\":\"d\",\"task\":\"t\","
+	     "\"state\":{\"ready\":\"ready\"}}]}",
+	     DBX_OK, "a|llm/v1/chat|1;b||0;c||0;d|t|0;"},
+	    {"{}", DBX_OK, ""},
+	    {"{\"endpoints\":null}", DBX_OK, ""},
+	    {"{\"endpoints\":[]}", DBX_OK, ""},
+	    {"{\"endpoints\":[{\"name\":\"caf\\u00e9\",\"state\":{\"ready\":\"READY\"}}],"
+	     "\"next_page_token\":\"x\"}",
+	     DBX_OK, "caf\xc3\xa9||1;"},
+	    {"{\"endpoints\":{}}", DBX_ERR_PROTOCOL, "not an array"},
+	    {"{\"endpoints\":[{\"name\":\"a\"},{\"task\":\"t\"}]}", DBX_ERR_PROTOCOL,
+	     "endpoints[1] has no \"name\""},
+	    {"{\"endpoints\":[{\"name\":\"\"}]}", DBX_ERR_PROTOCOL, "no \"name\""},
+	    {"{\"endpoints\":[{\"name\":7}]}", DBX_ERR_PROTOCOL, "no \"name\""},
+	    {"{\"endpoints\":[{\"name\":\"a\"},{\"name\":\"b\\u0000c\"}]}", DBX_ERR_PROTOCOL,
+	     "endpoints[1].name holds a NUL"},
+	    {"{\"endpoints\":[{\"name\":\"a\",\"task\":\"x\\u0000\"}]}", DBX_ERR_PROTOCOL,
+	     "task holds a NUL"},
+	    {"{\"endpoints\":[{\"name\":\"a\",\"task\":3}]}", DBX_ERR_PROTOCOL,
+	     "task is not a string"},
+	    {"{\"endpoints\":[\"a\"]}", DBX_ERR_PROTOCOL, "endpoints[0] is not an object"},
+	    {"[]", DBX_ERR_PROTOCOL, "not a JSON object"},
+	    {"{\"endpoints\":[", DBX_ERR_PROTOCOL, "not valid JSON"},
+	    {"", DBX_ERR_PROTOCOL, "not valid JSON"},
 	};
 	size_t i;
 
@@ -93,16 +93,17 @@ static void test_lists_responses(void)
 		const char *body;
 		int err, yes;
 	} cases[] = {
-		{"{\"name\":\"g\",\"config\":{\"served_entities\":[{\"apis\":"
-		 "[\"openai/v1/chat/completions\",\"openai/v1/responses\"]}]}}", DBX_OK, 1},
-		{"{\"name\":\"g\",\"task\":\"openai/v1/responses\"}", DBX_OK, 1},
-		{"{\"name\":\"g\",\"task\":\"openai\\/v1\\/responses\"}", DBX_OK, 1},
-		{"{\"name\":\"g\",\"task\":\"llm/v1/chat\"}", DBX_OK, 0},
-		{"{\"name\":\"openai/v1/responses-like\"}", DBX_OK, 0},
-		{"{}", DBX_OK, 0},
-		{"[\"openai/v1/responses\"]", DBX_ERR_PROTOCOL, 0},
-		{"{\"task\":\"openai/v1/responses\"", DBX_ERR_PROTOCOL, 0},
-		{"<html>", DBX_ERR_PROTOCOL, 0},
+	    {"{\"name\":\"g\",\"config\":{\"served_entities\":[{\"apis\":"
+	     "[\"openai/v1/chat/completions\",\"openai/v1/responses\"]}]}}",
+	     DBX_OK, 1},
+	    {"{\"name\":\"g\",\"task\":\"openai/v1/responses\"}", DBX_OK, 1},
+	    {"{\"name\":\"g\",\"task\":\"openai\\/v1\\/responses\"}", DBX_OK, 1},
+	    {"{\"name\":\"g\",\"task\":\"llm/v1/chat\"}", DBX_OK, 0},
+	    {"{\"name\":\"openai/v1/responses-like\"}", DBX_OK, 0},
+	    {"{}", DBX_OK, 0},
+	    {"[\"openai/v1/responses\"]", DBX_ERR_PROTOCOL, 0},
+	    {"{\"task\":\"openai/v1/responses\"", DBX_ERR_PROTOCOL, 0},
+	    {"<html>", DBX_ERR_PROTOCOL, 0},
 	};
 	size_t i;
 
@@ -110,10 +111,11 @@ static void test_lists_responses(void)
 		char errbuf[DBX_ERRBUF_SIZE] = "";
 		size_t len = strlen(cases[i].body);
 		struct harness_guarded gb = harness_guard(cases[i].body, len);
-		int yes = -1, err = models_lists_responses((const char *)gb.data, len, &yes, errbuf);
+		int yes = -1,
+		    err = models_lists_responses((const char *)gb.data, len, &yes, errbuf);
 
-		CHECK(err == cases[i].err && yes == cases[i].yes, "metadata case %zu: err %d yes %d (%s)",
-		      i, err, yes, errbuf);
+		CHECK(err == cases[i].err && yes == cases[i].yes,
+		      "metadata case %zu: err %d yes %d (%s)", i, err, yes, errbuf);
 		CHECK(err == DBX_OK || strstr(errbuf, "endpoint metadata") != NULL,
 		      "metadata case %zu: message '%s'", i, errbuf);
 		harness_unguard(&gb);

@@ -104,8 +104,8 @@ static void round_trip(int family, const char *host)
 	CHECK(n == 4 && memcmp(buf, "ping", 4) == 0, "%s server read %zd", host, n);
 	CHECK(write(sfd, "pong!", 5) == 5, "server write");
 	err = net_read(cfd, buf, sizeof buf, 1000, &got, eb);
-	CHECK(err == DBX_OK && got == 5 && memcmp(buf, "pong!", 5) == 0,
-	      "%s read: %d got %zu %s", host, err, got, eb);
+	CHECK(err == DBX_OK && got == 5 && memcmp(buf, "pong!", 5) == 0, "%s read: %d got %zu %s",
+	      host, err, got, eb);
 	CHECK(net_alive(cfd) == 1, "%s alive while open", host);
 
 	/* Orderly close: EOF is DBX_OK with 0 bytes, and the idle check sees it. */
@@ -329,8 +329,8 @@ static void test_peer_reset(void)
 	close(sfd); /* linger 0: RST instead of FIN */
 	sfd = -1;
 	err = net_read(cfd, buf, sizeof buf, 1000, &got, eb);
-	CHECK(err == DBX_ERR_NET || (err == DBX_OK && got == 0),
-	      "read after reset: %d %s", err, eb);
+	CHECK(err == DBX_ERR_NET || (err == DBX_OK && got == 0), "read after reset: %d %s", err,
+	      eb);
 	for (i = 0; i < 64 && err != DBX_ERR_NET; i++)
 		err = net_write_all(cfd, chunk, sizeof chunk, 1000, eb);
 	CHECK(err == DBX_ERR_NET, "write after reset: %d %s", err, eb);
@@ -426,7 +426,8 @@ static void test_resolve(void)
 	err = net_connect("nonexistent.invalid", 443, 500, &fd, eb);
 	if (err == DBX_ERR_CONNECT)
 		printf("test_net: note: the resolver answered for nonexistent.invalid "
-		       "(%s)\n", eb);
+		       "(%s)\n",
+		       eb);
 	else
 		CHECK(err == DBX_ERR_RESOLVE, "invalid: %d %s", err, eb);
 	CHECK(err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT, "invalid: %d", err);
@@ -439,7 +440,8 @@ static void test_resolve(void)
 	err = net_connect("nonexistent.example.test", 443, 500, &fd, eb);
 	if (err == DBX_ERR_CONNECT)
 		printf("test_net: note: the resolver answered for "
-		       "nonexistent.example.test (%s)\n", eb);
+		       "nonexistent.example.test (%s)\n",
+		       eb);
 	CHECK(err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT, "test: %d %s", err, eb);
 	if (err == DBX_ERR_RESOLVE)
 		CHECK(strstr(eb, "cannot resolve host 'nonexistent.example.test': ") != NULL,

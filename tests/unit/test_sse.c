@@ -48,9 +48,8 @@ static void log_field(struct log *lg, const char *s, size_t n)
 	log_put(lg, s, n);
 }
 
-static void log_event(struct log *lg, int oversize, const char *type,
-		      size_t type_len, const char *data, size_t data_len,
-		      const char *id, size_t id_len)
+static void log_event(struct log *lg, int oversize, const char *type, size_t type_len,
+                      const char *data, size_t data_len, const char *id, size_t id_len)
 {
 	log_put(lg, oversize ? "O" : "E", 1);
 	log_field(lg, type, type_len);
@@ -71,23 +70,21 @@ static int on_event(void *ctx, const struct sse_event *ev)
 {
 	struct log *lg = ctx;
 
-	if (!ev->type || !ev->id || ev->id[ev->id_len] != 0 ||
-	    strlen(ev->id) != ev->id_len)
+	if (!ev->type || !ev->id || ev->id[ev->id_len] != 0 || strlen(ev->id) != ev->id_len)
 		lg->bad++;
 	if (ev->oversize && (ev->data || ev->data_len))
 		lg->bad++;
-	if (!ev->oversize && (!ev->data || ev->data_len != ev->data_size ||
-			      ev->type_len == 0))
+	if (!ev->oversize && (!ev->data || ev->data_len != ev->data_size || ev->type_len == 0))
 		lg->bad++;
-	log_event(lg, ev->oversize, ev->type, ev->type_len, ev->data,
-		  ev->data_len, ev->id, ev->id_len);
+	log_event(lg, ev->oversize, ev->type, ev->type_len, ev->data, ev->data_len, ev->id,
+	          ev->id_len);
 	return lg->stop ? DBX_ERR_CANCELLED : 0;
 }
 
 /* What one run of the parser gave besides the events. */
 struct outcome {
-	int feed_err;    /* first unexpected sse_feed result */
-	int finish;      /* sse_finish result */
+	int feed_err; /* first unexpected sse_feed result */
+	int finish;   /* sse_finish result */
 	unsigned long retry_count;
 	unsigned long retry_ms;
 	unsigned long retry_seq[8]; /* exact only when fed one byte at a time */
@@ -96,9 +93,8 @@ struct outcome {
 
 /* Feeds in[0..len) in pieces of sizes[] (their sum is len) into a parser with
  * a cap-byte buffer. Each piece is copied to end at the guard page first. */
-static void feed_pieces(const unsigned char *in, size_t len, size_t cap,
-			const size_t *sizes, size_t nsizes, int stop,
-			struct outcome *out)
+static void feed_pieces(const unsigned char *in, size_t len, size_t cap, const size_t *sizes,
+                        size_t nsizes, int stop, struct outcome *out)
 {
 	struct harness_guarded g = harness_guard(in, len);
 	unsigned char *end = (unsigned char *)g.data + len;
@@ -163,10 +159,9 @@ struct want {
 };
 
 /* One run compared with want_log and w; returns 1 when all matched. */
-static int run_and_compare(const char *name, const char *mode,
-			   const unsigned char *in, size_t len, size_t cap,
-			   const size_t *sizes, size_t nsizes, int stop,
-			   struct want *w, int exact_retry)
+static int run_and_compare(const char *name, const char *mode, const unsigned char *in, size_t len,
+                           size_t cap, const size_t *sizes, size_t nsizes, int stop, struct want *w,
+                           int exact_retry)
 {
 	struct outcome o;
 	int ok;
@@ -174,18 +169,17 @@ static int run_and_compare(const char *name, const char *mode,
 	feed_pieces(in, len, cap, sizes, nsizes, stop, &o);
 	if (w->finish == -1)
 		w->finish = o.finish;
-	ok = !o.feed_err && !got_log.overflow && !got_log.bad &&
-	     got_log.len == want_log.len &&
-	     memcmp(got_log.buf, want_log.buf, want_log.len) == 0 &&
-	     o.finish == w->finish && o.retry_count == w->nretry &&
+	ok = !o.feed_err && !got_log.overflow && !got_log.bad && got_log.len == want_log.len &&
+	     memcmp(got_log.buf, want_log.buf, want_log.len) == 0 && o.finish == w->finish &&
+	     o.retry_count == w->nretry &&
 	     (w->nretry == 0 || o.retry_ms == w->retry[w->nretry - 1]);
 	if (ok && exact_retry)
 		ok = o.nretry == w->nretry &&
 		     memcmp(o.retry_seq, w->retry, w->nretry * sizeof w->retry[0]) == 0;
 	if (!ok) {
 		fprintf(stderr, "  %s [%s]: feed %d, finish %d (want %d), retry %lu/%lu, bad %d\n",
-			name, mode, o.feed_err, o.finish, w->finish, o.retry_count,
-			o.retry_ms, got_log.bad);
+		        name, mode, o.feed_err, o.finish, w->finish, o.retry_count, o.retry_ms,
+		        got_log.bad);
 		show_log("got ", &got_log);
 		show_log("want", &want_log);
 	}
@@ -202,9 +196,8 @@ static uint32_t rng(void)
 
 /* Feeds one case in every mode; returns the number of modes that failed and
  * counts the feedings done. */
-static int run_case(const char *name, const unsigned char *in, size_t len,
-		    size_t cap, const size_t *chunks, size_t nchunks,
-		    struct want *w, unsigned long *feedings)
+static int run_case(const char *name, const unsigned char *in, size_t len, size_t cap,
+                    const size_t *chunks, size_t nchunks, struct want *w, unsigned long *feedings)
 {
 	static size_t sizes[1 << 16];
 	size_t n, k, i, j, sum;
@@ -221,8 +214,7 @@ static int run_case(const char *name, const unsigned char *in, size_t len,
 		fails += !run_and_compare(name, "bytes", in, len, cap, sizes, n, 0, w, 1);
 	/* the given chunks, else pseudo-random ones */
 	if (chunks) {
-		fails += !run_and_compare(name, "chunks", in, len, cap, chunks,
-					  nchunks, 0, w, 0);
+		fails += !run_and_compare(name, "chunks", in, len, cap, chunks, nchunks, 0, w, 0);
 	} else {
 		rng_state = (uint32_t)len * 2654435761u + 1;
 		for (n = 0, sum = 0; sum < len; n++) {
@@ -252,8 +244,7 @@ static int run_case(const char *name, const unsigned char *in, size_t len,
 			sizes[0] = i;
 			sizes[1] = j - i;
 			sizes[2] = len - j;
-			fails += !run_and_compare(name, "split3", in, len, cap,
-						  sizes, 3, 0, w, 0);
+			fails += !run_and_compare(name, "split3", in, len, cap, sizes, 3, 0, w, 0);
 			(*feedings)++;
 		}
 	}
@@ -368,12 +359,25 @@ static void jr_string(struct jr *r, char *out, size_t cap, size_t *len)
 		}
 		c = r->i < r->n ? r->s[r->i++] : 0;
 		switch (c) {
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case '"': case '\\': case '/': break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case '"':
+		case '\\':
+		case '/':
+			break;
 		case 'u':
 			cp = jr_hex4(r);
 			if (cp >= 0xD800 && cp < 0xDC00 && jr_lit(r, "\\u")) {
@@ -480,8 +484,8 @@ static int read_expect(const char *text, size_t n, struct want *w, long *nchunks
 			nr = jr_uints(&r, w->retry, sizeof w->retry / sizeof w->retry[0]);
 			w->nretry = nr > 0 ? (size_t)nr : 0;
 		} else if (strcmp(key, "chunks") == 0) {
-			*nchunks = jr_uints(&r, chunk_vals,
-					    sizeof chunk_vals / sizeof chunk_vals[0]);
+			*nchunks =
+			    jr_uints(&r, chunk_vals, sizeof chunk_vals / sizeof chunk_vals[0]);
 		} else {
 			r.bad = 1;
 		}
@@ -514,8 +518,7 @@ static void test_conformance(void)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
-		if (n > 6 && n < 200 && strcmp(de->d_name + n - 6, ".input") == 0 &&
-		    ncase < 128) {
+		if (n > 6 && n < 200 && strcmp(de->d_name + n - 6, ".input") == 0 && ncase < 128) {
 			memcpy(names[ncase], de->d_name, n - 6);
 			names[ncase][n - 6] = 0;
 			order[ncase] = names[ncase];
@@ -548,11 +551,11 @@ static void test_conformance(void)
 			chunk_sizes[c] = chunk_vals[c];
 			sum += chunk_vals[c];
 		}
-		CHECK(nchunks < 0 || sum == in_len, "%s: chunks sum to %zu, not %zu",
-		      order[k], sum, in_len);
+		CHECK(nchunks < 0 || sum == in_len, "%s: chunks sum to %zu, not %zu", order[k], sum,
+		      in_len);
 		fails = run_case(order[k], (const unsigned char *)in, in_len, 0,
-				 nchunks >= 0 && sum == in_len ? chunk_sizes : NULL,
-				 nchunks >= 0 ? (size_t)nchunks : 0, &w, &feedings);
+		                 nchunks >= 0 && sum == in_len ? chunk_sizes : NULL,
+		                 nchunks >= 0 ? (size_t)nchunks : 0, &w, &feedings);
 		CHECK(fails == 0, "%s: %d feedings differ", order[k], fails);
 		passed += fails == 0;
 		free(in);
@@ -604,105 +607,98 @@ struct tcase {
 };
 
 static const struct tcase cases[] = {
-	{"lf", TXT("data: a\n\n"), TXT("message|a|;"), 0, 0, 0, 0, 0},
-	{"crlf", TXT("data: a\r\n\r\n"), TXT("message|a|;"), 0, 0, 0, 0, 0},
-	{"cr", TXT("data: a\r\r"), TXT("message|a|;"), 0, 0, 0, 0, 0},
-	{"mixed line ends",
-	 TXT("data:a\rdata:b\r\ndata:c\n\r\ndata:d\r\rdata:e\n\n"),
-	 TXT("message|a\nb\nc|;message|d|;message|e|;"), 0, 0, 0, 0, 0},
-	{"cr then crlf", TXT("data:x\r\r\ndata:y\n\n"),
-	 TXT("message|x|;message|y|;"), 0, 0, 0, 0, 0},
-	{"lf then cr", TXT("data:x\n\rdata:y\n\n"), TXT("message|x|;message|y|;"), 0,
-	 0, 0, 0, 0},
-	{"bom", TXT("\xEF\xBB\xBF" "data:1\n\n"), TXT("message|1|;"), 0, 0, 0, 0, 0},
-	{"bom only once", TXT("\xEF\xBB\xBF\xEF\xBB\xBF" "data:1\n\ndata:2\n\n"),
-	 TXT("message|2|;"), 0, 0, 0, 0, 0},
-	{"partial bom", TXT("\xEF\xBB" "data:1\n\ndata:2\n\n"), TXT("message|2|;"),
-	 0, 0, 0, 0, 0},
-	{"partial bom line", TXT("\xEF\n\ndata:2\n\n"), TXT("message|2|;"), 0, 0,
-	 0, 0, 0},
-	{"bom after start", TXT("data:1\n\n\xEF\xBB\xBF" "data:2\n\n"),
-	 TXT("message|1|;"), 0, 0, 0, 0, 0},
-	{"bom alone", TXT("\xEF\xBB\xBF"), TXT(""), 0, 0, 0, 0, 0},
-	{"partial bom alone", TXT("\xEF\xBB"), TXT(""), 0, 0, 0, DBX_ERR_TRUNCATED, 0},
-	{"empty", TXT(""), TXT(""), 0, 0, 0, 0, 0},
-	{"blank lines only", TXT("\n\r\n\r\n"), TXT(""), 0, 0, 0, 0, 0},
-	{"comments", TXT(":hello\ndata:1\n: x\n:\n\n:bye\n"), TXT("message|1|;"), 0,
-	 0, 0, 0, 0},
-	{"data space",
-	 TXT("data:x\n\ndata: x\n\ndata:  x\n\ndata: \n\ndata:\n\ndata\n\n"),
-	 TXT("message|x|;message|x|;message| x|;message||;message||;message||;"), 0,
-	 0, 0, 0, 0},
-	{"colon in value", TXT("data: a:b\n\n"), TXT("message|a:b|;"), 0, 0, 0, 0, 0},
-	{"nul in data", TXT("data:\0a\n\n"), TXT("message|\0a|;"), 0, 0, 0, 0, 0},
-	{"done sentinel", TXT("data: {\"a\":1}\n\ndata: [DONE]\n\n"),
-	 TXT("message|{\"a\":1}|;message|[DONE]|;"), 0, 0, 0, 0, 0},
-	{"event type", TXT("event: foo\ndata:x\n\ndata:y\n\n"),
-	 TXT("foo|x|;message|y|;"), 0, 0, 0, 0, 0},
-	{"event empty", TXT("event:\ndata:x\n\nevent\ndata:y\n\n"),
-	 TXT("message|x|;message|y|;"), 0, 0, 0, 0, 0},
-	{"event without data", TXT("event: foo\n\ndata:y\n\n"), TXT("message|y|;"),
-	 0, 0, 0, 0, 0},
-	{"last event wins", TXT("event: a\nevent: b\ndata:x\n\n"), TXT("b|x|;"), 0,
-	 0, 0, 0, 0},
-	{"event after data", TXT("data:x\nevent: late\n\n"), TXT("late|x|;"), 0, 0,
-	 0, 0, 0},
-	{"responses api",
-	 TXT("event: response.output_text.delta\ndata: {\"delta\":\"Hi\"}\n\n"
-	     "event: response.completed\ndata: {}\n\n"),
-	 TXT("response.output_text.delta|{\"delta\":\"Hi\"}|;response.completed|{}|;"),
-	 0, 0, 0, 0, 0},
-	{"id persists", TXT("id: 7\ndata:a\n\ndata:b\n\n"), TXT("message|a|7;message|b|7;"),
-	 0, 0, 0, 0, 0},
-	{"id with nul", TXT("id: 1\ndata:a\n\nid: 2\0x\ndata:b\n\n"),
-	 TXT("message|a|1;message|b|1;"), 0, 0, 0, 0, 0},
-	{"id empty", TXT("id: 1\ndata:a\n\nid\ndata:b\n\nid: 2\ndata:c\n\nid:\ndata:d\n\n"),
-	 TXT("message|a|1;message|b|;message|c|2;message|d|;"), 0, 0, 0, 0, 0},
-	{"id without event", TXT("id: 3\n\ndata:c\n\n"), TXT("message|c|3;"), 0, 0, 0,
-	 0, 0},
-	{"id keeps spaces", TXT("id:  x \ndata:a\n\n"), TXT("message|a| x ;"), 0, 0,
-	 0, 0, 0},
-	{"retry", TXT("retry: 1000\ndata:a\n\n"), TXT("message|a|;"), 0, 1, 1000, 0, 0},
-	{"retry not digits",
-	 TXT("retry:10a\nretry: -1\nretry:\nretry\nretry: 1 \nretry:+5\nretry:  5\n"
-	     "retry:99999999999999999999999\ndata:a\n\n"),
-	 TXT("message|a|;"), 0, 0, 0, 0, 0},
-	{"retry twice", TXT("retry:5\nretry:007\n"), TXT(""), 0, 2, 7, 0, 5},
-	{"unknown fields",
-	 TXT("foo: bar\nDATA: no\ndatax: no\ndataxxxxxxxxxxxx: no\nfoo\ndat\n"
-	     "data:x\n\n"),
-	 TXT("message|x|;"), 0, 0, 0, 0, 0},
-	{"unfinished event", TXT("data:x\n\ndata:y\n"), TXT("message|x|;"), 0, 0, 0,
-	 DBX_ERR_TRUNCATED, 0},
-	{"unfinished line", TXT("data:x\n\ndata:y"), TXT("message|x|;"), 0, 0, 0,
-	 DBX_ERR_TRUNCATED, 0},
-	{"unfinished line cr", TXT("data:x\r\rdata:y\r"), TXT("message|x|;"), 0, 0,
-	 0, DBX_ERR_TRUNCATED, 0},
-	/* small buffers: oversize events and lines longer than the buffer */
-	{"oversize line", TXT("event: big\ndata: 0123456789\ndata: more\n\ndata: small\n\n"),
-	 TXT("!big||;message|small|;"), 8, 0, 0, 0, 0},
-	{"oversize joined", TXT("data:1234\ndata:5678\n\ndata:ok\n\n"),
-	 TXT("!message||;message|ok|;"), 8, 0, 0, 0, 0},
-	{"fits exactly", TXT("data:1234\ndata:567\n\ndata:12345678\n\n"),
-	 TXT("message|1234\n567|;message|12345678|;"), 8, 0, 0, 0, 0},
-	{"oversize name after data",
-	 TXT("data: 0123456789\nevent: response.completed\nid: 9\n\ndata:ok\n\n"),
-	 TXT("!response.completed||9;message|ok|9;"), 8, 0, 0, 0, 0},
-	{"oversize by empty lines", TXT("data\ndata\ndata\ndata\n\ndata\ndata\ndata\n\n"),
-	 TXT("!message||;message|\n\n|;"), 2, 0, 0, 0, 0},
-	{"comment longer than buffer",
-	 TXT(":xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\ndata:ok\n\n"), TXT("message|ok|;"),
-	 4, 0, 0, 0, 0},
-	{"unknown longer than buffer",
-	 TXT("foo: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\ndata:ok\n\n"),
-	 TXT("message|ok|;"), 4, 0, 0, 0, 0},
-	{"name and id longer than buffer",
-	 TXT("event: a-long-event-name\nid: a-long-identifier\ndata:ok\n\n"),
-	 TXT("a-long-event-name|ok|a-long-identifier;"), 2, 0, 0, 0, 0},
-	{"oversize without blank line", TXT("data: 0123456789\n"), TXT(""), 4, 0, 0,
-	 DBX_ERR_TRUNCATED, 0},
-	{"one byte buffer", TXT("data:x\n\ndata:xy\n\ndata\n\n"),
-	 TXT("message|x|;!message||;message||;"), 1, 0, 0, 0, 0},
+    {"lf", TXT("data: a\n\n"), TXT("message|a|;"), 0, 0, 0, 0, 0},
+    {"crlf", TXT("data: a\r\n\r\n"), TXT("message|a|;"), 0, 0, 0, 0, 0},
+    {"cr", TXT("data: a\r\r"), TXT("message|a|;"), 0, 0, 0, 0, 0},
+    {"mixed line ends", TXT("data:a\rdata:b\r\ndata:c\n\r\ndata:d\r\rdata:e\n\n"),
+     TXT("message|a\nb\nc|;message|d|;message|e|;"), 0, 0, 0, 0, 0},
+    {"cr then crlf", TXT("data:x\r\r\ndata:y\n\n"), TXT("message|x|;message|y|;"), 0, 0, 0, 0, 0},
+    {"lf then cr", TXT("data:x\n\rdata:y\n\n"), TXT("message|x|;message|y|;"), 0, 0, 0, 0, 0},
+    {"bom",
+     TXT("\xEF\xBB\xBF"
+         "data:1\n\n"),
+     TXT("message|1|;"), 0, 0, 0, 0, 0},
+    {"bom only once",
+     TXT("\xEF\xBB\xBF\xEF\xBB\xBF"
+         "data:1\n\ndata:2\n\n"),
+     TXT("message|2|;"), 0, 0, 0, 0, 0},
+    {"partial bom",
+     TXT("\xEF\xBB"
+         "data:1\n\ndata:2\n\n"),
+     TXT("message|2|;"), 0, 0, 0, 0, 0},
+    {"partial bom line", TXT("\xEF\n\ndata:2\n\n"), TXT("message|2|;"), 0, 0, 0, 0, 0},
+    {"bom after start",
+     TXT("data:1\n\n\xEF\xBB\xBF"
+         "data:2\n\n"),
+     TXT("message|1|;"), 0, 0, 0, 0, 0},
+    {"bom alone", TXT("\xEF\xBB\xBF"), TXT(""), 0, 0, 0, 0, 0},
+    {"partial bom alone", TXT("\xEF\xBB"), TXT(""), 0, 0, 0, DBX_ERR_TRUNCATED, 0},
+    {"empty", TXT(""), TXT(""), 0, 0, 0, 0, 0},
+    {"blank lines only", TXT("\n\r\n\r\n"), TXT(""), 0, 0, 0, 0, 0},
+    {"comments", TXT(":hello\ndata:1\n: x\n:\n\n:bye\n"), TXT("message|1|;"), 0, 0, 0, 0, 0},
+    {"data space", TXT("data:x\n\ndata: x\n\ndata:  x\n\ndata: \n\ndata:\n\ndata\n\n"),
+     TXT("message|x|;message|x|;message| x|;message||;message||;message||;"), 0, 0, 0, 0, 0},
+    {"colon in value", TXT("data: a:b\n\n"), TXT("message|a:b|;"), 0, 0, 0, 0, 0},
+    {"nul in data", TXT("data:\0a\n\n"), TXT("message|\0a|;"), 0, 0, 0, 0, 0},
+    {"done sentinel", TXT("data: {\"a\":1}\n\ndata: [DONE]\n\n"),
+     TXT("message|{\"a\":1}|;message|[DONE]|;"), 0, 0, 0, 0, 0},
+    {"event type", TXT("event: foo\ndata:x\n\ndata:y\n\n"), TXT("foo|x|;message|y|;"), 0, 0, 0, 0,
+     0},
+    {"event empty", TXT("event:\ndata:x\n\nevent\ndata:y\n\n"), TXT("message|x|;message|y|;"), 0, 0,
+     0, 0, 0},
+    {"event without data", TXT("event: foo\n\ndata:y\n\n"), TXT("message|y|;"), 0, 0, 0, 0, 0},
+    {"last event wins", TXT("event: a\nevent: b\ndata:x\n\n"), TXT("b|x|;"), 0, 0, 0, 0, 0},
+    {"event after data", TXT("data:x\nevent: late\n\n"), TXT("late|x|;"), 0, 0, 0, 0, 0},
+    {"responses api",
+     TXT("event: response.output_text.delta\ndata: {\"delta\":\"Hi\"}\n\n"
+         "event: response.completed\ndata: {}\n\n"),
+     TXT("response.output_text.delta|{\"delta\":\"Hi\"}|;response.completed|{}|;"), 0, 0, 0, 0, 0},
+    {"id persists", TXT("id: 7\ndata:a\n\ndata:b\n\n"), TXT("message|a|7;message|b|7;"), 0, 0, 0, 0,
+     0},
+    {"id with nul", TXT("id: 1\ndata:a\n\nid: 2\0x\ndata:b\n\n"), TXT("message|a|1;message|b|1;"),
+     0, 0, 0, 0, 0},
+    {"id empty", TXT("id: 1\ndata:a\n\nid\ndata:b\n\nid: 2\ndata:c\n\nid:\ndata:d\n\n"),
+     TXT("message|a|1;message|b|;message|c|2;message|d|;"), 0, 0, 0, 0, 0},
+    {"id without event", TXT("id: 3\n\ndata:c\n\n"), TXT("message|c|3;"), 0, 0, 0, 0, 0},
+    {"id keeps spaces", TXT("id:  x \ndata:a\n\n"), TXT("message|a| x ;"), 0, 0, 0, 0, 0},
+    {"retry", TXT("retry: 1000\ndata:a\n\n"), TXT("message|a|;"), 0, 1, 1000, 0, 0},
+    {"retry not digits",
+     TXT("retry:10a\nretry: -1\nretry:\nretry\nretry: 1 \nretry:+5\nretry:  5\n"
+         "retry:99999999999999999999999\ndata:a\n\n"),
+     TXT("message|a|;"), 0, 0, 0, 0, 0},
+    {"retry twice", TXT("retry:5\nretry:007\n"), TXT(""), 0, 2, 7, 0, 5},
+    {"unknown fields",
+     TXT("foo: bar\nDATA: no\ndatax: no\ndataxxxxxxxxxxxx: no\nfoo\ndat\n"
+         "data:x\n\n"),
+     TXT("message|x|;"), 0, 0, 0, 0, 0},
+    {"unfinished event", TXT("data:x\n\ndata:y\n"), TXT("message|x|;"), 0, 0, 0, DBX_ERR_TRUNCATED,
+     0},
+    {"unfinished line", TXT("data:x\n\ndata:y"), TXT("message|x|;"), 0, 0, 0, DBX_ERR_TRUNCATED, 0},
+    {"unfinished line cr", TXT("data:x\r\rdata:y\r"), TXT("message|x|;"), 0, 0, 0,
+     DBX_ERR_TRUNCATED, 0},
+    /* small buffers: oversize events and lines longer than the buffer */
+    {"oversize line", TXT("event: big\ndata: 0123456789\ndata: more\n\ndata: small\n\n"),
+     TXT("!big||;message|small|;"), 8, 0, 0, 0, 0},
+    {"oversize joined", TXT("data:1234\ndata:5678\n\ndata:ok\n\n"), TXT("!message||;message|ok|;"),
+     8, 0, 0, 0, 0},
+    {"fits exactly", TXT("data:1234\ndata:567\n\ndata:12345678\n\n"),
+     TXT("message|1234\n567|;message|12345678|;"), 8, 0, 0, 0, 0},
+    {"oversize name after data",
+     TXT("data: 0123456789\nevent: response.completed\nid: 9\n\ndata:ok\n\n"),
+     TXT("!response.completed||9;message|ok|9;"), 8, 0, 0, 0, 0},
+    {"oversize by empty lines", TXT("data\ndata\ndata\ndata\n\ndata\ndata\ndata\n\n"),
+     TXT("!message||;message|\n\n|;"), 2, 0, 0, 0, 0},
+    {"comment longer than buffer", TXT(":xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\ndata:ok\n\n"),
+     TXT("message|ok|;"), 4, 0, 0, 0, 0},
+    {"unknown longer than buffer", TXT("foo: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\ndata:ok\n\n"),
+     TXT("message|ok|;"), 4, 0, 0, 0, 0},
+    {"name and id longer than buffer",
+     TXT("event: a-long-event-name\nid: a-long-identifier\ndata:ok\n\n"),
+     TXT("a-long-event-name|ok|a-long-identifier;"), 2, 0, 0, 0, 0},
+    {"oversize without blank line", TXT("data: 0123456789\n"), TXT(""), 4, 0, 0, DBX_ERR_TRUNCATED,
+     0},
+    {"one byte buffer", TXT("data:x\n\ndata:xy\n\ndata\n\n"),
+     TXT("message|x|;!message||;message||;"), 1, 0, 0, 0, 0},
 };
 
 static void test_table(void)
@@ -724,13 +720,13 @@ static void test_table(void)
 			w.retry[0] = t->retry_first;
 		w.finish = t->finish;
 		want_from_text(t->want, t->want_len);
-		fails = run_case(t->name, (const unsigned char *)t->in, t->in_len,
-				 t->cap, NULL, 0, &w, &feedings);
+		fails = run_case(t->name, (const unsigned char *)t->in, t->in_len, t->cap, NULL, 0,
+		                 &w, &feedings);
 		CHECK(fails == 0, "%s: %d feedings differ", t->name, fails);
 		passed += fails == 0;
 	}
-	printf("sse cases: %d/%zu cases, %lu runs\n", passed,
-	       sizeof cases / sizeof cases[0], feedings);
+	printf("sse cases: %d/%zu cases, %lu runs\n", passed, sizeof cases / sizeof cases[0],
+	       feedings);
 }
 
 /* Built at run time: inputs too long to write out. */
@@ -780,11 +776,9 @@ static void test_generated(void)
 	want_from_text(want, wn);
 	{
 		size_t one = n;
-		CHECK(run_and_compare("default buffer", "whole", big_in, n, 0, &one,
-				      1, 0, &w, 0),
+		CHECK(run_and_compare("default buffer", "whole", big_in, n, 0, &one, 1, 0, &w, 0),
 		      "default buffer: whole");
-		CHECK(run_and_compare("default buffer", "stop", big_in, n, 0, &one,
-				      1, 1, &w, 0),
+		CHECK(run_and_compare("default buffer", "stop", big_in, n, 0, &one, 1, 1, &w, 0),
 		      "default buffer: stop");
 	}
 
@@ -823,8 +817,7 @@ static void test_generated(void)
 	want_from_text(TXT("!message||;message|ok|;"));
 	{
 		size_t one = n;
-		CHECK(run_and_compare("long lines", "whole", big_in, n, 16, &one, 1, 0,
-				      &w, 0),
+		CHECK(run_and_compare("long lines", "whole", big_in, n, 16, &one, 1, 0, &w, 0),
 		      "long lines: whole");
 	}
 	printf("sse generated: %lu runs + 3\n", feedings);
@@ -877,17 +870,14 @@ static void test_api(void)
 	CHECK(sse_init(&parser, NULL, 0) == DBX_OK, "init default");
 	CHECK(sse_feed(NULL, in, len, on_count, &n, &used) == DBX_ERR_USAGE && used == 0,
 	      "feed NULL parser");
-	CHECK(sse_feed(&parser, NULL, 1, on_count, &n, NULL) == DBX_ERR_USAGE,
-	      "feed NULL buf");
-	CHECK(sse_feed(&parser, in, len, NULL, NULL, NULL) == DBX_ERR_USAGE,
-	      "feed NULL callback");
+	CHECK(sse_feed(&parser, NULL, 1, on_count, &n, NULL) == DBX_ERR_USAGE, "feed NULL buf");
+	CHECK(sse_feed(&parser, in, len, NULL, NULL, NULL) == DBX_ERR_USAGE, "feed NULL callback");
 	CHECK(sse_feed(&parser, NULL, 0, on_count, &n, &used) == DBX_OK && used == 0,
 	      "feed nothing");
 	CHECK(sse_finish(NULL) == DBX_ERR_USAGE, "finish NULL");
 
 	/* a zero-filled parser works without sse_init */
-	CHECK(sse_feed(&zero, in, len, on_count, &n, &used) == DBX_OK && used == len &&
-		      n == 2,
+	CHECK(sse_feed(&zero, in, len, on_count, &n, &used) == DBX_OK && used == len && n == 2,
 	      "zero-filled parser: %d events", n);
 
 	/* cancellation: the callback's value comes back, and the parser resumes
@@ -897,8 +887,7 @@ static void test_api(void)
 	      "stop returns the callback's value");
 	CHECK(sc.calls == 1 && used == 10, "stopped after 1 event at %zu", used);
 	n = 0;
-	CHECK(sse_feed(&parser, in + used, len - used, on_count, &n, &used) == DBX_OK &&
-		      n == 1,
+	CHECK(sse_feed(&parser, in + used, len - used, on_count, &n, &used) == DBX_OK && n == 1,
 	      "resume: %d events", n);
 	CHECK(sse_finish(&parser) == DBX_OK, "finish after resume");
 
@@ -908,8 +897,8 @@ static void test_api(void)
 	sse_feed(&parser, "data: 1234\n\n", 12, on_stop, &sc, NULL);
 	CHECK(sc.calls == 1 && !sc.oversize && sc.data_size == 4, "external fits");
 	sse_feed(&parser, "data: 1234\ndata\n\n", 17, on_stop, &sc, NULL);
-	CHECK(sc.calls == 2 && sc.oversize && sc.data_size == 5,
-	      "external oversize: size %zu", sc.data_size);
+	CHECK(sc.calls == 2 && sc.oversize && sc.data_size == 5, "external oversize: size %zu",
+	      sc.data_size);
 	CHECK(sse_finish(&parser) == DBX_OK, "finish external");
 
 	/* one data line with its blank line in one feed is handed out in place;

@@ -334,8 +334,13 @@ static void test_long(void)
 	static char text[CLIENT_ERRBODY_MAX + 1], body[CLIENT_ERRBODY_MAX + 100],
 	    want[STATUS_ERRTEXT_MAX + 64], cut[STATUS_ERRTEXT_MAX + 8];
 	/* around the cut, and around the 320 bytes a JSON string is unescaped in */
-	static const size_t sizes[] = {
-	    STATUS_ERRTEXT_MAX - 1, STATUS_ERRTEXT_MAX, STATUS_ERRTEXT_MAX + 1, 319, 320, 2000, 8000};
+	static const size_t sizes[] = {STATUS_ERRTEXT_MAX - 1,
+	                               STATUS_ERRTEXT_MAX,
+	                               STATUS_ERRTEXT_MAX + 1,
+	                               319,
+	                               320,
+	                               2000,
+	                               8000};
 	struct row w;
 	size_t i;
 

@@ -48,29 +48,29 @@ static void test_vectors(void)
 	static const struct {
 		const char *key, *iv, *aad, *pt, *ct, *tag;
 	} v[] = {
-		{"00000000000000000000000000000000", "000000000000000000000000", "",
-		 "00000000000000000000000000000000", "0388dace60b6a392f328c2b971b2fe78",
-		 "ab6e47d42cec13bdf53a67b21257bddf"},
-		{"feffe9928665731c6d6a8f9467308308", "cafebabefacedbaddecaf888", "",
-		 "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532f"
-		 "cf0e2449a6b525b16aedf5aa0de657ba637b391aafd255",
-		 "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b2546693"
-		 "1c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985",
-		 "4d5c2af327cd64a62cf35abd2ba6fab4"},
-		{"feffe9928665731c6d6a8f9467308308", "cafebabefacedbaddecaf888",
-		 "feedfacedeadbeeffeedfacedeadbeefabaddad2",
-		 "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532f"
-		 "cf0e2449a6b525b16aedf5aa0de657ba637b39",
-		 "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b2546693"
-		 "1c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
-		 "5bc94fbc3221a5db94fae95ae7121a47"},
-		{"feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
-		 "cafebabefacedbaddecaf888", "feedfacedeadbeeffeedfacedeadbeefabaddad2",
-		 "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532f"
-		 "cf0e2449a6b525b16aedf5aa0de657ba637b39",
-		 "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3d"
-		 "a7b08b1056828838c5f61e6393ba7a0abcc9f662",
-		 "76fc6ece0f4e1768cddf8853bb2d551b"},
+	    {"00000000000000000000000000000000", "000000000000000000000000", "",
+	     "00000000000000000000000000000000", "0388dace60b6a392f328c2b971b2fe78",
+	     "ab6e47d42cec13bdf53a67b21257bddf"},
+	    {"feffe9928665731c6d6a8f9467308308", "cafebabefacedbaddecaf888", "",
+	     "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532f"
+	     "cf0e2449a6b525b16aedf5aa0de657ba637b391aafd255",
+	     "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b2546693"
+	     "1c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985",
+	     "4d5c2af327cd64a62cf35abd2ba6fab4"},
+	    {"feffe9928665731c6d6a8f9467308308", "cafebabefacedbaddecaf888",
+	     "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+	     "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532f"
+	     "cf0e2449a6b525b16aedf5aa0de657ba637b39",
+	     "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b2546693"
+	     "1c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+	     "5bc94fbc3221a5db94fae95ae7121a47"},
+	    {"feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+	     "cafebabefacedbaddecaf888", "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+	     "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532f"
+	     "cf0e2449a6b525b16aedf5aa0de657ba637b39",
+	     "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3d"
+	     "a7b08b1056828838c5f61e6393ba7a0abcc9f662",
+	     "76fc6ece0f4e1768cddf8853bb2d551b"},
 	};
 	size_t i;
 
@@ -84,7 +84,7 @@ static void test_vectors(void)
 		unhex(v[i].tag, tag);
 		CHECK(gcm_key(&g, key, (unsigned)kn * 8) == 0, "vector %zu: setkey", i);
 		CHECK(tls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, n, iv, 12, aad, an, pt, out,
-					    16, t) == 0,
+		                            16, t) == 0,
 		      "vector %zu: encrypt", i);
 		CHECK(memcmp(out, ct, n) == 0, "vector %zu: ciphertext", i);
 		CHECK(memcmp(t, tag, 16) == 0, "vector %zu: tag", i);
@@ -110,14 +110,14 @@ static void same_as_mbedtls(mbedtls_gcm_context *g, size_t n, size_t an, size_t 
 	fill(pt, n);
 	in = harness_guard(pt, n);
 	rrc = mbedtls_gcm_crypt_and_tag(g, MBEDTLS_GCM_ENCRYPT, n, iv, 12, aad, an, pt, ref, tn,
-					reftag);
+	                                reftag);
 	if (inplace) {
 		memcpy(out, pt, n);
 		rc = tls_gcm_crypt_and_tag(g, MBEDTLS_GCM_ENCRYPT, n, iv, 12, aad, an, out, out, tn,
-					   tag);
+		                           tag);
 	} else {
 		rc = tls_gcm_crypt_and_tag(g, MBEDTLS_GCM_ENCRYPT, n, iv, 12, aad, an, in.data, out,
-					   tn, tag);
+		                           tn, tag);
 	}
 	CHECK(rc == 0 && rrc == 0, "encrypt n=%zu ad=%zu: %d, mbedTLS %d", n, an, rc, rrc);
 	CHECK(memcmp(out, ref, n) == 0, "encrypt n=%zu ad=%zu inplace=%d: ciphertext differs", n,
@@ -177,7 +177,7 @@ static void test_forgeries(void)
 	fill(pt, sizeof pt);
 	CHECK(gcm_key(&g, key, 128) == 0, "setkey");
 	CHECK(tls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, 200, iv, 12, aad, 13, pt, ct, 16,
-				    tag) == 0,
+	                            tag) == 0,
 	      "encrypt");
 	for (k = 0; k < 3; k++) {
 		memcpy(bad, tag, 16);
@@ -189,11 +189,12 @@ static void test_forgeries(void)
 			aad[12] ^= 1;
 		memset(out, 0xAA, sizeof out);
 		CHECK(tls_gcm_auth_decrypt(&g, 200, iv, 12, aad, 13, bad, 16, ct, out) ==
-			      MBEDTLS_ERR_GCM_AUTH_FAILED,
+		          MBEDTLS_ERR_GCM_AUTH_FAILED,
 		      "forgery %d accepted", k);
 		for (i = 0, zeros = 0; i < sizeof out; i++)
 			zeros += out[i] == 0;
-		CHECK(zeros == sizeof out, "forgery %d: output not wiped (%zu zero bytes)", k, zeros);
+		CHECK(zeros == sizeof out, "forgery %d: output not wiped (%zu zero bytes)", k,
+		      zeros);
 		if (k == 1)
 			ct[150] ^= 1;
 	}
@@ -212,10 +213,10 @@ static void test_fallbacks(void)
 	fill(buf, sizeof buf);
 	CHECK(gcm_key(&g, key, 256) == 0, "setkey");
 	/* a 16-byte IV (J0 from GHASH, not TLS) */
-	rc = tls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, 100, iv, 16, NULL, 0, buf, ref, 16,
-				   tag);
+	rc =
+	    tls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, 100, iv, 16, NULL, 0, buf, ref, 16, tag);
 	rrc = mbedtls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, 100, iv, 16, NULL, 0, buf, buf, 16,
-					reftag);
+	                                reftag);
 	CHECK(rc == 0 && rrc == 0 && memcmp(ref, buf, 100) == 0 && memcmp(tag, reftag, 16) == 0,
 	      "16-byte IV differs from mbedTLS");
 	/* a 3-byte tag and an output that overlaps the input ahead of it */
@@ -224,16 +225,17 @@ static void test_fallbacks(void)
 	rc = tls_gcm_auth_decrypt(&g, 50, iv, 12, NULL, 0, tag, 17, buf, ref);
 	CHECK(rc == MBEDTLS_ERR_GCM_BAD_INPUT, "17-byte tag: %d", rc);
 	rc = tls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, 50, iv, 12, NULL, 0, buf, buf + 1, 16,
-				   tag);
+	                           tag);
 	CHECK(rc == MBEDTLS_ERR_GCM_BAD_INPUT, "overlapping output: %d", rc);
 	mbedtls_gcm_free(&g);
 }
 
 int main(void)
 {
-	printf("test_tls_gcm: %s\n", tls_gcm_accelerated()
-					     ? "fast path (AES and carry-less multiply instructions) checked"
-					     : "no fast path on this CPU or target: mbedTLS's code checked");
+	printf("test_tls_gcm: %s\n",
+	       tls_gcm_accelerated()
+	           ? "fast path (AES and carry-less multiply instructions) checked"
+	           : "no fast path on this CPU or target: mbedTLS's code checked");
 	RUN(test_vectors);
 	RUN(test_against_mbedtls);
 	RUN(test_forgeries);
