@@ -255,7 +255,7 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 	}
 	if (t->https) {
 		err = tls_connect(c->tls, c->fd_, t->host, c->connect_timeout_ms, &c->tls_, errbuf);
-		if (err == TLS_RETRY) {
+		if (err == ERR_TLS12_RETRY) {
 			trace(c, "* %s", errbuf);
 			net_close(c->fd_);
 			c->fd_ = -1;

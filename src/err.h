@@ -23,13 +23,15 @@
 
 #include "dbxai.h"
 
-/* Internal statuses, above every public code (dbx_strerror calls them
- * "internal status" should one ever escape). */
+/* Internal statuses, above every public code; each means one thing, and the
+ * facade turns any that would escape into DBX_ERR_INTERNAL. */
 enum err_internal {
 	ERR_NEED_MORE = 1000, /* a parser: the input ended inside an item; feed more */
-	ERR_STOP              /* a decoder recorded the server's error in the reply
+	ERR_STOP,             /* a decoder recorded the server's error in the reply
 	                         and asks the transfer to stop (not a cancel by the
 	                         caller) */
+	ERR_TLS12_RETRY       /* tls_connect: the server needs a TLS 1.2-only
+	                         handshake; connect again (tls.h) */
 };
 
 /* Writes one line into errbuf (when not NULL), cut to DBX_ERRBUF_SIZE. */

@@ -622,7 +622,7 @@ int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_
 		           "TLS: %s chose TLS 1.2 with a signature scheme offered only for "
 		           "TLS 1.3; retry with a TLS 1.2 handshake",
 		           hostname);
-		err = TLS_RETRY;
+		err = ERR_TLS12_RETRY;
 		goto fail;
 	}
 	if (ret != 0) {

@@ -44,14 +44,12 @@ struct tls_conn;
 int tls_client_new(struct tls_client **out, const struct tls_options *opt, char *errbuf);
 void tls_client_free(struct tls_client *c);
 
-/* tls_connect() result: the server needs a TLS 1.2-only handshake (it chose
- * TLS 1.2, then signed with RSA-PSS, which mbedTLS verifies only in TLS 1.3).
- * The client remembers it: connect again and call tls_connect() once more. */
-#define TLS_RETRY (-2)
-
 /* Handshake over the connected socket fd (not owned: the caller closes it after
  * tls_conn_free) for hostname, within timeout_ms. A verification failure is
- * DBX_ERR_TLS_VERIFY with the cause in words in errbuf; TLS_RETRY see above. */
+ * DBX_ERR_TLS_VERIFY with the cause in words in errbuf. ERR_TLS12_RETRY: the
+ * server needs a TLS 1.2-only handshake (it chose TLS 1.2, then signed with
+ * RSA-PSS, which mbedTLS verifies only in TLS 1.3); the client remembers it:
+ * connect again and call tls_connect() once more. */
 int tls_connect(struct tls_client *c, int fd, const char *hostname, int timeout_ms,
                 struct tls_conn **out, char *errbuf);
 
