@@ -28,17 +28,6 @@ static int is_alpha(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Trims s[0..*n) in place: returns the new start, *n the new length. */
 static const char *trim(const char *s, size_t *n)
 {
@@ -66,50 +55,23 @@ void proxy_clear(struct proxy *p)
 /*
  * Percent-decodes s[0..n) into out (outsz bytes with the NUL). what names the
  * part in messages ("user name", "password"); the text itself never appears.
+ * NUL would cut the string; control bytes have no place in a Basic credential
+ * and hint at a mangled value: both are refused.
  */
 static int pct_decode(const char *s, size_t n, char *out, size_t outsz, const char *what,
                       char *errbuf)
 {
-	size_t i, o = 0;
-	int err = DBX_OK;
+	long got = text_pct_decode(s, n, out, outsz, TEXT_PCT_NO_CONTROL);
 
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int hi = -1, lo = -1;
-
-			if (i + 2 < n) {
-				hi = hex_value((unsigned char)s[i + 1]);
-				lo = hex_value((unsigned char)s[i + 2]);
-			}
-			if (hi < 0 || lo < 0) {
-				err = DBX_ERR_USAGE;
-				errbuf_set(errbuf, "bad percent-encoding in the proxy %s", what);
-				goto out;
-			}
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		/* NUL would cut the string; control bytes have no place in a
-		 * Basic credential and hint at a mangled value. */
-		if (c < 0x20 || c == 0x7f) {
-			err = DBX_ERR_USAGE;
-			errbuf_set(errbuf, "control character in the proxy %s", what);
-			goto out;
-		}
-		if (o + 1 >= outsz) {
-			err = DBX_ERR_LIMIT;
-			errbuf_set(errbuf, "proxy %s longer than %zu bytes", what, outsz - 1);
-			goto out;
-		}
-		out[o++] = (char)c;
+	if (got >= 0)
+		return DBX_OK;
+	crypto_wipe(out, outsz);
+	if (got == TEXT_PCT_LONG) {
+		errbuf_set(errbuf, "proxy %s longer than %zu bytes", what, outsz - 1);
+		return DBX_ERR_LIMIT;
 	}
-	out[o] = '\0';
-out:
-	if (err)
-		crypto_wipe(out, outsz);
-	return err;
+	errbuf_set(errbuf, "bad percent-encoding or a control character in the proxy %s", what);
+	return DBX_ERR_USAGE;
 }
 
 /* Length of the scheme when s starts with "scheme://", else 0. */

@@ -54,20 +54,20 @@ int redirect_parse(const char *text, const char *expected_state, char *code, siz
 		long got = 0;
 
 		if (nlen == 4 && memcmp(p, "code", 4) == 0) {
-			got = text_pct_decode(v, vlen, code, cap);
+			got = text_pct_decode(v, vlen, code, cap, TEXT_PCT_PLUS);
 			if (got < 0)
 				err = DBX_ERR_LIMIT;
 			have_code = got > 0;
 		} else if (nlen == 5 && memcmp(p, "state", 5) == 0) {
-			got = text_pct_decode(v, vlen, state, sizeof state);
+			got = text_pct_decode(v, vlen, state, sizeof state, TEXT_PCT_PLUS);
 			have_state = got >= 0;
 			if (got < 0)
 				state[0] = '\0';
 		} else if (nlen == 5 && memcmp(p, "error", 5) == 0) {
-			if (text_pct_decode(v, vlen, error, sizeof error) < 0)
+			if (text_pct_decode(v, vlen, error, sizeof error, TEXT_PCT_PLUS) < 0)
 				snprintf(error, sizeof error, "(unreadable)");
 		} else if (nlen == 17 && memcmp(p, "error_description", 17) == 0) {
-			if (text_pct_decode(v, vlen, desc, sizeof desc) < 0)
+			if (text_pct_decode(v, vlen, desc, sizeof desc, TEXT_PCT_PLUS) < 0)
 				desc[0] = '\0';
 		}
 		p = amp ? amp + 1 : end;

@@ -78,10 +78,16 @@ out:
 	return ret;
 }
 
-/* Percent-decodes s[0..n) ('+' is a space) into out[0..cap), NUL-terminated.
- * Returns the length, or -1 when it does not fit, a '%' is not followed by two
- * hex digits, or it would hold a NUL byte. */
-long text_pct_decode(const char *s, size_t n, char *out, size_t cap);
+/* Percent-decodes s[0..n) into out[0..cap), NUL-terminated (RFC 3986).
+ * flags: TEXT_PCT_PLUS ('+' is a space, as forms and query strings have it),
+ * TEXT_PCT_NO_CONTROL (a control byte is refused, not only NUL). Returns the
+ * length, TEXT_PCT_BAD for a '%' without two hex digits or a refused byte, or
+ * TEXT_PCT_LONG when it does not fit. */
+#define TEXT_PCT_PLUS 1
+#define TEXT_PCT_NO_CONTROL 2
+#define TEXT_PCT_BAD (-1)
+#define TEXT_PCT_LONG (-2)
+long text_pct_decode(const char *s, size_t n, char *out, size_t cap, int flags);
 
 /* Replaces every byte that is not printable ASCII with '?', in place, so a
  * server's text cannot drive a terminal. */
