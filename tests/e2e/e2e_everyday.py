@@ -13,7 +13,7 @@ import termios
 import time
 import unittest
 
-from lib import BIN, RUN, TOKEN, TOP, Case, Mock, pki, run
+from lib import BIN, PATH, RUN, TOKEN, TOP, Case, Mock, MockCase, clean_env, run
 
 WRONG = "dapi-wrong-token-00000000000000"
 OTHERS = ("# my workspaces\n"
@@ -31,17 +31,11 @@ def mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
 
 
-class Configure(Case):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.m = Mock()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
+class Configure(MockCase):
+    SHARED = True
 
     def setUp(self):
+        super().setUp()
         self.dir = tempfile.mkdtemp(prefix="dbxai-cfg-")
         self.cfg = os.path.join(self.dir, "databrickscfg")
 
@@ -49,12 +43,11 @@ class Configure(Case):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def env(self, **extra):
-        env = {"DATABRICKS_CONFIG_FILE": self.cfg, "SSL_CERT_FILE": pki("ca.pem")}
-        env.update(extra)
-        return env
+        # host and token are the answers to configure, not variables
+        return clean_env(token=None, DATABRICKS_CONFIG_FILE=self.cfg, **extra)
 
     def answers(self, token=TOKEN):
-        return ("%s\n%s\n" % (self.m.url, token)).encode()
+        return ("%s\n%s\n" % (self.mock.url, token)).encode()
 
     def read(self):
         with open(self.cfg, "rb") as f:
@@ -66,7 +59,7 @@ class Configure(Case):
         os.chmod(self.cfg, perm)
 
     def profile_text(self, name):
-        return "[%s]\nhost = %s\ntoken = %s\n" % (name, self.m.url, TOKEN)
+        return "[%s]\nhost = %s\ntoken = %s\n" % (name, self.mock.url, TOKEN)
 
     def test_piped_answers_new_file(self):
         res = run(["configure", "--profile", "dev"], env=self.env(), stdin=self.answers())
@@ -77,7 +70,7 @@ class Configure(Case):
         self.assertEqual(mode(self.cfg), 0o600)
         self.assertEqual(os.listdir(self.dir), ["databrickscfg"])  # no temp file left
         # the one check call, with the new token
-        req = self.m.requests()[-1]
+        req = self.mock.requests()[-1]
         self.assertEqual(req["path"], "/api/2.0/serving-endpoints")
         # and the profile works
         res = run(["--profile", "dev", "models"], env=self.env())
@@ -100,25 +93,25 @@ class Configure(Case):
         # section's line ends
         want = OTHERS.replace("host=https://staging.example.com\r\ncluster_id = 0101-abc\n",
                               "host = %s\r\ncluster_id = 0101-abc\ntoken = %s\r\n"
-                              % (self.m.url, TOKEN))
+                              % (self.mock.url, TOKEN))
         self.assertEqual(self.read(), want)
         # DEFAULT, the default profile
         res = run(["configure"], env=self.env(), stdin=self.answers())
         self.assertExit(res, 0)
         want = want.replace("host = https://default.example.com\ntoken = dapi-default-keep\n",
-                            "host = %s\ntoken = %s\n" % (self.m.url, TOKEN))
+                            "host = %s\ntoken = %s\n" % (self.mock.url, TOKEN))
         self.assertEqual(self.read(), want)
 
     def test_mode_0600_with_umask_000(self):
         p = subprocess.run(RUN + [BIN, "configure"], input=self.answers(),
-                           env=dict(self.env(), PATH=os.environ.get("PATH", "")),
+                           env=self.env(path=True),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
                            preexec_fn=lambda: os.umask(0))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(mode(self.cfg), 0o600)
 
     def test_host_flag_asks_only_the_token(self):
-        res = run(["configure", "--host", self.m.url], env=self.env(), stdin=(TOKEN + "\n").encode())
+        res = run(["configure", "--host", self.mock.url], env=self.env(), stdin=(TOKEN + "\n").encode())
         self.assertExit(res, 0)
         self.assertEqual(self.read(), self.profile_text("DEFAULT"))
 
@@ -127,14 +120,14 @@ class Configure(Case):
         with open(real, "w", newline="") as f:
             f.write(OTHERS)
         os.symlink(real, self.cfg)
-        asked = len(self.m.requests())
+        asked = len(self.mock.requests())
         res = run(["configure"], env=self.env(), stdin=self.answers())
         self.assertExit(res, 2)
         self.assertOneLineError(res, "symbolic link")
         self.assertTrue(os.path.islink(self.cfg))
         with open(real, newline="") as f:
             self.assertEqual(f.read(), OTHERS)
-        self.assertEqual(len(self.m.requests()), asked, "refused before any request")
+        self.assertEqual(len(self.mock.requests()), asked, "refused before any request")
 
     @unittest.skipUnless(os.geteuid() == 0, "chown needs root")
     def test_file_of_another_user_refused(self):
@@ -166,8 +159,8 @@ class Configure(Case):
         self.assertFalse(os.path.exists(self.cfg))
 
     def test_missing_answers_are_usage_errors(self):
-        for stdin, words in ((b"", "no host"), (("%s\n" % self.m.url).encode(), "no token"),
-                             (("%s\n\n" % self.m.url).encode(), "token is empty")):
+        for stdin, words in ((b"", "no host"), (("%s\n" % self.mock.url).encode(), "no token"),
+                             (("%s\n\n" % self.mock.url).encode(), "token is empty")):
             res = run(["configure"], env=self.env(), stdin=stdin)
             self.assertExit(res, 2)
             self.assertOneLineError(res, words)
@@ -177,7 +170,7 @@ class Configure(Case):
 
     def test_on_a_terminal_the_token_is_not_echoed(self):
         master, slave = os.openpty()
-        env = dict(self.env(), PATH=os.environ.get("PATH", ""), TERM="xterm")
+        env = self.env(path=True, TERM="xterm")
         p = subprocess.Popen(RUN + [BIN, "configure", "--profile", "tty"], stdin=slave,
                              stdout=slave, stderr=slave, env=env, start_new_session=True,
                              preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
@@ -202,7 +195,7 @@ class Configure(Case):
 
         try:
             wait_for(b"host")
-            os.write(master, self.m.url.encode() + b"\n")
+            os.write(master, self.mock.url.encode() + b"\n")
             wait_for(b"token (not shown): ")
             os.write(master, TOKEN.encode() + b"\n")
             wait_for(b"saved in")
@@ -213,7 +206,7 @@ class Configure(Case):
                 p.kill()
                 p.wait()
             os.close(master)
-        self.assertIn(self.m.url.encode(), seen)  # the host is echoed, the token not
+        self.assertIn(self.mock.url.encode(), seen)  # the host is echoed, the token not
         for i in range(0, len(TOKEN) - 7, 4):
             self.assertNotIn(TOKEN[i:i + 8].encode(), seen)
         self.assertTrue(echo_after, "terminal echo left off")
@@ -324,16 +317,13 @@ class Install(Case):
                            timeout=120)
         self.assertEqual(p.returncode, 0, p.stdout.decode())
         with Mock() as m:
-            p = subprocess.run([exe, "hello from the example"],
-                               env={"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                                    "SSL_CERT_FILE": pki("ca.pem")},
+            p = subprocess.run([exe, "hello from the example"], env=clean_env(m),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual(p.stdout.decode(), "Hello! You said: hello from the example\n")
             self.assertEqual(m.requests()[-1]["path"],
                              "/serving-endpoints/databricks-claude-sonnet-4/invocations")
-            p = subprocess.run([exe], env={"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": "x",
-                                           "SSL_CERT_FILE": pki("ca.pem")},
+            p = subprocess.run([exe], env=clean_env(m, token="x"),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
             self.assertEqual(p.returncode, 1)
             self.assertIn(b"stream: ", p.stderr)
@@ -397,8 +387,7 @@ class Completion(Case):
         """COMPREPLY for the command line words (the last one is being typed)."""
         script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
                   '_dbxai; printf "%s\\n" "${COMPREPLY[@]}"')
-        e = {"PATH": os.path.dirname(BIN) + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
-        e.update(env or {})
+        e = clean_env(token=None, cacert=None, path=os.path.dirname(BIN) + ":" + PATH, **(env or {}))
         p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", BASH_COMP,
                             "dbxai"] + list(words), env=e, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=30)
@@ -429,8 +418,7 @@ class Completion(Case):
 
     def test_bash_model_names_from_the_workspace(self):
         with Mock() as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                   "SSL_CERT_FILE": pki("ca.pem")}
+            env = clean_env(m)
             if RUN:
                 self.skipTest("completion runs dbxai from PATH, natively")
             got = self.complete("chat", "-m", "databricks-claude-s", env=env)
