@@ -466,3 +466,109 @@ class ScratchRecipe(Case):
         with open(os.path.join(TOP, "README.md")) as f:
             readme = f.read()
         self.assertIn("examples/Dockerfile", readme)
+
+
+DEBIAN_SOURCES = """Types: deb
+# a comment inside the stanza
+URIs: http://mirror.example.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://mirror.example.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+NOT_THE_ARCHIVE = """deb http://security.example.org/debian-security bookworm-security main
+deb http://mirror.example.org/debian bookworm-updates main
+deb http://mirror.example.org/debian bookworm-backports main
+deb http://old.example.org/debian bookworm contrib  # main is commented out
+"""
+THIRD_PARTY = """# vendors that reuse Debian's suite names
+deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] https://download.example.com/linux/debian bookworm stable
+deb https://download.example.com/linux/debian bookworm stable
+deb [signed-by=/usr/share/keyrings/vendor-prod.gpg] https://packages.example.com/debian/12/prod bookworm main
+"""
+NODESOURCE = """Types: deb
+URIs: https://node.example.com/node_20.x
+Suites: nodistro
+Components: main
+Signed-By: /usr/share/keyrings/nodesource.gpg
+"""
+
+
+class AptSources(Case):
+    """third_party/bootstrap.sh takes the URI of its deb-src entry for trixie from
+    the machine's own Debian archive entry: `bootstrap.sh --archive-uri ROOT`
+    reads ROOT/etc/apt and prints it, or fails with one line."""
+
+    def archive_uri(self, files):
+        root = tempfile.mkdtemp(prefix="dbxai-apt-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        for name, text in files.items():
+            path = os.path.join(root, "etc", name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        p = subprocess.run(["sh", os.path.join(TOP, "third_party", "bootstrap.sh"), "--archive-uri", root],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def assertUri(self, files, uri):
+        self.assertEqual(self.archive_uri(files), (0, uri + "\n", ""))
+
+    def assertNone(self, files):
+        rc, out, err = self.archive_uri(files)
+        self.assertEqual((rc, out), (1, ""), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("no Debian archive entry", err)
+
+    def test_deb822(self):
+        self.assertUri({"apt/sources.list.d/debian.sources": DEBIAN_SOURCES}, "http://mirror.example.org/debian")
+        # security first, disabled and our own entry skipped, first of several URIs
+        main = DEBIAN_SOURCES.split("\n\n")
+        self.assertUri({"apt/sources.list.d/a.sources": main[1] + "\nTypes: deb-src\nEnabled: no\n"
+                        "URIs: http://off.example.org/debian\nSuites: bookworm\nComponents: main\n",
+                        "apt/sources.list.d/b.sources": main[0].replace(
+                            "URIs: http://mirror.example.org/debian",
+                            "URIs: mirror+file:///etc/apt/mirrors/debian.list http://two.example.org/debian"),
+                        "apt/sources.list.d/dbxai-trixie-src.sources": main[0].replace("mirror.", "ours.")},
+                       "mirror+file:///etc/apt/mirrors/debian.list")
+
+    def test_deb822_continuation_lines_and_embedded_key(self):
+        self.assertUri({"apt/sources.list.d/debian.sources":
+                        "Types: deb deb-src\nURIs: http://a.example.org/debian\nSuites: bookworm-updates\n"
+                        " stable\nComponents: contrib\n main\n"}, "http://a.example.org/debian")
+        self.assertNone({"apt/sources.list.d/vendor.sources":
+                         "Types: deb\nURIs: http://v.example.org/debian\nSuites: bookworm\nComponents: main\n"
+                         "Signed-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n"})
+
+    def test_one_line(self):
+        self.assertUri({"apt/sources.list": NOT_THE_ARCHIVE + "# deb http://old.example.org/debian bookworm main\n"
+                        "deb http://ftp.example.org/debian/ bookworm main contrib  # the mirror\n"},
+                       "http://ftp.example.org/debian/")
+        self.assertUri({"apt/sources.list.d/debian.list":
+                        "deb [ arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg ] "
+                        "http://b.example.org/debian trixie main\n"}, "http://b.example.org/debian")
+
+    def test_sources_list_first_then_the_folder_in_name_order(self):
+        self.assertUri({"apt/sources.list": "deb http://first.example.org/debian bookworm main\n",
+                        "apt/sources.list.d/a.sources": DEBIAN_SOURCES}, "http://first.example.org/debian")
+        self.assertUri({"apt/sources.list.d/b.list": "deb http://b.example.org/debian bookworm main\n",
+                        "apt/sources.list.d/a.sources": DEBIAN_SOURCES}, "http://mirror.example.org/debian")
+
+    def test_third_party_and_security_only_fail(self):
+        self.assertNone({"apt/sources.list": NOT_THE_ARCHIVE + THIRD_PARTY,
+                         "apt/sources.list.d/nodesource.sources": NODESOURCE,
+                         "apt/sources.list.d/debian.sources.disabled": DEBIAN_SOURCES,
+                         "apt/sources.list.d/dbxai-trixie-src.sources": DEBIAN_SOURCES})
+        self.assertNone({})
+
+    def test_own_release_from_os_release(self):
+        entry = {"apt/sources.list": "deb http://c.example.org/debian excalibur main\n"}
+        self.assertNone(entry)
+        self.assertUri(dict(entry, **{"os-release": 'ID=debian\nVERSION_CODENAME="excalibur"\n'}),
+                       "http://c.example.org/debian")
+        self.assertNone(dict(entry, **{"os-release": "ID=ubuntu\nVERSION_CODENAME=excalibur\n"}))
