@@ -13,7 +13,7 @@ import tempfile
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
 
-from lib import TOKEN, Mock, make_pki, pki  # noqa: E402
+from lib import Mock, clean_env, make_pki, pki, sse_reply  # noqa: E402
 
 SIZES = [("x86_64-linux-musl", 400), ("aarch64-linux-musl", 448), ("armv7-linux-musleabihf", 320)]
 RSS_BUDGET_KIB = 1024
@@ -54,10 +54,8 @@ def main():
     rss_file = tempfile.NamedTemporaryFile(delete=False)
     rss_file.close()
     with Mock(lifetime=120) as m:
-        m.script({"status": 200, "headers": {"Content-Type": "text/event-stream"},
-                  "framing": "chunked", "chunks": chunks})
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent",
-               "DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN, "SSL_CERT_FILE": bundle.name}
+        m.script(sse_reply(chunks))
+        env = clean_env(m, cacert=bundle.name, path=True, home="/nonexistent")
         p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name,
                             os.path.join(TOP, "build", "x86_64-linux-musl", "dbxai"), "chat", "go"],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)

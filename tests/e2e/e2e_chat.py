@@ -9,10 +9,11 @@ at the requests it caused."""
 import json
 import os
 import re
+import subprocess
 import tempfile
 import time
 
-from lib import RUN, TOKEN, Case, Mock, pki, run
+from lib import BIN, RUN, TOKEN, MockCase, clean_env, pki, reply_to, run, tmpfile
 
 SYSTEM = "You are a helpful assistant."
 MODEL = "databricks-claude-sonnet-4"
@@ -42,21 +43,12 @@ RETRY_ENV = {"DATABRICKS_MAX_RETRIES": "3", "DATABRICKS_INITIAL_RETRY_INTERVAL_M
              "DATABRICKS_BACKOFF_MULTIPLIER": "2", "DATABRICKS_MAX_RETRY_INTERVAL_MS": "1000"}
 
 
-def reply_to(prompt):
-    """What the mock answers: the prompt without its scenario words."""
-    said = " ".join(re.sub(r"scenario:\S+", " ", prompt).split())
-    return "Hello! You said: " + said if said else "Hello! You said nothing."
-
-
 def words(text):
     return len(re.sub(r"scenario:\S+", " ", text).split())
 
 
 def json_file(value):
-    f = tempfile.NamedTemporaryFile("w", prefix="dbxai-chat-", suffix=".json", delete=False)
-    f.write(value if isinstance(value, str) else json.dumps(value))
-    f.close()
-    return f.name
+    return tmpfile(value, ".json", "dbxai-chat-")
 
 
 def events(res):
@@ -82,33 +74,12 @@ def of_type(evs, kind):
     return [e for e in evs if e["type"] == kind]
 
 
-class ChatCase(Case):
+class ChatCase(MockCase):
     """One mock per class; self.reqs() gives the requests of this test only."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.m = Mock(lifetime=180)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
-
-    def setUp(self):
-        self.mark = len(self.m.requests())
-
-    def reqs(self):
-        return self.m.requests()[self.mark:]
-
-    def env(self, **extra):
-        env = {"DATABRICKS_HOST": self.m.url, "DATABRICKS_TOKEN": TOKEN, "SSL_CERT_FILE": pki("ca.pem")}
-        env.update(RETRY_ENV)
-        for k, v in extra.items():
-            if v is None:
-                env.pop(k, None)
-            else:
-                env[k] = v
-        return env
+    SHARED = True
+    MOCK = {"lifetime": 180}
+    ENV = RETRY_ENV
 
     def chat(self, *args, env=None, stdin=b"", glob=(), timeout=30):
         return run(list(glob) + ["chat"] + list(args), env=self.env(**(env or {})), stdin=stdin,
@@ -706,17 +677,15 @@ class Usage(ChatCase):
         self.assertEqual(self.reqs(), [])
 
     def test_stdout_not_writable(self):
-        import subprocess
-        from lib import BIN, RUN
         with open("/dev/full", "w") as full:
-            p = subprocess.run(RUN + [BIN, "chat", "hi"], env=dict(self.env(), PATH=os.environ["PATH"]),
+            p = subprocess.run(RUN + [BIN, "chat", "hi"], env=self.env(path=True),
                                stdout=full, stderr=subprocess.PIPE, timeout=30)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertEqual(len(p.stderr.decode().strip().splitlines()), 1, p.stderr)
         self.assertNotIn(TOKEN, p.stderr.decode())
 
     def test_missing_host(self):
-        res = run(["chat", "hi"], env={"DATABRICKS_TOKEN": TOKEN, "HOME": tempfile.mkdtemp()})
+        res = run(["chat", "hi"], env=clean_env(cacert=None, home=tempfile.mkdtemp()))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "DATABRICKS_HOST")
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from lib import BIN, RUN, TOKEN, Case, Mock, pki, run
+from lib import BIN, NO_RETRIES, RUN, TOKEN, MockCase, run
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mock"))
 import embeddings  # noqa: E402  (the mock's vectors, to check the output)
@@ -20,17 +20,11 @@ def compact(values):
     return json.dumps(values, separators=(",", ":"))
 
 
-class Embed(Case):
-    def setUp(self):
-        self.mock = Mock()
-        self.env = {"DATABRICKS_HOST": self.mock.url, "DATABRICKS_TOKEN": TOKEN,
-                    "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-
-    def tearDown(self):
-        self.mock.close()
+class Embed(MockCase):
+    ENV = NO_RETRIES
 
     def embed(self, args, stdin=b"", code=0, env=None):
-        res = run(["embed"] + args, env=dict(self.env, **(env or {})), stdin=stdin)
+        res = run(["embed"] + args, env=self.env(**(env or {})), stdin=stdin)
         self.assertExit(res, code)
         return res
 
@@ -104,7 +98,7 @@ class Embed(Case):
         self.assertEqual([r["body"]["input"] for r in self.mock.requests()[2:]], [["a"], ["b"], ["c"]])
 
     def test_json_lines(self):
-        res = run(["--json", "embed", "a", "b scenario:shuffle"], env=self.env)
+        res = run(["--json", "embed", "a", "b scenario:shuffle"], env=self.env())
         self.assertExit(res, 0)
         lines = res.out.splitlines()
         self.assertEqual([json.loads(line) for line in lines],
@@ -205,24 +199,18 @@ class Embed(Case):
 
     def test_stdout_full(self):
         with open("/dev/full", "wb") as full:
-            p = subprocess.run(RUN + [BIN, "embed", "a", "b"], env=dict(self.env, PATH=os.environ.get("PATH", "")),
+            p = subprocess.run(RUN + [BIN, "embed", "a", "b"], env=self.env(path=True),
                                stdout=full, stderr=subprocess.PIPE, timeout=30)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn(b"cannot write to stdout", p.stderr)
         self.assertNotIn(TOKEN.encode(), p.stderr)
 
 
-class Models(Case):
-    def setUp(self):
-        self.mock = Mock()
-        self.env = {"DATABRICKS_HOST": self.mock.url, "DATABRICKS_TOKEN": TOKEN,
-                    "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-
-    def tearDown(self):
-        self.mock.close()
+class Models(MockCase):
+    ENV = NO_RETRIES
 
     def test_plain(self):
-        res = run(["models"], env=self.env)
+        res = run(["models"], env=self.env())
         self.assertExit(res, 0)
         self.assertEqual(res.out, "".join(e["name"] + "\n" for e in server.ENDPOINTS))
         self.assertEqual(res.err, "")
@@ -230,45 +218,45 @@ class Models(Case):
         self.assertEqual((req["method"], req["path"]), ("GET", "/api/2.0/serving-endpoints"))
 
     def test_json(self):
-        res = run(["models", "--json"], env=self.env)
+        res = run(["models", "--json"], env=self.env())
         self.assertExit(res, 0)
         got = [json.loads(line) for line in res.out.splitlines()]
         self.assertEqual(got, [{"name": e["name"], "task": e["task"] or "", "ready": e["ready"] == "READY"}
                                for e in server.ENDPOINTS])
         self.assertIn({"name": "my-custom-model", "task": "", "ready": False}, got)
-        res = run(["--json", "models"], env=self.env)
+        res = run(["--json", "models"], env=self.env())
         self.assertEqual([json.loads(line) for line in res.out.splitlines()], got)
 
     def test_scripted_lists(self):
         self.mock.script({"status": 200, "body": {}})
-        res = run(["models"], env=self.env)
+        res = run(["models"], env=self.env())
         self.assertExit(res, 0)
         self.assertEqual(res.out, "", "no endpoints: the API leaves the list out")
         self.mock.script({"status": 200, "body": {"endpoints": [
             {"name": "ok-one", "state": {"ready": "READY"}}, {"task": "llm/v1/chat"}]}})
-        res = run(["models"], env=self.env)
+        res = run(["models"], env=self.env())
         self.assertExit(res, 8)
         self.assertEqual(res.out, "", "nothing from a bad list")
         self.assertOneLineError(res, "endpoints[1]", "name")
         self.mock.script({"status": 200, "body": {"endpoints": [{"name": "a\nb", "task": "t\u00e9"}]}})
-        res = run(["models"], env=self.env)
+        res = run(["models"], env=self.env())
         self.assertEqual(res.out, "a?b\n", "one line per endpoint")
         self.mock.script({"status": 200, "body": {"endpoints": [{"name": "a\nb", "task": "t\u00e9"}]}})
-        res = run(["--json", "models"], env=self.env)
+        res = run(["--json", "models"], env=self.env())
         self.assertEqual(json.loads(res.out), {"name": "a\nb", "task": "t\u00e9", "ready": False})
 
     def test_errors(self):
-        res = run(["models"], env=dict(self.env, DATABRICKS_TOKEN="dapi-wrong"))
+        res = run(["models"], env=self.env(DATABRICKS_TOKEN="dapi-wrong"))
         self.assertExit(res, 3)
         self.assertOneLineError(res, "401")
-        res = run(["models", "extra"], env=self.env)
+        res = run(["models", "extra"], env=self.env())
         self.assertExit(res, 2)
         self.assertOneLineError(res, "extra")
         self.mock.script({"status": 503, "body": {"error_code": "TEMPORARILY_UNAVAILABLE", "message": "busy"}})
-        res = run(["models"], env=self.env)
+        res = run(["models"], env=self.env())
         self.assertExit(res, 6)
         self.assertOneLineError(res, "503", "busy")
         self.mock.script({"status": 200, "body": "not json"})
-        res = run(["models"], env=self.env)
+        res = run(["models"], env=self.env())
         self.assertExit(res, 8)
         self.assertOneLineError(res, "serving-endpoints", "JSON")

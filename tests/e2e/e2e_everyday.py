@@ -13,7 +13,7 @@ import termios
 import time
 import unittest
 
-from lib import BIN, RUN, TOKEN, TOP, Case, Mock, pki, run
+from lib import BIN, PATH, RUN, TOKEN, TOP, Case, Mock, MockCase, clean_env, run
 
 WRONG = "dapi-wrong-token-00000000000000"
 OTHERS = ("# my workspaces\n"
@@ -31,17 +31,11 @@ def mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
 
 
-class Configure(Case):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.m = Mock()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
+class Configure(MockCase):
+    SHARED = True
 
     def setUp(self):
+        super().setUp()
         self.dir = tempfile.mkdtemp(prefix="dbxai-cfg-")
         self.cfg = os.path.join(self.dir, "databrickscfg")
 
@@ -49,12 +43,11 @@ class Configure(Case):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def env(self, **extra):
-        env = {"DATABRICKS_CONFIG_FILE": self.cfg, "SSL_CERT_FILE": pki("ca.pem")}
-        env.update(extra)
-        return env
+        # host and token are the answers to configure, not variables
+        return clean_env(token=None, DATABRICKS_CONFIG_FILE=self.cfg, **extra)
 
     def answers(self, token=TOKEN):
-        return ("%s\n%s\n" % (self.m.url, token)).encode()
+        return ("%s\n%s\n" % (self.mock.url, token)).encode()
 
     def read(self):
         with open(self.cfg, "rb") as f:
@@ -66,7 +59,7 @@ class Configure(Case):
         os.chmod(self.cfg, perm)
 
     def profile_text(self, name):
-        return "[%s]\nhost = %s\ntoken = %s\n" % (name, self.m.url, TOKEN)
+        return "[%s]\nhost = %s\ntoken = %s\n" % (name, self.mock.url, TOKEN)
 
     def test_piped_answers_new_file(self):
         res = run(["configure", "--profile", "dev"], env=self.env(), stdin=self.answers())
@@ -77,7 +70,7 @@ class Configure(Case):
         self.assertEqual(mode(self.cfg), 0o600)
         self.assertEqual(os.listdir(self.dir), ["databrickscfg"])  # no temp file left
         # the one check call, with the new token
-        req = self.m.requests()[-1]
+        req = self.mock.requests()[-1]
         self.assertEqual(req["path"], "/api/2.0/serving-endpoints")
         # and the profile works
         res = run(["--profile", "dev", "models"], env=self.env())
@@ -100,25 +93,25 @@ class Configure(Case):
         # section's line ends
         want = OTHERS.replace("host=https://staging.example.com\r\ncluster_id = 0101-abc\n",
                               "host = %s\r\ncluster_id = 0101-abc\ntoken = %s\r\n"
-                              % (self.m.url, TOKEN))
+                              % (self.mock.url, TOKEN))
         self.assertEqual(self.read(), want)
         # DEFAULT, the default profile
         res = run(["configure"], env=self.env(), stdin=self.answers())
         self.assertExit(res, 0)
         want = want.replace("host = https://default.example.com\ntoken = dapi-default-keep\n",
-                            "host = %s\ntoken = %s\n" % (self.m.url, TOKEN))
+                            "host = %s\ntoken = %s\n" % (self.mock.url, TOKEN))
         self.assertEqual(self.read(), want)
 
     def test_mode_0600_with_umask_000(self):
         p = subprocess.run(RUN + [BIN, "configure"], input=self.answers(),
-                           env=dict(self.env(), PATH=os.environ.get("PATH", "")),
+                           env=self.env(path=True),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
                            preexec_fn=lambda: os.umask(0))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(mode(self.cfg), 0o600)
 
     def test_host_flag_asks_only_the_token(self):
-        res = run(["configure", "--host", self.m.url], env=self.env(), stdin=(TOKEN + "\n").encode())
+        res = run(["configure", "--host", self.mock.url], env=self.env(), stdin=(TOKEN + "\n").encode())
         self.assertExit(res, 0)
         self.assertEqual(self.read(), self.profile_text("DEFAULT"))
 
@@ -127,14 +120,14 @@ class Configure(Case):
         with open(real, "w", newline="") as f:
             f.write(OTHERS)
         os.symlink(real, self.cfg)
-        asked = len(self.m.requests())
+        asked = len(self.mock.requests())
         res = run(["configure"], env=self.env(), stdin=self.answers())
         self.assertExit(res, 2)
         self.assertOneLineError(res, "symbolic link")
         self.assertTrue(os.path.islink(self.cfg))
         with open(real, newline="") as f:
             self.assertEqual(f.read(), OTHERS)
-        self.assertEqual(len(self.m.requests()), asked, "refused before any request")
+        self.assertEqual(len(self.mock.requests()), asked, "refused before any request")
 
     @unittest.skipUnless(os.geteuid() == 0, "chown needs root")
     def test_file_of_another_user_refused(self):
@@ -166,8 +159,8 @@ class Configure(Case):
         self.assertFalse(os.path.exists(self.cfg))
 
     def test_missing_answers_are_usage_errors(self):
-        for stdin, words in ((b"", "no host"), (("%s\n" % self.m.url).encode(), "no token"),
-                             (("%s\n\n" % self.m.url).encode(), "token is empty")):
+        for stdin, words in ((b"", "no host"), (("%s\n" % self.mock.url).encode(), "no token"),
+                             (("%s\n\n" % self.mock.url).encode(), "token is empty")):
             res = run(["configure"], env=self.env(), stdin=stdin)
             self.assertExit(res, 2)
             self.assertOneLineError(res, words)
@@ -177,7 +170,7 @@ class Configure(Case):
 
     def test_on_a_terminal_the_token_is_not_echoed(self):
         master, slave = os.openpty()
-        env = dict(self.env(), PATH=os.environ.get("PATH", ""), TERM="xterm")
+        env = self.env(path=True, TERM="xterm")
         p = subprocess.Popen(RUN + [BIN, "configure", "--profile", "tty"], stdin=slave,
                              stdout=slave, stderr=slave, env=env, start_new_session=True,
                              preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
@@ -202,7 +195,7 @@ class Configure(Case):
 
         try:
             wait_for(b"host")
-            os.write(master, self.m.url.encode() + b"\n")
+            os.write(master, self.mock.url.encode() + b"\n")
             wait_for(b"token (not shown): ")
             os.write(master, TOKEN.encode() + b"\n")
             wait_for(b"saved in")
@@ -213,7 +206,7 @@ class Configure(Case):
                 p.kill()
                 p.wait()
             os.close(master)
-        self.assertIn(self.m.url.encode(), seen)  # the host is echoed, the token not
+        self.assertIn(self.mock.url.encode(), seen)  # the host is echoed, the token not
         for i in range(0, len(TOKEN) - 7, 4):
             self.assertNotIn(TOKEN[i:i + 8].encode(), seen)
         self.assertTrue(echo_after, "terminal echo left off")
@@ -324,16 +317,13 @@ class Install(Case):
                            timeout=120)
         self.assertEqual(p.returncode, 0, p.stdout.decode())
         with Mock() as m:
-            p = subprocess.run([exe, "hello from the example"],
-                               env={"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                                    "SSL_CERT_FILE": pki("ca.pem")},
+            p = subprocess.run([exe, "hello from the example"], env=clean_env(m),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual(p.stdout.decode(), "Hello! You said: hello from the example\n")
             self.assertEqual(m.requests()[-1]["path"],
                              "/serving-endpoints/databricks-claude-sonnet-4/invocations")
-            p = subprocess.run([exe], env={"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": "x",
-                                           "SSL_CERT_FILE": pki("ca.pem")},
+            p = subprocess.run([exe], env=clean_env(m, token="x"),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
             self.assertEqual(p.returncode, 1)
             self.assertIn(b"stream: ", p.stderr)
@@ -397,8 +387,7 @@ class Completion(Case):
         """COMPREPLY for the command line words (the last one is being typed)."""
         script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
                   '_dbxai; printf "%s\\n" "${COMPREPLY[@]}"')
-        e = {"PATH": os.path.dirname(BIN) + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
-        e.update(env or {})
+        e = clean_env(token=None, cacert=None, path=os.path.dirname(BIN) + ":" + PATH, **(env or {}))
         p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", BASH_COMP,
                             "dbxai"] + list(words), env=e, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=30)
@@ -429,8 +418,7 @@ class Completion(Case):
 
     def test_bash_model_names_from_the_workspace(self):
         with Mock() as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                   "SSL_CERT_FILE": pki("ca.pem")}
+            env = clean_env(m)
             if RUN:
                 self.skipTest("completion runs dbxai from PATH, natively")
             got = self.complete("chat", "-m", "databricks-claude-s", env=env)
@@ -478,3 +466,109 @@ class ScratchRecipe(Case):
         with open(os.path.join(TOP, "README.md")) as f:
             readme = f.read()
         self.assertIn("examples/Dockerfile", readme)
+
+
+DEBIAN_SOURCES = """Types: deb
+# a comment inside the stanza
+URIs: http://mirror.example.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://mirror.example.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+NOT_THE_ARCHIVE = """deb http://security.example.org/debian-security bookworm-security main
+deb http://mirror.example.org/debian bookworm-updates main
+deb http://mirror.example.org/debian bookworm-backports main
+deb http://old.example.org/debian bookworm contrib  # main is commented out
+"""
+THIRD_PARTY = """# vendors that reuse Debian's suite names
+deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] https://download.example.com/linux/debian bookworm stable
+deb https://download.example.com/linux/debian bookworm stable
+deb [signed-by=/usr/share/keyrings/vendor-prod.gpg] https://packages.example.com/debian/12/prod bookworm main
+"""
+NODESOURCE = """Types: deb
+URIs: https://node.example.com/node_20.x
+Suites: nodistro
+Components: main
+Signed-By: /usr/share/keyrings/nodesource.gpg
+"""
+
+
+class AptSources(Case):
+    """third_party/bootstrap.sh takes the URI of its deb-src entry for trixie from
+    the machine's own Debian archive entry: `bootstrap.sh --archive-uri ROOT`
+    reads ROOT/etc/apt and prints it, or fails with one line."""
+
+    def archive_uri(self, files):
+        root = tempfile.mkdtemp(prefix="dbxai-apt-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        for name, text in files.items():
+            path = os.path.join(root, "etc", name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        p = subprocess.run(["sh", os.path.join(TOP, "third_party", "bootstrap.sh"), "--archive-uri", root],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def assertUri(self, files, uri):
+        self.assertEqual(self.archive_uri(files), (0, uri + "\n", ""))
+
+    def assertNone(self, files):
+        rc, out, err = self.archive_uri(files)
+        self.assertEqual((rc, out), (1, ""), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("no Debian archive entry", err)
+
+    def test_deb822(self):
+        self.assertUri({"apt/sources.list.d/debian.sources": DEBIAN_SOURCES}, "http://mirror.example.org/debian")
+        # security first, disabled and our own entry skipped, first of several URIs
+        main = DEBIAN_SOURCES.split("\n\n")
+        self.assertUri({"apt/sources.list.d/a.sources": main[1] + "\nTypes: deb-src\nEnabled: no\n"
+                        "URIs: http://off.example.org/debian\nSuites: bookworm\nComponents: main\n",
+                        "apt/sources.list.d/b.sources": main[0].replace(
+                            "URIs: http://mirror.example.org/debian",
+                            "URIs: mirror+file:///etc/apt/mirrors/debian.list http://two.example.org/debian"),
+                        "apt/sources.list.d/dbxai-trixie-src.sources": main[0].replace("mirror.", "ours.")},
+                       "mirror+file:///etc/apt/mirrors/debian.list")
+
+    def test_deb822_continuation_lines_and_embedded_key(self):
+        self.assertUri({"apt/sources.list.d/debian.sources":
+                        "Types: deb deb-src\nURIs: http://a.example.org/debian\nSuites: bookworm-updates\n"
+                        " stable\nComponents: contrib\n main\n"}, "http://a.example.org/debian")
+        self.assertNone({"apt/sources.list.d/vendor.sources":
+                         "Types: deb\nURIs: http://v.example.org/debian\nSuites: bookworm\nComponents: main\n"
+                         "Signed-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n"})
+
+    def test_one_line(self):
+        self.assertUri({"apt/sources.list": NOT_THE_ARCHIVE + "# deb http://old.example.org/debian bookworm main\n"
+                        "deb http://ftp.example.org/debian/ bookworm main contrib  # the mirror\n"},
+                       "http://ftp.example.org/debian/")
+        self.assertUri({"apt/sources.list.d/debian.list":
+                        "deb [ arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg ] "
+                        "http://b.example.org/debian trixie main\n"}, "http://b.example.org/debian")
+
+    def test_sources_list_first_then_the_folder_in_name_order(self):
+        self.assertUri({"apt/sources.list": "deb http://first.example.org/debian bookworm main\n",
+                        "apt/sources.list.d/a.sources": DEBIAN_SOURCES}, "http://first.example.org/debian")
+        self.assertUri({"apt/sources.list.d/b.list": "deb http://b.example.org/debian bookworm main\n",
+                        "apt/sources.list.d/a.sources": DEBIAN_SOURCES}, "http://mirror.example.org/debian")
+
+    def test_third_party_and_security_only_fail(self):
+        self.assertNone({"apt/sources.list": NOT_THE_ARCHIVE + THIRD_PARTY,
+                         "apt/sources.list.d/nodesource.sources": NODESOURCE,
+                         "apt/sources.list.d/debian.sources.disabled": DEBIAN_SOURCES,
+                         "apt/sources.list.d/dbxai-trixie-src.sources": DEBIAN_SOURCES})
+        self.assertNone({})
+
+    def test_own_release_from_os_release(self):
+        entry = {"apt/sources.list": "deb http://c.example.org/debian excalibur main\n"}
+        self.assertNone(entry)
+        self.assertUri(dict(entry, **{"os-release": 'ID=debian\nVERSION_CODENAME="excalibur"\n'}),
+                       "http://c.example.org/debian")
+        self.assertNone(dict(entry, **{"os-release": "ID=ubuntu\nVERSION_CODENAME=excalibur\n"}))

@@ -2,15 +2,13 @@
 headers, chunk sizes, chunk data, SSE lines, JSON). Every run must end with exit 7
 or 8 and one clear line on stderr, never a crash, a hang or a success, and the
 text that reached stdout before the cut must be intact."""
-import json
+import os
+import tempfile
+import time
 
-from lib import RUN, TOKEN, Case, Mock, pki, run
+from lib import BIN, NO_RETRIES, RUN, MockCase, run, sse, sse_reply
 
 TEXT = ["Hel", "lo, ", "world!"]
-
-
-def sse(obj):
-    return "data: %s\n\n" % json.dumps(obj, separators=(",", ":"))
 
 
 def stream_raw():
@@ -24,50 +22,48 @@ def stream_raw():
     return head + body
 
 
-class CutStream(Case):
+class CutStream(MockCase):
+    ENV = NO_RETRIES
+
     def test_every_byte_offset(self):
         raw = stream_raw()
         full = "".join(TEXT)
         # every offset natively; under qemu (10x slower) every 5th, ends included
         step = 1 if not RUN else 5
         offsets = sorted(set(range(0, len(raw), step)) | {len(raw) - 1})
-        env = None
         seen = {7: 0, 8: 0}
-        with Mock() as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-            m.script({"raw": raw})
-            res = run(["chat", "hi"], env=env)
-            self.assertExit(res, 0)
-            self.assertEqual(res.out, full + "\n")
-            for cut in offsets:
-                m.script({"raw": raw, "cut_after": cut})
-                res = run(["chat", "hi"], env=env, timeout=20)
-                self.assertIn(res.rc, (7, 8), "cut at %d of %d\n%r" % (cut, len(raw), res))
-                seen[res.rc] += 1
-                self.assertTrue(full.startswith(res.out.rstrip("\n")),
-                                "cut at %d: stdout is not a prefix of the reply\n%r" % (cut, res))
-                lines = [x for x in res.err.splitlines() if x.strip()]
-                self.assertEqual(len(lines), 1, "cut at %d\n%r" % (cut, res))
-                self.assertRegex(lines[0].lower(), "truncated|closed|cut|reset",
-                                 "cut at %d\n%r" % (cut, res))
+        env = self.env()
+        self.mock.script({"raw": raw})
+        res = run(["chat", "hi"], env=env)
+        self.assertExit(res, 0)
+        self.assertEqual(res.out, full + "\n")
+        for cut in offsets:
+            self.mock.script({"raw": raw, "cut_after": cut})
+            res = run(["chat", "hi"], env=env, timeout=20)
+            self.assertIn(res.rc, (7, 8), "cut at %d of %d\n%r" % (cut, len(raw), res))
+            seen[res.rc] += 1
+            self.assertTrue(full.startswith(res.out.rstrip("\n")),
+                            "cut at %d: stdout is not a prefix of the reply\n%r" % (cut, res))
+            lines = [x for x in res.err.splitlines() if x.strip()]
+            self.assertEqual(len(lines), 1, "cut at %d\n%r" % (cut, res))
+            self.assertRegex(lines[0].lower(), "truncated|closed|cut|reset",
+                             "cut at %d\n%r" % (cut, res))
         print("\n  cut-stream: %d offsets of %d bytes: exit 7 x%d, exit 8 x%d"
               % (len(offsets), len(raw), seen[7], seen[8]))
 
 
-class Stalls(Case):
+class Stalls(MockCase):
     """The matching timeout fires within 1 s of its setting, whatever stalls."""
 
+    MOCK = {"lifetime": 30}
+    ENV = NO_RETRIES
+
     def run_stall(self, spec, idle, env_extra=None):
-        import time
-        with Mock(lifetime=30) as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-            env.update(env_extra or {})
-            m.script(spec)
-            t0 = time.time()
-            res = run(["--idle-timeout", str(idle), "chat", "hi"], env=env, timeout=30)
-            return res, time.time() - t0
+        env = self.env(**(env_extra or {}))
+        self.mock.script(spec)
+        t0 = time.time()
+        res = run(["--idle-timeout", str(idle), "chat", "hi"], env=env, timeout=30)
+        return res, time.time() - t0
 
     def check(self, spec, idle=1.5):
         res, took = self.run_stall(spec, idle)
@@ -94,8 +90,7 @@ class Stalls(Case):
         first = sse({"choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]})
         # a comment every 0.2 s for 8 s after the first delta: bytes keep coming,
         # but no data-bearing event, so the idle timeout must still fire
-        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
-                "chunks": [first] + [keepalive] * 40, "chunk_delay": 0.2}
+        spec = sse_reply([first] + [keepalive] * 40, chunk_delay=0.2)
         res = self.check(spec)
         self.assertEqual(res.out, "Hi\n")
 
@@ -103,13 +98,10 @@ class Stalls(Case):
 def run_with_rss(args, env, timeout=60):
     """run() plus the peak RSS in KiB of dbxai itself, measured by GNU time (a
     child's ru_maxrss would include the forking Python's). 0 under qemu."""
-    import os
-    import tempfile
     if RUN or not os.path.exists("/usr/bin/time"):
         return run(args, env=env, timeout=timeout), 0
     out = tempfile.NamedTemporaryFile(prefix="dbxai-rss-", delete=False)
     out.close()
-    from lib import BIN
     res = run(["-f", "%M", "-o", out.name, BIN] + list(args), env=env, timeout=timeout,
               binary="/usr/bin/time")
     with open(out.name) as f:
@@ -118,20 +110,19 @@ def run_with_rss(args, env, timeout=60):
     return res, rss
 
 
-class Hostile(Case):
+class Hostile(MockCase):
     """Oversized or malformed replies: a clear error, bounded memory."""
 
+    MOCK = {"lifetime": 60}
+    ENV = NO_RETRIES
     RSS_BUDGET_KIB = 1024  # the footprint budget: 1 MiB
 
     def check(self, spec, code, words, args=("chat", "hi")):
-        with Mock(lifetime=60) as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-            m.script(spec)
-            res = run(list(args), env=env, timeout=60)
-            self.assertExit(res, code)
-            self.assertOneLineError(res, *words)
-            return res
+        self.mock.script(spec)
+        res = run(list(args), env=self.env(), timeout=60)
+        self.assertExit(res, code)
+        self.assertOneLineError(res, *words)
+        return res
 
     def test_huge_header_line(self):
         raw = "HTTP/1.1 200 OK\r\nX-Big: " + "a" * (1 << 20) + "\r\n\r\n"
@@ -147,42 +138,33 @@ class Hostile(Case):
         self.check({"raw": raw}, 8, ["chunk"])
 
     def test_invalid_json_in_data_line(self):
-        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
-                "chunks": [sse({"choices": [{"index": 0, "delta": {"content": "ok "}}]}),
-                           "data: {\"choices\": [tru\n\n", "data: [DONE]\n\n"]}
+        spec = sse_reply([sse({"choices": [{"index": 0, "delta": {"content": "ok "}}]}),
+                          "data: {\"choices\": [tru\n\n", "data: [DONE]\n\n"])
         res = self.check(spec, 8, ["JSON"])
         self.assertEqual(res.out, "ok \n")
 
     def test_ten_mib_sse_event(self):
         big = "data: " + "x" * (10 << 20) + "\n\n"
-        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
-                "chunks": [big[i:i + 65536] for i in range(0, len(big), 65536)] + ["data: [DONE]\n\n"]}
+        spec = sse_reply([big[i:i + 65536] for i in range(0, len(big), 65536)] + ["data: [DONE]\n\n"])
         self.check(spec, 8, ["larger than"])
 
     def test_endless_error_body(self):
         # a 500 whose body never ends: read enough to explain it, then stop
         body = "upstream exploded " * 200000
         spec = {"status": 500, "framing": "close", "body": body}
-        with Mock(lifetime=60) as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-            m.script(spec)
-            res, rss = run_with_rss(["chat", "hi"], env)
-            self.assertExit(res, 6)
-            self.assertOneLineError(res, "500", "upstream exploded")
-            if rss:
-                self.assertLess(rss, self.RSS_BUDGET_KIB, "peak RSS %d KiB" % rss)
+        self.mock.script(spec)
+        res, rss = run_with_rss(["chat", "hi"], self.env())
+        self.assertExit(res, 6)
+        self.assertOneLineError(res, "500", "upstream exploded")
+        if rss:
+            self.assertLess(rss, self.RSS_BUDGET_KIB, "peak RSS %d KiB" % rss)
 
     def test_memory_stays_bounded_on_a_large_event(self):
         big = "data: " + "y" * (10 << 20) + "\n\n"
-        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
-                "chunks": [big[i:i + 65536] for i in range(0, len(big), 65536)]}
-        with Mock(lifetime=60) as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN,
-                   "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-            m.script(spec)
-            res, rss = run_with_rss(["chat", "hi"], env)
-            self.assertExit(res, 8)
-            if rss:
-                print("\n  peak RSS with a 10 MiB event: %d KiB" % rss)
-                self.assertLess(rss, self.RSS_BUDGET_KIB, "peak RSS %d KiB" % rss)
+        spec = sse_reply([big[i:i + 65536] for i in range(0, len(big), 65536)])
+        self.mock.script(spec)
+        res, rss = run_with_rss(["chat", "hi"], self.env())
+        self.assertExit(res, 8)
+        if rss:
+            print("\n  peak RSS with a 10 MiB event: %d KiB" % rss)
+            self.assertLess(rss, self.RSS_BUDGET_KIB, "peak RSS %d KiB" % rss)

@@ -8,12 +8,11 @@ import ssl
 import stat
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
 
-from lib import BIN, RUN, Case, Mock, free_port, pki, run
+from lib import BIN, CA, RUN, MockCase, clean_env, free_port, run
 
 ENDPOINTS = "/api/2.0/serving-endpoints"
 SP_ID = "mock-sp-client"
@@ -22,23 +21,16 @@ SP_SECRET = "mock-sp-secret-7f3c9a1b"
 
 def ctl(mock, cfg=None):
     """GET (or POST cfg to) the mock's OAuth control endpoint."""
-    ctx = ssl.create_default_context(cafile=pki("ca.pem"))
-    c = http.client.HTTPSConnection("localhost", mock.port, context=ctx, timeout=10)
     if cfg is None:
-        c.request("GET", "/__mock/oauth")
-    else:
-        c.request("POST", "/__mock/oauth", body=json.dumps(cfg))
-    r = c.getresponse()
-    out = json.loads(r.read())
-    c.close()
-    return out
+        return json.loads(mock.control("GET", "/__mock/oauth"))
+    return json.loads(mock.control("POST", "/__mock/oauth", json.dumps(cfg)))
 
 
 def fetch(url, follow):
     """GETs url the way a browser would: the mock's authorize endpoint over
     TLS, then (follow) the redirect to the listener. Returns (status, location, body)."""
     u = urllib.parse.urlsplit(url)
-    ctx = ssl.create_default_context(cafile=pki("ca.pem"))
+    ctx = ssl.create_default_context(cafile=CA)
     c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=10)
     c.request("GET", u.path + "?" + u.query)
     r = c.getresponse()
@@ -51,13 +43,12 @@ def fetch(url, follow):
         return page.status, loc, page.read()
 
 
-class OAuthCase(Case):
+class OAuthCase(MockCase):
     def setUp(self):
+        super().setUp()
         self.dir = tempfile.mkdtemp(prefix="dbxai-oauth-")
         self.cache = os.path.join(self.dir, "cache", "token-cache.json")
         self.outputs = []
-        self.mock = Mock()
-        self.addCleanup(self.mock.close)
 
     def tearDown(self):
         # Nothing the server issued (tokens, refresh tokens, codes, device
@@ -71,11 +62,8 @@ class OAuthCase(Case):
                 self.assertNotIn(secret, text, "a secret leaked into the output")
 
     def env(self, **extra):
-        e = {"DATABRICKS_HOST": self.mock.url, "SSL_CERT_FILE": pki("ca.pem"),
-             "DBXAI_TOKEN_CACHE": self.cache,
-             "DATABRICKS_OAUTH_CALLBACK_PORT": str(self.port())}
-        e.update(extra)
-        return e
+        return clean_env(self.mock, token=None, DBXAI_TOKEN_CACHE=self.cache,
+                         DATABRICKS_OAUTH_CALLBACK_PORT=str(self.port()), **extra)
 
     def port(self):
         if not hasattr(self, "_port"):
@@ -96,9 +84,7 @@ class OAuthCase(Case):
         return p
 
     def full_env(self, env):
-        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.dir}
-        e.update(env or self.env())
-        return e
+        return clean_env(token=None, cacert=None, path=True, home=self.dir, **(env or self.env()))
 
     def auth_url(self, p):
         """Reads stderr until the authorization URL line and returns it."""

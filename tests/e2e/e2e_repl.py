@@ -9,22 +9,16 @@ import json
 import os
 import re
 import select
-import signal
 import stat
 import subprocess
 import tempfile
 import termios
 import time
 
-from lib import BIN, RUN, TOKEN, Case, Mock, pki, run
+from lib import BIN, RUN, TOKEN, MockCase, reply_to, run, sse_reply
 
 MODEL = "databricks-claude-sonnet-4"
 SLOW_WORDS = 60  # the scripted slow reply: one word every 0.1 s
-
-
-def reply_to(prompt):
-    said = " ".join(re.sub(r"scenario:\S+", " ", prompt).split())
-    return "Hello! You said: " + said
 
 
 def slow_stream():
@@ -36,8 +30,7 @@ def slow_stream():
     events = [chunk({"role": "assistant", "content": "slow0"})]
     events += [chunk({"content": " slow%d" % i}) for i in range(1, SLOW_WORDS)]
     events += [chunk({}, "stop"), "data: [DONE]\n\n"]
-    return {"status": 200, "headers": {"Content-Type": "text/event-stream"},
-            "framing": "chunked", "chunks": events, "chunk_delay": 0.1}
+    return sse_reply(events, chunk_delay=0.1)
 
 
 def _controlling_tty():
@@ -129,33 +122,19 @@ class Session:
             os.close(self.err_r)
 
 
-class ReplCase(Case):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.m = Mock(lifetime=240)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.close()
+class ReplCase(MockCase):
+    SHARED = True
+    MOCK = {"lifetime": 240}
+    # a pty session is a child of this process, not of run(): PATH and HOME here
+    ENV = {"path": True, "home": tempfile.gettempdir(), "TERM": "xterm"}
 
     def setUp(self):
-        self.mark = len(self.m.requests())
+        super().setUp()
         self.sessions = []
 
     def tearDown(self):
         for s in self.sessions:
             s.close()
-
-    def reqs(self):
-        return self.m.requests()[self.mark:]
-
-    def env(self, **extra):
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir(),
-               "DATABRICKS_HOST": self.m.url, "DATABRICKS_TOKEN": TOKEN,
-               "SSL_CERT_FILE": pki("ca.pem"), "TERM": "xterm"}
-        env.update(extra)
-        return env
 
     def session(self, *args, err_pipe=False, **env):
         s = Session(["chat"] + list(args), self.env(**env), err_pipe=err_pipe)
@@ -254,7 +233,7 @@ class ReplCase(Case):
             self.assertEqual(json.load(f)[-1]["content"], reply_to("auto"))
 
     def test_ctrl_c_cuts_the_reply_and_the_session_goes_on(self):
-        self.m.script(slow_stream())
+        self.mock.script(slow_stream())
         s = self.session("-i")
         s.line("tell a long story")
         s.expect(b"slow3")

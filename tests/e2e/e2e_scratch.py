@@ -9,29 +9,52 @@ import subprocess
 import tempfile
 import unittest
 
-from lib import RUN, TOKEN, Case, Mock
+from lib import RUN, TOKEN, Case, Mock, clean_env, pki
 
 BIN_CA = os.environ.get("DBXAI_BIN_CA", "")
+BIN = os.environ.get("DBXAI_BIN", "")
 CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
 
 
-@unittest.skipUnless(BIN_CA and os.path.exists(BIN_CA), "no binary with an embedded CA (DBXAI_BIN_CA)")
-@unittest.skipUnless(not RUN, "the empty-root test runs native binaries only")
-@unittest.skipUnless(re.search(r"build/[^/]*-musl[^/]*/dbxai$", os.environ.get("DBXAI_BIN", "")),
-                     "the empty root holds the binary alone: a static musl build only")
-@unittest.skipUnless(os.geteuid() == 0 and os.path.exists(CHROOT), "chroot needs root")
-class EmptyRoot(Case):
+def empty_root(binary, what):
+    """Skips the class unless binary can run alone in an empty root here (the
+    reason given is the first that applies)."""
+    def wrap(cls):
+        for skip in (
+                unittest.skipUnless(os.geteuid() == 0 and os.path.exists(CHROOT), "chroot needs root"),
+                unittest.skipUnless(re.search(r"build/[^/]*-musl[^/]*/dbxai$", BIN),
+                                    "the empty root holds the binary alone: a static musl build only"),
+                unittest.skipUnless(not RUN, "the empty-root test runs native binaries only"),
+                unittest.skipUnless(binary and os.path.exists(binary), "no binary %s" % what)):
+            cls = skip(cls)
+        return cls
+    return wrap
+
+
+class RootCase(Case):
+    """A fresh root holding BINARY as /dbxai and FILES (test PKI names) at its top."""
+
+    BINARY = ""
+    FILES = ()
+
     def setUp(self):
         self.root = tempfile.mkdtemp(prefix="dbxai-root-")
-        shutil.copy(BIN_CA, os.path.join(self.root, "dbxai"))
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+        shutil.copy(self.BINARY, os.path.join(self.root, "dbxai"))
+        for name in self.FILES:
+            shutil.copy(pki(name), os.path.join(self.root, name))
 
-    def tearDown(self):
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def run_in_root(self, args, env):
-        p = subprocess.run([CHROOT, self.root, "/dbxai"] + args, env=env, timeout=30,
+    def run_in_root(self, args, env, stdin=None):
+        """(exit status, stdout, stderr) of /dbxai ARGS in the root; stdin None
+        leaves this process's stdin to it."""
+        p = subprocess.run([CHROOT, self.root, "/dbxai"] + args, env=env, timeout=30, input=stdin,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+@empty_root(BIN_CA, "with an embedded CA (DBXAI_BIN_CA)")
+class EmptyRoot(RootCase):
+    BINARY = BIN_CA
 
     def test_root_holds_only_the_binary(self):
         self.assertEqual(os.listdir(self.root), ["dbxai"])
@@ -39,7 +62,7 @@ class EmptyRoot(Case):
     def test_tls_request_with_embedded_ca(self):
         with Mock() as m:
             rc, out, err = self.run_in_root(["-v", "api", "GET", "/api/2.0/serving-endpoints"],
-                                            {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN})
+                                            clean_env(m, cacert=None))
             self.assertEqual(rc, 0, err)
             self.assertIn("databricks-claude-sonnet-4", out)
             self.assertNotIn(TOKEN, out + err)
@@ -48,12 +71,10 @@ class EmptyRoot(Case):
         """The image's first run: configure writes the profile (no $HOME, no /tmp:
         DATABRICKS_CONFIG_FILE in a mounted folder), the next run uses it."""
         os.mkdir(os.path.join(self.root, "cfg"))
-        env = {"DATABRICKS_CONFIG_FILE": "/cfg/databrickscfg"}
+        env = clean_env(token=None, cacert=None, DATABRICKS_CONFIG_FILE="/cfg/databrickscfg")
         with Mock() as m:
-            p = subprocess.run([CHROOT, self.root, "/dbxai", "configure"], env=env, timeout=30,
-                               input=("%s\n%s\n" % (m.url, TOKEN)).encode(),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            self.assertEqual(p.returncode, 0, p.stderr)
+            rc, out, err = self.run_in_root(["configure"], env, ("%s\n%s\n" % (m.url, TOKEN)).encode())
+            self.assertEqual(rc, 0, err)
             cfg = os.path.join(self.root, "cfg", "databrickscfg")
             self.assertEqual(os.stat(cfg).st_mode & 0o777, 0o600)
             rc, out, err = self.run_in_root(["chat", "from", "scratch"], env)
@@ -67,36 +88,20 @@ class EmptyRoot(Case):
 
     def test_unknown_name_fails_fast(self):
         rc, out, err = self.run_in_root(["--connect-timeout", "5", "api", "GET", "/x"],
-                                        {"DATABRICKS_HOST": "https://workspace.invalid",
-                                         "DATABRICKS_TOKEN": TOKEN})
+                                        clean_env("https://workspace.invalid", cacert=None))
         self.assertEqual(rc, 7, err)
         self.assertIn("workspace.invalid", err)
 
 
-BIN = os.environ.get("DBXAI_BIN", "")
-
-
-@unittest.skipUnless(BIN and os.path.exists(BIN), "no binary (DBXAI_BIN)")
-@unittest.skipUnless(not RUN, "the empty-root test runs native binaries only")
-@unittest.skipUnless(re.search(r"build/[^/]*-musl[^/]*/dbxai$", os.environ.get("DBXAI_BIN", "")),
-                     "the empty root holds the binary alone: a static musl build only")
-@unittest.skipUnless(os.geteuid() == 0 and os.path.exists(CHROOT), "chroot needs root")
-class EmptyRootWithCaFile(Case):
+@empty_root(BIN, "(DBXAI_BIN)")
+class EmptyRootWithCaFile(RootCase):
     """The plain binary and one CA file: no /etc/passwd, resolv.conf, /tmp, $HOME."""
 
-    def setUp(self):
-        from lib import pki
-        self.root = tempfile.mkdtemp(prefix="dbxai-root-")
-        shutil.copy(BIN, os.path.join(self.root, "dbxai"))
-        shutil.copy(pki("ca.pem"), os.path.join(self.root, "ca.pem"))
-
-    def tearDown(self):
-        shutil.rmtree(self.root, ignore_errors=True)
+    BINARY = BIN
+    FILES = ("ca.pem",)
 
     def run_in_root(self, args, env, stdin=b""):
-        p = subprocess.run([CHROOT, self.root, "/dbxai"] + args, env=env, timeout=30, input=stdin,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
+        return super().run_in_root(args, env, stdin)
 
     def test_version(self):
         rc, out, err = self.run_in_root(["--version"], {})
@@ -106,17 +111,14 @@ class EmptyRootWithCaFile(Case):
     def test_chat_by_ip_address(self):
         with Mock() as m:
             rc, out, err = self.run_in_root(
-                ["chat", "hello", "root"],
-                {"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port, "DATABRICKS_TOKEN": TOKEN,
-                 "SSL_CERT_FILE": "/ca.pem"})
+                ["chat", "hello", "root"], clean_env("https://127.0.0.1:%d" % m.port, cacert="/ca.pem"))
             self.assertEqual(rc, 0, err)
             self.assertEqual(out, "Hello! You said: hello root\n")
 
     def test_no_ca_at_all_says_what_to_do(self):
         with Mock() as m:
             rc, out, err = self.run_in_root(
-                ["chat", "hi"], {"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port,
-                                 "DATABRICKS_TOKEN": TOKEN})
+                ["chat", "hi"], clean_env("https://127.0.0.1:%d" % m.port, cacert=None))
             self.assertEqual(rc, 2, err)
             self.assertIn("--cacert", err)
             self.assertEqual(len(err.strip().splitlines()), 1, err)
@@ -125,8 +127,8 @@ class EmptyRootWithCaFile(Case):
         with Mock() as m:
             rc, out, err = self.run_in_root(
                 ["login", "--no-browser", "--timeout", "2"],
-                {"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port, "SSL_CERT_FILE": "/ca.pem",
-                 "DBXAI_TOKEN_CACHE": "/cache/tokens.json"})
+                clean_env("https://127.0.0.1:%d" % m.port, token=None, cacert="/ca.pem",
+                          DBXAI_TOKEN_CACHE="/cache/tokens.json"))
             # no browser, nothing pasted: the URL is shown, then a clear end
             self.assertNotEqual(rc, 0)
             self.assertIn("http", out + err)

@@ -4,11 +4,7 @@ import json
 import os
 import tempfile
 
-from lib import TOKEN, Case, Mock, pki, run
-
-
-def sse(obj):
-    return "data: %s\n\n" % json.dumps(obj, separators=(",", ":"))
+from lib import NO_RETRIES, MockCase, run, sse, sse_reply, tmpfile
 
 
 def stream(text, usage=None):
@@ -16,29 +12,15 @@ def stream(text, usage=None):
     if usage:
         chunks.append(sse({"choices": [], "usage": usage}))
     chunks.append("data: [DONE]\n\n")
-    return {"status": 200, "headers": {"Content-Type": "text/event-stream"},
-            "framing": "chunked", "chunks": chunks}
+    return sse_reply(chunks)
 
 
-def tmpfile(text, suffix=".txt"):
-    f = tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False)
-    f.write(text)
-    f.close()
-    return f.name
-
-
-class Shaping(Case):
-    def setUp(self):
-        self.mock = Mock()
-        self.env = {"DATABRICKS_HOST": self.mock.url, "DATABRICKS_TOKEN": TOKEN,
-                    "SSL_CERT_FILE": pki("ca.pem"), "DATABRICKS_MAX_RETRIES": "0"}
-
-    def tearDown(self):
-        self.mock.close()
+class Shaping(MockCase):
+    ENV = NO_RETRIES
 
     def chat(self, args, reply='{"a": 1}', usage=None, code=0):
         self.mock.script(stream(reply, usage))
-        res = run(["chat"] + args, env=self.env)
+        res = run(["chat"] + args, env=self.env())
         self.assertExit(res, code)
         return res, self.mock.requests()[-1]["body"]
 
@@ -54,7 +36,7 @@ class Shaping(Case):
 
     def test_thinking_rules(self):
         for args, word in ((["--thinking", "1000"], "1024"), (["--thinking", "2048", "-t", "0.5"], "temperature")):
-            res = run(["chat"] + args + ["hi"], env=self.env)
+            res = run(["chat"] + args + ["hi"], env=self.env())
             self.assertExit(res, 2)
             self.assertOneLineError(res, word)
         self.assertEqual(self.mock.requests(), [], "bad options cost no request")
@@ -62,15 +44,15 @@ class Shaping(Case):
     def test_reasoning_effort(self):
         _, body = self.chat(["--reasoning-effort", "high", "hi"])
         self.assertEqual(body["reasoning_effort"], "high")
-        self.mock.script({"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
-                          "chunks": ["event: response.output_text.delta\n" + sse({"type": "response.output_text.delta", "delta": "ok"}),
-                                     "event: response.completed\n" + sse({"type": "response.completed", "response": {"status": "completed"}})]})
-        res = run(["chat", "--api", "responses", "-m", "databricks-gpt-5", "--reasoning-effort", "low", "hi"], env=self.env)
+        self.mock.script(sse_reply([
+            "event: response.output_text.delta\n" + sse({"type": "response.output_text.delta", "delta": "ok"}),
+            "event: response.completed\n" + sse({"type": "response.completed", "response": {"status": "completed"}})]))
+        res = run(["chat", "--api", "responses", "-m", "databricks-gpt-5", "--reasoning-effort", "low", "hi"], env=self.env())
         self.assertExit(res, 0)
         self.assertEqual(res.out, "ok\n")
         body = self.mock.requests()[-1]["body"]
         self.assertEqual(body["reasoning"], {"effort": "low", "summary": "auto"})
-        res = run(["chat", "--reasoning-effort", "max", "hi"], env=self.env)
+        res = run(["chat", "--reasoning-effort", "max", "hi"], env=self.env())
         self.assertExit(res, 2)
 
     def test_schema(self):
@@ -84,7 +66,7 @@ class Shaping(Case):
         res, _ = self.chat(["--schema", path, "hi"], reply="Sorry, I cannot.", code=8)
         self.assertEqual(res.out, "Sorry, I cannot.\n", "the raw text stays on stdout")
         self.assertOneLineError(res, "not valid JSON")
-        res = run(["chat", "--schema", tmpfile("[1,2]"), "hi"], env=self.env)
+        res = run(["chat", "--schema", tmpfile("[1,2]"), "hi"], env=self.env())
         self.assertExit(res, 2)
         self.assertOneLineError(res, "schema", "object")
 
@@ -102,7 +84,7 @@ class Shaping(Case):
         self.assertEqual(body["client_request_id"], "abc")
         self.assertIn("--param temperature overrides", res.err)
         for bad, word in (("top_p", "KEY=JSON"), ("a=b", "not JSON")):
-            res = run(["chat", "--param", bad, "hi"], env=self.env)
+            res = run(["chat", "--param", bad, "hi"], env=self.env())
             self.assertExit(res, 2)
             self.assertOneLineError(res, word)
 
@@ -113,15 +95,15 @@ class Shaping(Case):
         self.assertEqual(body["messages"][0], {"role": "system", "content": "Be terse.\n"})
         self.assertEqual(body["messages"][-1], {"role": "user", "content": "What is 2+2?"})
         self.mock.script(stream("4"))
-        res = run(["chat", "--system-file", system, "-"], env=self.env, stdin=b"From stdin")
+        res = run(["chat", "--system-file", system, "-"], env=self.env(), stdin=b"From stdin")
         self.assertExit(res, 0)
         body = self.mock.requests()[-1]["body"]
         self.assertEqual(body["messages"][0]["content"], "Be terse.\n")
         self.assertEqual(body["messages"][-1]["content"], "From stdin")
-        res = run(["chat", "-"], env=self.env, stdin=b"  \n")
+        res = run(["chat", "-"], env=self.env(), stdin=b"  \n")
         self.assertExit(res, 2)
         self.assertOneLineError(res, "empty")
-        res = run(["chat", "@/nonexistent/prompt.txt"], env=self.env)
+        res = run(["chat", "@/nonexistent/prompt.txt"], env=self.env())
         self.assertExit(res, 2)
         self.assertOneLineError(res, "/nonexistent/prompt.txt")
         os.unlink(system)
@@ -144,7 +126,7 @@ class Shaping(Case):
         self.assertEqual(res.err, "prompt %d \u00b7 completion %d \u00b7 total %d tokens\n" % (big, big, big))
 
 
-class SaveConversation(Case):
+class SaveConversation(MockCase):
     """--save writes the conversation; --messages continues it; Claude's
     reasoning items keep their signatures across the round trip."""
 
@@ -158,38 +140,35 @@ class SaveConversation(Case):
             {"index": 0, "id": "toolu_1", "type": "function", "function": {"name": "lookup", "arguments": '{"q":'}}]}}]}
         call2 = {"choices": [{"index": 0, "delta": {"tool_calls": [
             {"index": 0, "function": {"arguments": '"x"}'}}]}, "finish_reason": "tool_calls"}]}
-        spec = {"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
-                "chunks": [sse(reasoning), sse(reasoning2), sse(text), sse(call), sse(call2), "data: [DONE]\n\n"]}
+        spec = sse_reply([sse(reasoning), sse(reasoning2), sse(text), sse(call), sse(call2), "data: [DONE]\n\n"])
         save = tempfile.mktemp(suffix=".json")
-        with Mock() as m:
-            env = {"DATABRICKS_HOST": m.url, "DATABRICKS_TOKEN": TOKEN, "SSL_CERT_FILE": pki("ca.pem")}
-            m.script(spec)
-            res = run(["chat", "-s", "Be brief.", "--save", save, "--show-reasoning", "Find x"], env=env)
-            self.assertExit(res, 0)
-            self.assertEqual(res.out, 'Let me check.\ntool_call toolu_1 lookup {"q":"x"}\n')
-            self.assertIn("Think hard.", res.err)
-            self.assertEqual(os.stat(save).st_mode & 0o777, 0o600)
-            with open(save) as f:
-                conv = json.load(f)
-            self.assertEqual([msg["role"] for msg in conv], ["system", "user", "assistant"])
-            reply = conv[2]
-            self.assertEqual(reply["content"][0], {"type": "reasoning", "summary": [
-                {"type": "summary_text", "text": "Think hard.", "signature": "sig-abc=="}]})
-            self.assertEqual(reply["content"][1], {"type": "text", "text": "Let me check."})
-            self.assertEqual(reply["tool_calls"], [{"id": "toolu_1", "type": "function",
-                                                    "function": {"name": "lookup", "arguments": '{"q":"x"}'}}])
-            # the next turn: the tool result appended by the caller, sent back as saved
-            conv.append({"role": "tool", "tool_call_id": "toolu_1", "content": "x = 42"})
-            with open(save, "w") as f:
-                json.dump(conv, f)
-            m.script({"status": 200, "headers": {"Content-Type": "text/event-stream"}, "framing": "chunked",
-                      "chunks": [sse({"choices": [{"index": 0, "delta": {"content": "x is 42."}}]}), "data: [DONE]\n\n"]})
-            res = run(["chat", "--messages", save, "--save", save], env=env)
-            self.assertExit(res, 0)
-            sent = m.requests()[-1]["body"]["messages"]
-            self.assertEqual(sent, conv, "the saved conversation goes back as it was")
-            with open(save) as f:
-                conv2 = json.load(f)
-            self.assertEqual(conv2[:-1], conv)
-            self.assertEqual(conv2[-1], {"role": "assistant", "content": "x is 42."})
+        self.mock.script(spec)
+        res = run(["chat", "-s", "Be brief.", "--save", save, "--show-reasoning", "Find x"], env=self.env())
+        self.assertExit(res, 0)
+        self.assertEqual(res.out, 'Let me check.\ntool_call toolu_1 lookup {"q":"x"}\n')
+        self.assertIn("Think hard.", res.err)
+        self.assertEqual(os.stat(save).st_mode & 0o777, 0o600)
+        with open(save) as f:
+            conv = json.load(f)
+        self.assertEqual([msg["role"] for msg in conv], ["system", "user", "assistant"])
+        reply = conv[2]
+        self.assertEqual(reply["content"][0], {"type": "reasoning", "summary": [
+            {"type": "summary_text", "text": "Think hard.", "signature": "sig-abc=="}]})
+        self.assertEqual(reply["content"][1], {"type": "text", "text": "Let me check."})
+        self.assertEqual(reply["tool_calls"], [{"id": "toolu_1", "type": "function",
+                                                "function": {"name": "lookup", "arguments": '{"q":"x"}'}}])
+        # the next turn: the tool result appended by the caller, sent back as saved
+        conv.append({"role": "tool", "tool_call_id": "toolu_1", "content": "x = 42"})
+        with open(save, "w") as f:
+            json.dump(conv, f)
+        self.mock.script(sse_reply([sse({"choices": [{"index": 0, "delta": {"content": "x is 42."}}]}),
+                                    "data: [DONE]\n\n"]))
+        res = run(["chat", "--messages", save, "--save", save], env=self.env())
+        self.assertExit(res, 0)
+        sent = self.mock.requests()[-1]["body"]["messages"]
+        self.assertEqual(sent, conv, "the saved conversation goes back as it was")
+        with open(save) as f:
+            conv2 = json.load(f)
+        self.assertEqual(conv2[:-1], conv)
+        self.assertEqual(conv2[-1], {"role": "assistant", "content": "x is 42."})
         os.unlink(save)

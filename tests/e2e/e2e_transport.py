@@ -7,15 +7,15 @@ import subprocess
 import tempfile
 import unittest
 
-from lib import BIN, RUN, TOKEN, Case, Mock, Tinyproxy, pki, run
+from lib import BIN, RUN, TOKEN, Case, Mock, Tinyproxy, clean_env, free_port, pki, run, tmpfile
 
 ENDPOINTS = "/api/2.0/serving-endpoints"
 
 
-def env_for(mock, **extra):
-    env = {"DATABRICKS_HOST": mock.url, "DATABRICKS_TOKEN": TOKEN}
-    env.update(extra)
-    return env
+def env_for(host=None, **extra):
+    """clean_env() without SSL_CERT_FILE: these tests name the CA with --cacert,
+    or try the trust sources themselves."""
+    return clean_env(host, cacert=None, **extra)
 
 
 def elf_program_headers(path):
@@ -60,24 +60,24 @@ class Basics(Case):
         self.assertOneLineError(res, "frobnicate", "dbxai help")
 
     def test_missing_host(self):
-        res = run(["api", "GET", ENDPOINTS], env={"DATABRICKS_TOKEN": TOKEN})
+        res = run(["api", "GET", ENDPOINTS], env=env_for())
         self.assertExit(res, 2)
         self.assertOneLineError(res, "DATABRICKS_HOST")
 
     def test_plain_http_only_for_loopback(self):
         res = run(["api", "GET", ENDPOINTS],
-                  env={"DATABRICKS_HOST": "http://example.com", "DATABRICKS_TOKEN": TOKEN})
+                  env=env_for("http://example.com"))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "http://", "https://")
 
     def test_bad_timeout_flag(self):
         res = run(["--connect-timeout", "soon", "api", "GET", ENDPOINTS],
-                  env={"DATABRICKS_HOST": "https://localhost:1"})
+                  env=env_for("https://localhost:1", token=None))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "--connect-timeout")
 
     def test_api_needs_method_and_path(self):
-        res = run(["api", "GET"], env={"DATABRICKS_HOST": "https://localhost:1"})
+        res = run(["api", "GET"], env=env_for("https://localhost:1", token=None))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "api")
 
@@ -119,7 +119,7 @@ class Api(Case):
     def test_full_url_and_host_flag(self):
         with Mock() as m:
             res = run(["--cacert", pki("ca.pem"), "--host", m.url, "api", "GET",
-                       m.url + ENDPOINTS + "?x=1"], env={"DATABRICKS_TOKEN": TOKEN})
+                       m.url + ENDPOINTS + "?x=1"], env=env_for())
             self.assertExit(res, 0)
             self.assertEqual(m.requests()[0]["path"], ENDPOINTS + "?x=1")
 
@@ -131,17 +131,14 @@ class Api(Case):
             self.assertEqual(json.loads(res.out)["body"], '{"a": 1}')
             req = m.requests()[0]
             self.assertEqual(req["headers"]["content-type"], "application/json")
-            f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-            f.write('{"from": "file"}')
-            f.close()
             res = run(["--cacert", pki("ca.pem"), "api", "POST", "/api/2.0/echo",
-                       "--data", "@" + f.name], env=env_for(m))
+                       "--data", "@" + tmpfile('{"from": "file"}', ".json")], env=env_for(m))
             self.assertExit(res, 0)
             self.assertEqual(json.loads(res.out)["body"], '{"from": "file"}')
 
     def test_data_file_missing(self):
         res = run(["api", "POST", "/x", "--data", "@/nonexistent/body.json"],
-                  env={"DATABRICKS_HOST": "https://localhost:1"})
+                  env=env_for("https://localhost:1", token=None))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "/nonexistent/body.json")
 
@@ -206,10 +203,9 @@ class Api(Case):
             self.assertNotIn(TOKEN[5:20], res.err + res.out)
 
     def test_connection_refused(self):
-        from lib import free_port
         port = free_port()
         res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
-                  env={"DATABRICKS_HOST": "https://127.0.0.1:%d" % port, "DATABRICKS_TOKEN": TOKEN})
+                  env=env_for("https://127.0.0.1:%d" % port))
         self.assertExit(res, 7)
         self.assertOneLineError(res, "127.0.0.1:%d" % port)
 
@@ -226,7 +222,7 @@ class Certificates(Case):
     def check_fails(self, cert, words, tls="any", host="localhost", weak=False):
         with Mock(cert=cert, tls=tls, weak=weak) as m:
             res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
-                      env={"DATABRICKS_HOST": "https://%s:%d" % (host, m.port), "DATABRICKS_TOKEN": TOKEN})
+                      env=env_for("https://%s:%d" % (host, m.port)))
             self.assertExit(res, 7)
             self.assertOneLineError(res, *words)
             self.assertEqual(m.requests(), [], "no request may be sent over a bad connection")
@@ -245,7 +241,7 @@ class Certificates(Case):
     def test_ip_san(self):
         with Mock() as m:
             res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
-                      env={"DATABRICKS_HOST": "https://127.0.0.1:%d" % m.port, "DATABRICKS_TOKEN": TOKEN})
+                      env=env_for("https://127.0.0.1:%d" % m.port))
             self.assertExit(res, 0)
 
     def test_expired(self):
@@ -283,16 +279,13 @@ class Certificates(Case):
 
     def test_cacert_missing(self):
         res = run(["--cacert", "/nonexistent/ca.pem", "api", "GET", ENDPOINTS],
-                  env={"DATABRICKS_HOST": "https://localhost:1", "DATABRICKS_TOKEN": TOKEN})
+                  env=env_for("https://localhost:1"))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "/nonexistent/ca.pem")
 
     def test_cacert_not_pem(self):
-        f = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)
-        f.write("not a certificate\n")
-        f.close()
-        res = run(["--cacert", f.name, "api", "GET", ENDPOINTS],
-                  env={"DATABRICKS_HOST": "https://localhost:1", "DATABRICKS_TOKEN": TOKEN})
+        res = run(["--cacert", tmpfile("not a certificate\n", ".pem"), "api", "GET", ENDPOINTS],
+                  env=env_for("https://localhost:1"))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "no PEM certificate")
 
@@ -316,7 +309,6 @@ class Proxy(Case):
             self.assertEqual(p.connects(), [])
 
     def test_proxy_down(self):
-        from lib import free_port
         port = free_port()
         with Mock() as m:
             res = run(["--cacert", pki("ca.pem"), "api", "GET", ENDPOINTS],
@@ -326,8 +318,7 @@ class Proxy(Case):
 
     def test_socks_proxy_rejected(self):
         res = run(["api", "GET", ENDPOINTS],
-                  env={"DATABRICKS_HOST": "https://localhost:1", "DATABRICKS_TOKEN": TOKEN,
-                       "HTTPS_PROXY": "socks5://127.0.0.1:1080", "SSL_CERT_FILE": pki("ca.pem")})
+                  env=clean_env("https://localhost:1", HTTPS_PROXY="socks5://127.0.0.1:1080"))
         self.assertExit(res, 2)
         self.assertOneLineError(res, "socks5")
 
@@ -335,11 +326,14 @@ class Proxy(Case):
 class KeepAlive(Case):
     DRIVER = os.path.join(os.path.dirname(BIN), "tests", "e2e_driver")
 
+    def drive(self, m, path, n, timeout=60):
+        """tests/e2e/driver.c: n requests for path through one client."""
+        return subprocess.run(RUN + [self.DRIVER, m.url, pki("ca.pem"), path, str(n)], env=env_for(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+
     def test_two_requests_one_connection(self):
         with Mock() as m:
-            p = subprocess.run(RUN + [self.DRIVER, m.url, pki("ca.pem"), ENDPOINTS, "2"],
-                               env={"DATABRICKS_TOKEN": TOKEN}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=60)
+            p = self.drive(m, ENDPOINTS, 2)
             self.assertEqual(p.returncode, 0, p.stderr)
             reqs = m.requests()
             self.assertEqual(len(reqs), 2)
@@ -350,9 +344,7 @@ class KeepAlive(Case):
         # growth in descriptors or memory between request 10 and the end
         n = 1000 if not RUN else 200
         with Mock(lifetime=120) as m:
-            p = subprocess.run(RUN + [self.DRIVER, m.url, pki("ca.pem"), ENDPOINTS + "/databricks-gpt-5", str(n)],
-                               env={"DATABRICKS_TOKEN": TOKEN}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=300)
+            p = self.drive(m, ENDPOINTS + "/databricks-gpt-5", n, timeout=300)
             self.assertEqual(p.returncode, 0, p.stderr)
             conns = {r["conn"] for r in m.requests()}
             self.assertEqual(len(m.requests()), n)
@@ -368,9 +360,7 @@ class KeepAlive(Case):
     def test_reconnects_after_server_close(self):
         with Mock() as m:
             m.script({"status": 200, "body": "{}", "close": True})
-            p = subprocess.run(RUN + [self.DRIVER, m.url, pki("ca.pem"), ENDPOINTS, "3"],
-                               env={"DATABRICKS_TOKEN": TOKEN}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=60)
+            p = self.drive(m, ENDPOINTS, 3)
             self.assertEqual(p.returncode, 0, p.stderr)
             conns = [r["conn"] for r in m.requests()]
             self.assertEqual(len(conns), 3)

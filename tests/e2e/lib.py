@@ -1,10 +1,16 @@
 """Shared pieces of the end-to-end tests: the test PKI, the mock server, tinyproxy,
-and running the dbxai binary with a clean, bounded environment."""
+the one environment builder (clean_env) and running the dbxai binary in it (run),
+scripted replies, and the base classes Case (assertions) and MockCase (tests
+against the mock serving endpoint)."""
+import http.client
 import json
 import os
+import re
 import shlex
 import socket
+import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -14,11 +20,16 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 BIN = os.path.abspath(os.environ.get("DBXAI_BIN", os.path.join(TOP, "build/x86_64-linux-musl/dbxai")))
 RUN = shlex.split(os.environ.get("DBXAI_RUN", ""))
 PKI = os.path.join(TOP, "build", "pki")
+CA = os.path.join(PKI, "ca.pem")  # the test root
 MOCK = os.path.join(TOP, "tests", "mock", "server.py")
 TOKEN = "dapi-e2e-secret-0123456789abcdef"
 # Every run() checks that none of these reached stdout or stderr; tests that use
 # other secrets (client secrets, refresh tokens, codes) add them here.
 SECRETS = [TOKEN]
+# what clean_env(path=True) and run() take over from the caller's environment
+PATH = os.environ.get("PATH", "/usr/bin:/bin")
+HOME = os.environ.get("DBXAI_TEST_HOME", tempfile.gettempdir())
+NO_RETRIES = {"DATABRICKS_MAX_RETRIES": "0"}
 
 
 def pki(name):
@@ -48,15 +59,65 @@ def wait_file(path, proc, seconds=10.0):
     raise RuntimeError("server did not start within %s s" % seconds)
 
 
-class Mock:
-    """The mock serving endpoint in a subprocess; use as a context manager."""
+def tmpfile(content, suffix=".txt", prefix="tmp"):
+    """A new file holding content (a str as it is, any other value as JSON);
+    returns its path. The test removes it or leaves it in the temp folder."""
+    f = tempfile.NamedTemporaryFile("w", prefix=prefix, suffix=suffix, delete=False)
+    f.write(content if isinstance(content, str) else json.dumps(content))
+    f.close()
+    return f.name
+
+
+def reply_to(prompt):
+    """What the mock's chat answers: the prompt without its scenario words."""
+    said = " ".join(re.sub(r"scenario:\S+", " ", prompt).split())
+    return "Hello! You said: " + said if said else "Hello! You said nothing."
+
+
+def sse(obj):
+    """One server-sent event carrying obj as compact JSON."""
+    return "data: %s\n\n" % json.dumps(obj, separators=(",", ":"))
+
+
+def sse_reply(chunks, **spec):
+    """A scripted 200 event-stream reply (see tests/mock/server.py): chunks
+    written as HTTP chunks, spec the other keys (chunk_delay, ...)."""
+    return dict({"status": 200, "headers": {"Content-Type": "text/event-stream"},
+                 "framing": "chunked", "chunks": chunks}, **spec)
+
+
+class Server:
+    """A server subprocess of a test (self.proc): close() or the end of a with
+    block stops it, SIGTERM first, SIGKILL after 5 s."""
+
+    proc = None
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Mock(Server):
+    """The mock serving endpoint in a subprocess (tests/mock/server.py): url,
+    port, script() to queue replies, requests() to read what it was sent."""
 
     def __init__(self, cert="server.pem", tls="any", plain=False, token=TOKEN, lifetime=60,
                  weak=False):
         self.dir = tempfile.mkdtemp(prefix="dbxai-mock-")
         self.log = os.path.join(self.dir, "requests.jsonl")
         port_file = os.path.join(self.dir, "port")
-        cmd = [sys_python(), MOCK, "--port-file", port_file, "--log", self.log,
+        cmd = [sys.executable, MOCK, "--port-file", port_file, "--log", self.log,
                "--lifetime", str(lifetime), "--tls", tls]
         cmd += ["--plain"] if plain else ["--cert", pki(cert)]
         if weak:
@@ -70,19 +131,22 @@ class Mock:
         self.scheme = "http" if plain else "https"
         self.url = "%s://localhost:%d" % (self.scheme, self.port)
 
-    def script(self, *responses):
-        """Queues scripted responses for the next requests."""
-        import http.client
-        import ssl
+    def control(self, method, path, body=None):
+        """One request to the mock's own /__mock/ endpoints; returns the reply body."""
         if self.scheme == "https":
-            ctx = ssl.create_default_context(cafile=pki("ca.pem"))
+            ctx = ssl.create_default_context(cafile=CA)
             c = http.client.HTTPSConnection("localhost", self.port, context=ctx, timeout=10)
         else:
             c = http.client.HTTPConnection("localhost", self.port, timeout=10)
-        c.request("POST", "/__mock/script", body=json.dumps(list(responses)))
-        r = c.getresponse()
-        r.read()
-        c.close()
+        try:
+            c.request(method, path, body=body)
+            return c.getresponse().read()
+        finally:
+            c.close()
+
+    def script(self, *responses):
+        """Queues scripted responses for the next requests."""
+        self.control("POST", "/__mock/script", json.dumps(list(responses)))
 
     def requests(self):
         if not os.path.exists(self.log):
@@ -91,24 +155,12 @@ class Mock:
             return [json.loads(line) for line in f if line.strip()]
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().close()
         if self.proc.stderr:
             self.proc.stderr.close()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-class Tinyproxy:
+class Tinyproxy(Server):
     """Debian's tinyproxy on a loopback port, in the foreground."""
 
     def __init__(self):
@@ -138,25 +190,36 @@ class Tinyproxy:
         except FileNotFoundError:
             return []
 
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
-    def __enter__(self):
-        return self
+def clean_env(host=None, *, token=TOKEN, cacert=CA, path=False, home=None, **extra):
+    """The whole environment of a process under test, built from nothing: no
+    variable of the caller's (proxies, XDG dirs, the developer's own DATABRICKS_*
+    or SSL_* settings) reaches dbxai unless the test names it here.
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-def sys_python():
-    import sys
-    return sys.executable
+    host    DATABRICKS_HOST: a Mock (its url) or a URL; None leaves it unset
+    token   DATABRICKS_TOKEN; None leaves it unset
+    cacert  SSL_CERT_FILE (the test root by default); None leaves it unset
+    path    PATH: True for the caller's (PATH above), or the value itself
+    home    HOME; None leaves it unset
+    extra   any other variables (HTTPS_PROXY=..., XDG_CACHE_HOME=...); a value of
+            None removes one of the above"""
+    env = {}
+    if path:
+        env["PATH"] = PATH if path is True else path
+    if home is not None:
+        env["HOME"] = home
+    if host is not None:
+        env["DATABRICKS_HOST"] = getattr(host, "url", host)
+    if token is not None:
+        env["DATABRICKS_TOKEN"] = token
+    if cacert is not None:
+        env["SSL_CERT_FILE"] = cacert
+    for k, v in extra.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
 
 
 class Result:
@@ -168,11 +231,10 @@ class Result:
 
 
 def run(args, env=None, stdin=b"", timeout=30, binary=None):
-    """Runs dbxai with only the environment given (plus PATH/HOME/TMPDIR)."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("DBXAI_TEST_HOME", tempfile.gettempdir())}
-    base.update(env or {})
-    p = subprocess.run(RUN + [binary or BIN] + list(args), input=stdin, env=base,
+    """Runs dbxai with only the environment given (a clean_env(), or a dict)
+    on top of PATH and HOME, and fails if any piece of a secret is printed."""
+    full = clean_env(token=None, cacert=None, path=True, home=HOME, **(env or {}))
+    p = subprocess.run(RUN + [binary or BIN] + list(args), input=stdin, env=full,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     res = Result(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"))
     for secret in SECRETS:
@@ -199,3 +261,37 @@ class Case(unittest.TestCase):
         self.assertEqual(len(lines), 1, "expected one line on stderr\n%r" % res)
         for w in words:
             self.assertIn(w.lower(), lines[0].lower(), "missing %r\n%r" % (w, res))
+
+
+class MockCase(Case):
+    """Base class of the tests against the mock serving endpoint.
+
+    self.mock is a Mock started with the keywords MOCK: one for the whole class
+    when SHARED (setUp then marks where this test's requests begin), else a fresh
+    one for each test. A cleanup stops it, even when a test or its setUp fails.
+    self.reqs() gives the requests of the running test (since the last setUp);
+    self.env(**extra) is clean_env() for the mock with ENV (variables or
+    clean_env keywords, for every run of the class) and extra on top."""
+
+    MOCK = {}
+    SHARED = False
+    ENV = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.SHARED:
+            cls.mock = Mock(**cls.MOCK)
+            cls.addClassCleanup(cls.mock.close)
+
+    def setUp(self):
+        if not self.SHARED:
+            self.mock = Mock(**self.MOCK)
+            self.addCleanup(self.mock.close)
+        self.mark = len(self.mock.requests())
+
+    def reqs(self):
+        return self.mock.requests()[self.mark:]
+
+    def env(self, **extra):
+        return clean_env(self.mock, **dict(self.ENV, **extra))

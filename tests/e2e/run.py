@@ -15,7 +15,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
-
 def main():
     import importlib
     loader = unittest.TestLoader()
@@ -29,12 +28,11 @@ def main():
                 yield from walk(t)
             else:
                 yield t
-    only = os.environ.get("DBXAI_E2E_ONLY")
-    if only:
-        suite = unittest.TestSuite(t for t in walk(suite) if only in t.id())
+    only = os.environ.get("DBXAI_E2E_ONLY", "")
     skip = [s for s in os.environ.get("DBXAI_E2E_SKIP", "").split(",") if s]
-    if skip:
-        suite = unittest.TestSuite(t for t in walk(suite) if not any(s in t.id() for s in skip))
+    if only or skip:
+        suite = unittest.TestSuite(t for t in walk(suite)
+                                   if only in t.id() and not any(s in t.id() for s in skip))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors)
     passed = result.testsRun - failed - len(result.skipped)

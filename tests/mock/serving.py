@@ -11,14 +11,23 @@ def bad_json(message="Malformed JSON request body"):
     return {"status": 400, "body": {"error_code": "BAD_REQUEST", "message": message}}
 
 
-def invocations(state, name, headers, body):
-    """POST /serving-endpoints/{name}/invocations: chat or embeddings."""
+def json_object(body):
+    """(the request object, None), or (None, the 400 reply) when the body is
+    not a JSON object."""
     try:
         req = json.loads(body or b"null")
     except ValueError:
-        return bad_json()
+        return None, bad_json()
     if not isinstance(req, dict):
-        return bad_json("The request body must be a JSON object")
+        return None, bad_json("The request body must be a JSON object")
+    return req, None
+
+
+def invocations(state, name, headers, body):
+    """POST /serving-endpoints/{name}/invocations: chat or embeddings."""
+    req, refused = json_object(body)
+    if refused:
+        return refused
     if "input" in req and "messages" not in req:
         return embeddings.invocations(state, name, headers, req)
     return chat.invocations(state, name, headers, req)
@@ -26,10 +35,7 @@ def invocations(state, name, headers, body):
 
 def responses(state, headers, body):
     """POST /serving-endpoints/responses: the OpenAI Responses API."""
-    try:
-        req = json.loads(body or b"null")
-    except ValueError:
-        return bad_json()
-    if not isinstance(req, dict):
-        return bad_json("The request body must be a JSON object")
+    req, refused = json_object(body)
+    if refused:
+        return refused
     return chat.responses(state, headers, req)
