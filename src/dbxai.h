@@ -103,10 +103,9 @@ struct dbx_retry {
 	double multiplier; /* DATABRICKS_BACKOFF_MULTIPLIER (2.0) */
 	long max_ms;       /* DATABRICKS_MAX_RETRY_INTERVAL_MS (60000) */
 };
-#define DBX_RETRY_DEFAULT                                                                          \
-	{                                                                                          \
-		3, 1000, 2.0, 60000                                                                \
-	}
+/* clang-format off */
+#define DBX_RETRY_DEFAULT {3, 1000, 2.0, 60000}
+/* clang-format on */
 
 /* Which credentials a client uses (issue 5 "Credential selection"). */
 enum dbx_auth_type {
