@@ -140,10 +140,9 @@ struct json_key {
 	const char *name;
 	size_t len;
 };
-#define JSON_KEY(s)                                                                                \
-	{                                                                                          \
-		s, sizeof(s) - 1                                                                   \
-	}
+/* clang-format off */
+#define JSON_KEY(s) {s, sizeof(s) - 1}
+/* clang-format on */
 void json_get_many(const struct json_doc *doc, int obj, const struct json_key *keys, int n,
                    int *out);
 int json_at(const struct json_doc *doc, int arr, int idx);
