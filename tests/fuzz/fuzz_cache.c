@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "crypto.h"
 #include "dbxai.h"
 #include "fuzz_common.h"
 #include "json.h"

@@ -1,8 +1,8 @@
 /*
  * fuzz_stream.h - the body of fuzz_chat.c and fuzz_resp.c: a streamed reply
  * (an SSE byte stream, so raw captures work as seeds) goes through the SSE
- * parser into the wire-format decoder (STREAM_EVENT) and the provider_reply
- * accumulator, as provider.c does; then reply_finish() when nothing failed.
+ * parser into the wire-format decoder (STREAM_EVENT) and the reply
+ * accumulator (reply.h), as provider.c does; then reply_finish() when nothing failed.
  *
  * Checked: the input fed whole, in random chunks and one byte at a time gives
  * the same dbx_event sequence (a digest of every field), the same failure and
@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
 #include "dbxai.h"
 #include "fuzz_common.h"
-#include "provider.h"
+#include "reply.h"
 #include "sse.h"
 
 static struct sse_parser parser;
@@ -94,7 +93,7 @@ static int on_sse(void *ctx, const struct sse_event *ev)
 		    !(ev->type_len > 6 && strcmp(ev->type + ev->type_len - 6, ".delta") == 0))
 			return DBX_OK;
 		reply_fail(r, DBX_ERR_PROTOCOL, "oversize event");
-		return DBX_ERR_CANCELLED;
+		return ERR_STOP;
 	}
 	return STREAM_EVENT(r, ev->data, ev->data_len);
 }
@@ -102,18 +101,17 @@ static int on_sse(void *ctx, const struct sse_event *ev)
 static void run(const uint8_t *data, size_t n, size_t max_piece, int keep, struct result *res)
 {
 	struct reply *r = calloc(1, sizeof *r);
-	struct client_call call;
+	int delivered = 0;
 	size_t off = 0, piece;
 	int err = DBX_OK;
 
 	REQUIRE(r != NULL);
 	memset(res, 0, sizeof *res);
-	memset(&call, 0, sizeof call);
 	res->d.events = res->d.text = res->d.reasoning = FUZZ_FNV_BASIS;
 	res->d.responses = STREAM_RESPONSES;
 	r->cb = on_event;
 	r->ctx = &res->d;
-	r->call = &call;
+	r->delivered = &delivered;
 	r->keep = keep;
 	sse_init(&parser, NULL, 0);
 	while (off < n && !err) {
@@ -128,7 +126,7 @@ static void run(const uint8_t *data, size_t n, size_t max_piece, int keep, struc
 	if (!err && !r->failed)
 		res->finish_rc = reply_finish(r);
 	REQUIRE(!(err && !r->failed)); /* only a failure stops the stream */
-	REQUIRE(call.delivered == (res->d.count > 0));
+	REQUIRE(delivered == (res->d.count > 0));
 	if (keep) {
 		/* the kept text and reasoning are the events' pieces joined */
 		uint64_t t = FUZZ_FNV_BASIS, k = FUZZ_FNV_BASIS;
@@ -159,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct result whole, other;
 	struct reply *r;
-	struct client_call call;
+	int delivered = 0;
 	struct digest d;
 	int keep;
 
@@ -176,12 +174,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the same bytes as one non-streamed reply */
 	r = calloc(1, sizeof *r);
 	REQUIRE(r != NULL);
-	memset(&call, 0, sizeof call);
 	memset(&d, 0, sizeof d);
 	d.events = d.text = d.reasoning = FUZZ_FNV_BASIS;
 	r->cb = on_event;
 	r->ctx = &d;
-	r->call = &call;
+	r->delivered = &delivered;
 	r->keep = keep;
 	if (STREAM_WHOLE(r, (const char *)data, size) == DBX_OK && !r->failed)
 		(void)reply_finish(r);
