@@ -369,7 +369,9 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 		if (strcmp(oerr, "authorization_pending") == 0)
 			continue;
 		if (strcmp(oerr, "slow_down") == 0) {
-			interval += 5; /* RFC 8628 section 3.5 */
+			/* RFC 8628 section 3.5, within the one clamp */
+			interval =
+			    interval + 5 < OAUTH_INTERVAL_MAX ? interval + 5 : OAUTH_INTERVAL_MAX;
 			continue;
 		}
 		if (strcmp(oerr, "expired_token") == 0)

@@ -161,23 +161,30 @@ static int get_str(const struct json_doc *d, const char *key, char *buf, size_t 
 	return 1;
 }
 
-static long get_long(const struct json_doc *d, const char *key, long dflt)
+/* A duration the server gives, in seconds: a JSON number or a string holding
+ * one ("3600"), clamped to lo..hi, so that now + it never overflows and no
+ * server can make us sleep past a deadline; dflt when absent or not a number.
+ * Every server timer of this file goes through here. */
+static long get_secs(const struct json_doc *d, const char *key, long dflt, long lo, long hi)
 {
-	int64_t v;
+	char buf[JSON_NUM_MAX + 1];
+	const char *p;
+	size_t n = 0;
+	double v;
 	int t = json_get(d, 0, key);
+
 	if (json_type(d, t) == JSON_STRING) {
-		/* some servers send numbers as strings */
-		char buf[24];
-		char *e;
-		long r;
-		if (json_str(d, t, buf, sizeof buf, NULL) != DBX_OK)
+		if (json_str(d, t, buf, sizeof buf, &n) != DBX_OK || !json_is_number(buf, n))
 			return dflt;
-		r = strtol(buf, &e, 10);
-		return (e != buf && *e == '\0' && r >= 0) ? r : dflt;
-	}
-	if (json_int(d, t, &v) != DBX_OK || v < 0 || v > 10LL * 365 * 86400)
+	} else if (json_type(d, t) != JSON_NUMBER || json_raw(d, t, &p, &n) != DBX_OK ||
+	           n > JSON_NUM_MAX) {
 		return dflt;
-	return (long)v;
+	} else {
+		memcpy(buf, p, n);
+	}
+	buf[n] = '\0';
+	v = strtod(buf, NULL); /* +-HUGE_VAL past DBL_MAX (1e309): clamped below */
+	return v < (double)lo ? lo : v > (double)hi ? hi : (long)v;
 }
 
 static int endpoint(const struct json_doc *d, const char *key, char *out, int required,
@@ -246,7 +253,7 @@ int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache
 	}
 	if (!get_str(&d, "token_type", t->type, sizeof t->type, &lim) || !t->type[0])
 		snprintf(t->type, sizeof t->type, "Bearer");
-	expires_in = get_long(&d, "expires_in", 3600);
+	expires_in = get_secs(&d, "expires_in", 3600, 0, OAUTH_LIFETIME_MAX);
 	t->issued = now;
 	t->expiry = now + expires_in;
 out:
@@ -304,10 +311,8 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
 	text_printable(d->user_code);
 	text_printable(d->verification_uri);
 	text_printable(d->verification_uri_complete);
-	d->expires_in = get_long(&doc, "expires_in", 600);
-	d->interval = get_long(&doc, "interval", 5);
-	if (d->interval < 1)
-		d->interval = 1;
+	d->expires_in = get_secs(&doc, "expires_in", 600, 0, OAUTH_LIFETIME_MAX);
+	d->interval = get_secs(&doc, "interval", 5, 1, OAUTH_INTERVAL_MAX);
 out:
 	free(tok);
 	return err;

@@ -39,6 +39,9 @@
 #define OAUTH_DESC_MAX 160   /* an error_description kept for a message */
 #define OAUTH_BODY_MAX 16384 /* a token endpoint answer */
 #define OAUTH_FORM_MAX 12288 /* a request form */
+/* What a server may set its timers to; anything outside is clamped. */
+#define OAUTH_LIFETIME_MAX (365L * 86400) /* expires_in: a year at most */
+#define OAUTH_INTERVAL_MAX 60L            /* device poll interval, seconds */
 
 struct oauth_endpoints {
 	char authorization[URL_MAX];
@@ -59,8 +62,8 @@ struct oauth_device {
 	char user_code[128];
 	char verification_uri[URL_MAX];
 	char verification_uri_complete[URL_MAX]; /* "" when not sent */
-	long expires_in;                         /* seconds */
-	long interval;                           /* seconds between polls (5 when not sent) */
+	long expires_in;                         /* seconds, 0..OAUTH_LIFETIME_MAX */
+	long interval; /* seconds between polls, 1..OAUTH_INTERVAL_MAX (5 when not sent) */
 };
 
 /* ---- pure parts ---- */
@@ -89,7 +92,8 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
 int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep, char *errbuf);
 
 /* A successful token response into t: access_token (required), token_type
- * (default "Bearer"), expires_in (default 3600), refresh_token (when absent,
+ * (default "Bearer"), expires_in (default 3600, clamped to 0..OAUTH_LIFETIME_MAX;
+ * a number or a string), refresh_token (when absent,
  * t->refresh is left as it was: the old refresh token stays valid). */
 int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache_tokens *t,
                        char *errbuf);

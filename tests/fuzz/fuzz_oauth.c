@@ -11,7 +11,8 @@
  *   pasted code never appears in errbuf.
  * - the JSON parsers keep every value a C string within its buffer; a token
  *   answer that parses has an access token and a type; nothing of the access
- *   or refresh token shows in errbuf.
+ *   or refresh token shows in errbuf; server timers (numbers or strings) come
+ *   out clamped (lifetime 0..OAUTH_LIFETIME_MAX, interval 1..OAUTH_INTERVAL_MAX).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ static void check_json(const char *text, size_t len)
 		REQUIRE(t.access[0] && strlen(t.access) < CACHE_TOKEN_MAX);
 		REQUIRE(strlen(t.refresh) < CACHE_TOKEN_MAX);
 		REQUIRE(t.type[0] && strlen(t.type) < CACHE_TOKEN_TYPE_MAX);
+		REQUIRE(t.expiry >= 1700000000 && t.expiry - 1700000000 <= OAUTH_LIFETIME_MAX);
 	} else {
 		if (strlen(t.access) >= 8)
 			REQUIRE(strstr(errbuf, t.access) == NULL);
@@ -70,7 +72,9 @@ static void check_json(const char *text, size_t len)
 		REQUIRE(ep.authorization[0] && ep.token[0] && strlen(ep.device) < URL_MAX);
 	if (oauth_parse_device(text, len, &d, errbuf) == DBX_OK)
 		REQUIRE(strlen(d.device_code) < OAUTH_CODE_MAX && strlen(d.user_code) < 128 &&
-		        strlen(d.verification_uri) < URL_MAX);
+		        strlen(d.verification_uri) < URL_MAX && d.interval >= 1 &&
+		        d.interval <= OAUTH_INTERVAL_MAX && d.expires_in >= 0 &&
+		        d.expires_in <= OAUTH_LIFETIME_MAX);
 	if (oauth_parse_error(text, len, error, sizeof error, desc, sizeof desc)) {
 		size_t i;
 		REQUIRE(strlen(error) < sizeof error && strlen(desc) < sizeof desc);

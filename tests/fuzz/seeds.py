@@ -131,6 +131,9 @@ REDIRECTS = [  # expected state, pasted text
     ("st4te", "http://localhost:8020/favicon.ico"),
     ("st4te", "http://localhost:8020/?code=%zz&state=st4te#frag"),
     ("", "?code=&state="),
+    ("st4te", '{"access_token":"AT","expires_in":"9223372036854775807","refresh_token":"RT"}'),
+    ("st4te", '{"device_code":"DC","user_code":"U","verification_uri":"https://h/d",'
+              '"interval":"1e309","expires_in":-5}'),
 ]
 
 RETRY = ["1", "0", "120", "Wed, 21 Oct 2015 07:28:00 GMT", "Sun, 06 Nov 1994 08:49:37 GMT",

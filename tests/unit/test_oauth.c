@@ -1,6 +1,7 @@
 /* test_oauth.c - PKCE (RFC 7636 appendix B), base64url, form encoding,
  * redirect parsing, discovery / token / error / device answers, the refresh
  * policy. */
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -211,6 +212,57 @@ static void test_device(void)
 	      "incomplete");
 }
 
+/* Server timers: one parser and one clamp, numbers and strings alike. */
+static void test_timer_clamp(void)
+{
+	static const struct {
+		const char *v;
+		long life, interval;
+	} cases[] = {
+	    {"0", 0, 1},
+	    {"\"0\"", 0, 1},
+	    {"-5", 0, 1},
+	    {"\"-5\"", 0, 1},
+	    {"7", 7, 7},
+	    {"\"7\"", 7, 7},
+	    {"2.9", 2, 2},
+	    {"9223372036854775807", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"\"9223372036854775807\"", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"1e309", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"\"1e309\"", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"-1e309", 0, 1},
+	    {"\"abc\"", 3600, 5},
+	    {"\"\"", 3600, 5},
+	    {"\" 5\"", 3600, 5},
+	    {"null", 3600, 5},
+	    {"true", 3600, 5},
+	};
+	const long long now = 1700000000;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char json[256], err[DBX_ERRBUF_SIZE] = "";
+		struct cache_tokens t;
+		struct oauth_device d;
+		int n;
+
+		memset(&t, 0, sizeof t);
+		n = snprintf(json, sizeof json, "{\"access_token\":\"AT\",\"expires_in\":%s}",
+		             cases[i].v);
+		CHECK(oauth_parse_tokens(json, (size_t)n, now, &t, err) == DBX_OK, "%s", err);
+		CHECK(t.expiry - now == cases[i].life, "expires_in %s: %lld", cases[i].v,
+		      t.expiry - now);
+		n = snprintf(json, sizeof json,
+		             "{\"device_code\":\"DC\",\"user_code\":\"U\",\"verification_uri\":"
+		             "\"https://h/d\",\"interval\":%s,\"expires_in\":%s}",
+		             cases[i].v, cases[i].v);
+		CHECK(oauth_parse_device(json, (size_t)n, &d, err) == DBX_OK, "%s", err);
+		CHECK(d.interval == cases[i].interval, "interval %s: %ld", cases[i].v, d.interval);
+		CHECK(d.expires_in == (cases[i].life == 3600 ? 600 : cases[i].life),
+		      "device expires_in %s: %ld", cases[i].v, d.expires_in);
+	}
+}
+
 static void test_stale(void)
 {
 	CHECK(!auth_stale(0, 0, 5000), "unknown expiry");
@@ -232,6 +284,7 @@ int main(void)
 	RUN(test_discovery);
 	RUN(test_tokens);
 	RUN(test_device);
+	RUN(test_timer_clamp);
 	RUN(test_stale);
 	return harness_done("oauth");
 }
