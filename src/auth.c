@@ -359,7 +359,7 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 			snprintf(
 			    errbuf, DBX_ERRBUF_SIZE,
 			    "the device code was not approved in time: run `dbxai login` again");
-			err = DBX_ERR_TIMEOUT;
+			err = DBX_ERR_AUTH;
 			break;
 		}
 		clock_sleep_ms(interval * 1000);

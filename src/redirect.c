@@ -233,7 +233,7 @@ int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, 
 	char *line = malloc(URL_MAX + 2);
 	size_t llen = 0;
 	long long deadline = clock_ms() + timeout_ms;
-	int err = DBX_ERR_TIMEOUT;
+	int err = DBX_ERR_AUTH;
 
 	if (!line)
 		return DBX_ERR_NOMEM;
@@ -247,7 +247,7 @@ int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, 
 			           "no login redirect within %d s (try --timeout, or paste the URL "
 			           "the browser ends on)",
 			           timeout_ms / 1000);
-			err = DBX_ERR_TIMEOUT;
+			err = DBX_ERR_AUTH; /* the login failed; no network was slow */
 			break;
 		}
 		for (i = 0; i < 2; i++)

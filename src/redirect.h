@@ -41,7 +41,8 @@ int redirect_listen(struct redirect_listener *l, unsigned port, char *errbuf);
 /* Waits up to timeout_ms for the redirect: on the listener (answered with a
  * small page), or as a line pasted on paste_fd (-1: none). Other requests
  * (favicon) get a 404 and waiting goes on. Results as redirect_parse;
- * DBX_ERR_TIMEOUT when the time is up. */
+ * DBX_ERR_AUTH when the time is up (a login not completed is an
+ * authentication failure, exit 3, not a network one). */
 int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, int timeout_ms,
                   char *code, size_t cap, char *errbuf);
 

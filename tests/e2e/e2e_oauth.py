@@ -191,7 +191,7 @@ class Login(OAuthCase):
         p = self.start_login(["--no-browser", "--timeout", "1"])
         self.auth_url(p)
         rc, out, err = self.finish(p)
-        self.assertEqual(rc, 7, err)
+        self.assertEqual(rc, 3, err)  # authentication, not network (7)
         self.assertIn("no login redirect within 1 s", err)
 
     def test_device_code_with_pending_and_slow_down(self):
@@ -368,7 +368,7 @@ class CacheFile(OAuthCase):
 
     def test_logout_and_status(self):
         res = self.dbxai(["auth", "status"])
-        self.assertExit(res, 0)
+        self.assertExit(res, 3)  # no usable credentials: scripts test with it
         self.assertIn("method: oauth-u2m", res.out)
         self.assertIn("none cached", res.out)
         self.login()
@@ -383,6 +383,7 @@ class CacheFile(OAuthCase):
         self.assertIn("Logged out of", res.out)
         res = self.api()
         self.assertExit(res, 3)
+        self.assertExit(self.dbxai(["auth", "status"]), 3)
         self.login()
         res = self.dbxai(["logout", "--all"])
         self.assertExit(res, 0)
