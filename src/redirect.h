@@ -35,12 +35,18 @@ struct redirect_listener {
 };
 
 /* Listens on port (when non-zero: that one only, else REDIRECT_PORT_FIRST..LAST,
- * the first free) on 127.0.0.1, and on ::1 when the system has it. */
+ * the first free) on 127.0.0.1 and ::1. A port whose ::1 half is taken is
+ * skipped (a browser trying ::1 first would hand the code to its holder); only
+ * EADDRNOTAVAIL / EAFNOSUPPORT (no IPv6 loopback here) excuse a missing ::1. */
 int redirect_listen(struct redirect_listener *l, unsigned port, char *errbuf);
 
 /* Waits up to timeout_ms for the redirect: on the listener (answered with a
- * small page), or as a line pasted on paste_fd (-1: none). Other requests
- * (favicon) get a 404 and waiting goes on. Results as redirect_parse;
+ * small page), or as a line pasted on paste_fd (-1: none). Several connections
+ * are served at once, each given a few seconds to send its request; other
+ * requests (favicon), and redirects without this login's state (another
+ * program's guess, error replies included), get a short page and waiting goes
+ * on, so no other local program can end the login. A pasted line is the
+ * user's own: a wrong state there is refused. Results as redirect_parse;
  * DBX_ERR_AUTH when the time is up (a login not completed is an
  * authentication failure, exit 3, not a network one). */
 int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, int timeout_ms,

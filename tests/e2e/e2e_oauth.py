@@ -4,11 +4,13 @@ refusals); M2M; logout and auth status. No secret may ever reach the output."""
 import http.client
 import json
 import os
+import socket
 import ssl
 import stat
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -186,6 +188,50 @@ class Login(OAuthCase):
         rc, out, err = self.finish(p)
         self.assertEqual(rc, 3, err)
         self.assertIn("access_denied", err)
+
+    def test_forged_and_idle_connections_do_not_end_the_login(self):
+        # Any local program can reach the listener: requests without this
+        # login's state (error replies included) get a page and are ignored;
+        # silent connections hold nothing up.
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        port = self.port()
+        idle = []
+        for host, fam in (("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)) * 3:
+            s = socket.socket(fam)
+            s.settimeout(5)
+            s.connect((host, port))
+            idle.append(s)
+        self.addCleanup(lambda: [s.close() for s in idle])
+        for host, target in (("127.0.0.1", "/?error=access_denied&state=guess"),
+                             ("127.0.0.1", "/?error=access_denied"),
+                             ("[::1]", "/?code=x&state=guess"),
+                             ("127.0.0.1", "/?code=x"),
+                             ("127.0.0.1", "/favicon.ico")):
+            t0 = time.time()
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen("http://%s:%d%s" % (host, port, target), timeout=10)
+            self.assertIn(cm.exception.code, (400, 404))
+            self.assertLess(time.time() - t0, 2.5 if not RUN else 8)
+            self.assertIsNone(p.poll(), "a forged request ended the login")
+        status, _, page = fetch(url, follow=True)
+        self.assertEqual(status, 200)
+        self.assertIn(b"Login complete", page)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, err)
+        self.assertExit(self.api(), 0)
+
+    def test_ipv6_half_of_the_port_taken(self):
+        # another program on [::1]:PORT would get the code from a browser that
+        # tries ::1 first: that port is not ours
+        s = socket.socket(socket.AF_INET6)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(("::1", self.port()))
+        s.listen(1)
+        self.addCleanup(s.close)
+        res = self.dbxai(["login", "--no-browser", "--timeout", "2"])
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "cannot listen on localhost:%d" % self.port(), "::1")
 
     def test_login_timeout(self):
         p = self.start_login(["--no-browser", "--timeout", "1"])
