@@ -425,8 +425,8 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 	info.expires_s = lo->timeout_s;
 	if (lo->show)
 		lo->show(lo->ctx, &info);
-	err = redirect_wait(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code, sizeof code,
-	                    errbuf);
+	err = redirect_wait(&l, lo->paste_fd, p.state, a->ep->iss_param ? a->ep->issuer : NULL,
+	                    lo->timeout_s * 1000, code, sizeof code, errbuf);
 	redirect_close(&l);
 	if (err)
 		goto out;

@@ -223,6 +223,23 @@ int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *
 		err = endpoint(&d, "token_endpoint", ep->token, 1, errbuf);
 	if (!err)
 		err = endpoint(&d, "device_authorization_endpoint", ep->device, 0, errbuf);
+	if (!err && !get_str(&d, "issuer", ep->issuer, sizeof ep->issuer, &err)) {
+		ep->issuer[0] = '\0';
+		if (err)
+			errbuf_set(errbuf, "OAuth discovery: the issuer is too long");
+	}
+	if (!err) {
+		bool b = false;
+		(void)json_bool(
+		    &d, json_get(&d, 0, "authorization_response_iss_parameter_supported"), &b);
+		ep->iss_param = b;
+		if (b && !ep->issuer[0]) {
+			/* fail closed: the check it promises cannot be made */
+			errbuf_set(errbuf,
+			           "OAuth discovery: iss promised (RFC 9207) but no issuer");
+			err = DBX_ERR_PROTOCOL;
+		}
+	}
 	free(tok);
 	return err;
 }

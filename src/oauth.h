@@ -47,6 +47,8 @@ struct oauth_endpoints {
 	char authorization[URL_MAX];
 	char token[URL_MAX];
 	char device[URL_MAX]; /* device_authorization_endpoint; "" when not offered */
+	char issuer[URL_MAX]; /* "" when not given */
+	int iss_param;        /* authorization_response_iss_parameter_supported (RFC 9207) */
 };
 
 /* One login attempt's PKCE values. SECRET: verifier. */
@@ -88,7 +90,8 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
 
 /* The discovery document into ep. authorization_endpoint and token_endpoint
  * are required, device_authorization_endpoint optional; each must be an
- * http(s) URL. */
+ * http(s) URL. issuer and authorization_response_iss_parameter_supported are
+ * read as they are. */
 int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep, char *errbuf);
 
 /* A successful token response into t: access_token (required), token_type

@@ -21,10 +21,11 @@
 
 /* redirect_parse; *foreign is set when the redirect carries a code or an
  * error but not this login's state (stale, or forged by another program). */
-static int parse(const char *text, const char *expected_state, char *code, size_t cap, char *errbuf,
-                 int *foreign)
+static int parse(const char *text, const char *expected_state, const char *issuer, char *code,
+                 size_t cap, char *errbuf, int *foreign)
 {
 	char state[128] = "", error[OAUTH_ERROR_MAX] = "", desc[OAUTH_DESC_MAX] = "";
+	char iss[URL_MAX] = "";
 	const char *p, *end;
 	int have_code = 0, have_state = 0, err = DBX_OK;
 
@@ -67,6 +68,9 @@ static int parse(const char *text, const char *expected_state, char *code, size_
 			have_state = got >= 0;
 			if (got < 0)
 				state[0] = '\0';
+		} else if (nlen == 3 && memcmp(p, "iss", 3) == 0) {
+			if (text_pct_decode(v, vlen, iss, sizeof iss, TEXT_PCT_PLUS) < 0)
+				snprintf(iss, sizeof iss, "?"); /* matches no issuer */
 		} else if (nlen == 5 && memcmp(p, "error", 5) == 0) {
 			if (text_pct_decode(v, vlen, error, sizeof error, TEXT_PCT_PLUS) < 0)
 				snprintf(error, sizeof error, "(unreadable)");
@@ -94,6 +98,15 @@ static int parse(const char *text, const char *expected_state, char *code, size_
 		err = DBX_ERR_AUTH;
 		goto out;
 	}
+	/* RFC 9207: a server that says it sends iss must send its own */
+	if (issuer && strcmp(iss, issuer) != 0) {
+		errbuf_set(errbuf,
+		           "the redirect %s (RFC 9207 mix-up defence): run `dbxai login` again",
+		           iss[0] ? "names another authorization server as its issuer"
+		                  : "lacks the iss parameter its authorization server promised");
+		err = DBX_ERR_AUTH;
+		goto out;
+	}
 	if (error[0]) {
 		text_printable(error);
 		text_printable(desc);
@@ -108,11 +121,11 @@ out:
 	return err;
 }
 
-int redirect_parse(const char *text, const char *expected_state, char *code, size_t cap,
-                   char *errbuf)
+int redirect_parse(const char *text, const char *expected_state, const char *issuer, char *code,
+                   size_t cap, char *errbuf)
 {
 	int foreign = 0;
-	return parse(text, expected_state, code, cap, errbuf, &foreign);
+	return parse(text, expected_state, issuer, code, cap, errbuf, &foreign);
 }
 
 /* 127.0.0.1:port and [::1]:port. A browser may try ::1 first, so a port whose
@@ -210,7 +223,8 @@ static void peer_close(struct peer *c)
 
 /* Answers the request head in c->req. ERR_NEED_MORE: not the redirect of this
  * login (a favicon, another program's guess): answered, and the wait goes on. */
-static int serve(struct peer *c, const char *state, char *code, size_t cap, char *errbuf)
+static int serve(struct peer *c, const char *state, const char *issuer, char *code, size_t cap,
+                 char *errbuf)
 {
 	char target[URL_PATH_MAX];
 	char *req = c->req, *sp, *sp2;
@@ -226,7 +240,7 @@ static int serve(struct peer *c, const char *state, char *code, size_t cap, char
 	}
 	memcpy(target, sp + 1, (size_t)(sp2 - sp - 1));
 	target[sp2 - sp - 1] = '\0';
-	err = parse(target, state, code, cap, errbuf, &foreign);
+	err = parse(target, state, issuer, code, cap, errbuf, &foreign);
 	if (!err)
 		reply(c->fd, 200, "Login complete",
 		      "dbxai is now logged in. You can close this window.");
@@ -243,7 +257,8 @@ static int serve(struct peer *c, const char *state, char *code, size_t cap, char
 }
 
 /* Reads what c has sent; a whole head (or a full buffer) is answered. */
-static int peer_read(struct peer *c, const char *state, char *code, size_t cap, char *errbuf)
+static int peer_read(struct peer *c, const char *state, const char *issuer, char *code, size_t cap,
+                     char *errbuf)
 {
 	ssize_t got = recv(c->fd, c->req + c->len, REDIRECT_REQ_MAX - 1 - c->len, MSG_DONTWAIT);
 	int err = ERR_NEED_MORE;
@@ -256,7 +271,7 @@ static int peer_read(struct peer *c, const char *state, char *code, size_t cap, 
 		if (!strstr(c->req, "\r\n\r\n") && !strstr(c->req, "\n\n") &&
 		    c->len + 1 < REDIRECT_REQ_MAX)
 			return ERR_NEED_MORE;
-		err = serve(c, state, code, cap, errbuf);
+		err = serve(c, state, issuer, code, cap, errbuf);
 	}
 	peer_close(c);
 	return err;
@@ -277,8 +292,8 @@ static int read_paste(int fd, char *line, size_t cap, size_t *len)
 	return memchr(line, '\n', *len) ? 1 : 0;
 }
 
-int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, int timeout_ms,
-                  char *code, size_t cap, char *errbuf)
+int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, const char *issuer,
+                  int timeout_ms, char *code, size_t cap, char *errbuf)
 {
 	struct peer peer[REDIRECT_PEERS];
 	char *line = malloc(URL_MAX + 2);
@@ -323,7 +338,7 @@ int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, 
 		}
 		for (i = 0; r > 0 && i < REDIRECT_PEERS && err == ERR_NEED_MORE; i++)
 			if (peer[i].fd >= 0 && p[3 + i].revents)
-				err = peer_read(&peer[i], state, code, cap, errbuf);
+				err = peer_read(&peer[i], state, issuer, code, cap, errbuf);
 		for (i = 0; r > 0 && i < 2 && free_slot >= 0; i++) {
 			struct peer *c = &peer[free_slot];
 			if (!(p[i].revents & POLLIN))
@@ -345,7 +360,7 @@ int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, 
 			} else if (got == 0) {
 				continue;
 			}
-			err = redirect_parse(line, state, code, cap, errbuf);
+			err = redirect_parse(line, state, issuer, code, cap, errbuf);
 			if (err == ERR_NEED_MORE) {
 				errbuf_set(errbuf,
 				           "the pasted line is not the redirect URL (it has "

@@ -20,14 +20,17 @@
 
 /* Reads a redirect: a whole URL ("http://localhost:8020/?code=..&state=.."),
  * an origin-form target ("/?code=.."), or a bare query. Surrounding white
- * space is ignored.
- * DBX_OK: code copied to code[0..cap). DBX_ERR_AUTH: the server sent error=
- * (error and error_description in errbuf), or the state is not expected_state
- * (a redirect from another login, or forged). ERR_NEED_MORE: neither code
+ * space is ignored. issuer (NULL: not checked) is the authorization server's
+ * issuer when its metadata announces authorization_response_iss_parameter_
+ * supported: the redirect's iss must then equal it (RFC 9207).
+ * DBX_OK: code copied to code[0..cap). DBX_ERR_AUTH: the state is not
+ * expected_state (a redirect from another login, or forged; checked first, in
+ * constant time), the iss is missing or another, or the server sent error=
+ * (error and error_description in errbuf). ERR_NEED_MORE: neither code
  * nor error in it (a favicon request on the listener). DBX_ERR_USAGE: a
  * malformed line. DBX_ERR_LIMIT: a code longer than cap. */
-int redirect_parse(const char *text, const char *expected_state, char *code, size_t cap,
-                   char *errbuf);
+int redirect_parse(const char *text, const char *expected_state, const char *issuer, char *code,
+                   size_t cap, char *errbuf);
 
 struct redirect_listener {
 	int fd[2];     /* 127.0.0.1 and ::1; -1 when not open */
@@ -49,8 +52,8 @@ int redirect_listen(struct redirect_listener *l, unsigned port, char *errbuf);
  * user's own: a wrong state there is refused. Results as redirect_parse;
  * DBX_ERR_AUTH when the time is up (a login not completed is an
  * authentication failure, exit 3, not a network one). */
-int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, int timeout_ms,
-                  char *code, size_t cap, char *errbuf);
+int redirect_wait(struct redirect_listener *l, int paste_fd, const char *state, const char *issuer,
+                  int timeout_ms, char *code, size_t cap, char *errbuf);
 
 void redirect_close(struct redirect_listener *l);
 

@@ -233,6 +233,30 @@ class Login(OAuthCase):
         self.assertExit(res, 2)
         self.assertOneLineError(res, "cannot listen on localhost:%d" % self.port(), "::1")
 
+    def test_iss_checked_when_announced(self):
+        # RFC 9207: the server announces iss, so a redirect without it, or with
+        # another issuer, is refused (listener and pasted URL alike)
+        ctl(self.mock, {"iss": True})
+        out = self.login()
+        self.assertIn("Logged in", out)
+        ctl(self.mock, {"iss_value": ""})
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        try:
+            fetch(url, follow=True)
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 400)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("lacks the iss", err)
+        ctl(self.mock, {"iss_value": "https://attacker.example/oidc"})
+        p = self.start_login(["--no-browser"])
+        _, loc, _ = fetch(self.auth_url(p), follow=False)
+        rc, out, err = self.finish(p, (loc + "\n").encode())
+        self.assertEqual(rc, 3, err)
+        self.assertIn("another authorization server", err)
+        self.assertEqual(ctl(self.mock)["counts"].get("authorization_code"), 1)
+
     def test_login_timeout(self):
         p = self.start_login(["--no-browser", "--timeout", "1"])
         self.auth_url(p)

@@ -8,7 +8,9 @@ Endpoints:
   GET  /oidc/.well-known/oauth-authorization-server   discovery; lists
        device_authorization_endpoint only when config "device" is true
   GET  /oidc/v1/authorize   auto-approves: 302 to redirect_uri with code and
-       state (config "deny": error=access_denied instead)
+       state (config "deny": error=access_denied instead); config "iss": the
+       discovery announces authorization_response_iss_parameter_supported and
+       the redirect carries iss (config "iss_value": that instead, "" none)
   POST /oidc/v1/token       grants authorization_code (PKCE S256 checked),
        refresh_token (rotating: the old refresh token dies), client_credentials
        (HTTP Basic checked), device_code (answers from config "device_script"
@@ -43,7 +45,8 @@ class OAuth:
         self.issued = [SP_SECRET]
         self.config = {"access_lifetime": 3600, "rotate": True, "device": False,
                        "device_script": ["authorization_pending", "slow_down"],
-                       "device_interval": 1, "deny": False, "refresh_delay": 0}
+                       "device_interval": 1, "deny": False, "refresh_delay": 0,
+                       "iss": False, "iss_value": None}
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -119,12 +122,14 @@ def route(state, method, path, headers, body):
                                              "client_credentials"]}
             if o.config["device"]:
                 doc["device_authorization_endpoint"] = base + "/oidc/v1/device/code"
+            if o.config["iss"]:
+                doc["authorization_response_iss_parameter_supported"] = True
             return ok(doc)
         form = {k: v[0] for k, v in urllib.parse.parse_qs(
             query if method == "GET" else body.decode("utf-8", "replace"),
             keep_blank_values=True).items()}
         if bare == "/oidc/v1/authorize" and method == "GET":
-            return authorize(o, form)
+            return authorize(o, form, base + "/oidc")
         if bare == "/oidc/v1/token" and method == "POST":
             if headers.get("content-type") != "application/x-www-form-urlencoded":
                 return err(400, "invalid_request", "form body expected")
@@ -147,7 +152,7 @@ def route(state, method, path, headers, body):
     return err(404, "not_found", "no such OAuth endpoint")
 
 
-def authorize(o, q):
+def authorize(o, q, issuer):
     o.count("authorize")
     redirect = q.get("redirect_uri", "")
     if (q.get("response_type") != "code" or q.get("client_id") != CLIENT_ID
@@ -162,6 +167,12 @@ def authorize(o, q):
         code = o.new("mock-code-")
         o.codes[code] = {"challenge": q["code_challenge"], "redirect_uri": redirect}
         args = {"code": code, "state": q["state"]}
+    if o.config["iss"]:
+        iss = o.config["iss_value"]
+        if iss is None:
+            iss = issuer
+        if iss:
+            args["iss"] = iss
     return {"status": 302, "headers": {"Location": redirect + "/?" + urllib.parse.urlencode(args)},
             "body": ""}
 
