@@ -369,6 +369,19 @@ class Tokens(OAuthCase):
         self.assertExit(res, 0)
         self.assertIn("method: oauth-m2m", res.out)
 
+    def test_m2m_cache_is_keyed_by_the_secret(self):
+        # after a rotation, a wrong secret must not keep working from the cache
+        env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET=SP_SECRET)
+        self.assertExit(self.dbxai(["api", "GET", ENDPOINTS], env=env), 0)
+        env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET="old-secret-5e1d")
+        res = self.dbxai(["api", "GET", ENDPOINTS], env=env)
+        self.assertExit(res, 3)
+        self.assertIn("invalid_client", res.err)
+        with open(self.cache) as f:
+            text = f.read()
+        self.assertNotIn(SP_SECRET, text)
+        self.assertNotIn("old-secret-5e1d", text)
+
     def test_m2m_wrong_secret(self):
         env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET="nope-wrong-1234")
         res = self.dbxai(["api", "GET", ENDPOINTS], env=env)
