@@ -168,6 +168,32 @@ class Api(Case):
             self.assertExit(res, 8)
             self.assertOneLineError(res, "truncated", "close_notify")
 
+    def test_finished_stream_without_close_notify(self):
+        # a close-delimited stream cut (no close_notify) after its own end
+        # marker is complete: exit 0, noted under -v; before the marker: exit 8
+        chat = ('data: {"choices":[{"index":0,"delta":{"content":"Hello"}}]}\n\n'
+                'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
+        resp = ('data: {"type":"response.output_text.delta","delta":"Hello"}\n\n'
+                'data: {"type":"response.completed","response":{"status":"completed",'
+                '"output":[]}}\n\n')
+        cases = [([], chat + "data: [DONE]\n\n", 0),
+                 (["--api", "responses"], resp, 0),
+                 ([], chat, 8),
+                 (["--api", "responses"], resp.split("data: {\"type\":\"response.completed")[0], 8)]
+        with Mock() as m:
+            for args, body, code in cases:
+                m.script({"status": 200, "framing": "close", "body": body,
+                          "cut_after": len(body),
+                          "headers": {"Content-Type": "text/event-stream"}})
+                res = run(["-v", "--cacert", pki("ca.pem"), "chat"] + args + ["hi"],
+                          env=env_for(m))
+                self.assertExit(res, code)
+                self.assertEqual(res.out.strip(), "Hello")
+                if code == 0:
+                    self.assertIn("cut after the end of the stream", res.err)
+                else:
+                    self.assertIn("close_notify", res.err)
+
     def test_truncated_body_is_protocol_error(self):
         with Mock() as m:
             m.script({"status": 200, "framing": "length", "body": '{"long": "%s"}' % ("y" * 500),
