@@ -117,6 +117,8 @@ static const char usage_text[] =
     "                       force a credential type (env DATABRICKS_AUTH_TYPE, or\n"
     "                       auth_type in the profile)\n"
     "  --json               machine-readable output where a command has one\n"
+    "  --raw                model text reaches a terminal as sent (by default control\n"
+    "                       characters are shown escaped, ^[; piped output is exact)\n"
     "\n"
     "Environment:\n"
     "  DATABRICKS_HOST, DATABRICKS_TOKEN (personal access token; never a flag, where\n"
