@@ -536,6 +536,7 @@ out:
 int auth_logout(struct client *c, int all, int *removed, char *errbuf)
 {
 	struct auth *a = oauth_ctx(c, errbuf);
+	struct cache_tokens *t = a ? &a->scratch : NULL;
 	struct cache cache;
 	int err;
 
@@ -548,6 +549,27 @@ int auth_logout(struct client *c, int all, int *removed, char *errbuf)
 		return err;
 	if (cache.note[0])
 		client_notice(c, "%s", cache.note);
+	/* RFC 7009: the server forgets the refresh token too, where it can; a
+	 * failure is told, and the local tokens go anyway */
+	if (!all && cache.lock_fd >= 0 && cache_get(&cache, c->base_url, a->cache_id, t) &&
+	    t->refresh[0]) {
+		char why[DBX_ERRBUF_SIZE] = "";
+		int rerr = discover(c, a, why);
+		if (!rerr && !a->ep->revocation[0])
+			client_notice(c,
+			              "%s lists no revocation_endpoint: the refresh token is "
+			              "only forgotten here",
+			              c->base_url);
+		else if (!rerr)
+			rerr =
+			    oauth_revoke(&a->net, a->ep->revocation, a->client_id, t->refresh, why);
+		if (rerr)
+			client_notice(c,
+			              "the refresh token could not be revoked (%s); the local "
+			              "tokens are removed anyway",
+			              why);
+	}
+	crypto_wipe(t, sizeof *t);
 	if (cache.lock_fd >= 0)
 		err = cache_put(&cache, all ? NULL : c->base_url, NULL, NULL, removed, errbuf);
 	cache_close(&cache);

@@ -223,6 +223,8 @@ int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *
 		err = endpoint(&d, "token_endpoint", ep->token, 1, errbuf);
 	if (!err)
 		err = endpoint(&d, "device_authorization_endpoint", ep->device, 0, errbuf);
+	if (!err)
+		err = endpoint(&d, "revocation_endpoint", ep->revocation, 0, errbuf);
 	if (!err && !get_str(&d, "issuer", ep->issuer, sizeof ep->issuer, &err)) {
 		ep->issuer[0] = '\0';
 		if (err)
@@ -491,6 +493,31 @@ int oauth_token(struct oauth_net *n, const char *url, const char *form, const ch
 		err = DBX_ERR_AUTH;
 	}
 	buf_free(&s);
+	return err;
+}
+
+int oauth_revoke(struct oauth_net *n, const char *url, const char *client_id, const char *token,
+                 char *errbuf)
+{
+	struct buf s;
+	char *form = malloc(OAUTH_FORM_MAX);
+	size_t flen = 0;
+	int err = form ? DBX_OK : DBX_ERR_NOMEM, status;
+
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "token", token);
+	if (!err)
+		err =
+		    oauth_form_add(form, OAUTH_FORM_MAX, &flen, "token_type_hint", "refresh_token");
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "client_id", client_id);
+	answer_init(&s);
+	if (!err)
+		err = request(n, "POST", url, form, NULL, &s, &status, errbuf);
+	buf_free(&s);
+	if (form)
+		crypto_wipe(form, OAUTH_FORM_MAX);
+	free(form);
 	return err;
 }
 

@@ -46,9 +46,10 @@
 struct oauth_endpoints {
 	char authorization[URL_MAX];
 	char token[URL_MAX];
-	char device[URL_MAX]; /* device_authorization_endpoint; "" when not offered */
-	char issuer[URL_MAX]; /* "" when not given */
-	int iss_param;        /* authorization_response_iss_parameter_supported (RFC 9207) */
+	char device[URL_MAX];     /* device_authorization_endpoint; "" when not offered */
+	char revocation[URL_MAX]; /* revocation_endpoint (RFC 7009); "" when none */
+	char issuer[URL_MAX];     /* "" when not given */
+	int iss_param;            /* authorization_response_iss_parameter_supported (RFC 9207) */
 };
 
 /* One login attempt's PKCE values. SECRET: verifier. */
@@ -133,6 +134,10 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
  * ("invalid_grant", "authorization_pending", ...) and errbuf explaining. */
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
                 struct cache_tokens *t, char *oauth_error, char *errbuf);
+
+/* Revokes a refresh token at the revocation endpoint url (RFC 7009). */
+int oauth_revoke(struct oauth_net *n, const char *url, const char *client_id, const char *token,
+                 char *errbuf);
 
 /* POSTs client_id and scope to the device authorization endpoint. */
 int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,

@@ -166,8 +166,11 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 		char when[40], line[512];
 		int n;
 		utc(info.expiry, when, sizeof when);
-		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n",
-		             info.host, when);
+		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n%s",
+		             info.host, when,
+		             info.has_refresh ? ""
+		                              : "The server gave no refresh token: this login ends "
+		                                "then; run `dbxai login` again after it.\n");
 		cli_write(&out, line, (size_t)n);
 	}
 	r = cli_finish(&out, 0);

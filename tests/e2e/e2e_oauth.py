@@ -474,6 +474,31 @@ class CacheFile(OAuthCase):
         with open(self.cache) as f:
             self.assertEqual(json.load(f)["entries"], [])
 
+    def test_logout_revokes_the_refresh_token(self):
+        self.login()
+        with open(self.cache) as f:
+            rt = json.load(f)["entries"][0]["refresh_token"]
+        res = self.dbxai(["logout"])
+        self.assertExit(res, 0)
+        self.assertEqual(res.err, "")
+        self.assertEqual(ctl(self.mock)["counts"].get("revoke"), 1)
+        req = [r for r in self.mock.requests() if r["path"] == "/oidc/v1/revoke"][0]
+        self.assertIn("token_type_hint=refresh_token", req["body"])
+        # a failed revocation is told; the local tokens go anyway
+        self.login()
+        ctl(self.mock, {"revoke_status": 503})
+        res = self.dbxai(["logout"], env=self.env(DATABRICKS_MAX_RETRIES="0"))
+        self.assertExit(res, 0)
+        self.assertIn("could not be revoked", res.err)
+        with open(self.cache) as f:
+            self.assertEqual(json.load(f)["entries"], [])
+
+    def test_login_without_refresh_token_says_so(self):
+        ctl(self.mock, {"no_refresh": True})
+        out = self.login()
+        self.assertIn("no refresh token", out)
+        self.assertIn("valid until", out)
+
     def test_pat_status(self):
         res = self.dbxai(["auth", "status"], env=self.env(DATABRICKS_TOKEN="dapi-status-secret-1"))
         self.assertExit(res, 0)

@@ -16,7 +16,10 @@ Endpoints:
        (HTTP Basic checked), device_code (answers from config "device_script"
        first: authorization_pending, slow_down, ..., then tokens)
   POST /oidc/v1/device/code device authorization (RFC 8628)
-  POST /oidc/v1/revoke      revokes a token
+  POST /oidc/v1/revoke      revokes a token (RFC 7009; listed in discovery
+                            unless config "revocation" is false; config
+                            "revoke_status" other than 200 makes it fail);
+                            config "no_refresh": logins get no refresh token
 Control (tests): POST /__mock/oauth with a JSON object: config keys to set,
   and "revoke_refresh": true / "revoke_access": true to kill every token so far;
   GET /__mock/oauth: {"counts": {...}, "issued": [...], "config": {...}}.
@@ -46,7 +49,8 @@ class OAuth:
         self.config = {"access_lifetime": 3600, "rotate": True, "device": False,
                        "device_script": ["authorization_pending", "slow_down"],
                        "device_interval": 1, "deny": False, "refresh_delay": 0,
-                       "iss": False, "iss_value": None}
+                       "iss": False, "iss_value": None, "revocation": True,
+                       "revoke_status": 200, "no_refresh": False}
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -124,6 +128,8 @@ def route(state, method, path, headers, body):
                 doc["device_authorization_endpoint"] = base + "/oidc/v1/device/code"
             if o.config["iss"]:
                 doc["authorization_response_iss_parameter_supported"] = True
+            if o.config["revocation"]:
+                doc["revocation_endpoint"] = base + "/oidc/v1/revoke"
             return ok(doc)
         form = {k: v[0] for k, v in urllib.parse.parse_qs(
             query if method == "GET" else body.decode("utf-8", "replace"),
@@ -146,6 +152,10 @@ def route(state, method, path, headers, body):
                        "expires_in": 600, "interval": o.config["device_interval"]})
         if bare == "/oidc/v1/revoke" and method == "POST":
             o.count("revoke")
+            if o.config["revoke_status"] != 200:
+                return err(o.config["revoke_status"], "temporarily_unavailable", "try later")
+            if form.get("client_id") != CLIENT_ID:
+                return err(401, "invalid_client", "unknown client")
             o.refresh.pop(form.get("token"), None)
             o.access.pop(form.get("token"), None)
             return ok({})
@@ -188,7 +198,7 @@ def token(o, f, headers):
             return err(400, "invalid_grant", "redirect_uri or client_id mismatch")
         if b64url(hashlib.sha256(f.get("code_verifier", "").encode()).digest()) != c["challenge"]:
             return err(400, "invalid_grant", "PKCE verification failed")
-        return ok(o.tokens())
+        return ok(o.tokens(with_refresh=not o.config["no_refresh"]))
     if grant == "refresh_token":
         rt = f.get("refresh_token", "")
         if not o.refresh.get(rt) or f.get("client_id") != CLIENT_ID:
