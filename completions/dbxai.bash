@@ -26,7 +26,7 @@ _dbxai()
 
 	local commands="chat embed models api login logout auth configure help"
 	local globals="--host --profile --cacert --connect-timeout --idle-timeout -v --verbose
-		--auth --json --version --help"
+		--auth --json --raw --version --help"
 	local chat_opts="-i --interactive -m --model -s --system --system-file -t --temperature
 		--max-tokens --tools --messages --no-stream --fast --api --show-reasoning --thinking
 		--reasoning-effort --schema --json-object --param --usage --save"

@@ -23,6 +23,8 @@ struct auth {
 	struct dbx_options opt;          /* a copy, for clients to other hosts */
 	const char *client_id;           /* borrowed, or OAUTH_U2M_CLIENT_ID */
 	const char *client_secret;       /* borrowed; M2M only (secret) */
+	char cache_id[256];              /* the cache key's client part: the client
+	                                    id, for M2M with a hash of the secret */
 	char cache_path[CACHE_PATH_MAX]; /* "" when none could be made */
 	char cache_err[DBX_ERRBUF_SIZE]; /* why there is no cache path */
 	int have;                        /* tok holds the token in c->auth */
@@ -185,14 +187,14 @@ static int authorize(struct client *c, int force, char *errbuf)
 		return err;
 	if (cache_ok && cache.note[0])
 		client_notice(c, "%s", cache.note);
-	found = cache_ok && cache_get(&cache, c->base_url, a->client_id, t);
+	found = cache_ok && cache_get(&cache, c->base_url, a->cache_id, t);
 	if (found && !auth_stale(t->expiry, t->issued, now) &&
 	    !(force && a->have && strcmp(t->access, a->tok.access) == 0)) {
 		err = set_bearer(c, a, t, errbuf);
 	} else if (a->type == DBX_AUTH_M2M) {
 		err = fetch_m2m(c, a, t, errbuf);
 		if (!err && cache_ok)
-			err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
+			err = cache_put(&cache, c->base_url, a->cache_id, t, NULL, errbuf);
 		if (err == DBX_ERR_IO) {
 			client_notice(c, "%s", errbuf);
 			err = DBX_OK;
@@ -218,7 +220,7 @@ static int authorize(struct client *c, int force, char *errbuf)
 	} else {
 		err = refresh(c, a, t, errbuf);
 		if (!err) {
-			err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
+			err = cache_put(&cache, c->base_url, a->cache_id, t, NULL, errbuf);
 			if (err) {
 				/* the new refresh token could not be saved: this run works,
 				 * the next one will need a login */
@@ -232,6 +234,27 @@ static int authorize(struct client *c, int force, char *errbuf)
 		cache_close(&cache);
 	crypto_wipe(t, sizeof *t);
 	return err;
+}
+
+/* M2M tokens are cached under the client id and a hash of the secret (never
+ * the secret): after a rotation the old secret's tokens are not found, so a
+ * wrong secret cannot keep working from the cache. 12 bytes of SHA-256 tell
+ * secrets apart and say little about one. */
+static int cache_key(struct auth *a)
+{
+	unsigned char h[CRYPTO_SHA256_LEN];
+	char b64[CRYPTO_B64URL_LEN(12) + 1] = "";
+	int err = DBX_OK, n;
+
+	if (a->client_secret) {
+		err = crypto_sha256(a->client_secret, strlen(a->client_secret), h);
+		if (!err)
+			err = crypto_base64url(h, 12, b64, sizeof b64);
+		crypto_wipe(h, sizeof h);
+	}
+	n = snprintf(a->cache_id, sizeof a->cache_id, "%s%s%s", a->client_id, b64[0] ? "#" : "",
+	             b64);
+	return err || n >= (int)sizeof a->cache_id ? DBX_ERR_USAGE : DBX_OK;
 }
 
 int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
@@ -271,7 +294,10 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 	a->opt = *o;
 	a->client_id = type == DBX_AUTH_M2M ? o->client_id : OAUTH_U2M_CLIENT_ID;
 	a->client_secret = type == DBX_AUTH_M2M ? o->client_secret : NULL;
-	if (o->token_cache && *o->token_cache) {
+	err = cache_key(a);
+	if (err) {
+		errbuf_set(errbuf, "the client id is too long for the token cache");
+	} else if (o->token_cache && *o->token_cache) {
 		if (snprintf(a->cache_path, sizeof a->cache_path, "%s", o->token_cache) >=
 		    (int)sizeof a->cache_path) {
 			errbuf_set(errbuf, "the token cache path is too long");
@@ -282,6 +308,7 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 		a->cache_path[0] = '\0';
 	}
 	if (err) {
+		crypto_wipe(a, sizeof *a);
 		free(a);
 		return err;
 	}
@@ -359,7 +386,7 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 			snprintf(
 			    errbuf, DBX_ERRBUF_SIZE,
 			    "the device code was not approved in time: run `dbxai login` again");
-			err = DBX_ERR_TIMEOUT;
+			err = DBX_ERR_AUTH;
 			break;
 		}
 		clock_sleep_ms(interval * 1000);
@@ -369,7 +396,9 @@ static int login_device(struct auth *a, const struct dbx_login_options *lo, stru
 		if (strcmp(oerr, "authorization_pending") == 0)
 			continue;
 		if (strcmp(oerr, "slow_down") == 0) {
-			interval += 5; /* RFC 8628 section 3.5 */
+			/* RFC 8628 section 3.5, within the one clamp */
+			interval =
+			    interval + 5 < OAUTH_INTERVAL_MAX ? interval + 5 : OAUTH_INTERVAL_MAX;
 			continue;
 		}
 		if (strcmp(oerr, "expired_token") == 0)
@@ -423,8 +452,8 @@ static int login_browser(struct auth *a, const struct dbx_login_options *lo, str
 	info.expires_s = lo->timeout_s;
 	if (lo->show)
 		lo->show(lo->ctx, &info);
-	err = redirect_wait(&l, lo->paste_fd, p.state, lo->timeout_s * 1000, code, sizeof code,
-	                    errbuf);
+	err = redirect_wait(&l, lo->paste_fd, p.state, a->ep->iss_param ? a->ep->issuer : NULL,
+	                    lo->timeout_s * 1000, code, sizeof code, errbuf);
 	redirect_close(&l);
 	if (err)
 		goto out;
@@ -493,7 +522,7 @@ int auth_login(struct client *c, const struct dbx_login_options *lo_in, char *er
 		goto out;
 	if (cache.note[0])
 		client_notice(c, "%s", cache.note);
-	err = cache_put(&cache, c->base_url, a->client_id, t, NULL, errbuf);
+	err = cache_put(&cache, c->base_url, a->cache_id, t, NULL, errbuf);
 	cache_close(&cache);
 	if (!err)
 		err = set_bearer(c, a, t, errbuf);
@@ -507,6 +536,7 @@ out:
 int auth_logout(struct client *c, int all, int *removed, char *errbuf)
 {
 	struct auth *a = oauth_ctx(c, errbuf);
+	struct cache_tokens *t = a ? &a->scratch : NULL;
 	struct cache cache;
 	int err;
 
@@ -519,6 +549,27 @@ int auth_logout(struct client *c, int all, int *removed, char *errbuf)
 		return err;
 	if (cache.note[0])
 		client_notice(c, "%s", cache.note);
+	/* RFC 7009: the server forgets the refresh token too, where it can; a
+	 * failure is told, and the local tokens go anyway */
+	if (!all && cache.lock_fd >= 0 && cache_get(&cache, c->base_url, a->cache_id, t) &&
+	    t->refresh[0]) {
+		char why[DBX_ERRBUF_SIZE] = "";
+		int rerr = discover(c, a, why);
+		if (!rerr && !a->ep->revocation[0])
+			client_notice(c,
+			              "%s lists no revocation_endpoint: the refresh token is "
+			              "only forgotten here",
+			              c->base_url);
+		else if (!rerr)
+			rerr =
+			    oauth_revoke(&a->net, a->ep->revocation, a->client_id, t->refresh, why);
+		if (rerr)
+			client_notice(c,
+			              "the refresh token could not be revoked (%s); the local "
+			              "tokens are removed anyway",
+			              why);
+	}
+	crypto_wipe(t, sizeof *t);
 	if (cache.lock_fd >= 0)
 		err = cache_put(&cache, all ? NULL : c->base_url, NULL, NULL, removed, errbuf);
 	cache_close(&cache);
@@ -545,7 +596,7 @@ int auth_status(struct client *c, struct dbx_auth_info *info, char *errbuf)
 	err = cache_open(&cache, a->cache_path, 0, errbuf);
 	if (err)
 		return err;
-	if (cache_get(&cache, c->base_url, a->client_id, &a->scratch)) {
+	if (cache_get(&cache, c->base_url, a->cache_id, &a->scratch)) {
 		info->logged_in = 1;
 		info->expiry = a->scratch.expiry;
 		info->has_refresh = a->scratch.refresh[0] != '\0';

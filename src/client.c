@@ -256,8 +256,17 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 		k->err_len = 0;
 		a.err_full = 0;
 		a.retry_after[0] = '\0';
+		k->complete = 0;
 		err = conn_request(&c->conn, &t, &rq, &h, errbuf);
 		k->attempts++;
+		if (err == DBX_ERR_TRUNCATED && k->complete && k->status / 100 == 2) {
+			if (c->conn.trace)
+				c->conn.trace(
+				    c->conn.trace_ctx,
+				    "* the connection was cut after the end of the stream "
+				    "(no TLS close_notify): the reply is complete");
+			err = DBX_OK;
+		}
 		if (err == DBX_ERR_LIMIT && a.err_full)
 			err = DBX_OK; /* the status and the start of the body tell enough */
 		if (!err && k->status / 100 == 2)

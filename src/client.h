@@ -82,6 +82,10 @@ struct client_call {
 
 	/* Set by the caller's handlers: output reached the user, no retry now. */
 	int delivered;
+	/* Set by the caller's handlers: the body reached its own end marker (a
+	 * stream's [DONE], response.completed), so a cut after it (a close without
+	 * TLS close_notify) loses nothing: the call succeeds, noted in the trace. */
+	int complete;
 	/* Results. */
 	int status;   /* last HTTP status, 0 if none */
 	int attempts; /* requests sent */

@@ -265,6 +265,8 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 			goto fail;
 		trace(c, "* connected to %s:%u, %s, %s", t->host, t->port,
 		      tls_conn_version(c->tls_), tls_conn_cipher(c->tls_));
+		if (tls_gcm_note())
+			trace(c, "* %s", tls_gcm_note());
 	} else {
 		trace(c, "* connected to %s:%u (plain HTTP)", t->host, t->port);
 	}

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "mbedtls/constant_time.h"
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/entropy.h"
 #include "mbedtls/sha256.h"
@@ -151,6 +153,12 @@ int crypto_base64(const void *in, size_t len, char *out, size_t outsz)
 	}
 	base64(in, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 1, out);
 	return DBX_OK;
+}
+
+int crypto_str_equal(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	return n == strlen(b) && mbedtls_ct_memcmp(a, b, n) == 0;
 }
 
 void crypto_wipe(void *p, size_t n)

@@ -54,6 +54,10 @@ int crypto_base64url(const void *in, size_t len, char *out, size_t outsz);
  * is then "" when outsz > 0); in MAY be NULL if len is 0. */
 int crypto_base64(const void *in, size_t len, char *out, size_t outsz);
 
+/* Whether the C strings a and b are equal, in a time that depends on their
+ * lengths only (an OAuth state is compared with this). */
+int crypto_str_equal(const char *a, const char *b);
+
 /* Overwrites n bytes at p (volatile stores, which the compiler may not drop
  * before a free) so secrets do not linger. p may be NULL when n is 0. */
 void crypto_wipe(void *p, size_t n);

@@ -367,7 +367,8 @@ struct dbx_login_options {
 /* U2M login (client id databricks-cli, scopes "all-apis offline_access"):
  * discovery, then the authorization code grant with PKCE S256 through the
  * loopback listener or a pasted URL, or the device code grant; the tokens are
- * stored in the token cache for this host. */
+ * stored in the token cache for this host. No redirect or approval within
+ * timeout_s is DBX_ERR_AUTH (the login failed, not the network). */
 int dbx_login(struct dbx_client *c, const struct dbx_login_options *lo, char *errbuf);
 
 /* Removes this host's cached tokens (U2M and M2M), or every entry when all is

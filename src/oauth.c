@@ -161,23 +161,30 @@ static int get_str(const struct json_doc *d, const char *key, char *buf, size_t 
 	return 1;
 }
 
-static long get_long(const struct json_doc *d, const char *key, long dflt)
+/* A duration the server gives, in seconds: a JSON number or a string holding
+ * one ("3600"), clamped to lo..hi, so that now + it never overflows and no
+ * server can make us sleep past a deadline; dflt when absent or not a number.
+ * Every server timer of this file goes through here. */
+static long get_secs(const struct json_doc *d, const char *key, long dflt, long lo, long hi)
 {
-	int64_t v;
+	char buf[JSON_NUM_MAX + 1];
+	const char *p;
+	size_t n = 0;
+	double v;
 	int t = json_get(d, 0, key);
+
 	if (json_type(d, t) == JSON_STRING) {
-		/* some servers send numbers as strings */
-		char buf[24];
-		char *e;
-		long r;
-		if (json_str(d, t, buf, sizeof buf, NULL) != DBX_OK)
+		if (json_str(d, t, buf, sizeof buf, &n) != DBX_OK || !json_is_number(buf, n))
 			return dflt;
-		r = strtol(buf, &e, 10);
-		return (e != buf && *e == '\0' && r >= 0) ? r : dflt;
-	}
-	if (json_int(d, t, &v) != DBX_OK || v < 0 || v > 10LL * 365 * 86400)
+	} else if (json_type(d, t) != JSON_NUMBER || json_raw(d, t, &p, &n) != DBX_OK ||
+	           n > JSON_NUM_MAX) {
 		return dflt;
-	return (long)v;
+	} else {
+		memcpy(buf, p, n);
+	}
+	buf[n] = '\0';
+	v = strtod(buf, NULL); /* +-HUGE_VAL past DBL_MAX (1e309): clamped below */
+	return v < (double)lo ? lo : v > (double)hi ? hi : (long)v;
 }
 
 static int endpoint(const struct json_doc *d, const char *key, char *out, int required,
@@ -216,6 +223,25 @@ int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *
 		err = endpoint(&d, "token_endpoint", ep->token, 1, errbuf);
 	if (!err)
 		err = endpoint(&d, "device_authorization_endpoint", ep->device, 0, errbuf);
+	if (!err)
+		err = endpoint(&d, "revocation_endpoint", ep->revocation, 0, errbuf);
+	if (!err && !get_str(&d, "issuer", ep->issuer, sizeof ep->issuer, &err)) {
+		ep->issuer[0] = '\0';
+		if (err)
+			errbuf_set(errbuf, "OAuth discovery: the issuer is too long");
+	}
+	if (!err) {
+		bool b = false;
+		(void)json_bool(
+		    &d, json_get(&d, 0, "authorization_response_iss_parameter_supported"), &b);
+		ep->iss_param = b;
+		if (b && !ep->issuer[0]) {
+			/* fail closed: the check it promises cannot be made */
+			errbuf_set(errbuf,
+			           "OAuth discovery: iss promised (RFC 9207) but no issuer");
+			err = DBX_ERR_PROTOCOL;
+		}
+	}
 	free(tok);
 	return err;
 }
@@ -246,7 +272,7 @@ int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache
 	}
 	if (!get_str(&d, "token_type", t->type, sizeof t->type, &lim) || !t->type[0])
 		snprintf(t->type, sizeof t->type, "Bearer");
-	expires_in = get_long(&d, "expires_in", 3600);
+	expires_in = get_secs(&d, "expires_in", 3600, 0, OAUTH_LIFETIME_MAX);
 	t->issued = now;
 	t->expiry = now + expires_in;
 out:
@@ -304,10 +330,8 @@ int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, cha
 	text_printable(d->user_code);
 	text_printable(d->verification_uri);
 	text_printable(d->verification_uri_complete);
-	d->expires_in = get_long(&doc, "expires_in", 600);
-	d->interval = get_long(&doc, "interval", 5);
-	if (d->interval < 1)
-		d->interval = 1;
+	d->expires_in = get_secs(&doc, "expires_in", 600, 0, OAUTH_LIFETIME_MAX);
+	d->interval = get_secs(&doc, "interval", 5, 1, OAUTH_INTERVAL_MAX);
 out:
 	free(tok);
 	return err;
@@ -469,6 +493,31 @@ int oauth_token(struct oauth_net *n, const char *url, const char *form, const ch
 		err = DBX_ERR_AUTH;
 	}
 	buf_free(&s);
+	return err;
+}
+
+int oauth_revoke(struct oauth_net *n, const char *url, const char *client_id, const char *token,
+                 char *errbuf)
+{
+	struct buf s;
+	char *form = malloc(OAUTH_FORM_MAX);
+	size_t flen = 0;
+	int err = form ? DBX_OK : DBX_ERR_NOMEM, status;
+
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "token", token);
+	if (!err)
+		err =
+		    oauth_form_add(form, OAUTH_FORM_MAX, &flen, "token_type_hint", "refresh_token");
+	if (!err)
+		err = oauth_form_add(form, OAUTH_FORM_MAX, &flen, "client_id", client_id);
+	answer_init(&s);
+	if (!err)
+		err = request(n, "POST", url, form, NULL, &s, &status, errbuf);
+	buf_free(&s);
+	if (form)
+		crypto_wipe(form, OAUTH_FORM_MAX);
+	free(form);
 	return err;
 }
 

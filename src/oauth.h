@@ -39,11 +39,17 @@
 #define OAUTH_DESC_MAX 160   /* an error_description kept for a message */
 #define OAUTH_BODY_MAX 16384 /* a token endpoint answer */
 #define OAUTH_FORM_MAX 12288 /* a request form */
+/* What a server may set its timers to; anything outside is clamped. */
+#define OAUTH_LIFETIME_MAX (365L * 86400) /* expires_in: a year at most */
+#define OAUTH_INTERVAL_MAX 60L            /* device poll interval, seconds */
 
 struct oauth_endpoints {
 	char authorization[URL_MAX];
 	char token[URL_MAX];
-	char device[URL_MAX]; /* device_authorization_endpoint; "" when not offered */
+	char device[URL_MAX];     /* device_authorization_endpoint; "" when not offered */
+	char revocation[URL_MAX]; /* revocation_endpoint (RFC 7009); "" when none */
+	char issuer[URL_MAX];     /* "" when not given */
+	int iss_param;            /* authorization_response_iss_parameter_supported (RFC 9207) */
 };
 
 /* One login attempt's PKCE values. SECRET: verifier. */
@@ -59,8 +65,8 @@ struct oauth_device {
 	char user_code[128];
 	char verification_uri[URL_MAX];
 	char verification_uri_complete[URL_MAX]; /* "" when not sent */
-	long expires_in;                         /* seconds */
-	long interval;                           /* seconds between polls (5 when not sent) */
+	long expires_in;                         /* seconds, 0..OAUTH_LIFETIME_MAX */
+	long interval; /* seconds between polls, 1..OAUTH_INTERVAL_MAX (5 when not sent) */
 };
 
 /* ---- pure parts ---- */
@@ -85,11 +91,13 @@ int oauth_authorize_url(const struct oauth_endpoints *ep, const char *client_id,
 
 /* The discovery document into ep. authorization_endpoint and token_endpoint
  * are required, device_authorization_endpoint optional; each must be an
- * http(s) URL. */
+ * http(s) URL. issuer and authorization_response_iss_parameter_supported are
+ * read as they are. */
 int oauth_parse_discovery(const char *json, size_t len, struct oauth_endpoints *ep, char *errbuf);
 
 /* A successful token response into t: access_token (required), token_type
- * (default "Bearer"), expires_in (default 3600), refresh_token (when absent,
+ * (default "Bearer"), expires_in (default 3600, clamped to 0..OAUTH_LIFETIME_MAX;
+ * a number or a string), refresh_token (when absent,
  * t->refresh is left as it was: the old refresh token stays valid). */
 int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache_tokens *t,
                        char *errbuf);
@@ -126,6 +134,10 @@ int oauth_discover(struct oauth_net *n, struct oauth_endpoints *ep, char *errbuf
  * ("invalid_grant", "authorization_pending", ...) and errbuf explaining. */
 int oauth_token(struct oauth_net *n, const char *url, const char *form, const char *basic,
                 struct cache_tokens *t, char *oauth_error, char *errbuf);
+
+/* Revokes a refresh token at the revocation endpoint url (RFC 7009). */
+int oauth_revoke(struct oauth_net *n, const char *url, const char *client_id, const char *token,
+                 char *errbuf);
 
 /* POSTs client_id and scope to the device authorization endpoint. */
 int oauth_device_start(struct oauth_net *n, const char *url, const char *client_id,

@@ -50,6 +50,7 @@ static int turn_head(void *ctx, const struct http_parser *p)
 static int turn_sse_event(void *ctx, const struct sse_event *ev)
 {
 	struct turn *t = ctx;
+	int err;
 
 	client_touch(t->c);
 	if (ev->oversize) {
@@ -59,7 +60,7 @@ static int turn_sse_event(void *ctx, const struct sse_event *ev)
 		    !(ev->type_len > 6 && strcmp(ev->type + ev->type_len - 6, ".delta") == 0)) {
 			if (strcmp(ev->type, "response.completed") == 0 ||
 			    strcmp(ev->type, "response.incomplete") == 0)
-				t->r.done = 1;
+				t->k.complete = t->r.done = 1;
 			return DBX_OK;
 		}
 		reply_fail(&t->r, DBX_ERR_PROTOCOL,
@@ -67,7 +68,9 @@ static int turn_sse_event(void *ctx, const struct sse_event *ev)
 		           ev->data_size, t->big_size ? t->big_size : (size_t)SSE_BUF_SIZE);
 		return ERR_STOP;
 	}
-	return t->w->event(&t->r, ev->data, ev->data_len);
+	err = t->w->event(&t->r, ev->data, ev->data_len);
+	t->k.complete = t->r.done && !t->r.failed;
+	return err;
 }
 
 static int turn_data(void *ctx, const char *data, size_t len)

@@ -93,4 +93,19 @@ long text_pct_decode(const char *s, size_t n, char *out, size_t cap, int flags);
  * server's text cannot drive a terminal. */
 void text_printable(char *s);
 
+/* Text for a terminal, so that a server's or model's text cannot drive it
+ * (window titles, OSC 8 links, OSC 52 clipboard writes): C0 controls other
+ * than '\n' and '\t', DEL, and C1 controls (U+0080..U+009F in UTF-8, or a lone
+ * byte 0x80..0x9F outside a well-formed sequence, which an 8-bit terminal
+ * obeys) are written in caret
+ * notation as cat -v has it ("^[", "^?", "M-^["); everything else is copied.
+ * st carries a UTF-8 sequence split between calls (zero-fill it to start).
+ * out needs room for 4 * n + 4 bytes; returns the length written. */
+struct text_tty {
+	int cont;   /* continuation bytes still due in a sequence */
+	int lo, hi; /* the range of the next one (well-formed UTF-8 only) */
+	int c2;     /* a 0xC2 is held: the next byte says whether it starts a C1 */
+};
+size_t text_tty(struct text_tty *st, const char *s, size_t n, char *out);
+
 #endif

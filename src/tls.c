@@ -23,6 +23,7 @@
 #include "err.h"
 #include "net.h"
 #include "tls_ca.h"
+#include "tls_gcm.h"
 
 /* A PEM certificate longer than this (base64 text) is skipped when scanning a
  * bundle; real roots are under 3 KB. */
@@ -690,6 +691,14 @@ int tls_conn_clean_close(const struct tls_conn *t)
 const char *tls_conn_version(const struct tls_conn *t)
 {
 	return mbedtls_ssl_get_version(&t->ssl);
+}
+
+const char *tls_gcm_note(void)
+{
+	return tls_gcm_self_test_failed()
+	           ? "AES-GCM fast path off: its known-answer self-test failed; mbedTLS's "
+	             "own GCM is used"
+	           : NULL;
 }
 
 const char *tls_conn_cipher(const struct tls_conn *t)

@@ -63,6 +63,9 @@ int tls_conn_clean_close(const struct tls_conn *t);
 /* The negotiated protocol and cipher suite, for -v traces. */
 const char *tls_conn_version(const struct tls_conn *t);
 const char *tls_conn_cipher(const struct tls_conn *t);
+/* For -v: a line saying the AES-GCM fast path is off because its self-test
+ * failed (mbedTLS's own GCM is used), or NULL. */
+const char *tls_gcm_note(void);
 
 /* Sends close_notify (best effort, no waiting) and frees the session. */
 void tls_conn_free(struct tls_conn *t);

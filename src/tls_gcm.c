@@ -25,6 +25,13 @@
 #include "mbedtls/constant_time.h"
 #include "mbedtls/platform_util.h"
 
+/* The fast path reads mbedTLS's private AES and GCM structures (the round keys
+ * at aes->buf + aes->rk_offset, aes->nr, the cipher context of a GCM context):
+ * another version may lay them out otherwise. Check, then change this line. */
+#if MBEDTLS_VERSION_NUMBER != 0x03060600
+#error "src/tls_gcm.c was written against mbedTLS 3.6.6: check its use of mbedTLS internals"
+#endif
+
 /* Each architecture below gives: vec (one 16-byte block), FAST (the target
  * attribute its intrinsics need), tls_gcm_accelerated(), and v_load, v_store,
  * v_xor, v_zero, v_ghash (a block to GHASH's bit order and back), v_ctr (J0 with
@@ -33,8 +40,11 @@
  * reduce. The schedule after them is shared. */
 #define INLINE inline __attribute__((always_inline))
 
+/* Little-endian only: the block loads, the counter's byte swap and the
+ * lengths block assume it (aarch64_be exists). */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(MBEDTLS_BLOCK_CIPHER_C) &&               \
-    !defined(MBEDTLS_AES_ALT) && !defined(MBEDTLS_GCM_ALT)
+    !defined(MBEDTLS_AES_ALT) && !defined(MBEDTLS_GCM_ALT) && defined(__BYTE_ORDER__) &&           \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #if defined(__x86_64__)
 #define HAVE_FAST 1
 #include <cpuid.h>
@@ -43,7 +53,7 @@
 #define FAST __attribute__((target("aes,pclmul,ssse3,sse4.1")))
 typedef __m128i vec;
 
-bool tls_gcm_accelerated(void)
+static bool cpu_has(void)
 {
 	/* cpuid once: 0 not asked yet, 1 no, 2 yes. Threads racing here compute
 	 * the same answer; one atomic word makes the race defined (relaxed: it
@@ -166,7 +176,7 @@ static INLINE FAST vec reduce(const struct wide *w)
 #define FAST __attribute__((target("+crypto")))
 typedef uint8x16_t vec;
 
-bool tls_gcm_accelerated(void)
+static bool cpu_has(void)
 {
 	/* the kernel's word once: 0 not asked yet, 1 no, 2 yes; as on x86_64 */
 	static atomic_int known;
@@ -423,9 +433,86 @@ static FAST void gcm_fast(const unsigned char *rkp, int nr, int mode, size_t len
 	mbedtls_platform_zeroize(rk, sizeof(rk));
 	mbedtls_platform_zeroize(hp, sizeof(hp));
 	mbedtls_platform_zeroize(b, sizeof(b));
+	mbedtls_platform_zeroize(&y, sizeof(y));
+	mbedtls_platform_zeroize(j0b, sizeof(j0b));
+}
+
+/* The known answer: AES-128, key 00..0f, IV 20..2b, AD (3i+1) for 20 bytes and
+ * plaintext (7i+5) for 213 (through the 8-, 4- and 1-block paths and a tail);
+ * the tag from another implementation (Python cryptography's AESGCM). */
+static const unsigned char kat_tag[16] = {0x40, 0xd7, 0x76, 0xea, 0x6b, 0x10, 0x77, 0x2c,
+                                          0xea, 0xab, 0xf8, 0xd7, 0x6d, 0x9a, 0xff, 0x57};
+
+/* 0 not run, 1 off (no such CPU, or a mismatch), 2 on; as cpu_has's word */
+static atomic_int fast_state;
+
+int tls_gcm_self_test(const unsigned char *expect)
+{
+	mbedtls_aes_context aes;
+	unsigned char key[16], iv[12], ad[20], pt[213], ct[213], tag[16];
+	int i, ok;
+
+	if (!cpu_has())
+		return 0;
+	for (i = 0; i < 213; i++) {
+		if (i < 16)
+			key[i] = (unsigned char)i;
+		if (i < 12)
+			iv[i] = (unsigned char)(0x20 + i);
+		if (i < 20)
+			ad[i] = (unsigned char)(3 * i + 1);
+		pt[i] = (unsigned char)(7 * i + 5);
+	}
+	mbedtls_aes_init(&aes);
+	ok = mbedtls_aes_setkey_enc(&aes, key, 128) == 0 && aes.nr == 10;
+	if (ok) {
+		const unsigned char *rk = (const unsigned char *)(aes.buf + aes.rk_offset);
+		gcm_fast(rk, 10, MBEDTLS_GCM_ENCRYPT, sizeof pt, iv, ad, sizeof ad, pt, ct, tag);
+		ok = memcmp(tag, expect ? expect : kat_tag, 16) == 0;
+		gcm_fast(rk, 10, MBEDTLS_GCM_DECRYPT, sizeof ct, iv, ad, sizeof ad, ct, ct, tag);
+		ok = ok && memcmp(tag, expect ? expect : kat_tag, 16) == 0 &&
+		     memcmp(ct, pt, sizeof pt) == 0;
+	}
+	mbedtls_aes_free(&aes); /* wipes the key schedule, as mbedTLS does its own */
+	mbedtls_platform_zeroize(key, sizeof key);
+	mbedtls_platform_zeroize(ct, sizeof ct);
+	mbedtls_platform_zeroize(tag, sizeof tag);
+	if (!ok) /* any mismatch seen turns the fast path off for good */
+		atomic_store_explicit(&fast_state, 1, memory_order_relaxed);
+	return ok;
+}
+
+bool tls_gcm_accelerated(void)
+{
+	int s = atomic_load_explicit(&fast_state, memory_order_relaxed);
+
+	if (!s) {
+		s = tls_gcm_self_test(NULL) ? 2 : 1;
+		/* a mismatch another thread saw meanwhile wins */
+		if (s == 2 && atomic_load_explicit(&fast_state, memory_order_relaxed) == 1)
+			s = 1;
+		atomic_store_explicit(&fast_state, s, memory_order_relaxed);
+	}
+	return s == 2;
+}
+
+bool tls_gcm_self_test_failed(void)
+{
+	return atomic_load_explicit(&fast_state, memory_order_relaxed) == 1 && cpu_has();
 }
 #else
 bool tls_gcm_accelerated(void)
+{
+	return false;
+}
+
+int tls_gcm_self_test(const unsigned char *expect)
+{
+	(void)expect;
+	return 0;
+}
+
+bool tls_gcm_self_test_failed(void)
 {
 	return false;
 }

@@ -16,6 +16,9 @@
  *   and targets (armv7) run mbedTLS's code unchanged.
  * - The fast path leaves ctx unchanged (the key schedule is only read); mbedTLS's
  *   streaming state in ctx is not meaningful after a one-shot call anyway.
+ * - Built only against mbedTLS 3.6.6 (#error otherwise: it reads internals) and
+ *   little-endian targets; at first use a known-answer self-test decides, and
+ *   a mismatch leaves every record to mbedTLS's code.
  * - On a tag mismatch the output is zeroed and MBEDTLS_ERR_GCM_AUTH_FAILED is
  *   returned, as mbedTLS does; the comparison takes the same time for any tag.
  */
@@ -37,7 +40,18 @@ int tls_gcm_auth_decrypt(mbedtls_gcm_context *ctx, size_t length, const unsigned
                          const unsigned char *tag, size_t tag_len, const unsigned char *input,
                          unsigned char *output);
 
-/* True when this CPU takes the fast path (for tests and the bench). */
+/* True when the fast path is taken: this CPU has the instructions and the
+ * known-answer self-test, run at the first call, passed (for tests, the bench
+ * and -v). */
 bool tls_gcm_accelerated(void);
+
+/* The known-answer self-test (expect: the tag to expect; NULL: the right
+ * one): 1 when the fast path gives it. A mismatch turns the fast path off for
+ * the rest of the process (mbedTLS's own GCM is used); 0 also when the CPU
+ * has no fast path. Wipes its key schedule and temporaries. */
+int tls_gcm_self_test(const unsigned char *expect);
+
+/* The CPU has the fast path but a self-test failed: it is off (for -v). */
+bool tls_gcm_self_test_failed(void);
 
 #endif

@@ -46,9 +46,35 @@ static int cli_exit_code(int err)
 	}
 }
 
+int cli_raw;
+
+int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n)
+{
+	char buf[4 * 256 + 4];
+
+	while (n) {
+		size_t k = n < 256 ? n : 256, m = esc ? text_tty(st, s, k, buf) : k;
+		if (fwrite(esc ? buf : s, 1, m, f) != m)
+			return EOF;
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* One line on stderr, made safe whatever it holds (server text included). */
+static void err_line(const char *prefix, const char *msg)
+{
+	struct text_tty st = {0};
+
+	fputs(prefix, stderr);
+	(void)cli_put_text(stderr, &st, 1, msg, strlen(msg));
+	fputc('\n', stderr);
+}
+
 int cli_fail(int err, const char *msg)
 {
-	fprintf(stderr, "dbxai: %s\n", msg ? msg : dbx_strerror(err));
+	err_line("dbxai: ", msg ? msg : dbx_strerror(err));
 	return cli_exit_code(err);
 }
 
@@ -65,13 +91,13 @@ int cli_usage_error(const char *fmt, ...)
 static void trace_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, "%s\n", line);
+	err_line("", line);
 }
 
 static void notice_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, "dbxai: %s\n", line);
+	err_line("dbxai: ", line);
 }
 
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char *alias,
@@ -128,6 +154,10 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 	}
 	if (strcmp(a, "--json") == 0) {
 		g->json = 1;
+		return 1;
+	}
+	if (strcmp(a, "--raw") == 0) {
+		g->raw = cli_raw = 1;
 		return 1;
 	}
 	for (k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
@@ -283,7 +313,12 @@ int cli_write(struct cli_out *o, const char *data, size_t len)
 {
 	if (len == 0 || o->failed)
 		return o->failed;
-	if (fwrite(data, 1, len, stdout) != len || (!o->coalesce && fflush(stdout) != 0)) {
+	if (!o->esc)
+		o->esc = !cli_raw && isatty(STDOUT_FILENO) ? 1 : 2;
+	/* piped: byte for byte what the server sent; a terminal: nothing in it
+	 * may drive the terminal (a held 0xC2 at the very end is dropped) */
+	if (cli_put_text(stdout, &o->tty, o->esc == 1, data, len) ||
+	    (!o->coalesce && fflush(stdout) != 0)) {
 		o->failed = 1;
 		return 1; /* nobody reads us any more: stop */
 	}

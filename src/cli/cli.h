@@ -11,9 +11,11 @@
 #define CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cfg.h"
 #include "dbxai.h"
+#include "text.h"
 
 struct cli_globals {
 	const char *host;
@@ -24,9 +26,19 @@ struct cli_globals {
 	double idle_timeout_s;
 	int verbose;
 	int json;
+	int raw; /* --raw */
 };
 
-/* Prints "dbxai: MSG" on stderr and returns err's exit status. A library
+/* --raw: model and server text reach a terminal as they are (else controls
+ * are shown escaped: text_tty). Set once by cli_global_option. */
+extern int cli_raw;
+
+/* Writes s[0..n) to f, through text_tty (state st) when esc. 0, or EOF when
+ * the write failed. */
+int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n);
+
+/* Prints "dbxai: MSG" on stderr and returns err's exit status. MSG always
+ * goes through text_tty: server text in an error cannot drive the terminal. A library
  * call's errbuf always holds its message; MSG is NULL only for the CLI's own
  * failures that need no more words than the code's (out of memory). */
 int cli_fail(int err, const char *msg);
@@ -63,12 +75,17 @@ int cli_read_file(const char *path, char **out, size_t *len, char *errbuf);
 struct cli_out {
 	int last; /* last byte written, -1 before any */
 	int failed;
-	int coalesce; /* buffer writes (cli_coalesce); 0: flush every write */
+	int coalesce;        /* buffer writes (cli_coalesce); 0: flush every write */
+	int esc;             /* 0 not known yet; 1: escape (a terminal, no --raw); 2 not */
+	struct text_tty tty; /* the escaping state on a terminal */
 };
 
 #define CLI_OUT_INIT                                                                               \
 	{                                                                                          \
-		-1, 0, 0                                                                           \
+		-1, 0, 0, 0,                                                                       \
+		{                                                                                  \
+			0, 0, 0, 0                                                                 \
+		}                                                                                  \
 	}
 
 /* For output that nobody watches live (stdout not a terminal): big buffered

@@ -15,6 +15,9 @@
 
 #include "buf.h"
 #include "cli.h"
+
+/* reasoning on stderr: its escaping state (text_tty) */
+static struct text_tty reasoning_tty;
 #include "pfile.h"
 #include "json.h"
 #include "jsonw.h"
@@ -122,7 +125,9 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 		return cli_write(&o->out, ev->text, ev->text_len);
 	case DBX_EV_REASONING:
 		if (o->show_reasoning) {
-			fwrite(ev->text, 1, ev->text_len, stderr);
+			(void)cli_put_text(stderr, &reasoning_tty,
+			                   !cli_raw && isatty(STDERR_FILENO), ev->text,
+			                   ev->text_len);
 			o->reasoning_open = ev->text[ev->text_len - 1] != '\n';
 		}
 		return 0;

@@ -166,8 +166,11 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 		char when[40], line[512];
 		int n;
 		utc(info.expiry, when, sizeof when);
-		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n",
-		             info.host, when);
+		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n%s",
+		             info.host, when,
+		             info.has_refresh ? ""
+		                              : "The server gave no refresh token: this login ends "
+		                                "then; run `dbxai login` again after it.\n");
 		cli_write(&out, line, (size_t)n);
 	}
 	r = cli_finish(&out, 0);
@@ -289,7 +292,12 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (n > 0)
 		cli_write(&out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
-	r = cli_finish(&out, 0);
+	/* scripts test with it: 3 unless a request would carry credentials (a PAT,
+	 * an M2M secret, or a login whose access token is valid or renewable) */
+	r = cli_finish(&out, info.method == DBX_AUTH_PAT || info.method == DBX_AUTH_M2M ||
+	                             (info.logged_in && (info.expiry > now || info.has_refresh))
+	                         ? 0
+	                         : 3);
 out:
 	dbx_client_free(c);
 	dbx_config_free(cfg);

@@ -30,6 +30,9 @@
 
 #include "buf.h"
 #include "cli.h"
+
+/* reasoning on stderr: its escaping state (text_tty) */
+static struct text_tty reasoning_tty;
 #include "pfile.h"
 #include "json.h"
 #include "jsonw.h"
@@ -138,7 +141,9 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 		break;
 	case DBX_EV_REASONING:
 		if (r->show_reasoning)
-			fwrite(ev->text, 1, ev->text_len, stderr);
+			(void)cli_put_text(stderr, &reasoning_tty,
+			                   !cli_raw && isatty(STDERR_FILENO), ev->text,
+			                   ev->text_len);
 		break;
 	case DBX_EV_TOOL_CALL:
 		if (o->last >= 0 && o->last != '\n')

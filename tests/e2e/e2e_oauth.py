@@ -4,11 +4,13 @@ refusals); M2M; logout and auth status. No secret may ever reach the output."""
 import http.client
 import json
 import os
+import socket
 import ssl
 import stat
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -187,11 +189,79 @@ class Login(OAuthCase):
         self.assertEqual(rc, 3, err)
         self.assertIn("access_denied", err)
 
+    def test_forged_and_idle_connections_do_not_end_the_login(self):
+        # Any local program can reach the listener: requests without this
+        # login's state (error replies included) get a page and are ignored;
+        # silent connections hold nothing up.
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        port = self.port()
+        idle = []
+        for host, fam in (("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)) * 3:
+            s = socket.socket(fam)
+            s.settimeout(5)
+            s.connect((host, port))
+            idle.append(s)
+        self.addCleanup(lambda: [s.close() for s in idle])
+        for host, target in (("127.0.0.1", "/?error=access_denied&state=guess"),
+                             ("127.0.0.1", "/?error=access_denied"),
+                             ("[::1]", "/?code=x&state=guess"),
+                             ("127.0.0.1", "/?code=x"),
+                             ("127.0.0.1", "/favicon.ico")):
+            t0 = time.time()
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen("http://%s:%d%s" % (host, port, target), timeout=10)
+            self.assertIn(cm.exception.code, (400, 404))
+            self.assertLess(time.time() - t0, 2.5 if not RUN else 8)
+            self.assertIsNone(p.poll(), "a forged request ended the login")
+        status, _, page = fetch(url, follow=True)
+        self.assertEqual(status, 200)
+        self.assertIn(b"Login complete", page)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, err)
+        self.assertExit(self.api(), 0)
+
+    def test_ipv6_half_of_the_port_taken(self):
+        # another program on [::1]:PORT would get the code from a browser that
+        # tries ::1 first: that port is not ours
+        s = socket.socket(socket.AF_INET6)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(("::1", self.port()))
+        s.listen(1)
+        self.addCleanup(s.close)
+        res = self.dbxai(["login", "--no-browser", "--timeout", "2"])
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "cannot listen on localhost:%d" % self.port(), "::1")
+
+    def test_iss_checked_when_announced(self):
+        # RFC 9207: the server announces iss, so a redirect without it, or with
+        # another issuer, is refused (listener and pasted URL alike)
+        ctl(self.mock, {"iss": True})
+        out = self.login()
+        self.assertIn("Logged in", out)
+        ctl(self.mock, {"iss_value": ""})
+        p = self.start_login(["--no-browser"])
+        url = self.auth_url(p)
+        try:
+            fetch(url, follow=True)
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 400)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 3, err)
+        self.assertIn("lacks the iss", err)
+        ctl(self.mock, {"iss_value": "https://attacker.example/oidc"})
+        p = self.start_login(["--no-browser"])
+        _, loc, _ = fetch(self.auth_url(p), follow=False)
+        rc, out, err = self.finish(p, (loc + "\n").encode())
+        self.assertEqual(rc, 3, err)
+        self.assertIn("another authorization server", err)
+        self.assertEqual(ctl(self.mock)["counts"].get("authorization_code"), 1)
+
     def test_login_timeout(self):
         p = self.start_login(["--no-browser", "--timeout", "1"])
         self.auth_url(p)
         rc, out, err = self.finish(p)
-        self.assertEqual(rc, 7, err)
+        self.assertEqual(rc, 3, err)  # authentication, not network (7)
         self.assertIn("no login redirect within 1 s", err)
 
     def test_device_code_with_pending_and_slow_down(self):
@@ -299,6 +369,19 @@ class Tokens(OAuthCase):
         self.assertExit(res, 0)
         self.assertIn("method: oauth-m2m", res.out)
 
+    def test_m2m_cache_is_keyed_by_the_secret(self):
+        # after a rotation, a wrong secret must not keep working from the cache
+        env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET=SP_SECRET)
+        self.assertExit(self.dbxai(["api", "GET", ENDPOINTS], env=env), 0)
+        env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET="old-secret-5e1d")
+        res = self.dbxai(["api", "GET", ENDPOINTS], env=env)
+        self.assertExit(res, 3)
+        self.assertIn("invalid_client", res.err)
+        with open(self.cache) as f:
+            text = f.read()
+        self.assertNotIn(SP_SECRET, text)
+        self.assertNotIn("old-secret-5e1d", text)
+
     def test_m2m_wrong_secret(self):
         env = self.env(DATABRICKS_CLIENT_ID=SP_ID, DATABRICKS_CLIENT_SECRET="nope-wrong-1234")
         res = self.dbxai(["api", "GET", ENDPOINTS], env=env)
@@ -368,7 +451,7 @@ class CacheFile(OAuthCase):
 
     def test_logout_and_status(self):
         res = self.dbxai(["auth", "status"])
-        self.assertExit(res, 0)
+        self.assertExit(res, 3)  # no usable credentials: scripts test with it
         self.assertIn("method: oauth-u2m", res.out)
         self.assertIn("none cached", res.out)
         self.login()
@@ -383,12 +466,38 @@ class CacheFile(OAuthCase):
         self.assertIn("Logged out of", res.out)
         res = self.api()
         self.assertExit(res, 3)
+        self.assertExit(self.dbxai(["auth", "status"]), 3)
         self.login()
         res = self.dbxai(["logout", "--all"])
         self.assertExit(res, 0)
         self.assertIn("Removed 1 cached login", res.out)
         with open(self.cache) as f:
             self.assertEqual(json.load(f)["entries"], [])
+
+    def test_logout_revokes_the_refresh_token(self):
+        self.login()
+        with open(self.cache) as f:
+            rt = json.load(f)["entries"][0]["refresh_token"]
+        res = self.dbxai(["logout"])
+        self.assertExit(res, 0)
+        self.assertEqual(res.err, "")
+        self.assertEqual(ctl(self.mock)["counts"].get("revoke"), 1)
+        req = [r for r in self.mock.requests() if r["path"] == "/oidc/v1/revoke"][0]
+        self.assertIn("token_type_hint=refresh_token", req["body"])
+        # a failed revocation is told; the local tokens go anyway
+        self.login()
+        ctl(self.mock, {"revoke_status": 503})
+        res = self.dbxai(["logout"], env=self.env(DATABRICKS_MAX_RETRIES="0"))
+        self.assertExit(res, 0)
+        self.assertIn("could not be revoked", res.err)
+        with open(self.cache) as f:
+            self.assertEqual(json.load(f)["entries"], [])
+
+    def test_login_without_refresh_token_says_so(self):
+        ctl(self.mock, {"no_refresh": True})
+        out = self.login()
+        self.assertIn("no refresh token", out)
+        self.assertIn("valid until", out)
 
     def test_pat_status(self):
         res = self.dbxai(["auth", "status"], env=self.env(DATABRICKS_TOKEN="dapi-status-secret-1"))

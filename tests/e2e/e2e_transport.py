@@ -168,6 +168,86 @@ class Api(Case):
             self.assertExit(res, 8)
             self.assertOneLineError(res, "truncated", "close_notify")
 
+    def test_finished_stream_without_close_notify(self):
+        # a close-delimited stream cut (no close_notify) after its own end
+        # marker is complete: exit 0, noted under -v; before the marker: exit 8
+        chat = ('data: {"choices":[{"index":0,"delta":{"content":"Hello"}}]}\n\n'
+                'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
+        resp = ('data: {"type":"response.output_text.delta","delta":"Hello"}\n\n'
+                'data: {"type":"response.completed","response":{"status":"completed",'
+                '"output":[]}}\n\n')
+        cases = [([], chat + "data: [DONE]\n\n", 0),
+                 (["--api", "responses"], resp, 0),
+                 ([], chat, 8),
+                 (["--api", "responses"], resp.split("data: {\"type\":\"response.completed")[0], 8)]
+        with Mock() as m:
+            for args, body, code in cases:
+                m.script({"status": 200, "framing": "close", "body": body,
+                          "cut_after": len(body),
+                          "headers": {"Content-Type": "text/event-stream"}})
+                res = run(["-v", "--cacert", pki("ca.pem"), "chat"] + args + ["hi"],
+                          env=env_for(m))
+                self.assertExit(res, code)
+                self.assertEqual(res.out.strip(), "Hello")
+                if code == 0:
+                    self.assertIn("cut after the end of the stream", res.err)
+                else:
+                    self.assertIn("close_notify", res.err)
+
+    def test_terminal_safe_output(self):
+        # model text with escape sequences: shown escaped on a terminal, sent
+        # as is with --raw or into a pipe; error text is always made safe
+        import pty
+        import lib
+        evil = "\x1b]52;c;aGk=\x07 hi \u009b31m \u00e9"
+        body = ("data: %s\n\ndata: [DONE]\n\n"
+                % json.dumps({"choices": [{"index": 0, "delta": {"content": evil}}]}))
+        sse = {"status": 200, "body": body, "headers": {"Content-Type": "text/event-stream"}}
+
+        def on_pty(m, *flags):
+            master, slave = pty.openpty()
+            env = clean_env(token=None, cacert=None, path=True, home=lib.HOME, **env_for(m))
+            p = subprocess.Popen(RUN + [BIN, "--cacert", pki("ca.pem")] + list(flags)
+                                 + ["chat", "hi"], env=env, stdout=slave,
+                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            os.close(slave)
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            p.wait(timeout=30)
+            os.close(master)
+            self.assertEqual(p.returncode, 0, p.stderr.read())
+            p.stderr.close()
+            return out
+
+        with Mock() as m:
+            m.script(sse)
+            out = on_pty(m)
+            self.assertNotIn(b"\x1b", out)
+            self.assertNotIn(b"\x07", out)
+            self.assertNotIn(b"\xc2\x9b", out)
+            self.assertIn(b"^[]52;c;aGk=^G hi M-^[31m \xc3\xa9", out)
+            m.script(sse)
+            out = on_pty(m, "--raw")
+            self.assertIn(evil.encode(), out)
+            m.script(sse)
+            res = run(["--cacert", pki("ca.pem"), "chat", "hi"], env=env_for(m))
+            self.assertExit(res, 0)
+            self.assertEqual(res.out.rstrip("\n"), evil)  # a pipe: byte for byte
+            m.script({"status": 400, "body": {"error_code": "BAD_REQUEST",
+                                              "message": "no \x1b]0;pwned\x07 \u009b2J"}})
+            res = run(["--cacert", pki("ca.pem"), "chat", "hi"], env=env_for(m))
+            self.assertExit(res, 5)
+            self.assertNotIn("\x1b", res.err)
+            self.assertNotIn("\u009b", res.err)
+            self.assertIn("M-^[2J", res.err)
+
     def test_truncated_body_is_protocol_error(self):
         with Mock() as m:
             m.script({"status": 200, "framing": "length", "body": '{"long": "%s"}' % ("y" * 500),

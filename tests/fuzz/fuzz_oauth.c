@@ -8,10 +8,12 @@
  *   code is a non-empty C string within cap, and writing it back as a redirect
  *   (oauth_form_add percent-encodes code and state) parses to the same code;
  *   with the state changed the same redirect is refused (DBX_ERR_AUTH); a
- *   pasted code never appears in errbuf.
+ *   pasted code never appears in errbuf. Half the runs expect an issuer: a
+ *   redirect that passes carries it as iss, and fails against another.
  * - the JSON parsers keep every value a C string within its buffer; a token
  *   answer that parses has an access token and a type; nothing of the access
- *   or refresh token shows in errbuf.
+ *   or refresh token shows in errbuf; server timers (numbers or strings) come
+ *   out clamped (lifetime 0..OAUTH_LIFETIME_MAX, interval 1..OAUTH_INTERVAL_MAX).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -59,6 +61,7 @@ static void check_json(const char *text, size_t len)
 		REQUIRE(t.access[0] && strlen(t.access) < CACHE_TOKEN_MAX);
 		REQUIRE(strlen(t.refresh) < CACHE_TOKEN_MAX);
 		REQUIRE(t.type[0] && strlen(t.type) < CACHE_TOKEN_TYPE_MAX);
+		REQUIRE(t.expiry >= 1700000000 && t.expiry - 1700000000 <= OAUTH_LIFETIME_MAX);
 	} else {
 		if (strlen(t.access) >= 8)
 			REQUIRE(strstr(errbuf, t.access) == NULL);
@@ -70,7 +73,9 @@ static void check_json(const char *text, size_t len)
 		REQUIRE(ep.authorization[0] && ep.token[0] && strlen(ep.device) < URL_MAX);
 	if (oauth_parse_device(text, len, &d, errbuf) == DBX_OK)
 		REQUIRE(strlen(d.device_code) < OAUTH_CODE_MAX && strlen(d.user_code) < 128 &&
-		        strlen(d.verification_uri) < URL_MAX);
+		        strlen(d.verification_uri) < URL_MAX && d.interval >= 1 &&
+		        d.interval <= OAUTH_INTERVAL_MAX && d.expires_in >= 0 &&
+		        d.expires_in <= OAUTH_LIFETIME_MAX);
 	if (oauth_parse_error(text, len, error, sizeof error, desc, sizeof desc)) {
 		size_t i;
 		REQUIRE(strlen(error) < sizeof error && strlen(desc) < sizeof desc);
@@ -83,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char code[OAUTH_CODE_MAX], again[OAUTH_CODE_MAX], form[3 * OAUTH_CODE_MAX + 600];
 	char *line[2], *block, errbuf[DBX_ERRBUF_SIZE] = "", other[140];
+	const char *issuer;
 	size_t cap, flen = 0;
 	int err;
 
@@ -92,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_lines(data, size, line, 2, &block);
 	cap = fuzz_rng() % 4 ? sizeof code : 1 + fuzz_rng() % 16;
 
-	err = redirect_parse(line[1], line[0], code, cap, errbuf);
+	/* half the runs check iss (RFC 9207) against a fixed issuer */
+	issuer = fuzz_rng() % 2 ? "https://h/oidc" : NULL;
+	err = redirect_parse(line[1], line[0], issuer, code, cap, errbuf);
 	REQUIRE(err == DBX_OK || err == DBX_ERR_AUTH || err == ERR_NEED_MORE ||
 	        err == DBX_ERR_USAGE || err == DBX_ERR_LIMIT);
 	if (err == DBX_OK) {
@@ -102,11 +110,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		flen = 2;
 		REQUIRE(oauth_form_add(form, sizeof form, &flen, "code", code) == DBX_OK);
 		REQUIRE(oauth_form_add(form, sizeof form, &flen, "state", line[0]) == DBX_OK);
+		if (issuer)
+			REQUIRE(oauth_form_add(form, sizeof form, &flen, "iss", issuer) == DBX_OK);
 		flen = 0;
-		REQUIRE(redirect_parse(form, line[0], again, sizeof again, errbuf) == DBX_OK);
+		REQUIRE(redirect_parse(form, line[0], issuer, again, sizeof again, errbuf) ==
+		        DBX_OK);
 		REQUIRE(strcmp(code, again) == 0);
+		if (issuer) /* against another issuer the same redirect is refused */
+			REQUIRE(redirect_parse(line[1], line[0], "https://h/oidc/x", again,
+			                       sizeof again, errbuf) == DBX_ERR_AUTH);
 		snprintf(other, sizeof other, "x%.128s", line[0]);
-		REQUIRE(redirect_parse(line[1], other, again, sizeof again, errbuf) ==
+		REQUIRE(redirect_parse(line[1], other, issuer, again, sizeof again, errbuf) ==
 		        DBX_ERR_AUTH);
 		no_code_in(errbuf, line[1]);
 	} else {

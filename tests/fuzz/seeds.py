@@ -131,6 +131,11 @@ REDIRECTS = [  # expected state, pasted text
     ("st4te", "http://localhost:8020/favicon.ico"),
     ("st4te", "http://localhost:8020/?code=%zz&state=st4te#frag"),
     ("", "?code=&state="),
+    ("st4te", "http://localhost:8020/?code=abc123&state=st4te&iss=https%3A%2F%2Fh%2Foidc"),
+    ("st4te", "http://localhost:8020/?error=access_denied&state=st4te&iss=https://evil/oidc"),
+    ("st4te", '{"access_token":"AT","expires_in":"9223372036854775807","refresh_token":"RT"}'),
+    ("st4te", '{"device_code":"DC","user_code":"U","verification_uri":"https://h/d",'
+              '"interval":"1e309","expires_in":-5}'),
 ]
 
 RETRY = ["1", "0", "120", "Wed, 21 Oct 2015 07:28:00 GMT", "Sun, 06 Nov 1994 08:49:37 GMT",

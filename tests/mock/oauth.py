@@ -8,13 +8,18 @@ Endpoints:
   GET  /oidc/.well-known/oauth-authorization-server   discovery; lists
        device_authorization_endpoint only when config "device" is true
   GET  /oidc/v1/authorize   auto-approves: 302 to redirect_uri with code and
-       state (config "deny": error=access_denied instead)
+       state (config "deny": error=access_denied instead); config "iss": the
+       discovery announces authorization_response_iss_parameter_supported and
+       the redirect carries iss (config "iss_value": that instead, "" none)
   POST /oidc/v1/token       grants authorization_code (PKCE S256 checked),
        refresh_token (rotating: the old refresh token dies), client_credentials
        (HTTP Basic checked), device_code (answers from config "device_script"
        first: authorization_pending, slow_down, ..., then tokens)
   POST /oidc/v1/device/code device authorization (RFC 8628)
-  POST /oidc/v1/revoke      revokes a token
+  POST /oidc/v1/revoke      revokes a token (RFC 7009; listed in discovery
+                            unless config "revocation" is false; config
+                            "revoke_status" other than 200 makes it fail);
+                            config "no_refresh": logins get no refresh token
 Control (tests): POST /__mock/oauth with a JSON object: config keys to set,
   and "revoke_refresh": true / "revoke_access": true to kill every token so far;
   GET /__mock/oauth: {"counts": {...}, "issued": [...], "config": {...}}.
@@ -43,7 +48,9 @@ class OAuth:
         self.issued = [SP_SECRET]
         self.config = {"access_lifetime": 3600, "rotate": True, "device": False,
                        "device_script": ["authorization_pending", "slow_down"],
-                       "device_interval": 1, "deny": False, "refresh_delay": 0}
+                       "device_interval": 1, "deny": False, "refresh_delay": 0,
+                       "iss": False, "iss_value": None, "revocation": True,
+                       "revoke_status": 200, "no_refresh": False}
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -119,12 +126,16 @@ def route(state, method, path, headers, body):
                                              "client_credentials"]}
             if o.config["device"]:
                 doc["device_authorization_endpoint"] = base + "/oidc/v1/device/code"
+            if o.config["iss"]:
+                doc["authorization_response_iss_parameter_supported"] = True
+            if o.config["revocation"]:
+                doc["revocation_endpoint"] = base + "/oidc/v1/revoke"
             return ok(doc)
         form = {k: v[0] for k, v in urllib.parse.parse_qs(
             query if method == "GET" else body.decode("utf-8", "replace"),
             keep_blank_values=True).items()}
         if bare == "/oidc/v1/authorize" and method == "GET":
-            return authorize(o, form)
+            return authorize(o, form, base + "/oidc")
         if bare == "/oidc/v1/token" and method == "POST":
             if headers.get("content-type") != "application/x-www-form-urlencoded":
                 return err(400, "invalid_request", "form body expected")
@@ -141,13 +152,17 @@ def route(state, method, path, headers, body):
                        "expires_in": 600, "interval": o.config["device_interval"]})
         if bare == "/oidc/v1/revoke" and method == "POST":
             o.count("revoke")
+            if o.config["revoke_status"] != 200:
+                return err(o.config["revoke_status"], "temporarily_unavailable", "try later")
+            if form.get("client_id") != CLIENT_ID:
+                return err(401, "invalid_client", "unknown client")
             o.refresh.pop(form.get("token"), None)
             o.access.pop(form.get("token"), None)
             return ok({})
     return err(404, "not_found", "no such OAuth endpoint")
 
 
-def authorize(o, q):
+def authorize(o, q, issuer):
     o.count("authorize")
     redirect = q.get("redirect_uri", "")
     if (q.get("response_type") != "code" or q.get("client_id") != CLIENT_ID
@@ -162,6 +177,12 @@ def authorize(o, q):
         code = o.new("mock-code-")
         o.codes[code] = {"challenge": q["code_challenge"], "redirect_uri": redirect}
         args = {"code": code, "state": q["state"]}
+    if o.config["iss"]:
+        iss = o.config["iss_value"]
+        if iss is None:
+            iss = issuer
+        if iss:
+            args["iss"] = iss
     return {"status": 302, "headers": {"Location": redirect + "/?" + urllib.parse.urlencode(args)},
             "body": ""}
 
@@ -177,7 +198,7 @@ def token(o, f, headers):
             return err(400, "invalid_grant", "redirect_uri or client_id mismatch")
         if b64url(hashlib.sha256(f.get("code_verifier", "").encode()).digest()) != c["challenge"]:
             return err(400, "invalid_grant", "PKCE verification failed")
-        return ok(o.tokens())
+        return ok(o.tokens(with_refresh=not o.config["no_refresh"]))
     if grant == "refresh_token":
         rt = f.get("refresh_token", "")
         if not o.refresh.get(rt) or f.get("client_id") != CLIENT_ID:

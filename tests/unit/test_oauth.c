@@ -1,6 +1,7 @@
 /* test_oauth.c - PKCE (RFC 7636 appendix B), base64url, form encoding,
  * redirect parsing, discovery / token / error / device answers, the refresh
  * policy. */
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -136,7 +137,7 @@ static void test_redirect(void)
 	for (i = 0; i < sizeof redirect_cases / sizeof redirect_cases[0]; i++) {
 		const struct redirect_case *t = &redirect_cases[i];
 		char code[16] = "", err[DBX_ERRBUF_SIZE] = "";
-		int r = redirect_parse(t->in, "S1", code, sizeof code, err);
+		int r = redirect_parse(t->in, "S1", NULL, code, sizeof code, err);
 		CHECK(r == t->err, "%zu: %d, want %d (%s)", i, r, t->err, err);
 		if (t->code)
 			CHECK(strcmp(code, t->code) == 0, "%zu: code %s", i, code);
@@ -145,6 +146,42 @@ static void test_redirect(void)
 		if (t->msg)
 			CHECK(strstr(err, t->msg) != NULL, "%zu: %s", i, err);
 		CHECK(strstr(err, "abc") == NULL, "%zu: the code is never in a message", i);
+	}
+}
+
+/* RFC 9207: with an issuer to check, iss must be there and equal it; the
+ * state still comes first (a forged redirect is no mix-up). */
+static void test_redirect_iss(void)
+{
+	static const struct {
+		const char *in;
+		int err;
+		const char *msg;
+	} cases[] = {
+	    {"/?code=abc&state=S1&iss=https%3A%2F%2Fh%2Foidc", DBX_OK, NULL},
+	    {"/?code=abc&state=S1", DBX_ERR_AUTH, "lacks the iss"},
+	    {"/?code=abc&state=S1&iss=https%3A%2F%2Fevil%2Foidc", DBX_ERR_AUTH, "another"},
+	    {"/?code=abc&state=S1&iss=https://h/oidc/", DBX_ERR_AUTH, "another"},
+	    {"/?code=abc&state=S1&iss=%zz", DBX_ERR_AUTH, "another"},
+	    {"/?error=access_denied&state=S1&iss=https://evil/oidc", DBX_ERR_AUTH, "another"},
+	    {"/?error=access_denied&state=S1&iss=https://h/oidc", DBX_ERR_AUTH, "access_denied"},
+	    {"/?code=abc&state=S2&iss=https://evil/oidc", DBX_ERR_AUTH, "state"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char code[16] = "", err[DBX_ERRBUF_SIZE] = "";
+		int r = redirect_parse(cases[i].in, "S1", "https://h/oidc", code, sizeof code, err);
+		CHECK(r == cases[i].err, "%zu: %d (%s)", i, r, err);
+		CHECK(!cases[i].msg || strstr(err, cases[i].msg), "%zu: %s", i, err);
+		CHECK(r == DBX_OK || code[0] == '\0', "%zu: no code left behind", i);
+	}
+	/* no issuer to check (not announced): iss is not looked at */
+	{
+		char code[16] = "";
+		CHECK(redirect_parse("/?code=abc&state=S1&iss=x", "S1", NULL, code, sizeof code,
+		                     NULL) == DBX_OK,
+		      "iss ignored");
 	}
 }
 
@@ -169,6 +206,20 @@ static void test_discovery(void)
 	                            70, &ep, err) == DBX_ERR_PROTOCOL,
 	      "not http(s)");
 	CHECK(oauth_parse_discovery("[]", 2, &ep, err) == DBX_ERR_PROTOCOL, "not an object");
+	CHECK(ep.iss_param == 0, "not announced");
+	{
+		const char *iss = "{\"issuer\":\"https://h/oidc\",\"authorization_endpoint\":"
+		                  "\"https://h/a\",\"token_endpoint\":\"https://h/t\","
+		                  "\"authorization_response_iss_parameter_supported\":true}";
+		const char *noiss =
+		    "{\"authorization_endpoint\":\"https://h/a\",\"token_endpoint\":"
+		    "\"https://h/t\",\"authorization_response_iss_parameter_"
+		    "supported\":true}";
+		CHECK(oauth_parse_discovery(iss, strlen(iss), &ep, err) == DBX_OK, "%s", err);
+		CHECK(ep.iss_param && strcmp(ep.issuer, "https://h/oidc") == 0, "issuer");
+		CHECK(oauth_parse_discovery(noiss, strlen(noiss), &ep, err) == DBX_ERR_PROTOCOL,
+		      "iss promised without an issuer");
+	}
 }
 
 static void test_tokens(void)
@@ -211,6 +262,57 @@ static void test_device(void)
 	      "incomplete");
 }
 
+/* Server timers: one parser and one clamp, numbers and strings alike. */
+static void test_timer_clamp(void)
+{
+	static const struct {
+		const char *v;
+		long life, interval;
+	} cases[] = {
+	    {"0", 0, 1},
+	    {"\"0\"", 0, 1},
+	    {"-5", 0, 1},
+	    {"\"-5\"", 0, 1},
+	    {"7", 7, 7},
+	    {"\"7\"", 7, 7},
+	    {"2.9", 2, 2},
+	    {"9223372036854775807", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"\"9223372036854775807\"", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"1e309", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"\"1e309\"", OAUTH_LIFETIME_MAX, OAUTH_INTERVAL_MAX},
+	    {"-1e309", 0, 1},
+	    {"\"abc\"", 3600, 5},
+	    {"\"\"", 3600, 5},
+	    {"\" 5\"", 3600, 5},
+	    {"null", 3600, 5},
+	    {"true", 3600, 5},
+	};
+	const long long now = 1700000000;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char json[256], err[DBX_ERRBUF_SIZE] = "";
+		struct cache_tokens t;
+		struct oauth_device d;
+		int n;
+
+		memset(&t, 0, sizeof t);
+		n = snprintf(json, sizeof json, "{\"access_token\":\"AT\",\"expires_in\":%s}",
+		             cases[i].v);
+		CHECK(oauth_parse_tokens(json, (size_t)n, now, &t, err) == DBX_OK, "%s", err);
+		CHECK(t.expiry - now == cases[i].life, "expires_in %s: %lld", cases[i].v,
+		      t.expiry - now);
+		n = snprintf(json, sizeof json,
+		             "{\"device_code\":\"DC\",\"user_code\":\"U\",\"verification_uri\":"
+		             "\"https://h/d\",\"interval\":%s,\"expires_in\":%s}",
+		             cases[i].v, cases[i].v);
+		CHECK(oauth_parse_device(json, (size_t)n, &d, err) == DBX_OK, "%s", err);
+		CHECK(d.interval == cases[i].interval, "interval %s: %ld", cases[i].v, d.interval);
+		CHECK(d.expires_in == (cases[i].life == 3600 ? 600 : cases[i].life),
+		      "device expires_in %s: %ld", cases[i].v, d.expires_in);
+	}
+}
+
 static void test_stale(void)
 {
 	CHECK(!auth_stale(0, 0, 5000), "unknown expiry");
@@ -229,9 +331,11 @@ int main(void)
 	RUN(test_form);
 	RUN(test_authorize_url);
 	RUN(test_redirect);
+	RUN(test_redirect_iss);
 	RUN(test_discovery);
 	RUN(test_tokens);
 	RUN(test_device);
+	RUN(test_timer_clamp);
 	RUN(test_stale);
 	return harness_done("oauth");
 }

@@ -230,6 +230,22 @@ static void test_fallbacks(void)
 	mbedtls_gcm_free(&g);
 }
 
+/* The self-test at first use: passes on a sound fast path; any mismatch turns
+ * the fast path off for good, and records still come out right (mbedTLS's
+ * code). Runs last: it leaves the fast path off. */
+static void test_self_test(void)
+{
+	static const unsigned char wrong[16] = {1};
+	int cpu = tls_gcm_accelerated();
+
+	CHECK(tls_gcm_self_test(NULL) == cpu, "the known answer on a sound fast path");
+	CHECK(!tls_gcm_self_test_failed(), "not failed");
+	CHECK(tls_gcm_self_test(wrong) == 0, "a mismatch is seen");
+	CHECK(!tls_gcm_accelerated(), "and turns the fast path off");
+	CHECK(tls_gcm_self_test_failed() == cpu, "said under -v where it was on");
+	test_vectors(); /* still right, through mbedTLS */
+}
+
 int main(void)
 {
 	printf("test_tls_gcm: %s\n",
@@ -240,5 +256,6 @@ int main(void)
 	RUN(test_against_mbedtls);
 	RUN(test_forgeries);
 	RUN(test_fallbacks);
+	RUN(test_self_test);
 	return harness_done("test_tls_gcm");
 }
