@@ -1,9 +1,10 @@
 /*
- * text.h - the character tests and text decodings that several modules need,
+ * text.h - the character tests and text transforms that several modules need,
  * written once: ASCII digits and hex digits (inline: the parsers' hot loops use
- * them), UTF-8 sequence checks, and percent-decoding (RFC 3986, with '+' as a space as forms use
- * it). Pure; no allocation; locale-free (never <ctype.h>, whose answers depend on the locale and
- * whose arguments must not be negative chars).
+ * them), UTF-8 sequence checks, percent-decoding and the filters that keep
+ * control characters off a terminal. Pure; no allocation; locale-free (never
+ * <ctype.h>, whose answers depend on the locale and whose arguments must not be
+ * negative chars).
  */
 #ifndef TEXT_H
 #define TEXT_H
