@@ -229,6 +229,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
  * the socket c's transport. */
 static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf)
 {
+	struct net_dial d = {c->connect_timeout_ms, c->resolve, c->trace, c->trace_ctx};
 	char msg[DBX_ERRBUF_SIZE];
 	int err;
 
@@ -237,8 +238,7 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 		return DBX_ERR_INTERNAL;
 	}
 	if (c->proxy_host) {
-		err =
-		    net_connect(c->proxy_host, c->proxy_port, c->connect_timeout_ms, &c->fd_, msg);
+		err = net_connect(c->proxy_host, c->proxy_port, &d, &c->fd_, msg);
 		if (err) {
 			errbuf_set(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
 			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY
@@ -249,7 +249,7 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 		if (err)
 			goto fail;
 	} else {
-		err = net_connect(t->host, t->port, c->connect_timeout_ms, &c->fd_, errbuf);
+		err = net_connect(t->host, t->port, &d, &c->fd_, errbuf);
 		if (err)
 			return err;
 	}
