@@ -244,7 +244,7 @@ static int resolve_table(const char *spec, const char *host, unsigned port, stru
 		hlen = (size_t)(hend - e);
 		for (q = hend + 1; q < end && *q >= '0' && *q <= '9' && eport <= 65535; q++)
 			eport = eport * 10 + (unsigned long)(*q - '0');
-		why = "the port must be 1 to 65535";
+		why = "a port of 1 to 65535 and :ADDR must follow HOST";
 		if (q == hend + 1 || q == end || *q != ':' || eport == 0 || eport > 65535)
 			goto bad;
 		match = host && eport == port && hlen == strlen(host) &&
