@@ -24,6 +24,9 @@ struct cli_globals {
 	double idle_timeout_s;
 	int verbose;
 	int json;
+	const char *resolve;    /* the --resolve entries joined by spaces, or NULL
+	                           (then DBXAI_RESOLVE counts) */
+	char resolve_buf[2048]; /* holds them */
 };
 
 /* Prints "dbxai: MSG" on stderr and returns err's exit status. A library
