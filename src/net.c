@@ -2,7 +2,6 @@
 #include "net.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -305,7 +304,7 @@ static void trace_nameservers(const struct net_dial *d)
 static int lookup(const char *host, const char *port, long long deadline, const struct net_dial *d,
                   struct net_addr *a, size_t *n, char *errbuf)
 {
-	struct {
+	struct lookup_reply {
 		int rc, eno;
 		size_t n;
 		struct net_addr a[NET_MAX_ADDRS];
@@ -316,7 +315,8 @@ static int lookup(const char *host, const char *port, long long deadline, const 
 	pid_t pid;
 	int fds[2];
 
-	if (pipe2(fds, O_CLOEXEC) != 0)
+	/* One record, whole or nothing; EOF if the child dies first. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
 		goto fail;
 	/* The child takes no signal meant for the caller; SIGKILL still ends it. */
 	sigfillset(&all);
@@ -336,7 +336,7 @@ static int lookup(const char *host, const char *port, long long deadline, const 
 		m.rc = getaddrinfo(host, port, &hints, &res);
 		m.eno = errno;
 		m.n = m.rc ? 0 : copy_addrs(res, m.a);
-		(void)!write(fds[1], &m, offsetof(__typeof__(m), a) + m.n * sizeof m.a[0]);
+		(void)!write(fds[1], &m, offsetof(struct lookup_reply, a) + m.n * sizeof m.a[0]);
 		_exit(0);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -360,7 +360,7 @@ static int lookup(const char *host, const char *port, long long deadline, const 
 		trace_nameservers(d);
 		return DBX_ERR_RESOLVE;
 	}
-	if (got < (ssize_t)offsetof(__typeof__(m), a))
+	if (got < (ssize_t)offsetof(struct lookup_reply, a))
 		goto fail;
 	if (m.rc != 0) {
 		errbuf_set(errbuf, "cannot resolve host '%s': %s", host,
