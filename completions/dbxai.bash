@@ -25,7 +25,7 @@ _dbxai()
 	fi
 
 	local commands="chat embed models api login logout auth configure help"
-	local globals="--host --profile --cacert --connect-timeout --idle-timeout -v --verbose
+	local globals="--host --profile --cacert --connect-timeout --idle-timeout --resolve -v --verbose
 		--auth --json --raw --version --help"
 	local chat_opts="-i --interactive -m --model -s --system --system-file -t --temperature
 		--max-tokens --tools --messages --no-stream --fast --api --show-reasoning --thinking
@@ -36,7 +36,7 @@ _dbxai()
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		--host | --profile | --cacert | --connect-timeout | --idle-timeout | --auth)
+		--host | --profile | --cacert | --connect-timeout | --idle-timeout | --resolve | --auth)
 			((i++)) ;;
 		-*) ;;
 		*) cmd=${words[i]}; break ;;
@@ -59,7 +59,7 @@ _dbxai()
 	-m | --model)
 		COMPREPLY=($(compgen -W "$(_dbxai_models)" -- "$cur"))
 		return ;;
-	--host | --profile | --connect-timeout | --idle-timeout | -s | --system | -t | \
+	--host | --profile | --connect-timeout | --idle-timeout | --resolve | -s | --system | -t | \
 		--temperature | --max-tokens | --thinking | --param | --batch | --timeout)
 		return ;;
 	esac

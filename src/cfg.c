@@ -332,6 +332,7 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
 	o->ca_dir = env(in, "SSL_CERT_DIR");
 	o->https_proxy = env_pair(in, "https_proxy", "HTTPS_PROXY");
 	o->no_proxy = env_pair(in, "no_proxy", "NO_PROXY");
+	o->resolve = env(in, "DBXAI_RESOLVE");
 	o->retry = &c->retry;
 	return DBX_OK;
 }

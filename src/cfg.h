@@ -62,7 +62,8 @@ int cfg_parse_number(const char *name, const char *s, int allow_fraction, double
  * saying where to set it), token, client id and secret, the auth type
  * (in->auth_flag, else auth_type; unknown names refused), CA file
  * (in->ca_flag, else SSL_CERT_FILE) and directory (SSL_CERT_DIR), proxy
- * (https_proxy, else HTTPS_PROXY; no_proxy, else NO_PROXY) and retry policy.
+ * (https_proxy, else HTTPS_PROXY; no_proxy, else NO_PROXY), --resolve entries
+ * (DBXAI_RESOLVE) and retry policy.
  * Trace, notices and timeouts are left as they were. */
 int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct dbx_options *o,
                 char *errbuf);

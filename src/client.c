@@ -379,6 +379,8 @@ int client_open(struct client **out, const char *host, const struct dbx_options 
 	err = url_normalize_host(host, c->base_url, sizeof c->base_url, errbuf);
 	if (!err)
 		err = url_parse(c->base_url, &c->base, errbuf);
+	if (!err)
+		err = net_resolve_check(o->resolve, errbuf);
 	if (err)
 		goto fail;
 	if (o->retry) {
@@ -405,6 +407,7 @@ int client_open(struct client **out, const char *host, const struct dbx_options 
 		}
 	}
 	c->conn.tls = c->tls;
+	c->conn.resolve = o->resolve;
 	c->conn.connect_timeout_ms =
 	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DBX_CONNECT_TIMEOUT_MS;
 	c->conn.idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DBX_IDLE_TIMEOUT_MS;

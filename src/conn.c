@@ -229,6 +229,7 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
  * the socket c's transport. */
 static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf)
 {
+	struct net_dial d = {c->connect_timeout_ms, c->resolve, c->trace, c->trace_ctx};
 	char msg[DBX_ERRBUF_SIZE];
 	int err;
 
@@ -237,8 +238,7 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 		return DBX_ERR_INTERNAL;
 	}
 	if (c->proxy_host) {
-		err =
-		    net_connect(c->proxy_host, c->proxy_port, c->connect_timeout_ms, &c->fd_, msg);
+		err = net_connect(c->proxy_host, c->proxy_port, &d, &c->fd_, msg);
 		if (err) {
 			errbuf_set(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
 			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY
@@ -249,7 +249,7 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 		if (err)
 			goto fail;
 	} else {
-		err = net_connect(t->host, t->port, c->connect_timeout_ms, &c->fd_, errbuf);
+		err = net_connect(t->host, t->port, &d, &c->fd_, errbuf);
 		if (err)
 			return err;
 	}
@@ -463,31 +463,42 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 int conn_request(struct conn *c, const struct conn_target *t, const struct conn_request *rq,
                  const struct conn_handlers *h, char *errbuf)
 {
+	char msg[DBX_ERRBUF_SIZE];
 	int attempt, err = DBX_OK;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		int reused = 0;
 		if (c->io_.read && c->https_ == t->https && c->port_ == t->port &&
-		    strcmp(c->host_, t->host) == 0 && c->io_.alive(c->io_.ctx)) {
-			reused = 1;
-			trace(c, "* reusing connection to %s:%u (%lu earlier responses)", c->host_,
-			      c->port_, c->served_);
-		} else {
+		    strcmp(c->host_, t->host) == 0) {
+			reused = c->io_.alive(c->io_.ctx);
+			if (reused)
+				trace(c, "* reusing connection to %s:%u (%lu earlier responses)",
+				      c->host_, c->port_, c->served_);
+			else
+				trace(c, "* the server closed the kept-alive connection while "
+				         "it was idle");
+		}
+		if (!reused) {
 			conn_close(c);
 			err = open_conn(c, t, errbuf);
 			if (err)
 				return err;
 		}
-		err = send_request(c, t, rq, errbuf);
-		if (err && reused && attempt == 0) {
-			conn_close(c);
-			continue;
-		}
+		msg[0] = '\0';
+		err = send_request(c, t, rq, msg);
+		/* A connection that died while idle: the write may fail (reset,
+		 * broken pipe) or, more often, the read finds EOF or a reset
+		 * before any byte of the response (CONN_STALE). The server never
+		 * answered: send the request once more, on a new connection. */
+		if (reused && (err == DBX_ERR_NET || err == DBX_ERR_TLS))
+			err = CONN_STALE;
 		if (!err)
-			err = read_response(c, rq, h, reused, errbuf);
+			err = read_response(c, rq, h, reused, msg);
 		if (err == CONN_STALE && attempt == 0) {
 			trace(c,
-			      "* the kept-alive connection was closed by the server; reconnecting");
+			      "* the kept-alive connection died before the response began (%s); "
+			      "sending the request again on a new connection",
+			      msg[0] ? msg : "closed by the server");
 			conn_close(c);
 			continue;
 		}
@@ -495,6 +506,8 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 			conn_close(c);
 		break;
 	}
+	if (err && err != CONN_STALE && msg[0])
+		errbuf_set(errbuf, "%s", msg);
 	if (err == CONN_STALE) {
 		errbuf_set(errbuf, "%s closed the connection without answering", t->host);
 		err = DBX_ERR_NET;

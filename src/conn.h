@@ -84,6 +84,7 @@ struct conn {
 	const char *proxy_host; /* NULL: connect directly */
 	unsigned proxy_port;
 	const char *proxy_auth; /* Proxy-Authorization value (secret) or NULL */
+	const char *resolve;    /* --resolve entries (net.h) or NULL */
 	dbx_trace_fn trace;
 	void *trace_ctx;
 	/* NULL: connect over the network. Else called instead (tests): fills *io

@@ -23,6 +23,8 @@
  *   (getenv): do not change it (setenv) while other threads use the library.
  * - Memory the library hands to the caller (a transcript) is released with
  *   dbx_free().
+ * - A DNS lookup runs getaddrinfo() in a short-lived child process (fork), so
+ *   that the connect timeout bounds it; the call reaps it before it returns.
  *
  * Stability: within a minor version (0.1.x) the API is stable: a program that
  * compiles against 0.1.0 compiles against any 0.1.x with the same meaning.
@@ -145,6 +147,11 @@ struct dbx_options {
 	const char *token_cache;   /* token cache file; NULL: DBXAI_TOKEN_CACHE, else
 	                              $XDG_CACHE_HOME/dbxai/token-cache.json, else
 	                              ~/.cache/dbxai/token-cache.json */
+	const char *resolve;       /* addresses to use instead of DNS, curl's --resolve:
+	                              "HOST:PORT:ADDR[,ADDR...]" entries separated by
+	                              spaces (DBXAI_RESOLVE); certificates are still
+	                              checked against HOST; a bad entry is
+	                              DBX_ERR_USAGE from dbx_client_new() */
 };
 
 /* ---- configuration ----
@@ -153,7 +160,7 @@ struct dbx_options {
  * then the environment (DATABRICKS_HOST, DATABRICKS_TOKEN,
  * DATABRICKS_CLIENT_ID / _SECRET, DATABRICKS_AUTH_TYPE, DATABRICKS_CONFIG_FILE,
  * DATABRICKS_CONFIG_PROFILE, the DATABRICKS_*RETRY* policy, SSL_CERT_FILE,
- * SSL_CERT_DIR, https_proxy / HTTPS_PROXY, no_proxy / NO_PROXY), then the
+ * SSL_CERT_DIR, https_proxy / HTTPS_PROXY, no_proxy / NO_PROXY, DBXAI_RESOLVE), then the
  * profile of ~/.databrickscfg (host, token, client_id, client_secret,
  * auth_type). A named profile that does not exist, a bad number, an unknown
  * auth type or no host at all is DBX_ERR_USAGE with the message the command
@@ -168,7 +175,7 @@ struct dbx_config_input {
 /* Holds the resolved strings; the options filled point into it. */
 struct dbx_config;
 
-/* Fills the host, credential, trust, proxy and retry members of *opt (the
+/* Fills the host, credential, trust, proxy, resolve and retry members of *opt (the
  * others are left as they were: trace, notices, timeouts, token cache) and
  * returns the config they point into in *out: free it with dbx_config_free()
  * after the client made from opt. in may be NULL. */

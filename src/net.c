@@ -2,6 +2,10 @@
 #include "net.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -160,15 +164,232 @@ static size_t copy_addrs(const struct addrinfo *ai, struct net_addr *a)
 	return n;
 }
 
-static int resolve(const char *host, int bracketed, unsigned port, struct net_addr *a, size_t *n,
-                   char *errbuf)
+/* One line of the -v trace. */
+__attribute__((format(printf, 2, 3))) static void trace(const struct net_dial *d, const char *fmt,
+                                                        ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!d->trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	d->trace(d->trace_ctx, line);
+}
+
+/* Fills a with one numeric address (IPv6 with or without brackets), len bytes
+ * of s; 0 when it is not one. */
+static int parse_addr(const char *s, size_t len, unsigned port, struct net_addr *a)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->ss;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof buf)
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, buf, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((unsigned short)port);
+		a->len = sizeof *v4;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, buf, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((unsigned short)port);
+		a->len = sizeof *v6;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Walks the --resolve entries of spec (net_resolve_check() for the syntax).
+ * With host NULL it only checks them. Else *n gets the addresses of the last
+ * entry for host and port, 0 when none names them. DBX_ERR_USAGE on a bad
+ * entry.
+ */
+static int resolve_table(const char *spec, const char *host, unsigned port, struct net_addr *a,
+                         size_t *n, char *errbuf)
+{
+	const char *p = spec ? spec : "";
+
+	*n = 0;
+	for (;;) {
+		const char *e, *end, *hend, *q, *why;
+		unsigned long eport = 0;
+		size_t hlen, k = 0;
+		int match;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			return DBX_OK;
+		e = p;
+		end = p + strcspn(p, " \t\n");
+		p = end;
+		hend = memchr(e, ':', (size_t)(end - e));
+		why = "no HOST:PORT:";
+		if (!hend || hend == e)
+			goto bad;
+		hlen = (size_t)(hend - e);
+		for (q = hend + 1; q < end && *q >= '0' && *q <= '9' && eport <= 65535; q++)
+			eport = eport * 10 + (unsigned long)(*q - '0');
+		why = "a port of 1 to 65535 and :ADDR must follow HOST";
+		if (q == hend + 1 || q == end || *q != ':' || eport == 0 || eport > 65535)
+			goto bad;
+		match = host && eport == port && hlen == strlen(host) &&
+		        strncasecmp(e, host, hlen) == 0;
+		why = "not an IP address";
+		do {
+			const char *c = ++q;
+			struct net_addr tmp;
+
+			q = c + strcspn(c, ",");
+			if (q > end)
+				q = end;
+			if (!parse_addr(c, (size_t)(q - c), (unsigned)eport, &tmp))
+				goto bad;
+			if (match && k < NET_MAX_ADDRS)
+				a[k++] = tmp;
+		} while (q < end);
+		if (match)
+			*n = k;
+		continue;
+	bad:
+		errbuf_set(errbuf,
+		           "bad --resolve (DBXAI_RESOLVE) entry '%.*s': %s; expected "
+		           "HOST:PORT:ADDR[,ADDR...]",
+		           (int)(end - e > 80 ? 80 : end - e), e, why);
+		return DBX_ERR_USAGE;
+	}
+}
+
+int net_resolve_check(const char *spec, char *errbuf)
+{
+	size_t n;
+
+	return resolve_table(spec, NULL, 0, NULL, &n, errbuf);
+}
+
+/* Names the name servers a lookup that timed out was asking (-v only). */
+static void trace_nameservers(const struct net_dial *d)
+{
+	FILE *f = d->trace ? fopen("/etc/resolv.conf", "re") : NULL;
+	char line[128];
+
+	while (f && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "nameserver", 10) == 0)
+			trace(d, "* name server asked (/etc/resolv.conf): %s", line + 11);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * getaddrinfo() for host:port in a child process, waited for until deadline at
+ * most; a child still asking then is killed. A process, not a thread: in a
+ * static musl binary fork() costs 1.4 KB of code and pthread_create() 2.9 KB,
+ * and musl's fork() leaves malloc usable in the child of a threaded program.
+ */
+static int lookup(const char *host, const char *port, long long deadline, const struct net_dial *d,
+                  struct net_addr *a, size_t *n, char *errbuf)
+{
+	struct lookup_reply {
+		int rc, eno;
+		size_t n;
+		struct net_addr a[NET_MAX_ADDRS];
+	} m;
+	sigset_t all, old;
+	char took[32];
+	ssize_t got = 0;
+	pid_t pid;
+	int fds[2];
+
+	/* One record, whole or nothing; EOF if the child dies first. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+		goto fail;
+	/* The child takes no signal meant for the caller; SIGKILL still ends it. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		struct addrinfo hints, *res = NULL;
+
+		memset(&hints, 0, sizeof hints);
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_protocol = IPPROTO_TCP;
+		/* No AI_ADDRCONFIG: glibc's ignores loopback, so on a device
+		 * whose only interface is lo it would hide the addresses we
+		 * want. An unusable family just fails fast in connect(). */
+		hints.ai_flags = AI_NUMERICSERV;
+		m.rc = getaddrinfo(host, port, &hints, &res);
+		m.eno = errno;
+		m.n = m.rc ? 0 : copy_addrs(res, m.a);
+		(void)!write(fds[1], &m, offsetof(struct lookup_reply, a) + m.n * sizeof m.a[0]);
+		_exit(0);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(fds[1]);
+	if (pid > 0 && wait_fd(fds[0], POLLIN, deadline) > 0)
+		got = read(fds[0], &m, sizeof m);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(fds[0]);
+	if (pid < 0)
+		goto fail;
+	if (got == 0 && clock_ms() >= deadline) {
+		fmt_duration(took, sizeof took, d->timeout_ms);
+		errbuf_set(errbuf,
+		           "DNS lookup of %s timed out after %s: check the name servers "
+		           "(/etc/resolv.conf) or pass --resolve %s:%s:ADDR",
+		           host, took, host, port);
+		trace_nameservers(d);
+		return DBX_ERR_RESOLVE;
+	}
+	if (got < (ssize_t)offsetof(struct lookup_reply, a))
+		goto fail;
+	if (m.rc != 0) {
+		errbuf_set(errbuf, "cannot resolve host '%s': %s", host,
+		           m.rc == EAI_SYSTEM ? strerror(m.eno) : gai_strerror(m.rc));
+		return DBX_ERR_RESOLVE;
+	}
+	*n = m.n;
+	memcpy(a, m.a, m.n * sizeof m.a[0]);
+	return DBX_OK;
+fail:
+	errbuf_set(errbuf, "cannot resolve host '%s': the lookup failed (%s)", host,
+	           strerror(errno));
+	return DBX_ERR_RESOLVE;
+}
+
+static int resolve(const char *host, int bracketed, unsigned port, long long deadline,
+                   const struct net_dial *d, struct net_addr *a, size_t *n, char *errbuf)
 {
 	struct addrinfo hints, *res = NULL;
 	char portstr[8];
-	int err = DBX_OK;
-	int r;
+	int err;
 
-	*n = 0;
+	err = resolve_table(d->resolve, host, port, a, n, errbuf);
+	if (err || *n) {
+		if (*n)
+			trace(d, "* %s:%u from --resolve: %zu address%s", host, port, *n,
+			      *n > 1 ? "es" : "");
+		return err;
+	}
 	snprintf(portstr, sizeof portstr, "%u", port);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -177,8 +398,7 @@ static int resolve(const char *host, int bracketed, unsigned port, struct net_ad
 	/* Numeric first: an address literal must work with no /etc at all
 	 * and must never turn into a DNS query. */
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	r = getaddrinfo(host, portstr, &hints, &res);
-	if (r == 0)
+	if (getaddrinfo(host, portstr, &hints, &res) == 0)
 		goto copy;
 	if (bracketed) {
 		err = DBX_ERR_RESOLVE;
@@ -202,17 +422,9 @@ static int resolve(const char *host, int bracketed, unsigned port, struct net_ad
 		           host);
 		goto out;
 	}
-	/* No AI_ADDRCONFIG: glibc's ignores loopback, so on a device whose
-	 * only interface is lo it would hide the addresses we want. An
-	 * unusable family just fails fast in connect(). */
-	hints.ai_flags = AI_NUMERICSERV;
-	r = getaddrinfo(host, portstr, &hints, &res);
-	if (r != 0) {
-		err = DBX_ERR_RESOLVE;
-		errbuf_set(errbuf, "cannot resolve host '%s': %s", host,
-		           r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	err = lookup(host, portstr, deadline, d, a, n, errbuf);
+	if (err || *n)
 		goto out;
-	}
 copy:
 	*n = copy_addrs(res, a);
 	if (*n == 0) {
@@ -237,69 +449,159 @@ static void addr_string(const struct net_addr *a, char *out, size_t outsz)
 		snprintf(out, outsz, "?");
 }
 
-/*
- * One connect attempt bounded by slice_ms. Returns the socket, or -1 with
- * the reason in why and *timed_out set when the slice ran out.
- */
-static int try_addr(const struct net_addr *a, int slice_ms, char *why, size_t whysz, int *timed_out)
+void net_interleave(const int *family, size_t n, size_t *order)
 {
-	int fd = -1;
-	int soerr = 0;
-	socklen_t soerrlen = sizeof soerr;
-	int one = 1;
-	int r;
+	size_t i = 0, j = 0, k; /* the next of the first family, of the other */
 
-	*timed_out = 0;
-	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (fd < 0) {
-		snprintf(why, whysz, "socket: %s", strerror(errno));
-		goto fail;
+	for (k = 0; k < n; k++) {
+		while (i < n && family[i] != family[0])
+			i++;
+		while (j < n && family[j] == family[0])
+			j++;
+		order[k] = j >= n || (i < n && !(k & 1)) ? i++ : j++;
 	}
-	r = connect(fd, (const struct sockaddr *)&a->ss, a->len);
-	if (r != 0 && errno != EINPROGRESS && errno != EINTR) {
-		snprintf(why, whysz, "%s", strerror(errno));
-		goto fail;
-	}
-	if (r != 0) {
-		r = wait_fd(fd, POLLOUT, deadline_after(slice_ms));
-		if (r == 0) {
-			*timed_out = 1;
-			snprintf(why, whysz, "timed out");
-			goto fail;
-		}
-		if (r < 0) {
-			snprintf(why, whysz, "poll: %s", strerror(errno));
-			goto fail;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &soerrlen) != 0)
-			soerr = errno;
-		if (soerr != 0) {
-			snprintf(why, whysz, "%s", strerror(soerr));
-			goto fail;
-		}
-	}
-	/* Requests go out in a few writes (headers, body) and the reply is
-	 * awaited: Nagle would add a round trip. Failure only costs speed. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
-fail:
-	if (fd >= 0)
-		close(fd);
-	return -1;
 }
 
-int net_connect(const char *host, unsigned port, int timeout_ms, int *fd, char *errbuf)
+/* Starts a non-blocking connect to a: the socket (connected or in progress,
+ * *done telling which), or -1 with the reason in why. */
+static int start_attempt(const struct net_addr *a, int *done, char *why, size_t whysz)
 {
-	struct net_addr addrs[NET_MAX_ADDRS];
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+
+	*done = 0;
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
+		*done = 1;
+	else if (fd < 0 || (errno != EINPROGRESS && errno != EINTR)) {
+		snprintf(why, whysz, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The socket options of a connection won: see net.h. Failures only cost
+ * speed or an early warning. */
+static void tune(int fd)
+{
+	static const int opts[][3] = {
+	    /* Requests go out in a few writes (headers, body) and the reply
+	     * is awaited: Nagle would add a round trip. */
+	    {IPPROTO_TCP, TCP_NODELAY, 1},   {SOL_SOCKET, SO_KEEPALIVE, 1},
+	    {IPPROTO_TCP, TCP_KEEPIDLE, 30}, {IPPROTO_TCP, TCP_KEEPINTVL, 10},
+	    {IPPROTO_TCP, TCP_KEEPCNT, 3},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		(void)setsockopt(fd, opts[i][0], opts[i][1], &opts[i][2], sizeof opts[i][2]);
+}
+
+/* An attempt failed: traces it and appends "ADDR REASON" to list. */
+static void note(const struct net_dial *d, char *list, size_t cap, const struct net_addr *a,
+                 const char *why)
+{
+	char addr[INET6_ADDRSTRLEN];
+	size_t len = strlen(list);
+
+	addr_string(a, addr, sizeof addr);
+	trace(d, "* %s: %s", addr, why);
+	if (len < cap)
+		snprintf(list + len, cap - len, "%s%s %s", len ? ", " : "", addr, why);
+}
+
+/*
+ * Happy Eyeballs over a[0..n) (already interleaved): the connected socket, or
+ * -1 with every address's fate in list (took: what a timeout is called).
+ */
+static int race(const struct net_addr *a, size_t n, long long deadline, const struct net_dial *d,
+                char *list, size_t cap, const char *took)
+{
+	struct pollfd p[NET_MAX_ADDRS];
+	char why[128], addr[INET6_ADDRSTRLEN];
+	size_t next = 0, live = 0, i;
+	long long next_at = 0;
+	int won = -1, done = 0;
+
+	for (;;) {
+		long long now = clock_ms(), until = deadline;
+		int r;
+
+		if (deadline >= 0 && now >= deadline && live)
+			break;
+		if (next < n && (live == 0 || now >= next_at)) {
+			addr_string(&a[next], addr, sizeof addr);
+			trace(d, "* trying %s (%zu of %zu)", addr, next + 1, n);
+			p[next].events = POLLOUT;
+			p[next].fd = start_attempt(&a[next], &done, why, sizeof why);
+			if (done) {
+				won = (int)next++;
+				break;
+			}
+			if (p[next].fd < 0)
+				note(d, list, cap, &a[next], why);
+			else
+				live++;
+			next++;
+			next_at = now + 250;
+			continue;
+		}
+		if (live == 0)
+			break;
+		if (next < n && (until < 0 || next_at < until))
+			until = next_at;
+		r = poll(p, (nfds_t)next, until < 0 ? -1 : (int)(until > now ? until - now : 0));
+		if (r < 0 && errno != EINTR)
+			break;
+		for (i = 0; r > 0 && i < next; i++) {
+			int soerr = 0;
+			socklen_t sl = sizeof soerr;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+				soerr = errno;
+			if (soerr == 0) {
+				won = (int)i;
+				break;
+			}
+			note(d, list, cap, &a[i], strerror(soerr));
+			close(p[i].fd);
+			p[i].fd = -1;
+			live--;
+			next_at = now; /* a failure starts the next one at once */
+		}
+		if (won >= 0)
+			break;
+	}
+	for (i = 0; i < next; i++) {
+		if ((int)i == won || p[i].fd < 0)
+			continue;
+		if (won < 0)
+			note(d, list, cap, &a[i], took);
+		close(p[i].fd);
+	}
+	if (won < 0)
+		return -1;
+	addr_string(&a[won], addr, sizeof addr);
+	trace(d, "* connected to %s (attempt %d of %zu won)", addr, won + 1, n);
+	tune(p[won].fd);
+	return p[won].fd;
+}
+
+int net_connect(const char *host, unsigned port, const struct net_dial *dial, int *fd, char *errbuf)
+{
+	static const struct net_dial none = {-1, NULL, NULL, NULL};
+	const struct net_dial *d = dial ? dial : &none;
+	struct net_addr addrs[NET_MAX_ADDRS], sorted[NET_MAX_ADDRS];
+	int family[NET_MAX_ADDRS];
+	size_t order[NET_MAX_ADDRS];
 	char hbuf[NET_HOST_MAX];
-	char why[128] = "no address";
-	char addr[INET6_ADDRSTRLEN] = "";
-	char hostport[NET_HOST_MAX + 16];
-	char took[32];
+	char list[200] = "";
+	char took[48] = "timed out after ";
 	const char *name = host;
-	long long deadline;
+	long long deadline = deadline_after(d->timeout_ms);
 	size_t n = 0, i;
-	int timed_out = 0;
 	int err = DBX_OK;
 
 	if (fd)
@@ -328,45 +630,23 @@ int net_connect(const char *host, unsigned port, int timeout_ms, int *fd, char *
 		           NET_HOST_MAX - 1);
 		goto out;
 	}
-	err = resolve(name, name == hbuf, port, addrs, &n, errbuf);
+	err = resolve(name, name == hbuf, port, deadline, d, addrs, &n, errbuf);
 	if (err)
 		goto out;
-
-	deadline = deadline_after(timeout_ms);
-	for (i = 0; i < n; i++) {
-		int slice = -1;
-
-		if (deadline >= 0) {
-			long long left = deadline - clock_ms();
-
-			if (left < 0)
-				left = 0;
-			slice = (int)(left / (long long)(n - i));
-		}
-		addr_string(&addrs[i], addr, sizeof addr);
-		*fd = try_addr(&addrs[i], slice, why, sizeof why, &timed_out);
-		if (*fd >= 0)
-			goto out;
-	}
-
+	for (i = 0; i < n; i++)
+		family[i] = addrs[i].ss.ss_family;
+	net_interleave(family, n, order);
+	for (i = 0; i < n; i++)
+		sorted[i] = addrs[order[i]];
+	fmt_duration(took + 16, sizeof took - 16, d->timeout_ms);
+	*fd = race(sorted, n, deadline, d, list, sizeof list, took);
+	if (*fd >= 0)
+		goto out;
 	err = DBX_ERR_CONNECT;
-	if (strchr(name, ':'))
-		snprintf(hostport, sizeof hostport, "[%s]:%u", name, port);
-	else
-		snprintf(hostport, sizeof hostport, "%s:%u", name, port);
-	/* The last address got all the time that was left, so when it timed
-	 * out the whole budget is gone: report that budget. */
-	if (timed_out) {
-		fmt_duration(took, sizeof took, timeout_ms);
-		snprintf(why, sizeof why, "timed out after %s", took);
-	}
-	if (n > 1)
-		errbuf_set(errbuf, "cannot connect to %s (%zu addresses, last %s): %s", hostport, n,
-		           addr, why);
-	else if (strcmp(addr, name) != 0)
-		errbuf_set(errbuf, "cannot connect to %s (%s): %s", hostport, addr, why);
-	else
-		errbuf_set(errbuf, "cannot connect to %s: %s", hostport, why);
+	errbuf_set(errbuf,
+	           strchr(name, ':') ? "cannot connect to [%s]:%u: %s"
+	                             : "cannot connect to %s:%u: %s",
+	           name, port, list);
 out:
 	return err;
 }

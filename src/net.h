@@ -13,8 +13,8 @@
  * - timeout_ms < 0 waits without a limit of ours; 0 does not wait at all.
  * - The fd returned by net_connect() belongs to the caller, who releases it
  *   with net_close(). Buffers passed in are borrowed for the call only.
- * - No global state, no allocation besides what getaddrinfo() does inside
- *   net_connect() (freed before it returns).
+ * - No global state, no allocation. A DNS lookup runs in a child process
+ *   (fork) that net_connect() always reaps before it returns.
  */
 #ifndef NET_H
 #define NET_H
@@ -27,35 +27,66 @@
  * ignored (a host with dozens of A/AAAA records gains nothing from them). */
 #define NET_MAX_ADDRS 16
 
+/* How net_connect() reaches a host. Strings and the trace are borrowed for
+ * the call. */
+struct net_dial {
+	int timeout_ms;      /* bounds the lookup and the connect together */
+	const char *resolve; /* --resolve entries (net_resolve_check) or NULL */
+	dbx_trace_fn trace;  /* each attempt and the winner; NULL: none */
+	void *trace_ctx;
+};
+
 /*
- * Resolves host and connects to port (1..65535), trying each address in the
- * order the resolver gives (IPv6 and IPv4 alike).
+ * Resolves host and connects to port (1..65535).
  *
  * host is a name, a dotted IPv4 address or an IPv6 address (with or without
- * [brackets]). Numeric hosts never reach the resolver (AI_NUMERICHOST).
- * "localhost" and any name under ".localhost" go to 127.0.0.1 then ::1 without
- * asking the resolver, as curl does and RFC 6761 allows: in an empty root
- * (FROM scratch, no /etc) musl's resolver would otherwise spend seconds on
- * a DNS query to a name server that is not there. For the same reason a
- * name with characters other than letters, digits, '-', '_' and '.', and
- * any name under ".invalid" (RFC 6761), fail with DBX_ERR_RESOLVE at once.
+ * [brackets]). An entry of d->resolve for host and port gives the addresses
+ * without asking anyone. Numeric hosts never reach the resolver
+ * (AI_NUMERICHOST). "localhost" and any name under ".localhost" go to
+ * 127.0.0.1 then ::1 without asking the resolver, as curl does and RFC 6761
+ * allows: in an empty root (FROM scratch, no /etc) musl's resolver would
+ * otherwise spend seconds on a DNS query to a name server that is not there.
+ * For the same reason a name with characters other than letters, digits, '-',
+ * '_' and '.', and any name under ".invalid" (RFC 6761), fail with
+ * DBX_ERR_RESOLVE at once. Other names go to getaddrinfo() in a short-lived
+ * child process, so the lookup counts against d->timeout_ms: when it runs out
+ * the child is killed (and reaped), and the trace names the name servers of
+ * /etc/resolv.conf.
  *
- * timeout_ms bounds the whole call, resolution excepted (getaddrinfo() has no
- * deadline; musl's gives up after its resolv.conf timeout). Time is shared
- * between addresses: each attempt gets the time left divided by the number of
- * addresses left, so one black-holed address cannot eat the budget of the
- * next, a refused one costs nothing, and the last address gets all that
- * remains. The call never takes longer than timeout_ms after resolution.
+ * Happy Eyeballs (RFC 8305): the addresses are interleaved by family, the
+ * resolver's first family first (net_interleave); attempt k+1 starts 250 ms
+ * after attempt k, or as soon as k failed; the first connection to complete
+ * wins and the others are closed. The whole call, lookup included, never
+ * takes longer than d->timeout_ms (< 0: no limit of ours).
+ *
+ * The socket won has TCP_NODELAY and TCP keepalive (idle 30 s, probes 10 s
+ * apart, 3 of them), so a peer that vanished during a long quiet stream is
+ * noticed before the idle timeout.
  *
  * On success *fd is a connected socket (see the rules above). On failure *fd
  * is -1 and the result is:
- *   DBX_ERR_USAGE    host NULL/empty or port out of range
- *   DBX_ERR_RESOLVE  the name did not resolve ("cannot resolve host 'h': ...")
+ *   DBX_ERR_USAGE    host NULL/empty, port out of range or a bad d->resolve
+ *   DBX_ERR_RESOLVE  the name did not resolve ("cannot resolve host 'h': ...",
+ *                    "DNS lookup of h timed out after 10 s")
  *   DBX_ERR_CONNECT  every address refused, was unreachable or timed out
- *                    ("cannot connect to h:p: timed out after 10 s"); the
- *                    reason is that of the last address tried
+ *                    ("cannot connect to h:p: ADDR REASON, ADDR REASON")
  */
-int net_connect(const char *host, unsigned port, int timeout_ms, int *fd, char *errbuf);
+int net_connect(const char *host, unsigned port, const struct net_dial *d, int *fd, char *errbuf);
+
+/*
+ * Checks resolve entries, curl's --resolve syntax: HOST:PORT:ADDR[,ADDR...],
+ * entries separated by white space; HOST is a name or an IPv4 address (compared
+ * without regard to case), ADDR an IPv4 or IPv6 address, the latter with or
+ * without [brackets]. For a host and port named twice the last entry counts,
+ * as in curl. NULL or empty is fine.
+ * DBX_ERR_USAGE with the bad entry named in errbuf otherwise.
+ */
+int net_resolve_check(const char *spec, char *errbuf);
+
+/* The Happy Eyeballs order of n addresses of the given families (AF_INET,
+ * AF_INET6) as the resolver gave them: order[] gets their indexes, the first
+ * address's family first, then alternating while both last. */
+void net_interleave(const int *family, size_t n, size_t *order);
 
 /*
  * Reads up to len (> 0) bytes into buf, waiting at most timeout_ms for the

@@ -160,5 +160,5 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-reco
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf musl-dev:arm64 musl-dev:armhf \
 	qemu-user-static \
 	clang llvm libclang-rt-14-dev \
-	python3 openssl tinyproxy \
+	python3 openssl tinyproxy iproute2 util-linux \
 	dpkg-dev file ca-certificates binutils time valgrind

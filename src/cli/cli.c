@@ -132,7 +132,7 @@ static int parse_seconds(const char *flag, const char *v, double *out)
 
 int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 {
-	enum opt { HOST, PROFILE, CACERT, CONNECT_TIMEOUT, IDLE_TIMEOUT, AUTH };
+	enum opt { HOST, PROFILE, CACERT, CONNECT_TIMEOUT, IDLE_TIMEOUT, AUTH, RESOLVE };
 	static const struct {
 		const char *name;
 		enum opt id;
@@ -143,6 +143,7 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 	    {"--connect-timeout", CONNECT_TIMEOUT},
 	    {"--idle-timeout", IDLE_TIMEOUT},
 	    {"--auth", AUTH},
+	    {"--resolve", RESOLVE},
 	};
 	const char *a = argv[*i], *v = NULL;
 	size_t k;
@@ -184,6 +185,18 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 	case AUTH:
 		g->auth = v;
 		break;
+	case RESOLVE: { /* repeatable: the entries add up */
+		size_t len = strlen(g->resolve_buf);
+		if (len + strlen(v) + 2 > sizeof g->resolve_buf) {
+			cli_usage_error("--resolve: more than %zu bytes of entries",
+			                sizeof g->resolve_buf - 2);
+			return 100 + 2;
+		}
+		snprintf(g->resolve_buf + len, sizeof g->resolve_buf - len, "%s%s", len ? " " : "",
+		         v);
+		g->resolve = g->resolve_buf;
+		break;
+	}
 	case CONNECT_TIMEOUT:
 		if (parse_seconds("--connect-timeout", v, &g->connect_timeout_s))
 			return 100 + 2;
@@ -206,6 +219,8 @@ static int client_from(const struct cli_globals *g, struct dbx_options *o, struc
 	o->notice = notice_line;
 	o->connect_timeout_ms = (int)(g->connect_timeout_s * 1000);
 	o->idle_timeout_ms = (int)(g->idle_timeout_s * 1000);
+	if (g->resolve)
+		o->resolve = g->resolve; /* flags beat the environment */
 	if (g->verbose)
 		o->trace = trace_line;
 	err = dbx_client_new(out, o, errbuf);

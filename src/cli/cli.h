@@ -26,7 +26,10 @@ struct cli_globals {
 	double idle_timeout_s;
 	int verbose;
 	int json;
-	int raw; /* --raw */
+	int raw;                /* --raw */
+	const char *resolve;    /* the --resolve entries joined by spaces, or NULL
+	                           (then DBXAI_RESOLVE counts) */
+	char resolve_buf[2048]; /* holds them */
 };
 
 /* --raw: model and server text reach a terminal as they are (else controls

@@ -113,7 +113,11 @@ class Mock(Server):
     port, script() to queue replies, requests() to read what it was sent."""
 
     def __init__(self, cert="server.pem", tls="any", plain=False, token=TOKEN, lifetime=60,
-                 weak=False):
+                 weak=False, args=(), prefix=()):
+        """args: more options of tests/mock/server.py (--idle-close 1, --ipv6);
+        prefix: a command that runs it elsewhere (a Netns' enter). With a
+        prefix, script() and control() cannot reach it: only the default routes
+        answer."""
         self.dir = tempfile.mkdtemp(prefix="dbxai-mock-")
         self.log = os.path.join(self.dir, "requests.jsonl")
         port_file = os.path.join(self.dir, "port")
@@ -124,6 +128,7 @@ class Mock(Server):
             cmd.append("--weak")
         if token is not None:
             cmd += ["--token", token]
+        cmd = list(prefix) + cmd + list(args)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_file(port_file, self.proc)
         with open(port_file) as f:
@@ -230,11 +235,12 @@ class Result:
         return "rc=%r\nstdout=%r\nstderr=%r" % (self.rc, self.out[:2000], self.err[:2000])
 
 
-def run(args, env=None, stdin=b"", timeout=30, binary=None):
+def run(args, env=None, stdin=b"", timeout=30, binary=None, prefix=()):
     """Runs dbxai with only the environment given (a clean_env(), or a dict)
-    on top of PATH and HOME, and fails if any piece of a secret is printed."""
+    on top of PATH and HOME, and fails if any piece of a secret is printed.
+    prefix: a command that runs it elsewhere (a Netns' enter)."""
     full = clean_env(token=None, cacert=None, path=True, home=HOME, **(env or {}))
-    p = subprocess.run(RUN + [binary or BIN] + list(args), input=stdin, env=full,
+    p = subprocess.run(list(prefix) + RUN + [binary or BIN] + list(args), input=stdin, env=full,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     res = Result(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"))
     for secret in SECRETS:

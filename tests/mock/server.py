@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local Databricks Model Serving look-alike for dbxai's tests and demo.
 
-Python 3 standard library only. Listens on 127.0.0.1 (never anything else), speaks
+Python 3 standard library only. Listens on 127.0.0.1 or ::1 (never anything else), speaks
 HTTP/1.1 with keep-alive over TLS (a test certificate made at test time) or plain
 TCP, and stops by itself after --lifetime seconds.
 
@@ -35,6 +35,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -255,11 +256,16 @@ REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403
 def serve_conn(state, sock):
     conn = state.next_conn()
     buf = b""
+    idle_close, idle_reset = state.args.idle_close, state.args.idle_reset
+    answered = None  # when the last response ended
     try:
         while True:
+            if idle_close and answered:
+                sock.settimeout(idle_close)  # silence: close (FIN) as servers do
             req = read_request(sock, buf)
             if req is None:
                 return
+            sock.settimeout(30)
             method, path, headers, body, buf = req
             if path == "/__mock/script" and method == "POST":
                 with state.lock:
@@ -272,8 +278,15 @@ def serve_conn(state, sock):
                 parsed = body.decode("utf-8", "replace")
             state.record({"conn": conn, "method": method, "path": path,
                           "headers": headers, "body": parsed, "time": time.time()})
+            if idle_reset and answered and time.time() - answered > idle_reset:
+                # the request arrived on a connection already forgotten (a NAT
+                # that dropped it, a server that closed it as it went out)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
             spec = state.pop_script() or route(state, method, path, headers, body)
-            if not respond(sock, spec):
+            keep = respond(sock, spec)
+            answered = time.time()
+            if not keep:
                 if spec.get("cut_after") is None and hasattr(sock, "unwrap"):
                     try:  # close_notify: the clean end of a close-delimited body
                         sock.settimeout(2)
@@ -302,6 +315,12 @@ def main():
     ap.add_argument("--token", help="require 'Authorization: Bearer TOKEN'")
     ap.add_argument("--log", help="append one JSON line per request here")
     ap.add_argument("--lifetime", type=float, default=120.0, help="stop after this many seconds")
+    ap.add_argument("--ipv6", action="store_true", help="listen on ::1 instead of 127.0.0.1")
+    ap.add_argument("--idle-close", type=float, default=0,
+                    help="close a kept-alive connection after this many seconds of silence")
+    ap.add_argument("--idle-reset", type=float, default=0,
+                    help="reset, unanswered, a request that comes after this many seconds "
+                    "of silence on a kept-alive connection")
     args = ap.parse_args()
 
     ctx = None
@@ -321,9 +340,9 @@ def main():
             ctx.minimum_version = ctx.maximum_version = v
 
     state = State(args)
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock = socket.socket(socket.AF_INET6 if args.ipv6 else socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind(("127.0.0.1", args.port))
+    lsock.bind(("::1" if args.ipv6 else "127.0.0.1", args.port))
     lsock.listen(64)
     lsock.settimeout(0.2)
     if args.port_file:

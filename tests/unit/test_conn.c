@@ -422,6 +422,8 @@ static void reconnect_one(size_t i)
 	      srv.port[fresh]);
 	CHECK(strstr(m[fresh].written, "GET /b HTTP/1.1\r\n") != NULL,
 	      "%s, piece %zu: second request not on the expected connection", c->name, piece);
+	CHECK(!c->dead || strstr(traced, "closed the kept-alive connection while it was idle"),
+	      "%s, piece %zu: -v does not say why: %s", c->name, piece, traced);
 }
 
 static void test_reconnect(void)
@@ -482,7 +484,8 @@ static void stale_one(size_t i)
 	      srv.opened);
 	if (c->want_err == DBX_OK)
 		CHECK(strcmp(g.body, "two") == 0 &&
-		          (c->fail_write || strstr(traced, "reconnecting") != NULL) &&
+		          strstr(traced, "died before the response began") != NULL &&
+		          strstr(traced, "sending the request again on a new connection") &&
 		          strstr(m[1].written, "GET /a HTTP/1.1\r\n") != NULL,
 		      "%s, piece %zu: body '%s', trace:\n%s", c->name, piece, g.body, traced);
 	if (c->want_msg)

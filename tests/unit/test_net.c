@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -70,7 +71,7 @@ static void pair(int family, const char *host, int *lfd, int *cfd, int *sfd)
 	CHECK(*lfd >= 0, "listener: %s", strerror(errno));
 	if (*lfd < 0)
 		return;
-	err = net_connect(host, port, 2000, cfd, eb);
+	err = net_connect(host, port, &(struct net_dial){.timeout_ms = 2000}, cfd, eb);
 	CHECK(err == DBX_OK && *cfd >= 0, "connect %s:%u: %d %s", host, port, err, eb);
 	if (err)
 		return;
@@ -285,7 +286,7 @@ static void test_large_transfer(void)
 	CHECK(pid > 0, "fork");
 	if (pid < 0)
 		goto out;
-	err = net_connect("127.0.0.1", port, 2000, &cfd, eb);
+	err = net_connect("127.0.0.1", port, &(struct net_dial){.timeout_ms = 2000}, &cfd, eb);
 	CHECK(err == DBX_OK, "connect: %s", eb);
 	if (err)
 		goto wait;
@@ -351,13 +352,13 @@ static void test_connect_refused(void)
 	if (fd < 0)
 		return;
 	close(fd); /* nothing listens on port now */
-	err = net_connect("127.0.0.1", port, 2000, &cfd, eb);
+	err = net_connect("127.0.0.1", port, &(struct net_dial){.timeout_ms = 2000}, &cfd, eb);
 	CHECK(err == DBX_ERR_CONNECT, "refused: got %d %s", err, eb);
 	CHECK(cfd == -1, "fd on failure: %d", cfd);
 	snprintf(want, sizeof want, "127.0.0.1:%u", port);
 	CHECK(strstr(eb, want) != NULL, "message names host:port: %s", eb);
 	/* localhost tries 127.0.0.1 then ::1: both refuse */
-	err = net_connect("localhost", port, 2000, &cfd, eb);
+	err = net_connect("localhost", port, &(struct net_dial){.timeout_ms = 2000}, &cfd, eb);
 	CHECK(err == DBX_ERR_CONNECT, "localhost refused: got %d %s", err, eb);
 	CHECK(strstr(eb, "localhost:") != NULL, "message: %s", eb);
 }
@@ -384,7 +385,8 @@ static void test_connect_timeout(void)
 		int fd = -1;
 
 		t0 = mono_ms();
-		err = net_connect("127.0.0.1", port, 200, &fd, eb);
+		err =
+		    net_connect("127.0.0.1", port, &(struct net_dial){.timeout_ms = 200}, &fd, eb);
 		dt = mono_ms() - t0;
 		if (err == DBX_OK) {
 			held[n++] = fd;
@@ -413,7 +415,7 @@ static void test_resolve(void)
 	int fd = 7, err;
 
 	/* rejected before the resolver: no DNS traffic, no waiting */
-	err = net_connect("bad host name!", 443, 500, &fd, eb);
+	err = net_connect("bad host name!", 443, &(struct net_dial){.timeout_ms = 500}, &fd, eb);
 	CHECK(err == DBX_ERR_RESOLVE, "bad name: %d %s", err, eb);
 	CHECK(fd == -1, "fd on failure");
 	CHECK(strstr(eb, "'bad host name!'") != NULL, "message names host: %s", eb);
@@ -423,7 +425,8 @@ static void test_resolve(void)
 	 * CONNECT branch only guards against that shortcut being removed on a
 	 * host whose resolver invents answers (NXDOMAIN hijacking).
 	 */
-	err = net_connect("nonexistent.invalid", 443, 500, &fd, eb);
+	err =
+	    net_connect("nonexistent.invalid", 443, &(struct net_dial){.timeout_ms = 500}, &fd, eb);
 	if (err == DBX_ERR_CONNECT)
 		printf("test_net: note: the resolver answered for nonexistent.invalid "
 		       "(%s)\n",
@@ -437,7 +440,8 @@ static void test_resolve(void)
 	/* A real lookup through getaddrinfo. Here DNS is absent or answers
 	 * NXDOMAIN (example.test is reserved, RFC 2606), so RESOLVE; a resolver
 	 * that invents addresses leads to CONNECT instead, noted. */
-	err = net_connect("nonexistent.example.test", 443, 500, &fd, eb);
+	err = net_connect("nonexistent.example.test", 443, &(struct net_dial){.timeout_ms = 500},
+	                  &fd, eb);
 	if (err == DBX_ERR_CONNECT)
 		printf("test_net: note: the resolver answered for "
 		       "nonexistent.example.test (%s)\n",
@@ -455,18 +459,176 @@ static void test_usage(void)
 	size_t got;
 	int fd = 7;
 
-	CHECK(net_connect("127.0.0.1", 0, 100, &fd, eb) == DBX_ERR_USAGE, "port 0");
+	CHECK(net_connect("127.0.0.1", 0, &(struct net_dial){.timeout_ms = 100}, &fd, eb) ==
+	          DBX_ERR_USAGE,
+	      "port 0");
 	CHECK(fd == -1, "fd reset");
-	CHECK(net_connect("127.0.0.1", 65536, 100, &fd, eb) == DBX_ERR_USAGE, "port 65536");
-	CHECK(net_connect(NULL, 80, 100, &fd, eb) == DBX_ERR_USAGE, "NULL host");
-	CHECK(net_connect("", 80, 100, &fd, NULL) == DBX_ERR_USAGE, "empty host");
-	CHECK(net_connect("[::1", 80, 100, &fd, eb) == DBX_ERR_RESOLVE, "bad bracket");
-	CHECK(net_connect("[localhost]", 80, 100, &fd, eb) == DBX_ERR_RESOLVE,
+	CHECK(net_connect("127.0.0.1", 65536, &(struct net_dial){.timeout_ms = 100}, &fd, eb) ==
+	          DBX_ERR_USAGE,
+	      "port 65536");
+	CHECK(net_connect(NULL, 80, &(struct net_dial){.timeout_ms = 100}, &fd, eb) ==
+	          DBX_ERR_USAGE,
+	      "NULL host");
+	CHECK(net_connect("", 80, &(struct net_dial){.timeout_ms = 100}, &fd, NULL) ==
+	          DBX_ERR_USAGE,
+	      "empty host");
+	CHECK(net_connect("[::1", 80, &(struct net_dial){.timeout_ms = 100}, &fd, eb) ==
+	          DBX_ERR_RESOLVE,
+	      "bad bracket");
+	CHECK(net_connect("[localhost]", 80, &(struct net_dial){.timeout_ms = 100}, &fd, eb) ==
+	          DBX_ERR_RESOLVE,
 	      "brackets around a name");
 	CHECK(net_read(-1, buf, sizeof buf, 10, &got, eb) == DBX_ERR_USAGE, "read fd -1");
 	CHECK(net_write_all(-1, "x", 1, 10, NULL) == DBX_ERR_USAGE, "write fd -1");
 	CHECK(net_alive(-1) == 0, "alive -1");
 	net_close(-1);
+}
+
+/* RFC 8305 section 4: the first address's family first, then alternating,
+ * each family in the resolver's order; the rest once one family runs out. */
+static void test_interleave(void)
+{
+	static const struct {
+		int fam[6];
+		size_t n;
+		size_t want[6];
+	} cases[] = {
+	    {{6, 6, 4, 4}, 4, {0, 2, 1, 3}},
+	    {{6, 6, 6, 4}, 4, {0, 3, 1, 2}},
+	    {{4, 6, 6, 6}, 4, {0, 1, 2, 3}},
+	    {{4, 4, 6}, 3, {0, 2, 1}},
+	    {{4, 4, 4}, 3, {0, 1, 2}},
+	    {{6, 4, 6, 4, 4, 4}, 6, {0, 1, 2, 3, 4, 5}},
+	    {{4, 4, 4, 6, 6, 6}, 6, {0, 3, 1, 4, 2, 5}},
+	    {{6}, 1, {0}},
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int fam[6];
+		size_t order[6];
+
+		for (k = 0; k < cases[i].n; k++)
+			fam[k] = cases[i].fam[k] == 6 ? AF_INET6 : AF_INET;
+		net_interleave(fam, cases[i].n, order);
+		for (k = 0; k < cases[i].n; k++)
+			CHECK(order[k] == cases[i].want[k], "case %zu: order[%zu] = %zu, want %zu",
+			      i, k, order[k], cases[i].want[k]);
+	}
+}
+
+static void test_resolve_syntax(void)
+{
+	static const char *good[] = {
+	    "",
+	    "api.example.test:443:192.0.2.1",
+	    "api.example.test:443:[2001:db8::1]",
+	    "api.example.test:443:2001:db8::1",
+	    "api.example.test:443:[2001:db8::1],192.0.2.1,[::1]",
+	    "  a.test:1:192.0.2.1\tb.test:65535:::1\n",
+	};
+	static const char *bad[] = {
+	    "api.example.test",
+	    "api.example.test:443",
+	    "api.example.test:443:",
+	    ":443:192.0.2.1",
+	    "a.test:0:192.0.2.1",
+	    "a.test:65536:192.0.2.1",
+	    "a.test:99999999999999999999:192.0.2.1",
+	    "a.test:x:192.0.2.1",
+	    "a.test::192.0.2.1",
+	    "a.test:443:192.0.2.1,",
+	    "a.test:443:,192.0.2.1",
+	    "a.test:443:host.name",
+	    "a.test:443:[192.0.2.1",
+	    "a.test:443:[2001:db8::1",
+	    "a.test:443:192.0.2.256",
+	    "ok.test:443:192.0.2.1 wrong.test:443",
+	};
+	char eb[DBX_ERRBUF_SIZE];
+	size_t i;
+
+	CHECK(net_resolve_check(NULL, eb) == DBX_OK, "NULL");
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		eb[0] = '\0';
+		CHECK(net_resolve_check(good[i], eb) == DBX_OK, "good '%s': %s", good[i], eb);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		eb[0] = '\0';
+		CHECK(net_resolve_check(bad[i], eb) == DBX_ERR_USAGE, "bad '%s' accepted", bad[i]);
+		CHECK(strstr(eb, "--resolve") && strstr(eb, "HOST:PORT:ADDR"), "message: %s", eb);
+	}
+	CHECK(net_resolve_check("ok.test:443:192.0.2.1 wrong.test:443", NULL) == DBX_ERR_USAGE,
+	      "NULL errbuf");
+	net_resolve_check("ok.test:443:192.0.2.1 wrong.test:443", eb);
+	CHECK(strstr(eb, "'wrong.test:443'") != NULL, "names the bad entry: %s", eb);
+}
+
+struct lines {
+	char text[4096];
+};
+
+static void collect(void *ctx, const char *line)
+{
+	struct lines *l = ctx;
+	size_t len = strlen(l->text);
+
+	snprintf(l->text + len, sizeof l->text - len, "%s\n", line);
+}
+
+/* --resolve entries reach the listener without DNS (.test names would go to
+ * DNS otherwise); with a refused ::1 listed first, 127.0.0.1 still wins. */
+static void test_resolve_connect(void)
+{
+	char eb[DBX_ERRBUF_SIZE] = "", spec[256], want[64];
+	struct lines tr = {""};
+	struct net_dial d = {
+	    .timeout_ms = 3000, .resolve = spec, .trace = collect, .trace_ctx = &tr};
+	unsigned port = 0, dead = 0;
+	int lfd = listener(AF_INET, 8, &port), dfd = listener(AF_INET, 1, &dead);
+	int fd = -1, err, v;
+	socklen_t vl = sizeof v;
+
+	CHECK(lfd >= 0 && dfd >= 0, "listener");
+	if (lfd < 0 || dfd < 0)
+		return;
+	close(dfd); /* nothing listens on dead now */
+	snprintf(spec, sizeof spec, "api.example.test:%u:127.0.0.1", port);
+	err = net_connect("API.Example.test", port, &d, &fd, eb);
+	CHECK(err == DBX_OK, "resolve entry: %d %s", err, eb);
+	net_close(fd);
+	CHECK(strstr(tr.text, "from --resolve") != NULL, "trace: %s", tr.text);
+
+	/* several addresses, IPv6 in brackets first and refused, an entry for
+	 * another port ignored, the last entry for the host winning */
+	snprintf(spec, sizeof spec,
+	         "api.example.test:%u:192.0.2.1 api.example.test:%u:192.0.2.1 "
+	         "api.example.test:%u:[::1],127.0.0.1",
+	         dead, port, port);
+	tr.text[0] = '\0';
+	err = net_connect("api.example.test", port, &d, &fd, eb);
+	CHECK(err == DBX_OK, "two addresses: %d %s", err, eb);
+	CHECK(strstr(tr.text, "* trying ::1 (1 of 2)") != NULL, "first attempt: %s", tr.text);
+	CHECK(strstr(tr.text, "* connected to 127.0.0.1 (attempt 2 of 2 won)") != NULL,
+	      "winner: %s", tr.text);
+	/* TCP keepalive on the connection won (net.h) */
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &vl) == 0 && v == 1, "SO_KEEPALIVE");
+	CHECK(getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, &vl) == 0 && v == 30, "idle %d", v);
+	CHECK(getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, &vl) == 0 && v == 3, "count %d", v);
+	CHECK(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0 && v, "nodelay");
+	net_close(fd);
+
+	/* all refused: exit 7's message names each address */
+	snprintf(spec, sizeof spec, "api.example.test:%u:[::1],127.0.0.1", dead);
+	err = net_connect("api.example.test", dead, &d, &fd, eb);
+	CHECK(err == DBX_ERR_CONNECT && fd == -1, "refused: %d %s", err, eb);
+	snprintf(want, sizeof want, "api.example.test:%u: ::1 ", dead);
+	CHECK(strstr(eb, want) && strstr(eb, ", 127.0.0.1 "), "message names each: %s", eb);
+
+	/* a bad table is a usage error, even for a host it does not name */
+	snprintf(spec, sizeof spec, "other.test:%u:not-an-address", port);
+	CHECK(net_connect("127.0.0.1", port, &d, &fd, eb) == DBX_ERR_USAGE, "bad table: %s", eb);
+	close(lfd);
 }
 
 int main(void)
@@ -482,5 +644,8 @@ int main(void)
 	RUN(test_connect_refused);
 	RUN(test_connect_timeout);
 	RUN(test_resolve);
+	RUN(test_interleave);
+	RUN(test_resolve_syntax);
+	RUN(test_resolve_connect);
 	return harness_done("test_net");
 }
