@@ -89,6 +89,9 @@
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 with RSA certificates signs with PSS */
 /* Lets tls.c look up the issuing root on demand instead of parsing a whole bundle */
 #define MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK
+/* No mbedtls_x509_*_info() and no OID descriptions: tls.c words verification
+ * failures from the flags itself; 2.5 KB. */
+#define MBEDTLS_X509_REMOVE_INFO
 
 /* TLS */
 #define MBEDTLS_SSL_TLS_C
