@@ -59,6 +59,9 @@
 #define MBEDTLS_AESCE_C
 #endif
 #define MBEDTLS_GCM_C
+/* GCM and CTR-DRBG only ever run AES forwards: no inverse cipher, its key
+ * schedule or its 4 KiB of tables (there is no CBC, ECB or XTS here). */
+#define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C
