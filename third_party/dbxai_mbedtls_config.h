@@ -48,6 +48,8 @@
 #define MBEDTLS_SHA256_SMALLER
 #define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_C
+/* Likewise for SHA-384/512 (TLS 1.3's AES-256-GCM-SHA384 transcript and HKDF) */
+#define MBEDTLS_SHA512_SMALLER
 #define MBEDTLS_HKDF_C /* turns on the PSA HKDF that TLS 1.3 needs */
 
 /* Ciphers: AEAD only */
