@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs every build and test prerequisite on a Debian 12 (bookworm) machine with apt:
-# the musl cross toolchains for x86_64/aarch64/armv7, qemu to run ARM test binaries,
-# clang for fuzzing/sanitizers, python3/openssl/tinyproxy for the loopback tests, and a
+# the musl cross toolchains for x86_64/aarch64/armv7, lld (the x86_64 and armv7
+# links), qemu to run ARM test binaries, clang for fuzzing/sanitizers,
+# python3/openssl/tinyproxy for the loopback tests, and a
 # deb-src entry for trixie so `apt-get source mbedtls=3.6.6-0.1~deb13u1` works. That
 # entry points at the Debian archive this machine's apt already uses (see
 # debian_archive_uri below); no archive host is written into this script.
@@ -159,6 +160,6 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-reco
 	make gcc libc6-dev musl-tools musl-dev \
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf musl-dev:arm64 musl-dev:armhf \
 	qemu-user-static \
-	clang llvm libclang-rt-14-dev \
+	clang llvm libclang-rt-14-dev lld \
 	python3 openssl tinyproxy iproute2 util-linux \
 	dpkg-dev file ca-certificates binutils time valgrind

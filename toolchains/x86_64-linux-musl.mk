@@ -5,6 +5,13 @@ TC_AR := ar
 TC_STRIP := strip
 TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 TC_HOT_CFLAGS := -O2
-TC_LDFLAGS := -static -Wl,--gc-sections -s
+# Linked with lld (Debian: lld): GNU ld's default -z separate-code starts and ends
+# the code on page boundaries in the file too, 8 KiB of padding; lld keeps the
+# same read-only / executable / writable segments without padding the file
+# (a segment's first and last page may be shared with its neighbour).
+# --no-dynamic-linker: musl-gcc's specs pass -dynamic-linker even with -static;
+# GNU ld ignores it there, lld would write a PT_INTERP and the binary would not start.
+# -O2: lld merges strings that are the tail of another (GNU ld does by default), 1 KB.
+TC_LDFLAGS := -static -Wl,--gc-sections -s -fuse-ld=lld -Wl,--no-dynamic-linker -Wl,-O2
 # How to run a test binary built for this target (empty: directly).
 TC_RUN :=
