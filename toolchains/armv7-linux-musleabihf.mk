@@ -4,5 +4,14 @@ TC_CC := arm-linux-musleabihf-gcc
 TC_AR := arm-linux-gnueabihf-ar
 TC_STRIP := arm-linux-gnueabihf-strip
 TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard -mthumb
-TC_LDFLAGS := -static -Wl,--gc-sections -s
+# Linked with lld (Debian: lld), 2.7 KiB smaller than GNU ld's layout, and with the
+# read-only data in its own non-executable segment. The cross gcc finds ld.lld
+# only in a -B folder; --no-dynamic-linker: the musl specs pass -dynamic-linker
+# even with -static, and lld would write a PT_INTERP. -O2: lld merges strings that
+# are the tail of another (GNU ld does by default), 1 KB.
+LLD_DIR := $(dir $(realpath $(shell command -v ld.lld)))
+ifeq ($(LLD_DIR),)
+$(error ld.lld not found: install lld (third_party/bootstrap.sh does))
+endif
+TC_LDFLAGS := -static -Wl,--gc-sections -s -fuse-ld=lld -B$(LLD_DIR) -Wl,--no-dynamic-linker -Wl,-O2
 TC_RUN := qemu-arm-static
