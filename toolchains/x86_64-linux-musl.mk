@@ -3,7 +3,10 @@
 TC_CC := musl-gcc
 TC_AR := ar
 TC_STRIP := strip
-TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+# -Oz (GCC 12+) rather than -Os: 3.5 KB smaller, and callgrind counts no more
+# instructions per chunk or per handshake (the hot objects are -O2 anyway). On
+# aarch64 GCC 12's -Oz gives the same code as -Os.
+TC_CFLAGS := -Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 TC_HOT_CFLAGS := -O2
 # Linked with lld (Debian: lld): GNU ld's default -z separate-code starts and ends
 # the code on page boundaries in the file too, 8 KiB of padding; lld keeps the
