@@ -23,8 +23,9 @@
  *   (getenv): do not change it (setenv) while other threads use the library.
  * - Memory the library hands to the caller (a transcript) is released with
  *   dbx_free().
- * - A DNS lookup runs getaddrinfo() in a short-lived child process (fork), so
- *   that the connect timeout bounds it; the call reaps it before it returns.
+ * - A DNS lookup runs getaddrinfo() on a short-lived detached thread, so that
+ *   the connect timeout bounds it; a lookup that outlived its call ends by
+ *   itself (no fork, no child process, signals stay with the caller's threads).
  *
  * Stability: within a minor version (0.1.x) the API is stable: a program that
  * compiles against 0.1.0 compiles against any 0.1.x with the same meaning.

@@ -2,10 +2,10 @@
 #include "net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
-#include <sys/wait.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -295,63 +296,114 @@ static void trace_nameservers(const struct net_dial *d)
 		fclose(f);
 }
 
+/* One lookup on a resolver thread. The caller and the thread each hold a
+ * reference; the last to let go frees it, so a caller that gave up at its
+ * deadline returns at once and the thread ends by itself when getaddrinfo()
+ * does. fd[1] is written (under the lock) when the answer is in. */
+struct lookup_job {
+	pthread_mutex_t mu;
+	int refs, done, rc, eno, fd[2];
+	size_t n;
+	struct net_addr a[NET_MAX_ADDRS];
+	char host[NET_HOST_MAX], port[8];
+};
+
+static void job_release(struct lookup_job *j)
+{
+	int last;
+
+	pthread_mutex_lock(&j->mu);
+	last = --j->refs == 0;
+	pthread_mutex_unlock(&j->mu);
+	if (!last)
+		return;
+	close(j->fd[0]);
+	close(j->fd[1]);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
+}
+
+static void *lookup_thread(void *arg)
+{
+	struct lookup_job *j = arg;
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	/* No AI_ADDRCONFIG: glibc's ignores loopback, so on a device whose only
+	 * interface is lo it would hide the addresses we want. An unusable
+	 * family just fails fast in connect(). */
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(j->host, j->port, &hints, &res);
+	pthread_mutex_lock(&j->mu);
+	j->rc = rc;
+	j->eno = errno;
+	j->n = rc ? 0 : copy_addrs(res, j->a);
+	j->done = 1;
+	(void)!write(j->fd[1], "", 1);
+	pthread_mutex_unlock(&j->mu);
+	if (res)
+		freeaddrinfo(res);
+	job_release(j);
+	return NULL;
+}
+
 /*
- * getaddrinfo() for host:port in a child process, waited for until deadline at
- * most; a child still asking then is killed. A process, not a thread: in a
- * static musl binary fork() costs 1.4 KB of code and pthread_create() 2.9 KB,
- * and musl's fork() leaves malloc usable in the child of a threaded program.
+ * getaddrinfo() for host:port on a detached thread, waited for until deadline
+ * at most (getaddrinfo has no timeout of its own: a dead name server would hold
+ * the caller for as long as the resolver's retries last). A thread still
+ * asking then finishes by itself and frees what it holds.
  */
 static int lookup(const char *host, const char *port, long long deadline, const struct net_dial *d,
                   struct net_addr *a, size_t *n, char *errbuf)
 {
-	struct lookup_reply {
-		int rc, eno;
-		size_t n;
-		struct net_addr a[NET_MAX_ADDRS];
-	} m;
+	struct lookup_job *j = calloc(1, sizeof *j);
+	pthread_attr_t attr;
+	pthread_t tid;
 	sigset_t all, old;
 	char took[32];
-	ssize_t got = 0;
-	pid_t pid;
-	int fds[2];
+	int started, done = 0, rc = 0, eno = 0;
 
-	/* One record, whole or nothing; EOF if the child dies first. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+	if (!j || strlen(host) >= sizeof j->host || pipe(j->fd) != 0) {
+		free(j);
 		goto fail;
-	/* The child takes no signal meant for the caller; SIGKILL still ends it. */
+	}
+	/* a child started meanwhile (an MCP server, a browser) must not keep them */
+	(void)fcntl(j->fd[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(j->fd[1], F_SETFD, FD_CLOEXEC);
+	snprintf(j->host, sizeof j->host, "%s", host);
+	snprintf(j->port, sizeof j->port, "%s", port);
+	pthread_mutex_init(&j->mu, NULL);
+	j->refs = 2;
+	/* The thread takes no signal meant for the caller. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		struct addrinfo hints, *res = NULL;
-
-		memset(&hints, 0, sizeof hints);
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_protocol = IPPROTO_TCP;
-		/* No AI_ADDRCONFIG: glibc's ignores loopback, so on a device
-		 * whose only interface is lo it would hide the addresses we
-		 * want. An unusable family just fails fast in connect(). */
-		hints.ai_flags = AI_NUMERICSERV;
-		m.rc = getaddrinfo(host, port, &hints, &res);
-		m.eno = errno;
-		m.n = m.rc ? 0 : copy_addrs(res, m.a);
-		(void)!write(fds[1], &m, offsetof(struct lookup_reply, a) + m.n * sizeof m.a[0]);
-		_exit(0);
-	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	started = pthread_create(&tid, &attr, lookup_thread, j) == 0;
+	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(fds[1]);
-	if (pid > 0 && wait_fd(fds[0], POLLIN, deadline) > 0)
-		got = read(fds[0], &m, sizeof m);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	close(fds[0]);
-	if (pid < 0)
+	if (!started) {
+		j->refs = 1;
+		job_release(j);
 		goto fail;
-	if (got == 0 && clock_ms() >= deadline) {
+	}
+	if (wait_fd(j->fd[0], POLLIN, deadline) > 0) {
+		pthread_mutex_lock(&j->mu);
+		done = j->done;
+		if (done) {
+			rc = j->rc;
+			eno = j->eno;
+			*n = j->n;
+			memcpy(a, j->a, j->n * sizeof j->a[0]);
+		}
+		pthread_mutex_unlock(&j->mu);
+	}
+	job_release(j);
+	if (!done) {
 		fmt_duration(took, sizeof took, d->timeout_ms);
 		errbuf_set(errbuf,
 		           "DNS lookup of %s timed out after %s: check the name servers "
@@ -360,15 +412,11 @@ static int lookup(const char *host, const char *port, long long deadline, const 
 		trace_nameservers(d);
 		return DBX_ERR_RESOLVE;
 	}
-	if (got < (ssize_t)offsetof(struct lookup_reply, a))
-		goto fail;
-	if (m.rc != 0) {
+	if (rc != 0) {
 		errbuf_set(errbuf, "cannot resolve host '%s': %s", host,
-		           m.rc == EAI_SYSTEM ? strerror(m.eno) : gai_strerror(m.rc));
+		           rc == EAI_SYSTEM ? strerror(eno) : gai_strerror(rc));
 		return DBX_ERR_RESOLVE;
 	}
-	*n = m.n;
-	memcpy(a, m.a, m.n * sizeof m.a[0]);
 	return DBX_OK;
 fail:
 	errbuf_set(errbuf, "cannot resolve host '%s': the lookup failed (%s)", host,

@@ -13,8 +13,9 @@
  * - timeout_ms < 0 waits without a limit of ours; 0 does not wait at all.
  * - The fd returned by net_connect() belongs to the caller, who releases it
  *   with net_close(). Buffers passed in are borrowed for the call only.
- * - No global state, no allocation. A DNS lookup runs in a child process
- *   (fork) that net_connect() always reaps before it returns.
+ * - No global state. A DNS lookup runs getaddrinfo() on a short-lived detached
+ *   thread (its only allocation), which ends by itself when the lookup does,
+ *   also after net_connect() gave up waiting for it.
  */
 #ifndef NET_H
 #define NET_H
@@ -48,10 +49,10 @@ struct net_dial {
  * otherwise spend seconds on a DNS query to a name server that is not there.
  * For the same reason a name with characters other than letters, digits, '-',
  * '_' and '.', and any name under ".invalid" (RFC 6761), fail with
- * DBX_ERR_RESOLVE at once. Other names go to getaddrinfo() in a short-lived
- * child process, so the lookup counts against d->timeout_ms: when it runs out
- * the child is killed (and reaped), and the trace names the name servers of
- * /etc/resolv.conf.
+ * DBX_ERR_RESOLVE at once. Other names go to getaddrinfo() on a short-lived
+ * thread, so the lookup counts against d->timeout_ms: when it runs out the
+ * call returns (the thread finishes on its own), and the trace names the name
+ * servers of /etc/resolv.conf.
  *
  * Happy Eyeballs (RFC 8305): the addresses are interleaved by family, the
  * resolver's first family first (net_interleave); attempt k+1 starts 250 ms
