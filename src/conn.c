@@ -12,9 +12,6 @@
 
 #define CONN_TRACE_MAX 4096
 
-/* A reused connection died before answering: send the request again. */
-#define CONN_STALE (-1)
-
 __attribute__((format(printf, 2, 3))) static void trace(const struct conn *c, const char *fmt, ...)
 {
 	char line[512];
@@ -404,7 +401,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			continue; /* the deadline check above reports it */
 		if (err) {
 			if (reused && p->received == 0 && err != DBX_ERR_TIMEOUT)
-				return CONN_STALE;
+				return ERR_STALE;
 			if (err == DBX_ERR_TIMEOUT)
 				errbuf_set(
 				    errbuf,
@@ -415,7 +412,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 		}
 		if (got == 0) {
 			if (reused && p->received == 0)
-				return CONN_STALE;
+				return ERR_STALE;
 			if (c->io_.clean_close && p->head_done && p->framing == HTTP_BODY_CLOSE &&
 			    !c->io_.clean_close(c->io_.ctx)) {
 				errbuf_set(
@@ -488,13 +485,13 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 		err = send_request(c, t, rq, msg);
 		/* A connection that died while idle: the write may fail (reset,
 		 * broken pipe) or, more often, the read finds EOF or a reset
-		 * before any byte of the response (CONN_STALE). The server never
+		 * before any byte of the response (ERR_STALE). The server never
 		 * answered: send the request once more, on a new connection. */
 		if (reused && (err == DBX_ERR_NET || err == DBX_ERR_TLS))
-			err = CONN_STALE;
+			err = ERR_STALE;
 		if (!err)
 			err = read_response(c, rq, h, reused, msg);
-		if (err == CONN_STALE && attempt == 0) {
+		if (err == ERR_STALE && attempt == 0) {
 			trace(c,
 			      "* the kept-alive connection died before the response began (%s); "
 			      "sending the request again on a new connection",
@@ -506,9 +503,9 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 			conn_close(c);
 		break;
 	}
-	if (err && err != CONN_STALE && msg[0])
+	if (err && err != ERR_STALE && msg[0])
 		errbuf_set(errbuf, "%s", msg);
-	if (err == CONN_STALE) {
+	if (err == ERR_STALE) {
 		errbuf_set(errbuf, "%s closed the connection without answering", t->host);
 		err = DBX_ERR_NET;
 	}

@@ -30,8 +30,10 @@ enum err_internal {
 	ERR_STOP,             /* a decoder recorded the server's error in the reply
 	                         and asks the transfer to stop (not a cancel by the
 	                         caller) */
-	ERR_TLS12_RETRY       /* tls_connect: the server needs a TLS 1.2-only
+	ERR_TLS12_RETRY,      /* tls_connect: the server needs a TLS 1.2-only
 	                         handshake; connect again (tls.h) */
+	ERR_STALE             /* conn: a kept-alive connection died before any
+	                         byte of the response; send the request again */
 };
 
 /* Writes one line into errbuf (when not NULL), cut to DBX_ERRBUF_SIZE. */
