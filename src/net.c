@@ -642,7 +642,7 @@ int net_connect(const char *host, unsigned port, const struct net_dial *dial, in
 	static const struct net_dial none = {-1, NULL, NULL, NULL};
 	const struct net_dial *d = dial ? dial : &none;
 	struct net_addr addrs[NET_MAX_ADDRS], sorted[NET_MAX_ADDRS];
-	int family[NET_MAX_ADDRS];
+	int family[NET_MAX_ADDRS] = {0};
 	size_t order[NET_MAX_ADDRS];
 	char hbuf[NET_HOST_MAX];
 	char list[200] = "";
