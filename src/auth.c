@@ -1,11 +1,14 @@
 /* auth.c - see auth.h; also dbx_login, dbx_logout and dbx_auth_status. */
 #include "auth.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "clock.h"
@@ -17,12 +20,16 @@
 #define AUTH_DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
 
 struct auth {
-	enum dbx_auth_type type;         /* PAT, M2M, U2M or NONE */
+	enum dbx_auth_type type;         /* never AUTO */
 	int optional;                    /* AUTO without credentials: no cached login
 	                                    means no Authorization, not an error */
 	struct dbx_options opt;          /* a copy, for clients to other hosts */
 	const char *client_id;           /* borrowed, or OAUTH_U2M_CLIENT_ID */
 	const char *client_secret;       /* borrowed; M2M only (secret) */
+	const char *fed_client_id;       /* borrowed; OIDC: the service principal
+	                                    of workload identity federation, or NULL */
+	const char *oidc_env;            /* env-oidc: the variable's name */
+	const char *oidc_file;           /* file-oidc: the file's path */
 	char cache_id[256];              /* the cache key's client part: the client
 	                                    id, for M2M with a hash of the secret */
 	char cache_path[CACHE_PATH_MAX]; /* "" when none could be made */
@@ -157,6 +164,125 @@ static int refresh(struct client *c, struct auth *a, struct cache_tokens *t, cha
 	return err;
 }
 
+/* The subject token of env-oidc or file-oidc into jwt (OIDC_JWT_MAX),
+ * trimmed; a missing, empty or malformed one is DBX_ERR_AUTH naming where it
+ * was looked for. claims gets what a message may tell about it. */
+static int read_jwt(const struct auth *a, char *jwt, char *claims, size_t ccap, char *errbuf)
+{
+	const char *where = a->type == DBX_AUTH_ENV_OIDC ? a->oidc_env : a->oidc_file;
+	size_t n = 0, b = 0;
+	int err = DBX_OK;
+
+	if (a->type == DBX_AUTH_ENV_OIDC) {
+		const char *v = get_env(a->oidc_env);
+		n = v ? strlen(v) : 0;
+		if (n < OAUTH_JWT_MAX)
+			memcpy(jwt, v ? v : "", n + 1);
+	} else {
+		int fd = open(a->oidc_file, O_RDONLY | O_CLOEXEC);
+		ssize_t got = 0;
+		if (fd < 0) {
+			errbuf_set(errbuf,
+			           "file-oidc: cannot read the identity token file %.200s: %s",
+			           where, strerror(errno));
+			return DBX_ERR_AUTH;
+		}
+		while (n < OAUTH_JWT_MAX && (got = read(fd, jwt + n, OAUTH_JWT_MAX - n)) > 0)
+			n += (size_t)got;
+		close(fd);
+		if (got < 0) {
+			errbuf_set(errbuf, "file-oidc: cannot read the identity token file %.200s",
+			           where);
+			return DBX_ERR_AUTH;
+		}
+		if (n < OAUTH_JWT_MAX)
+			jwt[n] = '\0';
+	}
+	if (n >= OAUTH_JWT_MAX) {
+		errbuf_set(errbuf, "%s: the identity token in %.200s is longer than %d bytes",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc", where,
+		           OAUTH_JWT_MAX - 1);
+		err = DBX_ERR_AUTH;
+	}
+	while (
+	    !err && n > 0 &&
+	    (jwt[n - 1] == '\n' || jwt[n - 1] == '\r' || jwt[n - 1] == ' ' || jwt[n - 1] == '\t'))
+		jwt[--n] = '\0';
+	while (!err && (jwt[b] == ' ' || jwt[b] == '\t' || jwt[b] == '\n' || jwt[b] == '\r'))
+		b++;
+	if (!err && b)
+		memmove(jwt, jwt + b, n - b + 1);
+	if (!err && !jwt[0]) {
+		errbuf_set(errbuf, "%s: %.200s is empty: no identity token (JWT) to exchange",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc", where);
+		err = DBX_ERR_AUTH;
+	} else if (!err && oauth_jwt_claims(jwt, strlen(jwt), claims, ccap) != DBX_OK) {
+		errbuf_set(errbuf, "%s: the identity token in %.200s is not a JWT",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc", where);
+		err = DBX_ERR_AUTH;
+	}
+	return err;
+}
+
+/* RFC 8693 at the workspace's token endpoint: a fresh JWT for a workspace
+ * token kept in memory only. */
+static int authorize_oidc(struct client *c, int force, char *errbuf)
+{
+	struct auth *a = c->auth_ctx;
+	struct cache_tokens *t = &a->scratch;
+	char *jwt = malloc(OAUTH_JWT_MAX), *form = malloc(OAUTH_FORM_MAX + OAUTH_JWT_MAX);
+	char claims[400], oerr[OAUTH_ERROR_MAX] = "";
+	size_t flen = 0, fcap = OAUTH_FORM_MAX + OAUTH_JWT_MAX;
+	int err;
+
+	if (!force && a->have && !auth_stale(a->tok.expiry, a->tok.issued, (long long)time(NULL))) {
+		err = DBX_OK;
+		goto out;
+	}
+	if (!jwt || !form) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	err = read_jwt(a, jwt, claims, sizeof claims, errbuf);
+	if (!err)
+		err = discover(c, a, errbuf);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "grant_type", OAUTH_EXCHANGE_GRANT);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "subject_token", jwt);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "subject_token_type", OAUTH_JWT_TYPE);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "scope", OAUTH_M2M_SCOPE);
+	if (!err && a->fed_client_id)
+		err = oauth_form_add(form, fcap, &flen, "client_id", a->fed_client_id);
+	if (err == DBX_ERR_LIMIT)
+		errbuf_set(errbuf, "the token exchange request is too long");
+	if (err)
+		goto out;
+	memset(t, 0, sizeof *t);
+	err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
+	if (err == DBX_ERR_AUTH) {
+		char why[DBX_ERRBUF_SIZE];
+		snprintf(why, sizeof why, "%s", errbuf);
+		errbuf_set(errbuf, "%s: the token exchange%s%.80s was refused (%s); the JWT has %s",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc",
+		           a->fed_client_id ? " for client id " : "",
+		           a->fed_client_id ? a->fed_client_id : "", why, claims);
+	}
+	if (!err)
+		err = set_bearer(c, a, t, errbuf);
+out:
+	if (jwt)
+		crypto_wipe(jwt, OAUTH_JWT_MAX);
+	if (form)
+		crypto_wipe(form, fcap);
+	crypto_wipe(t, sizeof *t);
+	free(jwt);
+	free(form);
+	return err;
+}
+
 static int authorize(struct client *c, int force, char *errbuf)
 {
 	struct auth *a = c->auth_ctx;
@@ -257,31 +383,96 @@ static int cache_key(struct auth *a)
 	return err || n >= (int)sizeof a->cache_id ? DBX_ERR_USAGE : DBX_OK;
 }
 
+static const char *const auth_names[] = {"auto", "pat",      "oauth-m2m", "databricks-cli",
+                                         "none", "env-oidc", "file-oidc"};
+
+static const char *auth_name(enum dbx_auth_type t)
+{
+	return (unsigned)t < sizeof auth_names / sizeof *auth_names ? auth_names[t] : "?";
+}
+
+static const char *oidc_env_name(const struct dbx_options *o)
+{
+	return o->oidc_token_env && *o->oidc_token_env ? o->oidc_token_env
+	                                               : "DATABRICKS_OIDC_TOKEN";
+}
+
+/* Whether o holds everything method t needs (U2M: always, the login is
+ * looked for at the first request); else errbuf names what is missing. */
+static int configured(const struct dbx_options *o, enum dbx_auth_type t, char *errbuf)
+{
+	const char *v;
+	switch (t) {
+	case DBX_AUTH_PAT:
+		if (o->token && *o->token)
+			return 1;
+		errbuf_set(
+		    errbuf,
+		    "auth type pat needs a token: set DATABRICKS_TOKEN or token in the profile");
+		return 0;
+	case DBX_AUTH_M2M:
+		if (o->client_id && *o->client_id && o->client_secret && *o->client_secret)
+			return 1;
+		errbuf_set(errbuf, "auth type oauth-m2m needs %s: set %s (or %s in the profile)",
+		           o->client_id && *o->client_id ? "a client secret" : "a client id",
+		           o->client_id && *o->client_id ? "DATABRICKS_CLIENT_SECRET"
+		                                         : "DATABRICKS_CLIENT_ID",
+		           o->client_id && *o->client_id ? "client_secret" : "client_id");
+		return 0;
+	case DBX_AUTH_ENV_OIDC:
+		v = get_env(oidc_env_name(o));
+		if (v && *v)
+			return 1;
+		errbuf_set(
+		    errbuf,
+		    "auth type env-oidc needs the identity token (JWT) in %.80s: set it, or "
+		    "name another variable with DATABRICKS_OIDC_TOKEN_ENV (oidc_token_env in "
+		    "the profile)",
+		    oidc_env_name(o));
+		return 0;
+	case DBX_AUTH_FILE_OIDC:
+		if (o->oidc_token_filepath && *o->oidc_token_filepath)
+			return 1;
+		errbuf_set(errbuf, "auth type file-oidc needs a token file: set "
+		                   "DATABRICKS_OIDC_TOKEN_FILEPATH (or oidc_token_filepath in the "
+		                   "profile)");
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 {
+	/* the unified-auth order of the Databricks SDKs and CLI */
+	static const enum dbx_auth_type order[] = {DBX_AUTH_PAT, DBX_AUTH_M2M, DBX_AUTH_ENV_OIDC,
+	                                           DBX_AUTH_FILE_OIDC};
 	struct auth *a;
-	int has_token = o->token && *o->token;
-	int has_m2m = o->client_id && *o->client_id && o->client_secret && *o->client_secret;
 	enum dbx_auth_type type = o->auth_type;
+	unsigned i;
 	int err = DBX_OK;
 
-	if ((unsigned)type > DBX_AUTH_NONE) {
+	if ((unsigned)type > DBX_AUTH_FILE_OIDC) {
 		errbuf_set(errbuf, "unknown auth type %d", (int)type);
 		return DBX_ERR_USAGE;
 	}
-	if (type == DBX_AUTH_AUTO)
-		type = has_token ? DBX_AUTH_PAT : has_m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
-	if (type == DBX_AUTH_PAT && !has_token) {
-		snprintf(
-		    errbuf, DBX_ERRBUF_SIZE,
-		    "auth type pat needs a token: set DATABRICKS_TOKEN or token in the profile");
-		return DBX_ERR_USAGE;
-	}
-	if (type == DBX_AUTH_M2M && !has_m2m) {
-		snprintf(
-		    errbuf, DBX_ERRBUF_SIZE,
-		    "auth type oauth-m2m needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET "
-		    "(or client_id and client_secret in the profile)");
+	if (type == DBX_AUTH_AUTO) {
+		type = DBX_AUTH_U2M;
+		for (i = 0; i < sizeof order / sizeof *order; i++) {
+			if (!configured(o, order[i], NULL))
+				continue;
+			if (type == DBX_AUTH_U2M) {
+				type = order[i];
+			} else if (o->trace) {
+				char line[160];
+				snprintf(line, sizeof line,
+				         "auth: %s and %s are both configured; using %s (the "
+				         "unified-auth order; DATABRICKS_AUTH_TYPE chooses)",
+				         auth_name(type), auth_name(order[i]), auth_name(type));
+				o->trace(o->trace_ctx, line);
+			}
+		}
+	} else if (!configured(o, type, errbuf)) {
 		return DBX_ERR_USAGE;
 	}
 	if (type != DBX_AUTH_PAT)
@@ -315,6 +506,12 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 	c->auth_ctx = a;
 	if (type == DBX_AUTH_M2M || type == DBX_AUTH_U2M)
 		c->authorize = authorize;
+	if (type == DBX_AUTH_ENV_OIDC || type == DBX_AUTH_FILE_OIDC) {
+		a->fed_client_id = o->client_id && *o->client_id ? o->client_id : NULL;
+		a->oidc_env = oidc_env_name(o);
+		a->oidc_file = o->oidc_token_filepath;
+		c->authorize = authorize_oidc;
+	}
 	return DBX_OK;
 }
 

@@ -3,8 +3,13 @@
  * the client's authorize hook (client.h) for U2M and M2M, and what is behind
  * the public dbx_login(), dbx_logout() and dbx_auth_status() (dbxai.h).
  *
- * Selection (DBX_AUTH_AUTO): the token (PAT); else client id + secret (M2M);
- * else this host's cached U2M login, when there is one; else nothing.
+ * Selection (DBX_AUTH_AUTO), the Databricks unified-auth order: the token
+ * (PAT); else client id + secret (M2M); else the JWT variable (env-oidc);
+ * else the JWT file (file-oidc); else this host's cached U2M login, when
+ * there is one; else nothing. When two are configured the first is used and
+ * the choice traced. env-oidc and file-oidc exchange the JWT (RFC 8693) for
+ * a token kept in memory only (no cache), exchanged again when stale or
+ * after a 401.
  * An explicit type uses that method only and fails when its credentials are
  * missing (U2M: at the first request, with "run `dbxai login`").
  *

@@ -148,6 +148,12 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		else if (strcasecmp(key, "auth_type") == 0)
 			err = copy_value(c->auth_type, sizeof c->auth_type, val,
 			                 "auth_type in config file", errbuf);
+		else if (strcasecmp(key, "oidc_token_env") == 0)
+			err = copy_value(c->oidc_token_env, sizeof c->oidc_token_env, val,
+			                 "oidc_token_env in config file", errbuf);
+		else if (strcasecmp(key, "oidc_token_filepath") == 0)
+			err = copy_value(c->oidc_token_filepath, sizeof c->oidc_token_filepath, val,
+			                 "oidc_token_filepath in config file", errbuf);
 	}
 	fclose(f);
 	return err;
@@ -260,6 +266,14 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 	if (!err && v)
 		err = copy_value(c->auth_type, sizeof c->auth_type, v, "DATABRICKS_AUTH_TYPE",
 		                 errbuf);
+	v = env(in, "DATABRICKS_OIDC_TOKEN_ENV");
+	if (!err && v)
+		err = copy_value(c->oidc_token_env, sizeof c->oidc_token_env, v,
+		                 "DATABRICKS_OIDC_TOKEN_ENV", errbuf);
+	v = env(in, "DATABRICKS_OIDC_TOKEN_FILEPATH");
+	if (!err && v)
+		err = copy_value(c->oidc_token_filepath, sizeof c->oidc_token_filepath, v,
+		                 "DATABRICKS_OIDC_TOKEN_FILEPATH", errbuf);
 	/* ...and flags beat the environment. */
 	if (!err && in->host_flag && *in->host_flag) {
 		err = copy_value(c->host, sizeof c->host, in->host_flag, "--host", errbuf);
@@ -271,26 +285,36 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 }
 
 /* --auth, else auth_type from DATABRICKS_AUTH_TYPE or the profile; NULL for
- * an unknown name. Without either: the token (PAT), else a client id and
- * secret (M2M), else a cached U2M login that must exist (exit 3 and "run
- * dbxai login" otherwise). */
-static const char *auth_type(const char *flag, const struct dbx_config *c, enum dbx_auth_type *t)
+ * an unknown name. Without either: when some credentials are configured,
+ * DBX_AUTH_AUTO (auth_setup() takes the first in the unified-auth order and
+ * says so under -v); else a cached U2M login that must exist (exit 3 and
+ * "run dbxai login" otherwise). */
+static const char *auth_type(const struct cfg_input *in, const struct dbx_config *c,
+                             enum dbx_auth_type *t)
 {
-	const char *v = flag ? flag : c->auth_type;
+	static const char *const names[] = {"pat",      "oauth-m2m", "databricks-cli",
+	                                    "env-oidc", "file-oidc", "oauth-u2m"};
+	static const enum dbx_auth_type types[] = {DBX_AUTH_PAT,       DBX_AUTH_M2M,
+	                                           DBX_AUTH_U2M,       DBX_AUTH_ENV_OIDC,
+	                                           DBX_AUTH_FILE_OIDC, DBX_AUTH_U2M};
+	const char *v = in->auth_flag ? in->auth_flag : c->auth_type;
+	unsigned i;
 
 	if (!v[0]) {
 		int m2m = c->client_id[0] && c->client_secret[0];
-		*t = c->token[0] ? DBX_AUTH_PAT : m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
-	} else if (strcmp(v, "pat") == 0) {
-		*t = DBX_AUTH_PAT;
-	} else if (strcmp(v, "oauth-m2m") == 0) {
-		*t = DBX_AUTH_M2M;
-	} else if (strcmp(v, "oauth-u2m") == 0 || strcmp(v, "databricks-cli") == 0) {
-		*t = DBX_AUTH_U2M;
-	} else {
-		return NULL;
+		int oidc = env(in, c->oidc_token_env[0] ? c->oidc_token_env
+		                                        : "DATABRICKS_OIDC_TOKEN") != NULL;
+		*t = c->token[0] || m2m || oidc || c->oidc_token_filepath[0] ? DBX_AUTH_AUTO
+		                                                             : DBX_AUTH_U2M;
+		return v;
 	}
-	return v;
+	for (i = 0; i < sizeof names / sizeof *names; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*t = types[i];
+			return v;
+		}
+	}
+	return NULL;
 }
 
 /* Lower case first, as curl does: a set lower-case variable wins even when
@@ -317,9 +341,10 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
 		                   "host to ~/.databrickscfg");
 		return DBX_ERR_USAGE;
 	}
-	if (!auth_type(in->auth_flag, c, &o->auth_type)) {
+	if (!auth_type(in, c, &o->auth_type)) {
 		errbuf_set(errbuf,
-		           "unknown auth type '%.40s' (%s): use pat, oauth-m2m or oauth-u2m",
+		           "unknown auth type '%.40s' (%s): use pat, oauth-m2m, databricks-cli, "
+		           "env-oidc or file-oidc",
 		           in->auth_flag ? in->auth_flag : c->auth_type,
 		           in->auth_flag ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
 		return DBX_ERR_USAGE;
@@ -328,6 +353,8 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
 	o->token = or_null(c->token);
 	o->client_id = or_null(c->client_id);
 	o->client_secret = or_null(c->client_secret);
+	o->oidc_token_env = or_null(c->oidc_token_env);
+	o->oidc_token_filepath = or_null(c->oidc_token_filepath);
 	o->ca_file = in->ca_flag ? in->ca_flag : env(in, "SSL_CERT_FILE");
 	o->ca_dir = env(in, "SSL_CERT_DIR");
 	o->https_proxy = env_pair(in, "https_proxy", "HTTPS_PROXY");

@@ -113,12 +113,18 @@ struct dbx_retry {
 /* Which credentials a client uses (issue 5 "Credential selection"). */
 enum dbx_auth_type {
 	DBX_AUTH_AUTO = 0, /* token -> PAT; else client_id + client_secret -> M2M;
-	                      else a cached U2M login for this host; else none */
+	                      else the JWT variable -> ENV_OIDC; else the JWT
+	                      file -> FILE_OIDC; else a cached U2M login for this
+	                      host; else none */
 	DBX_AUTH_PAT,      /* the token; an error without one */
 	DBX_AUTH_M2M,      /* OAuth client credentials (service principal) */
 	DBX_AUTH_U2M,      /* OAuth user login cached by dbx_login(); an error
 	                      (DBX_ERR_AUTH, "run `dbxai login`") without one */
-	DBX_AUTH_NONE      /* no Authorization at all */
+	DBX_AUTH_NONE,     /* no Authorization at all */
+	DBX_AUTH_ENV_OIDC, /* env-oidc: the JWT in the variable oidc_token_env
+	                      names, exchanged for a workspace token (RFC 8693) */
+	DBX_AUTH_FILE_OIDC /* file-oidc: the JWT in oidc_token_filepath, read
+	                      again for each exchange */
 };
 
 /* How to reach the workspace. Strings are borrowed: they must outlive the client.
@@ -153,6 +159,15 @@ struct dbx_options {
 	                              spaces (DBXAI_RESOLVE); certificates are still
 	                              checked against HOST; a bad entry is
 	                              DBX_ERR_USAGE from dbx_client_new() */
+	/* Workload identity federation (env-oidc, file-oidc): an identity
+	 * provider's JWT is exchanged at the workspace's token endpoint
+	 * (grant type token-exchange, scope all-apis, client_id when set: the
+	 * service principal whose federation policy applies). The workspace token
+	 * lives in memory only and is exchanged again, with a fresh JWT, shortly
+	 * before it expires and after a 401. */
+	const char *oidc_token_env;      /* the variable holding the JWT; NULL:
+	                                    DATABRICKS_OIDC_TOKEN */
+	const char *oidc_token_filepath; /* the file holding the JWT */
 };
 
 /* ---- configuration ----
@@ -163,13 +178,20 @@ struct dbx_options {
  * DATABRICKS_CONFIG_PROFILE, the DATABRICKS_*RETRY* policy, SSL_CERT_FILE,
  * SSL_CERT_DIR, https_proxy / HTTPS_PROXY, no_proxy / NO_PROXY, DBXAI_RESOLVE), then the
  * profile of ~/.databrickscfg (host, token, client_id, client_secret,
- * auth_type). A named profile that does not exist, a bad number, an unknown
+ * auth_type, oidc_token_env, oidc_token_filepath; DATABRICKS_OIDC_TOKEN_ENV,
+ * DATABRICKS_OIDC_TOKEN_FILEPATH). auth_type is the one named (--auth,
+ * DATABRICKS_AUTH_TYPE, the profile), else DBX_AUTH_AUTO when credentials
+ * are configured (the client takes the first of the unified-auth order: PAT,
+ * oauth-m2m, env-oidc, file-oidc), else DBX_AUTH_U2M (a login must exist).
+ * A named profile that does not exist, a bad number, an unknown
  * auth type or no host at all is DBX_ERR_USAGE with the message the command
  * prints. */
 struct dbx_config_input {
 	const char *host;      /* beats DATABRICKS_HOST and the profile; NULL: not given */
 	const char *profile;   /* beats DATABRICKS_CONFIG_PROFILE; NULL: [DEFAULT] */
-	const char *auth_type; /* "pat", "oauth-m2m", "oauth-u2m"; NULL: not given */
+	const char *auth_type; /* "pat", "oauth-m2m", "databricks-cli" (or
+	                          "oauth-u2m"), "env-oidc", "file-oidc"; NULL: not
+	                          given */
 	const char *ca_file;   /* beats SSL_CERT_FILE; NULL: not given */
 };
 

@@ -12,28 +12,6 @@
 
 extern char **environ;
 
-/* "2025-01-31 12:00:00 UTC" without strftime/gmtime (Howard Hinnant's
- * civil_from_days): keeps locale and time zone code out of the binary. */
-static void utc(long long t, char *out, size_t cap)
-{
-	long long z = (t >= 0 ? t : t - 86399) / 86400, era, s = t - z * 86400;
-	unsigned doe, yoe, doy, mp, d, m;
-	long long y;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = (long long)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	snprintf(out, cap, "%04lld-%02u-%02u %02lld:%02lld:%02lld UTC", y, m, d, s / 3600,
-	         s / 60 % 60, s % 60);
-}
-
 /* Opens url with xdg-open / open, detached, without a shell. */
 static void open_browser(const char *url)
 {
@@ -165,7 +143,7 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	{
 		char when[40], line[512];
 		int n;
-		utc(info.expiry, when, sizeof when);
+		text_utc(info.expiry, when, sizeof when);
 		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n%s",
 		             info.host, when,
 		             info.has_refresh ? ""
@@ -234,6 +212,10 @@ static const char *method_name(enum dbx_auth_type t)
 		return "oauth-m2m";
 	case DBX_AUTH_U2M:
 		return "oauth-u2m";
+	case DBX_AUTH_ENV_OIDC:
+		return "env-oidc";
+	case DBX_AUTH_FILE_OIDC:
+		return "file-oidc";
 	default:
 		return "none";
 	}
@@ -259,7 +241,7 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 		r = cli_fail(err, errbuf);
 		goto out;
 	}
-	utc(info.expiry, when, sizeof when);
+	text_utc(info.expiry, when, sizeof when);
 	if (g->json) {
 		n = snprintf(text, sizeof text,
 		             "{\"method\":\"%s\",\"host\":\"%s\",\"logged_in\":%s,\"expiry\":%lld,"
@@ -293,8 +275,11 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	if (n > 0)
 		cli_write(&out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 	/* scripts test with it: 3 unless a request would carry credentials (a PAT,
-	 * an M2M secret, or a login whose access token is valid or renewable) */
+	 * an M2M secret, an identity token to exchange, or a login whose access token is valid or
+	 * renewable) */
 	r = cli_finish(&out, info.method == DBX_AUTH_PAT || info.method == DBX_AUTH_M2M ||
+	                             info.method == DBX_AUTH_ENV_OIDC ||
+	                             info.method == DBX_AUTH_FILE_OIDC ||
 	                             (info.logged_in && (info.expiry > now || info.has_refresh))
 	                         ? 0
 	                         : 3);

@@ -20,6 +20,14 @@ Endpoints:
                             unless config "revocation" is false; config
                             "revoke_status" other than 200 makes it fail);
                             config "no_refresh": logins get no refresh token
+  POST /oidc/v1/token       also grant_type token-exchange (RFC 8693, workload
+       identity federation): subject_token_type jwt, scope all-apis, a JWT
+       (unsigned; its claims checked: iss == config "fed_issuer", aud ==
+       config "fed_audience", exp in the future, sub == config "fed_subject"
+       for client_id config "fed_client_id" (or any, config "fed_client_id"
+       None, for account-wide federation)); refusals carry the server's
+       reason; tokens live config "access_lifetime" seconds; each accepted
+       JWT's sub is appended to "exchanged"
 Control (tests): POST /__mock/oauth with a JSON object: config keys to set,
   and "revoke_refresh": true / "revoke_access": true to kill every token so far;
   GET /__mock/oauth: {"counts": {...}, "issued": [...], "config": {...}}.
@@ -50,7 +58,10 @@ class OAuth:
                        "device_script": ["authorization_pending", "slow_down"],
                        "device_interval": 1, "deny": False, "refresh_delay": 0,
                        "iss": False, "iss_value": None, "revocation": True,
-                       "revoke_status": 200, "no_refresh": False}
+                       "revoke_status": 200, "no_refresh": False,
+                       "fed_issuer": "https://idp.example", "fed_audience": "databricks",
+                       "fed_subject": None, "fed_client_id": "fleet-sp"}
+        self.exchanged = []
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -115,7 +126,8 @@ def route(state, method, path, headers, body):
                 if cfg.pop("revoke_access", False):
                     o.access = {}
                 o.config.update(cfg)
-            return ok({"counts": o.counts, "issued": o.issued, "config": o.config})
+            return ok({"counts": o.counts, "issued": o.issued, "config": o.config,
+                       "exchanged": o.exchanged})
         if bare == "/oidc/.well-known/oauth-authorization-server":
             o.count("discovery")
             doc = {"issuer": base + "/oidc", "authorization_endpoint": base + "/oidc/v1/authorize",
@@ -216,6 +228,8 @@ def token(o, f, headers):
         if f.get("scope") != "all-apis":
             return err(400, "invalid_scope", "scope must be all-apis")
         return ok(o.tokens(with_refresh=False))
+    if grant == "urn:ietf:params:oauth:grant-type:token-exchange":
+        return exchange(o, f)
     if grant == "urn:ietf:params:oauth:grant-type:device_code":
         script = o.devices.get(f.get("device_code", ""))
         if script is None:
@@ -225,3 +239,45 @@ def token(o, f, headers):
         del o.devices[f["device_code"]]
         return ok(o.tokens())
     return err(400, "unsupported_grant_type", "unsupported grant_type")
+
+
+def jwt_claims(token):
+    """The payload of an (unverified) JWT, or None."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        pad = "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + pad))
+    except ValueError:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def exchange(o, f):
+    """RFC 8693: a federated JWT for a workspace token."""
+    cfg = o.config
+    if f.get("subject_token_type") != "urn:ietf:params:oauth:token-type:jwt":
+        return err(400, "invalid_request", "subject_token_type must be jwt")
+    if f.get("scope") != "all-apis":
+        return err(400, "invalid_scope", "scope must be all-apis")
+    want_client = cfg["fed_client_id"]
+    if want_client is not None and f.get("client_id") != want_client:
+        return err(400, "invalid_client", "no federation policy for client_id %r"
+                   % f.get("client_id"))
+    if want_client is None and "client_id" in f:
+        return err(400, "invalid_request", "account-wide federation takes no client_id")
+    claims = jwt_claims(f.get("subject_token", ""))
+    if claims is None:
+        return err(400, "invalid_request", "subject_token is not a JWT")
+    if claims.get("iss") != cfg["fed_issuer"]:
+        return err(400, "invalid_grant", "issuer does not match the federation policy")
+    if claims.get("aud") != cfg["fed_audience"]:
+        return err(400, "invalid_grant", "audience does not match the federation policy")
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= time.time():
+        return err(400, "invalid_grant", "the subject token has expired")
+    if cfg["fed_subject"] is not None and claims.get("sub") != cfg["fed_subject"]:
+        return err(400, "invalid_grant", "subject does not match the federation policy")
+    o.exchanged.append(claims.get("sub"))
+    o.issued.append(f["subject_token"])
+    return ok(o.tokens(with_refresh=False))

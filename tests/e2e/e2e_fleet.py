@@ -1,0 +1,247 @@
+"""Fleet authentication: workload identity federation (env-oidc, file-oidc:
+an identity provider's JWT exchanged for a workspace token, RFC 8693), the
+explicit auth type and the unified-auth order, and `dbxai auth token`. No JWT
+and no token may reach any output but `auth token`'s stdout."""
+import base64
+import json
+import os
+import secrets
+import subprocess
+import tempfile
+import time
+
+from lib import BIN, RUN, TOKEN, MockCase, clean_env, reply_to, run
+
+ENDPOINTS = "/api/2.0/serving-endpoints"
+SP_ID = "mock-sp-client"
+SP_SECRET = "mock-sp-secret-7f3c9a1b"
+FLEET_SP = "fleet-sp"
+EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def ctl(mock, cfg=None):
+    if cfg is None:
+        return json.loads(mock.control("GET", "/__mock/oauth"))
+    return json.loads(mock.control("POST", "/__mock/oauth", json.dumps(cfg)))
+
+
+class FleetCase(MockCase):
+    def setUp(self):
+        super().setUp()
+        self.dir = tempfile.mkdtemp(prefix="dbxai-fleet-")
+        self.outputs = []
+        self.jwts = []
+
+    def tearDown(self):
+        issued = ctl(self.mock)["issued"]
+        for text in self.outputs:
+            for secret in issued + self.jwts:
+                self.assertNotIn(secret, text, "a secret leaked into the output")
+            for jwt in self.jwts:
+                # the signature, and the payload as a whole
+                self.assertNotIn(jwt.split(".")[2], text)
+                self.assertNotIn(jwt.split(".")[1], text)
+
+    def jwt(self, sub="device-17", iss="https://idp.example", aud="databricks", exp_in=600):
+        header = b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+        payload = b64url(json.dumps({"iss": iss, "sub": sub, "aud": aud,
+                                     "exp": int(time.time()) + exp_in,
+                                     "iat": int(time.time())}).encode())
+        token = "%s.%s.%s" % (header, payload, b64url(secrets.token_bytes(64)))
+        self.jwts.append(token)
+        return token
+
+    def env(self, **extra):
+        return clean_env(self.mock, token=None,
+                         DBXAI_TOKEN_CACHE=os.path.join(self.dir, "cache.json"), **extra)
+
+    def dbxai(self, args, env=None, **kw):
+        res = run(args, env=env or self.env(), **kw)
+        self.outputs += [res.out, res.err]
+        return res
+
+    def api(self, env, *flags):
+        return self.dbxai(list(flags) + ["api", "GET", ENDPOINTS], env=env)
+
+    def token_file(self, text):
+        path = os.path.join(self.dir, "token.jwt")
+        with open(path + ".new", "w") as f:
+            f.write(text)
+        os.replace(path + ".new", path)  # as a kubelet rotates a projected token
+        return path
+
+
+class EnvOidc(FleetCase):
+    def test_exchange_with_client_id(self):
+        env = self.env(DATABRICKS_OIDC_TOKEN=self.jwt(), DATABRICKS_CLIENT_ID=FLEET_SP)
+        res = self.api(env)
+        self.assertExit(res, 0)
+        self.assertIn("databricks-claude-sonnet-4", res.out)
+        st = ctl(self.mock)
+        self.assertEqual(st["counts"].get(EXCHANGE), 1)
+        self.assertEqual(st["exchanged"], ["device-17"])
+        # the token lives in memory only: nothing was cached
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "cache.json")))
+        res = self.dbxai(["-v", "auth", "status"], env=env)
+        self.assertExit(res, 0)
+        self.assertIn("method: env-oidc", res.out)
+
+    def test_token_env_names_the_variable(self):
+        ctl(self.mock, {"fed_client_id": None})  # account-wide federation
+        env = self.env(DATABRICKS_OIDC_TOKEN_ENV="CI_ID_TOKEN", CI_ID_TOKEN=self.jwt("ci-job"),
+                       DATABRICKS_AUTH_TYPE="env-oidc")
+        self.assertExit(self.api(env), 0)
+        self.assertEqual(ctl(self.mock)["exchanged"], ["ci-job"])
+
+    def test_refused_exchanges_exit_3_with_reason_and_claims(self):
+        cases = [
+            ({"iss": "https://evil.example"}, {}, "issuer does not match"),
+            ({"aud": "someone-else"}, {}, "audience does not match"),
+            ({"exp_in": -60}, {}, "has expired"),
+            ({"sub": "stranger"}, {"fed_subject": "device-17"}, "subject does not match"),
+            ({}, {"fed_client_id": "other-sp"}, "no federation policy"),
+        ]
+        for claims, cfg, reason in cases:
+            with self.subTest(reason=reason):
+                ctl(self.mock, dict({"fed_subject": None, "fed_client_id": FLEET_SP}, **cfg))
+                jwt = self.jwt(**claims)
+                env = self.env(DATABRICKS_OIDC_TOKEN=jwt, DATABRICKS_CLIENT_ID=FLEET_SP)
+                res = self.api(env)
+                self.assertExit(res, 3)
+                self.assertOneLineError(res, "env-oidc", "refused", reason)
+                c = dict({"iss": "https://idp.example", "sub": "device-17",
+                          "aud": "databricks"}, **claims)
+                for k in ("iss", "sub", "aud"):
+                    self.assertIn("%s=%s" % (k, c[k]), res.err)
+                self.assertIn("exp=", res.err)
+                if claims.get("exp_in", 1) < 0:
+                    self.assertIn("(expired)", res.err)
+
+    def test_not_a_jwt(self):
+        env = self.env(DATABRICKS_OIDC_TOKEN="not-a-jwt-at-all", DATABRICKS_AUTH_TYPE="env-oidc")
+        res = self.api(env)
+        self.assertExit(res, 3)
+        self.assertOneLineError(res, "DATABRICKS_OIDC_TOKEN", "not a JWT")
+        self.assertNotIn("not-a-jwt-at-all", res.err)
+
+
+class FileOidc(FleetCase):
+    def test_file_read_again_for_each_exchange_and_chat_i_across_expiry(self):
+        """A 2 s token: a chat -i session whose second prompt comes after the
+        token expired and after the file was rotated, then a 401."""
+        ctl(self.mock, {"access_lifetime": 2, "fed_client_id": None})
+        path = self.token_file(self.jwt("pod-a"))
+        env = self.env(DATABRICKS_OIDC_TOKEN_FILEPATH=path)
+        full = clean_env(token=None, cacert=None, path=True, home=self.dir, **env)
+        p = subprocess.Popen(RUN + [BIN, "chat", "-i"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full)
+        try:
+            def say(words, exchanges):
+                p.stdin.write(words.encode() + b"\n")
+                p.stdin.flush()
+                deadline = time.time() + 10
+                while time.time() < deadline:
+                    if ctl(self.mock)["counts"].get(EXCHANGE, 0) >= exchanges and \
+                            any(words in json.dumps(r.get("body", ""))
+                                for r in self.mock.requests()):
+                        return
+                    time.sleep(0.05)
+                self.fail("no request for %r" % words)
+            say("first words", 1)
+            self.token_file(self.jwt("pod-b"))
+            time.sleep(2.2)  # the 2 s token is past its expiry
+            say("second words", 2)
+            self.token_file(self.jwt("pod-c"))
+            time.sleep(0.3)
+            ctl(self.mock, {"revoke_access": True})  # the next request gets a 401
+            say("third words", 3)
+            out, err = p.communicate(timeout=15)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        out, err = out.decode(), err.decode()
+        self.outputs += [out, err]
+        self.assertEqual(p.returncode, 0, err)
+        for w in ("first words", "second words", "third words"):
+            self.assertIn(reply_to(w), out)
+        self.assertEqual(ctl(self.mock)["exchanged"], ["pod-a", "pod-b", "pod-c"])
+
+    def test_missing_empty_and_not_a_jwt_name_the_path(self):
+        missing = os.path.join(self.dir, "nowhere.jwt")
+        for text, words in ((None, ("cannot read", missing)), ("", ("is empty",)),
+                            ("\n  \n", ("is empty",)), ("garbage", ("not a JWT",)),
+                            ("a.b.c", ("not a JWT",))):
+            with self.subTest(text=text):
+                path = missing if text is None else self.token_file(text)
+                env = self.env(DATABRICKS_OIDC_TOKEN_FILEPATH=path)
+                res = self.api(env)
+                self.assertExit(res, 3)
+                self.assertOneLineError(res, "file-oidc", path, *words)
+
+    def test_profile_keys(self):
+        path = self.token_file(self.jwt("from-profile") + "\n")
+        cfg = os.path.join(self.dir, "databrickscfg")
+        with open(cfg, "w") as f:
+            f.write("[fleet]\nhost = %s\nauth_type = file-oidc\noidc_token_filepath = %s\n"
+                    "client_id = %s\n" % (self.mock.url, path, FLEET_SP))
+        env = self.env(DATABRICKS_CONFIG_FILE=cfg, DATABRICKS_HOST=None)
+        self.assertExit(self.api(env, "--profile", "fleet"), 0)
+        self.assertEqual(ctl(self.mock)["exchanged"], ["from-profile"])
+
+
+class Choice(FleetCase):
+    METHODS = ["pat", "oauth-m2m", "env-oidc", "file-oidc"]  # the unified-auth order
+
+    def configure(self, method):
+        if method == "pat":
+            return {"DATABRICKS_TOKEN": TOKEN}
+        if method == "oauth-m2m":
+            return {"DATABRICKS_CLIENT_ID": SP_ID, "DATABRICKS_CLIENT_SECRET": SP_SECRET}
+        if method == "env-oidc":
+            return {"DATABRICKS_OIDC_TOKEN": self.jwt()}
+        return {"DATABRICKS_OIDC_TOKEN_FILEPATH": self.token_file(self.jwt())}
+
+    def test_every_pair_as_a_table(self):
+        # the client id of M2M also names the federation's service principal
+        ctl(self.mock, {"fed_client_id": None})
+        for i, first in enumerate(self.METHODS):
+            for second in self.METHODS[i + 1:]:
+                with self.subTest(pair=(first, second)):
+                    extra = dict(self.configure(first), **self.configure(second))
+                    res = self.dbxai(["-v", "auth", "status"], env=self.env(**extra))
+                    self.assertIn("method: %s" % first, res.out)
+                    self.assertIn("%s and %s are both configured; using %s"
+                                  % (first, second, first), res.err)
+
+    def test_one_method_is_not_traced(self):
+        res = self.dbxai(["-v", "auth", "status"], env=self.env(**self.configure("env-oidc")))
+        self.assertExit(res, 0)
+        self.assertIn("method: env-oidc", res.out)
+        self.assertNotIn("both configured", res.err)
+
+    def test_explicit_type_without_its_field_exits_2(self):
+        cases = [("pat", {}, "DATABRICKS_TOKEN"),
+                 ("oauth-m2m", {}, "DATABRICKS_CLIENT_ID"),
+                 ("oauth-m2m", {"DATABRICKS_CLIENT_ID": SP_ID}, "DATABRICKS_CLIENT_SECRET"),
+                 ("env-oidc", {}, "DATABRICKS_OIDC_TOKEN"),
+                 ("env-oidc", {"DATABRICKS_OIDC_TOKEN_ENV": "MY_JWT"}, "MY_JWT"),
+                 ("file-oidc", {}, "DATABRICKS_OIDC_TOKEN_FILEPATH")]
+        for kind, extra, field in cases:
+            with self.subTest(kind=kind, field=field):
+                env = self.env(DATABRICKS_AUTH_TYPE=kind, **extra)
+                res = self.api(env)
+                self.assertExit(res, 2)
+                self.assertOneLineError(res, kind, field)
+
+    def test_explicit_type_beats_the_order(self):
+        env = self.env(DATABRICKS_TOKEN=TOKEN, DATABRICKS_OIDC_TOKEN=self.jwt("chosen"),
+                       DATABRICKS_AUTH_TYPE="env-oidc")
+        ctl(self.mock, {"fed_client_id": None})
+        self.assertExit(self.api(env), 0)
+        self.assertEqual(ctl(self.mock)["exchanged"], ["chosen"])
+
