@@ -804,3 +804,31 @@ int auth_status(struct client *c, struct dbx_auth_info *info, char *errbuf)
 	cache_close(&cache);
 	return DBX_OK;
 }
+
+int auth_token(struct client *c, char *out, size_t cap, long long *expiry, char *errbuf)
+{
+	struct auth *a = c->auth_ctx;
+	size_t n;
+	int err = DBX_OK;
+
+	*expiry = 0;
+	if (c->authorize)
+		err = c->authorize(c, 0, errbuf);
+	if (err)
+		return err;
+	if (strncmp(c->auth, "Bearer ", 7) != 0) {
+		errbuf_set(errbuf,
+		           "no credentials for %s: run `dbxai login` or set DATABRICKS_TOKEN",
+		           c->base_url);
+		return DBX_ERR_AUTH;
+	}
+	n = strlen(c->auth + 7);
+	if (n >= cap) {
+		errbuf_set(errbuf, "the access token is too long (%zu bytes)", n);
+		return DBX_ERR_LIMIT;
+	}
+	memcpy(out, c->auth + 7, n + 1);
+	if (a && a->have)
+		*expiry = a->tok.expiry;
+	return DBX_OK;
+}

@@ -46,6 +46,7 @@ void auth_free(struct client *c);
 int auth_login(struct client *c, const struct dbx_login_options *lo, char *errbuf);
 int auth_logout(struct client *c, int all, int *removed, char *errbuf);
 int auth_status(struct client *c, struct dbx_auth_info *info, char *errbuf);
+int auth_token(struct client *c, char *out, size_t cap, long long *expiry, char *errbuf);
 
 /* Whether a token with this expiry and issue time needs refreshing at now
  * (exposed for the unit test). expiry 0 (unknown) never does. */

@@ -420,4 +420,10 @@ struct dbx_auth_info {
 /* Reads the state without contacting the server or refreshing anything. */
 int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf);
 
+/* A valid access token for the client's credentials, refreshed or exchanged
+ * as needed, into out (cap bytes; SECRET: the caller wipes it), and its
+ * expiry (Unix seconds, 0 when unknown, e.g. a PAT). DBX_ERR_AUTH when there
+ * are no credentials, DBX_ERR_LIMIT when cap is too small. */
+int dbx_auth_token(struct dbx_client *c, char *out, size_t cap, long long *expiry, char *errbuf);
+
 #endif

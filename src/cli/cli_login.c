@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "crypto.h"
+
+#define TOKEN_OUT_MAX 16384
 
 extern char **environ;
 
@@ -221,6 +224,59 @@ static const char *method_name(enum dbx_auth_type t)
 	}
 }
 
+static void puts_out(struct cli_out *o, const char *s)
+{
+	cli_write(o, s, strlen(s));
+}
+
+/* dbxai auth token: the one command whose purpose is to print a secret. */
+static int auth_token(const struct cli_globals *g, int json)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "", when[40], *tok = malloc(TOKEN_OUT_MAX);
+	struct dbx_client *c = NULL;
+	struct dbx_config *cfg = NULL;
+	struct cli_out out = CLI_OUT_INIT;
+	long long expiry = 0;
+	int r, err;
+
+	if (!tok)
+		return cli_fail(DBX_ERR_NOMEM, "out of memory");
+	r = cli_open_client(g, &cfg, &c);
+	if (r)
+		goto out;
+	err = dbx_auth_token(c, tok, TOKEN_OUT_MAX, &expiry, errbuf);
+	if (err) {
+		r = cli_fail(err, errbuf);
+		goto out;
+	}
+	text_utc(expiry, when, sizeof when);
+	when[10] = 'T'; /* RFC 3339, as `databricks auth token` gives it */
+	when[19] = 'Z';
+	when[20] = '\0';
+	if (json) {
+		puts_out(&out, "{\"access_token\":\"");
+		puts_out(&out, tok);
+		puts_out(&out, "\",\"token_type\":\"Bearer\",\"expiry\":");
+		if (expiry) {
+			puts_out(&out, "\"");
+			puts_out(&out, when);
+			puts_out(&out, "\"}\n");
+		} else {
+			puts_out(&out, "null}\n");
+		}
+	} else {
+		puts_out(&out, tok);
+		puts_out(&out, "\n");
+	}
+	r = cli_finish(&out, 0);
+out:
+	crypto_wipe(tok, TOKEN_OUT_MAX);
+	free(tok);
+	dbx_client_free(c);
+	dbx_config_free(cfg);
+	return r;
+}
+
 int cli_auth(const struct cli_globals *g, int argc, char **argv)
 {
 	char errbuf[DBX_ERRBUF_SIZE] = "", text[2048], when[40];
@@ -231,8 +287,11 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int r, err, n;
 
+	if (argc >= 1 && strcmp(argv[0], "token") == 0 &&
+	    (argc == 1 || (argc == 2 && strcmp(argv[1], "--json") == 0)))
+		return auth_token(g, g->json || argc == 2);
 	if (argc != 1 || strcmp(argv[0], "status") != 0)
-		return cli_usage_error("usage: dbxai auth status");
+		return cli_usage_error("usage: dbxai auth status | dbxai auth token [--json]");
 	r = cli_open_client(g, &cfg, &c);
 	if (r)
 		goto out;

@@ -245,3 +245,50 @@ class Choice(FleetCase):
         self.assertExit(self.api(env), 0)
         self.assertEqual(ctl(self.mock)["exchanged"], ["chosen"])
 
+
+class AuthToken(FleetCase):
+    def token_run(self, args, env):
+        full = clean_env(token=None, cacert=None, path=True, home=self.dir, **env)
+        p = subprocess.run(RUN + [BIN] + args, env=full, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        self.outputs.append(p.stderr.decode())  # stdout is the one place for it
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def test_env_oidc_token_and_json(self):
+        ctl(self.mock, {"fed_client_id": None})
+        env = self.env(DATABRICKS_OIDC_TOKEN=self.jwt())
+        rc, out, err = self.token_run(["auth", "token"], env)
+        self.assertEqual(rc, 0, err)
+        tok = out.strip()
+        self.assertIn(tok, ctl(self.mock)["issued"])
+        self.assertTrue(tok.startswith("mock-at-"))
+        rc, out, err = self.token_run(["auth", "token", "--json"], env)
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(doc["token_type"], "Bearer")
+        self.assertIn(doc["access_token"], ctl(self.mock)["issued"])
+        self.assertRegex(doc["expiry"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        # the token works for other calls, and no exchange was needed for it
+        self.assertExit(self.api(self.env(DATABRICKS_TOKEN=doc["access_token"])), 0)
+        self.assertEqual(ctl(self.mock)["counts"].get(EXCHANGE), 2)
+
+    def test_pat(self):
+        rc, out, err = self.token_run(["auth", "token", "--json"],
+                                      self.env(DATABRICKS_TOKEN=TOKEN))
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(doc["access_token"], TOKEN)
+        self.assertIsNone(doc["expiry"])
+
+    def test_refused_exchange_prints_no_token(self):
+        ctl(self.mock, {"fed_client_id": None})
+        env = self.env(DATABRICKS_OIDC_TOKEN=self.jwt(aud="nope"))
+        rc, out, err = self.token_run(["auth", "token"], env)
+        self.assertEqual(rc, 3)
+        self.assertEqual(out, "")
+        self.assertIn("audience does not match", err)
+
+    def test_no_login(self):
+        rc, out, err = self.token_run(["auth", "token"], self.env())
+        self.assertEqual(rc, 3)
+        self.assertEqual(out, "")
