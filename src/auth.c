@@ -18,6 +18,9 @@
 
 #define AUTH_LOGIN_TIMEOUT_S 300
 #define AUTH_DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
+/* the AzureDatabricks application of Microsoft Entra ID */
+#define AUTH_AZURE_SCOPE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
+#define AUTH_AZURE_AUTHORITY "login.microsoftonline.com"
 
 struct auth {
 	enum dbx_auth_type type;         /* never AUTO */
@@ -30,6 +33,8 @@ struct auth {
 	                                    of workload identity federation, or NULL */
 	const char *oidc_env;            /* env-oidc: the variable's name */
 	const char *oidc_file;           /* file-oidc: the file's path */
+	char azure_url[URL_MAX];         /* azure-client-secret: the Entra token
+	                                    endpoint */
 	char cache_id[256];              /* the cache key's client part: the client
 	                                    id, for M2M with a hash of the secret */
 	char cache_path[CACHE_PATH_MAX]; /* "" when none could be made */
@@ -224,9 +229,11 @@ static int read_jwt(const struct auth *a, char *jwt, char *claims, size_t ccap, 
 	return err;
 }
 
-/* RFC 8693 at the workspace's token endpoint: a fresh JWT for a workspace
- * token kept in memory only. */
-static int authorize_oidc(struct client *c, int force, char *errbuf)
+/* Tokens kept in memory only: env-oidc and file-oidc exchange a fresh JWT at
+ * the workspace's token endpoint (RFC 8693); azure-client-secret asks
+ * Microsoft Entra ID (client credentials, the secret in the form as Entra
+ * takes it). */
+static int authorize_mem(struct client *c, int force, char *errbuf)
 {
 	struct auth *a = c->auth_ctx;
 	struct cache_tokens *t = &a->scratch;
@@ -242,6 +249,30 @@ static int authorize_oidc(struct client *c, int force, char *errbuf)
 	if (!jwt || !form) {
 		err = DBX_ERR_NOMEM;
 		goto out;
+	}
+	if (a->type == DBX_AUTH_AZURE_SECRET) {
+		a->net.ws = c;
+		a->net.opt = &a->opt;
+		err = oauth_form_add(form, fcap, &flen, "grant_type", "client_credentials");
+		if (!err)
+			err = oauth_form_add(form, fcap, &flen, "client_id", a->client_id);
+		if (!err)
+			err = oauth_form_add(form, fcap, &flen, "client_secret", a->client_secret);
+		if (!err)
+			err = oauth_form_add(form, fcap, &flen, "scope", AUTH_AZURE_SCOPE);
+		if (err)
+			goto out;
+		memset(t, 0, sizeof *t);
+		err = oauth_token(&a->net, a->azure_url, form, NULL, t, oerr, errbuf);
+		if (err == DBX_ERR_AUTH) {
+			char why[DBX_ERRBUF_SIZE];
+			snprintf(why, sizeof why, "%s", errbuf);
+			errbuf_set(errbuf,
+			           "azure-client-secret for client id %.80s failed (check "
+			           "ARM_CLIENT_ID / ARM_CLIENT_SECRET / ARM_TENANT_ID): %s",
+			           a->client_id, why);
+		}
+		goto got;
 	}
 	err = read_jwt(a, jwt, claims, sizeof claims, errbuf);
 	if (!err)
@@ -270,6 +301,7 @@ static int authorize_oidc(struct client *c, int force, char *errbuf)
 		           a->fed_client_id ? " for client id " : "",
 		           a->fed_client_id ? a->fed_client_id : "", why, claims);
 	}
+got:
 	if (!err)
 		err = set_bearer(c, a, t, errbuf);
 out:
@@ -384,7 +416,7 @@ static int cache_key(struct auth *a)
 }
 
 static const char *const auth_names[] = {"auto", "pat",      "oauth-m2m", "databricks-cli",
-                                         "none", "env-oidc", "file-oidc"};
+                                         "none", "env-oidc", "file-oidc", "azure-client-secret"};
 
 static const char *auth_name(enum dbx_auth_type t)
 {
@@ -430,6 +462,25 @@ static int configured(const struct dbx_options *o, enum dbx_auth_type t, char *e
 		    "the profile)",
 		    oidc_env_name(o));
 		return 0;
+	case DBX_AUTH_AZURE_SECRET: {
+		const char *have[] = {o->azure_client_id, o->azure_client_secret,
+		                      o->azure_tenant_id};
+		static const char *const env[] = {"ARM_CLIENT_ID", "ARM_CLIENT_SECRET",
+		                                  "ARM_TENANT_ID"};
+		static const char *const key[] = {"azure_client_id", "azure_client_secret",
+		                                  "azure_tenant_id"};
+		int i;
+		for (i = 0; i < 3; i++) {
+			if (!have[i] || !*have[i]) {
+				errbuf_set(errbuf,
+				           "auth type azure-client-secret needs %s (or %s in the "
+				           "profile)",
+				           env[i], key[i]);
+				return 0;
+			}
+		}
+		return 1;
+	}
 	case DBX_AUTH_FILE_OIDC:
 		if (o->oidc_token_filepath && *o->oidc_token_filepath)
 			return 1;
@@ -446,13 +497,13 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 {
 	/* the unified-auth order of the Databricks SDKs and CLI */
 	static const enum dbx_auth_type order[] = {DBX_AUTH_PAT, DBX_AUTH_M2M, DBX_AUTH_ENV_OIDC,
-	                                           DBX_AUTH_FILE_OIDC};
+	                                           DBX_AUTH_FILE_OIDC, DBX_AUTH_AZURE_SECRET};
 	struct auth *a;
 	enum dbx_auth_type type = o->auth_type;
 	unsigned i;
 	int err = DBX_OK;
 
-	if ((unsigned)type > DBX_AUTH_FILE_OIDC) {
+	if ((unsigned)type > DBX_AUTH_AZURE_SECRET) {
 		errbuf_set(errbuf, "unknown auth type %d", (int)type);
 		return DBX_ERR_USAGE;
 	}
@@ -510,7 +561,30 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 		a->fed_client_id = o->client_id && *o->client_id ? o->client_id : NULL;
 		a->oidc_env = oidc_env_name(o);
 		a->oidc_file = o->oidc_token_filepath;
-		c->authorize = authorize_oidc;
+		c->authorize = authorize_mem;
+	}
+	if (type == DBX_AUTH_AZURE_SECRET) {
+		const char *h = o->azure_authority_host && *o->azure_authority_host
+		                    ? o->azure_authority_host
+		                    : AUTH_AZURE_AUTHORITY;
+		const char *t = o->azure_tenant_id;
+		size_t hl = strlen(h);
+		while (hl > 0 && h[hl - 1] == '/')
+			hl--;
+		/* the tenant goes into the URL's path: a GUID or a domain name */
+		if (t[strspn(t,
+		             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")] ||
+		    snprintf(a->azure_url, sizeof a->azure_url, "%s%.*s/%s/oauth2/v2.0/token",
+		             strstr(h, "://") ? "" : "https://", (int)hl, h,
+		             t) >= (int)sizeof a->azure_url) {
+			errbuf_set(errbuf, "ARM_TENANT_ID or AZURE_AUTHORITY_HOST does not make a "
+			                   "token endpoint URL");
+			auth_free(c);
+			return DBX_ERR_USAGE;
+		}
+		a->client_id = o->azure_client_id;
+		a->client_secret = o->azure_client_secret;
+		c->authorize = authorize_mem;
 	}
 	return DBX_OK;
 }

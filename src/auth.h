@@ -5,11 +5,12 @@
  *
  * Selection (DBX_AUTH_AUTO), the Databricks unified-auth order: the token
  * (PAT); else client id + secret (M2M); else the JWT variable (env-oidc);
- * else the JWT file (file-oidc); else this host's cached U2M login, when
+ * else the JWT file (file-oidc); else an Azure service principal's secret
+ * (azure-client-secret, at Entra ID); else this host's cached U2M login, when
  * there is one; else nothing. When two are configured the first is used and
  * the choice traced. env-oidc and file-oidc exchange the JWT (RFC 8693) for
  * a token kept in memory only (no cache), exchanged again when stale or
- * after a 401.
+ * after a 401; so is the Entra token of azure-client-secret.
  * An explicit type uses that method only and fails when its credentials are
  * missing (U2M: at the first request, with "run `dbxai login`").
  *

@@ -151,6 +151,15 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		else if (strcasecmp(key, "oidc_token_env") == 0)
 			err = copy_value(c->oidc_token_env, sizeof c->oidc_token_env, val,
 			                 "oidc_token_env in config file", errbuf);
+		else if (strcasecmp(key, "azure_client_id") == 0)
+			err = copy_value(c->azure_client_id, sizeof c->azure_client_id, val,
+			                 "azure_client_id in config file", errbuf);
+		else if (strcasecmp(key, "azure_client_secret") == 0)
+			err = copy_value(c->azure_client_secret, sizeof c->azure_client_secret, val,
+			                 "azure_client_secret in config file", errbuf);
+		else if (strcasecmp(key, "azure_tenant_id") == 0)
+			err = copy_value(c->azure_tenant_id, sizeof c->azure_tenant_id, val,
+			                 "azure_tenant_id in config file", errbuf);
 		else if (strcasecmp(key, "oidc_token_filepath") == 0)
 			err = copy_value(c->oidc_token_filepath, sizeof c->oidc_token_filepath, val,
 			                 "oidc_token_filepath in config file", errbuf);
@@ -274,6 +283,18 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 	if (!err && v)
 		err = copy_value(c->oidc_token_filepath, sizeof c->oidc_token_filepath, v,
 		                 "DATABRICKS_OIDC_TOKEN_FILEPATH", errbuf);
+	v = env(in, "ARM_CLIENT_ID");
+	if (!err && v)
+		err = copy_value(c->azure_client_id, sizeof c->azure_client_id, v, "ARM_CLIENT_ID",
+		                 errbuf);
+	v = env(in, "ARM_CLIENT_SECRET");
+	if (!err && v)
+		err = copy_value(c->azure_client_secret, sizeof c->azure_client_secret, v,
+		                 "ARM_CLIENT_SECRET", errbuf);
+	v = env(in, "ARM_TENANT_ID");
+	if (!err && v)
+		err = copy_value(c->azure_tenant_id, sizeof c->azure_tenant_id, v, "ARM_TENANT_ID",
+		                 errbuf);
 	/* ...and flags beat the environment. */
 	if (!err && in->host_flag && *in->host_flag) {
 		err = copy_value(c->host, sizeof c->host, in->host_flag, "--host", errbuf);
@@ -292,11 +313,12 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 static const char *auth_type(const struct cfg_input *in, const struct dbx_config *c,
                              enum dbx_auth_type *t)
 {
-	static const char *const names[] = {"pat",      "oauth-m2m", "databricks-cli",
-	                                    "env-oidc", "file-oidc", "oauth-u2m"};
-	static const enum dbx_auth_type types[] = {DBX_AUTH_PAT,       DBX_AUTH_M2M,
-	                                           DBX_AUTH_U2M,       DBX_AUTH_ENV_OIDC,
-	                                           DBX_AUTH_FILE_OIDC, DBX_AUTH_U2M};
+	static const char *const names[] = {
+	    "pat",       "oauth-m2m", "databricks-cli",     "env-oidc",
+	    "file-oidc", "oauth-u2m", "azure-client-secret"};
+	static const enum dbx_auth_type types[] = {
+	    DBX_AUTH_PAT,       DBX_AUTH_M2M, DBX_AUTH_U2M,         DBX_AUTH_ENV_OIDC,
+	    DBX_AUTH_FILE_OIDC, DBX_AUTH_U2M, DBX_AUTH_AZURE_SECRET};
 	const char *v = in->auth_flag ? in->auth_flag : c->auth_type;
 	unsigned i;
 
@@ -304,8 +326,11 @@ static const char *auth_type(const struct cfg_input *in, const struct dbx_config
 		int m2m = c->client_id[0] && c->client_secret[0];
 		int oidc = env(in, c->oidc_token_env[0] ? c->oidc_token_env
 		                                        : "DATABRICKS_OIDC_TOKEN") != NULL;
-		*t = c->token[0] || m2m || oidc || c->oidc_token_filepath[0] ? DBX_AUTH_AUTO
-		                                                             : DBX_AUTH_U2M;
+		int azure =
+		    c->azure_client_id[0] && c->azure_client_secret[0] && c->azure_tenant_id[0];
+		*t = c->token[0] || m2m || oidc || azure || c->oidc_token_filepath[0]
+		         ? DBX_AUTH_AUTO
+		         : DBX_AUTH_U2M;
 		return v;
 	}
 	for (i = 0; i < sizeof names / sizeof *names; i++) {
@@ -344,7 +369,7 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
 	if (!auth_type(in, c, &o->auth_type)) {
 		errbuf_set(errbuf,
 		           "unknown auth type '%.40s' (%s): use pat, oauth-m2m, databricks-cli, "
-		           "env-oidc or file-oidc",
+		           "env-oidc, file-oidc or azure-client-secret",
 		           in->auth_flag ? in->auth_flag : c->auth_type,
 		           in->auth_flag ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
 		return DBX_ERR_USAGE;
@@ -355,6 +380,10 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
 	o->client_secret = or_null(c->client_secret);
 	o->oidc_token_env = or_null(c->oidc_token_env);
 	o->oidc_token_filepath = or_null(c->oidc_token_filepath);
+	o->azure_client_id = or_null(c->azure_client_id);
+	o->azure_client_secret = or_null(c->azure_client_secret);
+	o->azure_tenant_id = or_null(c->azure_tenant_id);
+	o->azure_authority_host = env(in, "AZURE_AUTHORITY_HOST");
 	o->ca_file = in->ca_flag ? in->ca_flag : env(in, "SSL_CERT_FILE");
 	o->ca_dir = env(in, "SSL_CERT_DIR");
 	o->https_proxy = env_pair(in, "https_proxy", "HTTPS_PROXY");

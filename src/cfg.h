@@ -42,11 +42,14 @@ struct dbx_config {
 	char auth_type[CFG_NAME_MAX];
 	char oidc_token_env[CFG_NAME_MAX];       /* env-oidc: the JWT's variable */
 	char oidc_token_filepath[CFG_VALUE_MAX]; /* file-oidc: the JWT's file */
-	char profile[CFG_NAME_MAX];              /* the profile in effect */
-	char file[CFG_VALUE_MAX];                /* the config file read, or "" */
-	const char *host_from;                   /* "--host", "DATABRICKS_HOST", "profile" or "" */
-	int profile_found;                       /* the profile's section exists in the file */
-	struct dbx_retry retry;                  /* from the DATABRICKS_*_RETRY* variables */
+	char azure_client_id[CFG_NAME_MAX];
+	char azure_client_secret[CFG_VALUE_MAX]; /* secret */
+	char azure_tenant_id[CFG_NAME_MAX];
+	char profile[CFG_NAME_MAX]; /* the profile in effect */
+	char file[CFG_VALUE_MAX];   /* the config file read, or "" */
+	const char *host_from;      /* "--host", "DATABRICKS_HOST", "profile" or "" */
+	int profile_found;          /* the profile's section exists in the file */
+	struct dbx_retry retry;     /* from the DATABRICKS_*_RETRY* variables */
 };
 
 /* Fills c. DBX_ERR_USAGE with a message in errbuf for a missing named profile,

@@ -112,19 +112,22 @@ struct dbx_retry {
 
 /* Which credentials a client uses (issue 5 "Credential selection"). */
 enum dbx_auth_type {
-	DBX_AUTH_AUTO = 0, /* token -> PAT; else client_id + client_secret -> M2M;
-	                      else the JWT variable -> ENV_OIDC; else the JWT
-	                      file -> FILE_OIDC; else a cached U2M login for this
-	                      host; else none */
-	DBX_AUTH_PAT,      /* the token; an error without one */
-	DBX_AUTH_M2M,      /* OAuth client credentials (service principal) */
-	DBX_AUTH_U2M,      /* OAuth user login cached by dbx_login(); an error
-	                      (DBX_ERR_AUTH, "run `dbxai login`") without one */
-	DBX_AUTH_NONE,     /* no Authorization at all */
-	DBX_AUTH_ENV_OIDC, /* env-oidc: the JWT in the variable oidc_token_env
-	                      names, exchanged for a workspace token (RFC 8693) */
-	DBX_AUTH_FILE_OIDC /* file-oidc: the JWT in oidc_token_filepath, read
-	                      again for each exchange */
+	DBX_AUTH_AUTO = 0,    /* token -> PAT; else client_id + client_secret -> M2M;
+	                         else the JWT variable -> ENV_OIDC; else the JWT
+	                         file -> FILE_OIDC; else an Azure client secret ->
+	                         AZURE_SECRET; else a cached U2M login for this
+	                         host; else none */
+	DBX_AUTH_PAT,         /* the token; an error without one */
+	DBX_AUTH_M2M,         /* OAuth client credentials (service principal) */
+	DBX_AUTH_U2M,         /* OAuth user login cached by dbx_login(); an error
+	                         (DBX_ERR_AUTH, "run `dbxai login`") without one */
+	DBX_AUTH_NONE,        /* no Authorization at all */
+	DBX_AUTH_ENV_OIDC,    /* env-oidc: the JWT in the variable oidc_token_env
+	                         names, exchanged for a workspace token (RFC 8693) */
+	DBX_AUTH_FILE_OIDC,   /* file-oidc: the JWT in oidc_token_filepath, read
+	                        again for each exchange */
+	DBX_AUTH_AZURE_SECRET /* azure-client-secret: an Azure service principal's
+	                         client credentials at Microsoft Entra ID */
 };
 
 /* How to reach the workspace. Strings are borrowed: they must outlive the client.
@@ -168,6 +171,15 @@ struct dbx_options {
 	const char *oidc_token_env;      /* the variable holding the JWT; NULL:
 	                                    DATABRICKS_OIDC_TOKEN */
 	const char *oidc_token_filepath; /* the file holding the JWT */
+	/* Azure service principal (azure-client-secret): client credentials at
+	 * https://{authority}/{tenant}/oauth2/v2.0/token for the AzureDatabricks
+	 * application; the Entra token is the Bearer, in memory only, fetched
+	 * again before it expires. */
+	const char *azure_client_id;
+	const char *azure_client_secret; /* secret */
+	const char *azure_tenant_id;
+	const char *azure_authority_host; /* NULL: login.microsoftonline.com; with
+	                                     or without https:// */
 };
 
 /* ---- configuration ----
@@ -182,7 +194,9 @@ struct dbx_options {
  * DATABRICKS_OIDC_TOKEN_FILEPATH). auth_type is the one named (--auth,
  * DATABRICKS_AUTH_TYPE, the profile), else DBX_AUTH_AUTO when credentials
  * are configured (the client takes the first of the unified-auth order: PAT,
- * oauth-m2m, env-oidc, file-oidc), else DBX_AUTH_U2M (a login must exist).
+ * oauth-m2m, env-oidc, file-oidc, azure-client-secret), else DBX_AUTH_U2M (a
+ * login must exist). Azure: ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID
+ * (azure_client_id, azure_client_secret, azure_tenant_id), AZURE_AUTHORITY_HOST.
  * A named profile that does not exist, a bad number, an unknown
  * auth type or no host at all is DBX_ERR_USAGE with the message the command
  * prints. */
@@ -190,8 +204,8 @@ struct dbx_config_input {
 	const char *host;      /* beats DATABRICKS_HOST and the profile; NULL: not given */
 	const char *profile;   /* beats DATABRICKS_CONFIG_PROFILE; NULL: [DEFAULT] */
 	const char *auth_type; /* "pat", "oauth-m2m", "databricks-cli" (or
-	                          "oauth-u2m"), "env-oidc", "file-oidc"; NULL: not
-	                          given */
+	                          "oauth-u2m"), "env-oidc", "file-oidc",
+	                          "azure-client-secret"; NULL: not given */
 	const char *ca_file;   /* beats SSL_CERT_FILE; NULL: not given */
 };
 

@@ -219,6 +219,8 @@ static const char *method_name(enum dbx_auth_type t)
 		return "env-oidc";
 	case DBX_AUTH_FILE_OIDC:
 		return "file-oidc";
+	case DBX_AUTH_AZURE_SECRET:
+		return "azure-client-secret";
 	default:
 		return "none";
 	}
@@ -339,6 +341,7 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	r = cli_finish(&out, info.method == DBX_AUTH_PAT || info.method == DBX_AUTH_M2M ||
 	                             info.method == DBX_AUTH_ENV_OIDC ||
 	                             info.method == DBX_AUTH_FILE_OIDC ||
+	                             info.method == DBX_AUTH_AZURE_SECRET ||
 	                             (info.logged_in && (info.expiry > now || info.has_refresh))
 	                         ? 0
 	                         : 3);

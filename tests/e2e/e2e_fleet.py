@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 
-from lib import BIN, RUN, TOKEN, MockCase, clean_env, reply_to, run
+from lib import BIN, RUN, SECRETS, TOKEN, MockCase, clean_env, reply_to, run
 
 ENDPOINTS = "/api/2.0/serving-endpoints"
 SP_ID = "mock-sp-client"
@@ -37,6 +37,8 @@ class FleetCase(MockCase):
         self.jwts = []
 
     def tearDown(self):
+        for jwt in self.jwts:
+            SECRETS.remove(jwt)
         issued = ctl(self.mock)["issued"]
         for text in self.outputs:
             for secret in issued + self.jwts:
@@ -53,6 +55,7 @@ class FleetCase(MockCase):
                                      "iat": int(time.time())}).encode())
         token = "%s.%s.%s" % (header, payload, b64url(secrets.token_bytes(64)))
         self.jwts.append(token)
+        SECRETS.append(token)  # every run() checks it, and any 12-byte piece of it
         return token
 
     def env(self, **extra):
@@ -195,7 +198,8 @@ class FileOidc(FleetCase):
 
 
 class Choice(FleetCase):
-    METHODS = ["pat", "oauth-m2m", "env-oidc", "file-oidc"]  # the unified-auth order
+    # the unified-auth order
+    METHODS = ["pat", "oauth-m2m", "env-oidc", "file-oidc", "azure-client-secret"]
 
     def configure(self, method):
         if method == "pat":
@@ -204,6 +208,9 @@ class Choice(FleetCase):
             return {"DATABRICKS_CLIENT_ID": SP_ID, "DATABRICKS_CLIENT_SECRET": SP_SECRET}
         if method == "env-oidc":
             return {"DATABRICKS_OIDC_TOKEN": self.jwt()}
+        if method == "azure-client-secret":
+            return {"ARM_CLIENT_ID": AZ_ID, "ARM_CLIENT_SECRET": AZ_SECRET,
+                    "ARM_TENANT_ID": AZ_TENANT}
         return {"DATABRICKS_OIDC_TOKEN_FILEPATH": self.token_file(self.jwt())}
 
     def test_every_pair_as_a_table(self):
@@ -230,7 +237,9 @@ class Choice(FleetCase):
                  ("oauth-m2m", {"DATABRICKS_CLIENT_ID": SP_ID}, "DATABRICKS_CLIENT_SECRET"),
                  ("env-oidc", {}, "DATABRICKS_OIDC_TOKEN"),
                  ("env-oidc", {"DATABRICKS_OIDC_TOKEN_ENV": "MY_JWT"}, "MY_JWT"),
-                 ("file-oidc", {}, "DATABRICKS_OIDC_TOKEN_FILEPATH")]
+                 ("file-oidc", {}, "DATABRICKS_OIDC_TOKEN_FILEPATH"),
+                 ("azure-client-secret", {"ARM_CLIENT_ID": "x", "ARM_CLIENT_SECRET": "y"},
+                  "ARM_TENANT_ID")]
         for kind, extra, field in cases:
             with self.subTest(kind=kind, field=field):
                 env = self.env(DATABRICKS_AUTH_TYPE=kind, **extra)
@@ -292,3 +301,77 @@ class AuthToken(FleetCase):
         rc, out, err = self.token_run(["auth", "token"], self.env())
         self.assertEqual(rc, 3)
         self.assertEqual(out, "")
+
+
+AZ_ID = "8c3f2d1e-aaaa-4bbb-8ccc-5e6f7a8b9c0d"
+AZ_SECRET = "mock-az~secret.Q8x_2Kd4"
+SECRETS.append(AZ_SECRET)
+AZ_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+class Azure(FleetCase):
+    def azure_env(self, **extra):
+        return self.env(**dict({"ARM_CLIENT_ID": AZ_ID, "ARM_CLIENT_SECRET": AZ_SECRET,
+                                "ARM_TENANT_ID": AZ_TENANT,
+                                "AZURE_AUTHORITY_HOST": self.mock.url + "/"}, **extra))
+
+    def test_client_secret_at_entra(self):
+        ctl(self.mock, {"access_lifetime": 2})
+        env = self.azure_env()
+        res = self.api(env, "-v")
+        self.assertExit(res, 0)
+        self.assertEqual(ctl(self.mock)["counts"].get("entra"), 1)
+        self.assertIn("/%s/oauth2/v2.0/token" % AZ_TENANT, res.err)
+        res = self.dbxai(["auth", "status"], env=env)
+        self.assertExit(res, 0)
+        self.assertIn("method: azure-client-secret", res.out)
+
+    def test_renewed_before_expiry_in_a_session(self):
+        ctl(self.mock, {"access_lifetime": 2})
+        full = clean_env(token=None, cacert=None, path=True, home=self.dir, **self.azure_env())
+        p = subprocess.Popen(RUN + [BIN, "chat", "-i"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full)
+        try:
+            p.stdin.write(b"first words\n")
+            p.stdin.flush()
+            deadline = time.time() + 10
+            while ctl(self.mock)["counts"].get("entra", 0) < 1 and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(2.5)
+            p.stdin.write(b"second words\n")
+            out, err = p.communicate(timeout=15)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.outputs += [out.decode(), err.decode()]
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn(reply_to("second words"), out.decode())
+        self.assertEqual(ctl(self.mock)["counts"].get("entra"), 2)
+
+    def test_refusals_exit_3_without_the_secret(self):
+        for extra, words in (({"ARM_CLIENT_SECRET": "wrong-az-secret-77"}, "AADSTS7000215"),
+                             ({"ARM_TENANT_ID": "00000000-0000-0000-0000-000000000000"},
+                              "AADSTS90002")):
+            with self.subTest(words=words):
+                res = self.api(self.azure_env(**extra))
+                self.assertExit(res, 3)
+                self.assertOneLineError(res, "azure-client-secret", AZ_ID, words)
+                self.assertNotIn("wrong-az-secret-77", res.err)
+
+    def test_profile_keys_and_missing_fields(self):
+        cfg = os.path.join(self.dir, "databrickscfg")
+        with open(cfg, "w") as f:
+            f.write("[az]\nhost = %s\nazure_client_id = %s\nazure_client_secret = %s\n"
+                    "azure_tenant_id = %s\n[half]\nhost = %s\nauth_type = azure-client-secret\n"
+                    "azure_client_id = %s\n" % (self.mock.url, AZ_ID, AZ_SECRET, AZ_TENANT,
+                                                self.mock.url, AZ_ID))
+        env = self.env(DATABRICKS_CONFIG_FILE=cfg, DATABRICKS_HOST=None,
+                       AZURE_AUTHORITY_HOST=self.mock.url)
+        self.assertExit(self.api(env, "--profile", "az"), 0)
+        res = self.api(env, "--profile", "half")
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "azure-client-secret", "ARM_CLIENT_SECRET",
+                                "azure_client_secret")
+        res = self.api(self.azure_env(ARM_TENANT_ID="evil/../x"))
+        self.assertExit(res, 2)

@@ -28,6 +28,10 @@ Endpoints:
        None, for account-wide federation)); refusals carry the server's
        reason; tokens live config "access_lifetime" seconds; each accepted
        JWT's sub is appended to "exchanged"
+  POST /{tenant}/oauth2/v2.0/token   Microsoft Entra ID's token endpoint
+       (reached through AZURE_AUTHORITY_HOST): client credentials with
+       client_id, client_secret in the form, tenant AZ_TENANT and scope
+       AZURE_SCOPE checked; Entra-style AADSTS errors
 Control (tests): POST /__mock/oauth with a JSON object: config keys to set,
   and "revoke_refresh": true / "revoke_access": true to kill every token so far;
   GET /__mock/oauth: {"counts": {...}, "issued": [...], "config": {...}}.
@@ -43,6 +47,10 @@ import urllib.parse
 CLIENT_ID = "databricks-cli"
 SP_ID = "mock-sp-client"
 SP_SECRET = "mock-sp-secret-7f3c9a1b"
+AZ_ID = "8c3f2d1e-aaaa-4bbb-8ccc-5e6f7a8b9c0d"
+AZ_SECRET = "mock-az~secret.Q8x_2Kd4"
+AZ_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+AZURE_SCOPE = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
 
 
 class OAuth:
@@ -53,7 +61,7 @@ class OAuth:
         self.refresh = {}   # token -> True while valid
         self.devices = {}   # device_code -> remaining scripted answers
         self.counts = {}
-        self.issued = [SP_SECRET]
+        self.issued = [SP_SECRET, AZ_SECRET]
         self.config = {"access_lifetime": 3600, "rotate": True, "device": False,
                        "device_script": ["authorization_pending", "slow_down"],
                        "device_interval": 1, "deny": False, "refresh_delay": 0,
@@ -113,7 +121,8 @@ def b64url(data):
 def route(state, method, path, headers, body):
     """A response spec for an OAuth or control path, or None."""
     bare, _, query = path.partition("?")
-    if not (bare.startswith("/oidc/") or bare == "/__mock/oauth"):
+    entra = bare.endswith("/oauth2/v2.0/token") and bare.count("/") == 4
+    if not (bare.startswith("/oidc/") or bare == "/__mock/oauth" or entra):
         return None
     o = get(state)
     base = ("http" if state.args.plain else "https") + "://" + headers.get("host", "localhost")
@@ -148,6 +157,8 @@ def route(state, method, path, headers, body):
             keep_blank_values=True).items()}
         if bare == "/oidc/v1/authorize" and method == "GET":
             return authorize(o, form, base + "/oidc")
+        if entra and method == "POST":
+            return entra_token(o, bare.split("/")[1], form)
         if bare == "/oidc/v1/token" and method == "POST":
             if headers.get("content-type") != "application/x-www-form-urlencoded":
                 return err(400, "invalid_request", "form body expected")
@@ -281,3 +292,21 @@ def exchange(o, f):
     o.exchanged.append(claims.get("sub"))
     o.issued.append(f["subject_token"])
     return ok(o.tokens(with_refresh=False))
+
+
+def entra_token(o, tenant, f):
+    """Microsoft Entra ID's client credentials grant (v2.0 endpoint)."""
+    o.count("entra")
+    if tenant != AZ_TENANT:
+        return err(400, "invalid_request", "AADSTS90002: Tenant '%s' not found." % tenant)
+    if f.get("grant_type") != "client_credentials":
+        return err(400, "unsupported_grant_type", "AADSTS70003: unsupported grant type")
+    if f.get("client_id") != AZ_ID:
+        return err(400, "unauthorized_client", "AADSTS700016: Application not found.")
+    if f.get("client_secret") != AZ_SECRET:
+        return err(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
+    if f.get("scope") != AZURE_SCOPE:
+        return err(400, "invalid_scope", "AADSTS70011: The provided scope is not valid.")
+    out = o.tokens(with_refresh=False)
+    out["ext_expires_in"] = out["expires_in"]
+    return ok(out)
