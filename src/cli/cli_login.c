@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfgedit.h"
 #include "cli.h"
 #include "crypto.h"
 
@@ -89,8 +90,44 @@ static int open_u2m(const struct cli_globals *g, struct dbx_config **cfg, struct
 	return cli_open_client(&u, cfg, c);
 }
 
-int cli_login(const struct cli_globals *g, int argc, char **argv)
+static const char *get_env(const char *name)
 {
+	return getenv(name);
+}
+
+/* Whether the profile --profile names is in the config file already. */
+static int profile_found(const struct cli_globals *g)
+{
+	struct cfg_input in = {NULL, g->profile, NULL, NULL, get_env};
+	struct dbx_config *c = calloc(1, sizeof *c);
+	int found = !c || cfg_load(c, &in, NULL) == DBX_OK || c->profile_found;
+	if (c)
+		crypto_wipe(c, sizeof *c);
+	free(c);
+	return found;
+}
+
+/* `login --profile NAME` and `--host H login`: the profile, so that the next
+ * `dbxai --profile NAME chat` logs in the same way. */
+static int save_profile(const char *profile, const char *host)
+{
+	const struct cfgedit_kv kv[] = {{"host", host}, {"auth_type", "databricks-cli"}};
+	char path[CFG_VALUE_MAX];
+	int exists, rc = cli_profile_path(path, sizeof path, &exists);
+	if (!rc)
+		rc = cli_profile_write(path, exists, profile, kv, 2);
+	if (!rc)
+		fprintf(stderr,
+		        "dbxai: profile [%s] saved in %s (host, auth_type = databricks-cli)\n",
+		        profile, path);
+	return rc;
+}
+
+int cli_login(const struct cli_globals *g0, int argc, char **argv)
+{
+	struct cli_globals gl = *g0, *g = &gl;
+	const char *profile;
+	int save;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	struct dbx_login_options lo = {0};
 	struct show_ctx sc = {0};
@@ -111,6 +148,9 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 			no_browser = 1;
 		} else if (strcmp(argv[i], "--device") == 0) {
 			lo.device = 1;
+		} else if (r == 0 && (r = cli_global_option(argc, argv, &i, g)) != 0) {
+			if (r >= 100)
+				return r - 100;
 		} else if (r != 0) {
 			double d;
 			if (r < 0 ||
@@ -133,6 +173,17 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	lo.headless = !sc.browser;
 	lo.show = show;
 	lo.ctx = &sc;
+	profile = g->profile ? g->profile : getenv("DATABRICKS_CONFIG_PROFILE");
+	save = g->profile || g->host;
+	if (g->profile && !profile_found(g)) {
+		/* a new profile: the host comes from --host or DATABRICKS_HOST */
+		if (!g->host && !getenv("DATABRICKS_HOST"))
+			return cli_usage_error(
+			    "profile '%.60s' does not exist yet: pass --host URL "
+			    "to create it with `dbxai login`",
+			    g->profile);
+		g->profile = "";
+	}
 	r = open_u2m(g, &cfg, &c);
 	if (r)
 		goto out;
@@ -154,7 +205,10 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 		                                "then; run `dbxai login` again after it.\n");
 		cli_write(&out, line, (size_t)n);
 	}
-	r = cli_finish(&out, 0);
+	r = 0;
+	if (save)
+		r = save_profile(profile && *profile ? profile : "DEFAULT", info.host);
+	r = cli_finish(&out, r);
 out:
 	dbx_client_free(c);
 	dbx_config_free(cfg);
