@@ -341,7 +341,7 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	struct cli_out out = CLI_OUT_INIT;
 	struct dbx_config *cfg = NULL;
 	long long now = (long long)time(NULL);
-	int r, err, n;
+	int r, err, n, k;
 
 	if (argc >= 1 && strcmp(argv[0], "token") == 0 &&
 	    (argc == 1 || (argc == 2 && strcmp(argv[1], "--json") == 0)))
@@ -386,6 +386,12 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 			              info.expiry > now ? "expires" : "expired", when,
 			              info.has_refresh ? "cached (used to renew the access token)"
 			                               : "none");
+	}
+	/* where each setting came from, never its value */
+	for (k = 0; !g->json && n > 0 && k < CFG_KEYS; k++) {
+		char src[CFG_VALUE_MAX + 64];
+		if (cfg_source(cfg, k, g->auth, src, sizeof src) && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n, "set: %s\n", src);
 	}
 	if (n > 0)
 		cli_write(&out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);

@@ -375,3 +375,26 @@ class Azure(FleetCase):
                                 "azure_client_secret")
         res = self.api(self.azure_env(ARM_TENANT_ID="evil/../x"))
         self.assertExit(res, 2)
+
+
+class StatusSources(FleetCase):
+    def test_where_each_setting_came_from(self):
+        path = self.token_file(self.jwt())
+        cfg = os.path.join(self.dir, "databrickscfg")
+        with open(cfg, "w") as f:
+            f.write("[DEFAULT]\n# the fleet\nhost = %s\noidc_token_filepath = %s\n"
+                    "azure_client_secret = %s\n" % (self.mock.url, path, AZ_SECRET))
+        env = self.env(DATABRICKS_CONFIG_FILE=cfg, DATABRICKS_HOST=None,
+                       DATABRICKS_CLIENT_ID=FLEET_SP)
+        res = self.dbxai(["auth", "status"], env=env)
+        self.assertExit(res, 0)
+        self.assertIn("method: file-oidc", res.out)
+        self.assertIn("set: host from %s:3\n" % cfg, res.out)
+        self.assertIn("set: oidc_token_filepath from %s:4\n" % cfg, res.out)
+        self.assertIn("set: azure_client_secret from %s:5\n" % cfg, res.out)
+        self.assertIn("set: client_id from DATABRICKS_CLIENT_ID\n", res.out)
+        self.assertNotIn(path, res.out.replace("set: oidc_token_filepath from", ""))
+        res = self.dbxai(["--host", self.mock.url, "--auth", "file-oidc", "auth", "status"],
+                         env=env)
+        self.assertIn("set: host from --host\n", res.out)
+        self.assertIn("set: auth_type from --auth\n", res.out)
