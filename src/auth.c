@@ -554,6 +554,27 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 		free(a);
 		return err;
 	}
+	/* the SDKs' order has databricks-cli, when this host has a cached login,
+	 * before federation and Azure */
+	if (o->auth_type == DBX_AUTH_AUTO && type >= DBX_AUTH_ENV_OIDC && a->cache_path[0]) {
+		struct cache cache;
+		if (cache_open(&cache, a->cache_path, 0, NULL) == DBX_OK) {
+			if (cache_get(&cache, c->base_url, a->cache_id, &a->scratch)) {
+				if (o->trace) {
+					char line[160];
+					snprintf(
+					    line, sizeof line,
+					    "auth: databricks-cli (a cached login) and %s are both "
+					    "configured; using databricks-cli",
+					    auth_name(type));
+					o->trace(o->trace_ctx, line);
+				}
+				type = a->type = DBX_AUTH_U2M;
+			}
+			crypto_wipe(&a->scratch, sizeof a->scratch);
+			cache_close(&cache);
+		}
+	}
 	c->auth_ctx = a;
 	if (type == DBX_AUTH_M2M || type == DBX_AUTH_U2M)
 		c->authorize = authorize;

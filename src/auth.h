@@ -4,14 +4,15 @@
  * the public dbx_login(), dbx_logout() and dbx_auth_status() (dbxai.h).
  *
  * Selection (DBX_AUTH_AUTO), the Databricks unified-auth order: the token
- * (PAT); else client id + secret (M2M); else the JWT variable (env-oidc);
+ * (PAT); else client id + secret (M2M); else this host's cached U2M login
+ * (databricks-cli), when there is one; else the JWT variable (env-oidc);
  * else the JWT file (file-oidc); else an Azure service principal's secret
  * (azure-client-secret, at Entra ID); else this host's cached U2M login, when
- * there is one; else nothing. When two are configured the first is used and
- * the choice traced. env-oidc and file-oidc exchange the JWT (RFC 8693) for
- * a token kept in memory only (no cache), exchanged again when stale or
- * after a 401; so is the Entra token of azure-client-secret.
- * An explicit type uses that method only and fails when its credentials are
+ * there is one; else nothing. (The cached login's place is looked up in the
+ * cache only when one of the last three is what would be chosen.) When two are configured the first
+ * is used and the choice traced. env-oidc and file-oidc exchange the JWT (RFC 8693) for a token
+ * kept in memory only (no cache), exchanged again when stale or after a 401; so is the Entra token
+ * of azure-client-secret. An explicit type uses that method only and fails when its credentials are
  * missing (U2M: at the first request, with "run `dbxai login`").
  *
  * Refresh policy: a token is refreshed before a request when less than

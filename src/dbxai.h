@@ -113,10 +113,10 @@ struct dbx_retry {
 /* Which credentials a client uses (issue 5 "Credential selection"). */
 enum dbx_auth_type {
 	DBX_AUTH_AUTO = 0,    /* token -> PAT; else client_id + client_secret -> M2M;
+	                         else a cached U2M login for this host -> U2M;
 	                         else the JWT variable -> ENV_OIDC; else the JWT
 	                         file -> FILE_OIDC; else an Azure client secret ->
-	                         AZURE_SECRET; else a cached U2M login for this
-	                         host; else none */
+	                         AZURE_SECRET; else none */
 	DBX_AUTH_PAT,         /* the token; an error without one */
 	DBX_AUTH_M2M,         /* OAuth client credentials (service principal) */
 	DBX_AUTH_U2M,         /* OAuth user login cached by dbx_login(); an error
@@ -194,8 +194,8 @@ struct dbx_options {
  * DATABRICKS_OIDC_TOKEN_FILEPATH). auth_type is the one named (--auth,
  * DATABRICKS_AUTH_TYPE, the profile), else DBX_AUTH_AUTO when credentials
  * are configured (the client takes the first of the unified-auth order: PAT,
- * oauth-m2m, env-oidc, file-oidc, azure-client-secret), else DBX_AUTH_U2M (a
- * login must exist). Azure: ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID
+ * oauth-m2m, a cached U2M login, env-oidc, file-oidc, azure-client-secret),
+ * else DBX_AUTH_U2M (a login must exist). Azure: ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID
  * (azure_client_id, azure_client_secret, azure_tenant_id), AZURE_AUTHORITY_HOST.
  * A named profile that does not exist, a bad number, an unknown
  * auth type or no host at all is DBX_ERR_USAGE with the message the command

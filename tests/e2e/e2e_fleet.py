@@ -225,6 +225,28 @@ class Choice(FleetCase):
                     self.assertIn("%s and %s are both configured; using %s"
                                   % (first, second, first), res.err)
 
+    def test_a_cached_login_comes_before_federation_and_azure(self):
+        """As in the SDKs: databricks-cli (only with a cached login for this
+        host) after pat and oauth-m2m, before env-oidc, file-oidc, Azure."""
+        cache = os.path.join(self.dir, "cache.json")
+        os.chmod(self.dir, 0o700)
+        with open(os.open(cache, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            json.dump({"version": 1, "entries": [
+                {"host": self.mock.url, "client_id": "databricks-cli",
+                 "access_token": "cached-at-5f1e2d3c4b5a", "token_type": "Bearer",
+                 "expiry": int(time.time()) + 3600, "issued": int(time.time())}]}, f)
+        SECRETS.append("cached-at-5f1e2d3c4b5a")
+        self.addCleanup(SECRETS.remove, "cached-at-5f1e2d3c4b5a")
+        for method in ("env-oidc", "file-oidc", "azure-client-secret"):
+            with self.subTest(method=method):
+                res = self.dbxai(["-v", "auth", "status"],
+                                 env=self.env(**self.configure(method)))
+                self.assertIn("method: oauth-u2m", res.out)
+                self.assertIn("databricks-cli (a cached login) and %s are both configured; "
+                              "using databricks-cli" % method, res.err)
+        res = self.dbxai(["-v", "auth", "status"], env=self.env(**self.configure("oauth-m2m")))
+        self.assertIn("method: oauth-m2m", res.out)
+
     def test_one_method_is_not_traced(self):
         res = self.dbxai(["-v", "auth", "status"], env=self.env(**self.configure("env-oidc")))
         self.assertExit(res, 0)
