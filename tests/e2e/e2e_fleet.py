@@ -81,8 +81,9 @@ class FleetCase(MockCase):
 class EnvOidc(FleetCase):
     def test_exchange_with_client_id(self):
         env = self.env(DATABRICKS_OIDC_TOKEN=self.jwt(), DATABRICKS_CLIENT_ID=FLEET_SP)
-        res = self.api(env)
+        res = self.api(env, "-v")  # the trace shows neither the JWT nor the token
         self.assertExit(res, 0)
+        self.assertIn("/oidc/v1/token", res.err)
         self.assertIn("databricks-claude-sonnet-4", res.out)
         st = ctl(self.mock)
         self.assertEqual(st["counts"].get(EXCHANGE), 1)
