@@ -1,11 +1,14 @@
 /* auth.c - see auth.h; also dbx_login, dbx_logout and dbx_auth_status. */
 #include "auth.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "clock.h"
@@ -15,14 +18,23 @@
 
 #define AUTH_LOGIN_TIMEOUT_S 300
 #define AUTH_DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
+/* the AzureDatabricks application of Microsoft Entra ID */
+#define AUTH_AZURE_SCOPE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
+#define AUTH_AZURE_AUTHORITY "login.microsoftonline.com"
 
 struct auth {
-	enum dbx_auth_type type;         /* PAT, M2M, U2M or NONE */
+	enum dbx_auth_type type;         /* never AUTO */
 	int optional;                    /* AUTO without credentials: no cached login
 	                                    means no Authorization, not an error */
 	struct dbx_options opt;          /* a copy, for clients to other hosts */
 	const char *client_id;           /* borrowed, or OAUTH_U2M_CLIENT_ID */
 	const char *client_secret;       /* borrowed; M2M only (secret) */
+	const char *fed_client_id;       /* borrowed; OIDC: the service principal
+	                                    of workload identity federation, or NULL */
+	const char *oidc_env;            /* env-oidc: the variable's name */
+	const char *oidc_file;           /* file-oidc: the file's path */
+	char azure_url[URL_MAX];         /* azure-client-secret: the Entra token
+	                                    endpoint */
 	char cache_id[256];              /* the cache key's client part: the client
 	                                    id, for M2M with a hash of the secret */
 	char cache_path[CACHE_PATH_MAX]; /* "" when none could be made */
@@ -157,6 +169,152 @@ static int refresh(struct client *c, struct auth *a, struct cache_tokens *t, cha
 	return err;
 }
 
+/* The subject token of env-oidc or file-oidc into jwt (OIDC_JWT_MAX),
+ * trimmed; a missing, empty or malformed one is DBX_ERR_AUTH naming where it
+ * was looked for. claims gets what a message may tell about it. */
+static int read_jwt(const struct auth *a, char *jwt, char *claims, size_t ccap, char *errbuf)
+{
+	const char *where = a->type == DBX_AUTH_ENV_OIDC ? a->oidc_env : a->oidc_file;
+	size_t n = 0, b = 0;
+	int err = DBX_OK;
+
+	if (a->type == DBX_AUTH_ENV_OIDC) {
+		const char *v = get_env(a->oidc_env);
+		n = v ? strlen(v) : 0;
+		if (n < OAUTH_JWT_MAX)
+			memcpy(jwt, v ? v : "", n + 1);
+	} else {
+		int fd = open(a->oidc_file, O_RDONLY | O_CLOEXEC);
+		ssize_t got = 0;
+		if (fd < 0) {
+			errbuf_set(errbuf,
+			           "file-oidc: cannot read the identity token file %.200s: %s",
+			           where, strerror(errno));
+			return DBX_ERR_AUTH;
+		}
+		while (n < OAUTH_JWT_MAX && (got = read(fd, jwt + n, OAUTH_JWT_MAX - n)) > 0)
+			n += (size_t)got;
+		close(fd);
+		if (got < 0) {
+			errbuf_set(errbuf, "file-oidc: cannot read the identity token file %.200s",
+			           where);
+			return DBX_ERR_AUTH;
+		}
+		if (n < OAUTH_JWT_MAX)
+			jwt[n] = '\0';
+	}
+	if (n >= OAUTH_JWT_MAX) {
+		errbuf_set(errbuf, "%s: the identity token in %.200s is longer than %d bytes",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc", where,
+		           OAUTH_JWT_MAX - 1);
+		err = DBX_ERR_AUTH;
+	}
+	while (
+	    !err && n > 0 &&
+	    (jwt[n - 1] == '\n' || jwt[n - 1] == '\r' || jwt[n - 1] == ' ' || jwt[n - 1] == '\t'))
+		jwt[--n] = '\0';
+	while (!err && (jwt[b] == ' ' || jwt[b] == '\t' || jwt[b] == '\n' || jwt[b] == '\r'))
+		b++;
+	if (!err && b)
+		memmove(jwt, jwt + b, n - b + 1);
+	if (!err && !jwt[0]) {
+		errbuf_set(errbuf, "%s: %.200s is empty: no identity token (JWT) to exchange",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc", where);
+		err = DBX_ERR_AUTH;
+	} else if (!err && oauth_jwt_claims(jwt, strlen(jwt), claims, ccap) != DBX_OK) {
+		errbuf_set(errbuf, "%s: the identity token in %.200s is not a JWT",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc", where);
+		err = DBX_ERR_AUTH;
+	}
+	return err;
+}
+
+/* Tokens kept in memory only: env-oidc and file-oidc exchange a fresh JWT at
+ * the workspace's token endpoint (RFC 8693); azure-client-secret asks
+ * Microsoft Entra ID (client credentials, the secret in the form as Entra
+ * takes it). */
+static int authorize_mem(struct client *c, int force, char *errbuf)
+{
+	struct auth *a = c->auth_ctx;
+	struct cache_tokens *t = &a->scratch;
+	char *jwt = malloc(OAUTH_JWT_MAX), *form = malloc(OAUTH_FORM_MAX + OAUTH_JWT_MAX);
+	char claims[400], oerr[OAUTH_ERROR_MAX] = "";
+	size_t flen = 0, fcap = OAUTH_FORM_MAX + OAUTH_JWT_MAX;
+	int err;
+
+	if (!force && a->have && !auth_stale(a->tok.expiry, a->tok.issued, (long long)time(NULL))) {
+		err = DBX_OK;
+		goto out;
+	}
+	if (!jwt || !form) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	if (a->type == DBX_AUTH_AZURE_SECRET) {
+		a->net.ws = c;
+		a->net.opt = &a->opt;
+		err = oauth_form_add(form, fcap, &flen, "grant_type", "client_credentials");
+		if (!err)
+			err = oauth_form_add(form, fcap, &flen, "client_id", a->client_id);
+		if (!err)
+			err = oauth_form_add(form, fcap, &flen, "client_secret", a->client_secret);
+		if (!err)
+			err = oauth_form_add(form, fcap, &flen, "scope", AUTH_AZURE_SCOPE);
+		if (err)
+			goto out;
+		memset(t, 0, sizeof *t);
+		err = oauth_token(&a->net, a->azure_url, form, NULL, t, oerr, errbuf);
+		if (err == DBX_ERR_AUTH) {
+			char why[DBX_ERRBUF_SIZE];
+			snprintf(why, sizeof why, "%s", errbuf);
+			errbuf_set(errbuf,
+			           "azure-client-secret for client id %.80s failed (check "
+			           "ARM_CLIENT_ID / ARM_CLIENT_SECRET / ARM_TENANT_ID): %s",
+			           a->client_id, why);
+		}
+		goto got;
+	}
+	err = read_jwt(a, jwt, claims, sizeof claims, errbuf);
+	if (!err)
+		err = discover(c, a, errbuf);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "grant_type", OAUTH_EXCHANGE_GRANT);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "subject_token", jwt);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "subject_token_type", OAUTH_JWT_TYPE);
+	if (!err)
+		err = oauth_form_add(form, fcap, &flen, "scope", OAUTH_M2M_SCOPE);
+	if (!err && a->fed_client_id)
+		err = oauth_form_add(form, fcap, &flen, "client_id", a->fed_client_id);
+	if (err == DBX_ERR_LIMIT)
+		errbuf_set(errbuf, "the token exchange request is too long");
+	if (err)
+		goto out;
+	memset(t, 0, sizeof *t);
+	err = oauth_token(&a->net, a->ep->token, form, NULL, t, oerr, errbuf);
+	if (err == DBX_ERR_AUTH) {
+		char why[DBX_ERRBUF_SIZE];
+		snprintf(why, sizeof why, "%s", errbuf);
+		errbuf_set(errbuf, "%s: the token exchange%s%.80s was refused (%s); the JWT has %s",
+		           a->type == DBX_AUTH_ENV_OIDC ? "env-oidc" : "file-oidc",
+		           a->fed_client_id ? " for client id " : "",
+		           a->fed_client_id ? a->fed_client_id : "", why, claims);
+	}
+got:
+	if (!err)
+		err = set_bearer(c, a, t, errbuf);
+out:
+	if (jwt)
+		crypto_wipe(jwt, OAUTH_JWT_MAX);
+	if (form)
+		crypto_wipe(form, fcap);
+	crypto_wipe(t, sizeof *t);
+	free(jwt);
+	free(form);
+	return err;
+}
+
 static int authorize(struct client *c, int force, char *errbuf)
 {
 	struct auth *a = c->auth_ctx;
@@ -257,31 +415,115 @@ static int cache_key(struct auth *a)
 	return err || n >= (int)sizeof a->cache_id ? DBX_ERR_USAGE : DBX_OK;
 }
 
+static const char *const auth_names[] = {"auto", "pat",      "oauth-m2m", "databricks-cli",
+                                         "none", "env-oidc", "file-oidc", "azure-client-secret"};
+
+static const char *auth_name(enum dbx_auth_type t)
+{
+	return (unsigned)t < sizeof auth_names / sizeof *auth_names ? auth_names[t] : "?";
+}
+
+static const char *oidc_env_name(const struct dbx_options *o)
+{
+	return o->oidc_token_env && *o->oidc_token_env ? o->oidc_token_env
+	                                               : "DATABRICKS_OIDC_TOKEN";
+}
+
+/* Whether o holds everything method t needs (U2M: always, the login is
+ * looked for at the first request); else errbuf names what is missing. */
+static int configured(const struct dbx_options *o, enum dbx_auth_type t, char *errbuf)
+{
+	const char *v;
+	switch (t) {
+	case DBX_AUTH_PAT:
+		if (o->token && *o->token)
+			return 1;
+		errbuf_set(
+		    errbuf,
+		    "auth type pat needs a token: set DATABRICKS_TOKEN or token in the profile");
+		return 0;
+	case DBX_AUTH_M2M:
+		if (o->client_id && *o->client_id && o->client_secret && *o->client_secret)
+			return 1;
+		errbuf_set(errbuf, "auth type oauth-m2m needs %s: set %s (or %s in the profile)",
+		           o->client_id && *o->client_id ? "a client secret" : "a client id",
+		           o->client_id && *o->client_id ? "DATABRICKS_CLIENT_SECRET"
+		                                         : "DATABRICKS_CLIENT_ID",
+		           o->client_id && *o->client_id ? "client_secret" : "client_id");
+		return 0;
+	case DBX_AUTH_ENV_OIDC:
+		v = get_env(oidc_env_name(o));
+		if (v && *v)
+			return 1;
+		errbuf_set(
+		    errbuf,
+		    "auth type env-oidc needs the identity token (JWT) in %.80s: set it, or "
+		    "name another variable with DATABRICKS_OIDC_TOKEN_ENV (oidc_token_env in "
+		    "the profile)",
+		    oidc_env_name(o));
+		return 0;
+	case DBX_AUTH_AZURE_SECRET: {
+		const char *have[] = {o->azure_client_id, o->azure_client_secret,
+		                      o->azure_tenant_id};
+		static const char *const env[] = {"ARM_CLIENT_ID", "ARM_CLIENT_SECRET",
+		                                  "ARM_TENANT_ID"};
+		static const char *const key[] = {"azure_client_id", "azure_client_secret",
+		                                  "azure_tenant_id"};
+		int i;
+		for (i = 0; i < 3; i++) {
+			if (!have[i] || !*have[i]) {
+				errbuf_set(errbuf,
+				           "auth type azure-client-secret needs %s (or %s in the "
+				           "profile)",
+				           env[i], key[i]);
+				return 0;
+			}
+		}
+		return 1;
+	}
+	case DBX_AUTH_FILE_OIDC:
+		if (o->oidc_token_filepath && *o->oidc_token_filepath)
+			return 1;
+		errbuf_set(errbuf, "auth type file-oidc needs a token file: set "
+		                   "DATABRICKS_OIDC_TOKEN_FILEPATH (or oidc_token_filepath in the "
+		                   "profile)");
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 {
+	/* the unified-auth order of the Databricks SDKs and CLI */
+	static const enum dbx_auth_type order[] = {DBX_AUTH_PAT, DBX_AUTH_M2M, DBX_AUTH_ENV_OIDC,
+	                                           DBX_AUTH_FILE_OIDC, DBX_AUTH_AZURE_SECRET};
 	struct auth *a;
-	int has_token = o->token && *o->token;
-	int has_m2m = o->client_id && *o->client_id && o->client_secret && *o->client_secret;
 	enum dbx_auth_type type = o->auth_type;
+	unsigned i;
 	int err = DBX_OK;
 
-	if ((unsigned)type > DBX_AUTH_NONE) {
+	if ((unsigned)type > DBX_AUTH_AZURE_SECRET) {
 		errbuf_set(errbuf, "unknown auth type %d", (int)type);
 		return DBX_ERR_USAGE;
 	}
-	if (type == DBX_AUTH_AUTO)
-		type = has_token ? DBX_AUTH_PAT : has_m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
-	if (type == DBX_AUTH_PAT && !has_token) {
-		snprintf(
-		    errbuf, DBX_ERRBUF_SIZE,
-		    "auth type pat needs a token: set DATABRICKS_TOKEN or token in the profile");
-		return DBX_ERR_USAGE;
-	}
-	if (type == DBX_AUTH_M2M && !has_m2m) {
-		snprintf(
-		    errbuf, DBX_ERRBUF_SIZE,
-		    "auth type oauth-m2m needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET "
-		    "(or client_id and client_secret in the profile)");
+	if (type == DBX_AUTH_AUTO) {
+		type = DBX_AUTH_U2M;
+		for (i = 0; i < sizeof order / sizeof *order; i++) {
+			if (!configured(o, order[i], NULL))
+				continue;
+			if (type == DBX_AUTH_U2M) {
+				type = order[i];
+			} else if (o->trace) {
+				char line[160];
+				snprintf(line, sizeof line,
+				         "auth: %s and %s are both configured; using %s (the "
+				         "unified-auth order; DATABRICKS_AUTH_TYPE chooses)",
+				         auth_name(type), auth_name(order[i]), auth_name(type));
+				o->trace(o->trace_ctx, line);
+			}
+		}
+	} else if (!configured(o, type, errbuf)) {
 		return DBX_ERR_USAGE;
 	}
 	if (type != DBX_AUTH_PAT)
@@ -312,9 +554,59 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 		free(a);
 		return err;
 	}
+	/* the SDKs' order has databricks-cli, when this host has a cached login,
+	 * before federation and Azure */
+	if (o->auth_type == DBX_AUTH_AUTO && type >= DBX_AUTH_ENV_OIDC && a->cache_path[0]) {
+		struct cache cache;
+		if (cache_open(&cache, a->cache_path, 0, NULL) == DBX_OK) {
+			if (cache_get(&cache, c->base_url, a->cache_id, &a->scratch)) {
+				if (o->trace) {
+					char line[160];
+					snprintf(
+					    line, sizeof line,
+					    "auth: databricks-cli (a cached login) and %s are both "
+					    "configured; using databricks-cli",
+					    auth_name(type));
+					o->trace(o->trace_ctx, line);
+				}
+				type = a->type = DBX_AUTH_U2M;
+			}
+			crypto_wipe(&a->scratch, sizeof a->scratch);
+			cache_close(&cache);
+		}
+	}
 	c->auth_ctx = a;
 	if (type == DBX_AUTH_M2M || type == DBX_AUTH_U2M)
 		c->authorize = authorize;
+	if (type == DBX_AUTH_ENV_OIDC || type == DBX_AUTH_FILE_OIDC) {
+		a->fed_client_id = o->client_id && *o->client_id ? o->client_id : NULL;
+		a->oidc_env = oidc_env_name(o);
+		a->oidc_file = o->oidc_token_filepath;
+		c->authorize = authorize_mem;
+	}
+	if (type == DBX_AUTH_AZURE_SECRET) {
+		const char *h = o->azure_authority_host && *o->azure_authority_host
+		                    ? o->azure_authority_host
+		                    : AUTH_AZURE_AUTHORITY;
+		const char *t = o->azure_tenant_id;
+		size_t hl = strlen(h);
+		while (hl > 0 && h[hl - 1] == '/')
+			hl--;
+		/* the tenant goes into the URL's path: a GUID or a domain name */
+		if (t[strspn(t,
+		             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")] ||
+		    snprintf(a->azure_url, sizeof a->azure_url, "%s%.*s/%s/oauth2/v2.0/token",
+		             strstr(h, "://") ? "" : "https://", (int)hl, h,
+		             t) >= (int)sizeof a->azure_url) {
+			errbuf_set(errbuf, "ARM_TENANT_ID or AZURE_AUTHORITY_HOST does not make a "
+			                   "token endpoint URL");
+			auth_free(c);
+			return DBX_ERR_USAGE;
+		}
+		a->client_id = o->azure_client_id;
+		a->client_secret = o->azure_client_secret;
+		c->authorize = authorize_mem;
+	}
 	return DBX_OK;
 }
 
@@ -605,5 +897,33 @@ int auth_status(struct client *c, struct dbx_auth_info *info, char *errbuf)
 		info->method = DBX_AUTH_NONE;
 	crypto_wipe(&a->scratch, sizeof a->scratch);
 	cache_close(&cache);
+	return DBX_OK;
+}
+
+int auth_token(struct client *c, char *out, size_t cap, long long *expiry, char *errbuf)
+{
+	struct auth *a = c->auth_ctx;
+	size_t n;
+	int err = DBX_OK;
+
+	*expiry = 0;
+	if (c->authorize)
+		err = c->authorize(c, 0, errbuf);
+	if (err)
+		return err;
+	if (strncmp(c->auth, "Bearer ", 7) != 0) {
+		errbuf_set(errbuf,
+		           "no credentials for %s: run `dbxai login` or set DATABRICKS_TOKEN",
+		           c->base_url);
+		return DBX_ERR_AUTH;
+	}
+	n = strlen(c->auth + 7);
+	if (n >= cap) {
+		errbuf_set(errbuf, "the access token is too long (%zu bytes)", n);
+		return DBX_ERR_LIMIT;
+	}
+	memcpy(out, c->auth + 7, n + 1);
+	if (a && a->have)
+		*expiry = a->tok.expiry;
 	return DBX_OK;
 }

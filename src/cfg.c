@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,41 @@ static const char *env(const struct cfg_input *in, const char *name)
 {
 	const char *v = in->getenv ? in->getenv(name) : NULL;
 	return (v && *v) ? v : NULL;
+}
+
+/* The keys of a profile and their variables, in the order of struct
+ * dbx_config's line[]: each profile key is the member's name. */
+#define KEY(m, e)                                                                                  \
+	{                                                                                          \
+#m, e, offsetof(struct dbx_config, m), sizeof(((struct dbx_config *)0)->m)         \
+	}
+static const struct {
+	const char *key, *env;
+	unsigned short off, cap;
+} keys[CFG_KEYS] = {KEY(host, "DATABRICKS_HOST"),
+                    KEY(token, "DATABRICKS_TOKEN"),
+                    KEY(client_id, "DATABRICKS_CLIENT_ID"),
+                    KEY(client_secret, "DATABRICKS_CLIENT_SECRET"),
+                    KEY(auth_type, "DATABRICKS_AUTH_TYPE"),
+                    KEY(oidc_token_env, "DATABRICKS_OIDC_TOKEN_ENV"),
+                    KEY(oidc_token_filepath, "DATABRICKS_OIDC_TOKEN_FILEPATH"),
+                    KEY(azure_client_id, "ARM_CLIENT_ID"),
+                    KEY(azure_client_secret, "ARM_CLIENT_SECRET"),
+                    KEY(azure_tenant_id, "ARM_TENANT_ID")};
+
+const char *cfg_source(const struct dbx_config *c, int k, const char *flag, char *buf, size_t cap)
+{
+	if (k < 0 || k >= CFG_KEYS || (!c->line[k] && !(k == 4 && flag)))
+		return NULL;
+	if (k == 4 && flag)
+		snprintf(buf, cap, "auth_type from --auth");
+	else if (c->line[k] == -2)
+		snprintf(buf, cap, "host from --host");
+	else if (c->line[k] < 0)
+		snprintf(buf, cap, "%s from %s", keys[k].key, keys[k].env);
+	else
+		snprintf(buf, cap, "%s from %s:%d", keys[k].key, c->file, c->line[k]);
+	return buf;
 }
 
 static int copy_value(char *dst, size_t cap, const char *src, const char *what, char *errbuf)
@@ -80,7 +116,7 @@ static char *trim(char *s)
 static int read_file(struct dbx_config *c, const char *path, const char *profile, char *errbuf)
 {
 	char line[CFG_LINE_MAX];
-	int in_section = 0, lineno = 0, err = DBX_OK;
+	int in_section = 0, lineno = 0, err = DBX_OK, k;
 	struct stat st;
 	FILE *f = fopen(path, "r");
 
@@ -96,7 +132,7 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		fclose(f);
 		return DBX_ERR_USAGE;
 	}
-	err = copy_value(c->file, sizeof c->file, path, "config file path", errbuf);
+	err = copy_value(c->file, sizeof c->file, path, "DATABRICKS_CONFIG_FILE", errbuf);
 	while (!err && fgets(line, sizeof line, f)) {
 		char *s, *eq, *key, *val;
 		lineno++;
@@ -133,21 +169,13 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 		*eq = '\0';
 		key = trim(s);
 		val = trim(eq + 1);
-		if (strcasecmp(key, "host") == 0)
-			err =
-			    copy_value(c->host, sizeof c->host, val, "host in config file", errbuf);
-		else if (strcasecmp(key, "token") == 0)
-			err = copy_value(c->token, sizeof c->token, val, "token in config file",
-			                 errbuf);
-		else if (strcasecmp(key, "client_id") == 0)
-			err = copy_value(c->client_id, sizeof c->client_id, val,
-			                 "client_id in config file", errbuf);
-		else if (strcasecmp(key, "client_secret") == 0)
-			err = copy_value(c->client_secret, sizeof c->client_secret, val,
-			                 "client_secret in config file", errbuf);
-		else if (strcasecmp(key, "auth_type") == 0)
-			err = copy_value(c->auth_type, sizeof c->auth_type, val,
-			                 "auth_type in config file", errbuf);
+		for (k = 0; k < CFG_KEYS; k++) {
+			if (strcasecmp(key, keys[k].key) == 0) {
+				err = copy_value((char *)c + keys[k].off, keys[k].cap, val,
+				                 keys[k].key, errbuf);
+				c->line[k] = lineno;
+			}
+		}
 	}
 	fclose(f);
 	return err;
@@ -199,7 +227,7 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 {
 	char path[CFG_VALUE_MAX];
 	const char *profile, *file, *home, *v;
-	int err, named;
+	int err, named, k;
 
 	memset(c, 0, sizeof *c);
 	c->host_from = "";
@@ -240,30 +268,21 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 		c->host_from = "profile";
 
 	/* The environment beats the file... */
-	v = env(in, "DATABRICKS_HOST");
-	if (v) {
-		err = copy_value(c->host, sizeof c->host, v, "DATABRICKS_HOST", errbuf);
-		c->host_from = "DATABRICKS_HOST";
+	for (k = 0; !err && k < CFG_KEYS; k++) {
+		v = env(in, keys[k].env);
+		if (v) {
+			err = copy_value((char *)c + keys[k].off, keys[k].cap, v, keys[k].env,
+			                 errbuf);
+			c->line[k] = -1;
+		}
 	}
-	v = env(in, "DATABRICKS_TOKEN");
-	if (!err && v)
-		err = copy_value(c->token, sizeof c->token, v, "DATABRICKS_TOKEN", errbuf);
-	v = env(in, "DATABRICKS_CLIENT_ID");
-	if (!err && v)
-		err = copy_value(c->client_id, sizeof c->client_id, v, "DATABRICKS_CLIENT_ID",
-		                 errbuf);
-	v = env(in, "DATABRICKS_CLIENT_SECRET");
-	if (!err && v)
-		err = copy_value(c->client_secret, sizeof c->client_secret, v,
-		                 "DATABRICKS_CLIENT_SECRET", errbuf);
-	v = env(in, "DATABRICKS_AUTH_TYPE");
-	if (!err && v)
-		err = copy_value(c->auth_type, sizeof c->auth_type, v, "DATABRICKS_AUTH_TYPE",
-		                 errbuf);
+	if (c->line[0] < 0)
+		c->host_from = "DATABRICKS_HOST";
 	/* ...and flags beat the environment. */
 	if (!err && in->host_flag && *in->host_flag) {
 		err = copy_value(c->host, sizeof c->host, in->host_flag, "--host", errbuf);
 		c->host_from = "--host";
+		c->line[0] = -2;
 	}
 	if (!err)
 		err = retry_env(in, &c->retry, errbuf);
@@ -271,26 +290,40 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 }
 
 /* --auth, else auth_type from DATABRICKS_AUTH_TYPE or the profile; NULL for
- * an unknown name. Without either: the token (PAT), else a client id and
- * secret (M2M), else a cached U2M login that must exist (exit 3 and "run
- * dbxai login" otherwise). */
-static const char *auth_type(const char *flag, const struct dbx_config *c, enum dbx_auth_type *t)
+ * an unknown name. Without either: when some credentials are configured,
+ * DBX_AUTH_AUTO (auth_setup() takes the first in the unified-auth order and
+ * says so under -v); else a cached U2M login that must exist (exit 3 and
+ * "run dbxai login" otherwise). */
+static const char *auth_type(const struct cfg_input *in, const struct dbx_config *c,
+                             enum dbx_auth_type *t)
 {
-	const char *v = flag ? flag : c->auth_type;
+	static const char *const names[] = {
+	    "pat",       "oauth-m2m", "databricks-cli",     "env-oidc",
+	    "file-oidc", "oauth-u2m", "azure-client-secret"};
+	static const enum dbx_auth_type types[] = {
+	    DBX_AUTH_PAT,       DBX_AUTH_M2M, DBX_AUTH_U2M,         DBX_AUTH_ENV_OIDC,
+	    DBX_AUTH_FILE_OIDC, DBX_AUTH_U2M, DBX_AUTH_AZURE_SECRET};
+	const char *v = in->auth_flag ? in->auth_flag : c->auth_type;
+	unsigned i;
 
 	if (!v[0]) {
 		int m2m = c->client_id[0] && c->client_secret[0];
-		*t = c->token[0] ? DBX_AUTH_PAT : m2m ? DBX_AUTH_M2M : DBX_AUTH_U2M;
-	} else if (strcmp(v, "pat") == 0) {
-		*t = DBX_AUTH_PAT;
-	} else if (strcmp(v, "oauth-m2m") == 0) {
-		*t = DBX_AUTH_M2M;
-	} else if (strcmp(v, "oauth-u2m") == 0 || strcmp(v, "databricks-cli") == 0) {
-		*t = DBX_AUTH_U2M;
-	} else {
-		return NULL;
+		int oidc = env(in, c->oidc_token_env[0] ? c->oidc_token_env
+		                                        : "DATABRICKS_OIDC_TOKEN") != NULL;
+		int azure =
+		    c->azure_client_id[0] && c->azure_client_secret[0] && c->azure_tenant_id[0];
+		*t = c->token[0] || m2m || oidc || azure || c->oidc_token_filepath[0]
+		         ? DBX_AUTH_AUTO
+		         : DBX_AUTH_U2M;
+		return v;
 	}
-	return v;
+	for (i = 0; i < sizeof names / sizeof *names; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*t = types[i];
+			return v;
+		}
+	}
+	return NULL;
 }
 
 /* Lower case first, as curl does: a set lower-case variable wins even when
@@ -317,9 +350,10 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
 		                   "host to ~/.databrickscfg");
 		return DBX_ERR_USAGE;
 	}
-	if (!auth_type(in->auth_flag, c, &o->auth_type)) {
+	if (!auth_type(in, c, &o->auth_type)) {
 		errbuf_set(errbuf,
-		           "unknown auth type '%.40s' (%s): use pat, oauth-m2m or oauth-u2m",
+		           "unknown auth type '%.40s' (%s): use pat, oauth-m2m, databricks-cli, "
+		           "env-oidc, file-oidc or azure-client-secret",
 		           in->auth_flag ? in->auth_flag : c->auth_type,
 		           in->auth_flag ? "--auth" : "DATABRICKS_AUTH_TYPE / auth_type");
 		return DBX_ERR_USAGE;
@@ -328,6 +362,12 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
 	o->token = or_null(c->token);
 	o->client_id = or_null(c->client_id);
 	o->client_secret = or_null(c->client_secret);
+	o->oidc_token_env = or_null(c->oidc_token_env);
+	o->oidc_token_filepath = or_null(c->oidc_token_filepath);
+	o->azure_client_id = or_null(c->azure_client_id);
+	o->azure_client_secret = or_null(c->azure_client_secret);
+	o->azure_tenant_id = or_null(c->azure_tenant_id);
+	o->azure_authority_host = env(in, "AZURE_AUTHORITY_HOST");
 	o->ca_file = in->ca_flag ? in->ca_flag : env(in, "SSL_CERT_FILE");
 	o->ca_dir = env(in, "SSL_CERT_DIR");
 	o->https_proxy = env_pair(in, "https_proxy", "HTTPS_PROXY");

@@ -25,6 +25,7 @@
 
 #define CFG_VALUE_MAX 2048
 #define CFG_NAME_MAX 128
+#define CFG_KEYS 10 /* the profile keys below, host to azure_tenant_id */
 
 struct cfg_input {
 	const char *host_flag;    /* --host, or NULL */
@@ -40,16 +41,29 @@ struct dbx_config {
 	char client_id[CFG_VALUE_MAX];
 	char client_secret[CFG_VALUE_MAX]; /* secret */
 	char auth_type[CFG_NAME_MAX];
+	char oidc_token_env[CFG_NAME_MAX];       /* env-oidc: the JWT's variable */
+	char oidc_token_filepath[CFG_VALUE_MAX]; /* file-oidc: the JWT's file */
+	char azure_client_id[CFG_NAME_MAX];
+	char azure_client_secret[CFG_VALUE_MAX]; /* secret */
+	char azure_tenant_id[CFG_NAME_MAX];
 	char profile[CFG_NAME_MAX]; /* the profile in effect */
 	char file[CFG_VALUE_MAX];   /* the config file read, or "" */
 	const char *host_from;      /* "--host", "DATABRICKS_HOST", "profile" or "" */
 	int profile_found;          /* the profile's section exists in the file */
+	int line[CFG_KEYS];         /* where each key came from: its line in file,
+	                               -1 its variable, -2 --host; 0 not set */
 	struct dbx_retry retry;     /* from the DATABRICKS_*_RETRY* variables */
 };
 
 /* Fills c. DBX_ERR_USAGE with a message in errbuf for a missing named profile,
  * an unreadable file, a bad number or an over-long value. */
 int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf);
+
+/* Where key k (0 host, 1 token, ... in cfg.c's order; flag: --auth, which
+ * beats auth_type) came from, as "host from DATABRICKS_HOST",
+ * "token from /home/u/.databrickscfg:3" or "host from --host", into buf;
+ * NULL when it is not set. Never the value. */
+const char *cfg_source(const struct dbx_config *c, int k, const char *flag, char *buf, size_t cap);
 
 /* Parses a non-negative decimal number from s (strict: digits with an optional
  * fraction when allow_fraction, nothing else around it) into *out; name is used

@@ -141,6 +141,44 @@ int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
 	return DBX_OK;
 }
 
+static int b64url_value(int ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	return ch == '-' ? 62 : ch == '_' ? 63 : -1;
+}
+
+int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen)
+{
+	unsigned char *o = out;
+	unsigned long acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	*outlen = 0;
+	if (len % 4 == 1)
+		return DBX_ERR_PROTOCOL;
+	for (i = 0; i < len; i++) {
+		int v = b64url_value((unsigned char)in[i]);
+		if (v < 0)
+			return DBX_ERR_PROTOCOL;
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return DBX_ERR_LIMIT;
+			o[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*outlen = n;
+	return DBX_OK;
+}
+
 int crypto_base64(const void *in, size_t len, char *out, size_t outsz)
 {
 	if (!in && len)

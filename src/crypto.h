@@ -49,6 +49,12 @@ int crypto_sha256(const void *in, size_t len, unsigned char out[CRYPTO_SHA256_LE
  * DBX_ERR_LIMIT when outsz < CRYPTO_B64URL_LEN(len) + 1. */
 int crypto_base64url(const void *in, size_t len, char *out, size_t outsz);
 
+/* Decodes base64url in[0..len) (no padding; a trailing '=' is refused, as JWTs
+ * never carry one) into out (cap bytes), *outlen its length. DBX_ERR_PROTOCOL
+ * for a character outside the alphabet or an impossible length; DBX_ERR_LIMIT
+ * when out is too small. */
+int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen);
+
 /* Standard base64 (RFC 4648 section 4, with '=' padding) of in[0..len) into
  * out as a C string. DBX_ERR_LIMIT when outsz < CRYPTO_B64_LEN(len) + 1 (out
  * is then "" when outsz > 0); in MAY be NULL if len is 0. */

@@ -267,6 +267,12 @@ int dbx_logout(struct dbx_client *c, int all, int *removed, char *errbuf)
 	return done(auth_logout(c->cl, all, removed, line), line, errbuf);
 }
 
+int dbx_auth_token(struct dbx_client *c, char *out, size_t cap, long long *expiry, char *errbuf)
+{
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(auth_token(c->cl, out, cap, expiry, line), line, errbuf);
+}
+
 int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf)
 {
 	char line[DBX_ERRBUF_SIZE] = "";

@@ -112,13 +112,22 @@ struct dbx_retry {
 
 /* Which credentials a client uses (issue 5 "Credential selection"). */
 enum dbx_auth_type {
-	DBX_AUTH_AUTO = 0, /* token -> PAT; else client_id + client_secret -> M2M;
-	                      else a cached U2M login for this host; else none */
-	DBX_AUTH_PAT,      /* the token; an error without one */
-	DBX_AUTH_M2M,      /* OAuth client credentials (service principal) */
-	DBX_AUTH_U2M,      /* OAuth user login cached by dbx_login(); an error
-	                      (DBX_ERR_AUTH, "run `dbxai login`") without one */
-	DBX_AUTH_NONE      /* no Authorization at all */
+	DBX_AUTH_AUTO = 0,    /* token -> PAT; else client_id + client_secret -> M2M;
+	                         else a cached U2M login for this host -> U2M;
+	                         else the JWT variable -> ENV_OIDC; else the JWT
+	                         file -> FILE_OIDC; else an Azure client secret ->
+	                         AZURE_SECRET; else none */
+	DBX_AUTH_PAT,         /* the token; an error without one */
+	DBX_AUTH_M2M,         /* OAuth client credentials (service principal) */
+	DBX_AUTH_U2M,         /* OAuth user login cached by dbx_login(); an error
+	                         (DBX_ERR_AUTH, "run `dbxai login`") without one */
+	DBX_AUTH_NONE,        /* no Authorization at all */
+	DBX_AUTH_ENV_OIDC,    /* env-oidc: the JWT in the variable oidc_token_env
+	                         names, exchanged for a workspace token (RFC 8693) */
+	DBX_AUTH_FILE_OIDC,   /* file-oidc: the JWT in oidc_token_filepath, read
+	                        again for each exchange */
+	DBX_AUTH_AZURE_SECRET /* azure-client-secret: an Azure service principal's
+	                         client credentials at Microsoft Entra ID */
 };
 
 /* How to reach the workspace. Strings are borrowed: they must outlive the client.
@@ -153,6 +162,24 @@ struct dbx_options {
 	                              spaces (DBXAI_RESOLVE); certificates are still
 	                              checked against HOST; a bad entry is
 	                              DBX_ERR_USAGE from dbx_client_new() */
+	/* Workload identity federation (env-oidc, file-oidc): an identity
+	 * provider's JWT is exchanged at the workspace's token endpoint
+	 * (grant type token-exchange, scope all-apis, client_id when set: the
+	 * service principal whose federation policy applies). The workspace token
+	 * lives in memory only and is exchanged again, with a fresh JWT, shortly
+	 * before it expires and after a 401. */
+	const char *oidc_token_env;      /* the variable holding the JWT; NULL:
+	                                    DATABRICKS_OIDC_TOKEN */
+	const char *oidc_token_filepath; /* the file holding the JWT */
+	/* Azure service principal (azure-client-secret): client credentials at
+	 * https://{authority}/{tenant}/oauth2/v2.0/token for the AzureDatabricks
+	 * application; the Entra token is the Bearer, in memory only, fetched
+	 * again before it expires. */
+	const char *azure_client_id;
+	const char *azure_client_secret; /* secret */
+	const char *azure_tenant_id;
+	const char *azure_authority_host; /* NULL: login.microsoftonline.com; with
+	                                     or without https:// */
 };
 
 /* ---- configuration ----
@@ -163,13 +190,22 @@ struct dbx_options {
  * DATABRICKS_CONFIG_PROFILE, the DATABRICKS_*RETRY* policy, SSL_CERT_FILE,
  * SSL_CERT_DIR, https_proxy / HTTPS_PROXY, no_proxy / NO_PROXY, DBXAI_RESOLVE), then the
  * profile of ~/.databrickscfg (host, token, client_id, client_secret,
- * auth_type). A named profile that does not exist, a bad number, an unknown
+ * auth_type, oidc_token_env, oidc_token_filepath; DATABRICKS_OIDC_TOKEN_ENV,
+ * DATABRICKS_OIDC_TOKEN_FILEPATH). auth_type is the one named (--auth,
+ * DATABRICKS_AUTH_TYPE, the profile), else DBX_AUTH_AUTO when credentials
+ * are configured (the client takes the first of the unified-auth order: PAT,
+ * oauth-m2m, a cached U2M login, env-oidc, file-oidc, azure-client-secret),
+ * else DBX_AUTH_U2M (a login must exist). Azure: ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID
+ * (azure_client_id, azure_client_secret, azure_tenant_id), AZURE_AUTHORITY_HOST.
+ * A named profile that does not exist, a bad number, an unknown
  * auth type or no host at all is DBX_ERR_USAGE with the message the command
  * prints. */
 struct dbx_config_input {
 	const char *host;      /* beats DATABRICKS_HOST and the profile; NULL: not given */
 	const char *profile;   /* beats DATABRICKS_CONFIG_PROFILE; NULL: [DEFAULT] */
-	const char *auth_type; /* "pat", "oauth-m2m", "oauth-u2m"; NULL: not given */
+	const char *auth_type; /* "pat", "oauth-m2m", "databricks-cli" (or
+	                          "oauth-u2m"), "env-oidc", "file-oidc",
+	                          "azure-client-secret"; NULL: not given */
 	const char *ca_file;   /* beats SSL_CERT_FILE; NULL: not given */
 };
 
@@ -397,5 +433,11 @@ struct dbx_auth_info {
 
 /* Reads the state without contacting the server or refreshing anything. */
 int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errbuf);
+
+/* A valid access token for the client's credentials, refreshed or exchanged
+ * as needed, into out (cap bytes; SECRET: the caller wipes it), and its
+ * expiry (Unix seconds, 0 when unknown, e.g. a PAT). DBX_ERR_AUTH when there
+ * are no credentials, DBX_ERR_LIMIT when cap is too small. */
+int dbx_auth_token(struct dbx_client *c, char *out, size_t cap, long long *expiry, char *errbuf);
 
 #endif

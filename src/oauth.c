@@ -302,6 +302,67 @@ int oauth_parse_error(const char *json, size_t len, char *error, size_t error_ca
 	return found;
 }
 
+/* One claim for a message: a string as it is, anything else (an audience
+ * array, a number) as its JSON text; "-" when absent. */
+static void claim(const struct json_doc *d, const char *key, char *buf, size_t cap)
+{
+	int t = json_get(d, 0, key);
+	const char *p;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (json_type(d, t) == JSON_STRING)
+		json_str(d, t, buf, cap, NULL);
+	else if (t >= 0 && json_raw(d, t, &p, &n) == DBX_OK)
+		snprintf(buf, cap, "%.*s", (int)n, p);
+	text_printable(buf);
+	if (!buf[0])
+		snprintf(buf, cap, "-");
+}
+
+int oauth_jwt_claims(const char *jwt, size_t len, char *out, size_t cap)
+{
+	const char *dot1 = memchr(jwt, '.', len), *dot2;
+	char iss[96], sub[96], aud[96], exp[40] = "-", *payload = NULL;
+	struct json_doc d;
+	struct json_tok *tok = NULL;
+	size_t n = 0;
+	int64_t e;
+	int err = DBX_ERR_PROTOCOL;
+
+	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - jwt)) : NULL;
+	if (!dot1 || !dot2 || dot1 == jwt || dot2 == dot1 + 1 ||
+	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - jwt)))
+		goto out;
+	payload = malloc(len);
+	if (!payload) {
+		err = DBX_ERR_NOMEM;
+		goto out;
+	}
+	err = crypto_base64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload, len, &n);
+	if (!err)
+		err = parse_json(&d, &tok, payload, n, "JWT", NULL);
+	if (err) {
+		err = DBX_ERR_PROTOCOL;
+		goto out;
+	}
+	claim(&d, "iss", iss, sizeof iss);
+	claim(&d, "sub", sub, sizeof sub);
+	claim(&d, "aud", aud, sizeof aud);
+	if (json_int(&d, json_get(&d, 0, "exp"), &e) == DBX_OK) {
+		text_utc((long long)e, exp, sizeof exp);
+		if (e <= (int64_t)time(NULL))
+			snprintf(exp + strlen(exp), sizeof exp - strlen(exp), " (expired)");
+	}
+	snprintf(out, cap, "iss=%s sub=%s aud=%s exp=%s", iss, sub, aud, exp);
+out:
+	if (payload)
+		crypto_wipe(payload, len);
+	free(payload);
+	free(tok);
+	return err;
+}
+
 int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, char *errbuf)
 {
 	struct json_doc doc;

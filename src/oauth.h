@@ -34,6 +34,9 @@
 #define OAUTH_U2M_CLIENT_ID "databricks-cli"
 #define OAUTH_U2M_SCOPE "all-apis offline_access"
 #define OAUTH_M2M_SCOPE "all-apis"
+#define OAUTH_EXCHANGE_GRANT "urn:ietf:params:oauth:grant-type:token-exchange"
+#define OAUTH_JWT_TYPE "urn:ietf:params:oauth:token-type:jwt"
+#define OAUTH_JWT_MAX 16384  /* a subject token (JWT), NUL included */
 #define OAUTH_CODE_MAX 2048  /* authorization or device code, NUL included */
 #define OAUTH_ERROR_MAX 64   /* an OAuth "error" code, NUL included */
 #define OAUTH_DESC_MAX 160   /* an error_description kept for a message */
@@ -106,6 +109,13 @@ int oauth_parse_tokens(const char *json, size_t len, long long now, struct cache
  * 5.2), made printable. 0 when the body has no "error" string. */
 int oauth_parse_error(const char *json, size_t len, char *error, size_t error_cap, char *desc,
                       size_t desc_cap);
+
+/* What a message may say about a JWT (RFC 7519) without showing it: its
+ * iss, sub, aud and exp claims, decoded and never verified, made printable
+ * and cut, as "iss=... sub=... aud=... exp=2026-01-02 03:04:05 UTC (expired)"
+ * into out. DBX_ERR_PROTOCOL when jwt (len bytes) is not three base64url
+ * parts whose second is a JSON object. The signature is never looked at. */
+int oauth_jwt_claims(const char *jwt, size_t len, char *out, size_t cap);
 
 /* A device authorization response into d. */
 int oauth_parse_device(const char *json, size_t len, struct oauth_device *d, char *errbuf);

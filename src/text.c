@@ -1,6 +1,8 @@
 /* text.c - see text.h. */
 #include "text.h"
 
+#include <stdio.h>
+
 long text_pct_decode(const char *s, size_t n, char *out, size_t cap, int flags)
 {
 	size_t i, o = 0;
@@ -90,4 +92,26 @@ size_t text_tty(struct text_tty *st, const char *s, size_t n, char *out)
 		out[o++] = (char)c;
 	}
 	return o;
+}
+
+/* "2025-01-31 12:00:00 UTC" without strftime/gmtime (Howard Hinnant's
+ * civil_from_days): keeps locale and time zone code out of the binary. */
+void text_utc(long long t, char *out, size_t cap)
+{
+	long long z = (t >= 0 ? t : t - 86399) / 86400, era, s = t - z * 86400;
+	unsigned doe, yoe, doy, mp, d, m;
+	long long y;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (long long)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	snprintf(out, cap, "%04lld-%02u-%02u %02lld:%02lld:%02lld UTC", y, m, d, s / 3600,
+	         s / 60 % 60, s % 60);
 }

@@ -90,6 +90,10 @@ out:
 #define TEXT_PCT_LONG (-2)
 long text_pct_decode(const char *s, size_t n, char *out, size_t cap, int flags);
 
+/* Unix time t as "2025-01-31 12:00:00 UTC" into out (cap >= 24), without
+ * strftime or gmtime: no locale or time zone code in the binary. */
+void text_utc(long long t, char *out, size_t cap);
+
 /* Replaces every byte that is not printable ASCII with '?', in place, so a
  * server's text cannot drive a terminal. */
 void text_printable(char *s);

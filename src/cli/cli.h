@@ -59,6 +59,17 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char *a
  * status + 100 after printing the error. */
 int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g);
 
+/* The config file a profile is saved in (DATABRICKS_CONFIG_FILE, else
+ * ~/.databrickscfg) into path, and whether it exists; a symbolic link, a
+ * non-regular file or another user's is refused (exit status returned). */
+int cli_profile_path(char *path, size_t cap, int *exists);
+
+/* Sets profile's keys kv[0..n) in path (cfgedit: the rest of the file kept)
+ * through the private-file writer (0600, atomic). Returns the exit status. */
+struct cfgedit_kv;
+int cli_profile_write(const char *path, int exists, const char *profile,
+                      const struct cfgedit_kv *kv, size_t n);
+
 /* Builds the client from flags, environment and config file through
  * dbx_config_load(): *cfg holds the strings, must outlive the client and is
  * released with dbx_config_free() (NULL when nothing was loaded). Returns 0 or

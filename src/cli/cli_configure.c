@@ -110,18 +110,17 @@ static int check_file(const char *path, int *exists)
 	if (lstat(path, &st) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		return cli_usage_error("configure: cannot use %.200s: %s", path, strerror(errno));
+		return cli_usage_error("cannot use %.200s: %s", path, strerror(errno));
 	}
 	*exists = 1;
 	if (S_ISLNK(st.st_mode))
-		return cli_usage_error(
-		    "configure: %.200s is a symbolic link: refusing to replace it "
-		    "(set DATABRICKS_CONFIG_FILE to the real file)",
-		    path);
+		return cli_usage_error("%.200s is a symbolic link: refusing to replace it "
+		                       "(set DATABRICKS_CONFIG_FILE to the real file)",
+		                       path);
 	if (!S_ISREG(st.st_mode))
-		return cli_usage_error("configure: %.200s is not a regular file", path);
+		return cli_usage_error("%.200s is not a regular file", path);
 	if (st.st_uid != geteuid())
-		return cli_usage_error("configure: %.200s belongs to another user (uid %ld): "
+		return cli_usage_error("%.200s belongs to another user (uid %ld): "
 		                       "refusing to replace it",
 		                       path, (long)st.st_uid);
 	return 0;
@@ -163,10 +162,26 @@ static int check_token(const struct cli_globals *g0, struct dbx_config *cfg, con
 	return cli_fail(err, msg);
 }
 
-static int write_profile(const char *path, int exists, const char *profile,
-                         const struct dbx_config *cfg)
+int cli_profile_path(char *path, size_t cap, int *exists)
 {
-	const struct cfgedit_kv kv[] = {{"host", cfg->host}, {"token", cfg->token}};
+	const char *file = getenv("DATABRICKS_CONFIG_FILE"), *home = getenv("HOME");
+	int rc;
+
+	if (file && *file)
+		rc = snprintf(path, cap, "%s", file);
+	else if (home && *home)
+		rc = snprintf(path, cap, "%s/.databrickscfg", home);
+	else
+		return cli_usage_error("neither HOME nor DATABRICKS_CONFIG_FILE is set: nowhere to "
+		                       "save the profile");
+	if (rc < 0 || rc >= (int)cap)
+		return cli_usage_error("the config file path is too long");
+	return check_file(path, exists);
+}
+
+int cli_profile_write(const char *path, int exists, const char *profile,
+                      const struct cfgedit_kv *kv, size_t n)
+{
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	char *old = NULL, *out = NULL;
 	size_t old_len = 0, cap, len = 0;
@@ -177,9 +192,9 @@ static int write_profile(const char *path, int exists, const char *profile,
 		if (err)
 			return cli_fail(err, errbuf);
 	}
-	cap = cfgedit_size(old_len, profile, kv, 2);
+	cap = cfgedit_size(old_len, profile, kv, n);
 	out = malloc(cap);
-	err = out ? cfgedit_set(old ? old : "", old_len, profile, kv, 2, out, cap, &len, errbuf)
+	err = out ? cfgedit_set(old ? old : "", old_len, profile, kv, n, out, cap, &len, errbuf)
 	          : DBX_ERR_NOMEM;
 	if (!err)
 		err = pfile_write(path, out, len, NULL, errbuf);
@@ -198,7 +213,7 @@ int cli_configure(const struct cli_globals *g0, int argc, char **argv)
 	struct cli_globals g = *g0;
 	struct dbx_config *cfg = NULL;
 	char path[CFG_VALUE_MAX];
-	const char *profile, *file, *home;
+	const char *profile;
 	int i, r, rc, exists, tty;
 
 	for (i = 0; i < argc; i++) {
@@ -214,17 +229,7 @@ int cli_configure(const struct cli_globals *g0, int argc, char **argv)
 	profile = g.profile && *g.profile ? g.profile : getenv("DATABRICKS_CONFIG_PROFILE");
 	if (!profile || !*profile)
 		profile = "DEFAULT";
-	file = getenv("DATABRICKS_CONFIG_FILE");
-	home = getenv("HOME");
-	if (file && *file)
-		rc = snprintf(path, sizeof path, "%s", file);
-	else if (home && *home)
-		rc = snprintf(path, sizeof path, "%s/.databrickscfg", home);
-	else
-		return cli_usage_error("configure: neither HOME nor DATABRICKS_CONFIG_FILE is set");
-	if (rc < 0 || rc >= (int)sizeof path)
-		return cli_usage_error("configure: config file path too long");
-	rc = check_file(path, &exists);
+	rc = cli_profile_path(path, sizeof path, &exists);
 	if (rc)
 		return rc;
 
@@ -247,8 +252,10 @@ int cli_configure(const struct cli_globals *g0, int argc, char **argv)
 		         sizeof cfg->token);
 	if (!rc)
 		rc = check_token(&g, cfg, path);
-	if (!rc)
-		rc = write_profile(path, exists, profile, cfg);
+	if (!rc) {
+		const struct cfgedit_kv kv[] = {{"host", cfg->host}, {"token", cfg->token}};
+		rc = cli_profile_write(path, exists, profile, kv, 2);
+	}
 	if (!rc)
 		fprintf(stderr, "dbxai: profile [%s] saved in %s\n", profile, path);
 	memset(cfg, 0, sizeof *cfg); /* holds the token */

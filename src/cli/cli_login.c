@@ -8,31 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfgedit.h"
 #include "cli.h"
+#include "crypto.h"
+
+#define TOKEN_OUT_MAX 16384
 
 extern char **environ;
-
-/* "2025-01-31 12:00:00 UTC" without strftime/gmtime (Howard Hinnant's
- * civil_from_days): keeps locale and time zone code out of the binary. */
-static void utc(long long t, char *out, size_t cap)
-{
-	long long z = (t >= 0 ? t : t - 86399) / 86400, era, s = t - z * 86400;
-	unsigned doe, yoe, doy, mp, d, m;
-	long long y;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = (long long)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	snprintf(out, cap, "%04lld-%02u-%02u %02lld:%02lld:%02lld UTC", y, m, d, s / 3600,
-	         s / 60 % 60, s % 60);
-}
 
 /* Opens url with xdg-open / open, detached, without a shell. */
 static void open_browser(const char *url)
@@ -108,8 +90,44 @@ static int open_u2m(const struct cli_globals *g, struct dbx_config **cfg, struct
 	return cli_open_client(&u, cfg, c);
 }
 
-int cli_login(const struct cli_globals *g, int argc, char **argv)
+static const char *get_env(const char *name)
 {
+	return getenv(name);
+}
+
+/* Whether the profile --profile names is in the config file already. */
+static int profile_found(const struct cli_globals *g)
+{
+	struct cfg_input in = {NULL, g->profile, NULL, NULL, get_env};
+	struct dbx_config *c = calloc(1, sizeof *c);
+	int found = !c || cfg_load(c, &in, NULL) == DBX_OK || c->profile_found;
+	if (c)
+		crypto_wipe(c, sizeof *c);
+	free(c);
+	return found;
+}
+
+/* `login --profile NAME` and `--host H login`: the profile, so that the next
+ * `dbxai --profile NAME chat` logs in the same way. */
+static int save_profile(const char *profile, const char *host)
+{
+	const struct cfgedit_kv kv[] = {{"host", host}, {"auth_type", "databricks-cli"}};
+	char path[CFG_VALUE_MAX];
+	int exists, rc = cli_profile_path(path, sizeof path, &exists);
+	if (!rc)
+		rc = cli_profile_write(path, exists, profile, kv, 2);
+	if (!rc)
+		fprintf(stderr,
+		        "dbxai: profile [%s] saved in %s (host, auth_type = databricks-cli)\n",
+		        profile, path);
+	return rc;
+}
+
+int cli_login(const struct cli_globals *g0, int argc, char **argv)
+{
+	struct cli_globals gl = *g0, *g = &gl;
+	const char *profile;
+	int save;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	struct dbx_login_options lo = {0};
 	struct show_ctx sc = {0};
@@ -130,6 +148,9 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 			no_browser = 1;
 		} else if (strcmp(argv[i], "--device") == 0) {
 			lo.device = 1;
+		} else if (r == 0 && (r = cli_global_option(argc, argv, &i, g)) != 0) {
+			if (r >= 100)
+				return r - 100;
 		} else if (r != 0) {
 			double d;
 			if (r < 0 ||
@@ -152,6 +173,17 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	lo.headless = !sc.browser;
 	lo.show = show;
 	lo.ctx = &sc;
+	profile = g->profile ? g->profile : getenv("DATABRICKS_CONFIG_PROFILE");
+	save = g->profile || g->host;
+	if (g->profile && !profile_found(g)) {
+		/* a new profile: the host comes from --host or DATABRICKS_HOST */
+		if (!g->host && !getenv("DATABRICKS_HOST"))
+			return cli_usage_error(
+			    "profile '%.60s' does not exist yet: pass --host URL "
+			    "to create it with `dbxai login`",
+			    g->profile);
+		g->profile = "";
+	}
 	r = open_u2m(g, &cfg, &c);
 	if (r)
 		goto out;
@@ -165,7 +197,7 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 	{
 		char when[40], line[512];
 		int n;
-		utc(info.expiry, when, sizeof when);
+		text_utc(info.expiry, when, sizeof when);
 		n = snprintf(line, sizeof line, "Logged in to %s (access token valid until %s)\n%s",
 		             info.host, when,
 		             info.has_refresh ? ""
@@ -173,7 +205,10 @@ int cli_login(const struct cli_globals *g, int argc, char **argv)
 		                                "then; run `dbxai login` again after it.\n");
 		cli_write(&out, line, (size_t)n);
 	}
-	r = cli_finish(&out, 0);
+	r = 0;
+	if (save)
+		r = save_profile(profile && *profile ? profile : "DEFAULT", info.host);
+	r = cli_finish(&out, r);
 out:
 	dbx_client_free(c);
 	dbx_config_free(cfg);
@@ -234,9 +269,68 @@ static const char *method_name(enum dbx_auth_type t)
 		return "oauth-m2m";
 	case DBX_AUTH_U2M:
 		return "oauth-u2m";
+	case DBX_AUTH_ENV_OIDC:
+		return "env-oidc";
+	case DBX_AUTH_FILE_OIDC:
+		return "file-oidc";
+	case DBX_AUTH_AZURE_SECRET:
+		return "azure-client-secret";
 	default:
 		return "none";
 	}
+}
+
+static void puts_out(struct cli_out *o, const char *s)
+{
+	cli_write(o, s, strlen(s));
+}
+
+/* dbxai auth token: the one command whose purpose is to print a secret. */
+static int auth_token(const struct cli_globals *g, int json)
+{
+	char errbuf[DBX_ERRBUF_SIZE] = "", when[40], *tok = malloc(TOKEN_OUT_MAX);
+	struct dbx_client *c = NULL;
+	struct dbx_config *cfg = NULL;
+	struct cli_out out = CLI_OUT_INIT;
+	long long expiry = 0;
+	int r, err;
+
+	if (!tok)
+		return cli_fail(DBX_ERR_NOMEM, "out of memory");
+	r = cli_open_client(g, &cfg, &c);
+	if (r)
+		goto out;
+	err = dbx_auth_token(c, tok, TOKEN_OUT_MAX, &expiry, errbuf);
+	if (err) {
+		r = cli_fail(err, errbuf);
+		goto out;
+	}
+	text_utc(expiry, when, sizeof when);
+	when[10] = 'T'; /* RFC 3339, as `databricks auth token` gives it */
+	when[19] = 'Z';
+	when[20] = '\0';
+	if (json) {
+		puts_out(&out, "{\"access_token\":\"");
+		puts_out(&out, tok);
+		puts_out(&out, "\",\"token_type\":\"Bearer\",\"expiry\":");
+		if (expiry) {
+			puts_out(&out, "\"");
+			puts_out(&out, when);
+			puts_out(&out, "\"}\n");
+		} else {
+			puts_out(&out, "null}\n");
+		}
+	} else {
+		puts_out(&out, tok);
+		puts_out(&out, "\n");
+	}
+	r = cli_finish(&out, 0);
+out:
+	crypto_wipe(tok, TOKEN_OUT_MAX);
+	free(tok);
+	dbx_client_free(c);
+	dbx_config_free(cfg);
+	return r;
 }
 
 int cli_auth(const struct cli_globals *g, int argc, char **argv)
@@ -247,10 +341,13 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 	struct cli_out out = CLI_OUT_INIT;
 	struct dbx_config *cfg = NULL;
 	long long now = (long long)time(NULL);
-	int r, err, n;
+	int r, err, n, k;
 
+	if (argc >= 1 && strcmp(argv[0], "token") == 0 &&
+	    (argc == 1 || (argc == 2 && strcmp(argv[1], "--json") == 0)))
+		return auth_token(g, g->json || argc == 2);
 	if (argc != 1 || strcmp(argv[0], "status") != 0)
-		return cli_usage_error("usage: dbxai auth status");
+		return cli_usage_error("usage: dbxai auth status | dbxai auth token [--json]");
 	r = cli_open_client(g, &cfg, &c);
 	if (r)
 		goto out;
@@ -259,7 +356,7 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 		r = cli_fail(err, errbuf);
 		goto out;
 	}
-	utc(info.expiry, when, sizeof when);
+	text_utc(info.expiry, when, sizeof when);
 	if (g->json) {
 		n = snprintf(text, sizeof text,
 		             "{\"method\":\"%s\",\"host\":\"%s\",\"logged_in\":%s,\"expiry\":%lld,"
@@ -290,11 +387,21 @@ int cli_auth(const struct cli_globals *g, int argc, char **argv)
 			              info.has_refresh ? "cached (used to renew the access token)"
 			                               : "none");
 	}
+	/* where each setting came from, never its value */
+	for (k = 0; !g->json && n > 0 && k < CFG_KEYS; k++) {
+		char src[CFG_VALUE_MAX + 64];
+		if (cfg_source(cfg, k, g->auth, src, sizeof src) && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n, "set: %s\n", src);
+	}
 	if (n > 0)
 		cli_write(&out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 	/* scripts test with it: 3 unless a request would carry credentials (a PAT,
-	 * an M2M secret, or a login whose access token is valid or renewable) */
+	 * an M2M secret, an identity token to exchange, or a login whose access token is valid or
+	 * renewable) */
 	r = cli_finish(&out, info.method == DBX_AUTH_PAT || info.method == DBX_AUTH_M2M ||
+	                             info.method == DBX_AUTH_ENV_OIDC ||
+	                             info.method == DBX_AUTH_FILE_OIDC ||
+	                             info.method == DBX_AUTH_AZURE_SECRET ||
 	                             (info.logged_in && (info.expiry > now || info.has_refresh))
 	                         ? 0
 	                         : 3);

@@ -504,3 +504,50 @@ class CacheFile(OAuthCase):
         self.assertExit(res, 0)
         self.assertIn("method: pat", res.out)
         self.assertNotIn("dapi-status-secret-1", res.out + res.err)
+
+
+class LoginProfile(OAuthCase):
+    """`dbxai login --profile NAME` and `--host H login` save the profile (host,
+    auth_type = databricks-cli) so that the next `--profile NAME` run works."""
+
+    def login_with(self, args, env):
+        p = self.start_login(["--no-browser"] + args, env=env)
+        status, _, _ = fetch(self.auth_url(p), follow=True)
+        self.assertEqual(status, 200)
+        return self.finish(p)
+
+    def test_new_profile_saved_and_used(self):
+        cfg = os.path.join(self.dir, "databrickscfg")
+        with open(cfg, "w") as f:
+            f.write("# mine\n[DEFAULT]\nhost = https://other.example\n")
+        os.chmod(cfg, 0o600)
+        env = self.env(DATABRICKS_CONFIG_FILE=cfg)
+        rc, out, err = self.login_with(["--profile", "work"], env)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("profile [work] saved in " + cfg, err)
+        with open(cfg) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("# mine\n[DEFAULT]\nhost = https://other.example\n"))
+        self.assertIn("[work]\nhost = %s\nauth_type = databricks-cli\n" % self.mock.url, text)
+        self.assertEqual(stat.S_IMODE(os.stat(cfg).st_mode), 0o600)
+        res = self.api("--profile", "work", env=self.env(DATABRICKS_CONFIG_FILE=cfg,
+                                                         DATABRICKS_HOST=None))
+        self.assertExit(res, 0)
+
+    def test_host_flag_saves_the_default_profile(self):
+        cfg = os.path.join(self.dir, "databrickscfg")
+        env = self.env(DATABRICKS_CONFIG_FILE=cfg, DATABRICKS_HOST=None)
+        rc, out, err = self.login_with(["--host", self.mock.url], env)
+        self.assertEqual(rc, 0, err)
+        with open(cfg) as f:
+            self.assertIn("[DEFAULT]\nhost = %s\nauth_type = databricks-cli\n" % self.mock.url,
+                          f.read())
+        self.assertExit(self.api(env=env), 0)
+
+    def test_new_profile_needs_a_host(self):
+        cfg = os.path.join(self.dir, "databrickscfg")
+        res = self.dbxai(["login", "--profile", "work"],
+                         env=self.env(DATABRICKS_CONFIG_FILE=cfg, DATABRICKS_HOST=None))
+        self.assertExit(res, 2)
+        self.assertOneLineError(res, "work", "--host")
+        self.assertFalse(os.path.exists(cfg))

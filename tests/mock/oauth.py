@@ -20,6 +20,18 @@ Endpoints:
                             unless config "revocation" is false; config
                             "revoke_status" other than 200 makes it fail);
                             config "no_refresh": logins get no refresh token
+  POST /oidc/v1/token       also grant_type token-exchange (RFC 8693, workload
+       identity federation): subject_token_type jwt, scope all-apis, a JWT
+       (unsigned; its claims checked: iss == config "fed_issuer", aud ==
+       config "fed_audience", exp in the future, sub == config "fed_subject"
+       for client_id config "fed_client_id" (or any, config "fed_client_id"
+       None, for account-wide federation)); refusals carry the server's
+       reason; tokens live config "access_lifetime" seconds; each accepted
+       JWT's sub is appended to "exchanged"
+  POST /{tenant}/oauth2/v2.0/token   Microsoft Entra ID's token endpoint
+       (reached through AZURE_AUTHORITY_HOST): client credentials with
+       client_id, client_secret in the form, tenant AZ_TENANT and scope
+       AZURE_SCOPE checked; Entra-style AADSTS errors
 Control (tests): POST /__mock/oauth with a JSON object: config keys to set,
   and "revoke_refresh": true / "revoke_access": true to kill every token so far;
   GET /__mock/oauth: {"counts": {...}, "issued": [...], "config": {...}}.
@@ -35,6 +47,10 @@ import urllib.parse
 CLIENT_ID = "databricks-cli"
 SP_ID = "mock-sp-client"
 SP_SECRET = "mock-sp-secret-7f3c9a1b"
+AZ_ID = "8c3f2d1e-aaaa-4bbb-8ccc-5e6f7a8b9c0d"
+AZ_SECRET = "mock-az~secret.Q8x_2Kd4"
+AZ_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+AZURE_SCOPE = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
 
 
 class OAuth:
@@ -45,12 +61,15 @@ class OAuth:
         self.refresh = {}   # token -> True while valid
         self.devices = {}   # device_code -> remaining scripted answers
         self.counts = {}
-        self.issued = [SP_SECRET]
+        self.issued = [SP_SECRET, AZ_SECRET]
         self.config = {"access_lifetime": 3600, "rotate": True, "device": False,
                        "device_script": ["authorization_pending", "slow_down"],
                        "device_interval": 1, "deny": False, "refresh_delay": 0,
                        "iss": False, "iss_value": None, "revocation": True,
-                       "revoke_status": 200, "no_refresh": False}
+                       "revoke_status": 200, "no_refresh": False,
+                       "fed_issuer": "https://idp.example", "fed_audience": "databricks",
+                       "fed_subject": None, "fed_client_id": "fleet-sp"}
+        self.exchanged = []
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -102,7 +121,8 @@ def b64url(data):
 def route(state, method, path, headers, body):
     """A response spec for an OAuth or control path, or None."""
     bare, _, query = path.partition("?")
-    if not (bare.startswith("/oidc/") or bare == "/__mock/oauth"):
+    entra = bare.endswith("/oauth2/v2.0/token") and bare.count("/") == 4
+    if not (bare.startswith("/oidc/") or bare == "/__mock/oauth" or entra):
         return None
     o = get(state)
     base = ("http" if state.args.plain else "https") + "://" + headers.get("host", "localhost")
@@ -115,7 +135,8 @@ def route(state, method, path, headers, body):
                 if cfg.pop("revoke_access", False):
                     o.access = {}
                 o.config.update(cfg)
-            return ok({"counts": o.counts, "issued": o.issued, "config": o.config})
+            return ok({"counts": o.counts, "issued": o.issued, "config": o.config,
+                       "exchanged": o.exchanged})
         if bare == "/oidc/.well-known/oauth-authorization-server":
             o.count("discovery")
             doc = {"issuer": base + "/oidc", "authorization_endpoint": base + "/oidc/v1/authorize",
@@ -136,6 +157,8 @@ def route(state, method, path, headers, body):
             keep_blank_values=True).items()}
         if bare == "/oidc/v1/authorize" and method == "GET":
             return authorize(o, form, base + "/oidc")
+        if entra and method == "POST":
+            return entra_token(o, bare.split("/")[1], form)
         if bare == "/oidc/v1/token" and method == "POST":
             if headers.get("content-type") != "application/x-www-form-urlencoded":
                 return err(400, "invalid_request", "form body expected")
@@ -216,6 +239,8 @@ def token(o, f, headers):
         if f.get("scope") != "all-apis":
             return err(400, "invalid_scope", "scope must be all-apis")
         return ok(o.tokens(with_refresh=False))
+    if grant == "urn:ietf:params:oauth:grant-type:token-exchange":
+        return exchange(o, f)
     if grant == "urn:ietf:params:oauth:grant-type:device_code":
         script = o.devices.get(f.get("device_code", ""))
         if script is None:
@@ -225,3 +250,63 @@ def token(o, f, headers):
         del o.devices[f["device_code"]]
         return ok(o.tokens())
     return err(400, "unsupported_grant_type", "unsupported grant_type")
+
+
+def jwt_claims(token):
+    """The payload of an (unverified) JWT, or None."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        pad = "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + pad))
+    except ValueError:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def exchange(o, f):
+    """RFC 8693: a federated JWT for a workspace token."""
+    cfg = o.config
+    if f.get("subject_token_type") != "urn:ietf:params:oauth:token-type:jwt":
+        return err(400, "invalid_request", "subject_token_type must be jwt")
+    if f.get("scope") != "all-apis":
+        return err(400, "invalid_scope", "scope must be all-apis")
+    want_client = cfg["fed_client_id"]
+    if want_client is not None and f.get("client_id") != want_client:
+        return err(400, "invalid_client", "no federation policy for client_id %r"
+                   % f.get("client_id"))
+    if want_client is None and "client_id" in f:
+        return err(400, "invalid_request", "account-wide federation takes no client_id")
+    claims = jwt_claims(f.get("subject_token", ""))
+    if claims is None:
+        return err(400, "invalid_request", "subject_token is not a JWT")
+    if claims.get("iss") != cfg["fed_issuer"]:
+        return err(400, "invalid_grant", "issuer does not match the federation policy")
+    if claims.get("aud") != cfg["fed_audience"]:
+        return err(400, "invalid_grant", "audience does not match the federation policy")
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= time.time():
+        return err(400, "invalid_grant", "the subject token has expired")
+    if cfg["fed_subject"] is not None and claims.get("sub") != cfg["fed_subject"]:
+        return err(400, "invalid_grant", "subject does not match the federation policy")
+    o.exchanged.append(claims.get("sub"))
+    o.issued.append(f["subject_token"])
+    return ok(o.tokens(with_refresh=False))
+
+
+def entra_token(o, tenant, f):
+    """Microsoft Entra ID's client credentials grant (v2.0 endpoint)."""
+    o.count("entra")
+    if tenant != AZ_TENANT:
+        return err(400, "invalid_request", "AADSTS90002: Tenant '%s' not found." % tenant)
+    if f.get("grant_type") != "client_credentials":
+        return err(400, "unsupported_grant_type", "AADSTS70003: unsupported grant type")
+    if f.get("client_id") != AZ_ID:
+        return err(400, "unauthorized_client", "AADSTS700016: Application not found.")
+    if f.get("client_secret") != AZ_SECRET:
+        return err(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
+    if f.get("scope") != AZURE_SCOPE:
+        return err(400, "invalid_scope", "AADSTS70011: The provided scope is not valid.")
+    out = o.tokens(with_refresh=False)
+    out["ext_expires_in"] = out["expires_in"]
+    return ok(out)

@@ -126,7 +126,8 @@ static void test_config(void)
 	CHECK(err == DBX_OK, "DEFAULT: %s", errbuf);
 	CHECK(o.host && strcmp(o.host, "https://default.example") == 0, "host %s", o.host);
 	CHECK(o.token && strcmp(o.token, "dapi-default") == 0, "token");
-	CHECK(o.auth_type == DBX_AUTH_PAT, "PAT when a token is set");
+	/* credentials configured: the client takes the first in the unified-auth order */
+	CHECK(o.auth_type == DBX_AUTH_AUTO, "the order when a token is set");
 	CHECK(o.https_proxy && strcmp(o.https_proxy, "http://proxy.example:3128") == 0, "proxy");
 	CHECK(o.retry && o.retry->max_retries == 3, "retry policy");
 	dbx_config_free(cfg);
@@ -136,7 +137,7 @@ static void test_config(void)
 	err = dbx_config_load(&cfg, &in, &o, errbuf);
 	CHECK(err == DBX_OK, "prod: %s", errbuf);
 	CHECK(o.host && strcmp(o.host, "prod.example/") == 0, "profile host %s", o.host);
-	CHECK(!o.token && o.auth_type == DBX_AUTH_M2M, "M2M from the profile");
+	CHECK(!o.token && o.auth_type == DBX_AUTH_AUTO, "M2M from the profile");
 	CHECK(o.client_secret && strcmp(o.client_secret, "sp-secret") == 0, "secret");
 	dbx_config_free(cfg);
 

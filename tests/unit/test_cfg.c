@@ -50,7 +50,13 @@ static const char *sample = "# comment\n"
                             "HOST=prod.cloud.databricks.com/\n"
                             "  client_id = abc  \n"
                             "client_secret = s3cret\n"
-                            "auth_type = oauth-m2m\n";
+                            "auth_type = oauth-m2m\n"
+                            "[fleet]\n"
+                            "oidc_token_env = MY_JWT\n"
+                            "oidc_token_filepath = /var/run/jwt\n"
+                            "azure_client_id = az-id\n"
+                            "azure_client_secret = az-secret\n"
+                            "azure_tenant_id = tenant-1\n";
 
 static void test_precedence(void)
 {
@@ -107,6 +113,39 @@ static void test_precedence(void)
 	{
 		const char *e[] = {"DATABRICKS_CONFIG_FILE=/tmp", NULL};
 		CHECK(load(&c, e, NULL, NULL, err) != DBX_OK, "a directory is not a config file");
+	}
+}
+
+/* The unified-auth keys: the profile's, beaten by the environment's. */
+static void test_fleet_keys(void)
+{
+	struct dbx_config c;
+	char err[DBX_ERRBUF_SIZE], fileenv[300];
+	snprintf(fileenv, sizeof fileenv, "DATABRICKS_CONFIG_FILE=%s", cfg_path);
+	{
+		const char *e[] = {fileenv, NULL};
+		CHECK(load(&c, e, NULL, "fleet", err) == DBX_OK, "%s", err);
+		CHECK(strcmp(c.oidc_token_env, "MY_JWT") == 0, "%s", c.oidc_token_env);
+		CHECK(strcmp(c.oidc_token_filepath, "/var/run/jwt") == 0, "%s",
+		      c.oidc_token_filepath);
+		CHECK(strcmp(c.azure_client_id, "az-id") == 0, "%s", c.azure_client_id);
+		CHECK(strcmp(c.azure_client_secret, "az-secret") == 0, "azure secret");
+		CHECK(strcmp(c.azure_tenant_id, "tenant-1") == 0, "%s", c.azure_tenant_id);
+	}
+	{
+		const char *e[] = {fileenv,
+		                   "DATABRICKS_OIDC_TOKEN_ENV=CI_JWT",
+		                   "DATABRICKS_OIDC_TOKEN_FILEPATH=/tmp/jwt",
+		                   "ARM_CLIENT_ID=env-id",
+		                   "ARM_CLIENT_SECRET=env-secret",
+		                   "ARM_TENANT_ID=env-tenant",
+		                   NULL};
+		CHECK(load(&c, e, NULL, "fleet", err) == DBX_OK, "%s", err);
+		CHECK(strcmp(c.oidc_token_env, "CI_JWT") == 0, "%s", c.oidc_token_env);
+		CHECK(strcmp(c.oidc_token_filepath, "/tmp/jwt") == 0, "%s", c.oidc_token_filepath);
+		CHECK(strcmp(c.azure_client_id, "env-id") == 0, "%s", c.azure_client_id);
+		CHECK(strcmp(c.azure_client_secret, "env-secret") == 0, "azure secret");
+		CHECK(strcmp(c.azure_tenant_id, "env-tenant") == 0, "%s", c.azure_tenant_id);
 	}
 }
 
@@ -181,6 +220,7 @@ int main(void)
 {
 	write_cfg(sample);
 	RUN(test_precedence);
+	RUN(test_fleet_keys);
 	RUN(test_malformed_file);
 	RUN(test_retry_numbers);
 	unlink(cfg_path);

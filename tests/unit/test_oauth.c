@@ -43,6 +43,52 @@ static void test_base64url(void)
 		CHECK(strcmp(out, cases[i].out) == 0, "%zu: %s", i, out);
 	}
 	CHECK(crypto_base64url("foo", 3, out, 4) == DBX_ERR_LIMIT, "too small");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = 99, len = strlen(cases[i].out);
+		CHECK(crypto_base64url_decode(cases[i].out, len, out, sizeof out, &n) == DBX_OK,
+		      "decode %zu", i);
+		CHECK(n == strlen(cases[i].in) && memcmp(out, cases[i].in, n) == 0, "decode %zu",
+		      i);
+	}
+	{
+		size_t n;
+		CHECK(crypto_base64url_decode("Zg=", 3, out, sizeof out, &n) == DBX_ERR_PROTOCOL,
+		      "padding");
+		CHECK(crypto_base64url_decode("Zm9v+", 5, out, sizeof out, &n) == DBX_ERR_PROTOCOL,
+		      "std alphabet");
+		CHECK(crypto_base64url_decode("Zm9vY", 5, out, sizeof out, &n) == DBX_ERR_PROTOCOL,
+		      "length 4n+1");
+		CHECK(crypto_base64url_decode("Zm9vYmFy", 8, out, 5, &n) == DBX_ERR_LIMIT, "cap");
+	}
+}
+
+/* JWT claims for messages: decoded, never verified, the token never copied. */
+static void test_jwt_claims(void)
+{
+	/* {"iss":"https://idp.example","sub":"dev\u0001ice","aud":["a","b"],"exp":1700000000} */
+	static const char payload[] =
+	    "{\"iss\":\"https://idp.example\",\"sub\":\"dev\\u0001ice\",\"aud\":[\"a\",\"b\"],"
+	    "\"exp\":1700000000}";
+	static const char *const bad[] = {
+	    "", "abc", "a.b", "a..c", ".b.c", "a.b.c.d", "eyJhbGciOiJub25lIn0.W10.sig", "a.!!!.c"};
+	char jwt[512], b64[256], out[400];
+	size_t i;
+	int err;
+
+	crypto_base64url(payload, strlen(payload), b64, sizeof b64);
+	snprintf(jwt, sizeof jwt, "eyJhbGciOiJSUzI1NiJ9.%s.c2lnbmF0dXJl", b64);
+	err = oauth_jwt_claims(jwt, strlen(jwt), out, sizeof out);
+	CHECK(err == DBX_OK, "%d", err);
+	CHECK(strcmp(out, "iss=https://idp.example sub=dev?ice aud=[\"a\",\"b\"] exp=2023-11-14 "
+	                  "22:13:20 UTC (expired)") == 0,
+	      "%s", out);
+	CHECK(!strstr(out, "c2lnbmF0dXJl") && !strstr(out, b64), "no token in %s", out);
+	snprintf(jwt, sizeof jwt, "e30.%s.", "e30");
+	CHECK(oauth_jwt_claims(jwt, strlen(jwt), out, sizeof out) == DBX_OK, "empty signature");
+	CHECK(strcmp(out, "iss=- sub=- aud=- exp=-") == 0, "%s", out);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(oauth_jwt_claims(bad[i], strlen(bad[i]), out, sizeof out) == DBX_ERR_PROTOCOL,
+		      "%s", bad[i]);
 }
 
 static void test_pkce_new(void)
@@ -327,6 +373,7 @@ int main(void)
 {
 	RUN(test_rfc7636_vector);
 	RUN(test_base64url);
+	RUN(test_jwt_claims);
 	RUN(test_pkce_new);
 	RUN(test_form);
 	RUN(test_authorize_url);
