@@ -9,4 +9,4 @@ TC_AR := ar
 TC_STRIP := strip
 TC_CFLAGS := -O1 -g -fno-omit-frame-pointer
 TC_LDFLAGS :=
-TC_RUN := valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
+TC_RUN := valgrind -q --error-exitcode=99 --suppressions=$(abspath tests/valgrind.supp) --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
