@@ -1,7 +1,6 @@
 /* client.c - see client.h. */
 #include "client.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +15,6 @@
 #include "tls.h"
 
 #define CLIENT_RETRY_AFTER_MAX 64
-
-void client_notice(const struct client *c, const char *fmt, ...)
-{
-	char line[DBX_ERRBUF_SIZE + 64];
-	va_list ap;
-	if (!c->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	c->notice(c->notice_ctx, line);
-}
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * days_from_civil), so HTTP-dates need neither timegm() nor the locale. */
@@ -135,7 +122,6 @@ static double jitter(void)
 
 struct attempt {
 	struct client_call *k;
-	struct client *c;
 	int err_full; /* the error body filled err_body: the rest is not read */
 	char retry_after[CLIENT_RETRY_AFTER_MAX];
 };
@@ -216,7 +202,6 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 
 	memset(&a, 0, sizeof a);
 	a.k = k;
-	a.c = c;
 	/* fields[0] is Authorization, filled per attempt (credentials may change) */
 	fields[n].name = "Authorization";
 	fields[n].name_len = 13;
@@ -304,34 +289,26 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 	return err;
 }
 
-struct whole {
-	struct client_call *k;
-	struct buf *body;
-};
-
 static int whole_head(void *ctx, const struct http_parser *p)
 {
-	struct whole *w = ctx;
 	(void)p;
-	buf_clear(w->body); /* a retried request starts a new body */
+	buf_clear(ctx); /* a retried request starts a new body */
 	return 0;
 }
 
 static int whole_data(void *ctx, const char *data, size_t len)
 {
-	struct whole *w = ctx;
-	return buf_append(w->body, data, len);
+	return buf_append(ctx, data, len);
 }
 
 int client_call_whole(struct client *c, struct client_call *k, struct buf *body, char *errbuf)
 {
-	struct whole w = {k, body};
 	int err;
 
 	buf_clear(body);
 	k->on_head = whole_head;
 	k->on_data = whole_data;
-	k->ctx = &w;
+	k->ctx = body;
 	err = client_call(c, k, errbuf);
 	if (err && body->err == DBX_ERR_LIMIT) {
 		errbuf_set(errbuf, "the reply to %s %.200s is larger than %zu %s", k->method,

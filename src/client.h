@@ -111,8 +111,7 @@ long client_backoff_ms(const struct dbx_retry *r, int n, const char *retry_after
                        double jitter);
 
 /* One line to the client's notice callback (if any): a retry, a fallback. */
-__attribute__((format(printf, 2, 3))) void client_notice(const struct client *c, const char *fmt,
-                                                         ...);
+#define client_notice(c, ...) err_say((c)->notice, (c)->notice_ctx, __VA_ARGS__)
 
 /* Sets the idle deadline of the call in progress to now + the idle timeout:
  * called by stream decoders on each data-bearing event, so keep-alive comments

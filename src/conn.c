@@ -1,7 +1,6 @@
 /* conn.c - see conn.h. */
 #include "conn.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,17 +11,8 @@
 
 #define CONN_TRACE_MAX 4096
 
-__attribute__((format(printf, 2, 3))) static void trace(const struct conn *c, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	if (!c->trace)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	c->trace(c->trace_ctx, line);
-}
+/* A line of the -v trace. */
+#define say(c, ...) err_say((c)->trace, (c)->trace_ctx, __VA_ARGS__)
 
 /* Traces a head (already redacted) line by line with a prefix. */
 static void trace_head(const struct conn *c, const char *prefix, const char *text, size_t len)
@@ -58,7 +48,7 @@ __attribute__((noinline)) void conn_close(struct conn *c)
 	if (c->io_.read) {
 		c->io_.close(c->io_.ctx);
 		c->io_.read = NULL;
-		trace(c, "* closed connection to %s:%u", c->host_, c->port_);
+		say(c, "* closed connection to %s:%u", c->host_, c->port_);
 	}
 	c->host_[0] = '\0';
 	c->served_ = 0;
@@ -241,7 +231,7 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY
 			                                                        : err;
 		}
-		trace(c, "* connected to proxy %s (%s)", c->proxy_host, "CONNECT tunnel");
+		say(c, "* connected to proxy %s (%s)", c->proxy_host, "CONNECT tunnel");
 		err = tunnel(c, t, errbuf);
 		if (err)
 			goto fail;
@@ -253,19 +243,19 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 	if (t->https) {
 		err = tls_connect(c->tls, c->fd_, t->host, c->connect_timeout_ms, &c->tls_, errbuf);
 		if (err == ERR_TLS12_RETRY) {
-			trace(c, "* %s", errbuf);
+			say(c, "* %s", errbuf);
 			net_close(c->fd_);
 			c->fd_ = -1;
 			return open_socket(c, t, errbuf);
 		}
 		if (err)
 			goto fail;
-		trace(c, "* connected to %s:%u, %s, %s", t->host, t->port,
-		      tls_conn_version(c->tls_), tls_conn_cipher(c->tls_));
+		say(c, "* connected to %s:%u, %s, %s", t->host, t->port, tls_conn_version(c->tls_),
+		    tls_conn_cipher(c->tls_));
 		if (tls_gcm_note())
-			trace(c, "* %s", tls_gcm_note());
+			say(c, "* %s", tls_gcm_note());
 	} else {
-		trace(c, "* connected to %s:%u (plain HTTP)", t->host, t->port);
+		say(c, "* connected to %s:%u (plain HTTP)", t->host, t->port);
 	}
 	c->io_ = t->https ? tls_io : tcp_io;
 	c->io_.ctx = c;
@@ -443,8 +433,7 @@ static int read_response(struct conn *c, const struct conn_request *rq,
 			continue;
 		if (err == DBX_OK) {
 			if (consumed < got)
-				trace(c, "* %zu unexpected bytes after the response",
-				      got - consumed);
+				say(c, "* %zu unexpected bytes after the response", got - consumed);
 			if (p->keep_alive && consumed == got)
 				c->served_++;
 			else
@@ -469,11 +458,11 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 		    strcmp(c->host_, t->host) == 0) {
 			reused = c->io_.alive(c->io_.ctx);
 			if (reused)
-				trace(c, "* reusing connection to %s:%u (%lu earlier responses)",
-				      c->host_, c->port_, c->served_);
+				say(c, "* reusing connection to %s:%u (%lu earlier responses)",
+				    c->host_, c->port_, c->served_);
 			else
-				trace(c, "* the server closed the kept-alive connection while "
-				         "it was idle");
+				say(c, "* the server closed the kept-alive connection while "
+				       "it was idle");
 		}
 		if (!reused) {
 			conn_close(c);
@@ -492,10 +481,10 @@ int conn_request(struct conn *c, const struct conn_target *t, const struct conn_
 		if (!err)
 			err = read_response(c, rq, h, reused, msg);
 		if (err == ERR_STALE && attempt == 0) {
-			trace(c,
-			      "* the kept-alive connection died before the response began (%s); "
-			      "sending the request again on a new connection",
-			      msg[0] ? msg : "closed by the server");
+			say(c,
+			    "* the kept-alive connection died before the response began (%s); "
+			    "sending the request again on a new connection",
+			    msg[0] ? msg : "closed by the server");
 			conn_close(c);
 			continue;
 		}

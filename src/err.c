@@ -48,3 +48,16 @@ void errbuf_set(char *errbuf, const char *fmt, ...)
 	vsnprintf(errbuf, DBX_ERRBUF_SIZE, fmt, ap);
 	va_end(ap);
 }
+
+void err_say(dbx_trace_fn fn, void *ctx, const char *fmt, ...)
+{
+	char line[ERR_LINE_MAX];
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fn(ctx, line);
+}

@@ -39,6 +39,12 @@ enum err_internal {
 /* Writes one line into errbuf (when not NULL), cut to DBX_ERRBUF_SIZE. */
 __attribute__((format(printf, 2, 3))) void errbuf_set(char *errbuf, const char *fmt, ...);
 
+/* Writes one line (cut at ERR_LINE_MAX) to a trace or notice callback fn (NULL:
+ * nothing is formatted): the one way the library speaks through its callbacks. */
+#define ERR_LINE_MAX 512
+__attribute__((format(printf, 3, 4))) void err_say(dbx_trace_fn fn, void *ctx, const char *fmt,
+                                                   ...);
+
 /* The public codes' names live in err.c too: dbx_strerror() (dbxai.h). */
 
 #endif

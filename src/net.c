@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,19 +165,8 @@ static size_t copy_addrs(const struct addrinfo *ai, struct net_addr *a)
 }
 
 /* One line of the -v trace. */
-__attribute__((format(printf, 2, 3))) static void trace(const struct net_dial *d, const char *fmt,
-                                                        ...)
-{
-	char line[256];
-	va_list ap;
-
-	if (!d->trace)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	d->trace(d->trace_ctx, line);
-}
+/* A line of the -v trace. */
+#define say(d, ...) err_say((d)->trace, (d)->trace_ctx, __VA_ARGS__)
 
 /* Fills a with one numeric address (IPv6 with or without brackets), len bytes
  * of s; 0 when it is not one. */
@@ -290,7 +278,7 @@ static void trace_nameservers(const struct net_dial *d)
 	while (f && fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strncmp(line, "nameserver", 10) == 0)
-			trace(d, "* name server asked (/etc/resolv.conf): %s", line + 11);
+			say(d, "* name server asked (/etc/resolv.conf): %s", line + 11);
 	}
 	if (f)
 		fclose(f);
@@ -434,8 +422,8 @@ static int resolve(const char *host, int bracketed, unsigned port, long long dea
 	err = resolve_table(d->resolve, host, port, a, n, errbuf);
 	if (err || *n) {
 		if (*n)
-			trace(d, "* %s:%u from --resolve: %zu address%s", host, port, *n,
-			      *n > 1 ? "es" : "");
+			say(d, "* %s:%u from --resolve: %zu address%s", host, port, *n,
+			    *n > 1 ? "es" : "");
 		return err;
 	}
 	snprintf(portstr, sizeof portstr, "%u", port);
@@ -553,7 +541,7 @@ static void note(const struct net_dial *d, char *list, size_t cap, const struct 
 	size_t len = strlen(list);
 
 	addr_string(a, addr, sizeof addr);
-	trace(d, "* %s: %s", addr, why);
+	say(d, "* %s: %s", addr, why);
 	if (len < cap)
 		snprintf(list + len, cap - len, "%s%s %s", len ? ", " : "", addr, why);
 }
@@ -579,7 +567,7 @@ static int race(const struct net_addr *a, size_t n, long long deadline, const st
 			break;
 		if (next < n && (live == 0 || now >= next_at)) {
 			addr_string(&a[next], addr, sizeof addr);
-			trace(d, "* trying %s (%zu of %zu)", addr, next + 1, n);
+			say(d, "* trying %s (%zu of %zu)", addr, next + 1, n);
 			p[next].events = POLLOUT;
 			p[next].fd = start_attempt(&a[next], &done, why, sizeof why);
 			if (done) {
@@ -632,7 +620,7 @@ static int race(const struct net_addr *a, size_t n, long long deadline, const st
 	if (won < 0)
 		return -1;
 	addr_string(&a[won], addr, sizeof addr);
-	trace(d, "* connected to %s (attempt %d of %zu won)", addr, won + 1, n);
+	say(d, "* connected to %s (attempt %d of %zu won)", addr, won + 1, n);
 	tune(p[won].fd);
 	return p[won].fd;
 }
