@@ -286,8 +286,10 @@ class IdleConnections(Case):
         self.assertNotEqual(conns[0], conns[1])
 
     def test_embed_batches_spaced_out(self):
-        """Vectors larger than a pipe and a reader that pauses 1.5 s between
-        reads: the next batch waits on stdout, its connection idle > 1 s."""
+        """Vectors of ~70 KB each and a reader that reads nothing for 2.5 s
+        after the first request: two batches' output overflow the pipe (64 KB)
+        and stdout's buffer, so a later batch waits on stdout with its
+        connection idle > 1 s, whatever the scheduling."""
         env = self.start("--idle-reset", "1")
         texts = ["scenario:dim=6000 text %d" % i for i in range(3)]
         p = subprocess.Popen(RUN + [BIN, "-v", "embed", "--batch", "1"] + texts,
@@ -295,12 +297,14 @@ class IdleConnections(Case):
         out = b""
         try:
             deadline = time.time() + 30
+            while not count(self.mock.requests(), texts[0]) and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(2.5)
             while time.time() < deadline:
                 chunk = os.read(p.stdout.fileno(), 1 << 20)
                 if not chunk:
                     break
                 out += chunk
-                time.sleep(1.5)
             err = p.stderr.read().decode()
             p.wait(10)
         finally:
