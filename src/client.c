@@ -191,7 +191,7 @@ int client_call(struct client *c, struct client_call *k, char *errbuf)
 static int call(struct client *c, struct client_call *k, char *errbuf)
 {
 	struct attempt a;
-	struct http_header fields[2];
+	struct http_header fields[2 + CLIENT_FIELDS_MAX];
 	struct conn_target t;
 	struct conn_request rq = {0};
 	struct conn_handlers h = {on_head, on_body, &a};
@@ -213,6 +213,13 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 		fields[n].value_len = strlen(ctype);
 		n++;
 	}
+	if (k->num_fields > CLIENT_FIELDS_MAX) {
+		errbuf_set(errbuf, "internal error: %zu header fields for one call", k->num_fields);
+		return DBX_ERR_INTERNAL;
+	}
+	if (k->num_fields)
+		memcpy(fields + n, k->fields, k->num_fields * sizeof *fields);
+	n += k->num_fields;
 	t.https = c->base.is_https;
 	t.host = c->base.host;
 	t.port = c->base.port;

@@ -33,6 +33,7 @@
 
 #define CLIENT_ERRBODY_MAX 8192
 #define CLIENT_AUTH_MAX 4096
+#define CLIENT_FIELDS_MAX 2 /* a call's own header fields */
 
 struct tls_client;
 
@@ -66,13 +67,15 @@ struct client_call {
 	const char *path; /* origin-form path on the workspace */
 	const char *body; /* NULL: none; else sent as application/json */
 	size_t body_len;
-	const char *accept;        /* NULL: any */
-	const char *content_type;  /* of body; NULL: application/json */
-	const char *authorization; /* Authorization value for this call only (the
-	                              OAuth token endpoint's Basic credentials);
-	                              NULL: the client's credentials */
-	int no_auth;               /* send no Authorization and do not call authorize */
-	int max_retries;           /* for this call; the client's policy is c->retry */
+	const char *accept;               /* NULL: any */
+	const char *content_type;         /* of body; NULL: application/json */
+	const char *authorization;        /* Authorization value for this call only (the
+	                                     OAuth token endpoint's Basic credentials);
+	                                     NULL: the client's credentials */
+	int no_auth;                      /* send no Authorization and do not call authorize */
+	const struct http_header *fields; /* up to CLIENT_FIELDS_MAX more header fields */
+	size_t num_fields;
+	int max_retries; /* for this call; the client's policy is c->retry */
 
 	/* A 2xx head arrived (status and headers in p); may be NULL. */
 	int (*on_head)(void *ctx, const struct http_parser *p);

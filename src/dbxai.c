@@ -14,14 +14,23 @@
 #include "cfg.h"
 #include "client.h"
 #include "crypto.h"
+#include "agent.h"
 #include "embed.h"
+#include "mcpsrv.h"
 #include "models.h"
 #include "provider.h"
 #include "url.h"
 
 struct dbx_client {
-	struct client *cl;    /* the connection, credentials hook and retry policy */
-	struct provider prov; /* what the chat turns of this client share */
+	struct client *cl;      /* the connection, credentials hook and retry policy */
+	struct provider prov;   /* what the chat turns of this client share */
+	struct dbx_options opt; /* a copy (its strings are the caller's): MCP
+	                           servers on other origins get clients like it */
+};
+
+struct dbx_mcp {
+	struct dbx_client *c;
+	struct mcp_set set;
 };
 
 /* The public side of every call. The layers below write into the call's own
@@ -126,6 +135,7 @@ int dbx_client_new(struct dbx_client **out, const struct dbx_options *o, char *e
 	if (err)
 		goto fail;
 	c->prov.client = c->cl;
+	c->opt = *o;
 	if (o->token && *o->token) {
 		size_t cap = sizeof c->cl->auth;
 		size_t n = strlen(o->token);
@@ -277,4 +287,113 @@ int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errb
 {
 	char line[DBX_ERRBUF_SIZE] = "";
 	return done(auth_status(c->cl, info, line), line, errbuf);
+}
+
+/* ---- MCP ---- */
+
+int dbx_mcp_new(struct dbx_mcp **out, struct dbx_client *c, const struct dbx_mcp_options *o,
+                char *errbuf)
+{
+	char line[DBX_ERRBUF_SIZE] = "";
+	struct dbx_mcp *m = calloc(1, sizeof *m);
+
+	*out = m;
+	if (!m) {
+		errbuf_set(line, "out of memory for the MCP servers");
+		return done(DBX_ERR_NOMEM, line, errbuf);
+	}
+	m->c = c;
+	m->set.ws = c->cl;
+	m->set.opt = &c->opt;
+	m->set.notice = c->opt.notice;
+	m->set.notice_ctx = c->opt.notice_ctx;
+	if (o) {
+		m->set.timeout_ms = o->tool_timeout_ms;
+		m->set.verbose = o->verbose;
+	}
+	return done(DBX_OK, line, errbuf);
+}
+
+int dbx_mcp_add(struct dbx_mcp *m, const struct dbx_mcp_server *s, char *errbuf)
+{
+	char line[DBX_ERRBUF_SIZE] = "";
+	return done(mcpsrv_add(&m->set, s->name, s->argv, s->env, s->cwd, s->url, line), line,
+	            errbuf);
+}
+
+int dbx_mcp_start(struct dbx_mcp *m, char *errbuf)
+{
+	char line[DBX_ERRBUF_SIZE] = "";
+	size_t i;
+	int err = mcpsrv_start(&m->set, line);
+
+	for (i = 0; i < m->set.n && !err; i++)
+		if (m->set.srv[i].failed) {
+			errbuf_set(line, "%s", m->set.srv[i].error);
+			err = DBX_ERR_PROTOCOL;
+		}
+	return done(err, line, errbuf);
+}
+
+size_t dbx_mcp_count(const struct dbx_mcp *m)
+{
+	return m->set.n;
+}
+
+int dbx_mcp_info(const struct dbx_mcp *m, size_t i, struct dbx_mcp_info *info)
+{
+	const struct mcp_server *s = &m->set.srv[i];
+
+	if (i >= m->set.n)
+		return DBX_ERR_USAGE;
+	info->name = s->name;
+	info->what = s->what;
+	info->started = s->started && !s->failed;
+	info->protocol = s->protocol;
+	info->error = s->failed ? s->error : "";
+	info->tools = s->ntools;
+	return DBX_OK;
+}
+
+int dbx_mcp_tool(const struct dbx_mcp *m, size_t i, size_t j, struct dbx_mcp_tool *t)
+{
+	const struct mcp_tool *x;
+
+	if (i >= m->set.n || j >= m->set.srv[i].ntools)
+		return DBX_ERR_USAGE;
+	x = &m->set.srv[i].tools[j];
+	t->server = m->set.srv[i].name;
+	t->name = x->name;
+	t->qualified = x->qualified;
+	t->description = x->description;
+	t->input_schema = x->schema;
+	t->hints = x->hints;
+	return DBX_OK;
+}
+
+void dbx_mcp_kill(struct dbx_mcp *m)
+{
+	if (m)
+		mcpsrv_kill(&m->set);
+}
+
+void dbx_mcp_free(struct dbx_mcp *m)
+{
+	if (!m)
+		return;
+	mcpsrv_stop(&m->set);
+	free(m);
+}
+
+int dbx_chat_agent(struct dbx_client *c, const struct dbx_chat_request *rq,
+                   const struct dbx_agent_options *ao, dbx_event_fn cb, void *ctx, char *errbuf)
+{
+	char line[DBX_ERRBUF_SIZE] = "";
+	struct dbx_agent_options none = {0};
+	struct mcp_set empty = {0};
+
+	if (!ao)
+		ao = &none;
+	return done(agent_run(&c->prov, ao->mcp ? &ao->mcp->set : &empty, rq, ao, cb, ctx, line),
+	            line, errbuf);
 }

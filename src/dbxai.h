@@ -74,6 +74,7 @@ enum dbx_err {
 	DBX_ERR_BAD_REQUEST,    /* other 4xx */
 	DBX_ERR_SERVER,         /* 5xx after retries */
 	DBX_ERR_CANCELLED,      /* the caller's callback asked to stop */
+	DBX_ERR_MAX_TURNS,      /* the agent loop reached its turn limit */
 	DBX_ERR__COUNT
 };
 
@@ -302,11 +303,13 @@ struct dbx_chat_request {
 };
 
 enum dbx_event_type {
-	DBX_EV_TEXT = 1,  /* text: a piece of the reply, as it arrives */
-	DBX_EV_REASONING, /* text: a piece of reasoning (summary) text */
-	DBX_EV_TOOL_CALL, /* id, name, arguments: one complete call */
-	DBX_EV_USAGE,     /* token counts: once, the final values */
-	DBX_EV_DONE       /* finish_reason: the reply is complete */
+	DBX_EV_TEXT = 1,   /* text: a piece of the reply, as it arrives */
+	DBX_EV_REASONING,  /* text: a piece of reasoning (summary) text */
+	DBX_EV_TOOL_CALL,  /* id, name, arguments: one complete call */
+	DBX_EV_USAGE,      /* token counts: once, the final values */
+	DBX_EV_DONE,       /* finish_reason: the reply is complete */
+	DBX_EV_TOOL_RESULT /* dbx_chat_agent: id, name, server, text, is_error:
+	                      the result of one MCP tool call, as the model gets it */
 };
 
 /* Views valid only during the callback. */
@@ -320,6 +323,9 @@ struct dbx_event {
 	const char *finish_reason; /* NUL-terminated; "stop", "tool_calls", ... */
 	const char *signature;     /* REASONING: the signature that came with this
 	                              piece (Claude), or NULL */
+	const char *server;        /* TOOL_CALL, TOOL_RESULT (dbx_chat_agent): the
+	                              MCP server of the tool; NULL for another tool */
+	int is_error;              /* TOOL_RESULT: the call failed or was declined */
 };
 
 /* Returns 0 to go on; non-zero cancels (dbx_chat returns DBX_ERR_CANCELLED). */
@@ -329,6 +335,131 @@ typedef int (*dbx_event_fn)(void *ctx, const struct dbx_event *ev);
  * happen only before the first event; a failure after it is final. */
 int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
              char *errbuf);
+
+/* ---- MCP servers and the agent loop ----
+ *
+ * dbx_chat_agent() runs the loop an agent needs: a model turn, then each tool
+ * call the model asked for, run through the Model Context Protocol servers of
+ * a struct dbx_mcp (revision 2025-06-18; servers answering 2025-03-26 or
+ * 2024-11-05 are taken too), the results sent back, the next turn; until a
+ * turn without tool calls, the turn limit or an error.
+ *
+ * Servers: a local one is a child process speaking over stdio, in its own
+ * process group, with a small environment (HOME, LOGNAME, PATH, SHELL, TERM,
+ * USER, TMPDIR, LANG, LC_ALL, then its own env): the workspace token never
+ * reaches it. A remote one speaks Streamable HTTP; on the workspace's origin
+ * (or given as a path such as /api/2.0/mcp/functions/CATALOG/SCHEMA) it gets
+ * the client's credentials, any other origin none. Each tool is offered to the
+ * model as SERVER__TOOL (characters outside [A-Za-z0-9_-] become '_', at most
+ * 64 characters). A server that fails (does not start, exits, writes something
+ * that is not JSON-RPC) is not an error of the set: its info says why and its
+ * calls answer the model with that as an error result. dbx_mcp_free stops
+ * children with SIGTERM, then SIGKILL after 2 s, and reaps them.
+ * One thread at a time per struct dbx_mcp, as for its client.
+ */
+struct dbx_mcp;
+
+#define DBX_MCP_NAME_MAX 64 /* a tool's name as the model sees it */
+
+struct dbx_mcp_server {
+	const char *name;        /* NULL: the server's serverInfo.name (sanitised),
+	                            else mcpN */
+	const char *const *argv; /* a local server: the program (looked up in PATH)
+	                            and its arguments, NULL-terminated; no shell */
+	const char *const *env;  /* "NAME=value" entries for it, NULL-terminated;
+	                            may be NULL */
+	const char *cwd;         /* its working directory; NULL: ours */
+	const char *url;         /* a Streamable HTTP server (argv NULL): an http(s)
+	                            URL (https unless loopback) or a path on the
+	                            workspace */
+};
+
+struct dbx_mcp_options {
+	long tool_timeout_ms; /* a tool call past it is cancelled and answered as
+	                         an error; 0: 60 s */
+	int verbose;          /* servers' stderr lines and log messages to the
+	                         client's notice callback, prefixed with the
+	                         server's name (else only the last stderr line is
+	                         kept, for error messages) */
+};
+
+/* A set of servers for client c (which must outlive it). o may be NULL. */
+int dbx_mcp_new(struct dbx_mcp **out, struct dbx_client *c, const struct dbx_mcp_options *o,
+                char *errbuf);
+/* Adds a server (strings copied); started by dbx_mcp_start. */
+int dbx_mcp_add(struct dbx_mcp *m, const struct dbx_mcp_server *s, char *errbuf);
+/* Starts the servers added since the last call: initialize, tools/list.
+ * DBX_OK when every server started; else the first failure's code and line
+ * (the others: dbx_mcp_info). DBX_ERR_USAGE when two tools end up with the
+ * same name. The servers that started can be used either way. */
+int dbx_mcp_start(struct dbx_mcp *m, char *errbuf);
+
+#define DBX_HINT_READ_ONLY 1   /* the server's annotations (hints, never */
+#define DBX_HINT_DESTRUCTIVE 2 /* promises: show them, do not trust them) */
+#define DBX_HINT_IDEMPOTENT 4
+#define DBX_HINT_OPEN_WORLD 8
+
+/* Views valid until the next dbx_mcp_start or dbx_chat_agent (tools may be
+ * listed again) or dbx_mcp_free. */
+struct dbx_mcp_info {
+	const char *name;     /* as in the tools' names */
+	const char *what;     /* its command line or URL */
+	int started;          /* 1: initialized and listed */
+	const char *protocol; /* the revision it answered; "" when none */
+	const char *error;    /* why it failed; "" when it did not */
+	size_t tools;
+};
+struct dbx_mcp_tool {
+	const char *server, *name; /* the server's name and the tool's own */
+	const char *qualified;     /* SERVER__TOOL, as the model sees it */
+	const char *description;   /* "" when none */
+	const char *input_schema;  /* JSON object text */
+	unsigned hints;            /* DBX_HINT_* the server set */
+};
+size_t dbx_mcp_count(const struct dbx_mcp *m);
+/* Server i (< dbx_mcp_count), its tool j (< info.tools). DBX_ERR_USAGE past the end. */
+int dbx_mcp_info(const struct dbx_mcp *m, size_t i, struct dbx_mcp_info *info);
+int dbx_mcp_tool(const struct dbx_mcp *m, size_t i, size_t j, struct dbx_mcp_tool *t);
+/* Only async-signal-safe calls: SIGTERM to every child's process group, up
+ * to 2 s for them to end, SIGKILL, each reaped. For a signal handler (Ctrl-C)
+ * that ends the process next. */
+void dbx_mcp_kill(struct dbx_mcp *m);
+void dbx_mcp_free(struct dbx_mcp *m);
+
+/* A tool call waiting for approval. Views valid during the callback. */
+struct dbx_tool_call {
+	const char *id, *name;     /* name: SERVER__TOOL */
+	const char *server, *tool; /* the server's name, the tool's own */
+	const char *arguments;     /* JSON text as the model wrote it */
+	size_t arguments_len;
+	unsigned hints; /* DBX_HINT_* */
+};
+enum dbx_approval {
+	DBX_TOOL_RUN = 0, /* run it */
+	DBX_TOOL_DECLINE, /* do not: the model is told the user declined */
+	DBX_TOOL_STOP     /* end the loop: dbx_chat_agent returns DBX_ERR_USAGE with
+	                     the line the callback wrote in why (DBX_ERRBUF_SIZE) */
+};
+typedef int (*dbx_approve_fn)(void *ctx, const struct dbx_tool_call *call, char *why);
+
+struct dbx_agent_options {
+	struct dbx_mcp *mcp;    /* its tools are offered to the model */
+	int max_turns;          /* model turns at most; 0: 10. A turn past it
+	                           that still asks for tools ends the loop with
+	                           DBX_ERR_MAX_TURNS (those calls are not run) */
+	dbx_approve_fn approve; /* asked before each call; NULL: all run */
+	void *approve_ctx;
+};
+
+/* rq as for dbx_chat (its tools_json, if any, are offered too: a call of one
+ * of those ends the loop after its turn, as dbx_chat would). cb receives every
+ * turn's events, TOOL_CALL events with server set for MCP tools, and a
+ * TOOL_RESULT after each call. rq->transcript receives the whole exchange
+ * (tool calls and results), also when the loop ends with DBX_ERR_MAX_TURNS.
+ * Each tool result is cut at 64 KiB (with a notice in it); images, audio and
+ * resources become a short placeholder. */
+int dbx_chat_agent(struct dbx_client *c, const struct dbx_chat_request *rq,
+                   const struct dbx_agent_options *ao, dbx_event_fn cb, void *ctx, char *errbuf);
 
 /* ---- embeddings ---- */
 

@@ -27,6 +27,7 @@ static const char *const err_names[DBX_ERR__COUNT] = {
     [DBX_ERR_BAD_REQUEST] = "request rejected",
     [DBX_ERR_SERVER] = "server error",
     [DBX_ERR_CANCELLED] = "cancelled",
+    [DBX_ERR_MAX_TURNS] = "the agent reached its turn limit",
 };
 
 const char *dbx_strerror(int err)

@@ -41,6 +41,8 @@ static int cli_exit_code(int err)
 	case DBX_ERR_TRUNCATED:
 	case DBX_ERR_LIMIT:
 		return 8;
+	case DBX_ERR_MAX_TURNS:
+		return 9;
 	default:
 		return 1;
 	}

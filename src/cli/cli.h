@@ -107,11 +107,43 @@ struct cli_out {
 void cli_coalesce(struct cli_out *o);
 int cli_write(struct cli_out *o, const char *data, size_t len);
 
+/* Tools from MCP servers (cli_mcp.c): chat's flags, the servers, approval. */
+#define CLI_MCP_MAX 32
+struct cli_mcp {
+	const char *spec[CLI_MCP_MAX]; /* --mcp COMMAND or --mcp-url URL, in order */
+	int is_url[CLI_MCP_MAX];
+	size_t n;
+	const char *config; /* --mcp-config FILE */
+	int no_config;      /* --no-mcp-config */
+	const char *allow;  /* --allow-tools all|LIST */
+	long timeout_ms;    /* --tool-timeout S; 0: the library's 60 s */
+	struct dbx_mcp *m;  /* started servers; NULL: none configured */
+	struct dbx_agent_options ao;
+	char *always; /* tools answered "always", comma-separated */
+};
+
+/* Consumes an MCP flag at argv[*i]: 1 if it was one, 0 if not, or an exit
+ * status + 100 after printing the error. */
+int cli_mcp_option(int argc, char **argv, int *i, struct cli_mcp *o);
+/* Reads the config and starts the servers (o->m stays NULL when there are
+ * none); a server that fails is reported on stderr and left out. Returns 0 or
+ * an exit status after printing the error. */
+int cli_mcp_start(struct cli_mcp *o, struct dbx_client *c, int verbose);
+/* Ctrl-C, SIGTERM and SIGHUP stop the servers before the process ends. */
+void cli_mcp_guard(struct cli_mcp *o);
+void cli_mcp_free(struct cli_mcp *o);
+/* The approval callback (ctx: the struct cli_mcp). */
+int cli_mcp_approve(void *ctx, const struct dbx_tool_call *call, char *why);
+/* The one-line report of an MCP tool call or result on stderr. */
+void cli_mcp_report(const struct dbx_event *ev);
+
 /* `dbxai chat -i` (cli_repl.c): a conversation on the terminal with the
  * options of rq (borrowed), until /exit or the end of input; first (may be
- * NULL) is the first prompt. Returns the exit status. */
-int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const char *save_file,
-             int show_reasoning, const char *first);
+ * NULL) is the first prompt; ao (may be NULL): the MCP tools, run by the agent
+ * loop in every turn. Returns the exit status. */
+int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
+             const struct dbx_agent_options *ao, const char *save_file, int show_reasoning,
+             const char *first);
 
 /* The "waiting..." spinner on stderr (cli_repl.c): on = 1 starts it when
  * stderr is a terminal (dim unless NO_COLOR; SIGALRM with SA_RESTART drives

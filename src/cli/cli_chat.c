@@ -85,6 +85,23 @@ static void fill_event(struct json_w *w, const struct dbx_event *ev)
 		json_w_str(w, ev->name);
 		json_w_key(w, "arguments");
 		json_w_strn(w, ev->arguments, ev->arguments_len);
+		if (ev->server) {
+			json_w_key(w, "server");
+			json_w_str(w, ev->server);
+		}
+		break;
+	case DBX_EV_TOOL_RESULT:
+		json_w_str(w, "tool_result");
+		json_w_key(w, "id");
+		json_w_str(w, ev->id);
+		json_w_key(w, "name");
+		json_w_str(w, ev->name);
+		json_w_key(w, "server");
+		json_w_str(w, ev->server);
+		json_w_key(w, "is_error");
+		json_w_bool(w, ev->is_error);
+		json_w_key(w, "text");
+		json_w_strn(w, ev->text, ev->text_len);
 		break;
 	case DBX_EV_USAGE:
 		json_w_str(w, "usage");
@@ -131,9 +148,17 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 			o->reasoning_open = ev->text[ev->text_len - 1] != '\n';
 		}
 		return 0;
+	case DBX_EV_TOOL_RESULT:
+		cli_mcp_report(ev);
+		return 0;
 	case DBX_EV_TOOL_CALL:
 		if (o->out.last >= 0 && o->out.last != '\n' && cli_write(&o->out, "\n", 1))
 			return 1;
+		if (ev->server) {
+			/* an MCP call: reported on stderr, stdout is the answer's */
+			cli_mcp_report(ev);
+			return 0;
+		}
 		if (cli_write(&o->out, "tool_call ", 10) ||
 		    cli_write(&o->out, ev->id, strlen(ev->id)) || cli_write(&o->out, " ", 1) ||
 		    cli_write(&o->out, ev->name, strlen(ev->name)) || cli_write(&o->out, " ", 1) ||
@@ -173,6 +198,11 @@ static const char *error_code_name(int err)
 	case DBX_ERR_TLS:
 	case DBX_ERR_TLS_VERIFY:
 		return "network";
+	case DBX_ERR_MAX_TURNS:
+		return "max_turns";
+	case DBX_ERR_USAGE:
+	case DBX_ERR_IO:
+		return "usage";
 	default:
 		return "protocol";
 	}
@@ -233,6 +263,7 @@ struct chat_args {
 	int show_reasoning;
 	int usage;
 	int interactive; /* -i, or a terminal on stdin and nothing to send */
+	struct cli_mcp mcp;
 	char **words;
 	int nwords;
 };
@@ -284,6 +315,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		const char *v = NULL, *arg = argv[i];
 		double d;
 		r = cli_global_option(argc, argv, &i, g);
+		if (r == 0)
+			r = cli_mcp_option(argc, argv, &i, &a->mcp);
 		if (r >= 100)
 			return r - 100;
 		if (r)
@@ -487,6 +520,26 @@ static int check_structured(struct chat_out *o, char *errbuf)
 	return DBX_OK;
 }
 
+/* The MCP servers, if any: started once, a failed one reported and left out. */
+static int start_mcp(struct chat_args *a, struct dbx_client *client, int verbose)
+{
+	size_t i;
+	int rc = cli_mcp_start(&a->mcp, client, verbose);
+
+	if (rc || !a->mcp.m)
+		return rc;
+	cli_mcp_guard(&a->mcp);
+	for (i = 0; i < dbx_mcp_count(a->mcp.m); i++) {
+		struct dbx_mcp_info info;
+		dbx_mcp_info(a->mcp.m, i, &info);
+		if (!info.started)
+			fprintf(stderr, "dbxai: %s; going on without it\n", info.error);
+	}
+	a->mcp.ao.approve = cli_mcp_approve;
+	a->mcp.ao.approve_ctx = &a->mcp;
+	return 0;
+}
+
 int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 {
 	struct cli_globals g = *g0;
@@ -584,10 +637,13 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		goto out;
 	}
 	rc = cli_open_client(&g, &cfg, &client);
+	if (!rc)
+		rc = start_mcp(&a, client, g.verbose);
 	if (rc)
 		goto out;
 	if (a.interactive) {
-		rc = cli_repl(client, &a.rq, a.save_file, a.show_reasoning, prompt);
+		rc = cli_repl(client, &a.rq, a.mcp.m ? &a.mcp.ao : NULL, a.save_file,
+		              a.show_reasoning, prompt);
 		goto out;
 	}
 	if (a.save_file) {
@@ -595,14 +651,22 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.transcript_len = &transcript_len;
 	}
 	cli_spin(1);
-	err = dbx_chat(client, &a.rq, on_event, &o, errbuf);
+	err = a.mcp.m ? dbx_chat_agent(client, &a.rq, &a.mcp.ao, on_event, &o, errbuf)
+	              : dbx_chat(client, &a.rq, on_event, &o, errbuf);
 	cli_spin(0);
 	if (o.reasoning_open)
 		fputc('\n', stderr);
 	if (!err && o.keep_text)
 		err = check_structured(&o, errbuf);
-	if (!err && a.save_file)
-		err = pfile_write(a.save_file, transcript, transcript_len, NULL, errbuf);
+	if (transcript && a.save_file) {
+		/* also after the turn limit: --messages continues from there */
+		char werr[DBX_ERRBUF_SIZE];
+		int serr = pfile_write(a.save_file, transcript, transcript_len, NULL, werr);
+		if (serr && !err) {
+			err = serr;
+			memcpy(errbuf, werr, sizeof werr);
+		}
+	}
 	if (o.usage_line && o.have_usage)
 		fprintf(stderr, "prompt %lld \xc2\xb7 completion %lld \xc2\xb7 total %lld tokens\n",
 		        o.usage[0], o.usage[1], o.usage[2]);
@@ -615,6 +679,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	else
 		rc = cli_finish(&o.out, err ? cli_fail(err, errbuf) : 0);
 out:
+	cli_mcp_free(&a.mcp);
 	dbx_client_free(client);
 	dbx_config_free(cfg);
 	free(prompt);

@@ -49,8 +49,9 @@ static int spin_color;
 
 struct repl {
 	struct dbx_client *client;
-	struct dbx_chat_request rq; /* the options of the command line */
-	char *conv;                 /* the conversation so far (heap), or NULL */
+	struct dbx_chat_request rq;         /* the options of the command line */
+	const struct dbx_agent_options *ao; /* MCP tools, or NULL */
+	char *conv;                         /* the conversation so far (heap), or NULL */
 	size_t conv_len;
 	char *model, *system;  /* set by /model, /system (heap) */
 	const char *save_file; /* --save: written after every turn */
@@ -145,10 +146,15 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 			                   !cli_raw && isatty(STDERR_FILENO), ev->text,
 			                   ev->text_len);
 		break;
+	case DBX_EV_TOOL_RESULT:
+		cli_mcp_report(ev);
+		break;
 	case DBX_EV_TOOL_CALL:
 		if (o->last >= 0 && o->last != '\n')
 			stop = cli_write(o, "\n", 1);
-		if (!stop)
+		if (ev->server)
+			cli_mcp_report(ev);
+		else if (!stop)
 			stop = cli_write(o, "tool_call ", 10) ||
 			       cli_write(o, ev->id, strlen(ev->id)) || cli_write(o, " ", 1) ||
 			       cli_write(o, ev->name, strlen(ev->name)) || cli_write(o, " ", 1) ||
@@ -288,7 +294,8 @@ static void turn(struct repl *r, const char *prompt)
 	buf_clear(&r->part);
 	repl_intr = 0;
 	cli_spin(1);
-	err = dbx_chat(r->client, &rq, on_event, r, errbuf);
+	err = r->ao ? dbx_chat_agent(r->client, &rq, r->ao, on_event, r, errbuf)
+	            : dbx_chat(r->client, &rq, on_event, r, errbuf);
 	cli_spin(0);
 	if (r->out.last >= 0 && r->out.last != '\n')
 		cli_write(&r->out, "\n", 1);
@@ -446,8 +453,9 @@ static int command(struct repl *r, char *cmd)
 	return leave;
 }
 
-int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const char *save_file,
-             int show_reasoning, const char *first)
+int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
+             const struct dbx_agent_options *ao, const char *save_file, int show_reasoning,
+             const char *first)
 {
 	struct sigaction sa, old_int;
 	struct repl r;
@@ -459,6 +467,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
 	buf_init(&r.part, REPL_REPLY_MAX);
 	r.client = client;
 	r.rq = *rq;
+	r.ao = ao;
 	r.out.last = -1;
 	r.save_file = save_file;
 	r.show_reasoning = show_reasoning;

@@ -17,6 +17,7 @@ int cli_embed(const struct cli_globals *g, int argc, char **argv);
 int cli_models(const struct cli_globals *g, int argc, char **argv);
 int cli_chat(const struct cli_globals *g, int argc, char **argv);
 int cli_configure(const struct cli_globals *g, int argc, char **argv);
+int cli_mcp(const struct cli_globals *g, int argc, char **argv);
 
 static const char usage_text[] =
     "usage: dbxai [GLOBAL OPTIONS] COMMAND [ARGS]\n"
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
 			return cli_configure(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "models") == 0)
 			return cli_models(&g, argc - i - 1, argv + i + 1);
+		if (strcmp(a, "mcp") == 0)
+			return cli_mcp(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "help") == 0)
 			return cmd_help(argc - i - 1, argv + i + 1);
 		return cli_usage_error("unknown command '%.40s' (see dbxai help)", a);

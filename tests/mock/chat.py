@@ -43,6 +43,10 @@ Reply shapes:
                       200-character deltas), so *.done and response.completed
                       events are larger than 64 KiB
   length              finish_reason "length" (Responses: status "incomplete")
+Agent loop (the MCP tests): words call:NAME={JSON} (no spaces in them) in the
+last user message make the model call tool NAME with those arguments, one
+call per turn in their order (no text in those turns); then the reply is "The
+tool said: <the results>". A word loop:NAME={JSON} calls NAME in every turn.
 Stream faults:
   error-event         some text, then an error event (chat: data: {"error":..};
                       Responses: event: error)
@@ -246,6 +250,40 @@ def tool_plan(tools, scen, responses_api):
     return []
 
 
+AGENT_CALL = re.compile(r"\b(call|loop):([A-Za-z0-9_-]+)=(\{\S*\})")
+
+
+def agent_plan(last_user, turns_done):
+    """[(call_id, name, arguments)] of the agent-loop words (see the top)."""
+    found = AGENT_CALL.findall(last_user)
+    loops = [(n, a) for k, n, a in found if k == "loop"]
+    calls = [(n, a) for k, n, a in found if k == "call"]
+    if loops:
+        pick = loops[0]
+    elif turns_done < len(calls):
+        pick = calls[turns_done]
+    else:
+        return []
+    return [("call_%04d" % (turns_done + 1), pick[0], pick[1])]
+
+
+def turns_since_user(items, is_call):
+    """The model turns with tool calls since the last user message."""
+    n = 0
+    for it in reversed(items):
+        if it.get("role") == "user" and it.get("type", "message") == "message":
+            break
+        n += 1 if is_call(it) else 0
+    return n
+
+
+def last_user_text(items):
+    for it in reversed(items):
+        if it.get("role") == "user" and it.get("type", "message") == "message":
+            return text_of(it.get("content"))
+    return ""
+
+
 def fragments(s, n=3):
     """A tool call's arguments in n pieces (cut anywhere, as servers do)."""
     step = max(1, (len(s) + n - 1) // n)
@@ -350,6 +388,10 @@ def invocations(state, name, headers, req):
     if fail:
         return fail
     calls = tool_plan(req.get("tools"), scen, False)
+    agent = agent_plan(last_user_text(msgs),
+                       turns_since_user(msgs, lambda m: m.get("role") == "assistant" and m.get("tool_calls")))
+    if agent:
+        calls, reply = agent, ""
     if calls and "tool-only" in scen:
         reply = ""
     prompt = sum(words(text_of(m.get("content"))) for m in msgs)
@@ -538,6 +580,10 @@ def responses(state, headers, req):
     if fail:
         return fail
     calls = tool_plan(req.get("tools"), scen, True)
+    inp = req["input"] if isinstance(req["input"], list) else []
+    agent = agent_plan(last_user_text(inp), turns_since_user(inp, lambda it: it.get("type") == "function_call"))
+    if agent:
+        calls, reply = agent, ""
     if calls and "tool-only" in scen:
         reply = ""
     completion = words(reply) + 5 * len(calls)
