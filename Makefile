@@ -359,9 +359,17 @@ build/pki/ca.pem: tests/e2e/certs.sh
 $(B)-ca/dbxai: build/pki/ca.pem $(LIB_SRC) $(CLI_SRC)
 	@$(MAKE) --no-print-directory TARGET=$(TARGET) CA_BUNDLE=build/pki/ca.pem all
 
+# The MCP reference servers the agent tests run (tests/e2e/e2e_mcp.py), from
+# npm, pinned by tests/mcp/package-lock.json, into tests/mcp/node_modules.
+MCP_SERVERS := tests/mcp/node_modules/.package-lock.json
+$(MCP_SERVERS): tests/mcp/package-lock.json
+	@echo "  NPM    tests/mcp (npm ci: the MCP reference servers, pinned)"
+	$(Q)cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # (Only native binaries can run in the chroot: the ARM targets skip it.)
 E2E_CA_BIN := $(if $(TC_RUN)$(filter native memcheck,$(TARGET)),,$(B)-ca/dbxai)
-test-e2e: $(B)/dbxai $(B)/tests/e2e_driver $(E2E_CA_BIN)
+test-e2e: $(B)/dbxai $(B)/tests/e2e_driver $(E2E_CA_BIN) $(MCP_SERVERS)
 	DBXAI_BIN=$(B)/dbxai DBXAI_BIN_CA=$(E2E_CA_BIN) DBXAI_RUN='$(TC_RUN)' $(PYTHON) tests/e2e/run.py
 
 ifeq ($(TARGET),x86_64-linux-musl)

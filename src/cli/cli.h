@@ -120,6 +120,7 @@ struct cli_mcp {
 	struct dbx_mcp *m;  /* started servers; NULL: none configured */
 	struct dbx_agent_options ao;
 	char *always; /* tools answered "always", comma-separated */
+	int json;     /* --json: the events tell, no lines on stderr */
 };
 
 /* Consumes an MCP flag at argv[*i]: 1 if it was one, 0 if not, or an exit
@@ -134,7 +135,8 @@ void cli_mcp_guard(struct cli_mcp *o);
 void cli_mcp_free(struct cli_mcp *o);
 /* The approval callback (ctx: the struct cli_mcp). */
 int cli_mcp_approve(void *ctx, const struct dbx_tool_call *call, char *why);
-/* The one-line report of an MCP tool call or result on stderr. */
+/* The one-line report of an MCP tool result on stderr ("<- 1.2 KiB"); the
+ * call's ("-> NAME ARGS") is written by cli_mcp_approve as it lets it run. */
 void cli_mcp_report(const struct dbx_event *ev);
 
 /* `dbxai chat -i` (cli_repl.c): a conversation on the terminal with the

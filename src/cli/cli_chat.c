@@ -154,11 +154,8 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	case DBX_EV_TOOL_CALL:
 		if (o->out.last >= 0 && o->out.last != '\n' && cli_write(&o->out, "\n", 1))
 			return 1;
-		if (ev->server) {
-			/* an MCP call: reported on stderr, stdout is the answer's */
-			cli_mcp_report(ev);
-			return 0;
-		}
+		if (ev->server)
+			return 0; /* an MCP call: reported on stderr as it runs */
 		if (cli_write(&o->out, "tool_call ", 10) ||
 		    cli_write(&o->out, ev->id, strlen(ev->id)) || cli_write(&o->out, " ", 1) ||
 		    cli_write(&o->out, ev->name, strlen(ev->name)) || cli_write(&o->out, " ", 1) ||
@@ -571,6 +568,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (!a.rq.model && env_model && *env_model)
 		a.rq.model = env_model;
 	o.json = g.json;
+	a.mcp.json = g.json;
 	o.show_reasoning = a.show_reasoning;
 	/* Live on a terminal and in JSON Lines (a program reads those as they
 	 * come); coalesced into big writes when piped to a file or a program. */

@@ -445,6 +445,20 @@ static void show_cut(const char *s, size_t n, int lines, int cols)
 	}
 }
 
+/* "-> NAME ARGS" on stderr as a call starts (not with --json). */
+static int running(const struct cli_mcp *o, const struct dbx_tool_call *call)
+{
+	struct text_tty st = {0};
+	size_t n = call->arguments_len > 200 ? 200 : call->arguments_len;
+
+	if (o->json)
+		return DBX_TOOL_RUN;
+	fprintf(stderr, "-> %s ", call->name);
+	(void)cli_put_text(stderr, &st, 1, call->arguments, n);
+	fputs(n < call->arguments_len ? "...\n" : "\n", stderr);
+	return DBX_TOOL_RUN;
+}
+
 int cli_mcp_approve(void *ctx, const struct dbx_tool_call *call, char *why)
 {
 	struct cli_mcp *o = ctx;
@@ -452,7 +466,7 @@ int cli_mcp_approve(void *ctx, const struct dbx_tool_call *call, char *why)
 	ssize_t n;
 
 	if (allowed(o, call->name))
-		return DBX_TOOL_RUN;
+		return running(o, call);
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
 		snprintf(why, DBX_ERRBUF_SIZE,
 		         "the model wants to run %s, and there is no terminal to ask on: allow it "
@@ -482,12 +496,12 @@ int cli_mcp_approve(void *ctx, const struct dbx_tool_call *call, char *why)
 		answer[n] = '\0';
 		switch (answer[0] | 0x20) {
 		case 'y':
-			return DBX_TOOL_RUN;
+			return running(o, call);
 		case 'n':
 			return DBX_TOOL_DECLINE;
 		case 'a':
 			remember(o, call->name);
-			return DBX_TOOL_RUN;
+			return running(o, call);
 		}
 	}
 }
@@ -496,18 +510,13 @@ void cli_mcp_report(const struct dbx_event *ev)
 {
 	struct text_tty st = {0};
 
-	if (ev->type == DBX_EV_TOOL_CALL) {
-		size_t n = ev->arguments_len > 200 ? 200 : ev->arguments_len;
-		fprintf(stderr, "-> %s ", ev->name);
-		(void)cli_put_text(stderr, &st, 1, ev->arguments ? ev->arguments : "", n);
-		fputs(n < ev->arguments_len ? "...\n" : "\n", stderr);
-	} else if (ev->type == DBX_EV_TOOL_RESULT) {
+	if (ev->type == DBX_EV_TOOL_RESULT) {
 		size_t n = strcspn(ev->text, "\n");
 		if (ev->text_len < 1024)
 			fprintf(stderr, "<- %zu B", ev->text_len);
 		else
 			fprintf(stderr, "<- %.1f KiB", ev->text_len / 1024.0);
-		fputs(ev->is_error ? ", error: " : "\n", stderr);
+		fputs(ev->is_error ? ", failed: " : "\n", stderr);
 		if (ev->is_error) {
 			(void)cli_put_text(stderr, &st, 1, ev->text, n < 160 ? n : 160);
 			fputc('\n', stderr);

@@ -152,9 +152,7 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	case DBX_EV_TOOL_CALL:
 		if (o->last >= 0 && o->last != '\n')
 			stop = cli_write(o, "\n", 1);
-		if (ev->server)
-			cli_mcp_report(ev);
-		else if (!stop)
+		if (!stop && !ev->server)
 			stop = cli_write(o, "tool_call ", 10) ||
 			       cli_write(o, ev->id, strlen(ev->id)) || cli_write(o, " ", 1) ||
 			       cli_write(o, ev->name, strlen(ev->name)) || cli_write(o, " ", 1) ||

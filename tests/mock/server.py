@@ -43,6 +43,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serving  # noqa: E402  (the model endpoints: chat, Responses API, embeddings)
 import oauth  # noqa: E402  (the /oidc authorization server)
+import mcp  # noqa: E402  (Databricks-managed MCP servers)
 
 MAX_HEAD = 65536
 
@@ -114,6 +115,8 @@ def route(state, method, path, headers, body):
             not oauth.get(state).valid_access(headers.get("authorization")):
         return error(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.")
     bare = path.split("?", 1)[0]
+    if bare.startswith("/api/2.0/mcp/"):
+        return mcp.route(state, method, path, headers, body)
     if method == "GET" and bare == "/api/2.0/serving-endpoints":
         return {"status": 200, "body": {"endpoints": [endpoint_json(e) for e in ENDPOINTS]}}
     if method == "GET" and bare.startswith("/api/2.0/serving-endpoints/"):
