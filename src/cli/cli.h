@@ -5,7 +5,8 @@
  *
  * Exit statuses: 0 ok; 1 internal (or stdout could not be written); 2 usage or
  * configuration; 3 authentication; 4 rate limited; 5 request rejected; 6 server
- * error; 7 network or TLS; 8 protocol error or truncated response.
+ * error; 7 network or TLS; 8 protocol error or truncated response; 9 the agent
+ * loop reached its turn limit.
  */
 #ifndef CLI_H
 #define CLI_H

@@ -145,6 +145,7 @@ static inline const char *harness_errname(int err)
 	    HARNESS_ERRNAME(DBX_ERR_BAD_REQUEST),
 	    HARNESS_ERRNAME(DBX_ERR_SERVER),
 	    HARNESS_ERRNAME(DBX_ERR_CANCELLED),
+	    HARNESS_ERRNAME(DBX_ERR_MAX_TURNS),
 	};
 	/* a value added to the enum needs its name here */
 	_Static_assert(sizeof names / sizeof names[0] == DBX_ERR__COUNT,
