@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "ledit.h"
 
 /* reasoning on stderr: its escaping state (text_tty) */
 static struct text_tty reasoning_tty;
@@ -58,7 +59,8 @@ struct repl {
 	                          (a cut reply keeps what fitted) */
 	struct cli_out out;
 	int show_reasoning;
-	char *line; /* input buffer (heap, REPL_LINE_MAX) */
+	struct ledit ed; /* the line editor, when stdin is a terminal it can use */
+	char *line;      /* input buffer (heap, REPL_LINE_MAX) */
 	size_t line_beg, line_end;
 };
 
@@ -452,7 +454,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
 	struct sigaction sa, old_int;
 	struct repl r;
 	const char *nc = getenv("NO_COLOR");
-	int tty_in = isatty(STDIN_FILENO), color, rc = 0, got, intr_row = 0;
+	int tty_in = isatty(STDIN_FILENO), color, rc = 0, got, intr_row = 0, edit = 0;
 	char *line;
 
 	memset(&r, 0, sizeof r);
@@ -477,6 +479,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
 		rc = cli_fail(DBX_ERR_NOMEM, NULL);
 		goto out;
 	}
+	edit = tty_in && ledit_open(&r.ed, color, cli_verbose, &repl_intr);
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_sigint; /* no SA_RESTART: a read at the prompt returns */
@@ -486,9 +489,9 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
 	if (first)
 		turn(&r, first);
 	while (!r.out.failed) {
-		if (tty_in)
+		if (tty_in && !edit)
 			fputs(color ? "\033[1m> \033[0m" : "> ", stderr);
-		got = read_line(&r, &line);
+		got = edit ? ledit_read(&r.ed, "> ", &line) : read_line(&r, &line);
 		if (got < 0 && intr_row) {
 			fputc('\n', stderr);
 			break;
@@ -514,6 +517,8 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
 	sigaction(SIGINT, &old_int, NULL);
 	rc = cli_finish(&r.out, 0);
 out:
+	if (edit)
+		ledit_close(&r.ed);
 	free(r.conv);
 	free(r.model);
 	free(r.system);
