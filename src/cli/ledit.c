@@ -136,6 +136,8 @@ static int cols(const char *s, size_t a, size_t b)
 
 int ledit_key(const unsigned char *s, size_t n, size_t *used)
 {
+	static const char fin[] = "ABCDHF";
+	const char *f;
 	size_t i;
 	long num = 0;
 
@@ -159,27 +161,15 @@ int ledit_key(const unsigned char *s, size_t n, size_t *used)
 		return n > 32 ? LEDIT_K_NONE : -1;
 	}
 	*used = i + 1;
-	switch (s[i]) {
-	case 'A':
-		return LEDIT_K_UP;
-	case 'B':
-		return LEDIT_K_DOWN;
-	case 'C':
-		return LEDIT_K_RIGHT;
-	case 'D':
-		return LEDIT_K_LEFT;
-	case 'H':
-		return LEDIT_K_HOME;
-	case 'F':
-		return LEDIT_K_END;
-	case '~':
-		return num == 1 || num == 7   ? LEDIT_K_HOME
-		       : num == 4 || num == 8 ? LEDIT_K_END
-		       : num == 3             ? LEDIT_K_DEL
-		       : num == 200           ? LEDIT_K_PASTE
-		       : num == 201           ? LEDIT_K_PASTE_END
-		                              : LEDIT_K_NONE;
-	}
+	/* the final byte gives the key, or with '~' the number: offsets from
+	 * LEDIT_K_UP in the order of the enum */
+	f = memchr(fin, s[i], 6);
+	if (f)
+		return LEDIT_K_UP + (int)(f - fin);
+	if (s[i] == '~' && num < 9)
+		return LEDIT_K_UP + "\11\4\11\6\5\11\11\4\5"[num];
+	if (s[i] == '~' && (num == 200 || num == 201))
+		return LEDIT_K_PASTE + (int)(num - 200);
 	return LEDIT_K_NONE;
 }
 
