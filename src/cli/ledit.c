@@ -548,7 +548,7 @@ int ledit_open(struct ledit *e, int bold, int verbose, volatile sig_atomic_t *in
 {
 	static const int sigs[] = {SIGTERM, SIGHUP, SIGQUIT};
 	const char *term = getenv("TERM");
-	struct sigaction sa;
+	struct sigaction sa, old;
 	size_t i;
 
 	memset(e, 0, sizeof *e);
@@ -569,7 +569,8 @@ int ledit_open(struct ledit *e, int bold, int verbose, volatile sig_atomic_t *in
 	sa.sa_handler = on_fatal;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &sa, NULL);
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL); /* (nohup's SIGHUP stays ignored) */
 	return 1;
 }
 
