@@ -396,9 +396,9 @@ static const char help_text[] =
     "  /exit          leave (so does Ctrl-D)\n"
     "  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
     "  //TEXT sends /TEXT.\n"
-    "  Keys: arrows, Home/End, Ctrl-A/E/B/F, Ctrl-K/U/W (cut to end, to start, a\n"
-    "  word), Ctrl-L, Up/Down history, Ctrl-R search (Ctrl-G gives up); a line\n"
-    "  ending in \\ goes on to the next; a paste is one prompt.\n";
+    "  Keys: arrows, Home/End, Ctrl-A/E/B/F, Backspace/Delete, Ctrl-K/U/W (cut to\n"
+    "  end, to start, a word), Ctrl-L, Up/Down history, Ctrl-R search (Ctrl-G gives\n"
+    "  up); a line ending in \\ goes on to the next; a paste is one prompt.\n";
 
 /* Replaces *slot by a copy of v (heap). */
 static void set_str(char **slot, const char *v)

@@ -87,6 +87,19 @@ class LeditCase(MockCase):
         s.send(b"\x04")
         self.assertEqual(s.finish(), 0, s.text())
 
+    def test_help_lists_the_keys(self):
+        s = self.session()
+        s.send(b"/help\r")
+        s.expect(b"Ctrl-R search")
+        s.send(b"\x04")
+        self.assertEqual(s.finish(), 0, s.text())
+        for words in ("Ctrl-K/U/W", "Up/Down history", "ending in \\ goes on"):
+            self.assertIn(words, s.text())
+        res = run(["help"])
+        for words in ("line editing", "$XDG_STATE_HOME/dbxai/history",
+                      "~/.local/state/dbxai/history", "DBXAI_HISTORY=0", "1,000 entries"):
+            self.assertIn(words, res.out)
+
     def test_wide_characters_cursor(self):
         s = self.session()
         # each redraw ends "erase to the end, CR, cursor to its column"
