@@ -563,8 +563,7 @@ int ledit_open(struct ledit *e, int bold, int verbose, volatile sig_atomic_t *in
 	e->verbose = verbose;
 	e->intr = intr;
 	hist_load(e);
-	cur = e;
-	atexit(restore);
+	cur = e; /* (no atexit: nothing exits while the terminal is raw) */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_fatal;
 	sigemptyset(&sa.sa_mask);

@@ -17,9 +17,10 @@
  * DBXAI_HISTORY=0 turns it off; a directory that cannot be made or written
  * turns it off too (a note under -v), never an error.
  *
- * The terminal is raw only inside ledit_read(); it is restored before it
- * returns, at exit, and on SIGTERM/SIGHUP/SIGQUIT, so a reply always streams
- * to a terminal in its usual mode (where Ctrl-C raises SIGINT).
+ * The terminal is raw only inside ledit_read(), which calls nothing that
+ * exits; it is restored before it returns and on SIGTERM/SIGHUP/SIGQUIT (then
+ * the signal goes on), so a reply always streams to a terminal in its usual
+ * mode (where Ctrl-C raises SIGINT), and a shell gets its terminal back.
  *
  * The pure parts (ledit_width, ledit_next, ledit_key, ledit_feed,
  * ledit_hist_add) need no terminal: a zero-filled struct ledit whose buf
