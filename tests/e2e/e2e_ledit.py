@@ -233,6 +233,17 @@ class LeditCase(MockCase):
         self.assertEqual(s.finish(), 0, s.text())
         self.assertEqual(self.prompts(), ["three"])
 
+    def test_sigint_from_elsewhere_is_ctrl_c(self):
+        s = self.session()
+        s.send(b"partial")
+        s.expect(b"partial")
+        os.kill(s.p.pid, signal.SIGINT)
+        s.expect(b"Ctrl-C again")
+        self.enter(s, "after", "after")
+        s.send(b"\x04")
+        self.assertEqual(s.finish(), 0, s.text())
+        self.assertEqual(self.prompts(), ["after"])
+
     def test_dumb_terminal_reads_plain_lines(self):
         s = Session(["chat", "-i"], self.env(TERM="dumb", XDG_STATE_HOME=self.state, home=self.state))
         self.sessions.append(s)
