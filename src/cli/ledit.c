@@ -287,6 +287,8 @@ int ledit_feed(struct ledit *e, int k)
 		}
 		return LEDIT_MORE;
 	}
+	if (k >= LEDIT_K_UP && k <= LEDIT_K_END) /* as Ctrl-P/N/F/B/A/E */
+		k = "\20\16\6\2\1\5"[k - LEDIT_K_UP];
 	switch (k) {
 	case LEDIT_K_PASTE:
 		e->paste = 1;
@@ -295,19 +297,15 @@ int ledit_feed(struct ledit *e, int k)
 	case '\n':
 		return e->len > e->start && e->buf[e->len - 1] == '\\' ? LEDIT_NEWLINE : LEDIT_LINE;
 	case 1:
-	case LEDIT_K_HOME:
 		e->pos = e->start;
 		break;
 	case 5:
-	case LEDIT_K_END:
 		e->pos = e->len;
 		break;
 	case 2:
-	case LEDIT_K_LEFT:
 		e->pos = prev(e, e->pos);
 		break;
 	case 6:
-	case LEDIT_K_RIGHT:
 		if (e->pos < e->len)
 			e->pos = ledit_next(e->buf, e->len, e->pos, &w);
 		break;
@@ -350,10 +348,8 @@ int ledit_feed(struct ledit *e, int k)
 	case 26:
 		return LEDIT_STOP;
 	case 16:
-	case LEDIT_K_UP:
 	case 14:
-	case LEDIT_K_DOWN:
-		w = k == 16 || k == LEDIT_K_UP ? -1 : 1;
+		w = k == 16 ? -1 : 1;
 		if (e->hidx + w >= 0 && e->hidx + w <= e->nhist) {
 			keep_new(e);
 			e->hidx += w;
@@ -377,10 +373,12 @@ int ledit_feed(struct ledit *e, int k)
 
 /* ---- history file ---- */
 
-static void note(struct ledit *e, int always, const char *what)
+/* "dbxai: history off: what[: why]" (always, or under -v); no file from now on */
+static void note(struct ledit *e, int always, const char *what, const char *why)
 {
 	if (always || e->verbose)
-		fprintf(stderr, "dbxai: history off: %s\n", what);
+		fprintf(stderr, "dbxai: history off: %s%s%s\n", what, why ? ": " : "",
+		        why ? why : "");
 	e->path[0] = '\0';
 }
 
@@ -426,7 +424,7 @@ void ledit_hist_add(struct ledit *e, const char *s)
 		*o++ = '\n';
 	}
 	if (pfile_write(e->path, f, (size_t)(o - f), "history", errbuf))
-		note(e, 0, errbuf);
+		note(e, 0, errbuf, NULL);
 	free(f);
 }
 
@@ -434,7 +432,6 @@ void ledit_hist_add(struct ledit *e, const char *s)
 static int hist_path(struct ledit *e)
 {
 	const char *base = getenv("XDG_STATE_HOME"), *sub = "/dbxai/history";
-	char errbuf[DBX_ERRBUF_SIZE];
 	size_t i;
 
 	if (!base || base[0] != '/') {
@@ -443,7 +440,7 @@ static int hist_path(struct ledit *e)
 	}
 	if (!base || !*base ||
 	    (size_t)snprintf(e->path, sizeof e->path, "%s%s", base, sub) >= sizeof e->path) {
-		note(e, 0, "no HOME or XDG_STATE_HOME");
+		note(e, 0, "no HOME or XDG_STATE_HOME", NULL);
 		return -1;
 	}
 	for (i = 1; e->path[i]; i++) {
@@ -451,17 +448,14 @@ static int hist_path(struct ledit *e)
 			continue;
 		e->path[i] = '\0';
 		if (mkdir(e->path, 0700) != 0 && errno != EEXIST) {
-			snprintf(errbuf, sizeof errbuf, "cannot make %s: %s", e->path,
-			         strerror(errno));
-			note(e, 0, errbuf);
+			note(e, 0, e->path, strerror(errno));
 			return -1;
 		}
 		e->path[i] = '/';
 	}
 	*strrchr(e->path, '/') = '\0';
 	if (access(e->path, W_OK) != 0) {
-		snprintf(errbuf, sizeof errbuf, "%s: %s", e->path, strerror(errno));
-		note(e, 0, errbuf);
+		note(e, 0, e->path, strerror(errno));
 		return -1;
 	}
 	e->path[strlen(e->path)] = '/';
@@ -481,11 +475,11 @@ static void hist_load(struct ledit *e)
 	fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			note(e, 1, strerror(errno));
+			note(e, 1, e->path, strerror(errno));
 		return;
 	}
 	if (pfile_check(fd, e->path, "history", errbuf)) {
-		note(e, 1, errbuf);
+		note(e, 1, errbuf, NULL);
 	} else if (fstat(fd, &st) == 0 && st.st_size < (64 << 20)) {
 		f = malloc((size_t)st.st_size + 1);
 		if (f && read(fd, f, (size_t)st.st_size) == st.st_size) {
