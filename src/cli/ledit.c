@@ -251,6 +251,10 @@ int ledit_feed(struct ledit *e, int k)
 	int w;
 
 	if (e->paste) {
+		if (k == 3) { /* (a paste whose end never comes cannot hold us) */
+			e->paste = 0;
+			return LEDIT_INTR;
+		}
 		if (k == LEDIT_K_PASTE_END)
 			e->paste = 0;
 		else if (k == '\n' && e->paste == 2)

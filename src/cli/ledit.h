@@ -50,7 +50,10 @@ enum {
 	LEDIT_K_NONE       /* a sequence we do not use */
 };
 
-/* What a key asks of the caller (ledit_feed). */
+/* What a key asks of the caller (ledit_feed): nothing more; the entry is
+ * done (Enter); the end of input; Ctrl-C; clear the screen; suspend (Ctrl-Z);
+ * Enter on a line ending in '\' (the caller makes the '\' a newline and the
+ * next line starts there: start = len). */
 enum { LEDIT_MORE, LEDIT_LINE, LEDIT_EOF, LEDIT_INTR, LEDIT_CLEAR, LEDIT_STOP, LEDIT_NEWLINE };
 
 struct ledit {

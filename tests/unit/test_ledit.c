@@ -206,6 +206,7 @@ static void test_edits(void)
 	    {"ab\\\r", "ab\\", 3, LEDIT_NEWLINE},
 	    {"a\x1b[200~x\r\ny\rz\n\tw\x1b[201~", "ax\ny\nz\n\tw", 9, LEDIT_MORE},
 	    {"\x1b[200~a\\\r\x1b[201~", "a\\\n", 3, LEDIT_MORE},
+	    {"\x1b[200~a\x04\x1b[A\x03", "a", 1, LEDIT_INTR}, /* no end: Ctrl-C leaves */
 	};
 	size_t i;
 	int act;
