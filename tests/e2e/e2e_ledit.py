@@ -6,6 +6,7 @@ Ctrl-R, bracketed paste, '\\' continuation, TERM=dumb and piped stdin (plain
 reads), and the terminal mode on each way out."""
 import fcntl
 import os
+import shutil
 import signal
 import stat
 import struct
@@ -34,6 +35,7 @@ class LeditCase(MockCase):
     def tearDown(self):
         for s in self.sessions:
             s.close()
+        shutil.rmtree(self.state, ignore_errors=True)
 
     def session(self, *args, **env):
         env.setdefault("XDG_STATE_HOME", self.state)
@@ -157,7 +159,7 @@ class LeditCase(MockCase):
                                             "second entry", "second entry again"])
 
     def test_history_in_home_without_xdg(self):
-        home = tempfile.mkdtemp(prefix="dbxai-ledit-home-")
+        home = os.path.join(self.state, "home")
         s = self.session(XDG_STATE_HOME=None, home=home)
         self.enter(s, "at home", "at home")
         s.send(b"\x04")
