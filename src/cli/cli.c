@@ -49,6 +49,7 @@ static int cli_exit_code(int err)
 }
 
 int cli_raw;
+int cli_verbose;
 
 int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n)
 {
@@ -152,7 +153,7 @@ int cli_global_option(int argc, char **argv, int *i, struct cli_globals *g)
 	int r = 0;
 
 	if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-		g->verbose = 1;
+		g->verbose = cli_verbose = 1;
 		return 1;
 	}
 	if (strcmp(a, "--json") == 0) {

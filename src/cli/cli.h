@@ -37,6 +37,9 @@ struct cli_globals {
  * are shown escaped: text_tty). Set once by cli_global_option. */
 extern int cli_raw;
 
+/* -v: set once by cli_global_option, for notes far from the globals. */
+extern int cli_verbose;
+
 /* Writes s[0..n) to f, through text_tty (state st) when esc. 0, or EOF when
  * the write failed. */
 int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n);

@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "ledit.h"
 
 /* reasoning on stderr: its escaping state (text_tty) */
 static struct text_tty reasoning_tty;
@@ -59,7 +60,8 @@ struct repl {
 	                          (a cut reply keeps what fitted) */
 	struct cli_out out;
 	int show_reasoning;
-	char *line; /* input buffer (heap, REPL_LINE_MAX) */
+	struct ledit ed; /* the line editor, when stdin is a terminal it can use */
+	char *line;      /* input buffer (heap, REPL_LINE_MAX) */
 	size_t line_beg, line_end;
 };
 
@@ -398,7 +400,10 @@ static const char help_text[] =
     "  /save FILE     write the conversation (JSON, mode 0600) for --messages\n"
     "  /exit          leave (so does Ctrl-D)\n"
     "  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
-    "  //TEXT sends /TEXT.\n";
+    "  //TEXT sends /TEXT.\n"
+    "  Keys: arrows, Home/End, Ctrl-A/E/B/F, Backspace/Delete, Ctrl-K/U/W (cut to\n"
+    "  end, to start, a word), Ctrl-L, Up/Down history, Ctrl-R search (Ctrl-G gives\n"
+    "  up); a line ending in \\ goes on to the next; a paste is one prompt.\n";
 
 /* Replaces *slot by a copy of v (heap). */
 static void set_str(char **slot, const char *v)
@@ -458,7 +463,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	struct sigaction sa, old_int;
 	struct repl r;
 	const char *nc = getenv("NO_COLOR");
-	int tty_in = isatty(STDIN_FILENO), color, rc = 0, got, intr_row = 0;
+	int tty_in = isatty(STDIN_FILENO), color, rc = 0, got, intr_row = 0, edit = 0;
 	char *line;
 
 	memset(&r, 0, sizeof r);
@@ -484,6 +489,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 		rc = cli_fail(DBX_ERR_NOMEM, NULL);
 		goto out;
 	}
+	edit = tty_in && ledit_open(&r.ed, color, cli_verbose, &repl_intr);
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_sigint; /* no SA_RESTART: a read at the prompt returns */
@@ -493,9 +499,9 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	if (first)
 		turn(&r, first);
 	while (!r.out.failed) {
-		if (tty_in)
+		if (tty_in && !edit)
 			fputs(color ? "\033[1m> \033[0m" : "> ", stderr);
-		got = read_line(&r, &line);
+		got = edit ? ledit_read(&r.ed, "> ", &line) : read_line(&r, &line);
 		if (got < 0 && intr_row) {
 			fputc('\n', stderr);
 			break;
@@ -521,6 +527,8 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	sigaction(SIGINT, &old_int, NULL);
 	rc = cli_finish(&r.out, 0);
 out:
+	if (edit)
+		ledit_close(&r.ed);
 	free(r.conv);
 	free(r.model);
 	free(r.system);
