@@ -299,7 +299,37 @@ class Approval(McpCase):
         self.assertFalse(alive(pids[0]), "the server outlived Ctrl-C")
 
 
+    def test_interactive_session_keeps_its_servers(self):
+        s = Session(["chat", "-i", "--no-mcp-config", "--mcp", self.bad()],
+                    self.env(TERM="xterm", HOME=self.dir, DBXAI_HISTORY="0"))
+        self.addCleanup(s.close)
+        s.expect(b"> ")
+        s.send(b'call:bad__echo={"text":"first"}\n')
+        s.expect(b"[a]lways for this tool:")
+        s.send(b"a\n")
+        s.expect(b"The tool said: echo: first")
+        at = s.mark()
+        s.send(b'call:bad__echo={"text":"second"}\n')
+        s.expect(b"The tool said: echo: second", start=at)
+        self.assertNotIn("[a]lways", s.text()[at:])  # "always" holds for the session
+        s.send(b"/exit\n")
+        self.assertEqual(s.finish(), 0)
+        self.assertEqual(len([r for r in self.records() if "pid" in r]), 1)  # started once
+
+
 class Limits(McpCase):
+    def test_tools_file_calls_end_the_run_as_without_mcp(self):
+        tools = os.path.join(self.dir, "tools.json")
+        with open(tools, "w") as f:
+            json.dump([{"type": "function", "function": {"name": "get_weather", "parameters": {}}}], f)
+        res = self.chat("--mcp", self.bad(), "--tools", tools, 'call:get_weather={"city":"Oslo"}')
+        self.assertExit(res, 0)
+        self.assertEqual(res.out, 'tool_call call_0001 get_weather {"city":"Oslo"}\n')
+        names = [t["function"]["name"] for t in self.bodies()[0]["tools"]]
+        self.assertEqual(names[0], "get_weather")
+        self.assertIn("bad__echo", names)
+        self.assertEqual(len(self.chats()), 1)
+
     def test_max_turns(self):
         save = os.path.join(self.dir, "conv.json")
         res = self.chat("--mcp", self.bad(), "--allow-tools", "all", "--max-turns", "3", "--save", save,
