@@ -342,10 +342,11 @@ size_t dbx_mcp_count(const struct dbx_mcp *m)
 
 int dbx_mcp_info(const struct dbx_mcp *m, size_t i, struct dbx_mcp_info *info)
 {
-	const struct mcp_server *s = &m->set.srv[i];
+	const struct mcp_server *s;
 
 	if (i >= m->set.n)
 		return DBX_ERR_USAGE;
+	s = &m->set.srv[i];
 	info->name = s->name;
 	info->what = s->what;
 	info->started = s->started && !s->failed;

@@ -97,6 +97,50 @@ static void test_errbuf(void)
 	dbx_client_free(NULL);
 }
 
+/* MCP: the set's promises without a server running (e2e_mcp.py runs them). */
+static void test_mcp(void)
+{
+	struct dbx_options o = {0};
+	struct dbx_client *c = NULL;
+	struct dbx_mcp *m = NULL;
+	struct dbx_mcp_info info;
+	struct dbx_mcp_tool t;
+	char errbuf[DBX_ERRBUF_SIZE];
+	const char *argv[] = {"/nonexistent/mcp-server", "--x", NULL};
+	const char *bad_env[] = {"NOEQUALS", NULL};
+	struct dbx_mcp_server s = {0};
+	int err;
+
+	o.host = "http://127.0.0.1:1";
+	if (dbx_client_new(&c, &o, NULL) != DBX_OK)
+		return;
+	CHECK(dbx_mcp_new(&m, c, NULL, NULL) == DBX_OK && m, "new, NULL options and errbuf");
+	errbuf[0] = '\0';
+	CHECK(dbx_mcp_add(m, &s, errbuf) == DBX_ERR_USAGE && strstr(errbuf, "no command"),
+	      "neither argv nor url: '%s'", errbuf);
+	s.argv = argv;
+	s.env = bad_env;
+	CHECK(dbx_mcp_add(m, &s, errbuf) == DBX_ERR_USAGE && strstr(errbuf, "NAME=value"),
+	      "env entry: '%s'", errbuf);
+	s.env = NULL;
+	CHECK(dbx_mcp_add(m, &s, NULL) == DBX_OK && dbx_mcp_count(m) == 1, "added");
+	errbuf[0] = '\0';
+	err = dbx_mcp_start(m, errbuf);
+	CHECK(err != DBX_OK && strstr(errbuf, "cannot run '/nonexistent/mcp-server'") &&
+	          strstr(errbuf, "mcp1"),
+	      "a server that cannot run: %s '%s'", dbx_strerror(err), errbuf);
+	CHECK(dbx_mcp_info(m, 0, &info) == DBX_OK && !info.started && info.tools == 0 &&
+	          strcmp(info.name, "mcp1") == 0 && strstr(info.error, "No such file") &&
+	          strcmp(info.what, "/nonexistent/mcp-server --x") == 0,
+	      "its info");
+	CHECK(dbx_mcp_info(m, 1, &info) == DBX_ERR_USAGE, "info past the end");
+	CHECK(dbx_mcp_tool(m, 0, 0, &t) == DBX_ERR_USAGE, "tool past the end");
+	dbx_mcp_kill(m); /* nothing running: returns at once */
+	dbx_mcp_free(m);
+	dbx_mcp_free(NULL);
+	dbx_client_free(c);
+}
+
 /* dbx_config_load: the environment and a profile of the config file, as the
  * command resolves them. */
 static void test_config(void)
@@ -194,5 +238,6 @@ int main(void)
 	RUN(test_error_names);
 	RUN(test_errbuf);
 	RUN(test_config);
+	RUN(test_mcp);
 	return harness_done("api");
 }
