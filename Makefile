@@ -42,7 +42,7 @@ DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 SRC := $(wildcard src/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 # Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
-GLUE_SRC := src/tls_gcm.c
+GLUE_SRC := src/tls_gcm.c src/tls_sha1.c
 LIB_SRC := $(filter-out $(GLUE_SRC),$(SRC))
 GLUE_OBJ := $(GLUE_SRC:src/%.c=$(B)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
