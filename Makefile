@@ -81,7 +81,7 @@ help:
 	@echo 'make check-layers       library files call only files below them (src/LAYERS)'
 	@echo 'make fmt-check          the sources are formatted as .clang-format says'
 	@echo 'make size               stripped size of each target binary'
-	@echo 'make budget             size and peak-RSS figures against their budgets'
+	@echo 'make budget             size, peak RSS, start and first-token times against budgets'
 	@echo 'make fuzz               run each libFuzzer target for FUZZ_SECONDS (60)'
 	@echo 'make fuzz-long          each target for 10 minutes; fuzz-brief: 50,000 runs from'
 	@echo '                        a fixed seed (in make check)'
