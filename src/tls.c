@@ -56,6 +56,13 @@ static const uint16_t sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_NONE,
 };
 
+/* The record ciphers this build offers (third_party/dbxai_mbedtls_config.h). */
+#if defined(MBEDTLS_CHACHAPOLY_C)
+#define TLS_AEADS "AES-GCM or ChaCha20-Poly1305"
+#else
+#define TLS_AEADS "AES-GCM"
+#endif
+
 /* mbedTLS fills its ciphersuite list on the first call, without a lock
  * (ssl_ciphersuites.c; MBEDTLS_THREADING_C does not cover it), and every
  * mbedtls_ssl_config_defaults() reads it: filled once, before a second thread
@@ -576,8 +583,7 @@ static int map_ssl_error(struct tls_conn *t, int ret, const char *host, char *er
 		errbuf_set(
 		    errbuf,
 		    "TLS: handshake with %s failed (%s): the server may offer only TLS 1.0/1.1 "
-		    "or other ciphers; dbxai needs TLS 1.2 or 1.3 with ECDHE and AES-GCM or "
-		    "ChaCha20-Poly1305",
+		    "or other ciphers; dbxai needs TLS 1.2 or 1.3 with ECDHE and " TLS_AEADS,
 		    host,
 		    ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE    ? "the server sent a fatal alert"
 		    : ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION ? "protocol version"

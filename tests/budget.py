@@ -1,23 +1,53 @@
 #!/usr/bin/env python3
 """make budget: each footprint figure next to its budget; exit 1 if one is over.
 
-- stripped static size of build/<target>/dbxai for the three targets;
+The figures are the rows of ROWS, measured in order, each printed as it comes:
+- stripped static size of build/<target>/dbxai, per target;
 - peak RSS (GNU time) of a 2,000-chunk streamed chat over TLS from the local mock,
-  with the whole Debian CA bundle (plus the test root) as the trust store.
+  with the whole Debian CA bundle (plus the test root) as the trust store;
+- wall time of `dbxai --version`, best of VERSION_RUNS runs (spawn to exit);
+- time to first token over the server's delay: the mock holds its reply for
+  TTFT_DELAY_S, dbxai prints the first token on a terminal (a pty, where it writes
+  each token as it comes); the figure is (first byte on the pty - process start)
+  - the delay, best of TTFT_RUNS runs (the machine may be busy: the best run is
+  the program's own cost). It holds the whole start: exec, configuration, TLS
+  handshake, request; the mock's own time is in it too.
+
+A row is (label, budget, unit, measure): measure() returns the figure in unit, or
+raises Failed (the row is then reported as failed, which fails the run). A new
+figure is one more row (e.g. "10-turn MCP tool loop, peak RSS" against 1024 KiB).
 """
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
+import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
 
 from lib import Mock, clean_env, make_pki, pki, sse_reply  # noqa: E402
 
-SIZES = [("x86_64-linux-musl", 400), ("aarch64-linux-musl", 448), ("armv7-linux-musleabihf", 320)]
-RSS_BUDGET_KIB = 1024
+DBXAI = os.path.join(TOP, "build", "x86_64-linux-musl", "dbxai")
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+VERSION_RUNS = 50
+TTFT_RUNS = 15
+TTFT_DELAY_S = 0.05
+
+
+class Failed(Exception):
+    """A figure that could not be measured: the row fails."""
+
+
+def stripped_size(target):
+    def measure():
+        path = os.path.join(TOP, "build", target, "dbxai")
+        if not os.path.exists(path):
+            raise Failed("no %s (make TARGET=%s)" % (path, target))
+        return os.path.getsize(path) / 1024.0
+    return measure
 
 
 def chunk(text):
@@ -26,53 +56,157 @@ def chunk(text):
             '"finish_reason":null}]}\n\n' % text)
 
 
-def main():
-    over = []
-    print("%-44s %12s %12s" % ("figure", "value", "budget"))
-    for target, budget in SIZES:
-        path = os.path.join(TOP, "build", target, "dbxai")
-        kib = os.path.getsize(path) / 1024.0
-        print("%-44s %8.1f KiB %8d KiB" % ("stripped size " + target, kib, budget))
-        if kib > budget:
-            over.append("size " + target)
+def stream(n):
+    chunks = [chunk("word%d " % i) for i in range(n)]
+    chunks.append('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],'
+                  '"usage":{"prompt_tokens":9,"completion_tokens":%d,"total_tokens":%d}}\n\n'
+                  % (n, n + 9))
+    chunks.append("data: [DONE]\n\n")
+    return chunks
 
-    make_pki()
+
+def chat_rss():
+    """Peak RSS (KiB) of a 2,000-chunk chat trusting the whole system bundle."""
     bundle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)
-    roots = 0
     if os.path.exists(SYSTEM_BUNDLE):
         with open(SYSTEM_BUNDLE) as f:
-            text = f.read()
-        roots = text.count("BEGIN CERTIFICATE")
-        bundle.write(text)
+            bundle.write(f.read())
     with open(pki("ca.pem")) as f:
         bundle.write(f.read())  # last: the lookup has to scan past every root
     bundle.close()
-    chunks = [chunk("word%d " % i) for i in range(2000)]
-    chunks.append('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],'
-                  '"usage":{"prompt_tokens":9,"completion_tokens":2000,"total_tokens":2009}}\n\n')
-    chunks.append("data: [DONE]\n\n")
     rss_file = tempfile.NamedTemporaryFile(delete=False)
     rss_file.close()
+    try:
+        with Mock(lifetime=120) as m:
+            m.script(sse_reply(stream(2000)))
+            env = clean_env(m, cacert=bundle.name, path=True, home="/nonexistent")
+            p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name, DBXAI, "chat", "go"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if p.returncode != 0 or p.stdout.count(b"word") != 2000:
+            raise Failed("the 2,000-chunk chat failed: %s" % p.stderr.decode(errors="replace").strip())
+        with open(rss_file.name) as f:
+            return int(f.read().split()[-1])
+    finally:
+        os.unlink(bundle.name)
+        os.unlink(rss_file.name)
+
+
+def version_ms():
+    """Best wall time (ms) of `dbxai --version`, spawn to exit."""
+    best = None
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for _ in range(VERSION_RUNS):
+            t0 = time.perf_counter()
+            pid = os.posix_spawn(DBXAI, [DBXAI, "--version"], env,
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
+            _, status = os.waitpid(pid, 0)
+            t = (time.perf_counter() - t0) * 1000
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise Failed("dbxai --version exited with status %d" % os.waitstatus_to_exitcode(status))
+            best = t if best is None or t < best else best
+    finally:
+        os.close(devnull)
+    return best
+
+
+def first_token_once(env):
+    """Seconds from spawn to dbxai's first byte on a pty, with the mock holding its
+    reply TTFT_DELAY_S; the rest of the output is drained and checked."""
+    master, slave = pty.openpty()
+    err_r, err_w = os.pipe()
+    pid = None
+    try:
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(DBXAI, [DBXAI, "chat", "go"], env,
+                             file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                                           (os.POSIX_SPAWN_DUP2, slave, 1),
+                                           (os.POSIX_SPAWN_DUP2, err_w, 2)])
+        os.close(slave)
+        os.close(err_w)
+        slave = err_w = -1
+        first, out = None, b""
+        deadline = t0 + 30
+        while time.perf_counter() < deadline:
+            r, _, _ = select.select([master], [], [], 0.5)
+            if not r:
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the pty
+                break
+            if not data:
+                break
+            if first is None:
+                first = time.perf_counter()
+            out += data
+        err = b""
+        while True:
+            r, _, _ = select.select([err_r], [], [], max(0.0, deadline - time.perf_counter()))
+            piece = os.read(err_r, 65536) if r else b""
+            if not piece:
+                break
+            err += piece
+        if not r:
+            os.kill(pid, 9)
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        pid = None
+        if status != 0 or first is None or out.count(b"word") != 20:
+            raise Failed("the delayed chat failed (status %s): %s"
+                         % (status, err.decode(errors="replace").strip()))
+        return first - t0
+    finally:
+        if pid is not None:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        for fd in (master, slave, err_r, err_w):
+            if fd >= 0:
+                os.close(fd)
+
+
+def first_token_ms():
+    """Time to first token over the server's delay (ms), best of TTFT_RUNS."""
+    best = None
     with Mock(lifetime=120) as m:
-        m.script(sse_reply(chunks))
-        env = clean_env(m, cacert=bundle.name, path=True, home="/nonexistent")
-        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name,
-                            os.path.join(TOP, "build", "x86_64-linux-musl", "dbxai"), "chat", "go"],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    os.unlink(bundle.name)
-    if p.returncode != 0 or p.stdout.count(b"word") != 2000:
-        print("budget: the 2,000-chunk chat failed: %s" % p.stderr.decode(errors="replace"))
-        return 1
-    with open(rss_file.name) as f:
-        rss = int(f.read().split()[-1])
-    os.unlink(rss_file.name)
-    print("%-44s %8d KiB %8d KiB" % ("peak RSS, 2,000-chunk chat, %d+1 roots" % roots, rss, RSS_BUDGET_KIB))
-    if rss > RSS_BUDGET_KIB:
-        over.append("peak RSS")
+        env = clean_env(m, path=True, home="/nonexistent")
+        for _ in range(TTFT_RUNS):
+            m.script(sse_reply(stream(20), delay=TTFT_DELAY_S))
+            t = first_token_once(env) - TTFT_DELAY_S
+            best = t if best is None or t < best else best
+    return best * 1000
+
+
+# (label, budget, unit, measure): the budgets of issue 20.
+ROWS = [
+    ("stripped size x86_64-linux-musl", 400, "KiB", stripped_size("x86_64-linux-musl")),
+    ("stripped size aarch64-linux-musl", 448, "KiB", stripped_size("aarch64-linux-musl")),
+    ("stripped size armv7-linux-musleabihf", 320, "KiB", stripped_size("armv7-linux-musleabihf")),
+    ("peak RSS, 2,000-chunk chat, system CA bundle", 640, "KiB", chat_rss),
+    ("dbxai --version, best of %d" % VERSION_RUNS, 1, "ms", version_ms),
+    ("first token over the server's delay, best of %d" % TTFT_RUNS, 5, "ms", first_token_ms),
+]
+
+
+def main():
+    make_pki()
+    over = []
+    print("%-52s %12s %12s" % ("figure", "value", "budget"))
+    for label, budget, unit, measure in ROWS:
+        try:
+            value = measure()
+        except (Failed, OSError, subprocess.SubprocessError) as e:
+            print("%-52s %12s %8g %s  FAILED: %s" % (label, "-", budget, unit, e), flush=True)
+            over.append(label)
+            continue
+        line = "%-52s %8.*f %-3s %8g %s" % (label, 1 if unit == "KiB" else 2, value, unit, budget, unit)
+        print(line + ("  OVER" if value > budget else ""), flush=True)
+        if value > budget:
+            over.append(label)
     if over:
-        print("budget: over budget: " + ", ".join(over))
+        print("budget: over budget or not measured: " + "; ".join(over))
         return 1
-    print("budget: all figures within budget")
+    print("budget: all %d figures within budget" % len(ROWS))
     return 0
 
 

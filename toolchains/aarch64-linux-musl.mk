@@ -4,7 +4,9 @@
 TC_CC := aarch64-linux-musl-gcc
 TC_AR := aarch64-linux-gnu-ar
 TC_STRIP := aarch64-linux-gnu-strip
-TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+# -fno-pie / -no-pie: Debian's compilers build position-independent code by default,
+# which a static executable does not need (x86_64 -3.5 KB, no run-time cost).
+TC_CFLAGS := -fno-pie -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 TC_HOT_CFLAGS := -O2
 # Keep the default 64 KiB max-page-size: a 4 KiB one saves ~55 KiB of padding but
 # the binary would not run on 64K-page kernels.
@@ -12,5 +14,5 @@ TC_HOT_CFLAGS := -O2
 # none, so GNU_RELRO only costs space here: its end must sit on a 64 KiB boundary,
 # which put up to 64 KiB of padding in the file (449.9 KiB instead of 388 KiB once
 # the code crossed 0x5e748). Segments stay 64 KiB-congruent.
-TC_LDFLAGS := -static -Wl,--gc-sections -s -Wl,-z,norelro
+TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -Wl,-z,norelro
 TC_RUN := qemu-aarch64-static

@@ -3,7 +3,9 @@
 TC_CC := arm-linux-musleabihf-gcc
 TC_AR := arm-linux-gnueabihf-ar
 TC_STRIP := arm-linux-gnueabihf-strip
-TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard -mthumb
+# -fno-pie / -no-pie: Debian's compilers build position-independent code by default,
+# which a static executable does not need (x86_64 -3.5 KB, no run-time cost).
+TC_CFLAGS := -fno-pie -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard -mthumb
 # Linked with lld (Debian: lld), 2.7 KiB smaller than GNU ld's layout, and with the
 # read-only data in its own non-executable segment. The cross gcc finds ld.lld
 # only in a -B folder; --no-dynamic-linker: the musl specs pass -dynamic-linker
@@ -13,5 +15,5 @@ LLD_DIR := $(dir $(realpath $(shell command -v ld.lld)))
 ifeq ($(LLD_DIR),)
 $(error ld.lld not found: install lld (third_party/bootstrap.sh does))
 endif
-TC_LDFLAGS := -static -Wl,--gc-sections -s -fuse-ld=lld -B$(LLD_DIR) -Wl,--no-dynamic-linker -Wl,-O2
+TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -fuse-ld=lld -B$(LLD_DIR) -Wl,--no-dynamic-linker -Wl,-O2
 TC_RUN := qemu-arm-static

@@ -6,7 +6,9 @@ TC_STRIP := strip
 # -Oz (GCC 12+) rather than -Os: 3.5 KB smaller, and callgrind counts no more
 # instructions per chunk or per handshake (the hot objects are -O2 anyway). On
 # aarch64 GCC 12's -Oz gives the same code as -Os.
-TC_CFLAGS := -Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+# -fno-pie / -no-pie: Debian's compilers build position-independent code by default,
+# which a static executable does not need (x86_64 -3.5 KB, no run-time cost).
+TC_CFLAGS := -fno-pie -Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 TC_HOT_CFLAGS := -O2
 # Linked with lld (Debian: lld): GNU ld's default -z separate-code starts and ends
 # the code on page boundaries in the file too, 8 KiB of padding; lld keeps the
@@ -15,6 +17,6 @@ TC_HOT_CFLAGS := -O2
 # --no-dynamic-linker: musl-gcc's specs pass -dynamic-linker even with -static;
 # GNU ld ignores it there, lld would write a PT_INTERP and the binary would not start.
 # -O2: lld merges strings that are the tail of another (GNU ld does by default), 1 KB.
-TC_LDFLAGS := -static -Wl,--gc-sections -s -fuse-ld=lld -Wl,--no-dynamic-linker -Wl,-O2
+TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -fuse-ld=lld -Wl,--no-dynamic-linker -Wl,-O2
 # How to run a test binary built for this target (empty: directly).
 TC_RUN :=
