@@ -6,6 +6,9 @@ The figures are the rows of ROWS, measured in order, each printed as it comes:
 - peak RSS (GNU time) of a 2,000-chunk streamed chat over TLS from the local mock,
   with the whole Debian CA bundle (plus the test root) as the trust store;
 - wall time of `dbxai --version`, best of VERSION_RUNS runs (spawn to exit);
+- peak RSS of dbxai's own process (VmHWM, read until it exits) during a 10-turn
+  MCP tool loop: ten tool calls of tests/mcp/bad_server.py, one per model turn, then
+  the answer, over TLS with the system CA bundle (the server's memory is not ours);
 - time to first token over the server's delay: the mock holds its reply for
   TTFT_DELAY_S, dbxai prints the first token on a terminal (a pty, where it writes
   each token as it comes); the figure is (first byte on the pty - process start)
@@ -65,21 +68,28 @@ def stream(n):
     return chunks
 
 
-def chat_rss():
-    """Peak RSS (KiB) of a 2,000-chunk chat trusting the whole system bundle."""
+def system_bundle():
+    """A temporary PEM file: the system bundle, then the test root (the lookup
+    scans past every root). The caller removes it."""
     bundle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)
     if os.path.exists(SYSTEM_BUNDLE):
         with open(SYSTEM_BUNDLE) as f:
             bundle.write(f.read())
     with open(pki("ca.pem")) as f:
-        bundle.write(f.read())  # last: the lookup has to scan past every root
+        bundle.write(f.read())
     bundle.close()
+    return bundle.name
+
+
+def chat_rss():
+    """Peak RSS (KiB) of a 2,000-chunk chat trusting the whole system bundle."""
+    bundle = system_bundle()
     rss_file = tempfile.NamedTemporaryFile(delete=False)
     rss_file.close()
     try:
         with Mock(lifetime=120) as m:
             m.script(sse_reply(stream(2000)))
-            env = clean_env(m, cacert=bundle.name, path=True, home="/nonexistent")
+            env = clean_env(m, cacert=bundle, path=True, home="/nonexistent")
             p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name, DBXAI, "chat", "go"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
         if p.returncode != 0 or p.stdout.count(b"word") != 2000:
@@ -87,8 +97,40 @@ def chat_rss():
         with open(rss_file.name) as f:
             return int(f.read().split()[-1])
     finally:
-        os.unlink(bundle.name)
+        os.unlink(bundle)
         os.unlink(rss_file.name)
+
+
+def mcp_loop_rss():
+    """Peak RSS (KiB) of dbxai itself during a 10-turn MCP tool loop."""
+    bundle = system_bundle()
+    server = "%s %s" % (sys.executable, os.path.join(TOP, "tests", "mcp", "bad_server.py"))
+    prompt = " ".join('call:bad__echo={"text":"turn%d"}' % i for i in range(1, 11))
+    hwm = 0
+    try:
+        with Mock(lifetime=120) as m:
+            env = clean_env(m, cacert=bundle, path=True, home="/nonexistent")
+            p = subprocess.Popen([DBXAI, "chat", "--no-mcp-config", "--mcp", server, "--allow-tools",
+                                  "all", "--max-turns", "11", prompt], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            deadline = time.time() + 60
+            while p.poll() is None and time.time() < deadline:
+                try:
+                    with open("/proc/%d/status" % p.pid) as f:
+                        for line in f:
+                            if line.startswith("VmHWM:"):
+                                hwm = max(hwm, int(line.split()[1]))
+                except OSError:
+                    pass
+                time.sleep(0.002)
+            if p.poll() is None:
+                p.kill()
+            out, err = p.communicate()
+        if p.returncode != 0 or out != b"The tool said: echo: turn10\n" or err.count(b"-> bad__echo") != 10:
+            raise Failed("the 10-turn loop failed: %s" % err.decode(errors="replace").strip()[-300:])
+        return hwm
+    finally:
+        os.unlink(bundle)
 
 
 def version_ms():
@@ -183,6 +225,7 @@ ROWS = [
     ("stripped size aarch64-linux-musl", 448, "KiB", stripped_size("aarch64-linux-musl")),
     ("stripped size armv7-linux-musleabihf", 320, "KiB", stripped_size("armv7-linux-musleabihf")),
     ("peak RSS, 2,000-chunk chat, system CA bundle", 640, "KiB", chat_rss),
+    ("peak RSS, 10-turn MCP tool loop (dbxai itself)", 1024, "KiB", mcp_loop_rss),
     ("dbxai --version, best of %d" % VERSION_RUNS, 1, "ms", version_ms),
     ("first token over the server's delay, best of %d" % TTFT_RUNS, 5, "ms", first_token_ms),
 ]
