@@ -237,6 +237,7 @@ int agent_run(struct provider *p, struct mcp_set *set, const struct dbx_chat_req
 	t->cb = cb;
 	t->ctx = ctx;
 	t->set = set;
+	set->cancel = ao->cancel;
 	buf_init(&tools, AGENT_MSGS_MAX);
 	buf_init(&msgs, AGENT_MSGS_MAX);
 	r.transcript = &tr;

@@ -449,6 +449,10 @@ struct dbx_agent_options {
 	                           DBX_ERR_MAX_TURNS (those calls are not run) */
 	dbx_approve_fn approve; /* asked before each call; NULL: all run */
 	void *approve_ctx;
+	volatile int *cancel; /* may be NULL; set non-zero (a SIGINT handler may):
+	                         a local server's call in progress is cancelled at
+	                         the next signal or poll and dbx_chat_agent returns
+	                         DBX_ERR_CANCELLED */
 };
 
 /* rq as for dbx_chat (its tools_json, if any, are offered too: a call of one

@@ -397,11 +397,16 @@ static int stdio_wait(struct mcp_set *set, struct mcp_server *s, long long want,
 		long left = (long)(deadline - clock_ms());
 		ssize_t n;
 		size_t old, start, i;
+		if (set->cancel && *set->cancel) {
+			errbuf_set(errbuf, "cancelled");
+			return DBX_ERR_CANCELLED;
+		}
 		if (left <= 0) {
 			errbuf_set(errbuf, "MCP server %s: no answer in time", s->name);
 			return DBX_ERR_TIMEOUT;
 		}
-		if (poll(pf, s->ef >= 0 ? 2 : 1, (int)left) < 0 && errno != EINTR)
+		if (poll(pf, s->ef >= 0 ? 2 : 1, (int)(left < 250 ? left : 250)) < 0 &&
+		    errno != EINTR)
 			break;
 		if (s->ef >= 0 && pf[1].revents)
 			read_stderr(set, s);
@@ -765,9 +770,10 @@ static int rpc(struct mcp_set *set, struct mcp_server *s, const char *method, co
 		cn->idle_timeout_ms = idle;
 		http_flush(set, s);
 	}
-	if (err == DBX_ERR_TIMEOUT) {
+	if (err == DBX_ERR_TIMEOUT || err == DBX_ERR_CANCELLED) {
 		char p[96];
-		snprintf(p, sizeof p, "{\"requestId\":%lld,\"reason\":\"timed out\"}", id);
+		snprintf(p, sizeof p, "{\"requestId\":%lld,\"reason\":\"%s\"}", id,
+		         err == DBX_ERR_TIMEOUT ? "timed out" : "cancelled by the user");
 		notify(set, s, "notifications/cancelled", p);
 	}
 out:
@@ -958,7 +964,7 @@ int mcpsrv_call(struct mcp_set *set, size_t srv, size_t tool, const char *args, 
 	if (!err)
 		err = rpc(set, s, "tools/call", params.p, params.len, timeout, 0, &a, line);
 	buf_free(&params);
-	if (err == DBX_ERR_NOMEM)
+	if (err == DBX_ERR_NOMEM || err == DBX_ERR_CANCELLED)
 		return err;
 	if (err == DBX_ERR_TIMEOUT)
 		snprintf(line, sizeof line, "the tool call was cancelled: no result within %.0f s",

@@ -72,8 +72,10 @@ struct mcp_set {
 	const struct dbx_options *opt; /* for clients of other origins (borrowed) */
 	struct mcp_server srv[MCPSRV_MAX];
 	size_t n;
-	long timeout_ms; /* a tool call's limit; 0: 60 s */
-	int verbose;     /* server stderr and log messages to the notice callback */
+	long timeout_ms;      /* a tool call's limit; 0: 60 s */
+	int verbose;          /* server stderr and log messages to the notice callback */
+	volatile int *cancel; /* non-zero: a stdio call being waited for ends
+	                         with DBX_ERR_CANCELLED; may be NULL */
 	dbx_notice_fn notice;
 	void *notice_ctx;
 };
@@ -98,7 +100,7 @@ int mcpsrv_find(const struct mcp_set *set, const char *qualified, size_t *srv, s
 /* Calls a tool with the model's arguments: text gets the result as the model
  * should see it (buf_init'ed by the caller, max at least MCP_RESULT_MAX + 128),
  * *is_error whether it is an error (a server fault included). DBX_OK unless
- * memory ran out. */
+ * memory ran out or the call was cancelled (set->cancel). */
 int mcpsrv_call(struct mcp_set *set, size_t srv, size_t tool, const char *args, size_t alen,
                 struct buf *text, int *is_error);
 

@@ -51,7 +51,8 @@ static int spin_color;
 struct repl {
 	struct dbx_client *client;
 	struct dbx_chat_request rq;         /* the options of the command line */
-	const struct dbx_agent_options *ao; /* MCP tools, or NULL */
+	const struct dbx_agent_options *ao; /* MCP tools (&agent), or NULL */
+	struct dbx_agent_options agent;     /* the caller's, Ctrl-C cancelling a call */
 	char *conv;                         /* the conversation so far (heap), or NULL */
 	size_t conv_len;
 	char *model, *system;  /* set by /model, /system (heap) */
@@ -470,7 +471,11 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 	buf_init(&r.part, REPL_REPLY_MAX);
 	r.client = client;
 	r.rq = *rq;
-	r.ao = ao;
+	if (ao) {
+		r.agent = *ao;
+		r.agent.cancel = &repl_intr;
+		r.ao = &r.agent;
+	}
 	r.out.last = -1;
 	r.save_file = save_file;
 	r.show_reasoning = show_reasoning;

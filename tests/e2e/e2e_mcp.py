@@ -317,6 +317,26 @@ class Approval(McpCase):
         self.assertEqual(len([r for r in self.records() if "pid" in r]), 1)  # started once
 
 
+    def test_ctrl_c_in_a_session_cancels_the_call(self):
+        s = Session(["chat", "-i", "--no-mcp-config", "--mcp", self.bad(), "--allow-tools", "all"],
+                    self.env(TERM="xterm", HOME=self.dir, DBXAI_HISTORY="0"))
+        self.addCleanup(s.close)
+        s.expect(b"> ")
+        s.send(b"call:bad__hang={}\n")
+        s.expect(b"-> bad__hang")
+        time.sleep(0.3)
+        t0 = time.time()
+        s.send(b"\x03")
+        at = s.mark()
+        s.expect(b"> ", start=at)
+        self.assertLess(time.time() - t0, 5)  # not the 60 s tool timeout
+        self.assertIn({"cancelled": 3}, self.records())
+        s.send(b'call:bad__echo={"text":"still-here"}\n')
+        s.expect(b"The tool said: echo: still-here")
+        s.send(b"/exit\n")
+        self.assertEqual(s.finish(), 0)
+
+
 class Limits(McpCase):
     def test_tools_file_calls_end_the_run_as_without_mcp(self):
         tools = os.path.join(self.dir, "tools.json")
