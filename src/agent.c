@@ -30,16 +30,6 @@ struct turn {
 	int err;
 };
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static void calls_free(struct turn *t)
 {
 	size_t i;
@@ -69,9 +59,9 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 			t->err = DBX_ERR_LIMIT;
 			return 1;
 		}
-		c->id = dup_n(ev->id, strlen(ev->id));
-		c->name = dup_n(ev->name, strlen(ev->name));
-		c->args = dup_n(ev->arguments ? ev->arguments : "", ev->arguments_len);
+		c->id = strdup(ev->id);
+		c->name = strdup(ev->name);
+		c->args = strndup(ev->arguments ? ev->arguments : "", ev->arguments_len);
 		c->alen = ev->arguments_len;
 		t->n++;
 		if (!c->id || !c->name || !c->args) {
