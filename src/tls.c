@@ -83,9 +83,19 @@ struct tls_client {
 	char describe[TLS_PATH_MAX + 16];
 };
 
+/* Read-ahead for small records: mbedTLS asks for a record's 5-byte header,
+ * then its body, two recvs a record. A stream as a model sends it is one small
+ * record per event, so reads smaller than this go through rx, and one recv
+ * brings every record that has arrived. Larger reads go straight to mbedTLS's
+ * buffer (a full record costs no copy). */
+#define TLS_RX 4096
+
 struct tls_conn {
 	mbedtls_ssl_context ssl;
 	int fd;
+	int drained;           /* the last recv got less than it asked: poll first */
+	size_t rx_off, rx_len; /* rx[rx_off..rx_len) not yet given to mbedTLS */
+	unsigned char rx[TLS_RX];
 	int timeout_ms;
 	int io_err;      /* dbx_err from the socket layer, kept for the message */
 	int clean_close; /* close_notify seen */
@@ -518,14 +528,32 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
 	struct tls_conn *t = ctx;
-	size_t got = 0;
-	int err = net_read(t->fd, buf, len, t->timeout_ms, &got, t->io_msg);
-	if (err) {
-		t->io_err = err;
-		return err == DBX_ERR_TIMEOUT ? MBEDTLS_ERR_SSL_TIMEOUT
-		                              : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+	size_t got = 0, want;
+	unsigned char *to;
+	int err;
+
+	if (t->rx_off == t->rx_len) {
+		to = len >= sizeof t->rx ? buf : t->rx;
+		want = to == buf ? len : sizeof t->rx;
+		err = net_recv(t->fd, to, want, t->timeout_ms, t->drained, &got, t->io_msg);
+		if (err) {
+			t->io_err = err;
+			return err == DBX_ERR_TIMEOUT ? MBEDTLS_ERR_SSL_TIMEOUT
+			                              : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+		}
+		t->drained = got < want;
+		if (to == buf || got == 0)
+			return (
+			    int)got; /* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
+		t->rx_off = 0;
+		t->rx_len = got;
 	}
-	return (int)got; /* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
+	got = t->rx_len - t->rx_off;
+	if (got > len)
+		got = len;
+	memcpy(buf, t->rx + t->rx_off, got);
+	t->rx_off += got;
+	return (int)got;
 }
 
 static void verify_words(uint32_t flags, const char *host, char *errbuf)
