@@ -35,6 +35,9 @@ struct cli_globals {
 /* --raw: model and server text reach a terminal as they are (else controls
  * are shown escaped: text_tty). Set once by cli_global_option. */
 extern int cli_raw;
+/* ms (dbx_options.read_batch_ms) the clients made from now on may wait to read
+ * a stream in bursts; set by a command whose output nobody watches arrive */
+extern int cli_read_in_bursts;
 
 /* Writes s[0..n) to f, through text_tty (state st) when esc. 0, or EOF when
  * the write failed. */
