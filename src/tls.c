@@ -550,9 +550,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 			                              : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 		}
 		t->drained = got < want;
+		/* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
 		if (to == buf || got == 0)
-			return (
-			    int)got; /* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
+			return (int)got;
 		t->rx_off = 0;
 		t->rx_len = got;
 	}
