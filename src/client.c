@@ -395,6 +395,7 @@ int client_open(struct client **out, const char *host, const struct dbx_options 
 	c->conn.connect_timeout_ms =
 	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DBX_CONNECT_TIMEOUT_MS;
 	c->conn.idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DBX_IDLE_TIMEOUT_MS;
+	c->conn.read_batch_ms = o->read_batch_ms > 0 ? o->read_batch_ms : 0;
 	c->conn.trace = o->trace;
 	c->conn.trace_ctx = o->trace_ctx;
 	*out = c;

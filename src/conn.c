@@ -250,6 +250,7 @@ static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf
 		}
 		if (err)
 			goto fail;
+		tls_conn_batch(c->tls_, c->read_batch_ms);
 		say(c, "* connected to %s:%u, %s, %s", t->host, t->port, tls_conn_version(c->tls_),
 		    tls_conn_cipher(c->tls_));
 		if (tls_gcm_note())

@@ -80,6 +80,7 @@ struct conn {
 	/* Configuration. */
 	int connect_timeout_ms;
 	int idle_timeout_ms;
+	int read_batch_ms;      /* > 0: tls_conn_batch() on each TLS connection */
 	struct tls_client *tls; /* needed for https targets */
 	const char *proxy_host; /* NULL: connect directly */
 	unsigned proxy_port;

@@ -181,6 +181,13 @@ struct dbx_options {
 	const char *azure_tenant_id;
 	const char *azure_authority_host; /* NULL: login.microsoftonline.com; with
 	                                     or without https:// */
+	/* For a caller that does not show a stream as it arrives (dbxai when its
+	 * output is not a terminal, and so coalesced anyway): after a read that
+	 * emptied the socket, the next one waits this many ms first, so the
+	 * records of a burst are read together (fewer wake-ups and syscalls per
+	 * event; each event at most that much later). 0: every record is read as
+	 * soon as it arrives, which a live display needs. */
+	int read_batch_ms;
 };
 
 /* ---- configuration ----

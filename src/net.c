@@ -689,7 +689,15 @@ out:
 
 int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf)
 {
-	long long deadline = deadline_after(timeout_ms);
+	return net_recv(fd, buf, len, timeout_ms, 0, got, errbuf);
+}
+
+int net_recv(int fd, void *buf, size_t len, int timeout_ms, int wait_first, size_t *got,
+             char *errbuf)
+{
+	/* The deadline is set by the first wait: a read that finds data reads
+	 * no clock. */
+	long long deadline = -2;
 	char took[32];
 	int err = DBX_OK;
 
@@ -701,20 +709,26 @@ int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got, char *e
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = recv(fd, buf, len, 0);
+		ssize_t n;
 		int r;
 
-		if (n >= 0) {
-			*got = (size_t)n;
-			goto out;
+		if (!wait_first) {
+			n = recv(fd, buf, len, 0);
+			if (n >= 0) {
+				*got = (size_t)n;
+				goto out;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				err = DBX_ERR_NET;
+				errbuf_set(errbuf, "receive failed: %s", strerror(errno));
+				goto out;
+			}
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			err = DBX_ERR_NET;
-			errbuf_set(errbuf, "receive failed: %s", strerror(errno));
-			goto out;
-		}
+		wait_first = 0;
+		if (deadline == -2)
+			deadline = deadline_after(timeout_ms);
 		r = wait_fd(fd, POLLIN, deadline);
 		if (r == 0) {
 			err = DBX_ERR_TIMEOUT;

@@ -98,6 +98,12 @@ void net_interleave(const int *family, size_t n, size_t *order);
  */
 int net_read(int fd, void *buf, size_t len, int timeout_ms, size_t *got, char *errbuf);
 
+/* net_read() for a caller that knows the socket is likely empty (its last read
+ * got less than it asked for): with wait_first set it polls before the recv,
+ * which spares the recv that would only say EAGAIN. Same results. */
+int net_recv(int fd, void *buf, size_t len, int timeout_ms, int wait_first, size_t *got,
+             char *errbuf);
+
 /*
  * Writes all len bytes. timeout_ms is an idle limit: it restarts whenever
  * some bytes leave, so a large write to a slow but moving peer still works.

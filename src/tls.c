@@ -19,6 +19,7 @@
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 
+#include "clock.h"
 #include "crypto.h"
 #include "err.h"
 #include "net.h"
@@ -90,9 +91,22 @@ struct tls_client {
 	char describe[TLS_PATH_MAX + 16];
 };
 
+/* Read-ahead for small records: mbedTLS asks for a record's 5-byte header,
+ * then its body, two recvs a record. A stream as a model sends it is one small
+ * record per event, so reads smaller than this go through rx, and one recv
+ * brings every record that has arrived. Larger reads go straight to mbedTLS's
+ * buffer (a full record costs no copy). */
+#define TLS_RX 4096
+
 struct tls_conn {
 	mbedtls_ssl_context ssl;
 	int fd;
+	int drained;           /* the last recv got less than it asked: poll first */
+	int batch_ms;          /* tls_conn_batch() */
+	int no_wait;           /* bio_recv: rx only, never the socket (WANT_READ when empty) */
+	int pending;           /* an mbedTLS result kept for the next tls_read() */
+	size_t rx_off, rx_len; /* rx[rx_off..rx_len) not yet given to mbedTLS */
+	unsigned char rx[TLS_RX];
 	int timeout_ms;
 	int io_err;      /* dbx_err from the socket layer, kept for the message */
 	int clean_close; /* close_notify seen */
@@ -525,14 +539,36 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
 	struct tls_conn *t = ctx;
-	size_t got = 0;
-	int err = net_read(t->fd, buf, len, t->timeout_ms, &got, t->io_msg);
-	if (err) {
-		t->io_err = err;
-		return err == DBX_ERR_TIMEOUT ? MBEDTLS_ERR_SSL_TIMEOUT
-		                              : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+	size_t got = 0, want;
+	unsigned char *to;
+	int err;
+
+	if (t->rx_off == t->rx_len) {
+		if (t->no_wait)
+			return MBEDTLS_ERR_SSL_WANT_READ;
+		if (t->drained && t->batch_ms)
+			clock_sleep_ms(t->batch_ms);
+		to = len >= sizeof t->rx ? buf : t->rx;
+		want = to == buf ? len : sizeof t->rx;
+		err = net_recv(t->fd, to, want, t->timeout_ms, t->drained, &got, t->io_msg);
+		if (err) {
+			t->io_err = err;
+			return err == DBX_ERR_TIMEOUT ? MBEDTLS_ERR_SSL_TIMEOUT
+			                              : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+		}
+		t->drained = got < want;
+		/* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
+		if (to == buf || got == 0)
+			return (int)got;
+		t->rx_off = 0;
+		t->rx_len = got;
 	}
-	return (int)got; /* 0: EOF, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
+	got = t->rx_len - t->rx_off;
+	if (got > len)
+		got = len;
+	memcpy(buf, t->rx + t->rx_off, got);
+	t->rx_off += got;
+	return (int)got;
 }
 
 static void verify_words(uint32_t flags, const char *host, char *errbuf)
@@ -651,14 +687,36 @@ int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *
 
 	*got = 0;
 	t->timeout_ms = timeout_ms;
-	t->io_err = 0;
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
-	do {
-		ret = mbedtls_ssl_read(&t->ssl, buf, len);
-	} while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (t->pending) { /* io_err and io_msg still tell its story */
+		ret = t->pending;
+		t->pending = 0;
+	} else {
+		t->io_err = 0;
+		do {
+			ret = mbedtls_ssl_read(&t->ssl, buf, len);
+		} while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+	}
 	if (ret > 0) {
-		*got = (size_t)ret;
+		/* The records a recv brought beyond this one, in the same call (one
+		 * turn of the caller's loop for a burst of small records); never a
+		 * wait for more. What ends the run (close_notify, an error) is kept
+		 * for the next call. */
+		size_t n = (size_t)ret;
+		t->no_wait = 1;
+		while (n < len && t->rx_off < t->rx_len) {
+			ret = mbedtls_ssl_read(&t->ssl, (unsigned char *)buf + n, len - n);
+			if (ret > 0)
+				n += (size_t)ret;
+			else if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
+			         ret != MBEDTLS_ERR_SSL_WANT_WRITE)
+				t->pending = ret ? ret : MBEDTLS_ERR_SSL_CONN_EOF;
+			if (ret <= 0)
+				break;
+		}
+		t->no_wait = 0;
+		*got = n;
 		return DBX_OK;
 	}
 	if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
@@ -687,6 +745,11 @@ int tls_write_all(struct tls_conn *t, const void *buf, size_t len, int timeout_m
 		len -= (size_t)ret;
 	}
 	return DBX_OK;
+}
+
+void tls_conn_batch(struct tls_conn *t, int ms)
+{
+	t->batch_ms = ms;
 }
 
 int tls_conn_clean_close(const struct tls_conn *t)

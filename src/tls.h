@@ -60,6 +60,11 @@ int tls_read(struct tls_conn *t, void *buf, size_t len, int timeout_ms, size_t *
 int tls_write_all(struct tls_conn *t, const void *buf, size_t len, int timeout_ms, char *errbuf);
 int tls_conn_clean_close(const struct tls_conn *t);
 
+/* From now on, a read that finds the socket emptied by the one before waits
+ * ms (> 0) before it waits for data, so that records arriving in a burst are
+ * read with one recv and one wake-up; 0 (the default) reads each at once. */
+void tls_conn_batch(struct tls_conn *t, int ms);
+
 /* The negotiated protocol and cipher suite, for -v traces. */
 const char *tls_conn_version(const struct tls_conn *t);
 const char *tls_conn_cipher(const struct tls_conn *t);

@@ -50,6 +50,7 @@ static int cli_exit_code(int err)
 
 int cli_raw;
 int cli_verbose;
+int cli_read_in_bursts;
 
 int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n)
 {
@@ -222,6 +223,7 @@ static int client_from(const struct cli_globals *g, struct dbx_options *o, struc
 	o->notice = notice_line;
 	o->connect_timeout_ms = (int)(g->connect_timeout_s * 1000);
 	o->idle_timeout_ms = (int)(g->idle_timeout_s * 1000);
+	o->read_batch_ms = cli_read_in_bursts;
 	if (g->resolve)
 		o->resolve = g->resolve; /* flags beat the environment */
 	if (g->verbose)

@@ -36,6 +36,9 @@ struct cli_globals {
 /* --raw: model and server text reach a terminal as they are (else controls
  * are shown escaped: text_tty). Set once by cli_global_option. */
 extern int cli_raw;
+/* ms (dbx_options.read_batch_ms) the clients made from now on may wait to read
+ * a stream in bursts; set by a command whose output nobody watches arrive */
+extern int cli_read_in_bursts;
 
 /* -v: set once by cli_global_option, for notes far from the globals. */
 extern int cli_verbose;

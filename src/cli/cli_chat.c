@@ -574,6 +574,11 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	 * come); coalesced into big writes when piped to a file or a program. */
 	if (!o.json)
 		cli_coalesce(&o.out);
+	/* Coalesced output shows nothing until 16 KiB are in: reading a stream
+	 * of small records in 1 ms bursts (one wake-up and one recv for all of a
+	 * fast model's records in that time) changes nothing a reader sees. */
+	if (o.out.coalesce)
+		cli_read_in_bursts = 1;
 	o.usage_line = a.usage;
 	o.keep_text = a.schema_file || a.rq.json_object;
 	/* Read every input before connecting, so a bad file costs no request. */

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Side-by-side bench (issue 7), run by `make bench` with DBXAI_BIN set:
 # dbxai against curl -N, the OpenAI Node SDK and Databricks' AI SDK provider, on
-# one local TLS endpoint (tests/bench/server.py on 127.0.0.1). Prints a table and
-# writes build/bench/results.json.
+# one local TLS endpoint (tests/bench/server.py on 127.0.0.1). Prints a table per
+# workload, writes build/bench/results.json and keeps the report, with the
+# machine's description, in tests/bench/RESULTS.md.
 #
 # The npm peers are installed from package-lock.json into tests/bench/node_modules
 # (ignored by git); without node or npm, or without the registry, they are skipped
 # and the run says so. Knobs (environment): BENCH_RUNS (5), BENCH_RUNS_BIG (3),
 # BENCH_RUNS_EMBED (3), BENCH_DELAY_MS (200), BENCH_EMBED_DIM (1024),
-# BENCH_EMBED_INPUTS (10000), BENCH_EMBED_BATCH (64), BENCH_NO_NPM=1 (no install).
+# BENCH_EMBED_INPUTS (10000), BENCH_EMBED_BATCH (64), BENCH_PACED (28572),
+# BENCH_PACE_US (50), BENCH_RUNS_PACED (3), BENCH_NO_NPM=1 (no install).
 set -eu
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -70,7 +72,8 @@ token="dapi-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 python3 "$bench/server.py" --cert build/pki/server.pem --port-file "$work/port" \
 	--log "$work/requests.jsonl" --token "$token" --lifetime 900 \
 	--embed-dim "${BENCH_EMBED_DIM:-1024}" \
-	--prerender "${BENCH_SMALL:-2000},${BENCH_BIG:-100000},${BENCH_CALLGRIND_BIG:-20000},50" &
+	--prerender "${BENCH_SMALL:-2000},${BENCH_BIG:-100000},${BENCH_CALLGRIND_BIG:-20000},50" \
+	--prerender-paced "${BENCH_SMALL:-2000},${BENCH_PACED:-28572}" &
 server=$!
 i=0
 while [ ! -f "$work/port" ]; do

@@ -4,9 +4,11 @@
 POST /serving-endpoints/{model}/invocations, /serving-endpoints/chat/completions
 (OpenAI SDK and AI SDK provider) and /serving-endpoints/embeddings. A body with
 "messages" is a chat; the prompt says what to stream: "bench n=2000", optionally
-"delay=250" (ms before the first chunk; the head goes out at once). A body with
+"delay=250" (ms before the first chunk; the head goes out at once), and "paced" (one
+write, so one TLS record, per SSE event, as a model sends them) or "paced=US" (the
+same with a pause of US microseconds before each event after the first). A body with
 "input" is an embeddings request, answered with Content-Length. Replies are rendered
-once per shape and written with large sendall calls. Each request is logged as one
+once per shape; unpaced ones are written with large sendall calls. Each request is logged as one
 JSON line (monotonic times, connection number, negotiated cipher) for the harness.
 The server ends after --lifetime seconds, or when its parent goes away.
 """
@@ -24,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import workload  # noqa: E402
 
 PATHS = re.compile(rb"^/serving-endpoints/(?:[A-Za-z0-9._-]+/invocations|chat/completions|embeddings)$")
-PROMPT = re.compile(rb"bench n=(\d+)(?: delay=(\d+))?")
+PROMPT = re.compile(rb"bench n=(\d+)(?: delay=(\d+))?(?: (paced)(?:=(\d+))?)?")
 SLICE = 1 << 20
 
 _cache = {}
@@ -43,10 +45,16 @@ def cached(key, make):
     return v
 
 
+def records(n):
+    """TLS records OpenSSL makes of one write of n bytes (16 KiB of plaintext each)."""
+    return (n + 16383) // 16384
+
+
 def send(sock, data):
     mv = memoryview(data)
     for off in range(0, len(mv), SLICE):
         sock.sendall(mv[off:off + SLICE])
+    return sum(records(min(SLICE, len(mv) - off)) for off in range(0, len(mv), SLICE))
 
 
 def simple(status, reason, body, close=False):
@@ -97,6 +105,19 @@ class Conn:
             body, self.buf = self.buf[:n], self.buf[n:]
         return method, path, hdrs, body
 
+    def paced(self, n, pause, rec):
+        """An n-chunk stream as a model sends it: one write (one TLS record) per
+        SSE event, with `pause` seconds before each event after the first."""
+        chunks = cached(("paced", n), lambda: workload.chat_chunks(n))
+        rec["t_first"] = time.monotonic()
+        self.sock.sendall(workload.STREAM_HEAD + chunks[0])
+        for c in chunks[1:]:
+            if pause:
+                time.sleep(pause)
+            self.sock.sendall(c)
+        rec.update(status=200, kind="chat", chunks=n, events=len(chunks), records=len(chunks),
+                   paced_us=round(pause * 1e6), bytes=sum(len(c) for c in chunks))
+
     def serve(self, conn_no):
         cipher = self.sock.cipher()
         version = self.sock.version()
@@ -134,16 +155,20 @@ class Conn:
                     m = PROMPT.search(body)
                     n = int(m.group(1)) if m else 20
                     delay = int(m.group(2)) / 1000.0 if m and m.group(2) else 0.0
-                    head, first, rest = cached(("chat", n), lambda: workload.chat_stream(n))
-                    if delay:
-                        send(self.sock, head)
-                        time.sleep(max(0.0, t_req + delay - time.monotonic()))
-                        rec["t_first"] = time.monotonic()
-                        send(self.sock, first + rest)
+                    if m and m.group(3):
+                        self.paced(n, int(m.group(4) or 0) / 1e6, rec)
                     else:
-                        rec["t_first"] = time.monotonic()
-                        send(self.sock, head + first + rest)
-                    rec.update(status=200, kind="chat", chunks=n, bytes=len(first) + len(rest))
+                        head, first, rest = cached(("chat", n), lambda: workload.chat_stream(n))
+                        if delay:
+                            nrec = send(self.sock, head)
+                            time.sleep(max(0.0, t_req + delay - time.monotonic()))
+                            rec["t_first"] = time.monotonic()
+                            nrec += send(self.sock, first + rest)
+                        else:
+                            rec["t_first"] = time.monotonic()
+                            nrec = send(self.sock, head + first + rest)
+                        rec.update(status=200, kind="chat", chunks=n, events=n + 2, records=nrec,
+                                   bytes=len(first) + len(rest))
                 else:
                     send(self.sock, simple(400, b"Bad Request",
                                            b'{"error_code":"BAD_REQUEST","message":"neither messages nor input"}'))
@@ -186,12 +211,15 @@ def main():
     ap.add_argument("--idle", type=float, default=60, help="seconds a connection may stay silent")
     ap.add_argument("--embed-dim", type=int, default=1024)
     ap.add_argument("--prerender", default="", help="comma-separated chunk counts to render at start")
+    ap.add_argument("--prerender-paced", default="", help="the same for paced streams")
     args = ap.parse_args()
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert)
     for n in filter(None, args.prerender.split(",")):
         cached(("chat", int(n)), lambda: workload.chat_stream(int(n)))
+    for n in filter(None, args.prerender_paced.split(",")):
+        cached(("paced", int(n)), lambda: workload.chat_chunks(int(n)))
 
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

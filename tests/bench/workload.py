@@ -75,6 +75,14 @@ def chat_stream(n):
     return STREAM_HEAD, first, rest
 
 
+def chat_chunks(n):
+    """The body of an n-chunk stream as a paced server writes it: one item per SSE
+    event (its HTTP chunk), the last one carrying the closing zero chunk too."""
+    out = [http_chunk(e) for e in chunk_events(n)]
+    out[-1] += b"0\r\n\r\n"
+    return out
+
+
 def sse_body(n):
     """What a raw client (curl -N) prints: the de-chunked body."""
     return b"".join(chunk_events(n))

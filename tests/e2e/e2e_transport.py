@@ -194,6 +194,117 @@ class Api(Case):
                 else:
                     self.assertIn("close_notify", res.err)
 
+    def test_burst_of_records_shown_before_a_pause(self):
+        # The server's TLS records, written by hand: five events in five
+        # records and the first bytes of a sixth, back to back, then 3 s of
+        # silence, then the rest. A terminal shows the five during the silence
+        # (the records a read brought are handed over without waiting for the
+        # one cut short); piped, where reads go in bursts, the whole text.
+        import pty
+        import select
+        import socket
+        import ssl
+        import threading
+        import time
+        import lib
+        words = ["one ", "two ", "three ", "four ", "five ", "six ", "seven"]
+        evs = [b"data: %s\n\n" % json.dumps({"choices": [{"index": 0, "delta": {"content": w}}]}).encode()
+               for w in words] + [b"data: [DONE]\n\n"]
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(4)
+        ls.settimeout(60)
+        url = "https://127.0.0.1:%d" % ls.getsockname()[1]
+        errors = []
+
+        def serve_one():
+            conn, _ = ls.accept()
+            conn.settimeout(60)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(pki("server.pem"))
+            inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = ctx.wrap_bio(inc, out, server_side=True)
+
+            def pump(step):  # step() until it needs no more bytes from the client
+                while True:
+                    try:
+                        return step()
+                    except ssl.SSLWantReadError:
+                        conn.sendall(out.read())
+                        d = conn.recv(65536)
+                        if not d:
+                            raise EOFError
+                        inc.write(d)
+            pump(tls.do_handshake)
+            conn.sendall(out.read())
+            req = b""
+            while b"\r\n\r\n" not in req or len(req) < req.index(b"\r\n\r\n") + 4 + int(
+                    re.search(rb"(?i)content-length: *(\d+)", req).group(1)):
+                req += pump(lambda: tls.read(65536))
+            out.read()  # (session tickets: already sent with the handshake's flight or dropped)
+            tls.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n")
+            wire = [out.read()]
+            for e in evs:
+                tls.write(b"%x\r\n%s\r\n" % (len(e), e) + (b"0\r\n\r\n" if e is evs[-1] else b""))
+                wire.append(out.read())
+            burst = b"".join(wire[:6]) + wire[6][:9]
+            conn.sendall(burst)
+            time.sleep(3.0)
+            conn.sendall(wire[6][9:] + b"".join(wire[7:]))
+            try:
+                conn.recv(65536)  # until the client closes
+            except OSError:
+                pass
+            conn.close()
+
+        def server():
+            try:
+                for _ in range(2):
+                    serve_one()
+            except Exception as e:  # noqa: BLE001 (reported by the test)
+                errors.append(repr(e))
+        th = threading.Thread(target=server, daemon=True)
+        th.start()
+        try:
+            master, slave = pty.openpty()
+            env = clean_env(token=TOKEN, cacert=None, path=True, home=lib.HOME, **env_for(url))
+            p = subprocess.Popen(RUN + [BIN, "--cacert", pki("ca.pem"), "chat", "hi"], env=env,
+                                 stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            os.close(slave)
+            out, t_burst = b"", None
+            try:
+                while select.select([master], [], [], 60)[0]:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    out += chunk
+                    if t_burst is None and b"five" in out:
+                        t_burst = time.monotonic()
+                        self.assertNotIn(b"six", out)
+                p.wait(timeout=60)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+                os.close(master)
+            t_end = time.monotonic()
+            self.assertEqual(p.returncode, 0, p.stderr.read())
+            p.stderr.close()
+            self.assertIn("".join(words).encode(), out)
+            self.assertIsNotNone(t_burst)
+            self.assertGreater(t_end - t_burst, 2.0, "the burst was held back until the pause ended")
+            res = run(["--cacert", pki("ca.pem"), "chat", "hi"], env=env_for(url))
+            self.assertExit(res, 0)
+            self.assertEqual(res.out, "".join(words) + "\n")
+        finally:
+            th.join(30)
+            ls.close()
+        self.assertEqual(errors, [])
+
     def test_terminal_safe_output(self):
         # model text with escape sequences: shown escaped on a terminal, sent
         # as is with --raw or into a pipe; error text is always made safe
