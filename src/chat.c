@@ -255,8 +255,8 @@ static int tool_calls(struct reply *r, const struct json_doc *d, int arr, int wh
 		}
 		err = reply_tool_args(t, d, json_get(d, fn, "arguments"), whole);
 		if (err) {
-			reply_fail(r, err, "tool call arguments larger than %d bytes",
-			           REPLY_TOOL_ARGS_MAX);
+			reply_fail(r, err, "tool call arguments larger than the %u MiB limit",
+			           REPLY_TOOL_ARGS_MAX >> 20);
 			return ERR_STOP;
 		}
 	}

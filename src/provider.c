@@ -13,6 +13,9 @@
 #include "sse.h"
 
 #define PROVIDER_WHOLE_MAX (16u << 20) /* a non-streamed reply larger than this is refused */
+/* The largest stream event taken, in every format: REPLY_EVENT_MAX of text or
+ * arguments plus room for the JSON around them. */
+#define PROVIDER_EVENT_MAX (REPLY_EVENT_MAX + SSE_BUF_SIZE)
 
 struct turn {
 	struct client *c;
@@ -22,10 +25,20 @@ struct turn {
 	struct client_call k;
 	int sse; /* the reply is an event stream */
 	struct sse_parser sse_parser;
-	char *big_events; /* a larger event buffer (heap) for a format that wants one */
-	size_t big_size;
 	struct buf whole; /* a non-streamed reply, collected */
 };
+
+/* The allocator of the SSE parser's spill (sse.h): one event larger than its
+ * buffer, held while it is read, freed once it has been handed out. */
+static void *turn_grow(void *ctx, void *old, size_t size)
+{
+	(void)ctx;
+	if (!size) {
+		free(old);
+		return NULL;
+	}
+	return realloc(old, size);
+}
 
 static int turn_head(void *ctx, const struct http_parser *p)
 {
@@ -33,15 +46,9 @@ static int turn_head(void *ctx, const struct http_parser *p)
 	const char *ct = http_header_value(p, "Content-Type", NULL);
 
 	t->sse = ct && strncmp(ct, "text/event-stream", 17) == 0;
-	if (t->sse && t->w->event_max && t->big_size != t->w->event_max) {
-		free(t->big_events);
-		t->big_events = malloc(t->w->event_max);
-		t->big_size = t->big_events ? t->w->event_max : 0;
-	}
-	if (t->sse && t->w->event_max && t->big_events)
-		sse_init(&t->sse_parser, t->big_events, t->big_size);
-	else
-		sse_init(&t->sse_parser, NULL, 0);
+	(void)sse_finish(&t->sse_parser); /* gives back a spill of an attempt cut mid-event */
+	sse_init(&t->sse_parser, NULL, 0);
+	sse_spill(&t->sse_parser, PROVIDER_EVENT_MAX, turn_grow, NULL);
 	buf_clear(&t->whole);
 	client_touch(t->c);
 	return 0;
@@ -63,9 +70,10 @@ static int turn_sse_event(void *ctx, const struct sse_event *ev)
 				t->k.complete = t->r.done = 1;
 			return DBX_OK;
 		}
-		reply_fail(&t->r, DBX_ERR_PROTOCOL,
-		           "a stream event of %zu bytes is larger than the %zu-byte buffer",
-		           ev->data_size, t->big_size ? t->big_size : (size_t)SSE_BUF_SIZE);
+		reply_fail(
+		    &t->r, DBX_ERR_LIMIT,
+		    "a stream event of %zu bytes is larger than the %u MiB limit of one event",
+		    ev->data_size, REPLY_EVENT_MAX >> 20);
 		return ERR_STOP;
 	}
 	err = t->w->event(&t->r, ev->data, ev->data_len);
@@ -247,7 +255,7 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 out:
 	shape_free(&t->shape);
 	reply_free(&t->r);
-	free(t->big_events);
+	(void)sse_finish(&t->sse_parser);
 	buf_free(&t->whole);
 	free(t);
 	return err;

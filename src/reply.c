@@ -23,6 +23,14 @@ static int text_event(struct reply *r, enum dbx_event_type type, const char *tex
 
 	if (len == 0 && !signature)
 		return DBX_OK;
+	if (len > REPLY_EVENT_MAX) {
+		reply_fail(
+		    r, DBX_ERR_LIMIT,
+		    "a stream event's text of %zu bytes is larger than the %u MiB limit of one "
+		    "event",
+		    len, REPLY_EVENT_MAX >> 20);
+		return ERR_STOP;
+	}
 	if (r->keep) {
 		if (!r->text.max) {
 			buf_init(&r->text, REPLY_KEEP_MAX);
@@ -144,7 +152,7 @@ int reply_tool_args(struct reply_tool *tc, const struct json_doc *d, int t, int 
 	if (replace)
 		tc->len = 0;
 	need = tc->len + n + 1;
-	if (need > REPLY_TOOL_ARGS_MAX)
+	if (need - 1 > REPLY_TOOL_ARGS_MAX)
 		return DBX_ERR_LIMIT;
 	if (need > tc->cap) {
 		size_t cap = tc->cap ? tc->cap : 256;

@@ -22,10 +22,11 @@
 #include "err.h"
 #include "json.h"
 
-#define REPLY_MAX_TOOLS 64            /* tool calls in one reply */
-#define REPLY_TOOL_ARGS_MAX (1 << 20) /* bytes of one call's arguments */
-#define REPLY_ID_MAX 256              /* tool call id and function name */
-#define REPLY_TOKENS 512              /* JSON tokens on the stack per event */
+#define REPLY_MAX_TOOLS 64                  /* tool calls in one reply */
+#define REPLY_EVENT_MAX (4u << 20)          /* text of one delta, in every format */
+#define REPLY_TOOL_ARGS_MAX REPLY_EVENT_MAX /* bytes of one call's arguments */
+#define REPLY_ID_MAX 256                    /* tool call id and function name */
+#define REPLY_TOKENS 512                    /* JSON tokens on the stack per event */
 
 struct reply_tool {
 	long key; /* index (chat) or output_index (Responses) */

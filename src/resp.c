@@ -393,9 +393,8 @@ static void resp_path(const char *model, char *out, size_t cap)
 }
 
 /* Responses API events repeat the request's instructions and tools and
- * (response.completed) the whole output: they get room. The heap buffer costs
- * memory only for the pages an event really fills. */
-#define RESP_EVENT_MAX (4u << 20)
+ * (response.completed) the whole output: one over the event limit that is not
+ * a delta repeats what the deltas gave, and is skipped. */
 
 const struct wire resp_wire = {
     .name = "responses",
@@ -403,6 +402,5 @@ const struct wire resp_wire = {
     .path = resp_path,
     .event = resp_event,
     .whole = resp_whole,
-    .event_max = RESP_EVENT_MAX,
     .lossy_oversize = 1,
 };

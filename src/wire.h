@@ -29,8 +29,7 @@ struct wire {
 	/* One SSE event's data; a whole (non-streamed) reply. */
 	int (*event)(struct reply *r, const char *data, size_t len);
 	int (*whole)(struct reply *r, const char *json, size_t len);
-	size_t event_max;   /* largest stream event kept whole; 0: SSE_BUF_SIZE */
-	int lossy_oversize; /* an event over event_max that is not a ".delta"
+	int lossy_oversize; /* an event over the limit that is not a ".delta"
 	                       repeats what the deltas gave: skip it */
 	int stream_options; /* the body carries stream_options, which some
 	                       endpoints reject (then sent once more without) */
