@@ -29,7 +29,7 @@ _dbxai()
 		--auth --json --raw --version --help"
 	local chat_opts="-i --interactive -m --model -s --system --system-file -t --temperature
 		--max-tokens --tools --messages --no-stream --fast --api --show-reasoning --thinking
-		--reasoning-effort --schema --json-object --param --usage --save"
+		--reasoning-effort --schema --json-object --param --usage --save -a --attach"
 	local embed_opts="-m --model --batch"
 
 	# the command: the first word that is neither an option nor an option's value
@@ -44,7 +44,7 @@ _dbxai()
 	done
 
 	case $prev in
-	--cacert | --tools | --messages | --schema | --save | --system-file | --data | -d)
+	--cacert | --tools | --messages | --schema | --save | --system-file | --data | -d | -a | --attach)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--auth)

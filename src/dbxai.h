@@ -263,6 +263,28 @@ enum dbx_api_kind {
 	DBX_API_RESPONSES /* POST /serving-endpoints/responses */
 };
 
+/* A file attached to the prompt. Its type comes from its content, never its
+ * name: JPEG, PNG, GIF and WebP (by their magic bytes) are images, sent as
+ * base64 data URLs (chat: an "image_url" part; Responses: "input_image");
+ * well-formed UTF-8 without NUL is text, sent as a text part whose first line
+ * is the name; anything else is refused (DBX_ERR_USAGE, naming what was
+ * found). The parts go in the user message in order, the prompt last as its
+ * own text part. Refused before anything is sent (DBX_ERR_USAGE, the limit
+ * named): an image over DBX_ATTACH_IMAGE_MAX, more than DBX_ATTACH_IMAGES_MAX
+ * images, a request body over DBX_BODY_MAX. An image in a regular file is
+ * read as the request is sent (file -> base64 -> socket), never held whole. */
+struct dbx_attachment {
+	const char *path; /* a file; NULL: data */
+	const void *data; /* the content in memory (when path is NULL), borrowed */
+	size_t len;
+	const char *name; /* a text part's first line; NULL: path's last
+	                     component, or "stdin" for data */
+};
+
+#define DBX_ATTACH_IMAGE_MAX (5u << 20)
+#define DBX_ATTACH_IMAGES_MAX 20
+#define DBX_BODY_MAX (16u << 20) /* a chat request body, attachments included */
+
 /* One chat turn. Strings are borrowed for the call; NULL means "not set". */
 struct dbx_chat_request {
 	const char *model; /* NULL: DBX_DEFAULT_MODEL */
@@ -299,6 +321,10 @@ struct dbx_chat_request {
 	                      reply with its reasoning items, signatures and
 	                      tool calls): release it with dbx_free() */
 	size_t *transcript_len;
+	/* Files for the prompt's user message (dbx_attachment), in order; the
+	 * transcript keeps them as data URLs. */
+	const struct dbx_attachment *attachments;
+	size_t num_attachments;
 };
 
 enum dbx_event_type {

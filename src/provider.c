@@ -118,19 +118,46 @@ static int refused_stream_options(const struct client_call *k)
 	return 0;
 }
 
+/* The body in pieces: the written text with the images' base64 in its holes. */
+struct body_src {
+	const struct shape *s;
+	const char *body;
+	size_t len;
+};
+
+static int turn_body_read(void *ctx, size_t off, char *out, size_t cap, size_t *got, char *errbuf)
+{
+	const struct body_src *b = ctx;
+
+	return shape_body_read(b->s, b->body, b->len, off, out, cap, got, errbuf);
+}
+
 /* One model, one wire format, with the given retry budget. */
 static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const char *model,
                     int max_retries, dbx_event_fn cb, void *ctx, char *errbuf)
 {
 	char path[300];
 	char *body = NULL;
-	size_t body_len = 0;
+	size_t body_len = 0, size;
+	struct body_src src;
 	int err, stream_options = t->w->stream_options, attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		err = t->w->body(rq, &t->shape, model, stream_options, &body, &body_len, errbuf);
 		if (err)
 			return err;
+		size = shape_body_size(&t->shape, body_len);
+		if (size > DBX_BODY_MAX) {
+			errbuf_set(errbuf,
+			           "the request body of %zu bytes is larger than the %u MiB limit; "
+			           "attach fewer or smaller files",
+			           size, DBX_BODY_MAX >> 20);
+			free(body);
+			return DBX_ERR_USAGE;
+		}
+		src.s = &t->shape;
+		src.body = body;
+		src.len = body_len;
 		t->w->path(model, path, sizeof path);
 		reply_free(&t->r);
 		memset(&t->r, 0, sizeof t->r);
@@ -142,7 +169,11 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 		t->k.method = "POST";
 		t->k.path = path;
 		t->k.body = body;
-		t->k.body_len = body_len;
+		t->k.body_len = size;
+		if (t->shape.nholes) {
+			t->k.body_read = turn_body_read;
+			t->k.body_ctx = &src;
+		}
 		t->k.accept = rq->no_stream ? "application/json" : "text/event-stream";
 		t->k.max_retries = max_retries;
 		t->k.on_head = turn_head;

@@ -22,7 +22,7 @@ struct wire {
 	/* The request body for model into malloc'd *body (freed by the caller).
 	 * stream_options: ask for usage in the stream, where the format has
 	 * such an option. */
-	int (*body)(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+	int (*body)(const struct dbx_chat_request *rq, struct shape *s, const char *model,
 	            int stream_options, char **body, size_t *len, char *errbuf);
 	/* The path the body is posted to, NUL-terminated in out[0..cap). */
 	void (*path)(const char *model, char *out, size_t cap);

@@ -69,11 +69,50 @@ def main():
     print("%-44s %8d KiB %8d KiB" % ("peak RSS, 2,000-chunk chat, %d+1 roots" % roots, rss, RSS_BUDGET_KIB))
     if rss > RSS_BUDGET_KIB:
         over.append("peak RSS")
+    attach_rss(over)
     if over:
         print("budget: over budget: " + ", ".join(over))
         return 1
     print("budget: all figures within budget")
     return 0
+
+
+ATTACH_RSS_BUDGET_KIB = 1024
+
+
+def attach_rss(over):
+    """Peak RSS of a chat with a 4 MiB image attached, beyond the same chat
+    without it: the image goes file -> base64 -> socket in pieces (issue 15)."""
+    image = tempfile.NamedTemporaryFile(suffix=".png", delete=False)
+    image.write(b"\x89PNG\r\n\x1a\n" + os.urandom(4 * 1024 * 1024 - 8))
+    image.close()
+    reply = ['data: {"choices":[{"index":0,"delta":{"content":"yes"},"finish_reason":null}]}\n\n',
+             'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n', "data: [DONE]\n\n"]
+    peaks = []
+    with Mock(lifetime=120) as m:
+        for extra in ([], ["-a", image.name]):
+            m.script(sse_reply(reply))
+            out = tempfile.NamedTemporaryFile(delete=False)
+            out.close()
+            p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name,
+                                os.path.join(TOP, "build", "x86_64-linux-musl", "dbxai"), "chat"] +
+                               extra + ["Is the loading bay door open? yes or no"],
+                               env=clean_env(m, path=True, home="/nonexistent"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+            with open(out.name) as f:
+                peaks.append(int(f.read().split()[-1]))
+            os.unlink(out.name)
+            if p.returncode != 0 or p.stdout != b"yes\n":
+                print("budget: the attachment chat failed: %s" % p.stderr.decode(errors="replace"))
+                over.append("attachment chat")
+                os.unlink(image.name)
+                return
+    os.unlink(image.name)
+    extra = max(0, peaks[1] - peaks[0])
+    print("%-44s %8d KiB %8d KiB" % ("peak RSS beyond a chat, 4 MiB image", extra,
+                                     ATTACH_RSS_BUDGET_KIB))
+    if extra > ATTACH_RSS_BUDGET_KIB:
+        over.append("peak RSS of an attachment")
 
 
 if __name__ == "__main__":

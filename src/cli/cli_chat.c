@@ -224,12 +224,15 @@ static char *join_words(int n, char **words)
 }
 
 #define CHAT_MAX_PARAMS 64
+#define CHAT_MAX_ATTACH 64 /* -a files (of which at most DBX_ATTACH_IMAGES_MAX images) */
 
 struct chat_args {
 	struct dbx_chat_request rq;
 	const char *tools_file, *messages_file, *schema_file, *system_file, *save_file;
 	const char *params[CHAT_MAX_PARAMS]; /* --param KEY=JSON, in order */
 	int nparams;
+	struct dbx_attachment atts[CHAT_MAX_ATTACH]; /* -a FILE, in order */
+	int natts;
 	int show_reasoning;
 	int usage;
 	int interactive; /* -i, or a terminal on stdin and nothing to send */
@@ -252,7 +255,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		SCHEMA,
 		PARAM,
 		SYSTEM_FILE,
-		SAVE
+		SAVE,
+		ATTACH
 	};
 	static const struct {
 		const char *name, *alias;
@@ -271,6 +275,7 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 	    {"--param", NULL, PARAM},
 	    {"--system-file", NULL, SYSTEM_FILE},
 	    {"--save", NULL, SAVE},
+	    {"--attach", "-a", ATTACH},
 	};
 	char errbuf[DBX_ERRBUF_SIZE];
 	size_t k;
@@ -415,6 +420,14 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		case SAVE:
 			a->save_file = v;
 			break;
+		case ATTACH:
+			if (a->natts == CHAT_MAX_ATTACH)
+				return cli_usage_error("--attach: at most %d files",
+				                       CHAT_MAX_ATTACH);
+			if (!*v)
+				return cli_usage_error("--attach needs a file name (- for stdin)");
+			a->atts[a->natts++].path = v;
+			break;
 		}
 	}
 	return 0;
@@ -495,12 +508,12 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char *prompt = NULL, *tools = NULL, *messages = NULL, *schema = NULL, *system = NULL;
-	char *params = NULL, *transcript = NULL;
+	char *params = NULL, *transcript = NULL, *stdin_att = NULL;
 	size_t transcript_len = 0;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	const char *env_model = getenv("DBXAI_MODEL");
 	size_t n = 0;
-	int rc, err;
+	int rc, err, k;
 
 	memset(&a, 0, sizeof a);
 	memset(&o, 0, sizeof o);
@@ -551,11 +564,30 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.extra_json = params;
 		a.rq.extra_len = n;
 	}
+	for (k = 0; !err && k < a.natts; k++) {
+		if (strcmp(a.atts[k].path, "-") != 0)
+			continue;
+		if (stdin_att || (a.nwords == 1 && strcmp(a.words[0], "-") == 0)) {
+			snprintf(
+			    errbuf, sizeof errbuf,
+			    "stdin can be read once: attach it once (-a -) and give the prompt as "
+			    "words");
+			err = DBX_ERR_USAGE;
+			break;
+		}
+		err = cli_read_file("-", &stdin_att, &n, errbuf);
+		a.atts[k].path = NULL;
+		a.atts[k].data = stdin_att;
+		a.atts[k].len = n;
+	}
+	a.rq.attachments = a.atts;
+	a.rq.num_attachments = (size_t)a.natts;
 	if (!err && a.interactive && a.nwords == 0) {
 		a.rq.prompt = NULL; /* the session reads the prompts */
 	} else if (!err && (a.nwords == 0 || (a.nwords == 1 && strcmp(a.words[0], "-") == 0))) {
-		if (a.nwords == 0 && a.messages_file) {
-			a.rq.prompt = NULL; /* continue the conversation as it stands */
+		if (a.nwords == 0 && (a.messages_file || stdin_att)) {
+			/* continue the conversation as it stands, or the file alone */
+			a.rq.prompt = NULL;
 		} else {
 			err = cli_read_file("-", &prompt, &n, errbuf);
 			a.rq.prompt = prompt;
@@ -624,6 +656,7 @@ out:
 	free(system);
 	free(params);
 	free(transcript);
+	free(stdin_att);
 	buf_free(&o.text);
 	return rc;
 }

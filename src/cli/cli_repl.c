@@ -60,7 +60,20 @@ struct repl {
 	int show_reasoning;
 	char *line; /* input buffer (heap, REPL_LINE_MAX) */
 	size_t line_beg, line_end;
+	/* /attach FILE: for the next prompt (the command line's -a: the first) */
+	struct dbx_attachment att[DBX_ATTACH_IMAGES_MAX + 12];
+	char *att_path[DBX_ATTACH_IMAGES_MAX + 12];
+	size_t natt;
 };
+
+/* The next turn has sent its attachments: they are forgotten. */
+static void attach_done(struct repl *r)
+{
+	while (r->natt)
+		free(r->att_path[--r->natt]);
+	r->rq.attachments = NULL;
+	r->rq.num_attachments = 0;
+}
 
 static void on_sigint(int sig)
 {
@@ -290,6 +303,7 @@ static void turn(struct repl *r, const char *prompt)
 	cli_spin(1);
 	err = dbx_chat(r->client, &rq, on_event, r, errbuf);
 	cli_spin(0);
+	attach_done(r);
 	if (r->out.last >= 0 && r->out.last != '\n')
 		cli_write(&r->out, "\n", 1);
 	if (!err) {
@@ -391,6 +405,7 @@ static const char help_text[] =
     "  /model NAME    use endpoint NAME from the next turn on\n"
     "  /system TEXT   system prompt from the next turn on\n"
     "  /save FILE     write the conversation (JSON, mode 0600) for --messages\n"
+    "  /attach FILE   attach an image or a text file to the next prompt\n"
     "  /exit          leave (so does Ctrl-D)\n"
     "  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
     "  //TEXT sends /TEXT.\n";
@@ -435,6 +450,23 @@ static int command(struct repl *r, char *cmd)
 		notice("system prompt set", NULL);
 	} else if (n == 5 && strncmp(cmd, "/save", n) == 0 && *arg) {
 		save(r, arg);
+	} else if (n == 7 && strncmp(cmd, "/attach", n) == 0 && *arg) {
+		if (r->rq.num_attachments && r->rq.attachments != r->att)
+			attach_done(r); /* the command line's go first, without a prompt */
+		if (r->natt == sizeof r->att / sizeof r->att[0]) {
+			notice("too many attachments for one prompt", NULL);
+		} else {
+			r->att_path[r->natt] = NULL;
+			set_str(&r->att_path[r->natt], arg);
+			if (r->att_path[r->natt]) {
+				memset(&r->att[r->natt], 0, sizeof r->att[0]);
+				r->att[r->natt].path = r->att_path[r->natt];
+				r->natt++;
+				r->rq.attachments = r->att;
+				r->rq.num_attachments = r->natt;
+				notice("attached to the next prompt: ", arg);
+			}
+		}
 	} else if ((n == 5 && strncmp(cmd, "/exit", n) == 0) ||
 	           (n == 5 && strncmp(cmd, "/quit", n) == 0)) {
 		leave = 1;
@@ -514,6 +546,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
 	sigaction(SIGINT, &old_int, NULL);
 	rc = cli_finish(&r.out, 0);
 out:
+	attach_done(&r);
 	free(r.conv);
 	free(r.model);
 	free(r.system);
