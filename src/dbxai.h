@@ -255,12 +255,22 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url, c
 #define DBX_DEFAULT_SYSTEM "You are a helpful assistant."
 
 enum dbx_api_kind {
-	DBX_API_AUTO = 0, /* Responses API when the model name contains "codex", or
-	                     contains "gpt" and the endpoint's metadata lists
-	                     openai/v1/responses (one lookup per model and
-	                     client); chat otherwise */
-	DBX_API_CHAT,     /* POST /serving-endpoints/{model}/invocations */
-	DBX_API_RESPONSES /* POST /serving-endpoints/responses */
+	DBX_API_AUTO = 0,  /* Responses API when the model name contains "codex", or
+	                      contains "gpt" and the endpoint's metadata lists
+	                      openai/v1/responses (one lookup per model and
+	                      client); an agent kind by the metadata's task (see
+	                      below); chat otherwise */
+	DBX_API_CHAT,      /* POST /serving-endpoints/{model}/invocations */
+	DBX_API_RESPONSES, /* POST /serving-endpoints/responses */
+	/* Agents of the Mosaic AI Agent Framework, at
+	 * /serving-endpoints/{model}/invocations in their own schemas. The
+	 * steps they run themselves (tool calls and results) come as events with
+	 * remote set. DBX_API_AUTO picks them when the endpoint's metadata task
+	 * is agent/v1/chat or agent/v2/chat (ChatAgent) or agent/v1/responses
+	 * (ResponsesAgent); only names containing "gpt" or "agent" are looked up
+	 * (agents.deploy() names its endpoints agents_...). */
+	DBX_API_AGENT_CHAT,     /* MLflow ChatAgent: {"messages", "stream"} */
+	DBX_API_AGENT_RESPONSES /* MLflow ResponsesAgent: {"input", "stream"} */
 };
 
 /* A file attached to the prompt. Its type comes from its content, never its
@@ -325,14 +335,24 @@ struct dbx_chat_request {
 	 * transcript keeps them as data URLs. */
 	const struct dbx_attachment *attachments;
 	size_t num_attachments;
+	/* Agents (DBX_API_AGENT_*): custom_inputs, a JSON object sent as it is
+	 * (NULL: none); trace not NULL asks for databricks_options.return_trace
+	 * and, on success, receives the trace the endpoint returned as JSON text
+	 * (release with dbx_free(); NULL when it returned none). */
+	const char *custom_inputs_json;
+	size_t custom_inputs_len;
+	char **trace;
+	size_t *trace_len;
 };
 
 enum dbx_event_type {
-	DBX_EV_TEXT = 1,  /* text: a piece of the reply, as it arrives */
-	DBX_EV_REASONING, /* text: a piece of reasoning (summary) text */
-	DBX_EV_TOOL_CALL, /* id, name, arguments: one complete call */
-	DBX_EV_USAGE,     /* token counts: once, the final values */
-	DBX_EV_DONE       /* finish_reason: the reply is complete */
+	DBX_EV_TEXT = 1,   /* text: a piece of the reply, as it arrives */
+	DBX_EV_REASONING,  /* text: a piece of reasoning (summary) text */
+	DBX_EV_TOOL_CALL,  /* id, name, arguments: one complete call */
+	DBX_EV_USAGE,      /* token counts: once, the final values */
+	DBX_EV_DONE,       /* finish_reason: the reply is complete */
+	DBX_EV_TOOL_RESULT /* id, name (may be ""), text: the output of a tool
+	                      an agent ran itself (remote is set) */
 };
 
 /* Views valid only during the callback. */
@@ -346,6 +366,9 @@ struct dbx_event {
 	const char *finish_reason; /* NUL-terminated; "stop", "tool_calls", ... */
 	const char *signature;     /* REASONING: the signature that came with this
 	                              piece (Claude), or NULL */
+	int remote;                /* TOOL_CALL, TOOL_RESULT: a step an agent endpoint ran
+	                              itself, given as it happens (nothing for the caller to
+	                              run); its text is never part of the answer */
 };
 
 /* Returns 0 to go on; non-zero cancels (dbx_chat returns DBX_ERR_CANCELLED). */

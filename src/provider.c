@@ -9,6 +9,7 @@
 #include "client.h"
 #include "http.h"
 #include "models.h"
+#include "mlagent.h"
 #include "resp.h"
 #include "sse.h"
 
@@ -202,6 +203,21 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 	err = reply_finish(&t->r);
 	if (err == DBX_ERR_CANCELLED)
 		errbuf_set(errbuf, "cancelled by the caller");
+	if (!err && rq->trace) {
+		/* the trace the agent returned, or none */
+		*rq->trace = NULL;
+		if (t->r.trace.len) {
+			*rq->trace = malloc(t->r.trace.len + 1);
+			if (!*rq->trace) {
+				errbuf_set(errbuf, "out of memory for the trace");
+				return DBX_ERR_NOMEM;
+			}
+			memcpy(*rq->trace, t->r.trace.p, t->r.trace.len);
+			(*rq->trace)[t->r.trace.len] = 0;
+		}
+		if (rq->trace_len)
+			*rq->trace_len = *rq->trace ? t->r.trace.len : 0;
+	}
 	if (!err && rq->transcript) {
 		size_t len = 0;
 		err = chat_transcript(rq, &t->shape, &t->r, rq->transcript, &len);
@@ -214,34 +230,35 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 }
 
 /* The wire format for model: as asked; else the Responses API for a "codex"
- * name; for a "gpt" name (the family Databricks serves both ways) what the
- * endpoint's metadata lists, read once per model and client; else chat.
- * Other names are not looked up: that would cost every turn a round trip
- * before the first token. A failed lookup means chat (said in -v). */
+ * name; for a "gpt" or "agent" name (the family Databricks serves both ways,
+ * and agents, which agents.deploy() names agents_...) what the endpoint's
+ * metadata says, read once per model and client; else chat. Other names are
+ * not looked up: that would cost every turn a round trip before the first
+ * token. A failed lookup means chat (said in -v). */
 static const struct wire *wire_for(struct provider *p, const struct dbx_chat_request *rq,
                                    const char *model)
 {
-	char errbuf[DBX_ERRBUF_SIZE] = "", line[DBX_ERRBUF_SIZE + 300];
+	static const struct wire *const by_api[] = {&chat_wire, &chat_wire, &resp_wire,
+	                                            &agent_chat_wire, &agent_resp_wire};
+	char errbuf[DBX_ERRBUF_SIZE] = "";
 	struct client *c = p->client;
-	int yes = 0;
+	int api = DBX_API_CHAT;
 
 	if (rq->api != DBX_API_AUTO)
-		return rq->api == DBX_API_RESPONSES ? &resp_wire : &chat_wire;
+		return by_api[rq->api];
 	if (strstr(model, "codex"))
 		return &resp_wire;
-	if (!strstr(model, "gpt"))
+	if (!strstr(model, "gpt") && !strstr(model, "agent"))
 		return &chat_wire;
 	if (strcmp(p->api_model, model) != 0) {
-		if (models_endpoint_responses(c, model, &yes, errbuf) != DBX_OK && c->conn.trace) {
-			snprintf(line, sizeof line,
-			         "* endpoint metadata for %s: %s; using the chat API", model,
-			         errbuf);
-			c->conn.trace(c->conn.trace_ctx, line);
-		}
+		if (models_endpoint_api(c, model, &api, errbuf) != DBX_OK)
+			err_say(c->conn.trace, c->conn.trace_ctx,
+			        "* endpoint metadata for %s: %s; using the chat API", model,
+			        errbuf);
 		snprintf(p->api_model, sizeof p->api_model, "%s", model);
-		p->api_responses = yes;
+		p->api_kind = api;
 	}
-	return p->api_responses ? &resp_wire : &chat_wire;
+	return by_api[p->api_kind];
 }
 
 int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
@@ -251,6 +268,10 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 	struct turn *t;
 	int err = DBX_OK;
 
+	if ((unsigned)rq->api > DBX_API_AGENT_RESPONSES) {
+		errbuf_set(errbuf, "api %d is not an enum dbx_api_kind", (int)rq->api);
+		return DBX_ERR_USAGE;
+	}
 	if (!url_name_ok(model)) {
 		errbuf_set(errbuf,
 		           "model name '%.60s' is not valid (letters, digits, '.', '_', '-')",

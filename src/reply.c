@@ -49,6 +49,7 @@ static int text_event(struct reply *r, enum dbx_event_type type, const char *tex
 	}
 	if (len == 0)
 		return DBX_OK;
+	r->texts++;
 	memset(&ev, 0, sizeof ev);
 	ev.type = type;
 	ev.text = text;
@@ -118,6 +119,49 @@ static void copy_str(const struct json_doc *d, int t, char *out, size_t cap)
 		return;
 	if (json_str(d, t, out, cap, &n) == DBX_ERR_LIMIT)
 		out[cap - 1] = '\0';
+}
+
+int reply_remote(struct reply *r, enum dbx_event_type type, const struct json_doc *d, int id_t,
+                 int name_t, int body_t)
+{
+	char id[REPLY_ID_MAX] = "", name[REPLY_ID_MAX] = "", small[1024], *heap = NULL;
+	struct dbx_event ev;
+	size_t n = 0;
+	const char *body = json_text(d, body_t, small, sizeof small, &heap, &n);
+	int err;
+
+	if (!body && json_type(d, body_t) != JSON_STRING && json_type(d, body_t) != JSON_NONE)
+		(void)json_raw(d, body_t, &body, &n); /* not a string: its JSON text */
+	copy_str(d, id_t, id, sizeof id);
+	copy_str(d, name_t, name, sizeof name);
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.remote = 1;
+	ev.id = id;
+	ev.name = name;
+	if (type == DBX_EV_TOOL_CALL) {
+		ev.arguments = body ? body : "";
+		ev.arguments_len = body ? n : 0;
+	} else {
+		ev.text = body ? body : "";
+		ev.text_len = body ? n : 0;
+	}
+	err = emit(r, &ev);
+	free(heap);
+	return err;
+}
+
+void reply_trace(struct reply *r, const struct json_doc *d, int t)
+{
+	const char *p = NULL;
+	size_t n = 0;
+
+	if (json_raw(d, t, &p, &n) != DBX_OK)
+		return;
+	if (!r->trace.max)
+		buf_init(&r->trace, REPLY_KEEP_MAX);
+	buf_clear(&r->trace);
+	(void)buf_append(&r->trace, p, n);
 }
 
 struct reply_tool *reply_tool_find(struct reply *r, long key, const struct json_doc *d, int id_t,
@@ -258,6 +302,7 @@ void reply_free(struct reply *r)
 	buf_free(&r->text);
 	buf_free(&r->reasoning);
 	buf_free(&r->signature);
+	buf_free(&r->trace);
 }
 
 int reply_parse(struct reply *r, struct json_doc *d, const char *js, size_t len,

@@ -153,6 +153,34 @@ static void tool_item(struct json_w *w, const struct json_doc *d, int t)
 }
 
 /* The body (wire.h): model, instructions, input items, flattened tools. */
+void resp_input(struct json_w *w, const struct dbx_chat_request *rq, struct shape *s,
+                const char *system)
+{
+	int m;
+
+	json_w_arr(w);
+	if (system) {
+		json_w_obj(w);
+		json_w_key(w, "role");
+		json_w_str(w, "system");
+		json_w_key(w, "content");
+		json_w_str(w, system);
+		json_w_obj_end(w);
+	}
+	if (s->msgs.ntok)
+		for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
+			input_items(w, &s->msgs, m);
+	if (rq->prompt || s->natts) {
+		json_w_obj(w);
+		json_w_key(w, "role");
+		json_w_str(w, "user");
+		json_w_key(w, "content");
+		shape_user(w, rq, s, 1);
+		json_w_obj_end(w);
+	}
+	json_w_arr_end(w);
+}
+
 static int resp_body(const struct dbx_chat_request *rq, struct shape *s, const char *model,
                      int stream_options, char **body, size_t *len, char *errbuf)
 {
@@ -160,7 +188,7 @@ static int resp_body(const struct dbx_chat_request *rq, struct shape *s, const c
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
-	int m, sys, t;
+	int sys, t;
 
 	*body = NULL;
 	if (rq->thinking_budget) {
@@ -192,19 +220,7 @@ static int resp_body(const struct dbx_chat_request *rq, struct shape *s, const c
 	}
 	if (shape_ours(s, "input")) {
 		json_w_key(&w, "input");
-		json_w_arr(&w);
-		if (s->msgs.ntok)
-			for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
-				input_items(&w, &s->msgs, m);
-		if (rq->prompt || s->natts) {
-			json_w_obj(&w);
-			json_w_key(&w, "role");
-			json_w_str(&w, "user");
-			json_w_key(&w, "content");
-			shape_user(&w, rq, s, 1);
-			json_w_obj_end(&w);
-		}
-		json_w_arr_end(&w);
+		resp_input(&w, rq, s, NULL);
 	}
 	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && shape_ours(s, "tools")) {
 		json_w_key(&w, "tools");

@@ -100,6 +100,10 @@ int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf
 	if (!err)
 		err = parse_input("extra body fields (--param)", rq->extra_json, rq->extra_len,
 		                  JSON_OBJECT, &s->extra, &s->extra_tok, errbuf);
+	if (!err)
+		err = parse_input("custom inputs (--custom-inputs)", rq->custom_inputs_json,
+		                  rq->custom_inputs_len, JSON_OBJECT, &s->custom, &s->custom_tok,
+		                  errbuf);
 	if (err)
 		return err;
 	for (m = json_child(&s->msgs, 0); s->msgs.ntok && m >= 0; m = json_next(&s->msgs, m)) {
@@ -144,6 +148,7 @@ void shape_free(struct shape *s)
 	free(s->tools_tok);
 	free(s->schema_tok);
 	free(s->extra_tok);
+	free(s->custom_tok);
 	memset(s, 0, sizeof *s);
 }
 

@@ -30,8 +30,8 @@ struct shape_hole {
  * with ntok 0. trace (may be NULL) hears which of dbxai's body fields the extra
  * fields override. */
 struct shape {
-	struct json_doc msgs, tools, schema, extra;
-	struct json_tok *msgs_tok, *tools_tok, *schema_tok, *extra_tok;
+	struct json_doc msgs, tools, schema, extra, custom;
+	struct json_tok *msgs_tok, *tools_tok, *schema_tok, *extra_tok, *custom_tok;
 	/* The attachments, opened (heap, natts of them); the holes the last
 	 * shape_user() left for the images' base64 text. */
 	struct attach *atts;

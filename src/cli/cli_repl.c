@@ -159,6 +159,8 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 			                   ev->text_len);
 		break;
 	case DBX_EV_TOOL_CALL:
+		if (ev->remote)
+			break; /* an agent's own step: not for the answer */
 		if (o->last >= 0 && o->last != '\n')
 			stop = cli_write(o, "\n", 1);
 		if (!stop)
