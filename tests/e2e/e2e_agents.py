@@ -24,6 +24,7 @@ def events(res):
 class Agents(MockCase):
     ENV = NO_RETRIES
     SHARED = True
+    MOCK = {"lifetime": 600}  # one mock for the class: slow runs (valgrind) need long
 
     def chat(self, *args, glob=()):
         return run(list(glob) + ["chat"] + list(args), env=self.env(), timeout=30)

@@ -35,6 +35,7 @@ def resp_reply(text="ok"):
 class Attach(MockCase):
     ENV = NO_RETRIES
     SHARED = True
+    MOCK = {"lifetime": 600}  # one mock for the class: slow runs (valgrind) need long
 
     def setUp(self):
         super().setUp()

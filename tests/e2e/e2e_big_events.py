@@ -51,6 +51,7 @@ def resp_tool(args):
 class BigEvents(MockCase):
     ENV = NO_RETRIES
     SHARED = True
+    MOCK = {"lifetime": 600}  # one mock for the class: slow runs (valgrind) need long
 
     def chat(self, api, reply, *args):
         self.mock.script(reply)
