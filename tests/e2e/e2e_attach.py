@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 
+from e2e_faults import run_with_rss
 from lib import NO_RETRIES, MockCase, run, sse, sse_reply
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
@@ -137,6 +138,20 @@ class Attach(MockCase):
         res = self.chat("-a", four, "hi")
         self.assertExit(res, 0)
         self.assertEqual(self.user_content()[0]["image_url"]["url"], data_url("image/png", want))
+
+    def test_memory_of_a_4_mib_image(self):
+        # file -> base64 -> socket in pieces: about 1 MiB at most beyond a chat
+        four = self.file("four.png", PNG[:8] + os.urandom(4 * 1024 * 1024 - 8))
+        self.mock.script(chat_reply(), chat_reply())
+        plain, base = run_with_rss(["chat", "--api", "chat", "hi"], self.env())
+        res, rss = run_with_rss(["chat", "--api", "chat", "-a", four, "hi"], self.env())
+        self.assertExit(plain, 0)
+        self.assertExit(res, 0)
+        self.assertEqual(len(self.reqs()[-1]["body"]["messages"][-1]["content"][0]["image_url"]["url"]),
+                         len("data:image/png;base64,") + 4 * (4 * 1024 * 1024 + 2) // 3 // 4 * 4)
+        if rss:
+            print("\n  peak RSS %d KiB, %d KiB beyond a chat without the image" % (rss, rss - base))
+            self.assertLess(rss - base, 1024 + 256, "a 4 MiB image cost %d KiB" % (rss - base))
 
     def test_save_keeps_attachments(self):
         save = os.path.join(self.dir, "conv.json")

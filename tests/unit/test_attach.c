@@ -141,6 +141,20 @@ static void test_files(void)
 	          at.size == DBX_ATTACH_IMAGE_MAX,
 	      "image at the limit: %s", errbuf);
 
+	/* the file grows after it was typed: it is sent as it was (its size then) */
+	{
+		char out[16];
+		size_t got = 0;
+
+		f = fopen(path, "ab");
+		fputs("more bytes", f);
+		fclose(f);
+		CHECK(attach_b64(&at, attach_b64_len(at.size) - 4, out, sizeof out, &got, errbuf) ==
+		              DBX_OK &&
+		          got == 4,
+		      "grown: %zu bytes at the end (%s)", got, errbuf);
+	}
+
 	/* the file shrinks after it was typed: the read says so */
 	{
 		char out[64];
