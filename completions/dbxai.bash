@@ -29,7 +29,8 @@ _dbxai()
 		--auth --json --raw --version --help"
 	local chat_opts="-i --interactive -m --model -s --system --system-file -t --temperature
 		--max-tokens --tools --messages --no-stream --fast --api --show-reasoning --thinking
-		--reasoning-effort --schema --json-object --param --usage --save"
+		--reasoning-effort --schema --json-object --param --usage --save -a --attach
+		--custom-inputs --trace"
 	local embed_opts="-m --model --batch"
 
 	# the command: the first word that is neither an option nor an option's value
@@ -44,14 +45,14 @@ _dbxai()
 	done
 
 	case $prev in
-	--cacert | --tools | --messages | --schema | --save | --system-file | --data | -d)
+	--cacert | --tools | --messages | --schema | --save | --system-file | --data | -d | -a | --attach | --trace)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--auth)
 		COMPREPLY=($(compgen -W "pat oauth-m2m oauth-u2m" -- "$cur"))
 		return ;;
 	--api)
-		COMPREPLY=($(compgen -W "chat responses" -- "$cur"))
+		COMPREPLY=($(compgen -W "chat responses agent-chat agent-responses" -- "$cur"))
 		return ;;
 	--reasoning-effort)
 		COMPREPLY=($(compgen -W "low medium high" -- "$cur"))

@@ -49,7 +49,7 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	struct dbx_event e = *ev;
 	size_t si, ti;
 
-	if (ev->type == DBX_EV_TOOL_CALL) {
+	if (ev->type == DBX_EV_TOOL_CALL && !ev->remote) { /* not an agent endpoint's own */
 		struct call *c = &t->calls[t->n];
 		if (mcpsrv_find(t->set, ev->name, &si, &ti))
 			e.server = t->set->srv[si].name;

@@ -22,8 +22,7 @@ static void user_message(struct json_w *w, const char *role, const char *text)
 /* The messages of the turn: system, the earlier ones, the prompt. An explicit
  * system prompt replaces the messages' own; without one the messages' system
  * message stays, or the default goes first. */
-static void write_messages(struct json_w *w, const struct dbx_chat_request *rq,
-                           const struct shape *s)
+static void write_messages(struct json_w *w, const struct dbx_chat_request *rq, struct shape *s)
 {
 	int m, own_system = rq->system != NULL || shape_system_token(&s->msgs) < 0;
 
@@ -33,11 +32,17 @@ static void write_messages(struct json_w *w, const struct dbx_chat_request *rq,
 		for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
 			if (!(own_system && shape_role_is(&s->msgs, m, "system")))
 				json_w_raw(w, &s->msgs, m);
-	if (rq->prompt)
-		user_message(w, "user", rq->prompt);
+	if (rq->prompt || s->natts) {
+		json_w_obj(w);
+		json_w_key(w, "role");
+		json_w_str(w, "user");
+		json_w_key(w, "content");
+		shape_user(w, rq, s, 0);
+		json_w_obj_end(w);
+	}
 }
 
-int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s, const struct reply *r,
+int chat_transcript(const struct dbx_chat_request *rq, struct shape *s, const struct reply *r,
                     char **out, size_t *len)
 {
 	struct json_w w;
@@ -45,7 +50,8 @@ int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s, co
 	char *buf;
 	int i, err;
 
-	cap = 1024 + rq->messages_len + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	cap = 1024 + rq->messages_len + shape_user_cap(s) +
+	      6 * (rq->prompt ? strlen(rq->prompt) : 0) +
 	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM)) +
 	      6 * (r->text.len + r->reasoning.len + r->signature.len);
 	for (i = 0; i < r->ntools; i++)
@@ -116,6 +122,13 @@ int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s, co
 	json_w_obj_end(&w);
 	json_w_arr_end(&w);
 	err = json_w_finish(&w, len);
+	if (!err && s->nholes) {
+		/* the transcript keeps the images, as data URLs */
+		char *whole = NULL;
+		err = shape_body_whole(s, buf, *len, &whole, len, NULL);
+		free(buf);
+		buf = whole;
+	}
 	if (err) {
 		free(buf);
 		return err;
@@ -126,7 +139,7 @@ int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s, co
 
 /* The body (wire.h): no "model" field, the path names it; stream_options adds
  * {"include_usage": true} to a streamed request. */
-static int chat_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+static int chat_body(const struct dbx_chat_request *rq, struct shape *s, const char *model,
                      int stream_options, char **body, size_t *len, char *errbuf)
 {
 	(void)model; /* the path names it */
@@ -138,7 +151,7 @@ static int chat_body(const struct dbx_chat_request *rq, const struct shape *s, c
 	*body = NULL;
 	/* Escaping grows text at most 6x (\u00XX); raw JSON is copied as it is. */
 	cap = 768 + rq->messages_len + rq->tools_len + rq->schema_len + rq->extra_len +
-	      6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	      shape_user_cap(s) + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
 	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM));
 	buf = malloc(cap);
 	if (!buf)
@@ -255,8 +268,8 @@ static int tool_calls(struct reply *r, const struct json_doc *d, int arr, int wh
 		}
 		err = reply_tool_args(t, d, json_get(d, fn, "arguments"), whole);
 		if (err) {
-			reply_fail(r, err, "tool call arguments larger than %d bytes",
-			           REPLY_TOOL_ARGS_MAX);
+			reply_fail(r, err, "tool call arguments larger than the %u MiB limit",
+			           REPLY_TOOL_ARGS_MAX >> 20);
 			return ERR_STOP;
 		}
 	}

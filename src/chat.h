@@ -25,7 +25,7 @@
 /* The whole conversation after a turn: the messages sent and the assistant
  * reply (reasoning item with its signature, text, tool calls), as a JSON array
  * in malloc'd memory. r must have been kept (r->keep). */
-int chat_transcript(const struct dbx_chat_request *rq, const struct shape *s, const struct reply *r,
+int chat_transcript(const struct dbx_chat_request *rq, struct shape *s, const struct reply *r,
                     char **out, size_t *len);
 
 /* One SSE data payload of a stream ("[DONE]" included). */

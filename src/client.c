@@ -227,6 +227,8 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 	rq.method = k->method;
 	rq.body = k->body;
 	rq.body_len = k->body_len;
+	rq.body_read = k->body_read;
+	rq.body_ctx = k->body_ctx;
 	rq.accept = k->accept;
 	k->attempts = 0;
 	for (;;) {

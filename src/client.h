@@ -67,6 +67,9 @@ struct client_call {
 	const char *path; /* origin-form path on the workspace */
 	const char *body; /* NULL: none; else sent as application/json */
 	size_t body_len;
+	/* Not NULL: the body is written in pieces read from it (conn.h) */
+	int (*body_read)(void *ctx, size_t off, char *out, size_t cap, size_t *got, char *errbuf);
+	void *body_ctx;
 	const char *accept;               /* NULL: any */
 	const char *content_type;         /* of body; NULL: application/json */
 	const char *authorization;        /* Authorization value for this call only (the

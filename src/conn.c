@@ -343,6 +343,27 @@ static int send_request(struct conn *c, const struct conn_target *t, const struc
 		(void)http_redact(c->rbuf_, len, text, sizeof text, &tlen);
 		trace_head(c, "> ", text, tlen);
 	}
+	if (rq->body_read) {
+		/* written in pieces through the read buffer, idle until the reply */
+		size_t off = 0, got = 0;
+
+		err = io_write(c, c->rbuf_, len, c->idle_timeout_ms, errbuf);
+		while (!err && off < rq->body_len) {
+			size_t want = rq->body_len - off;
+			err = rq->body_read(rq->body_ctx, off, c->rbuf_,
+			                    want < sizeof c->rbuf_ ? want : sizeof c->rbuf_, &got,
+			                    errbuf);
+			if (!err && !got) {
+				errbuf_set(errbuf, "the request body ended after %zu of %zu bytes",
+				           off, rq->body_len);
+				err = DBX_ERR_IO;
+			}
+			if (!err)
+				err = io_write(c, c->rbuf_, got, c->idle_timeout_ms, errbuf);
+			off += got;
+		}
+		return err;
+	}
 	/* Small bodies go in the same write (one TLS record, one packet). */
 	if (rq->body && rq->body_len <= sizeof c->rbuf_ - len) {
 		memcpy(c->rbuf_ + len, rq->body, rq->body_len);

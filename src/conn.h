@@ -46,6 +46,11 @@ struct conn_request {
 	const char *body; /* NULL: no body */
 	size_t body_len;
 	const char *accept; /* NULL: any */
+	/* Not NULL: the body_len bytes of the body are written as they are
+	 * read from it, in pieces (off counts up from 0; *got 0 is an error);
+	 * body must still be non-NULL. */
+	int (*body_read)(void *ctx, size_t off, char *out, size_t cap, size_t *got, char *errbuf);
+	void *body_ctx;
 };
 
 /* on_head sees the final response head before any body byte; on_body gets the

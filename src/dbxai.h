@@ -263,13 +263,45 @@ int dbx_api(struct dbx_client *c, const char *method, const char *path_or_url, c
 #define DBX_DEFAULT_SYSTEM "You are a helpful assistant."
 
 enum dbx_api_kind {
-	DBX_API_AUTO = 0, /* Responses API when the model name contains "codex", or
-	                     contains "gpt" and the endpoint's metadata lists
-	                     openai/v1/responses (one lookup per model and
-	                     client); chat otherwise */
-	DBX_API_CHAT,     /* POST /serving-endpoints/{model}/invocations */
-	DBX_API_RESPONSES /* POST /serving-endpoints/responses */
+	DBX_API_AUTO = 0,  /* Responses API when the model name contains "codex", or
+	                      contains "gpt" and the endpoint's metadata lists
+	                      openai/v1/responses (one lookup per model and
+	                      client); an agent kind by the metadata's task (see
+	                      below); chat otherwise */
+	DBX_API_CHAT,      /* POST /serving-endpoints/{model}/invocations */
+	DBX_API_RESPONSES, /* POST /serving-endpoints/responses */
+	/* Agents of the Mosaic AI Agent Framework, at
+	 * /serving-endpoints/{model}/invocations in their own schemas. The
+	 * steps they run themselves (tool calls and results) come as events with
+	 * remote set. DBX_API_AUTO picks them when the endpoint's metadata task
+	 * is agent/v1/chat or agent/v2/chat (ChatAgent) or agent/v1/responses
+	 * (ResponsesAgent); only names containing "gpt" or "agent" are looked up
+	 * (agents.deploy() names its endpoints agents_...). */
+	DBX_API_AGENT_CHAT,     /* MLflow ChatAgent: {"messages", "stream"} */
+	DBX_API_AGENT_RESPONSES /* MLflow ResponsesAgent: {"input", "stream"} */
 };
+
+/* A file attached to the prompt. Its type comes from its content, never its
+ * name: JPEG, PNG, GIF and WebP (by their magic bytes) are images, sent as
+ * base64 data URLs (chat: an "image_url" part; Responses: "input_image");
+ * well-formed UTF-8 without NUL is text, sent as a text part whose first line
+ * is the name; anything else is refused (DBX_ERR_USAGE, naming what was
+ * found). The parts go in the user message in order, the prompt last as its
+ * own text part. Refused before anything is sent (DBX_ERR_USAGE, the limit
+ * named): an image over DBX_ATTACH_IMAGE_MAX, more than DBX_ATTACH_IMAGES_MAX
+ * images, a request body over DBX_BODY_MAX. An image in a regular file is
+ * read as the request is sent (file -> base64 -> socket), never held whole. */
+struct dbx_attachment {
+	const char *path; /* a file; NULL: data */
+	const void *data; /* the content in memory (when path is NULL), borrowed */
+	size_t len;
+	const char *name; /* a text part's first line; NULL: path's last
+	                     component, or "stdin" for data */
+};
+
+#define DBX_ATTACH_IMAGE_MAX (5u << 20)
+#define DBX_ATTACH_IMAGES_MAX 20
+#define DBX_BODY_MAX (16u << 20) /* a chat request body, attachments included */
 
 /* One chat turn. Strings are borrowed for the call; NULL means "not set". */
 struct dbx_chat_request {
@@ -307,6 +339,18 @@ struct dbx_chat_request {
 	                      reply with its reasoning items, signatures and
 	                      tool calls): release it with dbx_free() */
 	size_t *transcript_len;
+	/* Files for the prompt's user message (dbx_attachment), in order; the
+	 * transcript keeps them as data URLs. */
+	const struct dbx_attachment *attachments;
+	size_t num_attachments;
+	/* Agents (DBX_API_AGENT_*): custom_inputs, a JSON object sent as it is
+	 * (NULL: none); trace not NULL asks for databricks_options.return_trace
+	 * and, on success, receives the trace the endpoint returned as JSON text
+	 * (release with dbx_free(); NULL when it returned none). */
+	const char *custom_inputs_json;
+	size_t custom_inputs_len;
+	char **trace;
+	size_t *trace_len;
 };
 
 enum dbx_event_type {
@@ -315,8 +359,10 @@ enum dbx_event_type {
 	DBX_EV_TOOL_CALL,  /* id, name, arguments: one complete call */
 	DBX_EV_USAGE,      /* token counts: once, the final values */
 	DBX_EV_DONE,       /* finish_reason: the reply is complete */
-	DBX_EV_TOOL_RESULT /* dbx_chat_agent: id, name, server, text, is_error:
-	                      the result of one MCP tool call, as the model gets it */
+	DBX_EV_TOOL_RESULT /* id, name, text: the result of a tool call: one
+	                      dbx_chat_agent ran (server, is_error set: as the
+	                      model gets it), or one an agent endpoint ran
+	                      itself (remote set; name may be "") */
 };
 
 /* Views valid only during the callback. */
@@ -330,6 +376,9 @@ struct dbx_event {
 	const char *finish_reason; /* NUL-terminated; "stop", "tool_calls", ... */
 	const char *signature;     /* REASONING: the signature that came with this
 	                              piece (Claude), or NULL */
+	int remote;                /* TOOL_CALL, TOOL_RESULT: a step an agent endpoint ran
+	                              itself, given as it happens (nothing for the caller to
+	                              run); its text is never part of the answer */
 	const char *server;        /* TOOL_CALL, TOOL_RESULT (dbx_chat_agent): the
 	                              MCP server of the tool; NULL for another tool */
 	int is_error;              /* TOOL_RESULT: the call failed or was declined */

@@ -273,6 +273,11 @@ enum dbx_err json_w_raw(struct json_w *w, const struct json_doc *doc, int t)
 	return w->err;
 }
 
+size_t json_w_len(const struct json_w *w)
+{
+	return w->len;
+}
+
 enum dbx_err json_w_finish(struct json_w *w, size_t *len)
 {
 	if (!w->err && (w->depth != 0 || !(w->st[0] & W_ITEMS)))

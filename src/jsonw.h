@@ -56,6 +56,8 @@ enum dbx_err json_w_null(struct json_w *w);
 /* Copies value t of a parsed (hence validated) document verbatim, whitespace
  * and escapes as they were: tool definitions or messages read from a file. */
 enum dbx_err json_w_raw(struct json_w *w, const struct json_doc *doc, int t);
+/* Bytes written so far (a string just written ends at len - 1 with its '"'). */
+size_t json_w_len(const struct json_w *w);
 /* Checks the value is complete, NUL-terminates buf, sets *len (may be NULL)
  * and returns the first error, if any. */
 enum dbx_err json_w_finish(struct json_w *w, size_t *len);

@@ -189,13 +189,13 @@ out:
 	return err;
 }
 
-int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
+int models_lists_api(const char *body, size_t len, int *api, char *errbuf)
 {
 	struct json_doc d;
 	struct json_tok *tok;
-	int t, err;
+	int t, task, err;
 
-	*yes = 0;
+	*api = DBX_API_CHAT;
 	err = json_parse_alloc(&d, body, len, &tok);
 	if (err == DBX_ERR_LIMIT)
 		errbuf_set(errbuf, "the endpoint metadata has too many JSON tokens");
@@ -208,19 +208,33 @@ int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
 		           err ? d.err_what : "another value");
 		err = DBX_ERR_PROTOCOL;
 	}
-	for (t = 1; !err && t < d.ntok && !*yes; t++)
-		*yes = json_streq(&d, t, MODELS_RESPONSES_API);
+	task = err ? -1 : json_get(&d, 0, "task");
+	if (json_streq(&d, task, "agent/v1/chat") || json_streq(&d, task, "agent/v2/chat"))
+		*api = DBX_API_AGENT_CHAT;
+	else if (json_streq(&d, task, "agent/v1/responses"))
+		*api = DBX_API_AGENT_RESPONSES;
+	for (t = 1; !err && t < d.ntok && *api == DBX_API_CHAT; t++)
+		if (json_streq(&d, t, MODELS_RESPONSES_API))
+			*api = DBX_API_RESPONSES;
 	free(tok);
 	return err;
 }
 
-int models_endpoint_responses(struct client *c, const char *name, int *yes, char *errbuf)
+int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf)
+{
+	int api, err = models_lists_api(body, len, &api, errbuf);
+
+	*yes = api == DBX_API_RESPONSES;
+	return err;
+}
+
+int models_endpoint_api(struct client *c, const char *name, int *api, char *errbuf)
 {
 	struct models_state *s;
 	char path[320];
 	int err;
 
-	*yes = 0;
+	*api = DBX_API_CHAT;
 	if (snprintf(path, sizeof path, "/api/2.0/serving-endpoints/%s", name) >=
 	    (int)sizeof path) {
 		errbuf_set(errbuf, "endpoint name too long");
@@ -231,7 +245,7 @@ int models_endpoint_responses(struct client *c, const char *name, int *yes, char
 		return DBX_ERR_NOMEM;
 	err = get_whole(c, path, s, errbuf);
 	if (!err)
-		err = models_lists_responses(s->body.p ? s->body.p : "", s->body.len, yes, errbuf);
+		err = models_lists_api(s->body.p ? s->body.p : "", s->body.len, api, errbuf);
 	buf_free(&s->body);
 	free(s);
 	return err;

@@ -39,7 +39,14 @@ int models_decode(const char *body, size_t len, dbx_model_fn cb, void *ctx, char
  * models_lists_responses decodes a reply body; models_endpoint_responses
  * makes the call (name: letters, digits, '.', '_', '-'). */
 int models_lists_responses(const char *body, size_t len, int *yes, char *errbuf);
-int models_endpoint_responses(struct client *c, const char *name, int *yes, char *errbuf);
+
+/* The wire format the metadata body[0..len) calls for (an enum dbx_api_kind
+ * into *api): the agent kinds by its "task" (agent/v1/chat and agent/v2/chat:
+ * ChatAgent; agent/v1/responses: ResponsesAgent), else DBX_API_RESPONSES when
+ * it lists the Responses API, else DBX_API_CHAT. models_endpoint_api makes
+ * the call (name: letters, digits, '.', '_', '-'). */
+int models_lists_api(const char *body, size_t len, int *api, char *errbuf);
+int models_endpoint_api(struct client *c, const char *name, int *api, char *errbuf);
 
 /* dbx_list_models (dbxai.h) on client c. */
 int models_list(struct client *c, dbx_model_fn cb, void *ctx, char *errbuf);

@@ -9,10 +9,14 @@
 #include "client.h"
 #include "http.h"
 #include "models.h"
+#include "mlagent.h"
 #include "resp.h"
 #include "sse.h"
 
 #define PROVIDER_WHOLE_MAX (16u << 20) /* a non-streamed reply larger than this is refused */
+/* The largest stream event taken, in every format: REPLY_EVENT_MAX of text or
+ * arguments plus room for the JSON around them. */
+#define PROVIDER_EVENT_MAX (REPLY_EVENT_MAX + SSE_BUF_SIZE)
 
 struct turn {
 	struct client *c;
@@ -22,10 +26,20 @@ struct turn {
 	struct client_call k;
 	int sse; /* the reply is an event stream */
 	struct sse_parser sse_parser;
-	char *big_events; /* a larger event buffer (heap) for a format that wants one */
-	size_t big_size;
 	struct buf whole; /* a non-streamed reply, collected */
 };
+
+/* The allocator of the SSE parser's spill (sse.h): one event larger than its
+ * buffer, held while it is read, freed once it has been handed out. */
+static void *turn_grow(void *ctx, void *old, size_t size)
+{
+	(void)ctx;
+	if (!size) {
+		free(old);
+		return NULL;
+	}
+	return realloc(old, size);
+}
 
 static int turn_head(void *ctx, const struct http_parser *p)
 {
@@ -33,15 +47,9 @@ static int turn_head(void *ctx, const struct http_parser *p)
 	const char *ct = http_header_value(p, "Content-Type", NULL);
 
 	t->sse = ct && strncmp(ct, "text/event-stream", 17) == 0;
-	if (t->sse && t->w->event_max && t->big_size != t->w->event_max) {
-		free(t->big_events);
-		t->big_events = malloc(t->w->event_max);
-		t->big_size = t->big_events ? t->w->event_max : 0;
-	}
-	if (t->sse && t->w->event_max && t->big_events)
-		sse_init(&t->sse_parser, t->big_events, t->big_size);
-	else
-		sse_init(&t->sse_parser, NULL, 0);
+	(void)sse_finish(&t->sse_parser); /* gives back a spill of an attempt cut mid-event */
+	sse_init(&t->sse_parser, NULL, 0);
+	sse_spill(&t->sse_parser, PROVIDER_EVENT_MAX, turn_grow, NULL);
 	buf_clear(&t->whole);
 	client_touch(t->c);
 	return 0;
@@ -63,9 +71,10 @@ static int turn_sse_event(void *ctx, const struct sse_event *ev)
 				t->k.complete = t->r.done = 1;
 			return DBX_OK;
 		}
-		reply_fail(&t->r, DBX_ERR_PROTOCOL,
-		           "a stream event of %zu bytes is larger than the %zu-byte buffer",
-		           ev->data_size, t->big_size ? t->big_size : (size_t)SSE_BUF_SIZE);
+		reply_fail(
+		    &t->r, DBX_ERR_LIMIT,
+		    "a stream event of %zu bytes is larger than the %u MiB limit of one event",
+		    ev->data_size, REPLY_EVENT_MAX >> 20);
 		return ERR_STOP;
 	}
 	err = t->w->event(&t->r, ev->data, ev->data_len);
@@ -110,19 +119,46 @@ static int refused_stream_options(const struct client_call *k)
 	return 0;
 }
 
+/* The body in pieces: the written text with the images' base64 in its holes. */
+struct body_src {
+	const struct shape *s;
+	const char *body;
+	size_t len;
+};
+
+static int turn_body_read(void *ctx, size_t off, char *out, size_t cap, size_t *got, char *errbuf)
+{
+	const struct body_src *b = ctx;
+
+	return shape_body_read(b->s, b->body, b->len, off, out, cap, got, errbuf);
+}
+
 /* One model, one wire format, with the given retry budget. */
 static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const char *model,
                     int max_retries, dbx_event_fn cb, void *ctx, char *errbuf)
 {
 	char path[300];
 	char *body = NULL;
-	size_t body_len = 0;
+	size_t body_len = 0, size;
+	struct body_src src;
 	int err, stream_options = t->w->stream_options, attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		err = t->w->body(rq, &t->shape, model, stream_options, &body, &body_len, errbuf);
 		if (err)
 			return err;
+		size = shape_body_size(&t->shape, body_len);
+		if (size > DBX_BODY_MAX) {
+			errbuf_set(errbuf,
+			           "the request body of %zu bytes is larger than the %u MiB limit; "
+			           "attach fewer or smaller files",
+			           size, DBX_BODY_MAX >> 20);
+			free(body);
+			return DBX_ERR_USAGE;
+		}
+		src.s = &t->shape;
+		src.body = body;
+		src.len = body_len;
 		t->w->path(model, path, sizeof path);
 		reply_free(&t->r);
 		memset(&t->r, 0, sizeof t->r);
@@ -134,7 +170,11 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 		t->k.method = "POST";
 		t->k.path = path;
 		t->k.body = body;
-		t->k.body_len = body_len;
+		t->k.body_len = size;
+		if (t->shape.nholes) {
+			t->k.body_read = turn_body_read;
+			t->k.body_ctx = &src;
+		}
 		t->k.accept = rq->no_stream ? "application/json" : "text/event-stream";
 		t->k.max_retries = max_retries;
 		t->k.on_head = turn_head;
@@ -163,6 +203,21 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 	err = reply_finish(&t->r);
 	if (err == DBX_ERR_CANCELLED)
 		errbuf_set(errbuf, "cancelled by the caller");
+	if (!err && rq->trace) {
+		/* the trace the agent returned, or none */
+		*rq->trace = NULL;
+		if (t->r.trace.len) {
+			*rq->trace = malloc(t->r.trace.len + 1);
+			if (!*rq->trace) {
+				errbuf_set(errbuf, "out of memory for the trace");
+				return DBX_ERR_NOMEM;
+			}
+			memcpy(*rq->trace, t->r.trace.p, t->r.trace.len);
+			(*rq->trace)[t->r.trace.len] = 0;
+		}
+		if (rq->trace_len)
+			*rq->trace_len = *rq->trace ? t->r.trace.len : 0;
+	}
 	if (!err && rq->transcript) {
 		size_t len = 0;
 		err = chat_transcript(rq, &t->shape, &t->r, rq->transcript, &len);
@@ -175,34 +230,35 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 }
 
 /* The wire format for model: as asked; else the Responses API for a "codex"
- * name; for a "gpt" name (the family Databricks serves both ways) what the
- * endpoint's metadata lists, read once per model and client; else chat.
- * Other names are not looked up: that would cost every turn a round trip
- * before the first token. A failed lookup means chat (said in -v). */
+ * name; for a "gpt" or "agent" name (the family Databricks serves both ways,
+ * and agents, which agents.deploy() names agents_...) what the endpoint's
+ * metadata says, read once per model and client; else chat. Other names are
+ * not looked up: that would cost every turn a round trip before the first
+ * token. A failed lookup means chat (said in -v). */
 static const struct wire *wire_for(struct provider *p, const struct dbx_chat_request *rq,
                                    const char *model)
 {
-	char errbuf[DBX_ERRBUF_SIZE] = "", line[DBX_ERRBUF_SIZE + 300];
+	static const struct wire *const by_api[] = {&chat_wire, &chat_wire, &resp_wire,
+	                                            &agent_chat_wire, &agent_resp_wire};
+	char errbuf[DBX_ERRBUF_SIZE] = "";
 	struct client *c = p->client;
-	int yes = 0;
+	int api = DBX_API_CHAT;
 
 	if (rq->api != DBX_API_AUTO)
-		return rq->api == DBX_API_RESPONSES ? &resp_wire : &chat_wire;
+		return by_api[rq->api];
 	if (strstr(model, "codex"))
 		return &resp_wire;
-	if (!strstr(model, "gpt"))
+	if (!strstr(model, "gpt") && !strstr(model, "agent"))
 		return &chat_wire;
 	if (strcmp(p->api_model, model) != 0) {
-		if (models_endpoint_responses(c, model, &yes, errbuf) != DBX_OK && c->conn.trace) {
-			snprintf(line, sizeof line,
-			         "* endpoint metadata for %s: %s; using the chat API", model,
-			         errbuf);
-			c->conn.trace(c->conn.trace_ctx, line);
-		}
+		if (models_endpoint_api(c, model, &api, errbuf) != DBX_OK)
+			err_say(c->conn.trace, c->conn.trace_ctx,
+			        "* endpoint metadata for %s: %s; using the chat API", model,
+			        errbuf);
 		snprintf(p->api_model, sizeof p->api_model, "%s", model);
-		p->api_responses = yes;
+		p->api_kind = api;
 	}
-	return p->api_responses ? &resp_wire : &chat_wire;
+	return by_api[p->api_kind];
 }
 
 int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
@@ -212,6 +268,10 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 	struct turn *t;
 	int err = DBX_OK;
 
+	if ((unsigned)rq->api > DBX_API_AGENT_RESPONSES) {
+		errbuf_set(errbuf, "api %d is not an enum dbx_api_kind", (int)rq->api);
+		return DBX_ERR_USAGE;
+	}
 	if (!url_name_ok(model)) {
 		errbuf_set(errbuf,
 		           "model name '%.60s' is not valid (letters, digits, '.', '_', '-')",
@@ -247,7 +307,7 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 out:
 	shape_free(&t->shape);
 	reply_free(&t->r);
-	free(t->big_events);
+	(void)sse_finish(&t->sse_parser);
 	buf_free(&t->whole);
 	free(t);
 	return err;

@@ -21,7 +21,7 @@ struct provider {
 	/* The last endpoint whose metadata was read to choose its wire format,
 	 * so that a conversation asks once per model. */
 	char api_model[URL_NAME_MAX + 1];
-	int api_responses;
+	int api_kind; /* its enum dbx_api_kind */
 };
 
 int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,

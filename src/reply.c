@@ -23,6 +23,14 @@ static int text_event(struct reply *r, enum dbx_event_type type, const char *tex
 
 	if (len == 0 && !signature)
 		return DBX_OK;
+	if (len > REPLY_EVENT_MAX) {
+		reply_fail(
+		    r, DBX_ERR_LIMIT,
+		    "a stream event's text of %zu bytes is larger than the %u MiB limit of one "
+		    "event",
+		    len, REPLY_EVENT_MAX >> 20);
+		return ERR_STOP;
+	}
 	if (r->keep) {
 		if (!r->text.max) {
 			buf_init(&r->text, REPLY_KEEP_MAX);
@@ -41,6 +49,7 @@ static int text_event(struct reply *r, enum dbx_event_type type, const char *tex
 	}
 	if (len == 0)
 		return DBX_OK;
+	r->texts++;
 	memset(&ev, 0, sizeof ev);
 	ev.type = type;
 	ev.text = text;
@@ -112,6 +121,49 @@ static void copy_str(const struct json_doc *d, int t, char *out, size_t cap)
 		out[cap - 1] = '\0';
 }
 
+int reply_remote(struct reply *r, enum dbx_event_type type, const struct json_doc *d, int id_t,
+                 int name_t, int body_t)
+{
+	char id[REPLY_ID_MAX] = "", name[REPLY_ID_MAX] = "", small[1024], *heap = NULL;
+	struct dbx_event ev;
+	size_t n = 0;
+	const char *body = json_text(d, body_t, small, sizeof small, &heap, &n);
+	int err;
+
+	if (!body && json_type(d, body_t) != JSON_STRING && json_type(d, body_t) != JSON_NONE)
+		(void)json_raw(d, body_t, &body, &n); /* not a string: its JSON text */
+	copy_str(d, id_t, id, sizeof id);
+	copy_str(d, name_t, name, sizeof name);
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.remote = 1;
+	ev.id = id;
+	ev.name = name;
+	if (type == DBX_EV_TOOL_CALL) {
+		ev.arguments = body ? body : "";
+		ev.arguments_len = body ? n : 0;
+	} else {
+		ev.text = body ? body : "";
+		ev.text_len = body ? n : 0;
+	}
+	err = emit(r, &ev);
+	free(heap);
+	return err;
+}
+
+void reply_trace(struct reply *r, const struct json_doc *d, int t)
+{
+	const char *p = NULL;
+	size_t n = 0;
+
+	if (json_raw(d, t, &p, &n) != DBX_OK)
+		return;
+	if (!r->trace.max)
+		buf_init(&r->trace, REPLY_KEEP_MAX);
+	buf_clear(&r->trace);
+	(void)buf_append(&r->trace, p, n);
+}
+
 struct reply_tool *reply_tool_find(struct reply *r, long key, const struct json_doc *d, int id_t,
                                    int name_t)
 {
@@ -144,7 +196,7 @@ int reply_tool_args(struct reply_tool *tc, const struct json_doc *d, int t, int 
 	if (replace)
 		tc->len = 0;
 	need = tc->len + n + 1;
-	if (need > REPLY_TOOL_ARGS_MAX)
+	if (need - 1 > REPLY_TOOL_ARGS_MAX)
 		return DBX_ERR_LIMIT;
 	if (need > tc->cap) {
 		size_t cap = tc->cap ? tc->cap : 256;
@@ -250,6 +302,7 @@ void reply_free(struct reply *r)
 	buf_free(&r->text);
 	buf_free(&r->reasoning);
 	buf_free(&r->signature);
+	buf_free(&r->trace);
 }
 
 int reply_parse(struct reply *r, struct json_doc *d, const char *js, size_t len,

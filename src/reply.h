@@ -22,10 +22,11 @@
 #include "err.h"
 #include "json.h"
 
-#define REPLY_MAX_TOOLS 64            /* tool calls in one reply */
-#define REPLY_TOOL_ARGS_MAX (1 << 20) /* bytes of one call's arguments */
-#define REPLY_ID_MAX 256              /* tool call id and function name */
-#define REPLY_TOKENS 512              /* JSON tokens on the stack per event */
+#define REPLY_MAX_TOOLS 64                  /* tool calls in one reply */
+#define REPLY_EVENT_MAX (4u << 20)          /* text of one delta, in every format */
+#define REPLY_TOOL_ARGS_MAX REPLY_EVENT_MAX /* bytes of one call's arguments */
+#define REPLY_ID_MAX 256                    /* tool call id and function name */
+#define REPLY_TOKENS 512                    /* JSON tokens on the stack per event */
 
 struct reply_tool {
 	long key; /* index (chat) or output_index (Responses) */
@@ -57,6 +58,8 @@ struct reply {
 	int keep;
 	struct buf text, reasoning, signature; /* bounded by REPLY_KEEP_MAX */
 	struct json_prefix prefix;             /* what this stream's events start with */
+	long texts;                            /* text events given to the caller */
+	struct buf trace; /* an agent's returned trace (JSON), when it sent one */
 };
 
 /* The JSON string at token t of d as text or reasoning (unescaped). */
@@ -74,6 +77,16 @@ struct reply_tool *reply_tool_find(struct reply *r, long key, const struct json_
 /* Appends the JSON string at token t to the call's arguments (replace: set
  * them to it instead). DBX_ERR_LIMIT past REPLY_TOOL_ARGS_MAX. */
 int reply_tool_args(struct reply_tool *tc, const struct json_doc *d, int t, int replace);
+
+/* A step an agent ran itself, to the caller at once with remote set: a tool
+ * call (type DBX_EV_TOOL_CALL: the JSON strings at id_t, name_t, and the
+ * arguments at body_t) or its result (DBX_EV_TOOL_RESULT: the output at body_t
+ * as text; a non-string value is given as its JSON text). -1: absent. */
+int reply_remote(struct reply *r, enum dbx_event_type type, const struct json_doc *d, int id_t,
+                 int name_t, int body_t);
+
+/* Keeps the JSON value at t as the agent's trace (the last one wins). */
+void reply_trace(struct reply *r, const struct json_doc *d, int t);
 
 /* An error reported inside a 200 response: keeps the first. */
 void reply_fail(struct reply *r, int err, const char *fmt, ...)

@@ -91,6 +91,16 @@ static void input_items(struct json_w *w, const struct json_doc *d, int m)
 		json_w_key(w, "content");
 		json_w_arr(w);
 		for (p = json_child(d, content); p >= 0; p = json_next(d, p)) {
+			if (json_streq(d, json_get(d, p, "type"), "image_url")) {
+				/* an attachment kept by a transcript */
+				json_w_obj(w);
+				json_w_key(w, "type");
+				json_w_str(w, "input_image");
+				json_w_key(w, "image_url");
+				raw_or_empty(w, d, json_path(d, p, "image_url.url"));
+				json_w_obj_end(w);
+				continue;
+			}
 			if (!json_streq(d, json_get(d, p, "type"), "text"))
 				continue;
 			json_w_obj(w);
@@ -143,14 +153,42 @@ static void tool_item(struct json_w *w, const struct json_doc *d, int t)
 }
 
 /* The body (wire.h): model, instructions, input items, flattened tools. */
-static int resp_body(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+void resp_input(struct json_w *w, const struct dbx_chat_request *rq, struct shape *s,
+                const char *system)
+{
+	int m;
+
+	json_w_arr(w);
+	if (system) {
+		json_w_obj(w);
+		json_w_key(w, "role");
+		json_w_str(w, "system");
+		json_w_key(w, "content");
+		json_w_str(w, system);
+		json_w_obj_end(w);
+	}
+	if (s->msgs.ntok)
+		for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
+			input_items(w, &s->msgs, m);
+	if (rq->prompt || s->natts) {
+		json_w_obj(w);
+		json_w_key(w, "role");
+		json_w_str(w, "user");
+		json_w_key(w, "content");
+		shape_user(w, rq, s, 1);
+		json_w_obj_end(w);
+	}
+	json_w_arr_end(w);
+}
+
+static int resp_body(const struct dbx_chat_request *rq, struct shape *s, const char *model,
                      int stream_options, char **body, size_t *len, char *errbuf)
 {
 	(void)stream_options; /* the Responses API has no such field */
 	struct json_w w;
 	size_t cap;
 	char *buf = NULL;
-	int m, sys, t;
+	int sys, t;
 
 	*body = NULL;
 	if (rq->thinking_budget) {
@@ -161,7 +199,7 @@ static int resp_body(const struct dbx_chat_request *rq, const struct shape *s, c
 	}
 	/* Conversion adds a few keys per message on top of the raw copies. */
 	cap = 1024 + 2 * (rq->messages_len + rq->tools_len) + rq->schema_len + rq->extra_len +
-	      strlen(model) + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
+	      strlen(model) + shape_user_cap(s) + 6 * (rq->prompt ? strlen(rq->prompt) : 0) +
 	      6 * (rq->system ? strlen(rq->system) : strlen(DBX_DEFAULT_SYSTEM));
 	buf = malloc(cap);
 	if (!buf)
@@ -182,19 +220,7 @@ static int resp_body(const struct dbx_chat_request *rq, const struct shape *s, c
 	}
 	if (shape_ours(s, "input")) {
 		json_w_key(&w, "input");
-		json_w_arr(&w);
-		if (s->msgs.ntok)
-			for (m = json_child(&s->msgs, 0); m >= 0; m = json_next(&s->msgs, m))
-				input_items(&w, &s->msgs, m);
-		if (rq->prompt) {
-			json_w_obj(&w);
-			json_w_key(&w, "role");
-			json_w_str(&w, "user");
-			json_w_key(&w, "content");
-			json_w_str(&w, rq->prompt);
-			json_w_obj_end(&w);
-		}
-		json_w_arr_end(&w);
+		resp_input(&w, rq, s, NULL);
 	}
 	if (s->tools.ntok && json_size(&s->tools, 0) > 0 && shape_ours(s, "tools")) {
 		json_w_key(&w, "tools");
@@ -393,9 +419,8 @@ static void resp_path(const char *model, char *out, size_t cap)
 }
 
 /* Responses API events repeat the request's instructions and tools and
- * (response.completed) the whole output: they get room. The heap buffer costs
- * memory only for the pages an event really fills. */
-#define RESP_EVENT_MAX (4u << 20)
+ * (response.completed) the whole output: one over the event limit that is not
+ * a delta repeats what the deltas gave, and is skipped. */
 
 const struct wire resp_wire = {
     .name = "responses",
@@ -403,6 +428,5 @@ const struct wire resp_wire = {
     .path = resp_path,
     .event = resp_event,
     .whole = resp_whole,
-    .event_max = RESP_EVENT_MAX,
     .lossy_oversize = 1,
 };

@@ -26,6 +26,11 @@
 #include "err.h"
 #include "wire.h"
 
+/* The "input" array: system (NULL: none) as a system message, the earlier
+ * messages converted, the user message (prompt, attachments). */
+void resp_input(struct json_w *w, const struct dbx_chat_request *rq, struct shape *s,
+                const char *system);
+
 /* One SSE event: its data (the JSON carries its own "type"). */
 int resp_event(struct reply *r, const char *data, size_t len);
 

@@ -33,6 +33,57 @@ static int parse_input(const char *what, const char *js, size_t len, enum json_t
 	return DBX_OK;
 }
 
+/* Opens the attachments; a text one's content gets its name as first line. */
+static int shape_attach(const struct dbx_chat_request *rq, struct shape *s, char *errbuf)
+{
+	size_t k, images = 0, n;
+	unsigned char *t;
+	int err;
+
+	if (!rq->num_attachments)
+		return DBX_OK;
+	if (!rq->attachments) {
+		errbuf_set(errbuf, "num_attachments is set without attachments");
+		return DBX_ERR_USAGE;
+	}
+	s->atts = calloc(rq->num_attachments, sizeof *s->atts);
+	if (!s->atts) {
+		errbuf_set(errbuf, "out of memory for the attachments");
+		return DBX_ERR_NOMEM;
+	}
+	for (k = 0; k < rq->num_attachments; k++) {
+		struct attach *a = &s->atts[k];
+
+		err = attach_open(&rq->attachments[k], a, errbuf);
+		if (err)
+			return err;
+		s->natts++;
+		if (a->mime && ++images > DBX_ATTACH_IMAGES_MAX) {
+			errbuf_set(errbuf,
+			           "more than %d images in one prompt (the limit); send fewer",
+			           DBX_ATTACH_IMAGES_MAX);
+			return DBX_ERR_USAGE;
+		}
+		if (a->mime)
+			continue;
+		n = strlen(a->name);
+		t = malloc(n + 1 + a->size);
+		if (!t) {
+			errbuf_set(errbuf, "out of memory for the attachments");
+			return DBX_ERR_NOMEM;
+		}
+		memcpy(t, a->name, n);
+		t[n] = '\n';
+		memcpy(t + n + 1, a->data, a->size);
+		free(a->held);
+		a->held = t;
+		a->data = t;
+		a->size += n + 1;
+		s->text_bytes += a->size;
+	}
+	return DBX_OK;
+}
+
 int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf)
 {
 	const char *e = rq->reasoning_effort;
@@ -49,6 +100,10 @@ int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf
 	if (!err)
 		err = parse_input("extra body fields (--param)", rq->extra_json, rq->extra_len,
 		                  JSON_OBJECT, &s->extra, &s->extra_tok, errbuf);
+	if (!err)
+		err = parse_input("custom inputs (--custom-inputs)", rq->custom_inputs_json,
+		                  rq->custom_inputs_len, JSON_OBJECT, &s->custom, &s->custom_tok,
+		                  errbuf);
 	if (err)
 		return err;
 	for (m = json_child(&s->msgs, 0); s->msgs.ntok && m >= 0; m = json_next(&s->msgs, m)) {
@@ -79,15 +134,21 @@ int shape_parse(const struct dbx_chat_request *rq, struct shape *s, char *errbuf
 		errbuf_set(errbuf, "--schema and --json-object exclude each other");
 		return DBX_ERR_USAGE;
 	}
-	return DBX_OK;
+	return shape_attach(rq, s, errbuf);
 }
 
 void shape_free(struct shape *s)
 {
+	size_t k;
+
+	for (k = 0; k < s->natts; k++)
+		attach_close(&s->atts[k]);
+	free(s->atts);
 	free(s->msgs_tok);
 	free(s->tools_tok);
 	free(s->schema_tok);
 	free(s->extra_tok);
+	free(s->custom_tok);
 	memset(s, 0, sizeof *s);
 }
 
@@ -184,4 +245,126 @@ int shape_system_token(const struct json_doc *msgs)
 		if (shape_role_is(msgs, m, "system"))
 			return json_get(msgs, m, "content");
 	return -1;
+}
+
+void shape_user(struct json_w *w, const struct dbx_chat_request *rq, struct shape *s, int responses)
+{
+	char url[40];
+	size_t k;
+
+	s->nholes = 0;
+	if (!s->natts) {
+		json_w_str(w, rq->prompt ? rq->prompt : "");
+		return;
+	}
+	json_w_arr(w);
+	for (k = 0; k < s->natts; k++) {
+		const struct attach *a = &s->atts[k];
+
+		json_w_obj(w);
+		json_w_key(w, "type");
+		if (a->mime) {
+			snprintf(url, sizeof url, "data:%s;base64,", a->mime);
+			json_w_str(w, responses ? "input_image" : "image_url");
+			json_w_key(w, "image_url");
+			if (!responses) {
+				json_w_obj(w);
+				json_w_key(w, "url");
+			}
+			json_w_str(w, url);
+			s->holes[s->nholes].off = json_w_len(w) - 1;
+			s->holes[s->nholes++].a = a;
+			if (!responses)
+				json_w_obj_end(w);
+		} else {
+			json_w_str(w, responses ? "input_text" : "text");
+			json_w_key(w, "text");
+			json_w_strn(w, (const char *)a->data, a->size);
+		}
+		json_w_obj_end(w);
+	}
+	if (rq->prompt) {
+		json_w_obj(w);
+		json_w_key(w, "type");
+		json_w_str(w, responses ? "input_text" : "text");
+		json_w_key(w, "text");
+		json_w_str(w, rq->prompt);
+		json_w_obj_end(w);
+	}
+	json_w_arr_end(w);
+}
+
+size_t shape_user_cap(const struct shape *s)
+{
+	return 6 * s->text_bytes + 128 * s->natts + 64;
+}
+
+size_t shape_body_size(const struct shape *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < s->nholes; k++)
+		len += attach_b64_len(s->holes[k].a->size);
+	return len;
+}
+
+int shape_body_read(const struct shape *s, const char *body, size_t len, size_t off, char *out,
+                    size_t cap, size_t *got, char *errbuf)
+{
+	size_t k, at = 0, pos = 0, n = 0, step, b64;
+	int err;
+
+	/* the body is text up to each hole, the hole's base64, ..., the rest */
+	for (k = 0; k <= s->nholes && n < cap; k++) {
+		size_t end = k < s->nholes ? s->holes[k].off : len;
+
+		if (off + n < pos + (end - at)) {
+			step = pos + (end - at) - (off + n);
+			if (step > cap - n)
+				step = cap - n;
+			memcpy(out + n, body + at + (off + n - pos), step);
+			n += step;
+		}
+		pos += end - at;
+		at = end;
+		if (k == s->nholes || n == cap)
+			break;
+		b64 = attach_b64_len(s->holes[k].a->size);
+		if (off + n < pos + b64) {
+			err = attach_b64(s->holes[k].a, off + n - pos, out + n, cap - n, &step,
+			                 errbuf);
+			if (err)
+				return err;
+			n += step;
+		}
+		pos += b64;
+	}
+	*got = n;
+	return DBX_OK;
+}
+
+int shape_body_whole(const struct shape *s, const char *body, size_t len, char **out,
+                     size_t *out_len, char *errbuf)
+{
+	size_t size = shape_body_size(s, len), got = 0;
+	char *buf = malloc(size + 1);
+	int err;
+
+	if (!buf) {
+		errbuf_set(errbuf, "out of memory for a body of %zu bytes", size);
+		return DBX_ERR_NOMEM;
+	}
+	err = shape_body_read(s, body, len, 0, buf, size, &got, errbuf);
+	if (!err && got != size) {
+		errbuf_set(errbuf, "an attachment changed while it was read");
+		err = DBX_ERR_IO;
+	}
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[size] = 0;
+	*out = buf;
+	*out_len = size;
+	return DBX_OK;
 }

@@ -70,29 +70,82 @@ static unsigned name_field(const struct sse_parser *p)
 	return field;
 }
 
+void sse_spill(struct sse_parser *p, size_t max, void *(*grow)(void *ctx, void *old, size_t size),
+               void *ctx)
+{
+	p->spill_max = max;
+	p->grow = grow;
+	p->grow_ctx = ctx;
+}
+
 static size_t data_cap(const struct sse_parser *p)
 {
+	if (p->spill)
+		return p->spill_cap;
 	return p->cap ? p->cap : SSE_BUF_SIZE;
 }
 
 static unsigned char *data_buf(struct sse_parser *p)
 {
+	if (p->spill)
+		return p->spill;
 	return p->ext ? p->ext : p->store;
 }
 
+/* The most data one event may have: the buffer's, or the spill's maximum. */
+static size_t data_room(const struct sse_parser *p)
+{
+	size_t cap = data_cap(p);
+
+	return p->grow && p->spill_max > cap ? p->spill_max : cap;
+}
+
+static void spill_release(struct sse_parser *p)
+{
+	if (p->spill)
+		p->grow(p->grow_ctx, p->spill, 0);
+	p->spill = NULL;
+	p->spill_cap = 0;
+}
+
+/* Makes room for need bytes of data in a spill: 1 when there is. */
+static int spill_grow(struct sse_parser *p, size_t need)
+{
+	size_t cap = data_cap(p), size;
+	unsigned char *nb;
+
+	if (!p->grow || need > p->spill_max)
+		return 0;
+	size = cap > p->spill_max / 2 ? p->spill_max : cap * 2;
+	if (size < need)
+		size = need;
+	nb = p->grow(p->grow_ctx, p->spill, size);
+	if (!nb)
+		return 0;
+	if (!p->spill)
+		memcpy(nb, data_buf(p), p->data_len);
+	p->spill = nb;
+	p->spill_cap = size;
+	return 1;
+}
+
+static void data_append(struct sse_parser *p, const void *s, size_t n);
+
 /* Copies the data held in place into the buffer: the input it points into is
- * the caller's only until sse_feed() returns. It fits (checked when taken). */
+ * the caller's only until sse_feed() returns. */
 static void view_flush(struct sse_parser *p)
 {
-	memcpy(data_buf(p), p->view, p->data_len);
+	const unsigned char *v = p->view;
+	size_t n = p->data_len;
+
 	p->view = NULL;
+	p->data_len = 0;
+	p->data_size -= n;
+	data_append(p, v, n);
 }
 
 static void data_append(struct sse_parser *p, const void *s, size_t n)
 {
-	size_t cap = data_cap(p);
-	unsigned char *buf = data_buf(p);
-
 	if (p->view)
 		view_flush(p);
 
@@ -101,10 +154,12 @@ static void data_append(struct sse_parser *p, const void *s, size_t n)
 	p->data_size = n > SIZE_MAX - p->data_size ? SIZE_MAX : p->data_size + n;
 	if (p->oversize) {
 		/* skipping to the end of the event */
-	} else if (n > cap - p->data_len) {
+	} else if (n > data_cap(p) - p->data_len &&
+	           (n > SIZE_MAX - p->data_len || !spill_grow(p, p->data_len + n))) {
 		p->oversize = 1;
+		spill_release(p);
 	} else {
-		memcpy(buf + p->data_len, s, n);
+		memcpy(data_buf(p) + p->data_len, s, n);
 		p->data_len += n;
 	}
 }
@@ -167,7 +222,7 @@ static void value_append(struct sse_parser *p, const unsigned char *s, size_t n,
 	case F_DATA:
 		/* The first data of an event, a whole line: kept in place, and
 		 * copied only if the event does not end in this feed. */
-		if (whole && p->data_size == 0 && !p->oversize && n <= data_cap(p)) {
+		if (whole && p->data_size == 0 && !p->oversize && n <= data_room(p)) {
 			p->view = s;
 			p->data_len = n;
 			p->data_size = n;
@@ -234,6 +289,7 @@ static void event_reset(struct sse_parser *p)
 	p->oversize = 0;
 	p->type_len = 0;
 	p->type_over = 0;
+	spill_release(p);
 }
 
 static int dispatch(struct sse_parser *p, int (*on_event)(void *ctx, const struct sse_event *ev),

@@ -12,7 +12,8 @@
  * Rules:
  * - Pure and incremental: sse_feed() takes any split of the input, one byte at a
  *   time included, and dispatches exactly the same events as for the whole input.
- *   It never reads a socket and never allocates.
+ *   It never reads a socket and never allocates by itself: the one larger
+ *   buffer it may use comes from the caller's allocator (sse_spill()).
  * - A zero-filled struct sse_parser is a ready parser with a data buffer of
  *   SSE_BUF_SIZE bytes; sse_init() resets it and may choose another size.
  * - Only the data of the event being built is kept. Field names and line ends
@@ -27,7 +28,15 @@
  *   the buffer makes an oversize event), and no line length is ever an error:
  *   an over-long data line makes an oversize event, any other over-long line is
  *   skipped or ignored.
- * - An event whose data does not fit, or whose event name is longer than
+ * - Spill (sse_spill()): an event whose data outgrows the buffer moves into a
+ *   buffer from the caller's allocator, grown (doubling) up to a maximum, and
+ *   given back as soon as the event has been dispatched or dropped. So an
+ *   ordinary stream never touches it, and a large event costs its own size
+ *   (about) only while it is being read and handed out. A whole line of data
+ *   that arrives with its blank line in one feed is handed out in place up to
+ *   that maximum, without a copy.
+ * - An event whose data does not fit (with a spill: is larger than its
+ *   maximum, or the allocator failed), or whose event name is longer than
  *   SSE_TYPE_MAX, is an oversize event: the parser skips the rest of it, stays in
  *   sync, and dispatches it with oversize set, no data, and its type when known.
  *   The caller decides whether that is fatal. An id longer than SSE_ID_MAX is
@@ -89,6 +98,11 @@ struct sse_parser {
 	                              input, not copied; NULL: in the buffer */
 	size_t data_len;
 	size_t data_size;
+	unsigned char *spill; /* the larger event's buffer, NULL: none now */
+	size_t spill_cap;
+	size_t spill_max; /* largest data a spill may hold */
+	void *(*grow)(void *ctx, void *old, size_t size);
+	void *grow_ctx;
 	size_t type_len;
 	size_t id_len;  /* of id[id_cur] */
 	size_t idn_len; /* of id[!id_cur], the id field being read */
@@ -116,6 +130,15 @@ struct sse_parser {
  * (at least 1), borrowed. p MUST NOT be NULL. */
 int sse_init(struct sse_parser *p, void *buf, size_t cap);
 
+/* Lets an event larger than the buffer spill (see the rules) into a buffer of up
+ * to max bytes that grow(ctx, old, size) gives: like realloc(old, size) (old
+ * NULL for a new one; NULL when it cannot, old then still held), and size 0
+ * frees old. grow NULL: no spill (the default, and what sse_init() sets).
+ * Call it after sse_init(). A spill held when the parser is dropped mid-event
+ * is given back by sse_finish(), which every stream MUST end with. */
+void sse_spill(struct sse_parser *p, size_t max, void *(*grow)(void *ctx, void *old, size_t size),
+               void *ctx);
+
 /* Parses len bytes of buf (NULL allowed when len is 0), calling on_event (MUST
  * NOT be NULL) for each dispatched event. Returns DBX_OK when all was consumed,
  * or the callback's non-zero value. *used (NULL allowed) receives the bytes
@@ -123,7 +146,8 @@ int sse_init(struct sse_parser *p, void *buf, size_t cap);
 int sse_feed(struct sse_parser *p, const void *buf, size_t len,
              int (*on_event)(void *ctx, const struct sse_event *ev), void *ctx, size_t *used);
 
-/* Ends the stream: a pending event (one without its blank line) is discarded.
+/* Ends the stream: a pending event (one without its blank line) is discarded
+ * and a spill given back.
  * Returns DBX_OK, or DBX_ERR_TRUNCATED when an unfinished line or a pending
  * event with data was discarded (the caller may treat that as a cut stream).
  * The parser must be reset with sse_init() before another stream. */

@@ -22,15 +22,14 @@ struct wire {
 	/* The request body for model into malloc'd *body (freed by the caller).
 	 * stream_options: ask for usage in the stream, where the format has
 	 * such an option. */
-	int (*body)(const struct dbx_chat_request *rq, const struct shape *s, const char *model,
+	int (*body)(const struct dbx_chat_request *rq, struct shape *s, const char *model,
 	            int stream_options, char **body, size_t *len, char *errbuf);
 	/* The path the body is posted to, NUL-terminated in out[0..cap). */
 	void (*path)(const char *model, char *out, size_t cap);
 	/* One SSE event's data; a whole (non-streamed) reply. */
 	int (*event)(struct reply *r, const char *data, size_t len);
 	int (*whole)(struct reply *r, const char *json, size_t len);
-	size_t event_max;   /* largest stream event kept whole; 0: SSE_BUF_SIZE */
-	int lossy_oversize; /* an event over event_max that is not a ".delta"
+	int lossy_oversize; /* an event over the limit that is not a ".delta"
 	                       repeats what the deltas gave: skip it */
 	int stream_options; /* the body carries stream_options, which some
 	                       endpoints reject (then sent once more without) */

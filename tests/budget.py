@@ -9,6 +9,7 @@ The figures are the rows of ROWS, measured in order, each printed as it comes:
 - peak RSS of dbxai's own process (VmHWM, read until it exits) during a 10-turn
   MCP tool loop: ten tool calls of tests/mcp/bad_server.py, one per model turn, then
   the answer, over TLS with the system CA bundle (the server's memory is not ours);
+- peak RSS of a chat with a 4 MiB image attached beyond the same chat without it;
 - time to first token over the server's delay: the mock holds its reply for
   TTFT_DELAY_S, dbxai prints the first token on a terminal (a pty, where it writes
   each token as it comes); the figure is (first byte on the pty - process start)
@@ -219,6 +220,35 @@ def first_token_ms():
     return best * 1000
 
 
+def attach_rss():
+    """Peak RSS (KiB) of a chat with a 4 MiB image attached, beyond the same chat
+    without it: the image goes file -> base64 -> socket in pieces (issue 15)."""
+    image = tempfile.NamedTemporaryFile(suffix=".png", delete=False)
+    image.write(b"\x89PNG\r\n\x1a\n" + os.urandom(4 * 1024 * 1024 - 8))
+    image.close()
+    reply = ['data: {"choices":[{"index":0,"delta":{"content":"yes"},"finish_reason":null}]}\n\n',
+             'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n', "data: [DONE]\n\n"]
+    peaks = []
+    try:
+        with Mock(lifetime=120) as m:
+            for extra in ([], ["-a", image.name]):
+                m.script(sse_reply(reply))
+                out = tempfile.NamedTemporaryFile(delete=False)
+                out.close()
+                p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, DBXAI, "chat"] +
+                                   extra + ["Is the loading bay door open? yes or no"],
+                                   env=clean_env(m, path=True, home="/nonexistent"),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+                with open(out.name) as f:
+                    peaks.append(int(f.read().split()[-1]))
+                os.unlink(out.name)
+                if p.returncode != 0 or p.stdout != b"yes\n":
+                    raise Failed("the attachment chat failed: %s" % p.stderr.decode(errors="replace"))
+    finally:
+        os.unlink(image.name)
+    return max(0, peaks[1] - peaks[0])
+
+
 # (label, budget, unit, measure): the budgets of issue 20.
 ROWS = [
     ("stripped size x86_64-linux-musl", 400, "KiB", stripped_size("x86_64-linux-musl")),
@@ -226,6 +256,7 @@ ROWS = [
     ("stripped size armv7-linux-musleabihf", 320, "KiB", stripped_size("armv7-linux-musleabihf")),
     ("peak RSS, 2,000-chunk chat, system CA bundle", 640, "KiB", chat_rss),
     ("peak RSS, 10-turn MCP tool loop (dbxai itself)", 1024, "KiB", mcp_loop_rss),
+    ("peak RSS beyond a chat, 4 MiB image attached", 1024, "KiB", attach_rss),
     ("dbxai --version, best of %d" % VERSION_RUNS, 1, "ms", version_ms),
     ("first token over the server's delay, best of %d" % TTFT_RUNS, 5, "ms", first_token_ms),
 ]
@@ -251,6 +282,7 @@ def main():
         return 1
     print("budget: all %d figures within budget" % len(ROWS))
     return 0
+
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ struct chat_out {
 	int usage_line; /* --usage: the token counts on stderr at the end */
 	int have_usage;
 	long long usage[3];
+	int verbose;     /* -v: an agent's own steps on stderr */
 	int keep_text;   /* structured output: keep the reply to validate it */
 	struct buf text; /* the reply so far when keep_text, up to CHAT_REPLY_MAX;
 	                    text.err: it did not all fit */
@@ -90,16 +91,18 @@ static void fill_event(struct json_w *w, const struct dbx_event *ev)
 			json_w_str(w, ev->server);
 		}
 		break;
-	case DBX_EV_TOOL_RESULT:
+	case DBX_EV_TOOL_RESULT: /* an MCP call's (server set) or a remote step's */
 		json_w_str(w, "tool_result");
 		json_w_key(w, "id");
 		json_w_str(w, ev->id);
 		json_w_key(w, "name");
 		json_w_str(w, ev->name);
-		json_w_key(w, "server");
-		json_w_str(w, ev->server);
-		json_w_key(w, "is_error");
-		json_w_bool(w, ev->is_error);
+		if (ev->server) {
+			json_w_key(w, "server");
+			json_w_str(w, ev->server);
+			json_w_key(w, "is_error");
+			json_w_bool(w, ev->is_error);
+		}
 		json_w_key(w, "text");
 		json_w_strn(w, ev->text, ev->text_len);
 		break;
@@ -117,6 +120,10 @@ static void fill_event(struct json_w *w, const struct dbx_event *ev)
 		json_w_key(w, "finish_reason");
 		json_w_str(w, ev->finish_reason);
 		break;
+	}
+	if (ev->remote) {
+		json_w_key(w, "remote");
+		json_w_bool(w, 1);
 	}
 	json_w_obj_end(w);
 }
@@ -136,6 +143,20 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	}
 	if (o->json)
 		return json_line(o, ev->text_len + ev->arguments_len, fill_event, ev) != DBX_OK;
+	if (ev->remote) {
+		/* an agent's own step: never in the answer; on stderr under -v */
+		if (o->verbose) {
+			fprintf(stderr, "remote %s %s %s ",
+			        ev->type == DBX_EV_TOOL_CALL ? "tool_call" : "tool_result", ev->id,
+			        ev->name);
+			(void)cli_put_text(
+			    stderr, &reasoning_tty, !cli_raw && isatty(STDERR_FILENO),
+			    ev->type == DBX_EV_TOOL_CALL ? ev->arguments : ev->text,
+			    ev->type == DBX_EV_TOOL_CALL ? ev->arguments_len : ev->text_len);
+			fputc('\n', stderr);
+		}
+		return 0;
+	}
 	switch (ev->type) {
 	case DBX_EV_TEXT:
 		o->text_seen = 1;
@@ -251,12 +272,16 @@ static char *join_words(int n, char **words)
 }
 
 #define CHAT_MAX_PARAMS 64
+#define CHAT_MAX_ATTACH 64 /* -a files (of which at most DBX_ATTACH_IMAGES_MAX images) */
 
 struct chat_args {
 	struct dbx_chat_request rq;
 	const char *tools_file, *messages_file, *schema_file, *system_file, *save_file;
-	const char *params[CHAT_MAX_PARAMS]; /* --param KEY=JSON, in order */
+	const char *custom_inputs, *trace_file; /* agents: JSON or @FILE; --trace FILE */
+	const char *params[CHAT_MAX_PARAMS];    /* --param KEY=JSON, in order */
 	int nparams;
+	struct dbx_attachment atts[CHAT_MAX_ATTACH]; /* -a FILE, in order */
+	int natts;
 	int show_reasoning;
 	int usage;
 	int interactive; /* -i, or a terminal on stdin and nothing to send */
@@ -280,7 +305,10 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		SCHEMA,
 		PARAM,
 		SYSTEM_FILE,
-		SAVE
+		SAVE,
+		ATTACH,
+		CUSTOM_INPUTS,
+		TRACE
 	};
 	static const struct {
 		const char *name, *alias;
@@ -299,6 +327,9 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 	    {"--param", NULL, PARAM},
 	    {"--system-file", NULL, SYSTEM_FILE},
 	    {"--save", NULL, SAVE},
+	    {"--attach", "-a", ATTACH},
+	    {"--custom-inputs", NULL, CUSTOM_INPUTS},
+	    {"--trace", NULL, TRACE},
 	};
 	char errbuf[DBX_ERRBUF_SIZE];
 	size_t k;
@@ -406,8 +437,13 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 				a->rq.api = DBX_API_CHAT;
 			else if (strcmp(v, "responses") == 0)
 				a->rq.api = DBX_API_RESPONSES;
+			else if (strcmp(v, "agent-chat") == 0)
+				a->rq.api = DBX_API_AGENT_CHAT;
+			else if (strcmp(v, "agent-responses") == 0)
+				a->rq.api = DBX_API_AGENT_RESPONSES;
 			else
-				return cli_usage_error("--api: '%.20s' is not chat or responses",
+				return cli_usage_error("--api: '%.20s' is not chat, responses, "
+				                       "agent-chat or agent-responses",
 				                       v);
 			break;
 		case THINKING:
@@ -444,6 +480,22 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			break;
 		case SAVE:
 			a->save_file = v;
+			break;
+		case CUSTOM_INPUTS:
+			a->custom_inputs = v;
+			break;
+		case TRACE:
+			if (!*v)
+				return cli_usage_error("--trace needs a file name");
+			a->trace_file = v;
+			break;
+		case ATTACH:
+			if (a->natts == CHAT_MAX_ATTACH)
+				return cli_usage_error("--attach: at most %d files",
+				                       CHAT_MAX_ATTACH);
+			if (!*v)
+				return cli_usage_error("--attach needs a file name (- for stdin)");
+			a->atts[a->natts++].path = v;
 			break;
 		}
 	}
@@ -545,12 +597,12 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char *prompt = NULL, *tools = NULL, *messages = NULL, *schema = NULL, *system = NULL;
-	char *params = NULL, *transcript = NULL;
-	size_t transcript_len = 0;
+	char *params = NULL, *transcript = NULL, *stdin_att = NULL, *custom = NULL, *trace = NULL;
+	size_t transcript_len = 0, trace_len = 0;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	const char *env_model = getenv("DBXAI_MODEL");
 	size_t n = 0;
-	int rc, err;
+	int rc, err, k;
 
 	memset(&a, 0, sizeof a);
 	memset(&o, 0, sizeof o);
@@ -569,6 +621,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.rq.model = env_model;
 	o.json = g.json;
 	a.mcp.json = g.json;
+	o.verbose = g.verbose;
 	o.show_reasoning = a.show_reasoning;
 	/* Live on a terminal and in JSON Lines (a program reads those as they
 	 * come); coalesced into big writes when piped to a file or a program. */
@@ -602,16 +655,47 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		err = cli_read_file(a.system_file, &system, &n, errbuf);
 		a.rq.system = system;
 	}
+	if (!err && a.custom_inputs && a.custom_inputs[0] == '@') {
+		err = cli_read_file(a.custom_inputs + 1, &custom, &n, errbuf);
+		a.rq.custom_inputs_json = custom;
+		a.rq.custom_inputs_len = n;
+	} else if (!err && a.custom_inputs) {
+		a.rq.custom_inputs_json = a.custom_inputs;
+		a.rq.custom_inputs_len = strlen(a.custom_inputs);
+	}
+	if (!err && a.trace_file) {
+		a.rq.trace = &trace;
+		a.rq.trace_len = &trace_len;
+	}
 	if (!err && a.nparams) {
 		err = build_params(&a, &params, &n, errbuf);
 		a.rq.extra_json = params;
 		a.rq.extra_len = n;
 	}
+	for (k = 0; !err && k < a.natts; k++) {
+		if (strcmp(a.atts[k].path, "-") != 0)
+			continue;
+		if (stdin_att || (a.nwords == 1 && strcmp(a.words[0], "-") == 0)) {
+			snprintf(
+			    errbuf, sizeof errbuf,
+			    "stdin can be read once: attach it once (-a -) and give the prompt as "
+			    "words");
+			err = DBX_ERR_USAGE;
+			break;
+		}
+		err = cli_read_file("-", &stdin_att, &n, errbuf);
+		a.atts[k].path = NULL;
+		a.atts[k].data = stdin_att;
+		a.atts[k].len = n;
+	}
+	a.rq.attachments = a.atts;
+	a.rq.num_attachments = (size_t)a.natts;
 	if (!err && a.interactive && a.nwords == 0) {
 		a.rq.prompt = NULL; /* the session reads the prompts */
 	} else if (!err && (a.nwords == 0 || (a.nwords == 1 && strcmp(a.words[0], "-") == 0))) {
-		if (a.nwords == 0 && a.messages_file) {
-			a.rq.prompt = NULL; /* continue the conversation as it stands */
+		if (a.nwords == 0 && (a.messages_file || stdin_att)) {
+			/* continue the conversation as it stands, or the file alone */
+			a.rq.prompt = NULL;
 		} else {
 			err = cli_read_file("-", &prompt, &n, errbuf);
 			a.rq.prompt = prompt;
@@ -670,6 +754,11 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 			memcpy(errbuf, werr, sizeof werr);
 		}
 	}
+	if (!err && a.trace_file && trace)
+		err = pfile_write(a.trace_file, trace, trace_len, NULL, errbuf);
+	else if (!err && a.trace_file)
+		fprintf(stderr, "dbxai: the endpoint returned no trace; %s not written\n",
+		        a.trace_file);
 	if (o.usage_line && o.have_usage)
 		fprintf(stderr, "prompt %lld \xc2\xb7 completion %lld \xc2\xb7 total %lld tokens\n",
 		        o.usage[0], o.usage[1], o.usage[2]);
@@ -692,6 +781,9 @@ out:
 	free(system);
 	free(params);
 	free(transcript);
+	free(stdin_att);
+	free(custom);
+	free(trace);
 	buf_free(&o.text);
 	return rc;
 }

@@ -64,7 +64,20 @@ struct repl {
 	struct ledit ed; /* the line editor, when stdin is a terminal it can use */
 	char *line;      /* input buffer (heap, REPL_LINE_MAX) */
 	size_t line_beg, line_end;
+	/* /attach FILE: for the next prompt (the command line's -a: the first) */
+	struct dbx_attachment att[DBX_ATTACH_IMAGES_MAX + 12];
+	char *att_path[DBX_ATTACH_IMAGES_MAX + 12];
+	size_t natt;
 };
+
+/* The next turn has sent its attachments: they are forgotten. */
+static void attach_done(struct repl *r)
+{
+	while (r->natt)
+		free(r->att_path[--r->natt]);
+	r->rq.attachments = NULL;
+	r->rq.num_attachments = 0;
+}
 
 static void on_sigint(int sig)
 {
@@ -150,9 +163,12 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 			                   ev->text_len);
 		break;
 	case DBX_EV_TOOL_RESULT:
-		cli_mcp_report(ev);
+		if (!ev->remote)
+			cli_mcp_report(ev);
 		break;
 	case DBX_EV_TOOL_CALL:
+		if (ev->remote)
+			break; /* an agent's own step: not for the answer */
 		if (o->last >= 0 && o->last != '\n')
 			stop = cli_write(o, "\n", 1);
 		if (!stop && !ev->server)
@@ -298,6 +314,7 @@ static void turn(struct repl *r, const char *prompt)
 	err = r->ao ? dbx_chat_agent(r->client, &rq, r->ao, on_event, r, errbuf)
 	            : dbx_chat(r->client, &rq, on_event, r, errbuf);
 	cli_spin(0);
+	attach_done(r);
 	if (r->out.last >= 0 && r->out.last != '\n')
 		cli_write(&r->out, "\n", 1);
 	if (!err) {
@@ -399,6 +416,7 @@ static const char help_text[] =
     "  /model NAME    use endpoint NAME from the next turn on\n"
     "  /system TEXT   system prompt from the next turn on\n"
     "  /save FILE     write the conversation (JSON, mode 0600) for --messages\n"
+    "  /attach FILE   attach an image or a text file to the next prompt\n"
     "  /exit          leave (so does Ctrl-D)\n"
     "  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
     "  //TEXT sends /TEXT.\n"
@@ -446,6 +464,23 @@ static int command(struct repl *r, char *cmd)
 		notice("system prompt set", NULL);
 	} else if (n == 5 && strncmp(cmd, "/save", n) == 0 && *arg) {
 		save(r, arg);
+	} else if (n == 7 && strncmp(cmd, "/attach", n) == 0 && *arg) {
+		if (r->rq.num_attachments && r->rq.attachments != r->att)
+			attach_done(r); /* the command line's go first, without a prompt */
+		if (r->natt == sizeof r->att / sizeof r->att[0]) {
+			notice("too many attachments for one prompt", NULL);
+		} else {
+			r->att_path[r->natt] = NULL;
+			set_str(&r->att_path[r->natt], arg);
+			if (r->att_path[r->natt]) {
+				memset(&r->att[r->natt], 0, sizeof r->att[0]);
+				r->att[r->natt].path = r->att_path[r->natt];
+				r->natt++;
+				r->rq.attachments = r->att;
+				r->rq.num_attachments = r->natt;
+				notice("attached to the next prompt: ", arg);
+			}
+		}
 	} else if ((n == 5 && strncmp(cmd, "/exit", n) == 0) ||
 	           (n == 5 && strncmp(cmd, "/quit", n) == 0)) {
 		leave = 1;
@@ -534,6 +569,7 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 out:
 	if (edit)
 		ledit_close(&r.ed);
+	attach_done(&r);
 	free(r.conv);
 	free(r.model);
 	free(r.system);

@@ -405,7 +405,7 @@ class Completion(Case):
         self.assertEqual(self.complete("--pro"), ["--profile"])
         self.assertEqual(self.complete("--profile", "dev", "chat", "--reas"),
                          ["--reasoning-effort"])
-        self.assertEqual(self.complete("chat", "--api", ""), ["chat", "responses"])
+        self.assertEqual(self.complete("chat", "--api", ""), ["chat", "responses", "agent-chat", "agent-responses"])
         self.assertEqual(self.complete("api", "P"), ["POST", "PUT", "PATCH"])
         self.assertIn("--interactive", self.complete("chat", "--int"))
 

@@ -7,7 +7,9 @@
  * random chunks with stops and resumes, and one byte at a time dispatch the
  * same events (a digest of every field), the same retry values and the same
  * sse_finish() result; that every event keeps the struct sse_event rules; and
- * that both sizes see the same events apart from which ones are oversize.
+ * that both sizes see the same events apart from which ones are oversize; and
+ * that a 7-byte buffer spilling up to 64 bytes (sse_spill) dispatches exactly
+ * what a 64-byte buffer does, giving every spill back.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -82,10 +84,29 @@ static uint32_t rng(void)
 	return (uint32_t)(rng_state >> 33);
 }
 
+/* The spill's allocator (sse_spill): realloc, counting the buffers held. */
+static int spill_live;
+
+static void *spill_grow(void *ctx, void *old, size_t size)
+{
+	void *nb;
+
+	(void)ctx;
+	if (!size) {
+		free(old);
+		spill_live--;
+		return NULL;
+	}
+	nb = realloc(old, size);
+	if (nb && !old)
+		spill_live++;
+	return nb;
+}
+
 /* Feeds data[0..n) in pieces: whole when max_piece is 0, else random sizes in
- * 1..max_piece. */
-static void run(const uint8_t *data, size_t n, size_t cap, size_t max_piece, unsigned stop_every,
-                struct digest *d)
+ * 1..max_piece. spill: a spill of up to that many bytes (0: none). */
+static void run_spill(const uint8_t *data, size_t n, size_t cap, size_t spill, size_t max_piece,
+                      unsigned stop_every, struct digest *d)
 {
 	size_t off = 0, piece, used;
 	int rc;
@@ -96,6 +117,11 @@ static void run(const uint8_t *data, size_t n, size_t cap, size_t max_piece, uns
 	d->stop_every = stop_every;
 	if (sse_init(&parser, NULL, cap) != DBX_OK)
 		abort();
+	if (spill) {
+		sse_spill(&parser, spill, spill_grow, NULL);
+		if (spill > d->cap)
+			d->cap = spill;
+	}
 	while (off < n) {
 		piece = max_piece ? 1 + rng() % max_piece : n - off;
 		if (piece > n - off)
@@ -113,6 +139,14 @@ static void run(const uint8_t *data, size_t n, size_t cap, size_t max_piece, uns
 	d->finish = sse_finish(&parser);
 	d->retry_count = parser.retry_count;
 	d->retry_ms = parser.retry_ms;
+	if (spill_live != 0) /* a spill outlived its event or the stream */
+		abort();
+}
+
+static void run(const uint8_t *data, size_t n, size_t cap, size_t max_piece, unsigned stop_every,
+                struct digest *d)
+{
+	run_spill(data, n, cap, 0, max_piece, stop_every, d);
 }
 
 static int same(const struct digest *a, const struct digest *b)
@@ -142,6 +176,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!same(&whole[k], &other))
 			abort();
 	}
+	/* a 7-byte buffer that spills up to 64 bytes takes exactly the events a
+	 * 64-byte buffer takes, whole or in pieces */
+	rng_state = seed + 2;
+	run(data, size, 64, 0, 0, &whole[1]);
+	run_spill(data, size, 7, 64, 0, 0, &other);
+	if (!same(&whole[1], &other))
+		abort();
+	run_spill(data, size, 7, 64, 1 + rng() % 64, 1 + rng() % 3, &other);
+	if (!same(&whole[1], &other))
+		abort();
+	run(data, size, caps[1], 0, 0, &whole[1]);
 	/* the buffer size changes which events are oversize, nothing else */
 	if (whole[0].shape != whole[1].shape || whole[0].events != whole[1].events ||
 	    whole[0].retry_count != whole[1].retry_count ||

@@ -58,6 +58,10 @@ ENDPOINTS = [
      "apis": ["openai/v1/chat/completions"]},
     {"name": "text-embedding-3-small", "task": "llm/v1/embeddings", "ready": "READY"},
     {"name": "my-custom-model", "task": None, "ready": "NOT_READY"},
+    # agents (tests/mock/agents.py)
+    {"name": "agents_main-default-helper", "task": "agent/v2/chat", "ready": "READY"},
+    {"name": "my-chat-agent", "task": "agent/v1/chat", "ready": "READY"},
+    {"name": "agents_main-default-responder", "task": "agent/v1/responses", "ready": "READY"},
 ]
 
 

@@ -3,6 +3,7 @@ and the Responses API (chat.py), embeddings (embeddings.py). Each handler
 returns a response spec for server.respond() (see server.py's docstring)."""
 import json
 
+import agents
 import chat
 import embeddings
 
@@ -24,10 +25,12 @@ def json_object(body):
 
 
 def invocations(state, name, headers, body):
-    """POST /serving-endpoints/{name}/invocations: chat or embeddings."""
+    """POST /serving-endpoints/{name}/invocations: chat, embeddings or an agent."""
     req, refused = json_object(body)
     if refused:
         return refused
+    if name in agents.AGENTS:
+        return agents.invocations(state, name, req)
     if "input" in req and "messages" not in req:
         return embeddings.invocations(state, name, headers, req)
     return chat.invocations(state, name, headers, req)

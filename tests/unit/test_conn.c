@@ -290,7 +290,7 @@ static int got_body(void *ctx, const char *data, size_t len)
 }
 
 static const struct conn_target target_a = {1, "a.example", 443, "/a"};
-static const struct conn_request get_rq = {"GET", NULL, 0, NULL, 0, NULL};
+static const struct conn_request get_rq = {"GET", NULL, 0, NULL, 0, NULL, NULL, NULL};
 
 static int request(const struct conn_target *t, const struct conn_request *rq, struct got *g)
 {
@@ -683,7 +683,8 @@ static void test_request_bytes(void)
 	static const char body[] = "{\"messages\":\"hi\"}";
 	static const struct conn_target t = {1, "w.example", 443,
 	                                     "/serving-endpoints/m/invocations?x=1"};
-	struct conn_request rq = {"POST", fields, 2, body, sizeof body - 1, "text/event-stream"};
+	struct conn_request rq = {"POST", fields, 2, body, sizeof body - 1, "text/event-stream",
+	                          NULL,   NULL};
 	struct got g = {0};
 	struct mem_conn *m = reset(1);
 	const char *w, *end;
@@ -757,7 +758,7 @@ static void test_request_shapes(void)
 	/* a body too large to share the head's buffer goes in a second write,
 	 * read from the caller's memory (which ends at a guard page) */
 	{
-		struct conn_request rq = {"POST", NULL, 0, NULL, sizeof big, NULL};
+		struct conn_request rq = {"POST", NULL, 0, NULL, sizeof big, NULL, NULL, NULL};
 
 		memset(big, 'b', sizeof big);
 		gb = harness_guard(big, sizeof big);
@@ -776,7 +777,7 @@ static void test_request_shapes(void)
 
 	/* HEAD: the response has no body whatever it says; the connection stays */
 	{
-		struct conn_request rq = {"HEAD", NULL, 0, NULL, 0, NULL};
+		struct conn_request rq = {"HEAD", NULL, 0, NULL, 0, NULL, NULL, NULL};
 
 		m = reset(1);
 		m[0].reply[0] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
@@ -792,7 +793,7 @@ static void test_request_shapes(void)
 
 	/* header injection is refused before a byte is written */
 	{
-		struct conn_request rq = {"GET", bad, 1, NULL, 0, NULL};
+		struct conn_request rq = {"GET", bad, 1, NULL, 0, NULL, NULL, NULL};
 
 		m = reset(1);
 		m[0].reply[0] = OK_ONE;

@@ -122,10 +122,44 @@ static void test_lists_responses(void)
 	}
 }
 
+/* The wire format from the metadata: an agent's task first. */
+static void test_lists_api(void)
+{
+	static const struct {
+		const char *body;
+		int err, api;
+	} cases[] = {
+	    {"{\"name\":\"a\",\"task\":\"agent/v1/chat\"}", DBX_OK, DBX_API_AGENT_CHAT},
+	    {"{\"name\":\"a\",\"task\":\"agent/v2/chat\"}", DBX_OK, DBX_API_AGENT_CHAT},
+	    {"{\"name\":\"a\",\"task\":\"agent/v1/responses\",\"apis\":[\"openai/v1/responses\"]}",
+	     DBX_OK, DBX_API_AGENT_RESPONSES},
+	    {"{\"name\":\"a\",\"task\":\"agent/v3/chat\"}", DBX_OK, DBX_API_CHAT},
+	    {"{\"name\":\"agent/v1/chat\"}", DBX_OK, DBX_API_CHAT},
+	    {"{\"x\":{\"task\":\"agent/v1/chat\"}}", DBX_OK, DBX_API_CHAT},
+	    {"{\"task\":\"llm/v1/chat\",\"apis\":[\"openai/v1/responses\"]}", DBX_OK,
+	     DBX_API_RESPONSES},
+	    {"{\"task\":\"llm/v1/chat\"}", DBX_OK, DBX_API_CHAT},
+	    {"[\"agent/v1/chat\"]", DBX_ERR_PROTOCOL, DBX_API_CHAT},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char errbuf[DBX_ERRBUF_SIZE] = "";
+		size_t len = strlen(cases[i].body);
+		struct harness_guarded gb = harness_guard(cases[i].body, len);
+		int api = -1, err = models_lists_api((const char *)gb.data, len, &api, errbuf);
+
+		CHECK(err == cases[i].err && api == cases[i].api,
+		      "api case %zu: err %d api %d (%s)", i, err, api, errbuf);
+		harness_unguard(&gb);
+	}
+}
+
 int main(void)
 {
 	RUN(test_decode);
 	RUN(test_cancel);
 	RUN(test_lists_responses);
+	RUN(test_lists_api);
 	return harness_done("models");
 }

@@ -854,6 +854,12 @@ static int on_where(void *ctx, const struct sse_event *ev)
 	return 0;
 }
 
+static size_t big_put_to(unsigned char *b, size_t at, const char *s)
+{
+	memcpy(b + at, s, strlen(s));
+	return strlen(s);
+}
+
 static void test_api(void)
 {
 	static struct sse_parser zero; /* zero-filled: ready as it is */
@@ -919,9 +925,129 @@ static void test_api(void)
 	CHECK(sc.calls == 1 && sc.oversize && sc.data_size == 4, "small oversize");
 }
 
+/* The spill's allocator: realloc, counting what is held. */
+struct spill_log {
+	int live;  /* buffers held now */
+	int grows; /* calls that asked for memory */
+	size_t largest;
+	int fail; /* refuse every request */
+};
+
+static void *spill_grow(void *ctx, void *old, size_t size)
+{
+	struct spill_log *sl = ctx;
+	void *nb;
+
+	if (!size) {
+		free(old);
+		sl->live--;
+		return NULL;
+	}
+	sl->grows++;
+	if (sl->fail)
+		return NULL;
+	nb = realloc(old, size);
+	if (nb && !old)
+		sl->live++;
+	if (size > sl->largest)
+		sl->largest = size;
+	return nb;
+}
+
+/* Counts events; the first's size and whether its data was all 'x'. */
+static int on_keep(void *ctx, const struct sse_event *ev)
+{
+	struct stop_ctx *c = ctx;
+	size_t i;
+
+	if (c->calls++ == 0) {
+		c->data_size = ev->data_size;
+		c->oversize = ev->oversize;
+		for (i = 0; ev->data && i < ev->data_len; i++)
+			if (ev->data[i] != 'x')
+				c->oversize = 2;
+	}
+	return 0;
+}
+
+static void test_spill(void)
+{
+	static unsigned char big[1 << 20];
+	struct spill_log sl = {0, 0, 0, 0};
+	struct stop_ctx sc = {0, 0, 0};
+	size_t n = 0, k, used = 0;
+	int count = 0;
+
+	/* one event of 200,000 bytes of data in pieces: spilled, whole, and
+	 * given back once dispatched; a small event after it needs no spill */
+	n += big_put_to(big, n, "data: ");
+	memset(big + n, 'x', 200000);
+	n += 200000;
+	n += big_put_to(big, n, "\n\ndata: small\n\n");
+	for (k = 1000; k <= n; k = k * 3 > n && k != n ? n : k * 3) {
+		size_t at;
+
+		sse_init(&parser, NULL, 0);
+		sse_spill(&parser, 300000, spill_grow, &sl);
+		sc.calls = 0;
+		for (at = 0; at < n; at += k)
+			sse_feed(&parser, big + at, n - at < k ? n - at : k, on_keep, &sc, NULL);
+		CHECK(sc.calls == 2 && !sc.oversize && sc.data_size == 200000,
+		      "spill, pieces of %zu: %d events", k, sc.calls);
+		CHECK(sl.live == 0, "pieces of %zu: spill not given back (%d held)", k, sl.live);
+		CHECK(sse_finish(&parser) == DBX_OK, "finish after spill");
+		if (k == n)
+			break;
+	}
+	CHECK(sl.largest <= 300000 && sl.largest >= 200000, "spill size %zu", sl.largest);
+
+	/* whole in one feed: handed out in place, no spill at all */
+	sl.grows = 0;
+	sse_init(&parser, NULL, 0);
+	sse_spill(&parser, 300000, spill_grow, &sl);
+	count = 0;
+	CHECK(sse_feed(&parser, big, n, on_count, &count, &used) == DBX_OK && count == 2,
+	      "whole: %d events", count);
+	CHECK(sl.grows == 0, "an event whole in one feed was copied (%d grows)", sl.grows);
+
+	/* past the maximum: oversize, with its size, and nothing held */
+	sse_init(&parser, NULL, 0);
+	sse_spill(&parser, 150000, spill_grow, &sl);
+	sc.calls = 0;
+	for (k = 0; k < n; k += 4096)
+		sse_feed(&parser, big + k, n - k < 4096 ? n - k : 4096, on_keep, &sc, NULL);
+	CHECK(sc.calls == 2 && sl.live == 0, "over the maximum: %d events, %d held", sc.calls,
+	      sl.live);
+	sse_init(&parser, NULL, 0);
+	sse_spill(&parser, 150000, spill_grow, &sl);
+	sc.calls = 0;
+	sse_feed(&parser, big, 100000, on_keep, &sc, NULL);
+	CHECK(sl.live == 1, "mid-event: the spill is held");
+	sse_feed(&parser, big + 100000, n - 100000, on_keep, &sc, NULL);
+	CHECK(sc.calls == 2 && sc.oversize && sc.data_size == 200000 && sl.live == 0,
+	      "over the maximum: oversize of %zu, %d held", sc.data_size, sl.live);
+
+	/* a stream cut mid-event: sse_finish gives the spill back */
+	sse_init(&parser, NULL, 0);
+	sse_spill(&parser, 300000, spill_grow, &sl);
+	sse_feed(&parser, big, 100000, on_keep, &sc, NULL);
+	CHECK(sl.live == 1, "cut: held");
+	CHECK(sse_finish(&parser) == DBX_ERR_TRUNCATED && sl.live == 0, "cut: given back");
+
+	/* an allocator that fails: oversize, not a crash */
+	sl.fail = 1;
+	sse_init(&parser, NULL, 0);
+	sse_spill(&parser, 300000, spill_grow, &sl);
+	sc.calls = 0;
+	for (k = 0; k < n; k += 4096)
+		sse_feed(&parser, big + k, n - k < 4096 ? n - k : 4096, on_keep, &sc, NULL);
+	CHECK(sc.calls == 2 && sl.live == 0, "failing allocator: %d events", sc.calls);
+}
+
 int main(void)
 {
 	RUN(test_api);
+	RUN(test_spill);
 	RUN(test_table);
 	RUN(test_generated);
 	RUN(test_conformance);
