@@ -40,6 +40,15 @@ extern int cli_raw;
  * the write failed. */
 int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n);
 
+/* --json (set by main before any command runs): a failure also prints
+ * {"type":"error","code":..,"message":..} on stdout, once (cli_json_error). */
+extern int cli_json;
+
+/* That line for err (code: usage, auth, rate_limited, context_length,
+ * bad_request, server, network, protocol); only the first call prints.
+ * cli_fail() calls it for usage and configuration errors (exit 2). */
+void cli_json_error(int err, const char *msg);
+
 /* Prints "dbxai: MSG" on stderr and returns err's exit status. MSG always
  * goes through text_tty: server text in an error cannot drive the terminal. A library
  * call's errbuf always holds its message; MSG is NULL only for the CLI's own

@@ -151,54 +151,6 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	return 0;
 }
 
-/* The --json error line: code names a class a script can branch on. */
-static const char *error_code_name(int err)
-{
-	switch (err) {
-	case DBX_ERR_AUTH:
-		return "auth";
-	case DBX_ERR_RATE_LIMITED:
-		return "rate_limited";
-	case DBX_ERR_CONTEXT_LENGTH:
-		return "context_length";
-	case DBX_ERR_BAD_REQUEST:
-		return "bad_request";
-	case DBX_ERR_SERVER:
-		return "server";
-	case DBX_ERR_RESOLVE:
-	case DBX_ERR_CONNECT:
-	case DBX_ERR_TIMEOUT:
-	case DBX_ERR_NET:
-	case DBX_ERR_PROXY:
-	case DBX_ERR_TLS:
-	case DBX_ERR_TLS_VERIFY:
-		return "network";
-	default:
-		return "protocol";
-	}
-}
-
-static int json_error(struct chat_out *o, int err, const char *msg)
-{
-	char buf[DBX_ERRBUF_SIZE * 7 + 128];
-	struct json_w w;
-	size_t len = 0;
-
-	json_w_init(&w, buf, sizeof buf - 1);
-	json_w_obj(&w);
-	json_w_key(&w, "type");
-	json_w_str(&w, "error");
-	json_w_key(&w, "code");
-	json_w_str(&w, error_code_name(err));
-	json_w_key(&w, "message");
-	json_w_str(&w, msg);
-	json_w_obj_end(&w);
-	if (json_w_finish(&w, &len) != DBX_OK)
-		return 1;
-	buf[len++] = '\n';
-	return cli_write(&o->out, buf, len);
-}
-
 /* PROMPT words joined by spaces into malloc'd memory. */
 static char *join_words(int n, char **words)
 {
@@ -609,7 +561,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (err && o.out.last >= 0 && o.out.last != '\n' && !o.json)
 		cli_write(&o.out, "\n", 1); /* keep what arrived, on its own line */
 	if (err && o.json && !o.out.failed)
-		json_error(&o, err, errbuf[0] ? errbuf : dbx_strerror(err));
+		cli_json_error(err, errbuf[0] ? errbuf : dbx_strerror(err));
 	if (err == DBX_ERR_CANCELLED && o.out.failed)
 		rc = cli_finish(&o.out, 1);
 	else

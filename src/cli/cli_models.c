@@ -1,7 +1,7 @@
 /*
  * cli_models.c - `dbxai models`: the workspace's serving endpoints, one name
- * per line, or with --json one {"name":..,"task":..,"ready":true|false} per
- * line. A name with control characters (the API allows none) is printed with
+ * per line, or with --json one {"name":..,"task":..|null,"ready":true|false}
+ * per line. A name with control characters (the API allows none) is printed with
  * '?' in their place, so one line stays one endpoint.
  */
 #include <stdio.h>
@@ -36,7 +36,10 @@ static int put_model(void *ctx, const struct dbx_model *m)
 		json_w_key(&w, "name");
 		json_w_str(&w, m->name);
 		json_w_key(&w, "task");
-		json_w_str(&w, m->task);
+		if (m->task[0])
+			json_w_str(&w, m->task);
+		else
+			json_w_null(&w); /* the endpoint names no task */
 		json_w_key(&w, "ready");
 		json_w_bool(&w, m->ready != 0);
 		json_w_obj_end(&w);

@@ -41,7 +41,8 @@ static const char usage_text[] =
     "    --messages FILE    JSON array of earlier messages, OpenAI chat format (with\n"
     "                       assistant tool_calls and role \"tool\" results); PROMPT,\n"
     "                       if any, is appended as a user message\n"
-    "    --no-stream        one JSON reply instead of a stream\n"
+    "    --no-stream        ask for the whole reply at once, not streamed (the output\n"
+    "                       is the same)\n"
     "    --fast             try databricks-claude-haiku-4-5 first (no retries), then\n"
     "                       fall back to the model\n"
     "    --api chat|responses  chat completions, or the Responses API; the default is\n"
@@ -63,13 +64,12 @@ static const char usage_text[] =
     "    --usage            one line on stderr at the end: prompt, completion, total tokens\n"
     "    --save FILE        write the whole conversation (with the reply, its reasoning\n"
     "                       and tool calls) to FILE for the next --messages\n"
-    "                       Output: the reply text, then one line per tool call:\n"
-    "                       tool_call ID NAME ARGUMENTS. With --json, JSON Lines:\n"
-    "                       {\"type\":\"text\",\"text\":..}, {\"type\":\"reasoning\",..},\n"
-    "                       {\"type\":\"tool_call\",\"id\":..,\"name\":..,\"arguments\":..},\n"
-    "                       {\"type\":\"usage\",\"prompt_tokens\":..,\"completion_tokens\":..,\n"
-    "                       \"total_tokens\":..}, {\"type\":\"done\",\"finish_reason\":..},\n"
-    "                       {\"type\":\"error\",\"code\":..,\"message\":..}\n"
+    "    Output: the reply text, then one line per tool call: tool_call ID NAME\n"
+    "    ARGUMENTS. With --json, JSON Lines: {\"type\":\"text\",\"text\":..},\n"
+    "    {\"type\":\"reasoning\",..}, {\"type\":\"tool_call\",\"id\":..,\"name\":..,\n"
+    "    \"arguments\":..}, {\"type\":\"usage\",\"prompt_tokens\":..,\"completion_tokens\":..,\n"
+    "    \"total_tokens\":..}, {\"type\":\"done\",\"finish_reason\":..}, and on failure\n"
+    "    {\"type\":\"error\",\"code\":..,\"message\":..} (also for usage errors: code usage)\n"
     "  embed [-m MODEL] [--batch N] [TEXT...]\n"
     "                       one embedding per TEXT, or per stdin line (no TEXT or\n"
     "                       \"-\"; a trailing CR is dropped; an empty line or TEXT\n"
@@ -168,6 +168,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	g.connect_timeout_s = DBX_CONNECT_TIMEOUT_MS / 1000.0;
 	g.idle_timeout_s = DBX_IDLE_TIMEOUT_MS / 1000.0;
+	for (i = 1; i < argc; i++) /* before anything can fail */
+		if (strcmp(argv[i], "--json") == 0)
+			cli_json = 1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
