@@ -127,6 +127,25 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
  * it), 0 stops and erases it; stopping a spinner that is not on does nothing. */
 void cli_spin(int on);
 
+/* The commands (cli_help.c), ended by a NULL name: each one's entry, the
+ * words completion offers as its arguments ("*": the command names; NULL:
+ * none) and its part of `dbxai help` (synopsis at an indent of two, options
+ * at four, descriptions from column 23; completion reads the options from
+ * it). A new command is one entry; a new option one line of its help. */
+struct cli_command {
+	const char *name;
+	int (*run)(const struct cli_globals *g, int argc, char **argv);
+	const char *words;
+	const char *help;
+};
+extern const struct cli_command cli_commands[];
+
+/* The command called name, or NULL. */
+const struct cli_command *cli_command(const char *name);
+
+/* Prints c's help on stdout (NULL: the whole) and returns the exit status. */
+int cli_help_of(const struct cli_command *c);
+
 /* Ends output: exit status status, or 1 with a message when stdout failed. */
 int cli_finish(struct cli_out *o, int status);
 

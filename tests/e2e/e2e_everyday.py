@@ -234,6 +234,7 @@ def make_env():
 
 INSTALLED = ["usr/bin/dbxai", "usr/include/dbxai.h", "usr/lib/libdbxai.a",
              "usr/lib/pkgconfig/dbxai.pc", "usr/share/bash-completion/completions/dbxai",
+             "usr/share/fish/vendor_completions.d/dbxai.fish",
              "usr/share/man/man1/dbxai.1", "usr/share/zsh/site-functions/_dbxai"]
 
 
@@ -270,6 +271,9 @@ class Install(Case):
             self.assertEqual(mode(os.path.join(self.dest, f)), 0o644, f)
         with open(BIN, "rb") as a, open(os.path.join(self.dest, "usr/bin/dbxai"), "rb") as b:
             self.assertTrue(a.read() == b.read(), "the installed binary is not the one tested")
+        for shell, f in (("bash", INSTALLED[4]), ("zsh", INSTALLED[7]), ("fish", INSTALLED[5])):
+            with open(os.path.join(self.dest, f)) as c:  # the binary's own script
+                self.assertEqual(c.read(), run(["completion", shell]).out, f)
 
     def test_archive_has_mbedtls_inside(self):
         self.assertEqual(self.make_rc, 0, self.make_out)
@@ -376,68 +380,6 @@ class Docs(Case):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
         self.assertEqual((p.returncode, p.stderr.decode()), (0, ""))
         self.assertIn("configure", p.stdout.decode())
-
-
-BASH_COMP = os.path.join(TOP, "completions", "dbxai.bash")
-ZSH_COMP = os.path.join(TOP, "completions", "_dbxai")
-
-
-class Completion(Case):
-    def complete(self, *words, env=None):
-        """COMPREPLY for the command line words (the last one is being typed)."""
-        script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
-                  '_dbxai; printf "%s\\n" "${COMPREPLY[@]}"')
-        e = clean_env(token=None, cacert=None, path=os.path.dirname(BIN) + ":" + PATH, **(env or {}))
-        p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", BASH_COMP,
-                            "dbxai"] + list(words), env=e, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=30)
-        self.assertEqual((p.returncode, p.stderr.decode()), (0, ""))
-        return [w for w in p.stdout.decode().splitlines() if w]
-
-    def test_bash_syntax(self):
-        p = subprocess.run(["bash", "-n", BASH_COMP], stderr=subprocess.PIPE, timeout=30)
-        self.assertEqual((p.returncode, p.stderr), (0, b""))
-
-    def test_bash_commands_and_options(self):
-        commands, _, _ = help_words()
-        self.assertEqual(sorted(self.complete("")), sorted(commands))
-        self.assertEqual(self.complete("con"), ["configure"])
-        self.assertEqual(self.complete("--pro"), ["--profile"])
-        self.assertEqual(self.complete("--profile", "dev", "chat", "--reas"),
-                         ["--reasoning-effort"])
-        self.assertEqual(self.complete("chat", "--api", ""), ["chat", "responses"])
-        self.assertEqual(self.complete("api", "P"), ["POST", "PUT", "PATCH"])
-        self.assertIn("--interactive", self.complete("chat", "--int"))
-
-    def test_bash_covers_every_option_of_help(self):
-        _, options, _ = help_words()
-        with open(BASH_COMP) as f:
-            text = f.read()
-        for o in sorted(options - {"-h", "-V"}):
-            self.assertRegex(text, r"(?<![\w-])%s(?![\w-])" % re.escape(o), o)
-
-    def test_bash_model_names_from_the_workspace(self):
-        with Mock() as m:
-            env = clean_env(m)
-            if RUN:
-                self.skipTest("completion runs dbxai from PATH, natively")
-            got = self.complete("chat", "-m", "databricks-claude-s", env=env)
-            self.assertIn("databricks-claude-sonnet-4", got)
-            self.assertTrue(all(g.startswith("databricks-claude-s") for g in got), got)
-            self.assertEqual(self.complete("chat", "-m", "d",
-                                           env=dict(env, DBXAI_COMPLETE_MODELS="0")), [])
-
-    def test_zsh(self):
-        with open(ZSH_COMP) as f:
-            text = f.read()
-        self.assertTrue(text.startswith("#compdef dbxai\n"))
-        commands, _, _ = help_words()
-        for c in commands:
-            self.assertIn(c, text)
-        if not shutil.which("zsh"):
-            self.skipTest("no zsh here: the header and command list are checked")
-        p = subprocess.run(["zsh", "-n", ZSH_COMP], stderr=subprocess.PIPE, timeout=30)
-        self.assertEqual((p.returncode, p.stderr), (0, b""))
 
 
 class ScratchRecipe(Case):
