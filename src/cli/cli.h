@@ -127,6 +127,30 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq, const
  * it), 0 stops and erases it; stopping a spinner that is not on does nothing. */
 void cli_spin(int on);
 
+/* Conversations on disk (cli_log.c). cli_conv_open: logging on (on: no
+ * --no-log, DBXAI_LOG not 0) in a new conversation, or continuing one (id ""
+ * for the last, else that ID: *messages gets its messages, malloc'd; a
+ * missing one is a usage error). Without a usable state directory logging is
+ * off, with a note under -v (verbose), never an error. Returns 0 or an exit
+ * status. cli_conv_turn writes the conversation after a turn (transcript: all
+ * of it, model, usage: 3 numbers or NULL); failures only turn logging off. */
+struct cli_conv {
+	char dir[400]; /* "" when logging is off */
+	char id[32];
+	char created[24];
+	char *turns; /* the members of the turns array so far (heap) */
+	size_t turns_len;
+	int verbose;
+};
+int cli_conv_open(struct cli_conv *c, int on, int verbose, const char *id, char **messages,
+                  size_t *len);
+void cli_conv_turn(struct cli_conv *c, const char *transcript, size_t len, const char *model,
+                   const long long *usage);
+void cli_conv_close(struct cli_conv *c);
+
+/* The conversation chat -i writes each turn to (NULL: none). */
+extern struct cli_conv *cli_repl_conv;
+
 /* The commands (cli_help.c), ended by a NULL name: each one's entry, the
  * words completion offers as its arguments ("*": the command names; NULL:
  * none) and its part of `dbxai help` (synopsis at an indent of two, options

@@ -184,7 +184,10 @@ struct chat_args {
 	int nparams;
 	int show_reasoning;
 	int usage;
-	int interactive; /* -i, or a terminal on stdin and nothing to send */
+	int interactive;          /* -i, or a terminal on stdin and nothing to send */
+	int cont;                 /* -c: continue the last conversation */
+	int no_log;               /* --no-log */
+	const char *conversation; /* --conversation ID */
 	char **words;
 	int nwords;
 };
@@ -204,7 +207,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		SCHEMA,
 		PARAM,
 		SYSTEM_FILE,
-		SAVE
+		SAVE,
+		CONVERSATION
 	};
 	static const struct {
 		const char *name, *alias;
@@ -223,6 +227,7 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 	    {"--param", NULL, PARAM},
 	    {"--system-file", NULL, SYSTEM_FILE},
 	    {"--save", NULL, SAVE},
+	    {"--conversation", NULL, CONVERSATION},
 	};
 	char errbuf[DBX_ERRBUF_SIZE];
 	size_t k;
@@ -267,6 +272,14 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		}
 		if (strcmp(arg, "-i") == 0 || strcmp(arg, "--interactive") == 0) {
 			a->interactive = 1;
+			continue;
+		}
+		if (strcmp(arg, "-c") == 0 || strcmp(arg, "--continue") == 0) {
+			a->cont = 1;
+			continue;
+		}
+		if (strcmp(arg, "--no-log") == 0) {
+			a->no_log = 1;
 			continue;
 		}
 		r = 0;
@@ -367,6 +380,9 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		case SAVE:
 			a->save_file = v;
 			break;
+		case CONVERSATION:
+			a->conversation = v;
+			break;
 		}
 	}
 	return 0;
@@ -447,7 +463,9 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char *prompt = NULL, *tools = NULL, *messages = NULL, *schema = NULL, *system = NULL;
-	char *params = NULL, *transcript = NULL;
+	char *params = NULL, *transcript = NULL, *earlier = NULL;
+	const char *log_env = getenv("DBXAI_LOG");
+	struct cli_conv conv;
 	size_t transcript_len = 0;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	const char *env_model = getenv("DBXAI_MODEL");
@@ -456,6 +474,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	memset(&o, 0, sizeof o);
+	memset(&conv, 0, sizeof conv);
 	o.out.last = -1;
 	buf_init(&o.text, CHAT_REPLY_MAX);
 	rc = parse_args(argc, argv, &g, &a);
@@ -467,6 +486,20 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.interactive = 1;
 	if (a.interactive && g.json)
 		return cli_usage_error("chat -i: no --json in an interactive session");
+	if ((a.cont || a.conversation) && a.messages_file)
+		return cli_usage_error("chat: --messages or -c/--conversation, not both");
+	/* the conversation log, and the one to continue (read before any request) */
+	rc = cli_conv_open(&conv, !a.no_log && !(log_env && strcmp(log_env, "0") == 0), g.verbose,
+	                   a.conversation ? a.conversation
+	                   : a.cont       ? ""
+	                                  : NULL,
+	                   &earlier, &n);
+	if (rc)
+		return rc;
+	if (earlier) {
+		a.rq.messages_json = earlier;
+		a.rq.messages_len = n;
+	}
 	if (!a.rq.model && env_model && *env_model)
 		a.rq.model = env_model;
 	o.json = g.json;
@@ -539,10 +572,11 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (a.interactive) {
+		cli_repl_conv = &conv;
 		rc = cli_repl(client, &a.rq, a.save_file, a.show_reasoning, prompt);
 		goto out;
 	}
-	if (a.save_file) {
+	if (a.save_file || conv.dir[0]) {
 		a.rq.transcript = &transcript;
 		a.rq.transcript_len = &transcript_len;
 	}
@@ -553,6 +587,10 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		fputc('\n', stderr);
 	if (!err && o.keep_text)
 		err = check_structured(&o, errbuf);
+	if (!err)
+		cli_conv_turn(&conv, transcript, transcript_len,
+		              a.rq.model ? a.rq.model : DBX_DEFAULT_MODEL,
+		              o.have_usage ? o.usage : NULL);
 	if (!err && a.save_file)
 		err = pfile_write(a.save_file, transcript, transcript_len, NULL, errbuf);
 	if (o.usage_line && o.have_usage)
@@ -576,6 +614,8 @@ out:
 	free(system);
 	free(params);
 	free(transcript);
+	free(earlier);
+	cli_conv_close(&conv);
 	buf_free(&o.text);
 	return rc;
 }

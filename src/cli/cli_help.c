@@ -57,6 +57,12 @@ static const char h_chat[] =
     "    -s @FILE, --system-file FILE  the system prompt from a file\n"
     "    @FILE              as the only PROMPT word: the prompt from a file\n"
     "    --usage            one line on stderr at the end: prompt, completion, total tokens\n"
+    "    -c, --continue     continue the last conversation (PROMPT: the next turn)\n"
+    "    --conversation ID  continue that one (dbxai log lists them)\n"
+    "    --no-log           keep no log of this chat (also: DBXAI_LOG=0); by default\n"
+    "                       every chat is kept in $XDG_STATE_HOME/dbxai/conversations/\n"
+    "                       (else ~/.local/state/dbxai/conversations/; 0600), at most\n"
+    "                       50 MiB in all, the least recent removed first\n"
     "    --save FILE        write the whole conversation (with the reply, its reasoning\n"
     "                       and tool calls) to FILE for the next --messages\n"
     "    Output: the reply text, then one line per tool call: tool_call ID NAME\n"
@@ -119,6 +125,14 @@ static const char h_configure[] =
     "                       and writes the profile into ~/.databrickscfg or\n"
     "                       DATABRICKS_CONFIG_FILE: mode 0600, atomic, the rest of\n"
     "                       the file kept as it was\n";
+
+static const char h_log[] =
+    "  log [-n N] [--json] the conversations kept, the most recent first (10): ID,\n"
+    "                       time, model, turns, first prompt; --json: one\n"
+    "                       {\"id\",\"updated\",\"model\",\"turns\",\"title\"} per line\n"
+    "  log show ID          one conversation, message by message (--json: its file:\n"
+    "                       id, created, updated, model, turns with time, model and\n"
+    "                       usage, messages in the --messages format)\n";
 
 static const char h_help[] =
     "  help [COMMAND]       this text, or one command's (also: dbxai COMMAND --help)\n";
@@ -186,6 +200,7 @@ int cli_embed(const struct cli_globals *g, int argc, char **argv);
 int cli_models(const struct cli_globals *g, int argc, char **argv);
 int cli_chat(const struct cli_globals *g, int argc, char **argv);
 int cli_configure(const struct cli_globals *g, int argc, char **argv);
+int cli_log(const struct cli_globals *g, int argc, char **argv);
 static int cmd_help(const struct cli_globals *g, int argc, char **argv);
 static int cmd_completion(const struct cli_globals *g, int argc, char **argv);
 
@@ -200,6 +215,7 @@ const struct cli_command cli_commands[] = {
     {"logout", cli_logout, NULL, h_logout},
     {"auth", cli_auth, "status token", h_auth},
     {"configure", cli_configure, NULL, h_configure},
+    {"log", cli_log, "show", h_log},
     {"help", cmd_help, "*", h_help},
     {"completion", cmd_completion, "bash zsh fish", h_completion},
     {NULL, NULL, NULL, NULL},
@@ -245,10 +261,7 @@ static int cmd_help(const struct cli_globals *g, int argc, char **argv)
 	if (argc > 1)
 		return cli_usage_error("help: one COMMAND at most");
 	if (argc == 1 && !(c = cli_command(argv[0])))
-		return cli_usage_error("help: no command '%.40s'; the commands are chat, embed, "
-		                       "models, api, login, logout, auth, configure, help, "
-		                       "completion",
-		                       argv[0]);
+		return cli_usage_error("help: no command '%.40s' (dbxai help lists them)", argv[0]);
 	return cli_help_of(c);
 }
 
@@ -413,6 +426,14 @@ static void each_section(struct gen *g)
 	}
 }
 
+/* The command names, space-separated. */
+static void names(void)
+{
+	const struct cli_command *c;
+	for (c = cli_commands; c->name; c++)
+		printf("%s%s", c == cli_commands ? "" : " ", c->name);
+}
+
 /* The bash function (zsh runs it through bashcompinit). */
 static void bash_script(struct gen *g)
 {
@@ -440,8 +461,7 @@ static void bash_script(struct gen *g)
 			put(end[g->pass]);
 	}
 	put("*)case $c in\n'')[[ $cur = -* ]]&&W=$G||W=\"");
-	for (c = cli_commands; c->name; c++)
-		printf("%s%s", c == cli_commands ? "" : " ", c->name);
+	names();
 	put("\";;\n");
 	for (c = cli_commands; c->name; c++) {
 		printf("%s)W=\"", c->name);
@@ -449,9 +469,8 @@ static void bash_script(struct gen *g)
 		g->cmd = c->name;
 		each_flag(g, c->help);
 		if (c->words && *c->words == '*') {
-			const struct cli_command *k;
-			for (k = cli_commands; k->name; k++)
-				printf(" %s", k->name);
+			putchar(' ');
+			names();
 		} else if (c->words) {
 			printf(" %s", c->words);
 		}
@@ -486,18 +505,20 @@ static int cmd_completion(const struct cli_globals *g0, int argc, char **argv)
 		return cli_finish(&out, 0);
 	}
 	put("function __dbxai_m;test \"$DBXAI_COMPLETE_MODELS\" = 0;or timeout 3 (commandline "
-	    "-opc)[1] models --task $argv[1] 2>/dev/null;end\ncomplete -c dbxai -f\n"
-	    "complete -c dbxai -n __fish_use_subcommand -a '");
-	for (c = cli_commands; c->name; c++)
-		printf("%s%s", c == cli_commands ? "" : " ", c->name);
+	    "-opc)[1] models --task $argv[1] 2>/dev/null;end\ncomplete -c dbxai -f\n");
+	put("complete -c dbxai -n __fish_use_subcommand -a '");
+	names();
 	put("'\n");
-	for (c = cli_commands; c->name; c++)
-		if (c->words)
-			printf("complete -c dbxai -n '__fish_seen_subcommand_from %s' -a '%s'\n",
-			       c->name,
-			       *c->words == '*' ? "chat embed models api login logout auth "
-			                          "configure help completion"
-			                        : c->words);
+	for (c = cli_commands; c->name; c++) {
+		if (!c->words)
+			continue;
+		printf("complete -c dbxai -n '__fish_seen_subcommand_from %s' -a '", c->name);
+		if (*c->words == '*')
+			names();
+		else
+			put(c->words);
+		put("'\n");
+	}
 	each_section(&g);
 	return cli_finish(&out, 0);
 }

@@ -60,7 +60,11 @@ struct repl {
 	int show_reasoning;
 	char *line; /* input buffer (heap, REPL_LINE_MAX) */
 	size_t line_beg, line_end;
+	long long usage[3]; /* this turn's, when have_usage */
+	int have_usage;
 };
+
+struct cli_conv *cli_repl_conv;
 
 static void on_sigint(int sig)
 {
@@ -134,6 +138,12 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	cli_spin(0); /* the first event ends the wait */
 	if (repl_intr)
 		return 1;
+	if (ev->type == DBX_EV_USAGE) {
+		r->have_usage = 1;
+		r->usage[0] = ev->prompt_tokens;
+		r->usage[1] = ev->completion_tokens;
+		r->usage[2] = ev->total_tokens;
+	}
 	switch (ev->type) {
 	case DBX_EV_TEXT:
 		(void)buf_append(&r->part, ev->text, ev->text_len);
@@ -286,6 +296,7 @@ static void turn(struct repl *r, const char *prompt)
 	rq.transcript = &transcript;
 	rq.transcript_len = &transcript_len;
 	buf_clear(&r->part);
+	r->have_usage = 0;
 	repl_intr = 0;
 	cli_spin(1);
 	err = dbx_chat(r->client, &rq, on_event, r, errbuf);
@@ -311,6 +322,10 @@ static void turn(struct repl *r, const char *prompt)
 	if (dropped)
 		fprintf(stderr, "dbxai: history over %u KiB: dropped the %d oldest turn%s\n",
 		        REPL_HISTORY_MAX >> 10, dropped, dropped == 1 ? "" : "s");
+	if (!rerr && (!err || (err == DBX_ERR_CANCELLED && repl_intr)))
+		cli_conv_turn(cli_repl_conv, r->conv, r->conv_len,
+		              rq.model ? rq.model : DBX_DEFAULT_MODEL,
+		              r->have_usage ? r->usage : NULL);
 	if (r->save_file && r->conv)
 		save(r, r->save_file);
 	repl_intr = 0;

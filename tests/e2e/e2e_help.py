@@ -104,7 +104,7 @@ class HelpPerCommand(Case):
     def test_unknown(self):
         res = run(["help", "nope"])
         self.assertExit(res, 2)
-        self.assertOneLineError(res, "no command 'nope'", "chat")
+        self.assertOneLineError(res, "no command 'nope'", "dbxai help")
         self.assertEqual(res.out, "")
 
     def test_whole(self):
@@ -115,7 +115,7 @@ class HelpPerCommand(Case):
                 self.assertIn("\n  " + cmd, res.out)
             self.assertIn("Exit status:", res.out)
         self.assertEqual(set(commands()), {"chat", "embed", "models", "api", "login", "logout", "auth",
-                                           "configure", "help", "completion"} | set(commands()))
+                                           "configure", "log", "help", "completion"} | set(commands()))
 
 
 class ThreeSourcesAgree(Case):
