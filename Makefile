@@ -106,6 +106,16 @@ $(FETCHED) &: third_party/manifest third_party/fetch.sh
 	./third_party/fetch.sh
 	@touch $(FETCHED)
 
+# `make demo` and `make check` on a fresh machine: what they lack is installed first
+# (third_party/need.sh: names it, then runs bootstrap.sh, through sudo when not
+# root), before the fetch below needs apt-get source. A no-op when all is there.
+NEED_GOAL := $(firstword $(filter check demo,$(MAKECMDGOALS)))
+ifneq ($(NEED_GOAL),)
+ifneq ($(shell sh third_party/need.sh $(NEED_GOAL) >&2 || echo failed),)
+$(error third_party/bootstrap.sh failed (above); run it by hand, then make $(NEED_GOAL))
+endif
+endif
+
 # The mbedTLS source list exists only after the fetch: it is a generated fragment
 # that make builds (fetching first) and then re-reads.
 NO_BUILD_GOALS := clean help fmt fmt-check fetch uninstall

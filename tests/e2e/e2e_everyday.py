@@ -514,3 +514,67 @@ class AptSources(Case):
         self.assertUri(dict(entry, **{"os-release": 'ID=debian\nVERSION_CODENAME="excalibur"\n'}),
                        "http://c.example.org/debian")
         self.assertNone(dict(entry, **{"os-release": "ID=ubuntu\nVERSION_CODENAME=excalibur\n"}))
+
+
+class FreshMachine(Case):
+    """README's quick start is two commands; each installs what it lacks
+    through third_party/need.sh, which runs bootstrap.sh only when a tool is
+    missing (here against a stand-in bootstrap that records its run)."""
+
+    def need(self, goal, tools):
+        d = tempfile.mkdtemp(prefix="dbxai-need-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.makedirs(os.path.join(d, "tp", "src", "mbedtls-3.6.6"))
+        shutil.copy(os.path.join(TOP, "third_party", "need.sh"), os.path.join(d, "tp"))
+        with open(os.path.join(d, "tp", "bootstrap.sh"), "w") as f:
+            f.write("#!/bin/sh\necho bootstrap ran as $(id -u)\n")
+        os.chmod(os.path.join(d, "tp", "bootstrap.sh"), 0o755)
+        bin_dir = os.path.join(d, "bin")
+        os.mkdir(bin_dir)
+        for t in tools + ["id"]:
+            os.symlink(shutil.which(t) or "/bin/true", os.path.join(bin_dir, t))
+        p = subprocess.run(["/bin/sh", os.path.join(d, "tp", "need.sh"), goal], env={"PATH": bin_dir},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    DEMO = ["make", "gcc", "musl-gcc", "ld.lld", "python3", "openssl", "dirname"]
+    CHECK = DEMO + ["aarch64-linux-gnu-gcc", "arm-linux-gnueabihf-gcc", "qemu-aarch64-static",
+                    "qemu-arm-static", "clang", "llvm-symbolizer", "valgrind", "tinyproxy", "unshare",
+                    "ip", "zsh", "fish", "file", "aarch64-linux-musl-gcc", "arm-linux-musleabihf-gcc"]
+
+    def test_nothing_missing_nothing_done(self):
+        self.assertEqual(self.need("demo", self.DEMO), (0, "", ""))
+        self.assertEqual(self.need("check", self.CHECK), (0, "", ""))
+
+    def test_missing_tools_named_then_bootstrap(self):
+        rc, out, err = self.need("demo", [t for t in self.DEMO if t != "musl-gcc"])
+        self.assertEqual(rc, 0)
+        self.assertIn("bootstrap ran", out)
+        self.assertIn("missing: musl-gcc;", err)
+        self.assertIn("third_party/bootstrap.sh (%s)" % ("apt-get" if os.geteuid() == 0 else "sudo apt-get"),
+                      err)
+        rc, out, err = self.need("check", [t for t in self.CHECK if t not in ("valgrind", "fish")])
+        self.assertIn("missing: valgrind fish;", err)
+        self.assertIn("bootstrap ran", out)
+        # demo needs none of check's tools
+        self.assertEqual(self.need("demo", self.DEMO)[2], "")
+
+    def test_makefile_runs_it_for_demo_and_check(self):
+        with open(os.path.join(TOP, "Makefile")) as f:
+            mk = f.read()
+        self.assertIn("NEED_GOAL := $(firstword $(filter check demo,$(MAKECMDGOALS)))", mk)
+        self.assertIn("sh third_party/need.sh $(NEED_GOAL)", mk)
+        # before the fetch's include: a fresh machine needs apt-get source first
+        self.assertLess(mk.index("third_party/need.sh $(NEED_GOAL)"), mk.index("include build/mbedtls-sources.mk"))
+        with open(os.path.join(TOP, "third_party", "bootstrap.sh")) as f:
+            boot = f.read()
+        for pkg in ("musl-tools", "lld", "qemu-user-static", "clang", "valgrind", "tinyproxy", "zsh", "fish"):
+            self.assertIn(pkg, boot)
+
+    def test_readme_quick_start_is_two_commands(self):
+        with open(os.path.join(TOP, "README.md")) as f:
+            readme = f.read()
+        quick = readme.split("## Quick start\n", 1)[1].split("\n## ", 1)[0]
+        blocks = re.findall(r"```sh\n(.*?)```", quick, re.S)
+        commands = [l.split("#")[0].strip() for b in blocks[:2] for l in b.splitlines() if l.strip()]
+        self.assertEqual(commands, ["make demo", "make check"])
