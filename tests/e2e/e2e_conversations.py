@@ -17,6 +17,7 @@ CAP = 50 << 20
 
 class Conversations(MockCase):
     SHARED = True
+    MOCK = {"lifetime": 300}  # the whole class under valgrind
 
     def setUp(self):
         super().setUp()
