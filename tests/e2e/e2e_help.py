@@ -216,8 +216,12 @@ class Completion(Case):
         words = p.stdout.decode().split()
         self.assertEqual([w for w in words if w.startswith("ch")], ["chat"])
         self.assertEqual(sorted(words), commands())
-        p = subprocess.run(["zsh", "-n", "-c", 'source <("$1" completion zsh)', "zsh", BIN], timeout=30)
-        self.assertEqual(p.returncode, 0)
+        # registered with zsh's completion system (compinit's table) through bashcompinit
+        p = subprocess.run(["zsh", "-f", "-c", 'autoload -U compinit; compinit -u -D; '
+                            'source <("$1" completion zsh); print -r -- "$_comps[dbxai]"', "zsh", BIN],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
+                           env=clean_env(token=None, path=True))
+        self.assertEqual((p.returncode, p.stdout.decode().strip()), (0, "_bash_complete -F __dbxai"))
 
     @unittest.skipUnless(shutil.which("fish"), "no fish (third_party/bootstrap.sh installs it)")
     def test_fish(self):
