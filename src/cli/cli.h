@@ -148,6 +148,9 @@ void cli_conv_turn(struct cli_conv *c, const char *transcript, size_t len, const
                    const long long *usage);
 void cli_conv_close(struct cli_conv *c);
 
+/* The next turns go to a new conversation (chat -i's /reset). */
+void cli_conv_new(struct cli_conv *c);
+
 /* The conversation chat -i writes each turn to (NULL: none). */
 extern struct cli_conv *cli_repl_conv;
 

@@ -153,6 +153,22 @@ static int conv_read(const char *dir, const char *id, char **text, size_t *len, 
 	return 0;
 }
 
+void cli_conv_new(struct cli_conv *c)
+{
+	char *q = c->id;
+	const char *p;
+
+	/* 20261202T055250-7c4a: sorts by time */
+	now_iso(c->created);
+	for (p = c->created; *p && *p != 'Z'; p++)
+		if (*p != '-' && *p != ':')
+			*q++ = *p;
+	snprintf(q, 6, "-%04x", (unsigned)(getpid() * 2654435761u ^ clock_ms()) & 0xffff);
+	free(c->turns);
+	c->turns = NULL;
+	c->turns_len = 0;
+}
+
 int cli_conv_open(struct cli_conv *c, int on, int verbose, const char *id, char **messages,
                   size_t *mlen)
 {
@@ -218,14 +234,8 @@ int cli_conv_open(struct cli_conv *c, int on, int verbose, const char *id, char 
 		c->dir[0] = '\0';
 		goto out;
 	}
-	if (!c->id[0]) { /* 20261202T055250-7c4a: sorts by time */
-		char *q = c->id;
-		now_iso(c->created);
-		for (p = c->created; *p && *p != 'Z'; p++)
-			if (*p != '-' && *p != ':')
-				*q++ = *p;
-		snprintf(q, 6, "-%04x", (unsigned)(getpid() * 2654435761u ^ clock_ms()) & 0xffff);
-	}
+	if (!c->id[0])
+		cli_conv_new(c);
 out:
 	free(text);
 	free(tok);

@@ -437,6 +437,8 @@ static int command(struct repl *r, char *cmd)
 		free(r->conv);
 		r->conv = NULL;
 		r->conv_len = 0;
+		if (cli_repl_conv && cli_repl_conv->dir[0]) /* and a new log file */
+			cli_conv_new(cli_repl_conv);
 		notice("new conversation", NULL);
 	} else if (n == 6 && strncmp(cmd, "/model", n) == 0 && *arg) {
 		set_str(&r->model, arg);

@@ -92,6 +92,12 @@ class Conversations(MockCase):
         self.assertEqual(len(conv["turns"]), 2)
         res = self.chat("-c", "-i", stdin=b"gamma\n")
         self.assertEqual(len(self.load(name)["turns"]), 3)
+        # /reset: the next turns are a conversation of their own
+        time.sleep(1.1)
+        self.assertExit(self.chat("-c", "-i", stdin=b"delta\n/reset\nepsilon\n"), 0)
+        self.assertEqual(len(self.load(name)["turns"]), 4)
+        [new] = [f for f in self.files() if f != name]
+        self.assertEqual([m["content"] for m in self.load(new)["messages"] if m["role"] == "user"], ["epsilon"])
 
     def test_off_switches(self):
         self.assertExit(self.chat("--no-log", "x"), 0)
