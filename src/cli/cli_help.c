@@ -15,56 +15,56 @@
 
 /* Each command's part of the help: its synopsis line(s) at an indent of two,
  * its options at four ("-x, --long VALUE" before the description column, 23),
- * descriptions from column 23. */
+ * descriptions from column 23; a tab stands for the spaces up to it. */
 static const char h_chat[] =
     "  chat [OPTIONS] [PROMPT...]\n"
-    "                       one turn, streamed to stdout as it arrives; PROMPT words\n"
-    "                       are joined by spaces; no PROMPT or \"-\": the prompt is\n"
-    "                       stdin to EOF (a terminal on stdin: as with -i)\n"
-    "    -i, --interactive  a conversation, one line per prompt (PROMPT: the first);\n"
-    "                       /reset, /model NAME, /system TEXT, /save FILE, /exit,\n"
-    "                       /help; Ctrl-C cuts a reply (kept, marked [cut]) or, twice\n"
-    "                       at the prompt, leaves, as Ctrl-D does; history kept to\n"
-    "                       256 KiB of JSON, oldest turns dropped; --save FILE after\n"
-    "                       every turn; spinner and colour only on a terminal\n"
-    "                       stderr, no colour with NO_COLOR\n"
-    "    -m, --model NAME   serving endpoint (databricks-claude-sonnet-4; env DBXAI_MODEL)\n"
-    "    -s, --system TEXT  system prompt (\"You are a helpful assistant.\")\n"
+    "\tone turn, streamed to stdout as it arrives; PROMPT words\n"
+    "\tare joined by spaces; no PROMPT or \"-\": the prompt is\n"
+    "\tstdin to EOF (a terminal on stdin: as with -i)\n"
+    "    -i, --interactive\ta conversation, one line per prompt (PROMPT: the first);\n"
+    "\t/reset, /model NAME, /system TEXT, /save FILE, /exit,\n"
+    "\t/help; Ctrl-C cuts a reply (kept, marked [cut]) or, twice\n"
+    "\tat the prompt, leaves, as Ctrl-D does; history kept to\n"
+    "\t256 KiB of JSON, oldest turns dropped; --save FILE after\n"
+    "\tevery turn; spinner and colour only on a terminal\n"
+    "\tstderr, no colour with NO_COLOR\n"
+    "    -m, --model NAME\tserving endpoint (databricks-claude-sonnet-4; env DBXAI_MODEL)\n"
+    "    -s, --system TEXT\tsystem prompt (\"You are a helpful assistant.\")\n"
     "    -t, --temperature F  sampling temperature, 0 to 2\n"
-    "    --max-tokens N     most tokens to generate\n"
-    "    --tools FILE       JSON array of tools, OpenAI format\n"
-    "    --messages FILE    JSON array of earlier messages, OpenAI chat format (with\n"
-    "                       assistant tool_calls and role \"tool\" results); PROMPT,\n"
-    "                       if any, is appended as a user message\n"
-    "    --no-stream        ask for the whole reply at once, not streamed (the output\n"
-    "                       is the same)\n"
-    "    --fast             try databricks-claude-haiku-4-5 first (no retries), then\n"
-    "                       fall back to the model\n"
+    "    --max-tokens N\tmost tokens to generate\n"
+    "    --tools FILE\tJSON array of tools, OpenAI format\n"
+    "    --messages FILE\tJSON array of earlier messages, OpenAI chat format (with\n"
+    "\tassistant tool_calls and role \"tool\" results); PROMPT,\n"
+    "\tif any, is appended as a user message\n"
+    "    --no-stream\task for the whole reply at once, not streamed (the output\n"
+    "\tis the same)\n"
+    "    --fast\ttry databricks-claude-haiku-4-5 first (no retries), then\n"
+    "\tfall back to the model\n"
     "    --api chat|responses  chat completions, or the Responses API; the default is\n"
-    "                       Responses for names containing \"codex\", and for names\n"
-    "                       containing \"gpt\" whose endpoint metadata lists it\n"
-    "    --show-reasoning   reasoning text on stderr\n"
-    "    --thinking N       Claude extended thinking with a budget of N tokens (>= 1024);\n"
-    "                       max_tokens is raised to N + the answer (4096 unless given);\n"
-    "                       Claude then accepts no temperature other than 1 (and\n"
-    "                       top_p >= 0.95, no top_k)\n"
+    "\tResponses for names containing \"codex\", and for names\n"
+    "\tcontaining \"gpt\" whose endpoint metadata lists it\n"
+    "    --show-reasoning\treasoning text on stderr\n"
+    "    --thinking N\tClaude extended thinking with a budget of N tokens (>= 1024);\n"
+    "\tmax_tokens is raised to N + the answer (4096 unless given);\n"
+    "\tClaude then accepts no temperature other than 1 (and\n"
+    "\ttop_p >= 0.95, no top_k)\n"
     "    --reasoning-effort low|medium|high  for OpenAI reasoning models\n"
-    "    --schema FILE      structured output: the reply must follow this JSON Schema\n"
-    "                       (strict); exit 8 if it is not JSON\n"
-    "    --json-object      the reply must be a JSON object; exit 8 if it is not JSON\n"
-    "    --param KEY=JSON   add a body field (repeatable), e.g. top_p=0.9 or\n"
-    "                       stop='[\"END\"]'; it overrides a field dbxai sets (-v says so)\n"
+    "    --schema FILE\tstructured output: the reply must follow this JSON Schema\n"
+    "\t(strict); exit 8 if it is not JSON\n"
+    "    --json-object\tthe reply must be a JSON object; exit 8 if it is not JSON\n"
+    "    --param KEY=JSON\tadd a body field (repeatable), e.g. top_p=0.9 or\n"
+    "\tstop='[\"END\"]'; it overrides a field dbxai sets (-v says so)\n"
     "    -s @FILE, --system-file FILE  the system prompt from a file\n"
-    "    @FILE              as the only PROMPT word: the prompt from a file\n"
-    "    --usage            one line on stderr at the end: prompt, completion, total tokens\n"
-    "    -c, --continue     continue the last conversation (PROMPT: the next turn)\n"
-    "    --conversation ID  continue that one (dbxai log lists them)\n"
-    "    --no-log           keep no log of this chat (also: DBXAI_LOG=0); by default\n"
-    "                       every chat is kept in $XDG_STATE_HOME/dbxai/conversations/\n"
-    "                       (else ~/.local/state/dbxai/conversations/; 0600), at most\n"
-    "                       50 MiB in all, the least recent removed first\n"
-    "    --save FILE        write the whole conversation (with the reply, its reasoning\n"
-    "                       and tool calls) to FILE for the next --messages\n"
+    "    @FILE\tas the only PROMPT word: the prompt from a file\n"
+    "    --usage\tone line on stderr at the end: prompt, completion, total tokens\n"
+    "    -c, --continue\tcontinue the last conversation (PROMPT: the next turn)\n"
+    "    --conversation ID\tcontinue that one (dbxai log lists them)\n"
+    "    --no-log\tkeep no log of this chat (also: DBXAI_LOG=0); by default\n"
+    "\tevery chat is kept in $XDG_STATE_HOME/dbxai/conversations/\n"
+    "\t(else ~/.local/state/dbxai/conversations/; 0600), at most\n"
+    "\t50 MiB in all, the least recent removed first\n"
+    "    --save FILE\twrite the whole conversation (with the reply, its reasoning\n"
+    "\tand tool calls) to FILE for the next --messages\n"
     "    Output: the reply text, then one line per tool call: tool_call ID NAME\n"
     "    ARGUMENTS. With --json, JSON Lines: {\"type\":\"text\",\"text\":..},\n"
     "    {\"type\":\"reasoning\",..}, {\"type\":\"tool_call\",\"id\":..,\"name\":..,\n"
@@ -72,78 +72,73 @@ static const char h_chat[] =
     "    \"total_tokens\":..}, {\"type\":\"done\",\"finish_reason\":..}, and on failure\n"
     "    {\"type\":\"error\",\"code\":..,\"message\":..} (also for usage errors: code usage)\n";
 
-static const char h_embed[] =
-    "  embed [-m MODEL] [--batch N] [TEXT...]\n"
-    "                       one embedding per TEXT, or per stdin line (no TEXT or\n"
-    "                       \"-\"; a trailing CR is dropped; an empty line or TEXT\n"
-    "                       is a usage error, so output line N is always input N);\n"
-    "                       one JSON array of numbers per line, in input order\n"
-    "    -m, --model NAME   embeddings endpoint (text-embedding-3-small)\n"
-    "    --batch N          inputs per request, 1 to 2048 (64)\n"
-    "                       With --json: {\"index\":N,\"embedding\":[..]} per line\n";
+static const char h_embed[] = "  embed [-m MODEL] [--batch N] [TEXT...]\n"
+                              "\tone embedding per TEXT, or per stdin line (no TEXT or\n"
+                              "\t\"-\"; a trailing CR is dropped; an empty line or TEXT\n"
+                              "\tis a usage error, so output line N is always input N);\n"
+                              "\tone JSON array of numbers per line, in input order\n"
+                              "    -m, --model NAME\tembeddings endpoint (text-embedding-3-small)\n"
+                              "    --batch N\tinputs per request, 1 to 2048 (64)\n"
+                              "\tWith --json: {\"index\":N,\"embedding\":[..]} per line\n";
 
 static const char h_models[] =
     "  models [--task chat|embeddings]\n"
-    "                       serving endpoints, one name per line; with --json one\n"
-    "                       {\"name\":..,\"task\":..|null,\"ready\":true|false} per line\n"
+    "\tserving endpoints, one name per line; with --json one\n"
+    "\t{\"name\":..,\"task\":..|null,\"ready\":true|false} per line\n"
     "    --task chat|embeddings  only the endpoints of that task (llm/v1/chat,\n"
-    "                       llm/v1/embeddings)\n";
+    "\tllm/v1/embeddings)\n";
 
-static const char h_api[] =
-    "  api METHOD PATH_OR_URL [--data JSON|@FILE]\n"
-    "                       raw REST call to the workspace; the response body goes\n"
-    "                       to stdout as it arrives (e.g. dbxai api GET\n"
-    "                       /api/2.0/serving-endpoints)\n";
+static const char h_api[] = "  api METHOD PATH_OR_URL [--data JSON|@FILE]\n"
+                            "\traw REST call to the workspace; the response body goes\n"
+                            "\tto stdout as it arrives (e.g. dbxai api GET\n"
+                            "\t/api/2.0/serving-endpoints)\n";
 
-static const char h_login[] =
-    "  login [--no-browser] [--device] [--timeout S]\n"
-    "                       OAuth user login (U2M): prints a URL to open in a browser\n"
-    "                       (opened for you when there is a display), then takes the\n"
-    "                       redirect on http://localhost:8020 (8021..8040 if busy;\n"
-    "                       DATABRICKS_OAUTH_CALLBACK_PORT) or the final URL pasted on\n"
-    "                       stdin; --device: device code grant, when the server has it\n"
-    "                       (used by itself without a browser); --timeout S (300);\n"
-    "                       with --profile NAME or --host URL the profile is saved\n"
-    "                       (host, auth_type = databricks-cli; 0600, atomic)\n";
+static const char h_login[] = "  login [--no-browser] [--device] [--timeout S]\n"
+                              "\tOAuth user login (U2M): prints a URL to open in a browser\n"
+                              "\t(opened for you when there is a display), then takes the\n"
+                              "\tredirect on http://localhost:8020 (8021..8040 if busy;\n"
+                              "\tDATABRICKS_OAUTH_CALLBACK_PORT) or the final URL pasted on\n"
+                              "\tstdin; --device: device code grant, when the server has it\n"
+                              "\t(used by itself without a browser); --timeout S (300);\n"
+                              "\twith --profile NAME or --host URL the profile is saved\n"
+                              "\t(host, auth_type = databricks-cli; 0600, atomic)\n";
 
 static const char h_logout[] =
-    "  logout [--all]       forget this host's cached tokens (--all: every host's)\n";
+    "  logout [--all]\tforget this host's cached tokens (--all: every host's)\n";
 
 static const char h_auth[] =
-    "  auth status          method, host, token expiry and where each setting came\n"
-    "                       from (flag, variable, file:line), never a secret;\n"
-    "                       exit 3 when no credentials are usable\n"
-    "  auth token [--json]  a valid access token on stdout, refreshed or exchanged as\n"
-    "                       needed, for scripts (--json: access_token, token_type,\n"
-    "                       expiry); the one command that prints a secret\n";
+    "  auth status\tmethod, host, token expiry and where each setting came\n"
+    "\tfrom (flag, variable, file:line), never a secret;\n"
+    "\texit 3 when no credentials are usable\n"
+    "  auth token [--json]\ta valid access token on stdout, refreshed or exchanged as\n"
+    "\tneeded, for scripts (--json: access_token, token_type,\n"
+    "\texpiry); the one command that prints a secret\n";
 
-static const char h_configure[] =
-    "  configure [--profile NAME] [--host URL]\n"
-    "                       asks for the workspace host and a personal access token\n"
-    "                       (not echoed; piped: one line each on stdin), checks them\n"
-    "                       with one API call (exit 3 if refused, nothing written)\n"
-    "                       and writes the profile into ~/.databrickscfg or\n"
-    "                       DATABRICKS_CONFIG_FILE: mode 0600, atomic, the rest of\n"
-    "                       the file kept as it was\n";
+static const char h_configure[] = "  configure [--profile NAME] [--host URL]\n"
+                                  "\tasks for the workspace host and a personal access token\n"
+                                  "\t(not echoed; piped: one line each on stdin), checks them\n"
+                                  "\twith one API call (exit 3 if refused, nothing written)\n"
+                                  "\tand writes the profile into ~/.databrickscfg or\n"
+                                  "\tDATABRICKS_CONFIG_FILE: mode 0600, atomic, the rest of\n"
+                                  "\tthe file kept as it was\n";
 
 static const char h_log[] =
     "  log [-n N] [--json] the conversations kept, the most recent first (10): ID,\n"
-    "                       time, model, turns, first prompt; --json: one\n"
-    "                       {\"id\",\"updated\",\"model\",\"turns\",\"title\"} per line\n"
-    "  log show ID          one conversation, message by message (--json: its file:\n"
-    "                       id, created, updated, model, turns with time, model and\n"
-    "                       usage, messages in the --messages format)\n";
+    "\ttime, model, turns, first prompt; --json: one\n"
+    "\t{\"id\",\"updated\",\"model\",\"turns\",\"title\"} per line\n"
+    "  log show ID\tone conversation, message by message (--json: its file:\n"
+    "\tid, created, updated, model, turns with time, model and\n"
+    "\tusage, messages in the --messages format)\n";
 
 static const char h_help[] =
-    "  help [COMMAND]       this text, or one command's (also: dbxai COMMAND --help)\n";
+    "  help [COMMAND]\tthis text, or one command's (also: dbxai COMMAND --help)\n";
 
-static const char h_completion[] =
-    "  completion bash|zsh|fish\n"
-    "                       the shell completion script, from this binary: commands,\n"
-    "                       options, their values, and after -m the workspace's chat\n"
-    "                       (or, for embed, embedding) endpoints from dbxai models\n"
-    "                       --task (at most 3 s; DBXAI_COMPLETE_MODELS=0: not asked);\n"
-    "                       e.g. source <(dbxai completion bash)\n";
+static const char h_completion[] = "  completion bash|zsh|fish\n"
+                                   "\tthe shell completion script, from this binary: commands,\n"
+                                   "\toptions, their values, and after -m the workspace's chat\n"
+                                   "\t(or, for embed, embedding) endpoints from dbxai models\n"
+                                   "\t--task (at most 3 s; DBXAI_COMPLETE_MODELS=0: not asked);\n"
+                                   "\te.g. source <(dbxai completion bash)\n";
 
 static const char h_version[] = "  --version            print the version\n";
 
@@ -151,24 +146,24 @@ static const char h_version[] = "  --version            print the version\n";
 static const char h_globals[] =
     "\n"
     "Global options:\n"
-    "  --host URL           workspace URL (env DATABRICKS_HOST, or host in the profile)\n"
-    "  --profile NAME       ~/.databrickscfg profile (env DATABRICKS_CONFIG_PROFILE;\n"
-    "                       default [DEFAULT])\n"
-    "  --cacert FILE        PEM file of CAs to trust (env SSL_CERT_FILE; SSL_CERT_DIR\n"
-    "                       for a directory; default: the system bundle)\n"
-    "  --connect-timeout S  seconds to look up, connect, do TLS (30)\n"
-    "  --idle-timeout S     seconds without data before giving up (150)\n"
+    "  --host URL\tworkspace URL (env DATABRICKS_HOST, or host in the profile)\n"
+    "  --profile NAME\t~/.databrickscfg profile (env DATABRICKS_CONFIG_PROFILE;\n"
+    "\tdefault [DEFAULT])\n"
+    "  --cacert FILE\tPEM file of CAs to trust (env SSL_CERT_FILE; SSL_CERT_DIR\n"
+    "\tfor a directory; default: the system bundle)\n"
+    "  --connect-timeout S\tseconds to look up, connect, do TLS (30)\n"
+    "  --idle-timeout S\tseconds without data before giving up (150)\n"
     "  --resolve HOST:PORT:ADDR[,ADDR]  skip DNS (repeatable; env DBXAI_RESOLVE)\n"
-    "  -v, --verbose        trace requests and responses on stderr (secrets redacted)\n"
-    "  --auth NAME          force a method: pat, oauth-m2m, env-oidc, file-oidc,\n"
-    "                       azure-client-secret, databricks-cli (env\n"
-    "                       DATABRICKS_AUTH_TYPE, or auth_type in the profile);\n"
-    "                       without it the first configured in the order pat,\n"
-    "                       oauth-m2m, databricks-cli (a cached login), env-oidc,\n"
-    "                       file-oidc, azure-client-secret; named under -v\n"
-    "  --json               machine-readable output where a command has one\n"
-    "  --raw                model text reaches a terminal as sent (by default control\n"
-    "                       characters are shown escaped, ^[; piped output is exact)\n";
+    "  -v, --verbose\ttrace requests and responses on stderr (secrets redacted)\n"
+    "  --auth NAME\tforce a method: pat, oauth-m2m, env-oidc, file-oidc,\n"
+    "\tazure-client-secret, databricks-cli (env\n"
+    "\tDATABRICKS_AUTH_TYPE, or auth_type in the profile);\n"
+    "\twithout it the first configured in the order pat,\n"
+    "\toauth-m2m, databricks-cli (a cached login), env-oidc,\n"
+    "\tfile-oidc, azure-client-secret; named under -v\n"
+    "  --json\tmachine-readable output where a command has one\n"
+    "  --raw\tmodel text reaches a terminal as sent (by default control\n"
+    "\tcharacters are shown escaped, ^[; piped output is exact)\n";
 
 static const char h_rest[] =
     "\n"
@@ -235,20 +230,37 @@ static int put(const char *s)
 	return fputs(s, stdout) < 0;
 }
 
+/* Writes help text s starting at column col: a tab pads to the description
+ * column, 23 (the texts above hold tabs for those runs of spaces). */
+static void put_help(const char *s, int col)
+{
+	for (; *s; s++) {
+		if (*s == '\t') {
+			do
+				putchar(' ');
+			while (++col < 23);
+			continue;
+		}
+		putchar(*s);
+		col = *s == '\n' ? 0 : col + 1;
+	}
+}
+
 int cli_help_of(const struct cli_command *c)
 {
 	struct cli_out out = CLI_OUT_INIT;
 	const struct cli_command *k;
 
 	if (c) {
-		printf("usage: dbxai [GLOBAL OPTIONS] %s\n\n", c->help + 2);
-		put("Global options, environment, exit status: dbxai help\n");
+		put("usage: dbxai [GLOBAL OPTIONS] ");
+		put_help(c->help + 2, 2);
+		put("\nGlobal options, environment, exit status: dbxai help\n");
 	} else {
 		put("usage: dbxai [GLOBAL OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
 		for (k = cli_commands; k->name; k++)
-			put(k->help);
+			put_help(k->help, 0);
 		put(h_version);
-		put(h_globals);
+		put_help(h_globals, 0);
 		put(h_rest);
 	}
 	return cli_finish(&out, 0);
@@ -299,7 +311,8 @@ static void each_flag(struct gen *g, const char *h)
 			e = h + strlen(h);
 		while (p < e && *p == ' ')
 			p++;
-		for (stop = p; stop < e && !(stop[0] == ' ' && stop[1] == ' '); stop++)
+		for (stop = p; stop < e && *stop != '\t' && !(stop[0] == ' ' && stop[1] == ' ');
+		     stop++)
 			;
 		if (p - h == 2 || (p - h == 4 && *p == '-')) {
 			while (p < stop) {
