@@ -48,6 +48,6 @@ int main(int argc, char **argv)
 	}
 	if (i < argc)
 		return cli_usage_error("unknown command '%.40s' (see dbxai help)", argv[i]);
-	fputs("usage: dbxai [GLOBAL OPTIONS] COMMAND [ARGS] (dbxai help: the commands)\n", stderr);
-	return 2;
+	return cli_usage_error("no command: dbxai [GLOBAL OPTIONS] COMMAND [ARGS] (dbxai help "
+	                       "lists them)");
 }

@@ -54,6 +54,9 @@ class JsonUsageErrors(Case):
         self.check(["--json", "models"], clean_env(None), ["no workspace host"])
         self.check(["--json", "embed", ""], clean_env("https://x.invalid"), [])
 
+    def test_no_command(self):
+        self.check(["--json"], clean_env(None), ["no command", "dbxai help"])
+
     def test_once_only(self):
         # a request error still gives its own single line (code network, exit 7)
         res = run(["--json", "chat", "hi"], env=clean_env("https://127.0.0.1:1", DATABRICKS_MAX_RETRIES="0"))
