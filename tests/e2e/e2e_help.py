@@ -32,7 +32,7 @@ def defined(section):
 def help_flags(cmd):
     res = run(["help", cmd])
     assert res.rc == 0, res
-    body = res.out.split("\n", 1)[1] if False else "  " + res.out.split("] ", 1)[1]
+    body = "  " + res.out.split("] ", 1)[1]  # the synopsis, as it stands in dbxai help
     return defined(body.split("\nGlobal options, environment")[0])
 
 
