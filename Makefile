@@ -94,7 +94,7 @@ help:
 	@echo 'make fmt                clang-format the sources'
 	@echo 'make install [PREFIX=/usr/local] [DESTDIR=]'
 	@echo '                        bin/dbxai, lib/libdbxai.a (mbedTLS inside), include/dbxai.h,'
-	@echo '                        lib/pkgconfig/dbxai.pc, the man page, bash and zsh completion'
+	@echo '                        lib/pkgconfig/dbxai.pc, the man page, bash, zsh and fish completion'
 	@echo 'make uninstall          remove what make install put there'
 	@echo 'make clean              remove build/'
 	@echo 'toolchains: $(TARGETS) native (host gcc + ASan/UBSan) memcheck (valgrind)'
@@ -105,6 +105,16 @@ fetch: $(FETCHED)
 $(FETCHED) &: third_party/manifest third_party/fetch.sh
 	./third_party/fetch.sh
 	@touch $(FETCHED)
+
+# `make demo` and `make check` on a fresh machine: what they lack is installed first
+# (third_party/need.sh: names it, then runs bootstrap.sh, through sudo when not
+# root), before the fetch below needs apt-get source. A no-op when all is there.
+NEED_GOAL := $(firstword $(filter check demo,$(MAKECMDGOALS)))
+ifneq ($(NEED_GOAL),)
+ifneq ($(shell sh third_party/need.sh $(NEED_GOAL) >&2 || echo failed),)
+$(error third_party/bootstrap.sh failed (above); run it by hand, then make $(NEED_GOAL))
+endif
+endif
 
 # The mbedTLS source list exists only after the fetch: it is a generated fragment
 # that make builds (fetching first) and then re-reads.
@@ -201,6 +211,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 VERSION := $(shell sed -n 's/.*DBX_VERSION "\(.*\)"/\1/p' src/dbxai.h)
 INSTALL ?= install
 
@@ -212,7 +223,8 @@ $(B)/dist/libdbxai.a: $(LIB_OBJ) $(MBEDTLS_OBJ)
 
 install: $(B)/dbxai $(B)/dist/libdbxai.a
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
 	$(INSTALL) -m 0755 $(B)/dbxai $(DESTDIR)$(BINDIR)/dbxai
 	$(INSTALL) -m 0644 $(B)/dist/libdbxai.a $(DESTDIR)$(LIBDIR)/libdbxai.a
 	$(INSTALL) -m 0644 src/dbxai.h $(DESTDIR)$(INCLUDEDIR)/dbxai.h
@@ -221,14 +233,18 @@ install: $(B)/dbxai $(B)/dist/libdbxai.a
 		dbxai.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/dbxai.pc
 	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/dbxai.pc
 	$(INSTALL) -m 0644 doc/dbxai.1 $(DESTDIR)$(MANDIR)/man1/dbxai.1
-	$(INSTALL) -m 0644 completions/dbxai.bash $(DESTDIR)$(BASHCOMPDIR)/dbxai
-	$(INSTALL) -m 0644 completions/_dbxai $(DESTDIR)$(ZSHCOMPDIR)/_dbxai
+	# completion: the scripts the binary prints (dbxai completion SHELL), one source
+	$(TC_RUN) $(B)/dbxai completion bash >$(DESTDIR)$(BASHCOMPDIR)/dbxai
+	$(TC_RUN) $(B)/dbxai completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_dbxai
+	$(TC_RUN) $(B)/dbxai completion fish >$(DESTDIR)$(FISHCOMPDIR)/dbxai.fish
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/dbxai $(DESTDIR)$(ZSHCOMPDIR)/_dbxai \
+		$(DESTDIR)$(FISHCOMPDIR)/dbxai.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dbxai $(DESTDIR)$(LIBDIR)/libdbxai.a \
 		$(DESTDIR)$(INCLUDEDIR)/dbxai.h $(DESTDIR)$(LIBDIR)/pkgconfig/dbxai.pc \
 		$(DESTDIR)$(MANDIR)/man1/dbxai.1 $(DESTDIR)$(BASHCOMPDIR)/dbxai \
-		$(DESTDIR)$(ZSHCOMPDIR)/_dbxai
+		$(DESTDIR)$(ZSHCOMPDIR)/_dbxai $(DESTDIR)$(FISHCOMPDIR)/dbxai.fish
 
 # Programs on the library API that the end-to-end tests drive.
 $(B)/tests/e2e_driver: tests/e2e/driver.c $(LIBS)

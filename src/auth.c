@@ -329,7 +329,12 @@ static int authorize(struct client *c, int force, char *errbuf)
 		c->auth[0] = '\0';
 		return DBX_OK;
 	}
-	if (!a->cache_path[0]) {
+	if (!a->cache_path[0] && a->opt.auth_type == DBX_AUTH_U2M) {
+		/* nothing configured, nor anywhere a login could be cached */
+		err = DBX_ERR_AUTH;
+		errbuf_set(errbuf, "no credentials: set DATABRICKS_TOKEN or run `dbxai configure` "
+		                   "(`dbxai login` needs HOME or DBXAI_TOKEN_CACHE for its cache)");
+	} else if (!a->cache_path[0]) {
 		err = DBX_ERR_USAGE;
 		errbuf_set(errbuf, "%s", a->cache_err);
 	} else {

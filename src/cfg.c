@@ -153,7 +153,14 @@ static int read_file(struct dbx_config *c, const char *path, const char *profile
 				break;
 			}
 			*close = '\0';
-			in_section = strcmp(trim(s + 1), profile) == 0;
+			s = trim(s + 1);
+			{
+				size_t have = strlen(c->profiles);
+				if (have < 150)
+					snprintf(c->profiles + have, sizeof c->profiles - have,
+					         "%s[%.40s]", have ? " " : "", s);
+			}
+			in_section = strcmp(s, profile) == 0;
 			if (in_section)
 				c->profile_found = 1;
 			continue;
@@ -253,6 +260,7 @@ int cfg_load(struct dbx_config *c, const struct cfg_input *in, char *errbuf)
 	if (err)
 		return err;
 	if (path[0]) {
+		snprintf(c->tried, sizeof c->tried, "%s", path);
 		err = read_file(c, path, profile, errbuf);
 		if (err)
 			return err;
@@ -345,9 +353,21 @@ int cfg_options(const struct dbx_config *c, const struct cfg_input *in, struct d
                 char *errbuf)
 {
 	if (!c->host[0]) {
-		errbuf_set(errbuf, "no workspace host: set DATABRICKS_HOST (e.g. "
-		                   "https://adb-123.4.azuredatabricks.net), pass --host, or add "
-		                   "host to ~/.databrickscfg");
+		if (!c->tried[0])
+			errbuf_set(errbuf, "no workspace host: set DATABRICKS_HOST (e.g. "
+			                   "https://adb-123.4.azuredatabricks.net) or pass --host "
+			                   "(no config file read: HOME is not set)");
+		else
+			errbuf_set(
+			    errbuf,
+			    "no workspace host: set DATABRICKS_HOST (e.g. "
+			    "https://adb-123.4.azuredatabricks.net), pass --host, or add host "
+			    "to [%.40s] in %.200s (%s%s); `dbxai configure` writes it",
+			    c->profile, c->tried,
+			    !c->file[0]      ? "it does not exist"
+			    : c->profiles[0] ? "its profiles: "
+			                     : "it has no profiles",
+			    c->file[0] ? c->profiles : "");
 		return DBX_ERR_USAGE;
 	}
 	if (!auth_type(in, c, &o->auth_type)) {

@@ -48,6 +48,8 @@ struct dbx_config {
 	char azure_tenant_id[CFG_NAME_MAX];
 	char profile[CFG_NAME_MAX]; /* the profile in effect */
 	char file[CFG_VALUE_MAX];   /* the config file read, or "" */
+	char tried[CFG_VALUE_MAX];  /* the config file looked for, or "" (no HOME) */
+	char profiles[160];         /* its sections: "[A] [B]", cut at 150 bytes */
 	const char *host_from;      /* "--host", "DATABRICKS_HOST", "profile" or "" */
 	int profile_found;          /* the profile's section exists in the file */
 	int line[CFG_KEYS];         /* where each key came from: its line in file,

@@ -267,6 +267,16 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 			return DBX_OK;
 		if (!err)
 			err = status_error(k->status, k->err_body, k->err_len, errbuf);
+		if (k->status == 401 && !c->authorize && !k->authorization && c->auth[0]) {
+			/* a fixed token (DATABRICKS_TOKEN, token in the profile) */
+			char *hint = strstr(errbuf, "; run `dbxai login`");
+			if (hint)
+				snprintf(
+				    hint, DBX_ERRBUF_SIZE - (size_t)(hint - errbuf),
+				    "; the token was refused (expired or revoked?): create a "
+				    "new one (workspace Settings > Developer > Access tokens) "
+				    "and run `dbxai configure`, or set DATABRICKS_TOKEN to it");
+		}
 		/* An expired or revoked token: refresh once and try again. */
 		if (k->status == 401 && c->authorize && !k->authorization && !k->no_auth &&
 		    !refreshed && !k->delivered) {
@@ -292,8 +302,8 @@ static int call(struct client *c, struct client_call *k, char *errbuf)
 	if (k->attempts > 1) {
 		size_t len = strlen(errbuf);
 		snprintf(errbuf + len, DBX_ERRBUF_SIZE - len,
-		         " (gave up after %d retries over %.1f s)", k->attempts - 1,
-		         waited_ms / 1000.0);
+		         " (gave up after %d retr%s over %.1f s)", k->attempts - 1,
+		         k->attempts == 2 ? "y" : "ies", waited_ms / 1000.0);
 	}
 	return err;
 }
@@ -334,12 +344,17 @@ int client_call_whole(struct client *c, struct client_call *k, struct buf *body,
 }
 
 /* proxy_getenv_fn over the options: the caller has already chosen between
- * https_proxy and HTTPS_PROXY, so only the lower-case names answer. */
+ * https_proxy and HTTPS_PROXY; the value answers under the lower-case name
+ * when it is that variable's (so a message names the variable the user set),
+ * else under the upper-case one. */
 static const char *options_env(void *ctx, const char *name)
 {
 	const struct dbx_options *o = ctx;
+	const char *p = o->https_proxy ? o->https_proxy : "";
 	if (strcmp(name, "https_proxy") == 0)
-		return o->https_proxy ? o->https_proxy : "";
+		return p == getenv("https_proxy") ? p : NULL;
+	if (strcmp(name, "HTTPS_PROXY") == 0)
+		return p;
 	if (strcmp(name, "no_proxy") == 0)
 		return o->no_proxy ? o->no_proxy : "";
 	return NULL;
@@ -363,6 +378,9 @@ int client_open(struct client **out, const char *host, const struct dbx_options 
 	}
 	conn_init(&c->conn);
 	err = url_normalize_host(host, c->base_url, sizeof c->base_url, errbuf);
+	if (!err && strchr(host, '?') && o->trace) /* the only query let through */
+		o->trace(o->trace_ctx, "* host: the browser's ?o=<workspace id> is left out; "
+		                       "the host alone names the workspace");
 	if (!err)
 		err = url_parse(c->base_url, &c->base, errbuf);
 	if (!err)

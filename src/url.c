@@ -357,6 +357,26 @@ int url_normalize_host(const char *in, char *out, size_t outsz, char *errbuf)
 	err = url_parse(buf, &u, errbuf);
 	if (err)
 		goto out;
+	/* A URL copied from the browser: "/" and "?o=<workspace id>" are fine (the
+	 * id names the workspace the host already names); any other path is not
+	 * the workspace host (a URL of a page in it, or a proxy path we cannot
+	 * honour), so it is refused rather than silently lost. */
+	b = u.path + strspn(u.path, "/");
+	if (*b == '?' && b[1] == 'o' && b[2] == '=' && b[3] &&
+	    strspn(b + 3, "0123456789") == strlen(b + 3))
+		b += strlen(b);
+	if (*b) {
+		char auth[URL_HOST_MAX + URL_PORT_MAX + 2];
+
+		err = DBX_ERR_USAGE;
+		if (url_authority(&u, 0, auth, sizeof auth) != DBX_OK)
+			auth[0] = '\0';
+		errbuf_set(errbuf,
+		           "workspace host: '%.60s' is a page or path, not a host: give only "
+		           "%s://%s (the part before the first /)",
+		           u.path, u.scheme, auth);
+		goto out;
+	}
 	if (!u.is_https && !url_is_loopback(u.host)) {
 		char auth[URL_HOST_MAX + URL_PORT_MAX + 2];
 

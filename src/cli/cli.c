@@ -1,5 +1,6 @@
 /* cli.c - see cli.h. */
 #include "cli.h"
+#include "jsonw.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,9 +77,46 @@ static void err_line(const char *prefix, const char *msg)
 	fputc('\n', stderr);
 }
 
+int cli_json;
+
+void cli_json_error(int err, const char *msg)
+{
+	static const char *const codes[] = {"usage",          "auth",        "rate_limited",
+	                                    "context_length", "bad_request", "server",
+	                                    "network",        "protocol",    "max_turns"};
+	/* by exit status (1: internal, told as protocol as it always was) */
+	static const unsigned char code_of[] = {7, 7, 0, 1, 2, 4, 5, 6, 7, 8};
+	char buf[DBX_ERRBUF_SIZE * 7 + 128];
+	struct json_w w;
+	size_t len = 0;
+	int e = err == DBX_ERR_CONTEXT_LENGTH ? 3 : code_of[cli_exit_code(err)];
+
+	if (cli_json != 1)
+		return;
+	cli_json = 2;
+	json_w_init(&w, buf, sizeof buf - 1);
+	json_w_obj(&w);
+	json_w_key(&w, "type");
+	json_w_str(&w, "error");
+	json_w_key(&w, "code");
+	json_w_str(&w, codes[e]);
+	json_w_key(&w, "message");
+	json_w_str(&w, msg);
+	json_w_obj_end(&w);
+	if (json_w_finish(&w, &len) == DBX_OK) {
+		buf[len++] = '\n';
+		fwrite(buf, 1, len, stdout);
+		fflush(stdout);
+	}
+}
+
 int cli_fail(int err, const char *msg)
 {
-	err_line("dbxai: ", msg ? msg : dbx_strerror(err));
+	if (!msg)
+		msg = dbx_strerror(err);
+	err_line("dbxai: ", msg);
+	if (cli_exit_code(err) == 2)
+		cli_json_error(err, msg);
 	return cli_exit_code(err);
 }
 

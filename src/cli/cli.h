@@ -47,6 +47,15 @@ extern int cli_verbose;
  * the write failed. */
 int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n);
 
+/* --json (set by main before any command runs): a failure also prints
+ * {"type":"error","code":..,"message":..} on stdout, once (cli_json_error). */
+extern int cli_json;
+
+/* That line for err (code: usage, auth, rate_limited, context_length,
+ * bad_request, server, network, protocol); only the first call prints.
+ * cli_fail() calls it for usage and configuration errors (exit 2). */
+void cli_json_error(int err, const char *msg);
+
 /* Prints "dbxai: MSG" on stderr and returns err's exit status. MSG always
  * goes through text_tty: server text in an error cannot drive the terminal. A library
  * call's errbuf always holds its message; MSG is NULL only for the CLI's own
@@ -158,6 +167,52 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
  * stderr is a terminal (dim unless NO_COLOR; SIGALRM with SA_RESTART drives
  * it), 0 stops and erases it; stopping a spinner that is not on does nothing. */
 void cli_spin(int on);
+
+/* Conversations on disk (cli_log.c). cli_conv_open: logging on (on: no
+ * --no-log, DBXAI_LOG not 0) in a new conversation, or continuing one (id ""
+ * for the last, else that ID: *messages gets its messages, malloc'd; a
+ * missing one is a usage error). Without a usable state directory logging is
+ * off, with a note under -v (verbose), never an error. Returns 0 or an exit
+ * status. cli_conv_turn writes the conversation after a turn (transcript: all
+ * of it, model, usage: 3 numbers or NULL); failures only turn logging off. */
+struct cli_conv {
+	char dir[400]; /* "" when logging is off */
+	char id[32];
+	char created[24];
+	char *turns; /* the members of the turns array so far (heap) */
+	size_t turns_len;
+	int verbose;
+};
+int cli_conv_open(struct cli_conv *c, int on, int verbose, const char *id, char **messages,
+                  size_t *len);
+void cli_conv_turn(struct cli_conv *c, const char *transcript, size_t len, const char *model,
+                   const long long *usage);
+void cli_conv_close(struct cli_conv *c);
+
+/* The next turns go to a new conversation (chat -i's /reset). */
+void cli_conv_new(struct cli_conv *c);
+
+/* The conversation chat -i writes each turn to (NULL: none). */
+extern struct cli_conv *cli_repl_conv;
+
+/* The commands (cli_help.c), ended by a NULL name: each one's entry, the
+ * words completion offers as its arguments ("*": the command names; NULL:
+ * none) and its part of `dbxai help` (synopsis at an indent of two, options
+ * at four, descriptions from column 23; completion reads the options from
+ * it). A new command is one entry; a new option one line of its help. */
+struct cli_command {
+	const char *name;
+	int (*run)(const struct cli_globals *g, int argc, char **argv);
+	const char *words;
+	const char *help;
+};
+extern const struct cli_command cli_commands[];
+
+/* The command called name, or NULL. */
+const struct cli_command *cli_command(const char *name);
+
+/* Prints c's help on stdout (NULL: the whole) and returns the exit status. */
+int cli_help_of(const struct cli_command *c);
 
 /* Ends output: exit status status, or 1 with a message when stdout failed. */
 int cli_finish(struct cli_out *o, int status);

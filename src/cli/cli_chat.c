@@ -194,59 +194,6 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	return 0;
 }
 
-/* The --json error line: code names a class a script can branch on. */
-static const char *error_code_name(int err)
-{
-	switch (err) {
-	case DBX_ERR_AUTH:
-		return "auth";
-	case DBX_ERR_RATE_LIMITED:
-		return "rate_limited";
-	case DBX_ERR_CONTEXT_LENGTH:
-		return "context_length";
-	case DBX_ERR_BAD_REQUEST:
-		return "bad_request";
-	case DBX_ERR_SERVER:
-		return "server";
-	case DBX_ERR_RESOLVE:
-	case DBX_ERR_CONNECT:
-	case DBX_ERR_TIMEOUT:
-	case DBX_ERR_NET:
-	case DBX_ERR_PROXY:
-	case DBX_ERR_TLS:
-	case DBX_ERR_TLS_VERIFY:
-		return "network";
-	case DBX_ERR_MAX_TURNS:
-		return "max_turns";
-	case DBX_ERR_USAGE:
-	case DBX_ERR_IO:
-		return "usage";
-	default:
-		return "protocol";
-	}
-}
-
-static int json_error(struct chat_out *o, int err, const char *msg)
-{
-	char buf[DBX_ERRBUF_SIZE * 7 + 128];
-	struct json_w w;
-	size_t len = 0;
-
-	json_w_init(&w, buf, sizeof buf - 1);
-	json_w_obj(&w);
-	json_w_key(&w, "type");
-	json_w_str(&w, "error");
-	json_w_key(&w, "code");
-	json_w_str(&w, error_code_name(err));
-	json_w_key(&w, "message");
-	json_w_str(&w, msg);
-	json_w_obj_end(&w);
-	if (json_w_finish(&w, &len) != DBX_OK)
-		return 1;
-	buf[len++] = '\n';
-	return cli_write(&o->out, buf, len);
-}
-
 /* PROMPT words joined by spaces into malloc'd memory. */
 static char *join_words(int n, char **words)
 {
@@ -284,7 +231,10 @@ struct chat_args {
 	int natts;
 	int show_reasoning;
 	int usage;
-	int interactive; /* -i, or a terminal on stdin and nothing to send */
+	int interactive;          /* -i, or a terminal on stdin and nothing to send */
+	int cont;                 /* -c: continue the last conversation */
+	int no_log;               /* --no-log */
+	const char *conversation; /* --conversation ID */
 	struct cli_mcp mcp;
 	char **words;
 	int nwords;
@@ -308,7 +258,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		SAVE,
 		ATTACH,
 		CUSTOM_INPUTS,
-		TRACE
+		TRACE,
+		CONVERSATION
 	};
 	static const struct {
 		const char *name, *alias;
@@ -330,6 +281,7 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 	    {"--attach", "-a", ATTACH},
 	    {"--custom-inputs", NULL, CUSTOM_INPUTS},
 	    {"--trace", NULL, TRACE},
+	    {"--conversation", NULL, CONVERSATION},
 	};
 	char errbuf[DBX_ERRBUF_SIZE];
 	size_t k;
@@ -376,6 +328,14 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		}
 		if (strcmp(arg, "-i") == 0 || strcmp(arg, "--interactive") == 0) {
 			a->interactive = 1;
+			continue;
+		}
+		if (strcmp(arg, "-c") == 0 || strcmp(arg, "--continue") == 0) {
+			a->cont = 1;
+			continue;
+		}
+		if (strcmp(arg, "--no-log") == 0) {
+			a->no_log = 1;
 			continue;
 		}
 		r = 0;
@@ -497,6 +457,9 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 				return cli_usage_error("--attach needs a file name (- for stdin)");
 			a->atts[a->natts++].path = v;
 			break;
+		case CONVERSATION:
+			a->conversation = v;
+			break;
 		}
 	}
 	return 0;
@@ -598,6 +561,9 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	struct dbx_client *client = NULL;
 	char *prompt = NULL, *tools = NULL, *messages = NULL, *schema = NULL, *system = NULL;
 	char *params = NULL, *transcript = NULL, *stdin_att = NULL, *custom = NULL, *trace = NULL;
+	char *earlier = NULL;
+	const char *log_env = getenv("DBXAI_LOG");
+	struct cli_conv conv;
 	size_t transcript_len = 0, trace_len = 0;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	const char *env_model = getenv("DBXAI_MODEL");
@@ -606,6 +572,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	memset(&o, 0, sizeof o);
+	memset(&conv, 0, sizeof conv);
 	o.out.last = -1;
 	buf_init(&o.text, CHAT_REPLY_MAX);
 	rc = parse_args(argc, argv, &g, &a);
@@ -617,6 +584,20 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		a.interactive = 1;
 	if (a.interactive && g.json)
 		return cli_usage_error("chat -i: no --json in an interactive session");
+	if ((a.cont || a.conversation) && a.messages_file)
+		return cli_usage_error("chat: --messages or -c/--conversation, not both");
+	/* the conversation log, and the one to continue (read before any request) */
+	rc = cli_conv_open(&conv, !a.no_log && !(log_env && strcmp(log_env, "0") == 0), g.verbose,
+	                   a.conversation ? a.conversation
+	                   : a.cont       ? ""
+	                                  : NULL,
+	                   &earlier, &n);
+	if (rc)
+		return rc;
+	if (earlier) {
+		a.rq.messages_json = earlier;
+		a.rq.messages_len = n;
+	}
 	if (!a.rq.model && env_model && *env_model)
 		a.rq.model = env_model;
 	o.json = g.json;
@@ -729,11 +710,12 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (a.interactive) {
+		cli_repl_conv = &conv;
 		rc = cli_repl(client, &a.rq, a.mcp.m ? &a.mcp.ao : NULL, a.save_file,
 		              a.show_reasoning, prompt);
 		goto out;
 	}
-	if (a.save_file) {
+	if (a.save_file || conv.dir[0]) {
 		a.rq.transcript = &transcript;
 		a.rq.transcript_len = &transcript_len;
 	}
@@ -745,6 +727,10 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		fputc('\n', stderr);
 	if (!err && o.keep_text)
 		err = check_structured(&o, errbuf);
+	if (transcript) /* also after the turn limit */
+		cli_conv_turn(&conv, transcript, transcript_len,
+		              a.rq.model ? a.rq.model : DBX_DEFAULT_MODEL,
+		              o.have_usage ? o.usage : NULL);
 	if (transcript && a.save_file) {
 		/* also after the turn limit: --messages continues from there */
 		char werr[DBX_ERRBUF_SIZE];
@@ -765,7 +751,7 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (err && o.out.last >= 0 && o.out.last != '\n' && !o.json)
 		cli_write(&o.out, "\n", 1); /* keep what arrived, on its own line */
 	if (err && o.json && !o.out.failed)
-		json_error(&o, err, errbuf[0] ? errbuf : dbx_strerror(err));
+		cli_json_error(err, errbuf[0] ? errbuf : dbx_strerror(err));
 	if (err == DBX_ERR_CANCELLED && o.out.failed)
 		rc = cli_finish(&o.out, 1);
 	else
@@ -784,6 +770,8 @@ out:
 	free(stdin_att);
 	free(custom);
 	free(trace);
+	free(earlier);
+	cli_conv_close(&conv);
 	buf_free(&o.text);
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * cli_models.c - `dbxai models`: the workspace's serving endpoints, one name
- * per line, or with --json one {"name":..,"task":..,"ready":true|false} per
- * line. A name with control characters (the API allows none) is printed with
- * '?' in their place, so one line stays one endpoint.
+ * per line, or with --json one {"name":..,"task":..|null,"ready":true|false}
+ * per line. A name with control characters (the API allows none) is printed with
+ * '?' in their place, so one line stays one endpoint. --task chat|embeddings:
+ * only the endpoints of that task.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 struct models_out {
 	struct cli_out out;
 	int json;
+	const char *task; /* --task: "llm/v1/chat" or "llm/v1/embeddings", or NULL */
 };
 
 static int put_model(void *ctx, const struct dbx_model *m)
@@ -24,6 +26,8 @@ static int put_model(void *ctx, const struct dbx_model *m)
 	char *line;
 	int rc = 1;
 
+	if (o->task && strcmp(m->task, o->task) != 0)
+		return 0;
 	/* a JSON string takes at most 6 bytes per input byte */
 	n = 6 * (len + strlen(m->task)) + 64;
 	line = malloc(n);
@@ -36,7 +40,10 @@ static int put_model(void *ctx, const struct dbx_model *m)
 		json_w_key(&w, "name");
 		json_w_str(&w, m->name);
 		json_w_key(&w, "task");
-		json_w_str(&w, m->task);
+		if (m->task[0])
+			json_w_str(&w, m->task);
+		else
+			json_w_null(&w); /* the endpoint names no task */
 		json_w_key(&w, "ready");
 		json_w_bool(&w, m->ready != 0);
 		json_w_obj_end(&w);
@@ -58,7 +65,8 @@ out:
 int cli_models(const struct cli_globals *g0, int argc, char **argv)
 {
 	struct cli_globals g = *g0;
-	struct models_out o = {CLI_OUT_INIT, 0};
+	struct models_out o = {CLI_OUT_INIT, 0, NULL};
+	const char *v;
 	struct dbx_config *cfg = NULL;
 	struct dbx_client *client = NULL;
 	char errbuf[DBX_ERRBUF_SIZE] = "";
@@ -70,6 +78,13 @@ int cli_models(const struct cli_globals *g0, int argc, char **argv)
 			return r - 100;
 		if (r)
 			continue;
+		r = cli_opt_value(argc, argv, &i, "--task", NULL, &v);
+		if (r < 0 || (r > 0 && strcmp(v, "chat") != 0 && strcmp(v, "embeddings") != 0))
+			return cli_usage_error("models --task: say chat or embeddings");
+		if (r) {
+			o.task = *v == 'c' ? "llm/v1/chat" : "llm/v1/embeddings";
+			continue;
+		}
 		return cli_usage_error("models: unexpected argument '%.40s' (see dbxai help)",
 		                       argv[i]);
 	}

@@ -68,7 +68,11 @@ struct repl {
 	struct dbx_attachment att[DBX_ATTACH_IMAGES_MAX + 12];
 	char *att_path[DBX_ATTACH_IMAGES_MAX + 12];
 	size_t natt;
+	long long usage[3]; /* this turn's, when have_usage */
+	int have_usage;
 };
+
+struct cli_conv *cli_repl_conv;
 
 /* The next turn has sent its attachments: they are forgotten. */
 static void attach_done(struct repl *r)
@@ -151,6 +155,12 @@ static int on_event(void *ctx, const struct dbx_event *ev)
 	cli_spin(0); /* the first event ends the wait */
 	if (repl_intr)
 		return 1;
+	if (ev->type == DBX_EV_USAGE) {
+		r->have_usage = 1;
+		r->usage[0] = ev->prompt_tokens;
+		r->usage[1] = ev->completion_tokens;
+		r->usage[2] = ev->total_tokens;
+	}
 	switch (ev->type) {
 	case DBX_EV_TEXT:
 		(void)buf_append(&r->part, ev->text, ev->text_len);
@@ -309,6 +319,7 @@ static void turn(struct repl *r, const char *prompt)
 	rq.transcript = &transcript;
 	rq.transcript_len = &transcript_len;
 	buf_clear(&r->part);
+	r->have_usage = 0;
 	repl_intr = 0;
 	cli_spin(1);
 	err = r->ao ? dbx_chat_agent(r->client, &rq, r->ao, on_event, r, errbuf)
@@ -336,6 +347,10 @@ static void turn(struct repl *r, const char *prompt)
 	if (dropped)
 		fprintf(stderr, "dbxai: history over %u KiB: dropped the %d oldest turn%s\n",
 		        REPL_HISTORY_MAX >> 10, dropped, dropped == 1 ? "" : "s");
+	if (!rerr && (!err || (err == DBX_ERR_CANCELLED && repl_intr)))
+		cli_conv_turn(cli_repl_conv, r->conv, r->conv_len,
+		              rq.model ? rq.model : DBX_DEFAULT_MODEL,
+		              r->have_usage ? r->usage : NULL);
 	if (r->save_file && r->conv)
 		save(r, r->save_file);
 	repl_intr = 0;
@@ -451,6 +466,8 @@ static int command(struct repl *r, char *cmd)
 		free(r->conv);
 		r->conv = NULL;
 		r->conv_len = 0;
+		if (cli_repl_conv && cli_repl_conv->dir[0]) /* and a new log file */
+			cli_conv_new(cli_repl_conv);
 		notice("new conversation", NULL);
 	} else if (n == 6 && strncmp(cmd, "/model", n) == 0 && *arg) {
 		set_str(&r->model, arg);

@@ -402,7 +402,7 @@ class Errors(ChatCase):
         return res
 
     def test_401(self):
-        self.check("401", 3, "auth", ["401", "dbxai login", "DATABRICKS_TOKEN"])
+        self.check("401", 3, "auth", ["401", "token was refused", "dbxai configure", "DATABRICKS_TOKEN"])
 
     def test_403(self):
         self.check("403", 3, "auth", ["403", "PERMISSION_DENIED"])

@@ -221,9 +221,9 @@ class Models(MockCase):
         res = run(["models", "--json"], env=self.env())
         self.assertExit(res, 0)
         got = [json.loads(line) for line in res.out.splitlines()]
-        self.assertEqual(got, [{"name": e["name"], "task": e["task"] or "", "ready": e["ready"] == "READY"}
+        self.assertEqual(got, [{"name": e["name"], "task": e["task"], "ready": e["ready"] == "READY"}
                                for e in server.ENDPOINTS])
-        self.assertIn({"name": "my-custom-model", "task": "", "ready": False}, got)
+        self.assertIn({"name": "my-custom-model", "task": None, "ready": False}, got)
         res = run(["--json", "models"], env=self.env())
         self.assertEqual([json.loads(line) for line in res.out.splitlines()], got)
 

@@ -234,6 +234,7 @@ def make_env():
 
 INSTALLED = ["usr/bin/dbxai", "usr/include/dbxai.h", "usr/lib/libdbxai.a",
              "usr/lib/pkgconfig/dbxai.pc", "usr/share/bash-completion/completions/dbxai",
+             "usr/share/fish/vendor_completions.d/dbxai.fish",
              "usr/share/man/man1/dbxai.1", "usr/share/zsh/site-functions/_dbxai"]
 
 
@@ -270,6 +271,9 @@ class Install(Case):
             self.assertEqual(mode(os.path.join(self.dest, f)), 0o644, f)
         with open(BIN, "rb") as a, open(os.path.join(self.dest, "usr/bin/dbxai"), "rb") as b:
             self.assertTrue(a.read() == b.read(), "the installed binary is not the one tested")
+        for shell, f in (("bash", INSTALLED[4]), ("zsh", INSTALLED[7]), ("fish", INSTALLED[5])):
+            with open(os.path.join(self.dest, f)) as c:  # the binary's own script
+                self.assertEqual(c.read(), run(["completion", shell]).out, f)
 
     def test_archive_has_mbedtls_inside(self):
         self.assertEqual(self.make_rc, 0, self.make_out)
@@ -376,68 +380,6 @@ class Docs(Case):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
         self.assertEqual((p.returncode, p.stderr.decode()), (0, ""))
         self.assertIn("configure", p.stdout.decode())
-
-
-BASH_COMP = os.path.join(TOP, "completions", "dbxai.bash")
-ZSH_COMP = os.path.join(TOP, "completions", "_dbxai")
-
-
-class Completion(Case):
-    def complete(self, *words, env=None):
-        """COMPREPLY for the command line words (the last one is being typed)."""
-        script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
-                  '_dbxai; printf "%s\\n" "${COMPREPLY[@]}"')
-        e = clean_env(token=None, cacert=None, path=os.path.dirname(BIN) + ":" + PATH, **(env or {}))
-        p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", BASH_COMP,
-                            "dbxai"] + list(words), env=e, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=30)
-        self.assertEqual((p.returncode, p.stderr.decode()), (0, ""))
-        return [w for w in p.stdout.decode().splitlines() if w]
-
-    def test_bash_syntax(self):
-        p = subprocess.run(["bash", "-n", BASH_COMP], stderr=subprocess.PIPE, timeout=30)
-        self.assertEqual((p.returncode, p.stderr), (0, b""))
-
-    def test_bash_commands_and_options(self):
-        commands, _, _ = help_words()
-        self.assertEqual(sorted(self.complete("")), sorted(commands))
-        self.assertEqual(self.complete("con"), ["configure"])
-        self.assertEqual(self.complete("--pro"), ["--profile"])
-        self.assertEqual(self.complete("--profile", "dev", "chat", "--reas"),
-                         ["--reasoning-effort"])
-        self.assertEqual(self.complete("chat", "--api", ""), ["chat", "responses", "agent-chat", "agent-responses"])
-        self.assertEqual(self.complete("api", "P"), ["POST", "PUT", "PATCH"])
-        self.assertIn("--interactive", self.complete("chat", "--int"))
-
-    def test_bash_covers_every_option_of_help(self):
-        _, options, _ = help_words()
-        with open(BASH_COMP) as f:
-            text = f.read()
-        for o in sorted(options - {"-h", "-V"}):
-            self.assertRegex(text, r"(?<![\w-])%s(?![\w-])" % re.escape(o), o)
-
-    def test_bash_model_names_from_the_workspace(self):
-        with Mock() as m:
-            env = clean_env(m)
-            if RUN:
-                self.skipTest("completion runs dbxai from PATH, natively")
-            got = self.complete("chat", "-m", "databricks-claude-s", env=env)
-            self.assertIn("databricks-claude-sonnet-4", got)
-            self.assertTrue(all(g.startswith("databricks-claude-s") for g in got), got)
-            self.assertEqual(self.complete("chat", "-m", "d",
-                                           env=dict(env, DBXAI_COMPLETE_MODELS="0")), [])
-
-    def test_zsh(self):
-        with open(ZSH_COMP) as f:
-            text = f.read()
-        self.assertTrue(text.startswith("#compdef dbxai\n"))
-        commands, _, _ = help_words()
-        for c in commands:
-            self.assertIn(c, text)
-        if not shutil.which("zsh"):
-            self.skipTest("no zsh here: the header and command list are checked")
-        p = subprocess.run(["zsh", "-n", ZSH_COMP], stderr=subprocess.PIPE, timeout=30)
-        self.assertEqual((p.returncode, p.stderr), (0, b""))
 
 
 class ScratchRecipe(Case):
@@ -572,3 +514,67 @@ class AptSources(Case):
         self.assertUri(dict(entry, **{"os-release": 'ID=debian\nVERSION_CODENAME="excalibur"\n'}),
                        "http://c.example.org/debian")
         self.assertNone(dict(entry, **{"os-release": "ID=ubuntu\nVERSION_CODENAME=excalibur\n"}))
+
+
+class FreshMachine(Case):
+    """README's quick start is two commands; each installs what it lacks
+    through third_party/need.sh, which runs bootstrap.sh only when a tool is
+    missing (here against a stand-in bootstrap that records its run)."""
+
+    def need(self, goal, tools):
+        d = tempfile.mkdtemp(prefix="dbxai-need-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.makedirs(os.path.join(d, "tp", "src", "mbedtls-3.6.6"))
+        shutil.copy(os.path.join(TOP, "third_party", "need.sh"), os.path.join(d, "tp"))
+        with open(os.path.join(d, "tp", "bootstrap.sh"), "w") as f:
+            f.write("#!/bin/sh\necho bootstrap ran as $(id -u)\n")
+        os.chmod(os.path.join(d, "tp", "bootstrap.sh"), 0o755)
+        bin_dir = os.path.join(d, "bin")
+        os.mkdir(bin_dir)
+        for t in tools + ["id"]:
+            os.symlink(shutil.which(t) or "/bin/true", os.path.join(bin_dir, t))
+        p = subprocess.run(["/bin/sh", os.path.join(d, "tp", "need.sh"), goal], env={"PATH": bin_dir},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    DEMO = ["make", "gcc", "musl-gcc", "ld.lld", "python3", "openssl", "dirname"]
+    CHECK = DEMO + ["aarch64-linux-gnu-gcc", "arm-linux-gnueabihf-gcc", "qemu-aarch64-static",
+                    "qemu-arm-static", "clang", "llvm-symbolizer", "valgrind", "tinyproxy", "unshare",
+                    "ip", "zsh", "fish", "file", "aarch64-linux-musl-gcc", "arm-linux-musleabihf-gcc"]
+
+    def test_nothing_missing_nothing_done(self):
+        self.assertEqual(self.need("demo", self.DEMO), (0, "", ""))
+        self.assertEqual(self.need("check", self.CHECK), (0, "", ""))
+
+    def test_missing_tools_named_then_bootstrap(self):
+        rc, out, err = self.need("demo", [t for t in self.DEMO if t != "musl-gcc"])
+        self.assertEqual(rc, 0)
+        self.assertIn("bootstrap ran", out)
+        self.assertIn("missing: musl-gcc;", err)
+        self.assertIn("third_party/bootstrap.sh (%s)" % ("apt-get" if os.geteuid() == 0 else "sudo apt-get"),
+                      err)
+        rc, out, err = self.need("check", [t for t in self.CHECK if t not in ("valgrind", "fish")])
+        self.assertIn("missing: valgrind fish;", err)
+        self.assertIn("bootstrap ran", out)
+        # demo needs none of check's tools
+        self.assertEqual(self.need("demo", self.DEMO)[2], "")
+
+    def test_makefile_runs_it_for_demo_and_check(self):
+        with open(os.path.join(TOP, "Makefile")) as f:
+            mk = f.read()
+        self.assertIn("NEED_GOAL := $(firstword $(filter check demo,$(MAKECMDGOALS)))", mk)
+        self.assertIn("sh third_party/need.sh $(NEED_GOAL)", mk)
+        # before the fetch's include: a fresh machine needs apt-get source first
+        self.assertLess(mk.index("third_party/need.sh $(NEED_GOAL)"), mk.index("include build/mbedtls-sources.mk"))
+        with open(os.path.join(TOP, "third_party", "bootstrap.sh")) as f:
+            boot = f.read()
+        for pkg in ("musl-tools", "lld", "qemu-user-static", "clang", "valgrind", "tinyproxy", "zsh", "fish"):
+            self.assertIn(pkg, boot)
+
+    def test_readme_quick_start_is_two_commands(self):
+        with open(os.path.join(TOP, "README.md")) as f:
+            readme = f.read()
+        quick = readme.split("## Quick start\n", 1)[1].split("\n## ", 1)[0]
+        blocks = re.findall(r"```sh\n(.*?)```", quick, re.S)
+        commands = [l.split("#")[0].strip() for b in blocks[:2] for l in b.splitlines() if l.strip()]
+        self.assertEqual(commands, ["make demo", "make check"])

@@ -369,7 +369,7 @@ class Api(Case):
 
     def test_status_exit_codes(self):
         cases = [
-            (401, {"error_code": "UNAUTHENTICATED", "message": "bad token"}, 3, "dbxai login"),
+            (401, {"error_code": "UNAUTHENTICATED", "message": "bad token"}, 3, "token was refused"),
             (403, {"error_code": "PERMISSION_DENIED", "message": "no"}, 3, "PERMISSION_DENIED"),
             (404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "nope"}, 5, "RESOURCE_DOES_NOT_EXIST"),
             (429, {"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"}, 4, "rate"),

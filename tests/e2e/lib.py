@@ -2,11 +2,13 @@
 the one environment builder (clean_env) and running the dbxai binary in it (run),
 scripted replies, and the base classes Case (assertions) and MockCase (tests
 against the mock serving endpoint)."""
+import atexit
 import http.client
 import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import ssl
 import subprocess
@@ -29,6 +31,10 @@ SECRETS = [TOKEN]
 # what clean_env(path=True) and run() take over from the caller's environment
 PATH = os.environ.get("PATH", "/usr/bin:/bin")
 HOME = os.environ.get("DBXAI_TEST_HOME", tempfile.gettempdir())
+# conversations (and line-editor history) go here, never under a HOME: a
+# clean_env() with a HOME sets XDG_STATE_HOME to it unless the test names its own
+STATE = tempfile.mkdtemp(prefix="dbxai-e2e-state-")
+atexit.register(shutil.rmtree, STATE, True)
 NO_RETRIES = {"DATABRICKS_MAX_RETRIES": "0"}
 
 
@@ -205,7 +211,7 @@ def clean_env(host=None, *, token=TOKEN, cacert=CA, path=False, home=None, **ext
     token   DATABRICKS_TOKEN; None leaves it unset
     cacert  SSL_CERT_FILE (the test root by default); None leaves it unset
     path    PATH: True for the caller's (PATH above), or the value itself
-    home    HOME; None leaves it unset
+    home    HOME; None leaves it unset (with one, XDG_STATE_HOME is STATE)
     extra   any other variables (HTTPS_PROXY=..., XDG_CACHE_HOME=...); a value of
             None removes one of the above"""
     env = {}
@@ -213,6 +219,7 @@ def clean_env(host=None, *, token=TOKEN, cacert=CA, path=False, home=None, **ext
         env["PATH"] = PATH if path is True else path
     if home is not None:
         env["HOME"] = home
+        env["XDG_STATE_HOME"] = STATE
     if host is not None:
         env["DATABRICKS_HOST"] = getattr(host, "url", host)
     if token is not None:

@@ -27,6 +27,6 @@ while [ ! -s "$dir/port" ]; do
 	sleep 0.1
 done
 echo "demo: no workspace configured; talking to the local mock at https://localhost:$(cat "$dir/port")" >&2
-DATABRICKS_HOST="https://localhost:$(cat "$dir/port")" DATABRICKS_TOKEN=demo-token \
+DBXAI_LOG=0 DATABRICKS_HOST="https://localhost:$(cat "$dir/port")" DATABRICKS_TOKEN=demo-token \
 	SSL_CERT_FILE="$top/build/pki/ca.pem" DATABRICKS_CONFIG_FILE=/dev/null \
 	$bin chat "$@"
