@@ -157,19 +157,27 @@ $(HOT_OBJ): HOT_CFLAGS := $(TC_HOT_CFLAGS)
 
 # Option stamps: a file per setting that changes only when the setting does,
 # so objects are rebuilt when the compiler or flags change (FLAGS_OPT), the
-# binary relinked when link flags do (LDFLAGS_OPT), and
-# tls_ca.o when CA_BUNDLE=FILE (a PEM bundle embedded in the binary, for FROM
-# scratch images) changes.
+# binary relinked when link flags do (LDFLAGS_OPT), and the embedded CA
+# certificates remade when CA_BUNDLE does.
+# CA_BUNDLE="FILE..." (PEM bundles, e.g. Debian's whole
+# /etc/ssl/certs/ca-certificates.crt, or the one or two roots a workspace needs;
+# a DER certificate also does) is embedded in the binary for FROM scratch images:
+# tools/ca_der.py turns it into DER certificates end to end, which tls_ca.c
+# includes with .incbin; the make output says how many roots and bytes.
 CA_BUNDLE ?=
 stamp = $(shell mkdir -p $(B); [ -f $(1) ] && [ "$$(cat $(1))" = "$(2)" ] || echo "$(2)" >$(1))$(1)
 CA_OPT := $(call stamp,$(B)/ca_bundle.opt,$(CA_BUNDLE))
 FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS) $(TC_HOT_CFLAGS))
 LDFLAGS_OPT := $(call stamp,$(B)/ldflags.opt,$(DBX_LDFLAGS) $(LDFLAGS))
 $(B)/dbxai: $(LDFLAGS_OPT)
-$(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)
+$(B)/obj/tls_ca.o: $(CA_OPT)
 $(LIB_OBJ) $(CLI_OBJ) $(MBEDTLS_OBJ): $(FLAGS_OPT)
 ifneq ($(CA_BUNDLE),)
-$(B)/obj/tls_ca.o: DBX_CPPFLAGS += -DDBX_CA_BUNDLE='"$(abspath $(CA_BUNDLE))"'
+CA_DER := $(B)/ca_bundle.der
+$(CA_DER): $(CA_OPT) $(CA_BUNDLE) tools/ca_der.py
+	$(Q)$(PYTHON) tools/ca_der.py $@ $(CA_BUNDLE)
+$(B)/obj/tls_ca.o: $(CA_DER)
+$(B)/obj/tls_ca.o: DBX_CPPFLAGS += -DDBX_CA_BUNDLE='"$(abspath $(CA_DER))"'
 endif
 
 $(B)/libdbxai.a: $(LIB_OBJ)
