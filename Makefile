@@ -19,15 +19,55 @@ endif
 STRIP ?= $(TC_STRIP)
 PYTHON ?= python3
 
-# A build with an embedded CA bundle goes to its own folder.
-B := build/$(TARGET)$(if $(CA_BUNDLE),-ca)
+# Feature switches. FEATURES is a list of words, -NAME to leave a feature out
+# (and +NAME to keep one MINIMAL=1 would drop), applied in order after the
+# MINIMAL=1 preset, which leaves out all of them (PAT, streamed chat and `api`
+# remain). Left out means not compiled: the feature's files below are not in
+# the build, src/switches.h gives the code DBX_FEATURE_NAME=0 for the few places
+# that dispatch to one, and what needs it exits 2 with "not built in (NAME)".
+# `dbxai --version` lists those built in. E.g. make FEATURES="-oauth -proxy",
+# make MINIMAL=1, make MINIMAL=1 FEATURES=+proxy.
+FEATURE_NAMES := oauth responses embeddings repl mcp proxy
+FEATURE_FILES_oauth := src/auth.c src/oauth.c src/redirect.c src/cache.c src/cli/cli_login.c
+FEATURE_FILES_responses := src/resp.c
+FEATURE_FILES_embeddings := src/embed.c src/cli/cli_embed.c
+FEATURE_FILES_repl := src/cli/cli_repl.c
+FEATURE_FILES_mcp := $(wildcard src/mcp*.c src/cli/cli_mcp.c)
+FEATURE_FILES_proxy := src/proxy.c
+# what stands in for a feature that is left out (auth.h with the token alone)
+FEATURE_ALT_oauth := src/auth_pat.c
+# the unit tests of a feature's files
+FEATURE_TESTS_oauth := test_oauth test_cache
+FEATURE_TESTS_embeddings := test_embed
+FEATURE_TESTS_proxy := test_proxy
+FEATURES ?=
+MINIMAL ?=
+FEATURES_BAD := $(filter-out $(FEATURE_NAMES:%=-%) $(FEATURE_NAMES:%=+%),$(FEATURES))
+ifneq ($(FEATURES_BAD),)
+$(error FEATURES: '$(firstword $(FEATURES_BAD))' is not -NAME or +NAME; the names: $(FEATURE_NAMES))
+endif
+feature_fold = $(if $(1),$(call feature_fold,$(wordlist 2,$(words $(1)),$(1)),$(if \
+	$(filter -%,$(firstword $(1))),$(2) $(patsubst -%,%,$(firstword $(1))),$(filter-out \
+	$(patsubst +%,%,$(firstword $(1))),$(2)))),$(2))
+FEATURES_OFF := $(filter $(call feature_fold,$(FEATURES),$(if $(filter-out 0,$(MINIMAL)),$(FEATURE_NAMES))),$(FEATURE_NAMES))
+FEATURES_ON := $(filter-out $(FEATURES_OFF),$(FEATURE_NAMES))
+FEATURE_OFF_FILES := $(foreach f,$(FEATURES_OFF),$(FEATURE_FILES_$(f))) \
+	$(foreach f,$(FEATURES_ON),$(FEATURE_ALT_$(f)))
+FEATURE_CPPFLAGS := $(foreach f,$(FEATURES_OFF),-DDBX_FEATURE_$(shell echo $(f) | tr a-z A-Z)=0)
+empty :=
+space := $(empty) $(empty)
+FEATURE_DIR := $(if $(FEATURES_OFF),$(if $(FEATURES_ON),-no-$(subst $(space),-,$(FEATURES_OFF)),-minimal))
+
+# A feature-reduced build, and one with an embedded CA bundle, go to their own
+# folders (e.g. build/x86_64-linux-musl-minimal, build/x86_64-linux-musl-no-oauth-ca).
+B := build/$(TARGET)$(FEATURE_DIR)$(if $(CA_BUNDLE),-ca)
 MBEDTLS_DIR := third_party/src/mbedtls-3.6.6
 JSMN_DIR := third_party/src/jsmn-1.1.0
 FETCHED := third_party/src/.mbedtls-3.6.6.ok third_party/src/.jsmn-1.1.0.ok
 
 DBX_CPPFLAGS := -Isrc -Ithird_party -I$(MBEDTLS_DIR)/include -I$(JSMN_DIR) \
 	-DMBEDTLS_CONFIG_FILE='"dbxai_mbedtls_config.h"' \
-	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(FEATURE_CPPFLAGS)
 DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \
 	-Wno-format-truncation -Wno-unknown-warning-option # messages are cut to the errbuf on purpose
 DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
@@ -39,8 +79,8 @@ DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 # The library is src/*.c; the command line is src/cli/ (never linked into
 # libdbxai.a: make check-layers checks it). The CLI's modules other than main.c
 # form libdbxai-cli.a, which the unit tests of those modules link too.
-SRC := $(wildcard src/*.c)
-CLI_SRC := $(wildcard src/cli/*.c)
+SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/*.c))
+CLI_SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/cli/*.c))
 # Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
 GLUE_SRC := src/tls_gcm.c
 LIB_SRC := $(filter-out $(GLUE_SRC),$(SRC))
@@ -49,7 +89,8 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(B)/obj/%.o)
 CLI_MAIN_OBJ := $(B)/obj/cli/main.o
 CLI_LIB := $(B)/libdbxai-cli.a
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_SRC := $(filter-out $(foreach f,$(FEATURES_OFF),$(FEATURE_TESTS_$(f):%=tests/unit/%.c)),\
+	$(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 LIBS := $(B)/libdbxai.a $(B)/libmbedtls.a

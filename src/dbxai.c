@@ -15,6 +15,7 @@
 #include "client.h"
 #include "crypto.h"
 #include "embed.h"
+#include "switches.h"
 #include "models.h"
 #include "provider.h"
 #include "url.h"
@@ -246,7 +247,16 @@ int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vect
               char *errbuf)
 {
 	char line[DBX_ERRBUF_SIZE] = "";
+#if DBX_FEATURE_EMBEDDINGS
 	return done(embed_run(c->cl, rq, cb, ctx, line), line, errbuf);
+#else
+	(void)c;
+	(void)rq;
+	(void)cb;
+	(void)ctx;
+	errbuf_set(line, "embeddings are " DBX_NOT_BUILT_IN("embeddings"));
+	return done(DBX_ERR_USAGE, line, errbuf);
+#endif
 }
 
 int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)

@@ -9,6 +9,7 @@
 #include "client.h"
 #include "http.h"
 #include "models.h"
+#include "switches.h"
 #include "resp.h"
 #include "sse.h"
 
@@ -179,6 +180,14 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
  * endpoint's metadata lists, read once per model and client; else chat.
  * Other names are not looked up: that would cost every turn a round trip
  * before the first token. A failed lookup means chat (said in -v). */
+/* Without the Responses API (make FEATURES=-responses) its wire is NULL:
+ * provider_chat() says it is not built in. */
+#if DBX_FEATURE_RESPONSES
+#define RESP_WIRE (&resp_wire)
+#else
+#define RESP_WIRE NULL
+#endif
+
 static const struct wire *wire_for(struct provider *p, const struct dbx_chat_request *rq,
                                    const char *model)
 {
@@ -187,10 +196,10 @@ static const struct wire *wire_for(struct provider *p, const struct dbx_chat_req
 	int yes = 0;
 
 	if (rq->api != DBX_API_AUTO)
-		return rq->api == DBX_API_RESPONSES ? &resp_wire : &chat_wire;
+		return rq->api == DBX_API_RESPONSES ? RESP_WIRE : &chat_wire;
 	if (strstr(model, "codex"))
-		return &resp_wire;
-	if (!strstr(model, "gpt"))
+		return RESP_WIRE;
+	if (!DBX_FEATURE_RESPONSES || !strstr(model, "gpt"))
 		return &chat_wire;
 	if (strcmp(p->api_model, model) != 0) {
 		if (models_endpoint_responses(c, model, &yes, errbuf) != DBX_OK && c->conn.trace) {
@@ -202,7 +211,18 @@ static const struct wire *wire_for(struct provider *p, const struct dbx_chat_req
 		snprintf(p->api_model, sizeof p->api_model, "%s", model);
 		p->api_responses = yes;
 	}
-	return p->api_responses ? &resp_wire : &chat_wire;
+	return p->api_responses ? RESP_WIRE : &chat_wire;
+}
+
+/* t->w for model, or DBX_ERR_USAGE when it needs what is not built in. */
+static int pick_wire(struct provider *p, struct turn *t, const struct dbx_chat_request *rq,
+                     const char *model, char *errbuf)
+{
+	t->w = wire_for(p, rq, model);
+	if (t->w)
+		return DBX_OK;
+	errbuf_set(errbuf, "%s: the Responses API is " DBX_NOT_BUILT_IN("responses"), model);
+	return DBX_ERR_USAGE;
 }
 
 int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
@@ -232,8 +252,9 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 		goto out;
 	if (rq->fast) {
 		char why[DBX_ERRBUF_SIZE] = "";
-		t->w = wire_for(p, rq, DBX_FAST_MODEL);
-		err = run_turn(t, rq, DBX_FAST_MODEL, 0, cb, ctx, why);
+		err = pick_wire(p, t, rq, DBX_FAST_MODEL, why);
+		if (!err)
+			err = run_turn(t, rq, DBX_FAST_MODEL, 0, cb, ctx, why);
 		if (!err || t->k.delivered || err == DBX_ERR_CANCELLED || err == DBX_ERR_USAGE) {
 			if (err)
 				errbuf_set(errbuf, "%s", why);
@@ -242,8 +263,9 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 		client_notice(t->c, "fast model %s failed (%s); falling back to %s", DBX_FAST_MODEL,
 		              why, model);
 	}
-	t->w = wire_for(p, rq, model);
-	err = run_turn(t, rq, model, t->c->retry.max_retries, cb, ctx, errbuf);
+	err = pick_wire(p, t, rq, model, errbuf);
+	if (!err)
+		err = run_turn(t, rq, model, t->c->retry.max_retries, cb, ctx, errbuf);
 out:
 	shape_free(&t->shape);
 	reply_free(&t->r);

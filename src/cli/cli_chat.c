@@ -314,6 +314,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			continue;
 		}
 		if (strcmp(arg, "-i") == 0 || strcmp(arg, "--interactive") == 0) {
+			if (!DBX_FEATURE_REPL)
+				return cli_not_built_in("chat -i", "repl");
 			a->interactive = 1;
 			continue;
 		}
@@ -374,6 +376,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		case API:
 			if (strcmp(v, "chat") == 0)
 				a->rq.api = DBX_API_CHAT;
+			else if (strcmp(v, "responses") == 0 && !DBX_FEATURE_RESPONSES)
+				return cli_not_built_in("--api responses", "responses");
 			else if (strcmp(v, "responses") == 0)
 				a->rq.api = DBX_API_RESPONSES;
 			else
@@ -510,8 +514,9 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (rc)
 		return rc;
 	/* A terminal with nothing to send starts a session; a pipe keeps
-	 * `echo x | dbxai chat` a one-shot. */
-	if (a.nwords == 0 && !a.messages_file && !g.json && isatty(STDIN_FILENO))
+	 * `echo x | dbxai chat` a one-shot (and so does a build without it). */
+	if (DBX_FEATURE_REPL && a.nwords == 0 && !a.messages_file && !g.json &&
+	    isatty(STDIN_FILENO))
 		a.interactive = 1;
 	if (a.interactive && g.json)
 		return cli_usage_error("chat -i: no --json in an interactive session");
@@ -586,10 +591,12 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	rc = cli_open_client(&g, &cfg, &client);
 	if (rc)
 		goto out;
+#if DBX_FEATURE_REPL
 	if (a.interactive) {
 		rc = cli_repl(client, &a.rq, a.save_file, a.show_reasoning, prompt);
 		goto out;
 	}
+#endif
 	if (a.save_file) {
 		a.rq.transcript = &transcript;
 		a.rq.transcript_len = &transcript_len;

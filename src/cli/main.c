@@ -108,7 +108,7 @@ static const char usage_text[] =
     "                       DATABRICKS_CONFIG_FILE: mode 0600, atomic, the rest of\n"
     "                       the file kept as it was\n"
     "  help [COMMAND]       this text\n"
-    "  --version            print the version\n"
+    "  --version            the version, and \"Features:\" those built in (see README)\n"
     "\n"
     "Global options:\n"
     "  --host URL           workspace URL (env DATABRICKS_HOST, or host in the profile)\n"
@@ -171,9 +171,11 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			/* as curl --version: what this build can do (switches.h) */
+			static const char v[] =
+			    "dbxai " DBX_VERSION "\nFeatures:" DBX_FEATURES "\n";
 			struct cli_out out = CLI_OUT_INIT;
-			cli_write(&out, "dbxai " DBX_VERSION "\n",
-			          strlen("dbxai " DBX_VERSION "\n"));
+			cli_write(&out, v, sizeof v - 1);
 			return cli_finish(&out, 0);
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -189,14 +191,19 @@ int main(int argc, char **argv)
 			return cli_chat(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "api") == 0)
 			return cli_api(&g, argc - i - 1, argv + i + 1);
+		/* a feature switched off at build time (switches.h): its files are not
+		 * built, and constant-false branches reference nothing */
 		if (strcmp(a, "login") == 0)
-			return cli_login(&g, argc - i - 1, argv + i + 1);
+			return DBX_FEATURE_OAUTH ? cli_login(&g, argc - i - 1, argv + i + 1)
+			                         : cli_not_built_in("login", "oauth");
 		if (strcmp(a, "logout") == 0)
-			return cli_logout(&g, argc - i - 1, argv + i + 1);
+			return DBX_FEATURE_OAUTH ? cli_logout(&g, argc - i - 1, argv + i + 1)
+			                         : cli_not_built_in("logout", "oauth");
 		if (strcmp(a, "auth") == 0)
 			return cli_auth(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "embed") == 0)
-			return cli_embed(&g, argc - i - 1, argv + i + 1);
+			return DBX_FEATURE_EMBEDDINGS ? cli_embed(&g, argc - i - 1, argv + i + 1)
+			                              : cli_not_built_in("embed", "embeddings");
 		if (strcmp(a, "configure") == 0)
 			return cli_configure(&g, argc - i - 1, argv + i + 1);
 		if (strcmp(a, "models") == 0)
