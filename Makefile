@@ -54,6 +54,13 @@ FEATURES_ON := $(filter-out $(FEATURES_OFF),$(FEATURE_NAMES))
 FEATURE_OFF_FILES := $(foreach f,$(FEATURES_OFF),$(FEATURE_FILES_$(f))) \
 	$(foreach f,$(FEATURES_ON),$(FEATURE_ALT_$(f)))
 FEATURE_CPPFLAGS := $(foreach f,$(FEATURES_OFF),-DDBX_FEATURE_$(shell echo $(f) | tr a-z A-Z)=0)
+# MINIMAL=1 is also a size profile: mbedTLS without what a client can do without
+# (DBX_MINIMAL in third_party/dbxai_mbedtls_config.h) and the streaming path
+# built for size like the rest (model output is far slower than -Oz code).
+ifneq ($(filter-out 0,$(MINIMAL)),)
+FEATURE_CPPFLAGS += -DDBX_MINIMAL=1
+TC_HOT_CFLAGS :=
+endif
 empty :=
 space := $(empty) $(empty)
 FEATURE_DIR := $(if $(FEATURES_OFF),$(if $(FEATURES_ON),-no-$(subst $(space),-,$(FEATURES_OFF)),-minimal))
@@ -114,11 +121,22 @@ help:
 	@echo 'make [TARGET=t]         build build/<t>/dbxai (default t: x86_64-linux-musl)'
 	@echo 'make demo               build, then stream one chat reply (local mock if no workspace)'
 	@echo 'make cross              build all of: $(TARGETS)'
+	@echo 'make FEATURES="-NAME ..."  leave features out (+NAME keeps one): $(FEATURE_NAMES);'
+	@echo '                        e.g. FEATURES="-oauth -responses"; what needs one exits 2,'
+	@echo '                        "not built in (NAME)"; dbxai --version lists those built in'
+	@echo 'make MINIMAL=1          all of them out (PAT, streamed chat, api) and mbedTLS trimmed;'
+	@echo '                        such builds go to build/<t>-minimal, build/<t>-no-NAME...'
+	@echo 'make CA_BUNDLE="FILE.." embed CA certificates (PEM bundles or one or two roots; as DER)'
+	@echo 'make image              OCI image layout build/image and build/dbxai-$(VERSION)-oci.tar:'
+	@echo '                        one image per platform ($(foreach p,$(IMAGE_PLATFORMS),$(word 2,$(subst =, ,$(p))))),'
+	@echo '                        reproducible (SOURCE_DATE_EPOCH, default the commit time)'
+	@echo 'make test-image         skopeo and umoci check it; two images run in an empty root'
+	@echo 'make test-minimal       the MINIMAL=1 build (x86_64): check-layers, unit, end-to-end'
 	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (ARM under qemu);'
 	@echo '                        for x86_64 also the sanitizer unit run'
 	@echo 'make check              fmt-check, check-layers, make test for every target,'
-	@echo '                        memcheck, test-e2e-asan, test-threads, budget, fuzz-brief:'
-	@echo '                        what CI runs'
+	@echo '                        test-minimal, memcheck, test-e2e-asan, test-threads, budget,'
+	@echo '                        test-image, fuzz-brief: what CI runs'
 	@echo 'make check-layers       library files call only files below them (src/LAYERS)'
 	@echo 'make fmt-check          the sources are formatted as .clang-format says'
 	@echo 'make size               stripped size of each target binary'
@@ -424,6 +442,49 @@ test: test-unit
 	$(MAKE) --no-print-directory TARGET=$(TARGET) test-e2e
 endif
 
+# The OCI image (make image): a multi-platform image layout in IMAGE_DIR and the
+# same as one tar, IMAGE_TAR, written by tools/oci_image.py (Python stdlib, no
+# docker): per platform one layer, the static binary with IMAGE_CA_BUNDLE
+# embedded (build/TARGET-ca/dbxai) as /dbxai, entrypoint /dbxai, user 65534,
+# labels org.opencontainers.image.version/.revision/.source. Reproducible: the
+# tars sorted, their mtimes SOURCE_DATE_EPOCH (default: the commit's time),
+# owners 0:0, gzip without a timestamp; one commit gives the same digests.
+# IMAGE_PLATFORMS pairs a TARGET with its OCI platform (the list to extend with
+# a new target: mipsel-linux-musl=linux/mipsle, mips-linux-musl=linux/mips,
+# riscv64-linux-musl=linux/riscv64, armv5te-linux-musleabi=linux/arm/v5).
+# test-image checks it with skopeo and umoci and runs two of its images.
+IMAGE_PLATFORMS := x86_64-linux-musl=linux/amd64 aarch64-linux-musl=linux/arm64 \
+	armv7-linux-musleabihf=linux/arm/v7
+IMAGE_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+IMAGE_DIR ?= build/image
+IMAGE_TAR ?= build/dbxai-$(VERSION)-oci.tar
+SOURCE_DATE_EPOCH ?= $(or $(shell git log -1 --format=%ct 2>/dev/null),0)
+IMAGE_REVISION ?= $(or $(shell git rev-parse HEAD 2>/dev/null),unknown)
+IMAGE_SOURCE ?= $(or $(shell git config --get remote.origin.url 2>/dev/null),unknown)
+image_target = $(word 1,$(subst =, ,$(1)))
+.PHONY: image test-image
+image:
+	@for p in $(IMAGE_PLATFORMS); do \
+		$(MAKE) --no-print-directory TARGET=$${p%%=*} CA_BUNDLE=$(IMAGE_CA_BUNDLE) all || exit 1; \
+	done
+	@$(PYTHON) tools/oci_image.py --layout $(IMAGE_DIR) --tar $(IMAGE_TAR) --version $(VERSION) \
+		--revision $(IMAGE_REVISION) --source $(IMAGE_SOURCE) --epoch $(SOURCE_DATE_EPOCH) \
+		$(foreach p,$(IMAGE_PLATFORMS),$(word 2,$(subst =, ,$(p)))=build/$(call \
+		image_target,$(p))$(FEATURE_DIR)-ca/dbxai)
+test-image: image build/pki/ca.pem
+	@DBXAI_IMAGE=$(IMAGE_DIR) DBXAI_IMAGE_TAR=$(IMAGE_TAR) DBXAI_VERSION=$(VERSION) \
+		DBXAI_REVISION=$(IMAGE_REVISION) $(PYTHON) tests/image/run.py
+
+# The smallest build, as make check runs it: MINIMAL=1 for x86_64, its layers,
+# unit tests (those of left-out files are not built) and the end-to-end suite,
+# whose tests of a left-out feature are skipped with the reason printed
+# (tests/e2e/lib.py asks the binary's --version).
+.PHONY: test-minimal
+test-minimal:
+	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 check-layers
+	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 test-unit
+	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 test-e2e
+
 # Layers only point down: the order is written once, in src/LAYERS; the check
 # reads the symbols of the built objects (nm) and names any call that points
 # up or sideways, and any command-line file inside libdbxai.a.
@@ -434,10 +495,12 @@ check:
 	@$(MAKE) --no-print-directory fmt-check
 	@$(MAKE) --no-print-directory check-layers
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t test || exit 1; done
+	@$(MAKE) --no-print-directory test-minimal
 	@$(MAKE) --no-print-directory budget
 	@$(MAKE) --no-print-directory memcheck
 	@$(MAKE) --no-print-directory test-e2e-asan
 	@$(MAKE) --no-print-directory test-threads
+	@$(MAKE) --no-print-directory test-image
 	@$(MAKE) --no-print-directory fuzz-brief
 	@echo "check: all targets passed"
 

@@ -5,6 +5,13 @@
  * key exchange, RSA (PKCS#1 v1.5 and PSS) and ECDSA signature verification,
  * AES-GCM and ChaCha20-Poly1305 records. No server, DTLS, renegotiation, static
  * RSA or DHE. Each choice that is not obvious says why; see third_party/README.md.
+ *
+ * Feature switches (make FEATURES=..., src/switches.h) reach this file too. None
+ * of the features that can be left out uses an algorithm of its own (OAuth's
+ * PKCE and token-cache key are SHA-256, which TLS needs anyway; base64url and the
+ * JWT are ours), so leaving them out leaves no algorithm unused. make MINIMAL=1
+ * (DBX_MINIMAL) is also a size profile: it drops what a client can do without
+ * (marked MINIMAL below).
  */
 #ifndef DBXAI_MBEDTLS_CONFIG_H
 #define DBXAI_MBEDTLS_CONFIG_H
@@ -14,7 +21,9 @@
 #define MBEDTLS_HAVE_TIME
 #define MBEDTLS_HAVE_TIME_DATE /* without it certificate validity dates go unchecked */
 #define MBEDTLS_PLATFORM_C
+#if !DBX_MINIMAL /* tls.c reads the files itself; the library's users may not */
 #define MBEDTLS_FS_IO          /* mbedtls_x509_crt_parse_file / _path */
+#endif
 /* No MBEDTLS_ERROR_C: its texts cost 14 KB; tls.c words the errors users meet. */
 
 /* Randomness: OS entropy into CTR-DRBG; PSA needs both. mbedTLS uses getrandom()
@@ -67,9 +76,12 @@
 /* GCM and CTR-DRBG only ever run AES forwards: no inverse cipher, its key
  * schedule or its 4 KiB of tables (there is no CBC, ECB or XTS here). */
 #define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT
+/* make MINIMAL=1 (DBX_MINIMAL): AES-GCM alone, which every TLS server offers */
+#if !DBX_MINIMAL
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C
+#endif
 
 /* Public key */
 #define MBEDTLS_BIGNUM_C
@@ -86,7 +98,9 @@
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
+#if !DBX_MINIMAL /* MINIMAL: the generic reduction; a slower handshake, 2.5 KB less */
 #define MBEDTLS_ECP_NIST_OPTIM
+#endif
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
