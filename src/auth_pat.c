@@ -40,15 +40,6 @@ static const char *oauth_configured(const struct dbx_options *o)
 	return NULL;
 }
 
-/* The authorize hook when nothing is configured: no request goes out. */
-static int no_credentials(struct client *c, int force, char *errbuf)
-{
-	(void)force;
-	errbuf_set(errbuf, "no credentials for %s: set DATABRICKS_TOKEN (or token in the profile)",
-	           c->base_url);
-	return DBX_ERR_AUTH;
-}
-
 int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 {
 	const char *m;
@@ -66,13 +57,9 @@ int auth_setup(struct client *c, const struct dbx_options *o, char *errbuf)
 		c->auth[0] = '\0';
 		return DBX_OK;
 	case DBX_AUTH_AUTO:
-		if (c->auth[0])
-			return DBX_OK;
-		m = oauth_configured(o);
-		if (!m) {
-			c->authorize = no_credentials;
-			return DBX_OK;
-		}
+		m = c->auth[0] ? NULL : oauth_configured(o);
+		if (!m)
+			return DBX_OK; /* the token, or none (no Authorization) */
 		snprintf(what, sizeof what, "auth type %s (configured, no token)", m);
 		return not_built(what, errbuf);
 	case DBX_AUTH_M2M:

@@ -9,9 +9,9 @@
 #include "buf.h"
 #include "clock.h"
 #include "crypto.h"
-#include "switches.h"
 #include "net.h"
 #include "status.h"
+#include "switches.h"
 #include "text.h"
 #include "tls.h"
 

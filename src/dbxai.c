@@ -15,9 +15,9 @@
 #include "client.h"
 #include "crypto.h"
 #include "embed.h"
-#include "switches.h"
 #include "models.h"
 #include "provider.h"
+#include "switches.h"
 #include "url.h"
 
 struct dbx_client {

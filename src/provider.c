@@ -9,9 +9,9 @@
 #include "client.h"
 #include "http.h"
 #include "models.h"
-#include "switches.h"
 #include "resp.h"
 #include "sse.h"
+#include "switches.h"
 
 #define PROVIDER_WHOLE_MAX (16u << 20) /* a non-streamed reply larger than this is refused */
 
@@ -175,11 +175,6 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 	return err;
 }
 
-/* The wire format for model: as asked; else the Responses API for a "codex"
- * name; for a "gpt" name (the family Databricks serves both ways) what the
- * endpoint's metadata lists, read once per model and client; else chat.
- * Other names are not looked up: that would cost every turn a round trip
- * before the first token. A failed lookup means chat (said in -v). */
 /* Without the Responses API (make FEATURES=-responses) its wire is NULL:
  * provider_chat() says it is not built in. */
 #if DBX_FEATURE_RESPONSES
@@ -188,6 +183,11 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 #define RESP_WIRE NULL
 #endif
 
+/* The wire format for model: as asked; else the Responses API for a "codex"
+ * name; for a "gpt" name (the family Databricks serves both ways) what the
+ * endpoint's metadata lists, read once per model and client; else chat.
+ * Other names are not looked up: that would cost every turn a round trip
+ * before the first token. A failed lookup means chat (said in -v). */
 static const struct wire *wire_for(struct provider *p, const struct dbx_chat_request *rq,
                                    const char *model)
 {
