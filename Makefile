@@ -473,7 +473,9 @@ image:
 		image_target,$(p))$(FEATURE_DIR)-ca/dbxai)
 test-image: image build/pki/ca.pem
 	@DBXAI_IMAGE=$(IMAGE_DIR) DBXAI_IMAGE_TAR=$(IMAGE_TAR) DBXAI_VERSION=$(VERSION) \
-		DBXAI_REVISION=$(IMAGE_REVISION) $(PYTHON) tests/image/run.py
+		DBXAI_REVISION=$(IMAGE_REVISION) \
+		DBXAI_IMAGE_PLATFORMS='$(foreach p,$(IMAGE_PLATFORMS),$(word 2,$(subst =, ,$(p))))' \
+		$(PYTHON) tests/image/run.py
 
 # The smallest build, as make check runs it: MINIMAL=1 for x86_64, its layers,
 # unit tests (those of left-out files are not built) and the end-to-end suite,

@@ -3,7 +3,8 @@
 of Debian (skopeo, umoci) and run.
 
 Environment (the Makefile sets it): DBXAI_IMAGE (the layout), DBXAI_IMAGE_TAR (its
-tarball), DBXAI_VERSION, DBXAI_REVISION. Checked: skopeo reads the layout and the
+tarball), DBXAI_VERSION, DBXAI_REVISION, DBXAI_IMAGE_PLATFORMS (os/arch[/variant]
+words). Checked: skopeo reads the layout and the
 tarball (index of every platform, the labels, user 65534, entrypoint /dbxai, one
 layer); umoci unpacks the amd64 and arm64 images, whose root holds the binary
 alone (0755, owner 0), and the binary runs there as user 65534 in an empty root
@@ -33,7 +34,9 @@ VERSION = os.environ.get("DBXAI_VERSION", "")
 REVISION = os.environ.get("DBXAI_REVISION", "")
 CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
 QEMU_ARM64 = shutil.which("qemu-aarch64-static")
-PLATFORMS = {"amd64": None, "arm64": None, "arm/v7": None}
+# the platforms of IMAGE_PLATFORMS (make passes them), as ARCH[/VARIANT]
+PLATFORMS = [p.split("/", 1)[1] for p in
+             os.environ.get("DBXAI_IMAGE_PLATFORMS", "linux/amd64 linux/arm64 linux/arm/v7").split()]
 
 
 def tool(*args, timeout=60):
