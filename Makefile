@@ -19,15 +19,63 @@ endif
 STRIP ?= $(TC_STRIP)
 PYTHON ?= python3
 
-# A build with an embedded CA bundle goes to its own folder.
-B := build/$(TARGET)$(if $(CA_BUNDLE),-ca)
+# Feature switches. FEATURES is a list of words, -NAME to leave a feature out
+# (and +NAME to keep one MINIMAL=1 would drop), applied in order after the
+# MINIMAL=1 preset, which leaves out all of them (PAT, streamed chat and `api`
+# remain). Left out means not compiled: the feature's files below are not in
+# the build, src/switches.h gives the code DBX_FEATURE_NAME=0 for the few places
+# that dispatch to one, and what needs it exits 2 with "not built in (NAME)".
+# `dbxai --version` lists those built in. E.g. make FEATURES="-oauth -proxy",
+# make MINIMAL=1, make MINIMAL=1 FEATURES=+proxy.
+FEATURE_NAMES := oauth responses embeddings repl mcp proxy
+FEATURE_FILES_oauth := src/auth.c src/oauth.c src/redirect.c src/cache.c src/cli/cli_login.c
+FEATURE_FILES_responses := src/resp.c
+FEATURE_FILES_embeddings := src/embed.c src/cli/cli_embed.c
+FEATURE_FILES_repl := src/cli/cli_repl.c
+FEATURE_FILES_mcp := src/mcp.c src/mcpsrv.c src/agent.c
+FEATURE_FILES_proxy := src/proxy.c
+# what stands in for a feature that is left out (auth.h with the token alone)
+FEATURE_ALT_oauth := src/auth_pat.c
+# the unit tests of a feature's files
+FEATURE_TESTS_oauth := test_oauth test_cache
+FEATURE_TESTS_embeddings := test_embed
+FEATURE_TESTS_proxy := test_proxy
+FEATURE_TESTS_mcp := test_mcp
+FEATURES ?=
+MINIMAL ?=
+FEATURES_BAD := $(filter-out $(FEATURE_NAMES:%=-%) $(FEATURE_NAMES:%=+%),$(FEATURES))
+ifneq ($(FEATURES_BAD),)
+$(error FEATURES: '$(firstword $(FEATURES_BAD))' is not -NAME or +NAME; the names: $(FEATURE_NAMES))
+endif
+feature_fold = $(if $(1),$(call feature_fold,$(wordlist 2,$(words $(1)),$(1)),$(if \
+	$(filter -%,$(firstword $(1))),$(2) $(patsubst -%,%,$(firstword $(1))),$(filter-out \
+	$(patsubst +%,%,$(firstword $(1))),$(2)))),$(2))
+FEATURES_OFF := $(filter $(call feature_fold,$(FEATURES),$(if $(filter-out 0,$(MINIMAL)),$(FEATURE_NAMES))),$(FEATURE_NAMES))
+FEATURES_ON := $(filter-out $(FEATURES_OFF),$(FEATURE_NAMES))
+FEATURE_OFF_FILES := $(foreach f,$(FEATURES_OFF),$(FEATURE_FILES_$(f))) \
+	$(foreach f,$(FEATURES_ON),$(FEATURE_ALT_$(f)))
+FEATURE_CPPFLAGS := $(foreach f,$(FEATURES_OFF),-DDBX_FEATURE_$(shell echo $(f) | tr a-z A-Z)=0)
+# MINIMAL=1 is also a size profile: mbedTLS without what a client can do without
+# (DBX_MINIMAL in third_party/dbxai_mbedtls_config.h) and the streaming path
+# built for size like the rest (model output is far slower than -Oz code).
+ifneq ($(filter-out 0,$(MINIMAL)),)
+FEATURE_CPPFLAGS += -DDBX_MINIMAL=1
+TC_HOT_CFLAGS :=
+endif
+empty :=
+space := $(empty) $(empty)
+FEATURE_DIR := $(if $(FEATURES_OFF),$(if $(FEATURES_ON),-no-$(subst $(space),-,$(FEATURES_OFF)),-minimal))
+
+# A feature-reduced build, and one with an embedded CA bundle, go to their own
+# folders (e.g. build/x86_64-linux-musl-minimal, build/x86_64-linux-musl-no-oauth-ca).
+B := build/$(TARGET)$(FEATURE_DIR)$(if $(CA_BUNDLE),-ca)
 MBEDTLS_DIR := third_party/src/mbedtls-3.6.6
 JSMN_DIR := third_party/src/jsmn-1.1.0
 FETCHED := third_party/src/.mbedtls-3.6.6.ok third_party/src/.jsmn-1.1.0.ok
 
 DBX_CPPFLAGS := -Isrc -Ithird_party -I$(MBEDTLS_DIR)/include -I$(JSMN_DIR) \
 	-DMBEDTLS_CONFIG_FILE='"dbxai_mbedtls_config.h"' \
-	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(FEATURE_CPPFLAGS)
 DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \
 	-Wno-format-truncation -Wno-unknown-warning-option # messages are cut to the errbuf on purpose
 DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
@@ -39,8 +87,8 @@ DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 # The library is src/*.c; the command line is src/cli/ (never linked into
 # libdbxai.a: make check-layers checks it). The CLI's modules other than main.c
 # form libdbxai-cli.a, which the unit tests of those modules link too.
-SRC := $(wildcard src/*.c)
-CLI_SRC := $(wildcard src/cli/*.c)
+SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/*.c))
+CLI_SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/cli/*.c))
 # Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
 GLUE_SRC := src/tls_gcm.c src/tls_sha1.c
 LIB_SRC := $(filter-out $(GLUE_SRC),$(SRC))
@@ -49,7 +97,8 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(B)/obj/%.o)
 CLI_MAIN_OBJ := $(B)/obj/cli/main.o
 CLI_LIB := $(B)/libdbxai-cli.a
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_SRC := $(filter-out $(foreach f,$(FEATURES_OFF),$(FEATURE_TESTS_$(f):%=tests/unit/%.c)),\
+	$(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 LIBS := $(B)/libdbxai.a $(B)/libmbedtls.a
@@ -73,11 +122,22 @@ help:
 	@echo 'make [TARGET=t]         build build/<t>/dbxai (default t: x86_64-linux-musl)'
 	@echo 'make demo               build, then stream one chat reply (local mock if no workspace)'
 	@echo 'make cross              build all of: $(TARGETS)'
+	@echo 'make FEATURES="-NAME ..."  leave features out (+NAME keeps one): $(FEATURE_NAMES);'
+	@echo '                        e.g. FEATURES="-oauth -responses"; what needs one exits 2,'
+	@echo '                        "not built in (NAME)"; dbxai --version lists those built in'
+	@echo 'make MINIMAL=1          all of them out (PAT, streamed chat, api) and mbedTLS trimmed;'
+	@echo '                        such builds go to build/<t>-minimal, build/<t>-no-NAME...'
+	@echo 'make CA_BUNDLE="FILE.." embed CA certificates (PEM bundles or one or two roots; as DER)'
+	@echo 'make image              OCI image layout build/image and build/dbxai-$(VERSION)-oci.tar:'
+	@echo '                        one image per platform ($(foreach p,$(IMAGE_PLATFORMS),$(word 2,$(subst =, ,$(p))))),'
+	@echo '                        reproducible (SOURCE_DATE_EPOCH, default the commit time)'
+	@echo 'make test-image         skopeo and umoci check it; two images run in an empty root'
+	@echo 'make test-minimal       the MINIMAL=1 build (x86_64): check-layers, unit, end-to-end'
 	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (ARM under qemu);'
 	@echo '                        for x86_64 also the sanitizer unit run'
 	@echo 'make check              fmt-check, check-layers, make test for every target,'
-	@echo '                        memcheck, test-e2e-asan, test-threads, budget, fuzz-brief:'
-	@echo '                        what CI runs'
+	@echo '                        test-minimal, memcheck, test-e2e-asan, test-threads, budget,'
+	@echo '                        test-image, fuzz-brief: what CI runs'
 	@echo 'make check-layers       library files call only files below them (src/LAYERS)'
 	@echo 'make fmt-check          the sources are formatted as .clang-format says'
 	@echo 'make size               stripped size of each target binary'
@@ -167,19 +227,27 @@ $(HOT_OBJ): HOT_CFLAGS := $(TC_HOT_CFLAGS)
 
 # Option stamps: a file per setting that changes only when the setting does,
 # so objects are rebuilt when the compiler or flags change (FLAGS_OPT), the
-# binary relinked when link flags do (LDFLAGS_OPT), and
-# tls_ca.o when CA_BUNDLE=FILE (a PEM bundle embedded in the binary, for FROM
-# scratch images) changes.
+# binary relinked when link flags do (LDFLAGS_OPT), and the embedded CA
+# certificates remade when CA_BUNDLE does.
+# CA_BUNDLE="FILE..." (PEM bundles, e.g. Debian's whole
+# /etc/ssl/certs/ca-certificates.crt, or the one or two roots a workspace needs;
+# a DER certificate also does) is embedded in the binary for FROM scratch images:
+# tools/ca_der.py turns it into DER certificates end to end, which tls_ca.c
+# includes with .incbin; the make output says how many roots and bytes.
 CA_BUNDLE ?=
 stamp = $(shell mkdir -p $(B); [ -f $(1) ] && [ "$$(cat $(1))" = "$(2)" ] || echo "$(2)" >$(1))$(1)
 CA_OPT := $(call stamp,$(B)/ca_bundle.opt,$(CA_BUNDLE))
 FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS) $(TC_HOT_CFLAGS))
 LDFLAGS_OPT := $(call stamp,$(B)/ldflags.opt,$(DBX_LDFLAGS) $(LDFLAGS))
 $(B)/dbxai: $(LDFLAGS_OPT)
-$(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)
+$(B)/obj/tls_ca.o: $(CA_OPT)
 $(LIB_OBJ) $(CLI_OBJ) $(MBEDTLS_OBJ): $(FLAGS_OPT)
 ifneq ($(CA_BUNDLE),)
-$(B)/obj/tls_ca.o: DBX_CPPFLAGS += -DDBX_CA_BUNDLE='"$(abspath $(CA_BUNDLE))"'
+CA_DER := $(B)/ca_bundle.der
+$(CA_DER): $(CA_OPT) $(CA_BUNDLE) tools/ca_der.py
+	$(Q)$(PYTHON) tools/ca_der.py $@ $(CA_BUNDLE)
+$(B)/obj/tls_ca.o: $(CA_DER)
+$(B)/obj/tls_ca.o: DBX_CPPFLAGS += -DDBX_CA_BUNDLE='"$(abspath $(CA_DER))"'
 endif
 
 $(B)/libdbxai.a: $(LIB_OBJ)
@@ -399,6 +467,51 @@ test: test-unit
 	$(MAKE) --no-print-directory TARGET=$(TARGET) test-e2e
 endif
 
+# The OCI image (make image): a multi-platform image layout in IMAGE_DIR and the
+# same as one tar, IMAGE_TAR, written by tools/oci_image.py (Python stdlib, no
+# docker): per platform one layer, the static binary with IMAGE_CA_BUNDLE
+# embedded (build/TARGET-ca/dbxai) as /dbxai, entrypoint /dbxai, user 65534,
+# labels org.opencontainers.image.version/.revision/.source. Reproducible: the
+# tars sorted, their mtimes SOURCE_DATE_EPOCH (default: the commit's time),
+# owners 0:0, gzip without a timestamp; one commit gives the same digests.
+# IMAGE_PLATFORMS pairs a TARGET with its OCI platform (the list to extend with
+# a new target: mipsel-linux-musl=linux/mipsle, mips-linux-musl=linux/mips,
+# riscv64-linux-musl=linux/riscv64, armv5te-linux-musleabi=linux/arm/v5).
+# test-image checks it with skopeo and umoci and runs two of its images.
+IMAGE_PLATFORMS := x86_64-linux-musl=linux/amd64 aarch64-linux-musl=linux/arm64 \
+	armv7-linux-musleabihf=linux/arm/v7
+IMAGE_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+IMAGE_DIR ?= build/image
+IMAGE_TAR ?= build/dbxai-$(VERSION)-oci.tar
+SOURCE_DATE_EPOCH ?= $(or $(shell git log -1 --format=%ct 2>/dev/null),0)
+IMAGE_REVISION ?= $(or $(shell git rev-parse HEAD 2>/dev/null),unknown)
+IMAGE_SOURCE ?= $(or $(shell git config --get remote.origin.url 2>/dev/null),unknown)
+image_target = $(word 1,$(subst =, ,$(1)))
+.PHONY: image test-image
+image:
+	@for p in $(IMAGE_PLATFORMS); do \
+		$(MAKE) --no-print-directory TARGET=$${p%%=*} CA_BUNDLE=$(IMAGE_CA_BUNDLE) all || exit 1; \
+	done
+	@$(PYTHON) tools/oci_image.py --layout $(IMAGE_DIR) --tar $(IMAGE_TAR) --version $(VERSION) \
+		--revision $(IMAGE_REVISION) --source $(IMAGE_SOURCE) --epoch $(SOURCE_DATE_EPOCH) \
+		$(foreach p,$(IMAGE_PLATFORMS),$(word 2,$(subst =, ,$(p)))=build/$(call \
+		image_target,$(p))$(FEATURE_DIR)-ca/dbxai)
+test-image: image build/pki/ca.pem
+	@DBXAI_IMAGE=$(IMAGE_DIR) DBXAI_IMAGE_TAR=$(IMAGE_TAR) DBXAI_VERSION=$(VERSION) \
+		DBXAI_REVISION=$(IMAGE_REVISION) \
+		DBXAI_IMAGE_PLATFORMS='$(foreach p,$(IMAGE_PLATFORMS),$(word 2,$(subst =, ,$(p))))' \
+		$(PYTHON) tests/image/run.py
+
+# The smallest build, as make check runs it: MINIMAL=1 for x86_64, its layers,
+# unit tests (those of left-out files are not built) and the end-to-end suite,
+# whose tests of a left-out feature are skipped with the reason printed
+# (tests/e2e/lib.py asks the binary's --version).
+.PHONY: test-minimal
+test-minimal:
+	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 check-layers
+	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 test-unit
+	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 test-e2e
+
 # Layers only point down: the order is written once, in src/LAYERS; the check
 # reads the symbols of the built objects (nm) and names any call that points
 # up or sideways, and any command-line file inside libdbxai.a.
@@ -409,15 +522,19 @@ check:
 	@$(MAKE) --no-print-directory fmt-check
 	@$(MAKE) --no-print-directory check-layers
 	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t test || exit 1; done
+	@$(MAKE) --no-print-directory test-minimal
 	@$(MAKE) --no-print-directory budget
 	@$(MAKE) --no-print-directory memcheck
 	@$(MAKE) --no-print-directory test-e2e-asan
 	@$(MAKE) --no-print-directory test-threads
+	@$(MAKE) --no-print-directory test-image
 	@$(MAKE) --no-print-directory fuzz-brief
 	@echo "check: all targets passed"
 
 # Footprint figures next to their budgets; fails when one is over.
 budget: size
+	@for t in x86_64-linux-musl armv7-linux-musleabihf; do \
+		$(MAKE) --no-print-directory -s TARGET=$$t MINIMAL=1 all || exit 1; done
 	@$(PYTHON) tests/budget.py
 
 size:

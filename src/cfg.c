@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "switches.h"
 #include "text.h"
 
 #define CFG_LINE_MAX (CFG_VALUE_MAX + 256)
@@ -320,7 +321,9 @@ static const char *auth_type(const struct cfg_input *in, const struct dbx_config
 		                                        : "DATABRICKS_OIDC_TOKEN") != NULL;
 		int azure =
 		    c->azure_client_id[0] && c->azure_client_secret[0] && c->azure_tenant_id[0];
-		*t = c->token[0] || m2m || oidc || azure || c->oidc_token_filepath[0]
+		/* a build without OAuth (switches.h) has no login to look for */
+		*t = c->token[0] || m2m || oidc || azure || c->oidc_token_filepath[0] ||
+		             !DBX_FEATURE_OAUTH
 		         ? DBX_AUTH_AUTO
 		         : DBX_AUTH_U2M;
 		return v;

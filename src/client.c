@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "net.h"
 #include "status.h"
+#include "switches.h"
 #include "text.h"
 #include "tls.h"
 
@@ -343,6 +344,7 @@ int client_call_whole(struct client *c, struct client_call *k, struct buf *body,
 	return err;
 }
 
+#if DBX_FEATURE_PROXY
 /* proxy_getenv_fn over the options: the caller has already chosen between
  * https_proxy and HTTPS_PROXY; the value answers under the lower-case name
  * when it is that variable's (so a message names the variable the user set),
@@ -358,6 +360,29 @@ static const char *options_env(void *ctx, const char *name)
 	if (strcmp(name, "no_proxy") == 0)
 		return o->no_proxy ? o->no_proxy : "";
 	return NULL;
+}
+#endif
+
+/* The tunnel through o's HTTPS proxy, if any; without proxy support (make
+ * FEATURES=-proxy) a proxy set is an error rather than a silent detour. */
+static int proxy_setup(struct client *c, const struct dbx_options *o, char *errbuf)
+{
+#if DBX_FEATURE_PROXY
+	int err =
+	    proxy_from_env(options_env, (void *)o, c->base.host, c->base.port, &c->proxy, errbuf);
+	if (!err && c->proxy.use) {
+		c->conn.proxy_host = c->proxy.host;
+		c->conn.proxy_port = c->proxy.port;
+		c->conn.proxy_auth = c->proxy.auth[0] ? c->proxy.auth : NULL;
+	}
+	return err;
+#else
+	(void)c;
+	if (!o->https_proxy || !*o->https_proxy)
+		return DBX_OK;
+	errbuf_set(errbuf, "HTTPS_PROXY is set, but proxy support is " DBX_NOT_BUILT_IN("proxy"));
+	return DBX_ERR_USAGE;
+#endif
 }
 
 int client_open(struct client **out, const char *host, const struct dbx_options *o, char *errbuf)
@@ -400,15 +425,9 @@ int client_open(struct client **out, const char *host, const struct dbx_options 
 		err = tls_client_new(&c->tls, &topt, errbuf);
 		if (err)
 			goto fail;
-		err = proxy_from_env(options_env, (void *)o, c->base.host, c->base.port, &c->proxy,
-		                     errbuf);
+		err = proxy_setup(c, o, errbuf);
 		if (err)
 			goto fail;
-		if (c->proxy.use) {
-			c->conn.proxy_host = c->proxy.host;
-			c->conn.proxy_port = c->proxy.port;
-			c->conn.proxy_auth = c->proxy.auth[0] ? c->proxy.auth : NULL;
-		}
 	}
 	c->conn.tls = c->tls;
 	c->conn.resolve = o->resolve;
@@ -432,7 +451,9 @@ void client_free(struct client *c)
 		return;
 	conn_close(&c->conn);
 	tls_client_free(c->tls);
+#if DBX_FEATURE_PROXY
 	proxy_clear(&c->proxy);
+#endif
 	crypto_wipe(c->auth, sizeof c->auth);
 	free(c);
 }

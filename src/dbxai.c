@@ -14,12 +14,15 @@
 #include "cfg.h"
 #include "client.h"
 #include "crypto.h"
-#include "agent.h"
 #include "embed.h"
-#include "mcpsrv.h"
 #include "models.h"
 #include "provider.h"
+#include "switches.h"
 #include "url.h"
+#if DBX_FEATURE_MCP
+#include "agent.h"
+#include "mcpsrv.h"
+#endif
 
 struct dbx_client {
 	struct client *cl;      /* the connection, credentials hook and retry policy */
@@ -28,10 +31,12 @@ struct dbx_client {
 	                           servers on other origins get clients like it */
 };
 
+#if DBX_FEATURE_MCP
 struct dbx_mcp {
 	struct dbx_client *c;
 	struct mcp_set set;
 };
+#endif
 
 /* The public side of every call. The layers below write into the call's own
  * line (so they never see the caller's NULL); on the way out an internal
@@ -256,7 +261,16 @@ int dbx_embed(struct dbx_client *c, const struct dbx_embed_request *rq, dbx_vect
               char *errbuf)
 {
 	char line[DBX_ERRBUF_SIZE] = "";
+#if DBX_FEATURE_EMBEDDINGS
 	return done(embed_run(c->cl, rq, cb, ctx, line), line, errbuf);
+#else
+	(void)c;
+	(void)rq;
+	(void)cb;
+	(void)ctx;
+	errbuf_set(line, "embeddings are " DBX_NOT_BUILT_IN("embeddings"));
+	return done(DBX_ERR_USAGE, line, errbuf);
+#endif
 }
 
 int dbx_list_models(struct dbx_client *c, dbx_model_fn cb, void *ctx, char *errbuf)
@@ -290,6 +304,8 @@ int dbx_auth_status(struct dbx_client *c, struct dbx_auth_info *info, char *errb
 }
 
 /* ---- MCP ---- */
+
+#if DBX_FEATURE_MCP
 
 int dbx_mcp_new(struct dbx_mcp **out, struct dbx_client *c, const struct dbx_mcp_options *o,
                 char *errbuf)
@@ -398,3 +414,78 @@ int dbx_chat_agent(struct dbx_client *c, const struct dbx_chat_request *rq,
 	return done(agent_run(&c->prov, ao->mcp ? &ao->mcp->set : &empty, rq, ao, cb, ctx, line),
 	            line, errbuf);
 }
+#else /* make FEATURES=-mcp */
+
+static int no_mcp(char *errbuf)
+{
+	char line[DBX_ERRBUF_SIZE];
+	errbuf_set(line, "MCP is " DBX_NOT_BUILT_IN("mcp"));
+	return done(DBX_ERR_USAGE, line, errbuf);
+}
+
+int dbx_mcp_new(struct dbx_mcp **out, struct dbx_client *c, const struct dbx_mcp_options *o,
+                char *errbuf)
+{
+	(void)c;
+	(void)o;
+	*out = NULL;
+	return no_mcp(errbuf);
+}
+
+int dbx_mcp_add(struct dbx_mcp *m, const struct dbx_mcp_server *s, char *errbuf)
+{
+	(void)m;
+	(void)s;
+	return no_mcp(errbuf);
+}
+
+int dbx_mcp_start(struct dbx_mcp *m, char *errbuf)
+{
+	(void)m;
+	return no_mcp(errbuf);
+}
+
+size_t dbx_mcp_count(const struct dbx_mcp *m)
+{
+	(void)m;
+	return 0;
+}
+
+int dbx_mcp_info(const struct dbx_mcp *m, size_t i, struct dbx_mcp_info *info)
+{
+	(void)m;
+	(void)i;
+	(void)info;
+	return DBX_ERR_USAGE;
+}
+
+int dbx_mcp_tool(const struct dbx_mcp *m, size_t i, size_t j, struct dbx_mcp_tool *t)
+{
+	(void)m;
+	(void)i;
+	(void)j;
+	(void)t;
+	return DBX_ERR_USAGE;
+}
+
+void dbx_mcp_kill(struct dbx_mcp *m)
+{
+	(void)m;
+}
+
+void dbx_mcp_free(struct dbx_mcp *m)
+{
+	(void)m;
+}
+
+int dbx_chat_agent(struct dbx_client *c, const struct dbx_chat_request *rq,
+                   const struct dbx_agent_options *ao, dbx_event_fn cb, void *ctx, char *errbuf)
+{
+	(void)c;
+	(void)rq;
+	(void)ao;
+	(void)cb;
+	(void)ctx;
+	return no_mcp(errbuf);
+}
+#endif

@@ -388,7 +388,12 @@ struct dbx_event {
 typedef int (*dbx_event_fn)(void *ctx, const struct dbx_event *ev);
 
 /* Runs one turn, streaming events to cb. Retries (and the fast-model fallback)
- * happen only before the first event; a failure after it is final. */
+ * happen only before the first event; a failure after it is final.
+ * Build-time switches (make FEATURES=-NAME, MINIMAL=1; dbxai --version lists
+ * what a build has): a call that needs a feature left out (the Responses API
+ * here, embeddings for dbx_embed, OAuth for dbx_login / dbx_logout and the
+ * OAuth auth types, HTTPS_PROXY for dbx_client_new) fails with DBX_ERR_USAGE and
+ * "not built in (NAME)" in errbuf. */
 int dbx_chat(struct dbx_client *c, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
              char *errbuf);
 

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "jsonw.h"
 #include "resp.h"
+#include "switches.h"
 
 /* The fields both agent requests end with: stream, custom_inputs,
  * databricks_options; then --param fields and the closing brace. */
@@ -89,26 +90,6 @@ static int chat_agent_body(const struct dbx_chat_request *rq, struct shape *s, c
 			json_w_obj_end(&w);
 		}
 		json_w_arr_end(&w);
-	}
-	return agent_end(&w, rq, s, buf, body, len, errbuf);
-}
-
-static int resp_agent_body(const struct dbx_chat_request *rq, struct shape *s, const char *model,
-                           int stream_options, char **body, size_t *len, char *errbuf)
-{
-	struct json_w w;
-	char *buf;
-
-	(void)model;
-	(void)stream_options;
-	*body = NULL;
-	buf = agent_buf(rq, s, &w);
-	if (!buf)
-		return DBX_ERR_NOMEM;
-	json_w_obj(&w);
-	if (shape_ours(s, "input")) {
-		json_w_key(&w, "input");
-		resp_input(&w, rq, s, rq->system);
 	}
 	return agent_end(&w, rq, s, buf, body, len, errbuf);
 }
@@ -220,6 +201,35 @@ static int chat_agent_whole(struct reply *r, const char *json, size_t len)
 	return agent_decode(r, json, len, 'C', NULL);
 }
 
+const struct wire agent_chat_wire = {
+    .name = "agent-chat",
+    .body = chat_agent_body,
+    .path = agent_path,
+    .event = chat_agent_event,
+    .whole = chat_agent_whole,
+};
+
+#if DBX_FEATURE_RESPONSES /* ResponsesAgent speaks the Responses API's items and events */
+static int resp_agent_body(const struct dbx_chat_request *rq, struct shape *s, const char *model,
+                           int stream_options, char **body, size_t *len, char *errbuf)
+{
+	struct json_w w;
+	char *buf;
+
+	(void)model;
+	(void)stream_options;
+	*body = NULL;
+	buf = agent_buf(rq, s, &w);
+	if (!buf)
+		return DBX_ERR_NOMEM;
+	json_w_obj(&w);
+	if (shape_ours(s, "input")) {
+		json_w_key(&w, "input");
+		resp_input(&w, rq, s, rq->system);
+	}
+	return agent_end(&w, rq, s, buf, body, len, errbuf);
+}
+
 static int resp_agent_event(struct reply *r, const char *data, size_t len)
 {
 	int pass = 0, err;
@@ -238,14 +248,6 @@ static int resp_agent_whole(struct reply *r, const char *json, size_t len)
 	return agent_decode(r, json, len, 'R', NULL);
 }
 
-const struct wire agent_chat_wire = {
-    .name = "agent-chat",
-    .body = chat_agent_body,
-    .path = agent_path,
-    .event = chat_agent_event,
-    .whole = chat_agent_whole,
-};
-
 const struct wire agent_resp_wire = {
     .name = "agent-responses",
     .body = resp_agent_body,
@@ -254,3 +256,4 @@ const struct wire agent_resp_wire = {
     .whole = resp_agent_whole,
     .lossy_oversize = 1,
 };
+#endif

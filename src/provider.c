@@ -12,6 +12,7 @@
 #include "mlagent.h"
 #include "resp.h"
 #include "sse.h"
+#include "switches.h"
 
 #define PROVIDER_WHOLE_MAX (16u << 20) /* a non-streamed reply larger than this is refused */
 /* The largest stream event taken, in every format: REPLY_EVENT_MAX of text or
@@ -229,6 +230,16 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 	return err;
 }
 
+/* Without the Responses API (make FEATURES=-responses) its wire is NULL:
+ * provider_chat() says it is not built in. */
+#if DBX_FEATURE_RESPONSES
+#define RESP_WIRE (&resp_wire)
+#define AGENT_RESP_WIRE (&agent_resp_wire)
+#else
+#define RESP_WIRE NULL
+#define AGENT_RESP_WIRE NULL
+#endif
+
 /* The wire format for model: as asked; else the Responses API for a "codex"
  * name; for a "gpt" or "agent" name (the family Databricks serves both ways,
  * and agents, which agents.deploy() names agents_...) what the endpoint's
@@ -238,8 +249,8 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 static const struct wire *wire_for(struct provider *p, const struct dbx_chat_request *rq,
                                    const char *model)
 {
-	static const struct wire *const by_api[] = {&chat_wire, &chat_wire, &resp_wire,
-	                                            &agent_chat_wire, &agent_resp_wire};
+	static const struct wire *const by_api[] = {&chat_wire, &chat_wire, RESP_WIRE,
+	                                            &agent_chat_wire, AGENT_RESP_WIRE};
 	char errbuf[DBX_ERRBUF_SIZE] = "";
 	struct client *c = p->client;
 	int api = DBX_API_CHAT;
@@ -247,7 +258,7 @@ static const struct wire *wire_for(struct provider *p, const struct dbx_chat_req
 	if (rq->api != DBX_API_AUTO)
 		return by_api[rq->api];
 	if (strstr(model, "codex"))
-		return &resp_wire;
+		return RESP_WIRE;
 	if (!strstr(model, "gpt") && !strstr(model, "agent"))
 		return &chat_wire;
 	if (strcmp(p->api_model, model) != 0) {
@@ -259,6 +270,17 @@ static const struct wire *wire_for(struct provider *p, const struct dbx_chat_req
 		p->api_kind = api;
 	}
 	return by_api[p->api_kind];
+}
+
+/* t->w for model, or DBX_ERR_USAGE when it needs what is not built in. */
+static int pick_wire(struct provider *p, struct turn *t, const struct dbx_chat_request *rq,
+                     const char *model, char *errbuf)
+{
+	t->w = wire_for(p, rq, model);
+	if (t->w)
+		return DBX_OK;
+	errbuf_set(errbuf, "%s: the Responses API is " DBX_NOT_BUILT_IN("responses"), model);
+	return DBX_ERR_USAGE;
 }
 
 int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_event_fn cb, void *ctx,
@@ -292,8 +314,9 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 		goto out;
 	if (rq->fast) {
 		char why[DBX_ERRBUF_SIZE] = "";
-		t->w = wire_for(p, rq, DBX_FAST_MODEL);
-		err = run_turn(t, rq, DBX_FAST_MODEL, 0, cb, ctx, why);
+		err = pick_wire(p, t, rq, DBX_FAST_MODEL, why);
+		if (!err)
+			err = run_turn(t, rq, DBX_FAST_MODEL, 0, cb, ctx, why);
 		if (!err || t->k.delivered || err == DBX_ERR_CANCELLED || err == DBX_ERR_USAGE) {
 			if (err)
 				errbuf_set(errbuf, "%s", why);
@@ -302,8 +325,9 @@ int provider_chat(struct provider *p, const struct dbx_chat_request *rq, dbx_eve
 		client_notice(t->c, "fast model %s failed (%s); falling back to %s", DBX_FAST_MODEL,
 		              why, model);
 	}
-	t->w = wire_for(p, rq, model);
-	err = run_turn(t, rq, model, t->c->retry.max_retries, cb, ctx, errbuf);
+	err = pick_wire(p, t, rq, model, errbuf);
+	if (!err)
+		err = run_turn(t, rq, model, t->c->retry.max_retries, cb, ctx, errbuf);
 out:
 	shape_free(&t->shape);
 	reply_free(&t->r);

@@ -207,18 +207,21 @@ static int pem_scan_file(struct pem_scan *s, const char *path, pem_found_fn foun
 	return stop;
 }
 
-static int pem_scan_mem(struct pem_scan *s, const char *text, size_t len, pem_found_fn found,
-                        void *ctx)
+/* The embedded certificates: DER, one after the other, each a SEQUENCE whose
+ * header gives its length. */
+static int der_scan_mem(const unsigned char *p, size_t len, pem_found_fn found, void *ctx)
 {
-	const char *p = text, *end = text + len;
+	const unsigned char *end = p + len;
 	int stop = 0;
 
-	s->in_cert = 0;
 	while (!stop && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		stop = pem_line(s, p, n, found, ctx);
-		p += n + 1;
+		unsigned char *q = (unsigned char *)p;
+		size_t l;
+		if (mbedtls_asn1_get_tag(&q, end, &l,
+		                         MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
+			return -1;
+		stop = found(ctx, p, (size_t)(q + l - p));
+		p = q + l;
 	}
 	return stop;
 }
@@ -285,8 +288,8 @@ static int trust_scan(const struct tls_client *c, struct pem_scan *s, pem_found_
 		return pem_scan_dir(s, c->path, found, ctx);
 	case TRUST_MEM: {
 		size_t len;
-		const char *text = tls_ca_embedded(&len);
-		return pem_scan_mem(s, text, len, found, ctx);
+		const unsigned char *der = tls_ca_embedded(&len);
+		return der_scan_mem(der, len, found, ctx);
 	}
 	}
 	return -1;

@@ -2,7 +2,8 @@
 # Installs every build and test prerequisite on a Debian 12 (bookworm) machine with apt:
 # the musl cross toolchains for x86_64/aarch64/armv7, lld (the x86_64 and armv7
 # links), qemu to run ARM test binaries, clang for fuzzing/sanitizers,
-# python3/openssl/tinyproxy for the loopback tests, zsh/fish for the completion tests, and a
+# python3/openssl/tinyproxy for the loopback tests, zsh/fish for the completion tests,
+# skopeo/umoci for make test-image, and a
 # deb-src entry for trixie so `apt-get source mbedtls=3.6.6-0.1~deb13u1` works. That
 # entry points at the Debian archive this machine's apt already uses (see
 # debian_archive_uri below); no archive host is written into this script.
@@ -162,4 +163,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-reco
 	qemu-user-static \
 	clang llvm libclang-rt-14-dev lld \
 	python3 openssl tinyproxy iproute2 util-linux zsh fish \
-	dpkg-dev file ca-certificates binutils time valgrind
+	dpkg-dev file ca-certificates binutils time valgrind skopeo umoci

@@ -5,6 +5,13 @@
  * key exchange, RSA (PKCS#1 v1.5 and PSS) and ECDSA signature verification,
  * AES-GCM and ChaCha20-Poly1305 records. No server, DTLS, renegotiation, static
  * RSA or DHE. Each choice that is not obvious says why; see third_party/README.md.
+ *
+ * Feature switches (make FEATURES=..., src/switches.h) reach this file too. None
+ * of the features that can be left out uses an algorithm of its own (OAuth's
+ * PKCE and token-cache key are SHA-256, which TLS needs anyway; base64url and the
+ * JWT are ours), so leaving them out leaves no algorithm unused. make MINIMAL=1
+ * (DBX_MINIMAL) is also a size profile: it drops what a client can do without
+ * (marked MINIMAL below).
  */
 #ifndef DBXAI_MBEDTLS_CONFIG_H
 #define DBXAI_MBEDTLS_CONFIG_H
@@ -14,7 +21,9 @@
 #define MBEDTLS_HAVE_TIME
 #define MBEDTLS_HAVE_TIME_DATE /* without it certificate validity dates go unchecked */
 #define MBEDTLS_PLATFORM_C
+#if !DBX_MINIMAL /* tls.c reads the files itself; the library's users may not */
 #define MBEDTLS_FS_IO          /* mbedtls_x509_crt_parse_file / _path */
+#endif
 /* No MBEDTLS_ERROR_C: its texts cost 14 KB; tls.c words the errors users meet. */
 
 /* Randomness: OS entropy into CTR-DRBG; PSA needs both. mbedTLS uses getrandom()
@@ -74,7 +83,8 @@
  * much faster than software AES-GCM there. With AES-NI / AESCE (x86_64,
  * aarch64) AES-GCM is the faster suite and every server offers it (TLS 1.3
  * makes TLS_AES_128_GCM_SHA256 mandatory), so the 4.1 KB are left out. */
-#if !defined(__x86_64__) && !defined(__aarch64__)
+/* make MINIMAL=1 (DBX_MINIMAL): AES-GCM alone everywhere. */
+#if !DBX_MINIMAL && !defined(__x86_64__) && !defined(__aarch64__)
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C
@@ -96,8 +106,11 @@
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
 /* Fast modular reduction for P-256/P-384 (2.8 KB): without it an ECDSA
- * certificate's handshake took 3x the instructions (116 M instead of 38 M). */
+ * certificate's handshake took 3x the instructions (116 M instead of 38 M).
+ * MINIMAL: the generic reduction; a slower handshake, 2.5 KB less. */
+#if !DBX_MINIMAL
 #define MBEDTLS_ECP_NIST_OPTIM
+#endif
 /* No precomputed comb tables for the NIST curves' base point (7.6 KB of tables
  * and code): they only speed up u*G, once per handshake with an ECDSA server
  * (its CertificateVerify) or a P-256 key share (x25519 comes first): 38 M -> 45 M

@@ -130,6 +130,12 @@ int cli_usage_error(const char *fmt, ...)
 	return cli_fail(DBX_ERR_USAGE, msg);
 }
 
+int cli_not_built_in(const char *what, const char *feature)
+{
+	return cli_usage_error("%s: not built in (%s): rebuild without FEATURES=-%s / MINIMAL=1",
+	                       what, feature, feature);
+}
+
 static void trace_line(void *ctx, const char *line)
 {
 	(void)ctx;

@@ -16,6 +16,7 @@
 
 #include "cfg.h"
 #include "dbxai.h"
+#include "switches.h"
 #include "text.h"
 
 struct cli_globals {
@@ -61,6 +62,10 @@ void cli_json_error(int err, const char *msg);
  * call's errbuf always holds its message; MSG is NULL only for the CLI's own
  * failures that need no more words than the code's (out of memory). */
 int cli_fail(int err, const char *msg);
+
+/* "WHAT: not built in (FEATURE): rebuild ..." for a command or flag of a
+ * feature switched off at build time (switches.h); returns 2. */
+int cli_not_built_in(const char *what, const char *feature);
 
 /* Prints a usage error and returns 2. */
 __attribute__((format(printf, 1, 2))) int cli_usage_error(const char *fmt, ...);
@@ -166,7 +171,14 @@ int cli_repl(struct dbx_client *client, const struct dbx_chat_request *rq,
 /* The "waiting..." spinner on stderr (cli_repl.c): on = 1 starts it when
  * stderr is a terminal (dim unless NO_COLOR; SIGALRM with SA_RESTART drives
  * it), 0 stops and erases it; stopping a spinner that is not on does nothing. */
+#if DBX_FEATURE_REPL
 void cli_spin(int on);
+#else
+static inline void cli_spin(int on) /* no spinner without the REPL's file */
+{
+	(void)on;
+}
+#endif
 
 /* Conversations on disk (cli_log.c). cli_conv_open: logging on (on: no
  * --no-log, DBXAI_LOG not 0) in a new conversation, or continuing one (id ""

@@ -327,6 +327,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 			continue;
 		}
 		if (strcmp(arg, "-i") == 0 || strcmp(arg, "--interactive") == 0) {
+			if (!DBX_FEATURE_REPL)
+				return cli_not_built_in("chat -i", "repl");
 			a->interactive = 1;
 			continue;
 		}
@@ -395,6 +397,8 @@ static int parse_args(int argc, char **argv, struct cli_globals *g, struct chat_
 		case API:
 			if (strcmp(v, "chat") == 0)
 				a->rq.api = DBX_API_CHAT;
+			else if (strcmp(v, "responses") == 0 && !DBX_FEATURE_RESPONSES)
+				return cli_not_built_in("--api responses", "responses");
 			else if (strcmp(v, "responses") == 0)
 				a->rq.api = DBX_API_RESPONSES;
 			else if (strcmp(v, "agent-chat") == 0)
@@ -579,8 +583,9 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 	if (rc)
 		return rc;
 	/* A terminal with nothing to send starts a session; a pipe keeps
-	 * `echo x | dbxai chat` a one-shot. */
-	if (a.nwords == 0 && !a.messages_file && !g.json && isatty(STDIN_FILENO))
+	 * `echo x | dbxai chat` a one-shot (and so does a build without it). */
+	if (DBX_FEATURE_REPL && a.nwords == 0 && !a.messages_file && !g.json &&
+	    isatty(STDIN_FILENO))
 		a.interactive = 1;
 	if (a.interactive && g.json)
 		return cli_usage_error("chat -i: no --json in an interactive session");
@@ -709,12 +714,14 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		rc = start_mcp(&a, client, g.verbose);
 	if (rc)
 		goto out;
+#if DBX_FEATURE_REPL
 	if (a.interactive) {
 		cli_repl_conv = &conv;
 		rc = cli_repl(client, &a.rq, a.mcp.m ? &a.mcp.ao : NULL, a.save_file,
 		              a.show_reasoning, prompt);
 		goto out;
 	}
+#endif
 	if (a.save_file || conv.dir[0]) {
 		a.rq.transcript = &transcript;
 		a.rq.transcript_len = &transcript_len;

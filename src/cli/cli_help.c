@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "switches.h"
 
 /* Each command's part of the help: its synopsis line(s) at an indent of two,
  * its options at four ("-x, --long VALUE" before the description column, 23),
@@ -224,10 +225,14 @@ static const char h_rest[] =
     "  loop reached --max-turns\n";
 
 int cli_api(const struct cli_globals *g, int argc, char **argv);
+#if DBX_FEATURE_OAUTH
 int cli_login(const struct cli_globals *g, int argc, char **argv);
 int cli_logout(const struct cli_globals *g, int argc, char **argv);
+#endif
 int cli_auth(const struct cli_globals *g, int argc, char **argv);
+#if DBX_FEATURE_EMBEDDINGS
 int cli_embed(const struct cli_globals *g, int argc, char **argv);
+#endif
 int cli_models(const struct cli_globals *g, int argc, char **argv);
 int cli_chat(const struct cli_globals *g, int argc, char **argv);
 int cli_configure(const struct cli_globals *g, int argc, char **argv);
@@ -235,6 +240,24 @@ int cli_log(const struct cli_globals *g, int argc, char **argv);
 int cli_mcp(const struct cli_globals *g, int argc, char **argv);
 static int cmd_help(const struct cli_globals *g, int argc, char **argv);
 static int cmd_completion(const struct cli_globals *g, int argc, char **argv);
+
+/* A command of a feature switched off at build time (switches.h): its files
+ * are not built; it says so and exits 2. */
+#define NOT_BUILT_IN(fn, cmd, feature)                                                             \
+	static int fn(const struct cli_globals *g, int argc, char **argv)                          \
+	{                                                                                          \
+		(void)g;                                                                           \
+		(void)argc;                                                                        \
+		(void)argv;                                                                        \
+		return cli_not_built_in(cmd, feature);                                             \
+	}
+#if !DBX_FEATURE_OAUTH
+NOT_BUILT_IN(cli_login, "login", "oauth")
+NOT_BUILT_IN(cli_logout, "logout", "oauth")
+#endif
+#if !DBX_FEATURE_EMBEDDINGS
+NOT_BUILT_IN(cli_embed, "embed", "embeddings")
+#endif
 
 /* words: what completion offers for the command's own arguments ("*": the
  * command names). */

@@ -22,6 +22,9 @@
 #include "cli.h"
 #include "json.h"
 #include "jsonw.h"
+#include "switches.h"
+
+#if DBX_FEATURE_MCP
 
 #define WORDS_MAX 256 /* words of one --mcp command */
 
@@ -647,3 +650,60 @@ int cli_mcp(const struct cli_globals *g0, int argc, char **argv)
 	dbx_config_free(cfg);
 	return cli_finish(&out, rc);
 }
+
+#else /* make FEATURES=-mcp: the flags and the command say so */
+
+int cli_mcp_option(int argc, char **argv, int *i, struct cli_mcp *o)
+{
+	static const char *const flags[] = {"--mcp",           "--mcp-url",     "--mcp-config",
+	                                    "--no-mcp-config", "--allow-tools", "--max-turns",
+	                                    "--tool-timeout"};
+	size_t k, n = strcspn(argv[*i], "=");
+
+	(void)argc;
+	(void)o;
+	for (k = 0; k < sizeof flags / sizeof flags[0]; k++)
+		if (strlen(flags[k]) == n && strncmp(argv[*i], flags[k], n) == 0)
+			return 100 + cli_not_built_in(flags[k], "mcp");
+	return 0;
+}
+
+int cli_mcp_start(struct cli_mcp *o, struct dbx_client *c, int verbose)
+{
+	(void)o;
+	(void)c;
+	(void)verbose;
+	return 0; /* no servers: the config file is not read */
+}
+
+void cli_mcp_guard(struct cli_mcp *o)
+{
+	(void)o;
+}
+
+void cli_mcp_free(struct cli_mcp *o)
+{
+	(void)o;
+}
+
+int cli_mcp_approve(void *ctx, const struct dbx_tool_call *call, char *why)
+{
+	(void)ctx;
+	(void)call;
+	(void)why;
+	return DBX_TOOL_STOP;
+}
+
+void cli_mcp_report(const struct dbx_event *ev)
+{
+	(void)ev;
+}
+
+int cli_mcp(const struct cli_globals *g, int argc, char **argv)
+{
+	(void)g;
+	(void)argc;
+	(void)argv;
+	return cli_not_built_in("mcp", "mcp");
+}
+#endif

@@ -24,9 +24,11 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			/* as curl --version: what this build can do (switches.h) */
+			static const char v[] =
+			    "dbxai " DBX_VERSION "\nFeatures:" DBX_FEATURES "\n";
 			struct cli_out out = CLI_OUT_INIT;
-			cli_write(&out, "dbxai " DBX_VERSION "\n",
-			          strlen("dbxai " DBX_VERSION "\n"));
+			cli_write(&out, v, sizeof v - 1);
 			return cli_finish(&out, 0);
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)

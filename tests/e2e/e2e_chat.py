@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from lib import BIN, RUN, TOKEN, MockCase, clean_env, pki, reply_to, run, tmpfile
+from lib import BIN, RUN, TOKEN, MockCase, built, clean_env, needs, pki, reply_to, run, tmpfile
 
 SYSTEM = "You are a helpful assistant."
 MODEL = "databricks-claude-sonnet-4"
@@ -317,7 +317,7 @@ class Output(ChatCase):
             self.assertEqual(joined(evs, "text"), reply_to(prompt))
 
     def test_tool_calls_without_text(self):
-        for args in ([], ["--no-stream"], ["--api", "responses"]):
+        for args in built([], ["--no-stream"], ["--api", "responses"]):
             res = self.chat(*(args + ["--tools", json_file(TOOLS), "scenario:tool_call scenario:tool-only"]))
             self.assertExit(res, 0)
             self.assertEqual(res.out, "tool_call call_0001 get_weather %s\n" % ARGS_PARIS, args)
@@ -351,7 +351,7 @@ class Output(ChatCase):
         want = reply_to(prompt) + " " + LONG_TEXT
         p = words(SYSTEM) + words(prompt)
         c = words(want)
-        for args in ([], ["--no-stream"], ["--api", "responses"], ["--api", "responses", "--no-stream"]):
+        for args in built([], ["--no-stream"], ["--api", "responses"], ["--api", "responses", "--no-stream"]):
             res = self.chat(*(args + [prompt]))
             self.assertExit(res, 0)
             self.assertEqual(res.out, want + "\n", args)
@@ -364,12 +364,12 @@ class Output(ChatCase):
             self.assertEqual(evs[-1], {"type": "done", "finish_reason": "stop"}, args)
 
     def test_text_ending_in_newline_gets_no_second_one(self):
-        for args in ([], ["--no-stream"], ["--api", "responses"]):
+        for args in built([], ["--no-stream"], ["--api", "responses"]):
             res = self.chat(*(args + ["hi scenario:newline-end"]))
             self.assertReply(res, "hi")
 
     def test_finish_reason_length(self):
-        for args in ([], ["--no-stream"], ["--api", "responses"]):
+        for args in built([], ["--no-stream"], ["--api", "responses"]):
             res = self.chat(*(args + ["--json", "hi scenario:length scenario:usage-last"]))
             self.assertExit(res, 0)
             self.assertEqual(events(res)[-1], {"type": "done", "finish_reason": "length"}, args)
@@ -695,6 +695,7 @@ class Usage(ChatCase):
         self.assertReply(res, "hi")
 
 
+@needs("responses")
 class Responses(ChatCase):
     """The Responses API: --api responses, or a model name with "codex"."""
 

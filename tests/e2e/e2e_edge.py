@@ -18,7 +18,7 @@ import tempfile
 import time
 import unittest
 
-from lib import (BIN, HERE, HOME, NO_RETRIES, RUN, Case, Mock, MockCase, clean_env, reply_to,
+from lib import (BIN, HERE, HOME, NO_RETRIES, RUN, Case, Mock, MockCase, clean_env, needs, reply_to,
                  run, wait_file)
 
 DNS = os.path.join(os.path.dirname(HERE), "mock", "dns.py")
@@ -267,6 +267,7 @@ class IdleConnections(Case):
         self.assertEqual(p.returncode, 0, err)
         return out.decode(), err.decode()
 
+    @needs("repl")
     def test_chat_i_after_the_server_closed(self):
         out, err = self.repl(self.start("--idle-close", "1"))
         self.assertIn(reply_to("first words"), out)
@@ -274,6 +275,7 @@ class IdleConnections(Case):
         self.assertIn("closed the kept-alive connection while it was idle", err)
         self.assertEqual(count(self.mock.requests(), "second words"), 1)
 
+    @needs("repl")
     def test_chat_i_after_the_connection_was_forgotten(self):
         """The request goes out on a connection that is gone: sent once more."""
         out, err = self.repl(self.start("--idle-reset", "1"))
@@ -285,6 +287,7 @@ class IdleConnections(Case):
         conns = [r["conn"] for r in reqs if asks(r, "second words")]
         self.assertNotEqual(conns[0], conns[1])
 
+    @needs("embeddings")
     def test_embed_batches_spaced_out(self):
         """Vectors of ~70 KB each and a reader that reads nothing for 2.5 s
         after the first request: two batches' output overflow the pipe (64 KB)
@@ -320,6 +323,7 @@ class IdleConnections(Case):
         self.assertIn(2, sent[1:], "no batch met a forgotten connection: %s" % sent)
         self.assertIn("sending the request again on a new connection", err)
 
+    @needs("embeddings")
     def test_started_response_never_resent(self):
         env = self.start()
         self.mock.script({"body": {"data": [{"index": 0, "embedding": [0.5]}]}},

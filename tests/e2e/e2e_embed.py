@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from lib import BIN, NO_RETRIES, RUN, TOKEN, MockCase, run
+from lib import BIN, NO_RETRIES, RUN, TOKEN, MockCase, needs, run
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mock"))
 import embeddings  # noqa: E402  (the mock's vectors, to check the output)
@@ -20,6 +20,7 @@ def compact(values):
     return json.dumps(values, separators=(",", ":"))
 
 
+@needs("embeddings")
 class Embed(MockCase):
     ENV = NO_RETRIES
 

@@ -400,7 +400,7 @@ class ScratchRecipe(Case):
         # the Makefile puts a CA_BUNDLE build where the COPY takes it from (make -p
         # would not do: parsing the Makefile writes the option stamps)
         with open(os.path.join(TOP, "Makefile")) as f:
-            self.assertIn("B := build/$(TARGET)$(if $(CA_BUNDLE),-ca)\n", f.read())
+            self.assertIn("B := build/$(TARGET)$(FEATURE_DIR)$(if $(CA_BUNDLE),-ca)\n", f.read())
         with open(os.path.join(TOP, "toolchains", "x86_64-linux-musl.mk")) as f:
             self.assertIn("TC_CC := musl-gcc", f.read())
 

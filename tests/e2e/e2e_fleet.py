@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 
-from lib import BIN, RUN, SECRETS, TOKEN, MockCase, clean_env, reply_to, run
+from lib import BIN, RUN, SECRETS, TOKEN, MockCase, clean_env, needs, reply_to, run
 
 ENDPOINTS = "/api/2.0/serving-endpoints"
 SP_ID = "mock-sp-client"
@@ -78,6 +78,7 @@ class FleetCase(MockCase):
         return path
 
 
+@needs("oauth")
 class EnvOidc(FleetCase):
     def test_exchange_with_client_id(self):
         env = self.env(DATABRICKS_OIDC_TOKEN=self.jwt(), DATABRICKS_CLIENT_ID=FLEET_SP)
@@ -133,6 +134,7 @@ class EnvOidc(FleetCase):
         self.assertNotIn("not-a-jwt-at-all", res.err)
 
 
+@needs("oauth")
 class FileOidc(FleetCase):
     def test_file_read_again_for_each_exchange_and_chat_i_across_expiry(self):
         """A 2 s token: a chat -i session whose second prompt comes after the
@@ -198,6 +200,7 @@ class FileOidc(FleetCase):
         self.assertEqual(ctl(self.mock)["exchanged"], ["from-profile"])
 
 
+@needs("oauth")
 class Choice(FleetCase):
     # the unified-auth order
     METHODS = ["pat", "oauth-m2m", "env-oidc", "file-oidc", "azure-client-secret"]
@@ -286,6 +289,7 @@ class AuthToken(FleetCase):
         self.outputs.append(p.stderr.decode())  # stdout is the one place for it
         return p.returncode, p.stdout.decode(), p.stderr.decode()
 
+    @needs("oauth")
     def test_env_oidc_token_and_json(self):
         ctl(self.mock, {"fed_client_id": None})
         env = self.env(DATABRICKS_OIDC_TOKEN=self.jwt())
@@ -312,6 +316,7 @@ class AuthToken(FleetCase):
         self.assertEqual(doc["access_token"], TOKEN)
         self.assertIsNone(doc["expiry"])
 
+    @needs("oauth")
     def test_refused_exchange_prints_no_token(self):
         ctl(self.mock, {"fed_client_id": None})
         env = self.env(DATABRICKS_OIDC_TOKEN=self.jwt(aud="nope"))
@@ -332,6 +337,7 @@ SECRETS.append(AZ_SECRET)
 AZ_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
+@needs("oauth")
 class Azure(FleetCase):
     def azure_env(self, **extra):
         return self.env(**dict({"ARM_CLIENT_ID": AZ_ID, "ARM_CLIENT_SECRET": AZ_SECRET,
@@ -401,6 +407,7 @@ class Azure(FleetCase):
 
 
 class StatusSources(FleetCase):
+    @needs("oauth")
     def test_where_each_setting_came_from(self):
         path = self.token_file(self.jwt())
         cfg = os.path.join(self.dir, "databrickscfg")

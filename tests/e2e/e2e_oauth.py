@@ -14,7 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from lib import BIN, CA, RUN, MockCase, clean_env, free_port, run
+from lib import BIN, CA, RUN, MockCase, clean_env, free_port, needs, run
 
 ENDPOINTS = "/api/2.0/serving-endpoints"
 SP_ID = "mock-sp-client"
@@ -45,6 +45,7 @@ def fetch(url, follow):
         return page.status, loc, page.read()
 
 
+@needs("oauth")
 class OAuthCase(MockCase):
     def setUp(self):
         super().setUp()

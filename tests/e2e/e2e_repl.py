@@ -15,7 +15,7 @@ import tempfile
 import termios
 import time
 
-from lib import BIN, RUN, TOKEN, MockCase, reply_to, run, sse_reply
+from lib import BIN, RUN, TOKEN, MockCase, needs, reply_to, run, sse_reply
 
 MODEL = "databricks-claude-sonnet-4"
 SLOW_WORDS = 60  # the scripted slow reply: one word every 0.1 s
@@ -122,6 +122,7 @@ class Session:
             os.close(self.err_r)
 
 
+@needs("repl")
 class ReplCase(MockCase):
     SHARED = True
     MOCK = {"lifetime": 240}

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from lib import RUN, TOKEN, Case, Mock, clean_env, pki
+from lib import RUN, TOKEN, Case, Mock, clean_env, needs, pki
 
 BIN_CA = os.environ.get("DBXAI_BIN_CA", "")
 BIN = os.environ.get("DBXAI_BIN", "")
@@ -123,6 +123,7 @@ class EmptyRootWithCaFile(RootCase):
             self.assertIn("--cacert", err)
             self.assertEqual(len(err.strip().splitlines()), 1, err)
 
+    @needs("oauth")
     def test_login_no_browser_with_token_cache(self):
         with Mock() as m:
             rc, out, err = self.run_in_root(

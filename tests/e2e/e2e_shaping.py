@@ -4,7 +4,7 @@ import json
 import os
 import tempfile
 
-from lib import NO_RETRIES, MockCase, run, sse, sse_reply, tmpfile
+from lib import NO_RETRIES, MockCase, needs, run, sse, sse_reply, tmpfile
 
 
 def stream(text, usage=None):
@@ -41,6 +41,7 @@ class Shaping(MockCase):
             self.assertOneLineError(res, word)
         self.assertEqual(self.mock.requests(), [], "bad options cost no request")
 
+    @needs("responses")
     def test_reasoning_effort(self):
         _, body = self.chat(["--reasoning-effort", "high", "hi"])
         self.assertEqual(body["reasoning_effort"], "high")

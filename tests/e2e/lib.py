@@ -234,6 +234,46 @@ def clean_env(host=None, *, token=TOKEN, cacert=CA, path=False, home=None, **ext
     return env
 
 
+# The build-time features (make FEATURES=..., MINIMAL=1) that dbxai can leave out,
+# as `dbxai --version` names them on its "Features:" line.
+ALL_FEATURES = ("oauth", "responses", "embeddings", "repl", "mcp", "proxy")
+
+
+def built_features(binary=None):
+    """The features the binary says it has built in (its --version "Features:"
+    line); all of them when it cannot be asked (no such binary yet)."""
+    binary = binary or BIN
+    if not os.path.exists(binary):
+        return set(ALL_FEATURES)
+    out = subprocess.run(RUN + [binary, "--version"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=60).stdout.decode()
+    for line in out.splitlines():
+        if line.startswith("Features:"):
+            return set(line[len("Features:"):].split())
+    return set(ALL_FEATURES)  # a binary from before the switches
+
+
+FEATURES = built_features()
+
+
+def needs(*names):
+    """Skips the test or class unless dbxai has these features built in; the
+    reason names them (a FEATURES=-NAME or MINIMAL=1 build leaves them out)."""
+    missing = [n for n in names if n not in FEATURES]
+    return unittest.skipUnless(not missing, "not built in (%s)" % ", ".join(missing))
+
+
+def built(*arg_lists):
+    """The argument lists a test loops over, less those of a feature not built
+    in (["--api", "responses"] in a build without the Responses API)."""
+    return [a for a in arg_lists if "responses" in FEATURES or "responses" not in a]
+
+
+def lacks(name):
+    """Runs the test only on a build without feature name."""
+    return unittest.skipUnless(name not in FEATURES, "%s is built in" % name)
+
+
 class Result:
     def __init__(self, rc, out, err):
         self.rc, self.out, self.err = rc, out, err

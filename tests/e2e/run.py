@@ -36,6 +36,11 @@ def main():
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors)
     passed = result.testsRun - failed - len(result.skipped)
+    why = {}
+    for _, reason in result.skipped:
+        why[reason] = why.get(reason, 0) + 1
+    for reason in sorted(why):
+        print("e2e: %d skipped: %s" % (why[reason], reason))
     print("e2e: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 and result.testsRun > 0 else 1
 
