@@ -10,6 +10,7 @@
  * endpoint rejects empty inputs anyway).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,30 @@ struct embed_out {
 	size_t cap;
 };
 
+/* Whether s[0..n) holds a byte below '!': the only such bytes a vector's text
+ * can hold are JSON whitespace. Eight bytes at a time, 64 between tests. */
+static int has_space(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t acc = 0;
+	size_t i = 0, k;
+
+	while (i + 64 <= n) {
+		for (k = 0; k < 64; k += 8) {
+			uint64_t x;
+			memcpy(&x, s + i + k, 8);
+			acc |= (x - ones * '!') & ~x;
+		}
+		if (acc & highs)
+			return 1;
+		i += 64;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < '!')
+			return 1;
+	return 0;
+}
+
 static int put_vector(void *ctx, size_t index, const double *values, size_t dim, const char *json,
                       size_t json_len)
 {
@@ -32,6 +57,14 @@ static int put_vector(void *ctx, size_t index, const double *values, size_t dim,
 
 	(void)values;
 	(void)dim;
+	if (!has_space(json, json_len)) { /* the usual reply: the text as it is */
+		char head[64];
+		if (o->json)
+			n = (size_t)snprintf(head, sizeof head,
+			                     "{\"index\":%zu,\"embedding\":", index);
+		return (n && cli_write(&o->out, head, n)) || cli_write(&o->out, json, json_len) ||
+		       cli_write(&o->out, o->json ? "}\n" : "\n", o->json ? 2 : 1);
+	}
 	if (need > o->cap) {
 		char *nb = realloc(o->line, need);
 		if (!nb)
@@ -188,6 +221,7 @@ int cli_embed(const struct cli_globals *g0, int argc, char **argv)
 	}
 	rq.inputs = texts;
 	rq.count = ntexts;
+	rq.text_only = 1; /* the output is the server's number text */
 	o.json = g.json;
 	rc = cli_open_client(&g, &cfg, &client);
 	if (rc)
