@@ -151,7 +151,7 @@ $(CLI_LIB): $(filter-out $(CLI_MAIN_OBJ),$(CLI_OBJ))
 
 # The streaming hot path (record decryption, chunked body, SSE, JSON, the chat
 # decoder) is built for speed (TC_HOT_CFLAGS, e.g. -O2), the rest for size.
-HOT_OBJ := $(patsubst %,$(B)/obj/%.o,json sse chat provider http conn tls_gcm embed cli/cli_embed) \
+HOT_OBJ := $(patsubst %,$(B)/obj/%.o,json sse chat provider http conn tls_gcm) \
 	$(patsubst %,$(B)/mbedtls/%.o,aes aesni aesce gcm cipher cipher_wrap ssl_msg)
 $(HOT_OBJ): HOT_CFLAGS := $(TC_HOT_CFLAGS)
 
