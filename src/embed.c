@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "client.h"
@@ -103,12 +106,12 @@ struct cut {
 	size_t odd;   /* numbers that may not convert (too long or >= 1e300), + 1 per each */
 };
 
-static int is_space(char ch)
+static inline __attribute__((always_inline)) int is_space(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
-static int is_digit(char ch)
+static inline __attribute__((always_inline)) int is_digit(char ch)
 {
 	return ch >= '0' && ch <= '9';
 }
@@ -117,7 +120,16 @@ static int is_digit(char ch)
  * where it can (a vector is mostly digits), the last few one by one. */
 static inline __attribute__((always_inline)) size_t digits_end(const char *s, size_t i, size_t n)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__)
+	/* sixteen at a time: a fraction of up to 15 digits in one step */
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0' - 128));
+		int bad = ~_mm_movemask_epi8(_mm_cmplt_epi8(d, _mm_set1_epi8(-128 + 10))) & 0xFFFF;
+		if (bad)
+			return i + (size_t)__builtin_ctz((unsigned)bad);
+	}
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint64_t high = 0xF0F0F0F0F0F0F0F0u, zeros = 0x3030303030303030u;
 
 	for (; i + 8 <= n; i += 8) {

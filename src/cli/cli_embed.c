@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "cli.h"
 #include "embed.h"
@@ -26,12 +29,26 @@ struct embed_out {
 };
 
 /* Whether s[0..n) holds a byte below '!': the only such bytes a vector's text
- * can hold are JSON whitespace. Eight bytes at a time, 64 between tests. */
+ * can hold are JSON whitespace (or a byte of 0x80 and up, under SSE2, which it
+ * cannot hold). Sixteen (SSE2) or eight bytes at a time, 64 between tests. */
 static int has_space(const char *s, size_t n)
 {
+	size_t i = 0;
+#if defined(__SSE2__)
+	__m128i acc = _mm_setzero_si128();
+
+	for (; i + 64 <= n; i += 64) {
+		for (size_t k = 0; k < 64; k += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i + k));
+			acc = _mm_or_si128(acc, _mm_cmplt_epi8(x, _mm_set1_epi8('!')));
+		}
+		if (_mm_movemask_epi8(acc))
+			return 1;
+	}
+#else
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
 	uint64_t acc = 0;
-	size_t i = 0, k;
+	size_t k;
 
 	while (i + 64 <= n) {
 		for (k = 0; k < 64; k += 8) {
@@ -43,6 +60,7 @@ static int has_space(const char *s, size_t n)
 			return 1;
 		i += 64;
 	}
+#endif
 	for (; i < n; i++)
 		if ((unsigned char)s[i] < '!')
 			return 1;
