@@ -535,11 +535,15 @@ struct dbx_embed_request {
 	const char *model;         /* NULL: DBX_EMBED_MODEL */
 	const char *const *inputs; /* count texts (UTF-8, NUL-terminated) */
 	size_t count;
-	size_t batch; /* inputs per request; 0: DBX_EMBED_BATCH */
+	size_t batch;  /* inputs per request; 0: DBX_EMBED_BATCH */
+	int text_only; /* 1: no doubles, the callback gets values NULL and the text
+	                  only (much less CPU); 0: both */
 };
 
-/* One vector, in input order: values[0..dim) and the same vector as the JSON
- * array text the server sent (validated), both valid during the call only. */
+/* One vector, in input order: values[0..dim) (NULL when the request is
+ * text_only) and the same vector as the JSON array text the server sent
+ * (validated: only numbers, each of which converts to a finite double), both
+ * valid during the call only. The doubles are the nearest to the text. */
 typedef int (*dbx_vector_fn)(void *ctx, size_t index, const double *values, size_t dim,
                              const char *json, size_t json_len);
 

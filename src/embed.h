@@ -16,11 +16,19 @@
  *   index, a count other than the batch size, an embedding that is not a
  *   non-empty array of numbers, or a dimension that differs from the first
  *   vector of the call is DBX_ERR_PROTOCOL.
+ * - Vectors near the wire: one pass over the reply finds every non-empty array
+ *   that holds only JSON numbers, checks their grammar and counts them, and
+ *   cuts it out ("[]" in its place); jsmn then tokenizes only that skeleton,
+ *   a few tokens per vector, so no number gets a token. Doubles are made only
+ *   for a caller that wants them (dbx_embed_request.text_only == 0), with
+ *   json_double()'s conversion; otherwise only a number that might not convert
+ *   (longer than JSON_NUM_MAX, or 1e300 or more) is converted, so a reply is
+ *   refused for exactly the same numbers either way.
  * - Memory: a batch's reply body is held whole, in a buffer that grows up to
- *   EMBED_BODY_MAX (DBX_ERR_LIMIT past it), then parsed with as many JSON
- *   tokens as it needs up to JSON_MAX_TOKENS (DBX_ERR_LIMIT past it); both are
- *   freed before dbx_embed returns. Roughly: 64 inputs of 1536 dimensions take
- *   2 MB of body, 2 MB of tokens and 0.8 MB of doubles.
+ *   EMBED_BODY_MAX (DBX_ERR_LIMIT past it); the skeleton's text and tokens are
+ *   small (a vector is "[]"), within JSON_MAX_TOKENS (DBX_ERR_LIMIT past it);
+ *   all freed before dbx_embed returns. Roughly: 64 inputs of 1536 dimensions
+ *   take 2 MB of body, and 0.8 MB of doubles when they are wanted.
  * - Errors are enum dbx_err with one line in errbuf (char[DBX_ERRBUF_SIZE]).
  */
 #ifndef EMBED_H
@@ -46,11 +54,12 @@ int embed_request_body(const char *const *inputs, size_t n, char **out, size_t *
  * Decodes one batch's reply body[0..len) for n inputs and gives each vector
  * to cb in input order, as index base + i. *dim is the dimension every vector
  * must have (0: not known yet; set from the first vector). The raw JSON text
- * handed to cb is the server's, a view into body. DBX_ERR_CANCELLED when cb
- * returns non-zero; nothing is delivered unless the whole batch is valid.
+ * handed to cb is the server's, a view into body. values: 1 to get the doubles
+ * too, 0 to get values NULL. DBX_ERR_CANCELLED when cb returns non-zero;
+ * nothing is delivered unless the whole batch is valid.
  */
-int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim, dbx_vector_fn cb,
-                 void *ctx, char *errbuf);
+int embed_decode(const char *body, size_t len, size_t n, size_t base, size_t *dim, int values,
+                 dbx_vector_fn cb, void *ctx, char *errbuf);
 
 struct client;
 

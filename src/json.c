@@ -1056,43 +1056,39 @@ static int fast_double(const char *s, size_t n, double *out)
 	return 1;
 }
 
-enum dbx_err json_double(const struct json_doc *doc, int t, double *v)
+enum dbx_err json_number_double(const char *s, size_t n, double *v)
 {
-	const jsmntok_t *tk = tok_get(doc, t);
 	char num[JSON_NUM_MAX + 1], *end;
-	size_t n;
 	double d;
 	int saved = errno;
 	enum dbx_err err = DBX_OK;
 
-	if (!tk || tk->type != (jsmntype_t)JSON_NUMBER) {
-		err = DBX_ERR_USAGE;
-		goto out;
-	}
-	n = (size_t)(tk->end - tk->start);
-	if (fast_double(doc->js + tk->start, n, v))
-		goto out;
-	/* strtod needs a terminated copy: the token may end the buffer */
-	if (n > JSON_NUM_MAX) {
-		err = DBX_ERR_LIMIT;
-		goto out;
-	}
-	memcpy(num, doc->js + tk->start, n);
+	if (fast_double(s, n, v))
+		return DBX_OK;
+	/* strtod needs a terminated copy: the number may end the buffer */
+	if (n > JSON_NUM_MAX)
+		return DBX_ERR_LIMIT;
+	memcpy(num, s, n);
 	num[n] = 0;
 	errno = 0;
 	d = strtod(num, &end);
-	if (end != num + n) {
+	if (end != num + n)
 		err = DBX_ERR_INTERNAL; /* LC_NUMERIC is not "C" */
-		goto out;
-	}
-	if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
+	else if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
 		err = DBX_ERR_LIMIT;
-		goto out;
-	}
-	*v = d;
-out:
+	else
+		*v = d;
 	errno = saved;
 	return err;
+}
+
+enum dbx_err json_double(const struct json_doc *doc, int t, double *v)
+{
+	const jsmntok_t *tk = tok_get(doc, t);
+
+	if (!tk || tk->type != (jsmntype_t)JSON_NUMBER)
+		return DBX_ERR_USAGE;
+	return json_number_double(doc->js + tk->start, (size_t)(tk->end - tk->start), v);
 }
 
 enum dbx_err json_int(const struct json_doc *doc, int t, int64_t *v)

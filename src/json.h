@@ -172,6 +172,9 @@ enum dbx_err json_int(const struct json_doc *doc, int t, int64_t *v);
 /* The nearest double; DBX_ERR_LIMIT if beyond DBL_MAX or written in more than
  * JSON_NUM_MAX bytes. Underflow gives 0 or a subnormal, not an error. */
 enum dbx_err json_double(const struct json_doc *doc, int t, double *v);
+/* json_double() for the number text s[0..n), which MUST be one JSON number
+ * (json_is_number): the same conversion, for a number found without a token. */
+enum dbx_err json_number_double(const char *s, size_t n, double *v);
 enum dbx_err json_bool(const struct json_doc *doc, int t, bool *v);
 bool json_is_null(const struct json_doc *doc, int t);
 

@@ -58,7 +58,7 @@ int cli_put_text(FILE *f, struct text_tty *st, int esc, const char *s, size_t n)
 	char buf[4 * 256 + 4];
 
 	while (n) {
-		size_t k = n < 256 ? n : 256, m = esc ? text_tty(st, s, k, buf) : k;
+		size_t k = esc && n > 256 ? 256 : n, m = esc ? text_tty(st, s, k, buf) : k;
 		if (fwrite(esc ? buf : s, 1, m, f) != m)
 			return EOF;
 		s += k;

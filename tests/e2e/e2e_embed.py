@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from lib import BIN, NO_RETRIES, RUN, TOKEN, MockCase, needs, run
+from lib import BIN, NO_RETRIES, RUN, TOKEN, MockCase, needs, pki, run
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mock"))
 import embeddings  # noqa: E402  (the mock's vectors, to check the output)
@@ -144,6 +144,26 @@ class Embed(MockCase):
         self.assertOneLineError(res, "--batch")
         self.assertEqual(self.mock.requests(), [])
         self.embed(["--batch", "2048", "x"])
+
+    def test_library_values_and_text_only(self):
+        # dbx_embed through the public API (tests/e2e/driver.c): the doubles are the
+        # nearest to the server's numbers; text_only gives the same text, no doubles
+        driver = os.path.join(os.path.dirname(BIN), "tests", "e2e_driver")
+        texts = ["alpha", "beta", "gamma"]
+        out = {}
+        for mode in ("values", "text"):
+            p = subprocess.run(RUN + [driver, self.mock.url, pki("ca.pem"), "embed", mode] + texts,
+                               env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            out[mode] = p.stdout.decode().splitlines()
+            self.assertEqual(len(out[mode]), 3, p.stdout)
+        for i, t in enumerate(texts):
+            want = embeddings.vector(t)
+            index, dim, values, text = out["values"][i].split(" ", 3)
+            self.assertEqual((int(index), int(dim)), (i, len(want)))
+            self.assertEqual([float(v) for v in values.split(",")], [float(v) for v in want])
+            self.assertEqual(json.loads(text), want)
+            self.assertEqual(out["text"][i], "%s %s - %s" % (index, dim, text))
 
     def test_protocol_errors(self):
         for scen, words in (("bad-count", ("1 items for 2",)), ("dup-index", ("twice",)),
