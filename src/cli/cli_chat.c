@@ -722,6 +722,14 @@ int cli_chat(const struct cli_globals *g0, int argc, char **argv)
 		goto out;
 	}
 #endif
+	if (conv.dir[0] && a.natts && !a.save_file) {
+		/* an image would be kept whole in the log, and held whole in memory
+		 * to write it there: a chat with attachments is kept by --save only */
+		if (g.verbose)
+			fprintf(stderr, "dbxai: a chat with attachments is not kept in the "
+			                "conversation log (keep it with --save FILE)\n");
+		conv.dir[0] = '\0';
+	}
 	if (a.save_file || conv.dir[0]) {
 		a.rq.transcript = &transcript;
 		a.rq.transcript_len = &transcript_len;

@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -664,6 +666,8 @@ static void refresh(struct ledit *e, const char *prompt)
 
 int ledit_read(struct ledit *e, const char *prompt, char **line)
 {
+	sigset_t block, old, open_mask;
+	fd_set rd;
 	size_t used;
 	ssize_t n;
 	int k, act = LEDIT_MORE;
@@ -673,6 +677,14 @@ int ledit_read(struct ledit *e, const char *prompt, char **line)
 	e->paste = e->search = 0;
 	e->hidx = e->nhist;
 	set_raw(e, 1);
+	/* SIGINT stays blocked from the flag test until pselect sleeps: a Ctrl-C
+	 * that came as a signal (typed before the terminal went raw, or sent
+	 * from elsewhere) just before the wait is not left pending until a key */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	open_mask = old;
+	sigdelset(&open_mask, SIGINT);
 	while (act == LEDIT_MORE) {
 		while (act == LEDIT_MORE && (k = ledit_key(e->kb, e->kn, &used)) >= 0) {
 			memmove(e->kb, e->kb + used, e->kn - used);
@@ -699,14 +711,24 @@ int ledit_read(struct ledit *e, const char *prompt, char **line)
 		if (act != LEDIT_MORE)
 			break;
 		refresh(e, prompt);
+		if (e->intr && *e->intr) {
+			act = LEDIT_INTR;
+			break;
+		}
+		FD_ZERO(&rd);
+		FD_SET(e->in, &rd);
+		if (pselect(e->in + 1, &rd, NULL, NULL, NULL, &open_mask) < 0) {
+			if (errno != EINTR)
+				act = LEDIT_EOF;
+			continue; /* the flag test above tells a Ctrl-C */
+		}
 		n = read(e->in, e->kb + e->kn, sizeof e->kb - e->kn);
 		if (n > 0)
 			e->kn += (size_t)n;
-		else if (n < 0 && errno == EINTR && e->intr && *e->intr)
-			act = LEDIT_INTR;
 		else if (n == 0 || errno != EINTR)
 			act = LEDIT_EOF;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (e->intr)
 		*e->intr = 0;
 	if (act != LEDIT_EOF) { /* the whole entry stays on the screen */

@@ -50,11 +50,14 @@ class LeditCase(MockCase):
                 if r["path"].startswith("/serving-endpoints/")]
 
     def enter(self, s, keys, sent):
-        """Types keys and Enter; the mock must receive sent."""
+        """Types keys and Enter; the mock must receive sent. Returns once the
+        editor reads again (raw mode, then bracketed paste on): keys typed
+        before that would meet the terminal's own line discipline."""
         at = s.mark()
         s.send(keys.encode() + b"\r")
         s.expect(reply_to(sent).encode() + b"\n", start=at)
         self.assertEqual(self.prompts()[-1], sent)
+        s.expect(PASTE_ON, start=s.tty.replace(b"\r\n", b"\n").rfind(reply_to(sent).encode()))
 
     def write_hist(self, lines, mode=0o600):
         os.makedirs(os.path.dirname(self.hist), mode=0o700, exist_ok=True)
@@ -257,7 +260,7 @@ class LeditCase(MockCase):
         self.assertEqual(s.finish(), 0, s.text())
         self.assertEqual(self.prompts(), ["abce\x1b[D"])
         self.assertNotIn(PASTE_ON, s.tty)
-        self.assertFalse(os.path.exists(os.path.join(self.state, "dbxai")))
+        self.assertFalse(os.path.exists(self.hist))  # no history (the conversation log is another file)
 
     def test_piped_stdin_reads_plain_lines(self):
         res = run(["chat", "-i"], env=self.env(XDG_STATE_HOME=self.state),
@@ -265,7 +268,7 @@ class LeditCase(MockCase):
         self.assertExit(res, 0)
         self.assertEqual(self.prompts(), ["one \\", "two\x1b[D"])
         self.assertEqual(res.err, "")
-        self.assertFalse(os.path.exists(os.path.join(self.state, "dbxai")))
+        self.assertFalse(os.path.exists(self.hist))  # no history (the conversation log is another file)
 
     def test_dbxai_history_0(self):
         self.write_hist(["old entry"])
