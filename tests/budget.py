@@ -15,7 +15,9 @@ sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
 
 from lib import Mock, clean_env, make_pki, pki, sse_reply  # noqa: E402
 
-SIZES = [("x86_64-linux-musl", 400), ("aarch64-linux-musl", 448), ("armv7-linux-musleabihf", 320)]
+SIZES = [("x86_64-linux-musl", 400), ("aarch64-linux-musl", 448), ("armv7-linux-musleabihf", 320),
+         ("mipsel-linux-musl", 480), ("mips-linux-musl", 480), ("riscv64-linux-musl", 448),
+         ("armv5te-linux-musleabi", 320)]
 RSS_BUDGET_KIB = 1024
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
