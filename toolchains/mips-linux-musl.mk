@@ -18,6 +18,7 @@ TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-ta
 TC_HOT_CFLAGS := -O2
 # GNU ld: lld's MIPS output was 64 KB larger (577 KB against 513 KB, PIC code).
 TC_LDFLAGS := -static -no-pie -Wl,--gc-sections -s
+# MBEDTLS_HAVE_ASM: mbedTLS's bignum loop uses its MIPS32 assembly (multu/mflo/mfhi).
 TC_RUN := qemu-mips-static
 # make test runs the board subset of the end-to-end suite (E2E_BOARDS, Makefile).
 TC_E2E_ONLY = $(E2E_BOARDS)

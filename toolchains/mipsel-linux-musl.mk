@@ -12,6 +12,7 @@ TC_STRIP := mipsel-linux-gnu-strip
 TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie -mno-shared -mplt
 TC_HOT_CFLAGS := -O2
 TC_LDFLAGS := -static -no-pie -Wl,--gc-sections -s
+# MBEDTLS_HAVE_ASM: mbedTLS's bignum loop uses its MIPS32 assembly (multu/mflo/mfhi).
 TC_RUN := qemu-mipsel-static
 # make test runs the board subset of the end-to-end suite (E2E_BOARDS, Makefile).
 TC_E2E_ONLY = $(E2E_BOARDS)
