@@ -29,5 +29,9 @@ TC_LDFLAGS := -static -no-pie -Wl,--gc-sections -s -fuse-ld=lld -B$(LLD_DIR) -Wl
 # qemu's ARM926 (ARMv5TEJ): an ARMv6 or later instruction run by a test stops it
 # (SIGILL), so the tests also check that the code is ARMv5TE.
 TC_RUN := qemu-arm-static -cpu arm926
+# and make test checks that the binary's ELF attributes say ARMv5TE: an object
+# built for a later architecture raises the whole binary's mark.
+TC_ARCH_CHECK_CMD := arm-linux-gnueabi-readelf -A
+TC_ARCH_CHECK := Tag_CPU_arch: v5TE
 # make test runs the board subset of the end-to-end suite (E2E_BOARDS, Makefile).
 TC_E2E_ONLY = $(E2E_BOARDS)
