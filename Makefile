@@ -114,12 +114,13 @@ $(FETCHED) &: third_party/manifest third_party/fetch.sh
 	@touch $(FETCHED)
 
 # A target whose musl Debian 12 does not package (mips, riscv64), or packages only
-# as position-independent code (mipsel), sets TC_MUSL_CROSS (the prefix of
+# as position-independent code (mipsel, armel), sets TC_MUSL_CROSS (the prefix of
 # Debian's cross gcc and binutils, e.g. mips-linux-gnu-) and TC_MUSL_CFLAGS:
 # musl is built from Debian's source package (pinned in third_party/manifest) with
 # that compiler, static only, into build/musl/<target>, with musl's musl-gcc
 # wrapper, which is the target's CC (TC_CC). Every object waits for it (TC_DEPS).
-# About 40 s on one core.
+# About 40 s of CPU time. (Debian's patches to musl are not applied: the orig
+# tarball is used as it is, as for mbedTLS.)
 MUSL_VERSION := 1.2.5
 MUSL_DIR := third_party/src/musl-$(MUSL_VERSION)
 MUSL_FETCHED := third_party/src/.musl-$(MUSL_VERSION).ok
