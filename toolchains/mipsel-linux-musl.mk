@@ -11,6 +11,7 @@ TC_AR := mipsel-linux-gnu-ar
 TC_STRIP := mipsel-linux-gnu-strip
 TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie -mno-shared -mplt
 TC_HOT_CFLAGS := -O2
+# GNU ld (see mips-linux-musl.mk).
 TC_LDFLAGS := -static -no-pie -Wl,--gc-sections -s
 # MBEDTLS_HAVE_ASM: mbedTLS's bignum loop uses its MIPS32 assembly (multu/mflo/mfhi).
 TC_RUN := qemu-mipsel-static
