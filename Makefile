@@ -3,7 +3,8 @@
 # are added separately (DBX_*). A target is a fragment in toolchains/.
 
 TARGET ?= x86_64-linux-musl
-TARGETS := x86_64-linux-musl aarch64-linux-musl armv7-linux-musleabihf
+TARGETS := x86_64-linux-musl aarch64-linux-musl armv7-linux-musleabihf \
+	mipsel-linux-musl mips-linux-musl riscv64-linux-musl armv5te-linux-musleabi
 
 ifeq ($(wildcard toolchains/$(TARGET).mk),)
 $(error unknown TARGET '$(TARGET)'; one of: $(TARGETS) native fuzz memcheck tsan)
@@ -133,8 +134,11 @@ help:
 	@echo '                        reproducible (SOURCE_DATE_EPOCH, default the commit time)'
 	@echo 'make test-image         skopeo and umoci check it; two images run in an empty root'
 	@echo 'make test-minimal       the MINIMAL=1 build (x86_64): check-layers, unit, end-to-end'
-	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (ARM under qemu);'
-	@echo '                        for x86_64 also the sanitizer unit run'
+	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (foreign ones under qemu);'
+	@echo '                        for x86_64 also the sanitizer unit run; the board targets'
+	@echo '                        (mipsel, mips, riscv64, armv5te) run the end-to-end subset'
+	@echo '                        E2E_BOARDS (chat streams and requests, transport basics,'
+	@echo '                        TLS certificates, faults, OAuth tokens); test-e2e: all of it'
 	@echo 'make check              fmt-check, check-layers, make test for every target,'
 	@echo '                        test-minimal, memcheck, test-e2e-asan, test-threads, budget,'
 	@echo '                        test-image, fuzz-brief: what CI runs'
@@ -157,13 +161,16 @@ help:
 	@echo '                        lib/pkgconfig/dbxai.pc, the man page, bash, zsh and fish completion'
 	@echo 'make uninstall          remove what make install put there'
 	@echo 'make clean              remove build/'
-	@echo 'toolchains: $(TARGETS) native (host gcc + ASan/UBSan) memcheck (valgrind)'
-	@echo '            tsan (clang + ThreadSanitizer)'
+	@echo 'toolchains: x86_64-linux-musl aarch64-linux-musl armv7-linux-musleabihf'
+	@echo '            boards: mipsel-linux-musl (MediaTek routers) mips-linux-musl'
+	@echo '            (Atheros/QCA routers) riscv64-linux-musl armv5te-linux-musleabi'
+	@echo '            (Pi Zero/1, ARM9/ARM11); native (host gcc + ASan/UBSan)'
+	@echo '            memcheck (valgrind) tsan (clang + ThreadSanitizer)'
 
 fetch: $(FETCHED)
 # One run makes both stamps (a grouped target: -j must not start two fetches).
 $(FETCHED) &: third_party/manifest third_party/fetch.sh
-	./third_party/fetch.sh
+	./third_party/fetch.sh mbedtls jsmn
 	@touch $(FETCHED)
 
 # `make demo` and `make check` on a fresh machine: what they lack is installed first
@@ -174,6 +181,36 @@ ifneq ($(NEED_GOAL),)
 ifneq ($(shell sh third_party/need.sh $(NEED_GOAL) >&2 || echo failed),)
 $(error third_party/bootstrap.sh failed (above); run it by hand, then make $(NEED_GOAL))
 endif
+endif
+
+# A target whose musl Debian 12 does not package (mips, riscv64), or packages only
+# as position-independent code (mipsel, armel), sets TC_MUSL_CROSS (the prefix of
+# Debian's cross gcc and binutils, e.g. mips-linux-gnu-) and TC_MUSL_CFLAGS:
+# musl is built from Debian's source package (pinned in third_party/manifest) with
+# that compiler, static only, into build/musl/<target>, with musl's musl-gcc
+# wrapper, which is the target's CC (TC_CC). Every object waits for it (TC_DEPS).
+# About 40 s of CPU time. (Debian's patches to musl are not applied: the orig
+# tarball is used as it is, as for mbedTLS.)
+MUSL_VERSION := 1.2.5
+MUSL_DIR := third_party/src/musl-$(MUSL_VERSION)
+MUSL_FETCHED := third_party/src/.musl-$(MUSL_VERSION).ok
+ifneq ($(TC_MUSL_CROSS),)
+MUSL_PREFIX := build/musl/$(TARGET)
+TC_DEPS := $(MUSL_PREFIX)/.ok
+$(MUSL_FETCHED): third_party/manifest third_party/fetch.sh
+	./third_party/fetch.sh musl
+	@touch $@
+$(MUSL_PREFIX)/.ok: $(MUSL_FETCHED) build/musl/$(TARGET).opt
+	$(call say,MUSL,$(MUSL_PREFIX))
+	$(Q)rm -rf $(MUSL_PREFIX) $(MUSL_PREFIX)-obj && mkdir -p $(MUSL_PREFIX)-obj
+	$(Q)cd $(MUSL_PREFIX)-obj && $(abspath $(MUSL_DIR))/configure --target=$(TC_MUSL_CROSS:-=) \
+		CROSS_COMPILE=$(TC_MUSL_CROSS) CFLAGS='$(TC_MUSL_CFLAGS)' \
+		--prefix=$(abspath $(MUSL_PREFIX)) --disable-shared --enable-wrapper=gcc \
+		>configure.log 2>&1 || { tail -n 20 configure.log; exit 1; }
+	$(Q)$(MAKE) --no-print-directory -s -C $(MUSL_PREFIX)-obj install \
+		>$(MUSL_PREFIX)-obj/build.log 2>&1 || { tail -n 30 $(MUSL_PREFIX)-obj/build.log; exit 1; }
+	$(Q)rm -rf $(MUSL_PREFIX)-obj
+	@touch $@
 endif
 
 # The mbedTLS source list exists only after the fetch: it is a generated fragment
@@ -199,7 +236,7 @@ $(B)/mbedtls/cipher.o: MBEDTLS_CFLAGS += -Dmbedtls_gcm_crypt_and_tag=tls_gcm_cry
 	-Dmbedtls_gcm_auth_decrypt=tls_gcm_auth_decrypt
 $(B)/mbedtls/cipher.o: src/tls_gcm.h
 
-$(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h
+$(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h | $(TC_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(MBEDTLS_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -c $< -o $@
@@ -209,7 +246,7 @@ $(B)/libmbedtls.a: $(MBEDTLS_OBJ)
 	$(call say,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/obj/%.o: src/%.c | $(FETCHED)
+$(B)/obj/%.o: src/%.c | $(FETCHED) $(TC_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -240,12 +277,17 @@ $(HOT_OBJ): HOT_CFLAGS := $(TC_HOT_CFLAGS)
 # tools/ca_der.py turns it into DER certificates end to end, which tls_ca.c
 # includes with .incbin; the make output says how many roots and bytes.
 CA_BUNDLE ?=
-stamp = $(shell mkdir -p $(B); [ -f $(1) ] && [ "$$(cat $(1))" = "$(2)" ] || echo "$(2)" >$(1))$(1)
+stamp = $(shell mkdir -p $(dir $(1)); [ -f $(1) ] && [ "$$(cat $(1))" = "$(2)" ] || echo "$(2)" >$(1))$(1)
 CA_OPT := $(call stamp,$(B)/ca_bundle.opt,$(CA_BUNDLE))
+ifneq ($(TC_MUSL_CROSS),)
+MUSL_OPT := $(call stamp,build/musl/$(TARGET).opt,$(TC_MUSL_CROSS) $(TC_MUSL_CFLAGS))
+endif
 FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS) $(TC_HOT_CFLAGS) $(notdir $(HOT_OBJ)))
 LDFLAGS_OPT := $(call stamp,$(B)/ldflags.opt,$(DBX_LDFLAGS) $(LDFLAGS))
 $(B)/dbxai: $(LDFLAGS_OPT)
-$(B)/obj/tls_ca.o: $(CA_OPT)
+# a rebuilt musl relinks what links it
+$(B)/dbxai $(UNIT_BIN) $(B)/tests/e2e_driver $(B)/tests/threads: $(TC_DEPS)
+$(B)/obj/tls_ca.o: $(CA_OPT) $(CA_BUNDLE)
 $(LIB_OBJ) $(CLI_OBJ) $(MBEDTLS_OBJ): $(FLAGS_OPT)
 ifneq ($(CA_BUNDLE),)
 CA_DER := $(B)/ca_bundle.der
@@ -440,6 +482,22 @@ test-unit: $(UNIT_BIN)
 	echo "unit [$(TARGET)]: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ] && [ $$bad -eq 0 ]
 
+# The board targets (MIPS, RISC-V, ARMv5TE) run a part of the end-to-end suite
+# in `make test` (and so in make check), to keep CI's time: every test of
+# streamed chat (e2e_chat.Streams) and of the request a chat sends
+# (e2e_chat.Requests), transport basics and TLS certificate checks
+# (e2e_transport.Basics, e2e_transport.Certificates), stalled and hostile
+# servers (e2e_faults.Stalls, e2e_faults.Hostile), and OAuth tokens
+# (e2e_oauth.Tokens). The code they leave out is the same C, tested on x86_64,
+# aarch64 and armv7 (e2e_faults.CutStream, a chat cut at every 5th byte offset,
+# outlived its mock under qemu-mipsel on a busy machine); `make test-e2e TARGET=<board>`
+# runs the whole suite (all of it passed on the four). A toolchain sets
+# TC_E2E_ONLY to this. Cost in make check: the subset ran in 27-31 s under qemu,
+# the whole suite in 125-195 s; a board target's make test from a clean tree
+# (musl, mbedTLS, the library, the unit programs, built serially; the unit tests;
+# the subset) took 225 s on a busy 2-core machine, 98 s of it CPU time.
+E2E_BOARDS := e2e_chat.Streams,e2e_chat.Requests,e2e_transport.Basics,e2e_transport.Certificates,e2e_faults.Stalls,e2e_faults.Hostile,e2e_oauth.Tokens
+
 # The end-to-end tests also run a binary with the test CA embedded, in an empty
 # root (no /etc, no /dev): what a FROM scratch image gives it.
 build/pki/ca.pem: tests/e2e/certs.sh
@@ -468,8 +526,9 @@ test: test-unit
 else ifeq ($(TARGET),native)
 test: test-unit
 else
-test: test-unit
-	$(MAKE) --no-print-directory TARGET=$(TARGET) test-e2e
+test: test-unit $(if $(TC_ARCH_CHECK),test-arch)
+	$(if $(TC_E2E_ONLY),DBXAI_E2E_ONLY='$(TC_E2E_ONLY)') \
+		$(MAKE) --no-print-directory TARGET=$(TARGET) test-e2e
 endif
 
 # The OCI image (make image): a multi-platform image layout in IMAGE_DIR and the
@@ -484,7 +543,9 @@ endif
 # riscv64-linux-musl=linux/riscv64, armv5te-linux-musleabi=linux/arm/v5).
 # test-image checks it with skopeo and umoci and runs two of its images.
 IMAGE_PLATFORMS := x86_64-linux-musl=linux/amd64 aarch64-linux-musl=linux/arm64 \
-	armv7-linux-musleabihf=linux/arm/v7
+	armv7-linux-musleabihf=linux/arm/v7 mipsel-linux-musl=linux/mipsle \
+	mips-linux-musl=linux/mips riscv64-linux-musl=linux/riscv64 \
+	armv5te-linux-musleabi=linux/arm/v5
 IMAGE_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 IMAGE_DIR ?= build/image
 IMAGE_TAR ?= build/dbxai-$(VERSION)-oci.tar
@@ -516,6 +577,15 @@ test-minimal:
 	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 check-layers
 	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 test-unit
 	@$(MAKE) --no-print-directory TARGET=x86_64-linux-musl MINIMAL=1 test-e2e
+
+# A toolchain may name a line its binary must show (TC_ARCH_CHECK) in the output of
+# a command (TC_ARCH_CHECK_CMD, given the binary), e.g. the CPU architecture the
+# ELF attributes record: a mismatch fails make test.
+.PHONY: test-arch
+test-arch: $(B)/dbxai
+	@$(TC_ARCH_CHECK_CMD) $(B)/dbxai | sed 's/^ *//' | grep -qxF '$(TC_ARCH_CHECK)' || \
+		{ echo "test-arch: $(TC_ARCH_CHECK_CMD) $(B)/dbxai shows no line '$(TC_ARCH_CHECK)'"; exit 1; }
+	@echo "test-arch [$(TARGET)]: $(TC_ARCH_CHECK)"
 
 # Layers only point down: the order is written once, in src/LAYERS; the check
 # reads the symbols of the built objects (nm) and names any call that points

@@ -2,7 +2,7 @@
 """make budget: each footprint figure next to its budget; exit 1 if one is over.
 
 The figures are the rows of ROWS, measured in order, each printed as it comes:
-- stripped static size of build/<target>/dbxai, per target;
+- stripped static size of build/<target>/dbxai, per target (the seven of make cross);
 - stripped static size of the MINIMAL=1 builds (build/<target>-minimal) for x86_64
   and armv7 (issue 18 asks 280 and 200 KiB: printed beside the figure; the budget
   is what the build reaches now);
@@ -273,6 +273,10 @@ ROWS = [
     ("stripped size x86_64-linux-musl", 400, "KiB", stripped_size("x86_64-linux-musl")),
     ("stripped size aarch64-linux-musl", 448, "KiB", stripped_size("aarch64-linux-musl")),
     ("stripped size armv7-linux-musleabihf", 320, "KiB", stripped_size("armv7-linux-musleabihf")),
+    ("stripped size mipsel-linux-musl", 480, "KiB", stripped_size("mipsel-linux-musl")),
+    ("stripped size mips-linux-musl", 480, "KiB", stripped_size("mips-linux-musl")),
+    ("stripped size riscv64-linux-musl", 448, "KiB", stripped_size("riscv64-linux-musl")),
+    ("stripped size armv5te-linux-musleabi", 320, "KiB", stripped_size("armv5te-linux-musleabi")),
     ("stripped size x86_64 MINIMAL=1 (issue: 280 KiB)", 324, "KiB",
      stripped_size("x86_64-linux-musl-minimal")),
     ("stripped size armv7 MINIMAL=1 (issue: 200 KiB)", 242, "KiB",

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Installs every build and test prerequisite on a Debian 12 (bookworm) machine with apt:
-# the musl cross toolchains for x86_64/aarch64/armv7, lld (the x86_64 and armv7
-# links), qemu to run ARM test binaries, clang for fuzzing/sanitizers,
-# python3/openssl/tinyproxy for the loopback tests, zsh/fish for the completion tests,
-# skopeo/umoci for make test-image, and a
-# deb-src entry for trixie so `apt-get source mbedtls=3.6.6-0.1~deb13u1` works. That
+# the musl cross toolchains for x86_64/aarch64/armv7, the cross gcc for mipsel, mips,
+# riscv64 and armv5te (armel) that make builds musl with for those targets, lld (the
+# x86_64, armv7 and armv5te links), qemu to run the foreign test binaries, clang for
+# fuzzing/sanitizers, python3/openssl/tinyproxy for the loopback tests, zsh/fish for
+# the completion tests, skopeo/umoci for make test-image, and a
+# deb-src entry for trixie so `apt-get source mbedtls=3.6.6-0.1~deb13u1` (and
+# musl=1.2.5-3.1~deb13u1) works. That
 # entry points at the Debian archive this machine's apt already uses (see
 # debian_archive_uri below); no archive host is written into this script.
 # Idempotent; run as root (or through sudo).
@@ -160,6 +162,7 @@ done
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	make gcc libc6-dev musl-tools musl-dev \
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf musl-dev:arm64 musl-dev:armhf \
+	gcc-mipsel-linux-gnu gcc-mips-linux-gnu gcc-riscv64-linux-gnu gcc-arm-linux-gnueabi \
 	qemu-user-static \
 	clang llvm libclang-rt-14-dev lld \
 	python3 openssl tinyproxy iproute2 util-linux zsh fish \

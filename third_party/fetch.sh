@@ -4,14 +4,20 @@
 # by hand for an offline build, or by an earlier run) is used as it is; either way its
 # sha256 must match the manifest or nothing is unpacked.
 #
-#   third_party/fetch.sh            fetch what is missing, verify, unpack
-#   third_party/fetch.sh --verify   verify the files present, unpack nothing
+#   third_party/fetch.sh [NAME...]            fetch what is missing, verify, unpack
+#   third_party/fetch.sh --verify [NAME...]   verify the files present, unpack nothing
+# With NAMEs, only those manifest entries (e.g. `fetch.sh musl`: only the targets
+# that build their own musl need it); without, every entry.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 src="$here/src"
 verify_only=0
-[ "${1:-}" = "--verify" ] && verify_only=1
+if [ "${1:-}" = "--verify" ]; then
+	verify_only=1
+	shift
+fi
+names=" $* "
 
 die() { echo "fetch: $*" >&2; exit 1; }
 
@@ -58,6 +64,7 @@ fetch_apt_deb() { # spec file
 
 grep -v '^#' "$here/manifest" | while read -r name version file sha origin; do
 	[ -n "$name" ] || continue
+	[ "$names" = "  " ] || case $names in *" $name "*) ;; *) continue ;; esac
 	stamp="$src/.$name-$version.ok"
 	if [ $verify_only = 0 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then
 		continue

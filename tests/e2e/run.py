@@ -2,7 +2,8 @@
 """End-to-end tests: the built dbxai binary against local servers on 127.0.0.1.
 
 Environment: DBXAI_BIN (the binary), DBXAI_RUN (a prefix such as qemu-aarch64-static,
-may be empty), DBXAI_E2E_ONLY (substring filter on test names), DBXAI_E2E_SKIP
+may be empty), DBXAI_E2E_ONLY (comma-separated substrings: only the tests whose
+names contain one, e.g. "e2e_chat.Streams,e2e_faults."), DBXAI_E2E_SKIP
 (comma-separated substrings: tests to leave out, e.g. timing-bound ones under valgrind).
 Every server is started by the test, bounded in time, and stopped by it. The
 last line is "e2e: N passed, N failed".
@@ -28,11 +29,12 @@ def main():
                 yield from walk(t)
             else:
                 yield t
-    only = os.environ.get("DBXAI_E2E_ONLY", "")
+    only = [s for s in os.environ.get("DBXAI_E2E_ONLY", "").split(",") if s]
     skip = [s for s in os.environ.get("DBXAI_E2E_SKIP", "").split(",") if s]
     if only or skip:
         suite = unittest.TestSuite(t for t in walk(suite)
-                                   if only in t.id() and not any(s in t.id() for s in skip))
+                                   if (not only or any(s in t.id() for s in only))
+                                   and not any(s in t.id() for s in skip))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors)
     passed = result.testsRun - failed - len(result.skipped)
