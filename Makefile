@@ -81,7 +81,7 @@ DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla 
 	-Wno-format-truncation -Wno-unknown-warning-option # messages are cut to the errbuf on purpose
 DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
 # mbedTLS is not ours to make -Werror clean
-MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
+MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) $(TC_MBEDTLS_CFLAGS) -w
 # -pthread: mbedTLS locks its shared state with pthread mutexes (musl: in libc)
 DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 

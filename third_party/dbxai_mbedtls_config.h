@@ -17,7 +17,9 @@
 #define DBXAI_MBEDTLS_CONFIG_H
 
 /* Platform */
+#if !defined(__mips16) /* MIPS16 code cannot hold its MIPS32 bignum assembly */
 #define MBEDTLS_HAVE_ASM
+#endif
 #define MBEDTLS_HAVE_TIME
 #define MBEDTLS_HAVE_TIME_DATE /* without it certificate validity dates go unchecked */
 #define MBEDTLS_PLATFORM_C

@@ -17,7 +17,9 @@ TC_STRIP := arm-linux-gnueabi-strip
 # makes position-independent code by default; a static binary needs no GOT.
 # (-Oz gives the same code as -Os here.)
 TC_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -march=armv5te -mfloat-abi=soft -mthumb -fno-pie
-TC_HOT_CFLAGS := -O2
+# Size first on a board (the model, not the CPU, paces a stream): the hot
+# objects are built for size too.
+TC_HOT_CFLAGS := -Os
 # Linked with lld (as armv7; GNU ld's output was 2.3 KB larger). The cross gcc
 # finds ld.lld only in a -B folder; --no-dynamic-linker: the musl specs pass
 # -dynamic-linker even with -static; -O2: tail-merged strings.
