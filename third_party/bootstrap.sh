@@ -167,3 +167,8 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-reco
 	clang llvm libclang-rt-14-dev lld \
 	python3 openssl tinyproxy iproute2 util-linux zsh fish \
 	dpkg-dev file ca-certificates binutils time valgrind skopeo umoci
+# npm installs the MCP reference servers the tests run (tests/mcp, npm ci): Debian's
+# npm (and its nodejs) only when the machine has none of its own
+if ! command -v npm >/dev/null 2>&1; then
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+fi

@@ -5,8 +5,9 @@
 # happens when everything is there, as after .ci/run's own bootstrap.
 #
 #   third_party/need.sh demo     the build and the local mock: musl-gcc, lld, python3, openssl
-#   third_party/need.sh check    all of make check: also the ARM cross compilers and qemu,
-#                                clang, valgrind, tinyproxy, unshare, zsh, fish
+#   third_party/need.sh check    all of make check: also the cross compilers and qemu,
+#                                clang, valgrind, tinyproxy, unshare, zsh, fish, skopeo,
+#                                umoci, npm (the MCP reference servers: npm ci)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 tools="make gcc musl-gcc ld.lld python3 openssl"
@@ -16,6 +17,8 @@ if [ "${1:-demo}" = check ]; then
 	tools="$tools aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64-static"
 	tools="$tools qemu-arm-static clang llvm-symbolizer valgrind tinyproxy unshare ip"
 	tools="$tools zsh fish file aarch64-linux-musl-gcc arm-linux-musleabihf-gcc"
+	tools="$tools mipsel-linux-gnu-gcc mips-linux-gnu-gcc riscv64-linux-gnu-gcc"
+	tools="$tools arm-linux-gnueabi-gcc qemu-mipsel-static skopeo umoci npm"
 fi
 missing=
 for t in $tools; do
