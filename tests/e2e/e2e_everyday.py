@@ -540,7 +540,9 @@ class FreshMachine(Case):
     DEMO = ["make", "gcc", "musl-gcc", "ld.lld", "python3", "openssl", "dirname"]
     CHECK = DEMO + ["aarch64-linux-gnu-gcc", "arm-linux-gnueabihf-gcc", "qemu-aarch64-static",
                     "qemu-arm-static", "clang", "llvm-symbolizer", "valgrind", "tinyproxy", "unshare",
-                    "ip", "zsh", "fish", "file", "aarch64-linux-musl-gcc", "arm-linux-musleabihf-gcc"]
+                    "ip", "zsh", "fish", "file", "aarch64-linux-musl-gcc", "arm-linux-musleabihf-gcc",
+                    "mipsel-linux-gnu-gcc", "mips-linux-gnu-gcc", "riscv64-linux-gnu-gcc",
+                    "arm-linux-gnueabi-gcc", "qemu-mipsel-static", "skopeo", "umoci", "npm"]
 
     def test_nothing_missing_nothing_done(self):
         self.assertEqual(self.need("demo", self.DEMO), (0, "", ""))
