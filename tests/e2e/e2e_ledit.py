@@ -13,9 +13,10 @@ import struct
 import tempfile
 import termios
 import time
+import unittest
 
 from e2e_repl import Session
-from lib import MockCase, reply_to, run, sse_reply
+from lib import RUN, MockCase, reply_to, run, sse_reply
 
 LEFT, RIGHT, UP, DOWN = "\x1b[D", "\x1b[C", "\x1b[A", "\x1b[B"
 PASTE_ON, PASTE_OFF = b"\x1b[?2004h", b"\x1b[?2004l"
@@ -299,6 +300,7 @@ class LeditCase(MockCase):
         self.assertIn("chmod 600", s.text())
         self.assertEqual(self.read_hist(), ["secret-ish"])
 
+    @unittest.skipIf(RUN and "qemu" in RUN[0], "a signal at the prompt under qemu-user: checked natively")
     def test_terminal_mode_on_each_way_out(self):
         def lflag(s):
             return termios.tcgetattr(s.master)[3]
