@@ -90,7 +90,7 @@ DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/*.c))
 CLI_SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/cli/*.c))
 # Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
-GLUE_SRC := src/tls_gcm.c src/tls_sha1.c
+GLUE_SRC := src/tls_gcm.c src/tls_sha1.c src/tls_nokey.c
 LIB_SRC := $(filter-out $(GLUE_SRC),$(SRC))
 GLUE_OBJ := $(GLUE_SRC:src/%.c=$(B)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
@@ -198,6 +198,13 @@ MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o) $(GLUE
 $(B)/mbedtls/cipher.o: MBEDTLS_CFLAGS += -Dmbedtls_gcm_crypt_and_tag=tls_gcm_crypt_and_tag \
 	-Dmbedtls_gcm_auth_decrypt=tls_gcm_auth_decrypt
 $(B)/mbedtls/cipher.o: src/tls_gcm.h
+# A client without a key of its own: the public-key layer's private-key calls
+# (signing, decrypting, key checks, completing a key) go to src/tls_nokey.c
+# (8 KB on x86_64).
+NOKEY_OBJ := $(patsubst %,$(B)/mbedtls/%.o,pk_wrap pk rsa)
+$(NOKEY_OBJ): MBEDTLS_CFLAGS += -include src/tls_nokey.h
+$(NOKEY_OBJ): src/tls_nokey.h
+$(B)/mbedtls/rsa.o: MBEDTLS_CFLAGS += -DDBX_NOKEY_RSA_C
 
 $(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h
 	@mkdir -p $(@D)
@@ -213,6 +220,16 @@ $(B)/obj/%.o: src/%.c | $(FETCHED)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The help text (src/cli/help.txt) goes into the binary packed (tools/help_pack.py:
+# 11 KB of text in 5.7 KB), as a header that only cli_help.c includes.
+HELP_H := $(B)/gen/help_pack.h
+$(HELP_H): src/cli/help.txt tools/help_pack.py
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)
+	$(Q)$(PYTHON) tools/help_pack.py src/cli/help.txt $@
+$(B)/obj/cli/cli_help.o: $(HELP_H)
+$(B)/obj/cli/cli_help.o: DBX_CPPFLAGS += -I$(B)/gen
 
 $(CLI_LIB): $(filter-out $(CLI_MAIN_OBJ),$(CLI_OBJ))
 	@rm -f $@

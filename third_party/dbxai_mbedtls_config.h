@@ -35,6 +35,9 @@
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
 #define MBEDTLS_PSA_CRYPTO_C
+/* PSA offers only what TLS 1.3's key exchange and key schedule use */
+#define MBEDTLS_PSA_CRYPTO_CONFIG
+#define MBEDTLS_PSA_CRYPTO_CONFIG_FILE "dbxai_psa_config.h"
 
 /* Threads: the library lets distinct clients run in distinct threads, and they
  * share the CTR-DRBG and entropy contexts (crypto.c) and PSA's key store and

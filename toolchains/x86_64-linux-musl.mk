@@ -8,7 +8,9 @@ TC_STRIP := strip
 # aarch64 GCC 12's -Oz gives the same code as -Os.
 # -fno-pie / -no-pie: Debian's compilers build position-independent code by default,
 # which a static executable does not need (x86_64 -3.5 KB, no run-time cost).
-TC_CFLAGS := -fno-pie -Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+# -malign-data=abi: arrays at their type's alignment, not padded to 32 bytes for
+# vector loads (the help texts, tables): 0.8 KB.
+TC_CFLAGS := -fno-pie -Oz -malign-data=abi -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 # The hot objects without alignment padding (functions, loops, jumps): 4.1 KB, and no
 # slower: callgrind 7,123 instructions per chunk instead of 7,140 (fewer nops), CPU of a
 # 100,000-chunk chat 59 ms against 66 ms (best of 7, one run).
