@@ -10,11 +10,17 @@ TC_STRIP := strip
 # which a static executable does not need (x86_64 -3.5 KB, no run-time cost).
 # -malign-data=abi: arrays at their type's alignment, not padded to 32 bytes for
 # vector loads (the help texts, tables): 0.8 KB.
-TC_CFLAGS := -fno-pie -Oz -malign-data=abi -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+# -fno-inline-small-functions -fno-caller-saves -fno-jump-tables: 2.2 KB less of the
+# code built for size (calls rather than copies of small functions, no saving of
+# registers around calls, compares rather than tables for a switch); callgrind:
+# 7,250 instructions per chunk instead of 7,212 (the hot objects turn them back on).
+TC_CFLAGS := -fno-pie -Oz -malign-data=abi -fno-inline-small-functions -fno-caller-saves \
+	-fno-jump-tables -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 # The hot objects without alignment padding (functions, loops, jumps): 4.1 KB, and no
 # slower: callgrind 7,123 instructions per chunk instead of 7,140 (fewer nops), CPU of a
 # 100,000-chunk chat 59 ms against 66 ms (best of 7, one run).
-TC_HOT_CFLAGS := -O2 -falign-functions=1 -falign-jumps=1 -falign-loops=1 -falign-labels=1
+TC_HOT_CFLAGS := -O2 -falign-functions=1 -falign-jumps=1 -falign-loops=1 -falign-labels=1 \
+	-finline-small-functions -fcaller-saves -fjump-tables
 # mbedTLS's AES and GCM run only where src/tls_gcm.c's AES-NI path cannot (a CPU
 # without AES-NI, PCLMULQDQ, SSSE3 and SSE4.1: none made since 2011, or a failed
 # self-test), so they are built for size here (2.1 KB); aarch64 keeps them fast
