@@ -83,6 +83,13 @@ DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
 MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
 # -pthread: mbedTLS locks its shared state with pthread mutexes (musl: in libc)
 DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
+# A toolchain may name its libc.a (TC_LIBC) to be linked as a copy whose code
+# sections start unaligned (toolchains/x86_64-linux-musl.mk says why): -L puts
+# the copy before the toolchain's own. Only with the toolchain's compiler.
+ifneq ($(and $(TC_LIBC),$(filter $(TC_CC),$(CC))),)
+LIBC_COPY := $(B)/libc/libc.a
+DBX_LDFLAGS += -L$(B)/libc
+endif
 
 # The library is src/*.c; the command line is src/cli/ (never linked into
 # libdbxai.a: make check-layers checks it). The CLI's modules other than main.c
@@ -276,6 +283,14 @@ $(B)/libdbxai.a: $(LIB_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)
 	$(Q)$(AR) rcs $@ $^
+
+ifneq ($(LIBC_COPY),)
+$(LIBC_COPY): $(TC_LIBC)
+	@mkdir -p $(@D)
+	$(call say,OBJCOPY,$@)
+	$(Q)objcopy --set-section-alignment '.text*=1' $< $@
+$(B)/dbxai $(UNIT_BIN) $(B)/tests/e2e_driver $(B)/tests/threads: $(LIBC_COPY)
+endif
 
 $(B)/dbxai: $(CLI_MAIN_OBJ) $(CLI_LIB) $(LIBS)
 	$(call say,LINK,$@)
