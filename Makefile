@@ -84,8 +84,11 @@ MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) -w
 # -pthread: mbedTLS locks its shared state with pthread mutexes (musl: in libc)
 DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 # A toolchain may name its libc.a (TC_LIBC) to be linked as a copy whose code
-# sections start unaligned (toolchains/x86_64-linux-musl.mk says why): -L puts
-# the copy before the toolchain's own. Only with the toolchain's compiler.
+# sections start on TC_LIBC_ALIGN bytes, not 16 (toolchains/x86_64-linux-musl.mk
+# says why), made with TC_OBJCOPY: -L puts the copy before the toolchain's own.
+# Only with the toolchain's compiler.
+TC_OBJCOPY ?= objcopy
+TC_LIBC_ALIGN ?= 1
 ifneq ($(and $(TC_LIBC),$(filter $(TC_CC),$(CC))),)
 LIBC_COPY := $(B)/libc/libc.a
 DBX_LDFLAGS += -L$(B)/libc
@@ -290,7 +293,7 @@ ifneq ($(LIBC_COPY),)
 $(LIBC_COPY): $(TC_LIBC)
 	@mkdir -p $(@D)
 	$(call say,OBJCOPY,$@)
-	$(Q)objcopy --set-section-alignment '.text*=1' $< $@
+	$(Q)$(TC_OBJCOPY) --set-section-alignment '.text*=$(TC_LIBC_ALIGN)' $< $@
 $(B)/dbxai $(UNIT_BIN) $(B)/tests/e2e_driver $(B)/tests/threads: $(LIBC_COPY)
 endif
 
