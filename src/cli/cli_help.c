@@ -120,7 +120,7 @@ static int put(const char *s)
 }
 
 /* Writes help text s starting at column col: a tab pads to the description
- * column, 23 (the texts above hold tabs for those runs of spaces). */
+ * column, 23 (help.txt holds tabs for those runs of spaces). */
 static void put_help(const char *s, int col)
 {
 	for (; *s; s++) {
@@ -139,10 +139,12 @@ int cli_help_of(const struct cli_command *c)
 {
 	struct cli_out out = CLI_OUT_INIT;
 	const struct cli_command *k;
+	const char *h;
 
 	if (c) {
 		put("usage: dbxai [GLOBAL OPTIONS] ");
-		put_help(cli_help_section(c->name) + 2, 2);
+		h = cli_help_section(c->name);
+		put_help(*h ? h + 2 : h, 2); /* the synopsis without its indent */
 		put("\nGlobal options, environment, exit status: dbxai help\n");
 	} else {
 		put("usage: dbxai [GLOBAL OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
