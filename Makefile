@@ -84,6 +84,16 @@ DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
 MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) $(TC_MBEDTLS_CFLAGS) -w
 # -pthread: mbedTLS locks its shared state with pthread mutexes (musl: in libc)
 DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
+# A toolchain may name its libc.a (TC_LIBC) to be linked as a copy whose code
+# sections start on TC_LIBC_ALIGN bytes, not 16 (toolchains/x86_64-linux-musl.mk
+# says why), made with TC_OBJCOPY: -L puts the copy before the toolchain's own.
+# Only with the toolchain's compiler.
+TC_OBJCOPY ?= objcopy
+TC_LIBC_ALIGN ?= 1
+ifneq ($(and $(TC_LIBC),$(filter $(TC_CC),$(CC))),)
+LIBC_COPY := $(B)/libc/libc.a
+DBX_LDFLAGS += -L$(B)/libc
+endif
 
 # The library is src/*.c; the command line is src/cli/ (never linked into
 # libdbxai.a: make check-layers checks it). The CLI's modules other than main.c
@@ -91,7 +101,7 @@ DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/*.c))
 CLI_SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/cli/*.c))
 # Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
-GLUE_SRC := src/tls_gcm.c src/tls_sha1.c
+GLUE_SRC := src/tls_gcm.c src/tls_sha1.c src/tls_nokey.c
 LIB_SRC := $(filter-out $(GLUE_SRC),$(SRC))
 GLUE_OBJ := $(GLUE_SRC:src/%.c=$(B)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
@@ -235,6 +245,13 @@ MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o) $(GLUE
 $(B)/mbedtls/cipher.o: MBEDTLS_CFLAGS += -Dmbedtls_gcm_crypt_and_tag=tls_gcm_crypt_and_tag \
 	-Dmbedtls_gcm_auth_decrypt=tls_gcm_auth_decrypt
 $(B)/mbedtls/cipher.o: src/tls_gcm.h
+# A client without a key of its own: the public-key layer's private-key calls
+# (signing, decrypting, key checks, completing a key) go to src/tls_nokey.c
+# (8 KB on x86_64).
+NOKEY_OBJ := $(patsubst %,$(B)/mbedtls/%.o,pk_wrap pk rsa)
+$(NOKEY_OBJ): MBEDTLS_CFLAGS += -include src/tls_nokey.h
+$(NOKEY_OBJ): src/tls_nokey.h
+$(B)/mbedtls/rsa.o: MBEDTLS_CFLAGS += -DDBX_NOKEY_RSA_C
 
 $(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h | $(TC_DEPS)
 	@mkdir -p $(@D)
@@ -251,6 +268,16 @@ $(B)/obj/%.o: src/%.c | $(FETCHED) $(TC_DEPS)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The help text (src/cli/help.txt) goes into the binary packed (tools/help_pack.py:
+# 11 KB of text in 5.7 KB), as a header that only cli_help.c includes.
+HELP_H := $(B)/gen/help_pack.h
+$(HELP_H): src/cli/help.txt tools/help_pack.py
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)
+	$(Q)$(PYTHON) tools/help_pack.py src/cli/help.txt $@
+$(B)/obj/cli/cli_help.o: $(HELP_H)
+$(B)/obj/cli/cli_help.o: DBX_CPPFLAGS += -I$(B)/gen
+
 $(CLI_LIB): $(filter-out $(CLI_MAIN_OBJ),$(CLI_OBJ))
 	@rm -f $@
 	$(call say,AR,$@)
@@ -261,9 +288,11 @@ $(CLI_LIB): $(filter-out $(CLI_MAIN_OBJ),$(CLI_OBJ))
 # provider left the list (-3.9 KB on x86_64): callgrind counted the same
 # instructions per chunk without them (7,115-7,145 against 7,123) and a
 # 100,000-chunk chat the same CPU.
-# A toolchain may name a shorter list of hot mbedTLS objects (TC_HOT_MBEDTLS).
+# A toolchain may name shorter lists of hot objects, ours (TC_HOT_OURS) and
+# mbedTLS's (TC_HOT_MBEDTLS).
+TC_HOT_OURS ?= json sse chat tls_gcm
 TC_HOT_MBEDTLS ?= aes aesni aesce gcm cipher cipher_wrap ssl_msg
-HOT_OBJ := $(patsubst %,$(B)/obj/%.o,json sse chat tls_gcm) \
+HOT_OBJ := $(patsubst %,$(B)/obj/%.o,$(TC_HOT_OURS)) \
 	$(patsubst %,$(B)/mbedtls/%.o,$(TC_HOT_MBEDTLS))
 $(HOT_OBJ): HOT_CFLAGS := $(TC_HOT_CFLAGS)
 
@@ -301,6 +330,14 @@ $(B)/libdbxai.a: $(LIB_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)
 	$(Q)$(AR) rcs $@ $^
+
+ifneq ($(LIBC_COPY),)
+$(LIBC_COPY): $(TC_LIBC)
+	@mkdir -p $(@D)
+	$(call say,OBJCOPY,$@)
+	$(Q)$(TC_OBJCOPY) --set-section-alignment '.text*=$(TC_LIBC_ALIGN)' $< $@
+$(B)/dbxai $(UNIT_BIN) $(B)/tests/e2e_driver $(B)/tests/threads: $(LIBC_COPY)
+endif
 
 $(B)/dbxai: $(CLI_MAIN_OBJ) $(CLI_LIB) $(LIBS)
 	$(call say,LINK,$@)

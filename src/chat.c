@@ -22,7 +22,9 @@ static void user_message(struct json_w *w, const char *role, const char *text)
 /* The messages of the turn: system, the earlier ones, the prompt. An explicit
  * system prompt replaces the messages' own; without one the messages' system
  * message stays, or the default goes first. */
-static void write_messages(struct json_w *w, const struct dbx_chat_request *rq, struct shape *s)
+__attribute__((cold)) /* once per call, not per chunk: built for size (Makefile HOT_OBJ) */
+static void
+write_messages(struct json_w *w, const struct dbx_chat_request *rq, struct shape *s)
 {
 	int m, own_system = rq->system != NULL || shape_system_token(&s->msgs) < 0;
 
@@ -42,6 +44,7 @@ static void write_messages(struct json_w *w, const struct dbx_chat_request *rq, 
 	}
 }
 
+__attribute__((cold)) /* once per call, not per chunk: built for size (Makefile HOT_OBJ) */
 int chat_transcript(const struct dbx_chat_request *rq, struct shape *s, const struct reply *r,
                     char **out, size_t *len)
 {
@@ -139,8 +142,10 @@ int chat_transcript(const struct dbx_chat_request *rq, struct shape *s, const st
 
 /* The body (wire.h): no "model" field, the path names it; stream_options adds
  * {"include_usage": true} to a streamed request. */
-static int chat_body(const struct dbx_chat_request *rq, struct shape *s, const char *model,
-                     int stream_options, char **body, size_t *len, char *errbuf)
+__attribute__((cold)) /* once per call, not per chunk: built for size (Makefile HOT_OBJ) */
+static int
+chat_body(const struct dbx_chat_request *rq, struct shape *s, const char *model, int stream_options,
+          char **body, size_t *len, char *errbuf)
 {
 	(void)model; /* the path names it */
 	struct json_w w;

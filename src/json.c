@@ -702,8 +702,9 @@ enum dbx_err json_parse_prefix(struct json_doc *doc, const char *js, size_t len,
 	return err;
 }
 
-enum dbx_err json_parse_alloc(struct json_doc *doc, const char *js, size_t len,
-                              struct json_tok **tok)
+__attribute__((cold)) /* once per call, not per chunk: built for size (Makefile HOT_OBJ) */
+enum dbx_err
+json_parse_alloc(struct json_doc *doc, const char *js, size_t len, struct json_tok **tok)
 {
 	enum dbx_err err = json_parse(doc, js, len, NULL, 0); /* count mode */
 	int need = doc->needed;
@@ -886,6 +887,7 @@ out:
 	return e;
 }
 
+__attribute__((cold)) /* once per call, not per chunk: built for size (Makefile HOT_OBJ) */
 int json_path(const struct json_doc *doc, int t, const char *path)
 {
 	const char *c = path, *dot;

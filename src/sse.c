@@ -25,6 +25,7 @@ enum { F_OTHER, F_DATA, F_EVENT, F_ID, F_RETRY };
 
 static const unsigned char bom_bytes[3] = {0xEF, 0xBB, 0xBF};
 
+__attribute__((cold)) /* once per call, not per chunk: built for size (Makefile HOT_OBJ) */
 int sse_init(struct sse_parser *p, void *buf, size_t cap)
 {
 	int err = DBX_ERR_USAGE;
@@ -475,6 +476,7 @@ out:
 	return err;
 }
 
+__attribute__((cold)) /* once per call, not per chunk: built for size (Makefile HOT_OBJ) */
 int sse_finish(struct sse_parser *p)
 {
 	int err = DBX_OK;

@@ -207,21 +207,24 @@ void cli_conv_new(struct cli_conv *c);
 /* The conversation chat -i writes each turn to (NULL: none). */
 extern struct cli_conv *cli_repl_conv;
 
-/* The commands (cli_help.c), ended by a NULL name: each one's entry, the
+/* The commands (cli_help.c), ended by a NULL name: each one's entry and the
  * words completion offers as its arguments ("*": the command names; NULL:
- * none) and its part of `dbxai help` (synopsis at an indent of two, options
- * at four, descriptions from column 23; completion reads the options from
- * it). A new command is one entry; a new option one line of its help. */
+ * none). Its part of `dbxai help` is the section of its name in
+ * src/cli/help.txt (synopsis at an indent of two, options at four,
+ * descriptions from column 23; completion reads the options from it). A new
+ * command is one entry and one section; a new option one line of its help. */
 struct cli_command {
 	const char *name;
 	int (*run)(const struct cli_globals *g, int argc, char **argv);
 	const char *words;
-	const char *help;
 };
 extern const struct cli_command cli_commands[];
 
 /* The command called name, or NULL. */
 const struct cli_command *cli_command(const char *name);
+
+/* The text of section name of src/cli/help.txt ("" if there is none). */
+const char *cli_help_section(const char *name);
 
 /* Prints c's help on stdout (NULL: the whole) and returns the exit status. */
 int cli_help_of(const struct cli_command *c);

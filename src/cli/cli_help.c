@@ -1,228 +1,56 @@
 /*
- * cli_help.c - the commands (one table: name, entry, help text), `dbxai help
- * [COMMAND]` and `dbxai completion bash|zsh|fish`.
+ * cli_help.c - the commands (one table: name, entry), `dbxai help [COMMAND]`
+ * and `dbxai completion bash|zsh|fish`.
  *
- * The help text is the one source of the options: completion reads each
- * command's options out of its help section (see each_flag), and the tests
- * compare the README and the man page with `dbxai help COMMAND` flag by flag.
- * A new option is one line in its command's section; a new command one entry
- * in cli_commands.
+ * The help text, src/cli/help.txt, is the one source of the options: completion
+ * reads each command's options out of its help section (see each_flag), and the
+ * tests compare the README and the man page with `dbxai help COMMAND` flag by
+ * flag. A new option is one line in its command's section; a new command one
+ * entry in cli_commands and a section of help.txt.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "help_pack.h" /* made from src/cli/help.txt by tools/help_pack.py */
 #include "switches.h"
 
-/* Each command's part of the help: its synopsis line(s) at an indent of two,
- * its options at four ("-x, --long VALUE" before the description column, 23),
- * descriptions from column 23; a tab stands for the spaces up to it. */
-static const char h_chat[] =
-    "  chat [OPTIONS] [PROMPT...]\n"
-    "\tone turn, streamed to stdout as it arrives; PROMPT words\n"
-    "\tare joined by spaces; no PROMPT or \"-\": the prompt is\n"
-    "\tstdin to EOF (a terminal on stdin: as with -i)\n"
-    "    -i, --interactive\ta conversation, one line per prompt (PROMPT: the first);\n"
-    "\t/reset, /model NAME, /system TEXT, /save FILE, /exit,\n"
-    "\t/help, /attach FILE (for the next prompt);\n"
-    "\tCtrl-C cuts a reply (kept, marked [cut]) or, twice\n"
-    "\tat the prompt, leaves, as Ctrl-D does; history kept to\n"
-    "\t256 KiB of JSON, oldest turns dropped; --save FILE after\n"
-    "\tevery turn; spinner and colour only on a terminal\n"
-    "\tstderr, no colour with NO_COLOR; line editing (keys:\n"
-    "\t/help; a paste is one prompt, a line ending in \\ goes\n"
-    "\ton) and history (1,000 entries, 0600, DBXAI_HISTORY=0:\n"
-    "\tnone) in $XDG_STATE_HOME/dbxai/history, else\n"
-    "\t~/.local/state/dbxai/history; TERM=dumb: plain lines\n"
-    "    -m, --model NAME\tserving endpoint (databricks-claude-sonnet-4; env DBXAI_MODEL)\n"
-    "    -s, --system TEXT\tsystem prompt (\"You are a helpful assistant.\")\n"
-    "    -t, --temperature F  sampling temperature, 0 to 2\n"
-    "    --max-tokens N\tmost tokens to generate\n"
-    "    -a, --attach FILE\tan image (JPEG, PNG, GIF, WebP) or UTF-8 text file for\n"
-    "\tthe prompt, told by content (repeatable; - is stdin);\n"
-    "\tlimits: an image 5 MiB, 20 images, a body 16 MiB\n"
-    "    --tools FILE\tJSON array of tools, OpenAI format\n"
-    "    --messages FILE\tJSON array of earlier messages, OpenAI chat format (with\n"
-    "\tassistant tool_calls and role \"tool\" results); PROMPT,\n"
-    "\tif any, is appended as a user message\n"
-    "    --no-stream\task for the whole reply at once, not streamed (the output\n"
-    "\tis the same)\n"
-    "    --fast\ttry databricks-claude-haiku-4-5 first (no retries), then\n"
-    "\tfall back to the model\n"
-    "    --api chat|responses|agent-chat|agent-responses  the default: Responses for\n"
-    "\t\"codex\" names; for \"gpt\" and \"agent\" names the\n"
-    "\tendpoint metadata (agent tasks: MLflow ChatAgent,\n"
-    "\tResponsesAgent); an agent's own tool steps: --json\n"
-    "\tevents with \"remote\":true, -v on stderr\n"
-    "    --custom-inputs JSON|@FILE  an agent's custom_inputs\n"
-    "    --trace FILE\tthe agent's MLflow trace written to FILE (0600)\n"
-    "    --show-reasoning\treasoning text on stderr\n"
-    "    --thinking N\tClaude extended thinking with a budget of N tokens (>= 1024);\n"
-    "\tmax_tokens is raised to N + the answer (4096 unless given);\n"
-    "\tClaude then accepts no temperature other than 1 (and\n"
-    "\ttop_p >= 0.95, no top_k)\n"
-    "    --reasoning-effort low|medium|high  for OpenAI reasoning models\n"
-    "    --schema FILE\tstructured output: the reply must follow this JSON Schema\n"
-    "\t(strict); exit 8 if it is not JSON\n"
-    "    --json-object\tthe reply must be a JSON object; exit 8 if it is not JSON\n"
-    "    --param KEY=JSON\tadd a body field (repeatable), e.g. top_p=0.9 or\n"
-    "\tstop='[\"END\"]'; it overrides a field dbxai sets (-v says so)\n"
-    "    -s @FILE, --system-file FILE  the system prompt from a file\n"
-    "    @FILE\tas the only PROMPT word: the prompt from a file\n"
-    "    --usage\tone line on stderr at the end: prompt, completion, total tokens\n"
-    "    -c, --continue\tcontinue the last conversation (PROMPT: the next turn)\n"
-    "    --conversation ID\tcontinue that one (dbxai log lists them)\n"
-    "    --no-log\tkeep no log of this chat (also: DBXAI_LOG=0); by default\n"
-    "\tevery chat is kept in $XDG_STATE_HOME/dbxai/conversations/\n"
-    "\t(else ~/.local/state/dbxai/conversations/; 0600), at most\n"
-    "\t50 MiB in all, the least recent removed first\n"
-    "    --save FILE\twrite the whole conversation (with the reply, its reasoning\n"
-    "\tand tool calls, attachments as data URLs) to FILE for\n"
-    "\tthe next --messages\n"
-    "    --mcp 'CMD ARGS'\tan MCP server run over stdio (repeatable; words split with\n"
-    "\t'..', \"..\", \\ quoting, no shell): the model's calls of its\n"
-    "\ttools (SERVER__TOOL) run, results go back, until a reply\n"
-    "\twithout tool calls; -> and <- lines on stderr per call\n"
-    "    --mcp-url URL\ta Streamable HTTP MCP server (repeatable); a path such as\n"
-    "\t/api/2.0/mcp/functions/CATALOG/SCHEMA or a URL on the\n"
-    "\tworkspace gets its credentials, other hosts none\n"
-    "    --mcp-config FILE\t{\"mcpServers\": {NAME: {command, args, env, cwd} | {url}}}\n"
-    "\t(default ~/.config/dbxai/mcp.json if it exists)\n"
-    "    --no-mcp-config\tread no MCP config file\n"
-    "    --allow-tools all|LIST  run these tools without asking (names, * globs:\n"
-    "\tfs__*); off a terminal a call not allowed exits 2\n"
-    "    --max-turns N\tmodel turns at most (10); still calling tools: exit 9\n"
-    "    --tool-timeout S\ta tool call past S seconds (60) is cancelled, an error result\n"
-    "    Output: the reply text, then one line per tool call: tool_call ID NAME\n"
-    "    ARGUMENTS. With --json, JSON Lines: {\"type\":\"text\",\"text\":..},\n"
-    "    {\"type\":\"reasoning\",..}, {\"type\":\"tool_call\",\"id\":..,\"name\":..,\n"
-    "    \"arguments\":..}, {\"type\":\"usage\",\"prompt_tokens\":..,\"completion_tokens\":..,\n"
-    "    \"total_tokens\":..}, {\"type\":\"done\",\"finish_reason\":..},\n"
-    "    {\"type\":\"tool_result\",\"id\":..,\"name\":..,\"server\":..,\"is_error\":..,\n"
-    "    \"text\":..} (MCP tools; their tool_call has \"server\"), and on failure\n"
-    "    {\"type\":\"error\",\"code\":..,\"message\":..} (also for usage errors: code usage)\n";
+/* The help text, unpacked at first use (help_pack.py: the format): "NAME\0TEXT\0"
+ * per section. Help and completion are one-shot commands; nothing else reads it. */
+static const char *help_text(void)
+{
+	static char text[HELP_TEXT_SIZE];
+	static size_t len;
+	const unsigned char *z = help_packed;
 
-static const char h_embed[] = "  embed [-m MODEL] [--batch N] [TEXT...]\n"
-                              "\tone embedding per TEXT, or per stdin line (no TEXT or\n"
-                              "\t\"-\"; a trailing CR is dropped; an empty line or TEXT\n"
-                              "\tis a usage error, so output line N is always input N);\n"
-                              "\tone JSON array of numbers per line, in input order\n"
-                              "    -m, --model NAME\tembeddings endpoint (text-embedding-3-small)\n"
-                              "    --batch N\tinputs per request, 1 to 2048 (64)\n"
-                              "\tWith --json: {\"index\":N,\"embedding\":[..]} per line\n";
+	if (len)
+		return text;
+	while (z < help_packed + sizeof help_packed) {
+		unsigned v = *z++;
+		const char *from;
+		if (v < 0x80) {
+			text[len++] = (char)v;
+			continue;
+		}
+		v = v << 8 | *z++;
+		from = text + len - (v & 0xfff) - 1;
+		for (v = (v >> 12 & 7) + 3; v; v--)
+			text[len++] = *from++;
+	}
+	return text;
+}
 
-static const char h_models[] =
-    "  models [--task chat|embeddings]\n"
-    "\tserving endpoints, one name per line; with --json one\n"
-    "\t{\"name\":..,\"task\":..|null,\"ready\":true|false} per line\n"
-    "    --task chat|embeddings  only the endpoints of that task (llm/v1/chat,\n"
-    "\tllm/v1/embeddings)\n";
-
-static const char h_api[] = "  api METHOD PATH_OR_URL [--data JSON|@FILE]\n"
-                            "\traw REST call to the workspace; the response body goes\n"
-                            "\tto stdout as it arrives (e.g. dbxai api GET\n"
-                            "\t/api/2.0/serving-endpoints)\n";
-
-static const char h_login[] = "  login [--no-browser] [--device] [--timeout S]\n"
-                              "\tOAuth user login (U2M): prints a URL to open in a browser\n"
-                              "\t(opened for you when there is a display), then takes the\n"
-                              "\tredirect on http://localhost:8020 (8021..8040 if busy;\n"
-                              "\tDATABRICKS_OAUTH_CALLBACK_PORT) or the final URL pasted on\n"
-                              "\tstdin; --device: device code grant, when the server has it\n"
-                              "\t(used by itself without a browser); --timeout S (300);\n"
-                              "\twith --profile NAME or --host URL the profile is saved\n"
-                              "\t(host, auth_type = databricks-cli; 0600, atomic)\n";
-
-static const char h_logout[] =
-    "  logout [--all]\tforget this host's cached tokens (--all: every host's)\n";
-
-static const char h_auth[] =
-    "  auth status\tmethod, host, token expiry and where each setting came\n"
-    "\tfrom (flag, variable, file:line), never a secret;\n"
-    "\texit 3 when no credentials are usable\n"
-    "  auth token [--json]\ta valid access token on stdout, refreshed or exchanged as\n"
-    "\tneeded, for scripts (--json: access_token, token_type,\n"
-    "\texpiry); the one command that prints a secret\n";
-
-static const char h_configure[] = "  configure [--profile NAME] [--host URL]\n"
-                                  "\tasks for the workspace host and a personal access token\n"
-                                  "\t(not echoed; piped: one line each on stdin), checks them\n"
-                                  "\twith one API call (exit 3 if refused, nothing written)\n"
-                                  "\tand writes the profile into ~/.databrickscfg or\n"
-                                  "\tDATABRICKS_CONFIG_FILE: mode 0600, atomic, the rest of\n"
-                                  "\tthe file kept as it was\n";
-
-static const char h_mcp[] =
-    "  mcp list [--json]\tthe MCP servers (flags as for chat, or the config file):\n"
-    "\tstarted or not, protocol revision, tools; exit 0 only when\n"
-    "\tevery server started; --json: one object per server\n";
-
-static const char h_log[] =
-    "  log [-n N] [--json] the conversations kept, the most recent first (10): ID,\n"
-    "\ttime, model, turns, first prompt; --json: one\n"
-    "\t{\"id\",\"updated\",\"model\",\"turns\",\"title\"} per line\n"
-    "  log show ID\tone conversation, message by message (--json: its file:\n"
-    "\tid, created, updated, model, turns with time, model and\n"
-    "\tusage, messages in the --messages format)\n";
-
-static const char h_help[] =
-    "  help [COMMAND]\tthis text, or one command's (also: dbxai COMMAND --help)\n";
-
-static const char h_completion[] = "  completion bash|zsh|fish\n"
-                                   "\tthe shell completion script, from this binary: commands,\n"
-                                   "\toptions, their values, and after -m the workspace's chat\n"
-                                   "\t(or, for embed, embedding) endpoints from dbxai models\n"
-                                   "\t--task (at most 3 s; DBXAI_COMPLETE_MODELS=0: not asked);\n"
-                                   "\te.g. source <(dbxai completion bash)\n";
-
-static const char h_version[] = "  --version            print the version\n";
-
-/* Scanned for the global options from its second line on. */
-static const char h_globals[] =
-    "\n"
-    "Global options:\n"
-    "  --host URL\tworkspace URL (env DATABRICKS_HOST, or host in the profile)\n"
-    "  --profile NAME\t~/.databrickscfg profile (env DATABRICKS_CONFIG_PROFILE;\n"
-    "\tdefault [DEFAULT])\n"
-    "  --cacert FILE\tPEM file of CAs to trust (env SSL_CERT_FILE; SSL_CERT_DIR\n"
-    "\tfor a directory; default: the system bundle)\n"
-    "  --connect-timeout S\tseconds to look up, connect, do TLS (30)\n"
-    "  --idle-timeout S\tseconds without data before giving up (150)\n"
-    "  --resolve HOST:PORT:ADDR[,ADDR]  skip DNS (repeatable; env DBXAI_RESOLVE)\n"
-    "  -v, --verbose\ttrace requests and responses on stderr (secrets redacted)\n"
-    "  --auth NAME\tforce a method: pat, oauth-m2m, env-oidc, file-oidc,\n"
-    "\tazure-client-secret, databricks-cli (env\n"
-    "\tDATABRICKS_AUTH_TYPE, or auth_type in the profile);\n"
-    "\twithout it the first configured in the order pat,\n"
-    "\toauth-m2m, databricks-cli (a cached login), env-oidc,\n"
-    "\tfile-oidc, azure-client-secret; named under -v\n"
-    "  --json\tmachine-readable output where a command has one\n"
-    "  --raw\tmodel text reaches a terminal as sent (by default control\n"
-    "\tcharacters are shown escaped, ^[; piped output is exact)\n";
-
-static const char h_rest[] =
-    "\n"
-    "Environment:\n"
-    "  DATABRICKS_HOST, DATABRICKS_TOKEN (personal access token; never a flag, where\n"
-    "  ps would show it), DATABRICKS_CONFIG_FILE, DATABRICKS_CONFIG_PROFILE,\n"
-    "  HTTPS_PROXY / https_proxy (http://[user:pass@]host[:port]), NO_PROXY / no_proxy,\n"
-    "  SSL_CERT_FILE, SSL_CERT_DIR, DATABRICKS_MAX_RETRIES,\n"
-    "  DATABRICKS_INITIAL_RETRY_INTERVAL_MS, DATABRICKS_BACKOFF_MULTIPLIER,\n"
-    "  DATABRICKS_MAX_RETRY_INTERVAL_MS, DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET\n"
-    "  (OAuth M2M), DATABRICKS_OIDC_TOKEN (or the variable DATABRICKS_OIDC_TOKEN_ENV\n"
-    "  names) or DATABRICKS_OIDC_TOKEN_FILEPATH: an identity provider's JWT exchanged\n"
-    "  for a workspace token (with DATABRICKS_CLIENT_ID: that service principal's\n"
-    "  federation policy), ARM_CLIENT_ID + ARM_CLIENT_SECRET + ARM_TENANT_ID (Azure\n"
-    "  service principal; AZURE_AUTHORITY_HOST), DATABRICKS_AUTH_TYPE,\n"
-    "  DATABRICKS_OAUTH_CALLBACK_PORT, DBXAI_TOKEN_CACHE (default\n"
-    "  $XDG_CACHE_HOME/dbxai/token-cache.json, else ~/.cache/dbxai/token-cache.json),\n"
-    "  DBXAI_HISTORY (0: no chat -i history)\n"
-    "\n"
-    "Exit status:\n"
-    "  0 ok, 1 internal error or stdout not writable, 2 usage or configuration,\n"
-    "  3 authentication, 4 rate limited, 5 request rejected (4xx), 6 server error\n"
-    "  (5xx), 7 network or TLS, 8 protocol error or truncated response, 9 the agent\n"
-    "  loop reached --max-turns\n";
+const char *cli_help_section(const char *name)
+{
+	const char *p = help_text(), *end = p + HELP_TEXT_SIZE;
+	for (; p < end; p += strlen(p) + 1) {
+		int match = strcmp(p, name) == 0;
+		p += strlen(p) + 1;
+		if (match)
+			return p;
+	}
+	return "";
+}
 
 int cli_api(const struct cli_globals *g, int argc, char **argv);
 #if DBX_FEATURE_OAUTH
@@ -260,21 +88,21 @@ NOT_BUILT_IN(cli_embed, "embed", "embeddings")
 #endif
 
 /* words: what completion offers for the command's own arguments ("*": the
- * command names). */
+ * command names). Each command's help is the section of its name. */
 const struct cli_command cli_commands[] = {
-    {"chat", cli_chat, NULL, h_chat},
-    {"embed", cli_embed, NULL, h_embed},
-    {"models", cli_models, NULL, h_models},
-    {"api", cli_api, "GET POST PUT PATCH DELETE", h_api},
-    {"login", cli_login, NULL, h_login},
-    {"logout", cli_logout, NULL, h_logout},
-    {"auth", cli_auth, "status token", h_auth},
-    {"configure", cli_configure, NULL, h_configure},
-    {"mcp", cli_mcp, "list", h_mcp},
-    {"log", cli_log, "show", h_log},
-    {"help", cmd_help, "*", h_help},
-    {"completion", cmd_completion, "bash zsh fish", h_completion},
-    {NULL, NULL, NULL, NULL},
+    {"chat", cli_chat, NULL},
+    {"embed", cli_embed, NULL},
+    {"models", cli_models, NULL},
+    {"api", cli_api, "GET POST PUT PATCH DELETE"},
+    {"login", cli_login, NULL},
+    {"logout", cli_logout, NULL},
+    {"auth", cli_auth, "status token"},
+    {"configure", cli_configure, NULL},
+    {"mcp", cli_mcp, "list"},
+    {"log", cli_log, "show"},
+    {"help", cmd_help, "*"},
+    {"completion", cmd_completion, "bash zsh fish"},
+    {NULL, NULL, NULL},
 };
 
 const struct cli_command *cli_command(const char *name)
@@ -292,7 +120,7 @@ static int put(const char *s)
 }
 
 /* Writes help text s starting at column col: a tab pads to the description
- * column, 23 (the texts above hold tabs for those runs of spaces). */
+ * column, 23 (help.txt holds tabs for those runs of spaces). */
 static void put_help(const char *s, int col)
 {
 	for (; *s; s++) {
@@ -311,18 +139,20 @@ int cli_help_of(const struct cli_command *c)
 {
 	struct cli_out out = CLI_OUT_INIT;
 	const struct cli_command *k;
+	const char *h;
 
 	if (c) {
 		put("usage: dbxai [GLOBAL OPTIONS] ");
-		put_help(c->help + 2, 2);
+		h = cli_help_section(c->name);
+		put_help(*h ? h + 2 : h, 2); /* the synopsis without its indent */
 		put("\nGlobal options, environment, exit status: dbxai help\n");
 	} else {
 		put("usage: dbxai [GLOBAL OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
 		for (k = cli_commands; k->name; k++)
-			put_help(k->help, 0);
-		put(h_version);
-		put_help(h_globals, 0);
-		put(h_rest);
+			put_help(cli_help_section(k->name), 0);
+		put_help(cli_help_section("version"), 0);
+		put_help(cli_help_section("globals"), 0);
+		put_help(cli_help_section("rest"), 0);
 	}
 	return cli_finish(&out, 0);
 }
@@ -493,10 +323,10 @@ static void each_section(struct gen *g)
 {
 	const struct cli_command *c;
 	g->cmd = NULL;
-	each_flag(g, h_globals + 1);
+	each_flag(g, cli_help_section("globals") + 1);
 	for (c = cli_commands; c->name; c++) {
 		g->cmd = c->name;
-		each_flag(g, c->help);
+		each_flag(g, cli_help_section(c->name));
 	}
 }
 
@@ -522,11 +352,11 @@ static void bash_script(struct gen *g)
 	    "local G=\"");
 	g->pass = 0;
 	g->cmd = NULL;
-	each_flag(g, h_globals + 1);
+	each_flag(g, cli_help_section("globals") + 1);
 	put(" --version --help\"\nfor ((i=1;i<COMP_CWORD;i++));do case ${COMP_WORDS[i]} in\n");
 	g->pass = 5;
 	g->n = 0;
-	each_flag(g, h_globals + 1);
+	each_flag(g, cli_help_section("globals") + 1);
 	put(")((i++));;\n-*);;\n*)c=${COMP_WORDS[i]};break;;esac;done\ncase $c:$p in\n");
 	for (g->pass = 1; g->pass <= 4; g->pass++) {
 		g->n = 0;
@@ -541,7 +371,7 @@ static void bash_script(struct gen *g)
 		printf("%s)W=\"", c->name);
 		g->pass = 0;
 		g->cmd = c->name;
-		each_flag(g, c->help);
+		each_flag(g, cli_help_section(c->name));
 		if (c->words && *c->words == '*') {
 			putchar(' ');
 			names();

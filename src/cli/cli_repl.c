@@ -426,19 +426,6 @@ static int read_line(struct repl *r, char **line)
 	return got;
 }
 
-static const char help_text[] =
-    "  /reset         start a new conversation (model and system prompt stay)\n"
-    "  /model NAME    use endpoint NAME from the next turn on\n"
-    "  /system TEXT   system prompt from the next turn on\n"
-    "  /save FILE     write the conversation (JSON, mode 0600) for --messages\n"
-    "  /attach FILE   attach an image or a text file to the next prompt\n"
-    "  /exit          leave (so does Ctrl-D)\n"
-    "  Ctrl-C cuts a reply; at the prompt it drops the line, twice in a row leaves.\n"
-    "  //TEXT sends /TEXT.\n"
-    "  Keys: arrows, Home/End, Ctrl-A/E/B/F, Backspace/Delete, Ctrl-K/U/W (cut to\n"
-    "  end, to start, a word), Ctrl-L, Up/Down history, Ctrl-R search (Ctrl-G gives\n"
-    "  up); a line ending in \\ goes on to the next; a paste is one prompt.\n";
-
 /* Replaces *slot by a copy of v (heap). */
 static void set_str(char **slot, const char *v)
 {
@@ -502,7 +489,7 @@ static int command(struct repl *r, char *cmd)
 	           (n == 5 && strncmp(cmd, "/quit", n) == 0)) {
 		leave = 1;
 	} else if (n == 5 && strncmp(cmd, "/help", n) == 0) {
-		fputs(help_text, stderr);
+		fputs(cli_help_section("repl"), stderr);
 	} else {
 		notice("unknown command or missing argument; /help lists them", NULL);
 	}

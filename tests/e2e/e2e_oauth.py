@@ -149,6 +149,35 @@ class Login(OAuthCase):
         self.assertEqual(counts.get("authorization_code"), 1)
         self.assertNotIn("refresh_token", counts)
 
+    def browser_login(self, tool):
+        """A login with a display: dbxai runs tool (a script here that notes its
+        argument and where its stdio goes) with the authorization URL."""
+        bindir = os.path.join(self.dir, "bin-" + tool)
+        os.mkdir(bindir)
+        note = os.path.join(self.dir, tool + ".note")
+        with open(os.path.join(bindir, tool), "w") as f:
+            f.write("#!/bin/sh\nfds=$(readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2)\n"
+                    "printf '%%s\\n%%s\\n' \"$1\" \"$fds\" >%s.tmp && mv %s.tmp %s\n" % (note, note, note))
+        os.chmod(os.path.join(bindir, tool), 0o755)
+        path = bindir + ":" + clean_env(path=True)["PATH"]
+        p = self.start_login(env=self.env(DISPLAY=":0", PATH=path))
+        url = self.auth_url(p)
+        deadline = time.time() + 10
+        while not os.path.exists(note) and time.time() < deadline:
+            time.sleep(0.05)
+        with open(note) as f:
+            self.assertEqual(f.read().split("\n"), [url] + ["/dev/null"] * 3 + [""])
+        status, _, page = fetch(url, follow=True)
+        self.assertEqual(status, 200)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, err)
+
+    def test_browser_opened_with_xdg_open(self):
+        self.browser_login("xdg-open")
+
+    def test_browser_opened_with_open_without_xdg_open(self):
+        self.browser_login("open")
+
     def test_pasted_redirect_url(self):
         p = self.start_login(["--no-browser"])
         url = self.auth_url(p)
