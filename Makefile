@@ -40,6 +40,7 @@ FEATURE_ALT_oauth := src/auth_pat.c
 # the unit tests of a feature's files
 FEATURE_TESTS_oauth := test_oauth test_cache
 FEATURE_TESTS_embeddings := test_embed
+FEATURE_TESTS_responses := test_mlagent
 FEATURE_TESTS_proxy := test_proxy
 FEATURE_TESTS_mcp := test_mcp
 FEATURES ?=

@@ -88,8 +88,11 @@
  * much faster than software AES-GCM there. With AES-NI / AESCE (x86_64,
  * aarch64) AES-GCM is the faster suite and every server offers it (TLS 1.3
  * makes TLS_AES_128_GCM_SHA256 mandatory), so the 4.1 KB are left out. */
-/* make MINIMAL=1 (DBX_MINIMAL): AES-GCM alone everywhere. */
-#if !DBX_MINIMAL && !defined(__x86_64__) && !defined(__aarch64__)
+/* make MINIMAL=1 (DBX_MINIMAL): AES-GCM alone everywhere; so a target built
+ * lean for its size budget (DBX_TLS_LEAN: armv5te, whose 320 KiB hold every
+ * feature only so; a model's stream is a few KB/s, which software AES-GCM
+ * keeps up with on an ARM9). */
+#if !DBX_MINIMAL && !DBX_TLS_LEAN && !defined(__x86_64__) && !defined(__aarch64__)
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C
@@ -116,8 +119,9 @@
  * for its 400 KiB budget (issue 20): a 2,000-chunk chat with a server whose
  * certificate is ECDSA P-256 took 62 M -> 134 M instructions (some 20 ms more
  * per connection); RSA certificates with x25519, the usual case, are unchanged.
- * The first thing to bring back when there is room. */
-#if !DBX_MINIMAL && !defined(__x86_64__)
+ * The first thing to bring back when there is room. DBX_TLS_LEAN (armv5te)
+ * too, for its 320 KiB. */
+#if !DBX_MINIMAL && !DBX_TLS_LEAN && !defined(__x86_64__)
 #define MBEDTLS_ECP_NIST_OPTIM
 #endif
 /* No precomputed comb tables for the NIST curves' base point (7.6 KB of tables

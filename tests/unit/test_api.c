@@ -12,6 +12,7 @@
 
 #include "dbxai.h"
 #include "harness.h"
+#include "switches.h"
 
 static void test_version(void)
 {
@@ -97,9 +98,18 @@ static void test_errbuf(void)
 	dbx_client_free(NULL);
 }
 
-/* MCP: the set's promises without a server running (e2e_mcp.py runs them). */
+/* MCP: the set's promises without a server running (e2e_mcp.py runs them);
+ * without MCP built in (FEATURES=-mcp) each says so. */
 static void test_mcp(void)
 {
+#if !DBX_FEATURE_MCP
+	struct dbx_mcp *none = NULL;
+	char line[DBX_ERRBUF_SIZE];
+	CHECK(dbx_mcp_new(&none, NULL, NULL, line) == DBX_ERR_USAGE &&
+	          strstr(line, "not built in (mcp)"),
+	      "no MCP: '%s'", line);
+	return;
+#else
 	struct dbx_options o = {0};
 	struct dbx_client *c = NULL;
 	struct dbx_mcp *m = NULL;
@@ -139,6 +149,7 @@ static void test_mcp(void)
 	dbx_mcp_free(m);
 	dbx_mcp_free(NULL);
 	dbx_client_free(c);
+#endif
 }
 
 /* dbx_config_load: the environment and a profile of the config file, as the
