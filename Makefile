@@ -147,7 +147,7 @@ help:
 	@echo 'make test-minimal       the MINIMAL=1 build (x86_64): check-layers, unit, end-to-end'
 	@echo 'make test [TARGET=t]    unit and end-to-end tests for t (foreign ones under qemu);'
 	@echo '                        for x86_64 also the sanitizer unit run; the board targets'
-	@echo '                        (mipsel, mips, riscv64, armv5te) run the end-to-end subset'
+	@echo '                        (mipsel, mips, riscv64, armv5te) and armv7 run the end-to-end subset'
 	@echo '                        E2E_BOARDS (chat streams and requests, transport basics,'
 	@echo '                        TLS certificates, faults, OAuth tokens); test-e2e: all of it'
 	@echo 'make check              fmt-check, check-layers, make test for every target,'
@@ -459,8 +459,11 @@ fuzz-brief:
 # (they need the static binary) and, with a run prefix set, give timing checks
 # the slack they give qemu.
 # Left out under valgrind (20-50x slower): the cut-at-every-offset test (its
-# one-shot servers give up before a slowed client connects).
-MEMCHECK_E2E_SKIP := test_every_byte_offset
+# one-shot servers give up before a slowed client connects); and, for make
+# check's time, the suites whose code paths the others cover and which run
+# under ASan's leak check anyway: the MCP servers (node children, 2 min under
+# valgrind), the line editor's keystrokes, the help and completion texts.
+MEMCHECK_E2E_SKIP := test_every_byte_offset,e2e_mcp.,e2e_ledit.,e2e_help.
 .PHONY: memcheck test-e2e-asan
 memcheck:
 	@$(MAKE) --no-print-directory TARGET=memcheck test-unit

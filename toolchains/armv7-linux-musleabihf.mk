@@ -17,3 +17,8 @@ $(error ld.lld not found: install lld (third_party/bootstrap.sh does))
 endif
 TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -fuse-ld=lld -B$(LLD_DIR) -Wl,--no-dynamic-linker -Wl,-O2
 TC_RUN := qemu-arm-static
+# make test runs the board subset of the end-to-end suite (E2E_BOARDS, Makefile)
+# here too, for make check's time: the whole suite runs on x86_64 (and under
+# valgrind and ASan) and aarch64 (the other qemu target); `make test-e2e
+# TARGET=armv7-linux-musleabihf` runs all of it.
+TC_E2E_ONLY = $(E2E_BOARDS)
