@@ -8,7 +8,7 @@ import os
 import stat
 import tempfile
 
-from lib import NO_RETRIES, MockCase, reply_to, run
+from lib import NO_RETRIES, MockCase, reply_to, run, needs
 
 CHAT_AGENT = "agents_main-default-helper"
 CHAT_AGENT_V1 = "my-chat-agent"
@@ -40,6 +40,8 @@ class Agents(MockCase):
             self.assertEqual(req["body"], {"messages": [{"role": "user", "content": "hello there"}],
                                            "stream": not stream})
 
+    @needs("responses")
+
     def test_responses_agent_schema(self):
         for stream in ([], ["--no-stream"]):
             self.setUp()
@@ -50,6 +52,8 @@ class Agents(MockCase):
             self.assertEqual(req["path"], INVOKE % RESP_AGENT)
             self.assertEqual(req["body"], {"input": [{"role": "user", "content": "hi"}],
                                            "stream": not stream})
+
+    @needs("responses")
 
     def test_metadata_task_picks_the_schema(self):
         for name, key in ((CHAT_AGENT, "messages"), (CHAT_AGENT_V1, "messages"),
@@ -71,6 +75,8 @@ class Agents(MockCase):
         self.assertExit(self.chat("--api", "agent-chat", "-m", CHAT_AGENT, "hi"), 0)
         self.assertExit(self.chat("-m", "databricks-claude-sonnet-4", "hi"), 0)
         self.assertEqual([r["method"] for r in self.reqs()], ["POST", "POST"])
+
+    @needs("responses")
 
     def test_remote_steps(self):
         prompt = "what is it scenario:agent-tool"
@@ -112,6 +118,8 @@ class Agents(MockCase):
         res = self.chat("-m", RESP_AGENT, "--custom-inputs", "[1]", "hi")
         self.assertExit(res, 2)
         self.assertOneLineError(res, "custom inputs")
+
+    @needs("responses")
 
     def test_trace_file(self):
         d = tempfile.mkdtemp()

@@ -8,7 +8,7 @@ import os
 import tempfile
 
 from e2e_faults import run_with_rss
-from lib import NO_RETRIES, MockCase, run, sse, sse_reply
+from lib import NO_RETRIES, MockCase, run, sse, sse_reply, needs
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
 JPEG = b"\xff\xd8\xff\xe0" + b"JFIF\0" + bytes(range(200))
@@ -69,6 +69,8 @@ class Attach(MockCase):
                 {"type": "image_url", "image_url": {"url": data_url(mime, content)}},
                 {"type": "text", "text": "Is the door open?"}], name)
 
+    @needs("responses")
+
     def test_images_on_responses(self):
         res = self.chat("--attach", self.file("a.png", PNG), "-a", self.file("b.jpg", JPEG),
                         "what?", api="responses")
@@ -77,6 +79,8 @@ class Attach(MockCase):
             {"type": "input_image", "image_url": data_url("image/png", PNG)},
             {"type": "input_image", "image_url": data_url("image/jpeg", JPEG)},
             {"type": "input_text", "text": "what?"}])
+
+    @needs("responses")
 
     def test_text_files(self):
         log = "line one\nnaïve \"quoted\" \\ tab\there\n".encode()
@@ -153,6 +157,8 @@ class Attach(MockCase):
             print("\n  peak RSS %d KiB, %d KiB beyond a chat without the image" % (rss, rss - base))
             self.assertLess(rss - base, 1024 + 256, "a 4 MiB image cost %d KiB" % (rss - base))
 
+    @needs("responses")
+
     def test_save_keeps_attachments(self):
         save = os.path.join(self.dir, "conv.json")
         res = self.chat("-a", self.file("a.png", PNG), "--save", save, "look")
@@ -168,6 +174,8 @@ class Attach(MockCase):
             body = self.reqs()[-1]["body"]
             sent = json.dumps(body)
             self.assertIn(data_url("image/png", PNG), sent, api)
+
+    @needs("repl")
 
     def test_repl_attach(self):
         path = self.file("a.png", PNG)

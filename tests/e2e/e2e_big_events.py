@@ -4,7 +4,7 @@ in one event, are delivered whole; 4 MiB + 1 byte is refused with exit 8 and a
 line naming the size and the limit."""
 import json
 
-from lib import NO_RETRIES, MockCase, run, sse, sse_reply
+from lib import NO_RETRIES, MockCase, run, sse, sse_reply, needs
 
 MIB = 1 << 20
 
@@ -57,6 +57,8 @@ class BigEvents(MockCase):
         self.mock.script(reply)
         return run(["chat", "--api", api] + list(args) + ["hi"], env=self.env(), timeout=60)
 
+    @needs("responses")
+
     def test_text(self):
         for api, make in (("chat", chat_text), ("responses", resp_text)):
             for size in (MIB, 4 * MIB):
@@ -65,6 +67,8 @@ class BigEvents(MockCase):
                 self.assertExit(res, 0)
                 self.assertEqual(len(res.out), size + 1, "%s %d" % (api, size))
                 self.assertEqual(res.out, text + "\n", "%s %d" % (api, size))
+
+    @needs("responses")
 
     def test_over_the_limit(self):
         text = "x" * (4 * MIB + 1)
@@ -77,6 +81,8 @@ class BigEvents(MockCase):
         res = self.chat("chat", chat_text("y" * (5 * MIB)))
         self.assertExit(res, 8)
         self.assertOneLineError(res, "bytes", "4 MiB")
+
+    @needs("responses")
 
     def test_tool_argument(self):
         args = json.dumps({"data": "z" * (MIB - 12)})

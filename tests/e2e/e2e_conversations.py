@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 
-from lib import BIN, RUN, MockCase, reply_to, run
+from lib import BIN, RUN, MockCase, reply_to, run, needs
 
 CAP = 50 << 20
 
@@ -82,6 +82,8 @@ class Conversations(MockCase):
         self.assertExit(self.chat("--conversation", conv["id"], "four"), 0)
         self.assertEqual(len(self.load(name)["turns"]), 4)
         self.assertEqual(len(self.files()), 2)
+
+    @needs("repl")
 
     def test_interactive_turns_are_kept(self):
         res = self.chat("-i", stdin=b"alpha\nbeta\n")

@@ -16,12 +16,13 @@ import time
 import unittest
 
 from e2e_repl import Session
-from lib import RUN, MockCase, reply_to, run, sse_reply
+from lib import RUN, MockCase, reply_to, run, sse_reply, needs
 
 LEFT, RIGHT, UP, DOWN = "\x1b[D", "\x1b[C", "\x1b[A", "\x1b[B"
 PASTE_ON, PASTE_OFF = b"\x1b[?2004h", b"\x1b[?2004l"
 
 
+@needs("repl")
 class LeditCase(MockCase):
     SHARED = True
     MOCK = {"lifetime": 240}

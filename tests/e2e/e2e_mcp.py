@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from lib import TOKEN, TOP, Mock, MockCase, free_port, run
+from lib import TOKEN, TOP, Mock, MockCase, free_port, run, needs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_repl import Session  # noqa: E402
@@ -57,6 +57,7 @@ def running_with(marker):
     return found
 
 
+@needs("mcp")
 class McpCase(MockCase):
     SHARED = True
     MOCK = {"lifetime": 600}

@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-from lib import Case, MockCase, clean_env, reply_to, run
+from lib import Case, MockCase, clean_env, reply_to, run, needs
 
 
 def stream_head():
@@ -110,6 +110,8 @@ class BrowserHost(MockCase):
 class Credentials(MockCase):
     SHARED = True
 
+    @needs("oauth")
+
     def test_empty_root_no_home_no_token(self):
         res = run(["chat", "hi"], env={"DATABRICKS_HOST": self.mock.url, "HOME": ""})
         self.assertExit(res, 3)
@@ -152,6 +154,8 @@ class Wording(MockCase):
         res = run(["chat", "hi"], env=self.env(DATABRICKS_MAX_RETRIES="2",
                                                DATABRICKS_INITIAL_RETRY_INTERVAL_MS="10"))
         self.assertIn("gave up after 2 retries over", res.err)
+
+    @needs("proxy")
 
     def test_proxy_variable_named_as_set(self):
         for name in ("HTTPS_PROXY", "https_proxy"):
