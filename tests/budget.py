@@ -292,9 +292,9 @@ ROWS = [
 
 # Rows whose figure is printed, and marked when over, but does not fail the run:
 # measured on this machine they still move with it. The 2,000-chunk chat's peak
-# RSS is 540 KiB with stdout to /dev/null and 664 KiB with stdout read through a
-# pipe or a terminal (not understood yet: issue 20 stays open on it); the first
-# token over the server's delay moves between 3.7 and 5.8 ms with the machine.
+# RSS is 536 or 664 KiB from one run to the next, the same binary and input (a
+# 128 KiB step not traced yet: issue 20 stays open on it); the first token over
+# the server's delay moves between 3.7 and 5.8 ms with the machine.
 REPORTED = {"peak RSS, 2,000-chunk chat, system CA bundle",
             "first token over the server's delay, best of %d" % TTFT_RUNS}
 
