@@ -57,18 +57,22 @@ static char *dup_s(const char *s)
 	return s ? dup_n(s, strlen(s)) : NULL;
 }
 
-/* A copy of a NULL-terminated list, with room for extra more entries. */
-static char **dup_list(const char *const *v, size_t extra)
+static void free_list(char **v);
+
+/* A copy of a NULL-terminated list (NULL when memory ran out). */
+static char **dup_list(const char *const *v)
 {
 	size_t n = 0, i;
 	char **out;
 
 	while (v && v[n])
 		n++;
-	out = calloc(n + extra + 1, sizeof *out);
+	out = calloc(n + 1, sizeof *out);
 	for (i = 0; out && i < n; i++)
-		if (!(out[i] = dup_s(v[i])))
-			return NULL; /* the caller frees what it can: see free_list */
+		if (!(out[i] = dup_s(v[i]))) {
+			free_list(out);
+			return NULL;
+		}
 	return out;
 }
 
@@ -97,9 +101,10 @@ static char **child_env(const char *const *env)
 		size_t k = strlen(inherit[i]);
 		if (!v)
 			continue;
-		if (!(out[j] = malloc(k + strlen(v) + 2)))
+		size_t len = k + strlen(v) + 2;
+		if (!(out[j] = malloc(len)))
 			goto fail;
-		sprintf(out[j++], "%s=%s", inherit[i], v);
+		snprintf(out[j++], len, "%s=%s", inherit[i], v);
 	}
 	for (i = 0; i < n; i++) {
 		size_t k = strcspn(env[i], "="), m;
@@ -129,12 +134,14 @@ static char *join(const char *const *argv)
 	s = malloc(len);
 	if (!s)
 		return NULL;
-	s[0] = '\0';
-	for (i = 0; argv[i]; i++) {
+	for (i = 0, len = 0; argv[i]; i++) {
+		size_t n = strlen(argv[i]);
 		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+			s[len++] = ' ';
+		memcpy(s + len, argv[i], n);
+		len += n;
 	}
+	s[len] = '\0';
 	return s;
 }
 
@@ -171,7 +178,7 @@ int mcpsrv_add(struct mcp_set *set, const char *name, const char *const *argv,
 		s->what = dup_s(url);
 	} else {
 		s->what = join(argv);
-		s->argv = dup_list(argv, 0);
+		s->argv = dup_list(argv);
 		s->env = child_env(env);
 		s->cwd = dup_s(cwd);
 	}

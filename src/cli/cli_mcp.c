@@ -413,15 +413,15 @@ static int allowed(const struct cli_mcp *o, const char *name)
 
 static void remember(struct cli_mcp *o, const char *name)
 {
-	size_t old = o->always ? strlen(o->always) : 0;
-	char *s = realloc(o->always, old + strlen(name) + 2);
+	size_t old = o->always ? strlen(o->always) : 0, n = strlen(name);
+	char *s = realloc(o->always, old + n + 2);
 
 	if (!s)
 		return;
 	o->always = s;
 	if (old)
 		s[old++] = ',';
-	strcpy(s + old, name);
+	memcpy(s + old, name, n + 1);
 }
 
 /* At most lines x cols of text on stderr, made safe. */
