@@ -266,11 +266,8 @@ static int tool_calls(struct reply *r, const struct json_doc *d, int arr, int wh
 			(void)json_int(d, json_get(d, tc, "index"), &index);
 		t = reply_tool_find(r, (long)index, d, json_get(d, tc, "id"),
 		                    json_get(d, fn, "name"));
-		if (!t) {
-			reply_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
-			           REPLY_MAX_TOOLS);
+		if (!t)
 			return ERR_STOP;
-		}
 		err = reply_tool_args(t, d, json_get(d, fn, "arguments"), whole);
 		if (err) {
 			reply_fail(r, err, "tool call arguments larger than the %u MiB limit",

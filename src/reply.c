@@ -174,8 +174,21 @@ struct reply_tool *reply_tool_find(struct reply *r, long key, const struct json_
 		if (r->tools[i].key == key)
 			tc = &r->tools[i];
 	if (!tc) {
-		if (r->ntools == REPLY_MAX_TOOLS)
+		if (r->ntools == REPLY_MAX_TOOLS) {
+			reply_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
+			           REPLY_MAX_TOOLS);
 			return NULL;
+		}
+		if (r->ntools == r->tools_cap) {
+			int cap = r->tools_cap ? 2 * r->tools_cap : 4;
+			struct reply_tool *grown = realloc(r->tools, (size_t)cap * sizeof *grown);
+			if (!grown) {
+				reply_fail(r, DBX_ERR_NOMEM, "out of memory for a tool call");
+				return NULL;
+			}
+			r->tools = grown;
+			r->tools_cap = cap;
+		}
 		tc = &r->tools[r->ntools++];
 		memset(tc, 0, sizeof *tc);
 		tc->key = key;
@@ -298,7 +311,9 @@ void reply_free(struct reply *r)
 		free(r->tools[i].args);
 		r->tools[i].args = NULL;
 	}
-	r->ntools = 0;
+	free(r->tools);
+	r->tools = NULL;
+	r->ntools = r->tools_cap = 0;
 	buf_free(&r->text);
 	buf_free(&r->reasoning);
 	buf_free(&r->signature);

@@ -42,10 +42,10 @@ struct reply_tool {
 struct reply {
 	dbx_event_fn cb;
 	void *ctx;
-	int *delivered; /* set to 1 by the first event to the caller
-	                   (from then on nothing may be retried) */
-	struct reply_tool tools[REPLY_MAX_TOOLS];
-	int ntools;
+	int *delivered;           /* set to 1 by the first event to the caller
+	                             (from then on nothing may be retried) */
+	struct reply_tool *tools; /* heap, grown as calls come (most replies have none) */
+	int ntools, tools_cap;
 	int has_usage;
 	long long prompt_tokens, completion_tokens, total_tokens;
 	char finish[32];
@@ -69,8 +69,9 @@ int reply_text_json(struct reply *r, enum dbx_event_type type, const struct json
 int reply_reasoning_json(struct reply *r, const struct json_doc *d, int t, int sig);
 
 /* The tool call with this key, created on first use (id and name, when not
- * NULL, are set from the JSON strings at those tokens). NULL when there are
- * already REPLY_MAX_TOOLS. */
+ * NULL, are set from the JSON strings at those tokens). NULL, after
+ * reply_fail() said why, when there are already REPLY_MAX_TOOLS or memory ran
+ * out. */
 struct reply_tool *reply_tool_find(struct reply *r, long key, const struct json_doc *d, int id_t,
                                    int name_t);
 

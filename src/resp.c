@@ -284,11 +284,8 @@ static int function_item(struct reply *r, const struct json_doc *d, int item, lo
 	int args = json_get(d, item, "arguments");
 
 	t = reply_tool_find(r, key, d, json_get(d, item, "call_id"), json_get(d, item, "name"));
-	if (!t) {
-		reply_fail(r, DBX_ERR_LIMIT, "more than %d tool calls in one reply",
-		           REPLY_MAX_TOOLS);
+	if (!t)
 		return ERR_STOP;
-	}
 	/* The done item carries the whole arguments: they replace the deltas. */
 	if (args >= 0 && (whole || json_strlen(d, args) > 0) &&
 	    reply_tool_args(t, d, args, 1) != DBX_OK) {
@@ -330,8 +327,12 @@ static int stream_event(struct reply *r, const struct json_doc *d)
 		return function_item(r, d, item, output_index(d), 0);
 	if (json_streq(d, type, "response.function_call_arguments.delta")) {
 		struct reply_tool *t = reply_tool_find(r, output_index(d), d, -1, -1);
-		if (!t || reply_tool_args(t, d, json_get(d, 0, "delta"), 0) != DBX_OK) {
-			reply_fail(r, DBX_ERR_LIMIT, "too many or too large tool calls");
+		if (!t)
+			return ERR_STOP;
+		if (reply_tool_args(t, d, json_get(d, 0, "delta"), 0) != DBX_OK) {
+			reply_fail(r, DBX_ERR_LIMIT,
+			           "tool call arguments larger than the %u MiB limit",
+			           REPLY_TOOL_ARGS_MAX >> 20);
 			return ERR_STOP;
 		}
 		return DBX_OK;

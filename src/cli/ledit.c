@@ -525,6 +525,10 @@ static void set_raw(struct ledit *e, int on)
 		t.c_cc[VMIN] = 1;
 		t.c_cc[VTIME] = 0;
 	}
+	/* raw is set before the terminal changes and cleared after: a signal in
+	 * between (on_fatal) restores it, once more at worst */
+	if (on)
+		e->raw = 1;
 	/* TCSANOW, not TCSAFLUSH: what was typed ahead stays */
 	tcsetattr(e->in, TCSANOW, &t);
 	(void)!write(e->out, on ? "\033[?2004h" : "\033[?2004l", 8);
