@@ -141,7 +141,9 @@ int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
 	return DBX_OK;
 }
 
-static int b64url_value(int ch)
+/* The value of base64 digit ch in the alphabet whose last two digits are c62
+ * and c63 ('+' '/' standard, '-' '_' base64url), or -1. */
+static int b64_value(int ch, int c62, int c63)
 {
 	if (ch >= 'A' && ch <= 'Z')
 		return ch - 'A';
@@ -149,10 +151,11 @@ static int b64url_value(int ch)
 		return ch - 'a' + 26;
 	if (ch >= '0' && ch <= '9')
 		return ch - '0' + 52;
-	return ch == '-' ? 62 : ch == '_' ? 63 : -1;
+	return ch == c62 ? 62 : ch == c63 ? 63 : -1;
 }
 
-int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen)
+static int b64_decode(const char *in, size_t len, int c62, int c63, void *out, size_t cap,
+                      size_t *outlen)
 {
 	unsigned char *o = out;
 	unsigned long acc = 0;
@@ -163,7 +166,7 @@ int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, s
 	if (len % 4 == 1)
 		return DBX_ERR_PROTOCOL;
 	for (i = 0; i < len; i++) {
-		int v = b64url_value((unsigned char)in[i]);
+		int v = b64_value((unsigned char)in[i], c62, c63);
 		if (v < 0)
 			return DBX_ERR_PROTOCOL;
 		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
@@ -177,6 +180,23 @@ int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, s
 	}
 	*outlen = n;
 	return DBX_OK;
+}
+
+int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen)
+{
+	return b64_decode(in, len, '-', '_', out, cap, outlen);
+}
+
+int crypto_base64_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen)
+{
+	*outlen = 0;
+	if (len % 4)
+		return DBX_ERR_PROTOCOL;
+	if (len && in[len - 1] == '=')
+		len--;
+	if (len && in[len - 1] == '=')
+		len--;
+	return b64_decode(in, len, '+', '/', out, cap, outlen);
 }
 
 int crypto_base64(const void *in, size_t len, char *out, size_t outsz)
