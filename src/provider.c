@@ -161,8 +161,7 @@ static int run_turn(struct turn *t, const struct dbx_chat_request *rq, const cha
 		src.body = body;
 		src.len = body_len;
 		t->w->path(model, path, sizeof path);
-		reply_free(&t->r);
-		memset(&t->r, 0, sizeof t->r);
+		reply_reset(&t->r);
 		t->r.cb = cb;
 		t->r.ctx = ctx;
 		t->r.delivered = &t->k.delivered;

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +304,12 @@ void reply_free(struct reply *r)
 	buf_free(&r->reasoning);
 	buf_free(&r->signature);
 	buf_free(&r->trace);
+}
+
+void reply_reset(struct reply *r)
+{
+	reply_free(r);
+	memset(r, 0, offsetof(struct reply, tools));
 }
 
 int reply_parse(struct reply *r, struct json_doc *d, const char *js, size_t len,

@@ -44,8 +44,7 @@ struct reply {
 	void *ctx;
 	int *delivered; /* set to 1 by the first event to the caller
 	                   (from then on nothing may be retried) */
-	struct reply_tool tools[REPLY_MAX_TOOLS];
-	int ntools;
+	int ntools;     /* in use: tools[0 .. ntools) */
 	int has_usage;
 	long long prompt_tokens, completion_tokens, total_tokens;
 	char finish[32];
@@ -60,6 +59,8 @@ struct reply {
 	struct json_prefix prefix;             /* what this stream's events start with */
 	long texts;                            /* text events given to the caller */
 	struct buf trace; /* an agent's returned trace (JSON), when it sent one */
+	/* Last: reply_reset() leaves the slots past ntools as they are. */
+	struct reply_tool tools[REPLY_MAX_TOOLS];
 };
 
 /* The JSON string at token t of d as text or reasoning (unescaped). */
@@ -101,6 +102,12 @@ int reply_finish(struct reply *r);
 
 /* Frees what the reply holds (tool arguments). */
 void reply_free(struct reply *r);
+
+/* Frees what the reply holds and makes it as new (all zero) for another
+ * attempt, without writing the tool slots it did not use: each is cleared when
+ * reply_tool_find() hands it out, and the 34 KB of them stay untouched (no page
+ * faulted in) in a reply without tool calls. */
+void reply_reset(struct reply *r);
 
 /* Parses one JSON text of r's stream into d with tok (REPLY_TOKENS entries)
  * or, when more are needed, a heap array in *heap (freed by the caller with
