@@ -20,7 +20,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_status = DBX_ERR_INTERNAL; /* the one initialisation's result */
 static int g_ret;                       /* its mbedTLS or PSA code on failure */
 
-/* The entropy source of every mbedTLS entropy context (PSA's included); see
+/* The entropy source of every mbedTLS entropy context (there is one); see
  * MBEDTLS_ENTROPY_HARDWARE_ALT in our mbedTLS configuration. */
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen)
@@ -57,18 +57,35 @@ int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t 
 	return got == len ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
 }
 
+/* PSA's random numbers (TLS 1.3 key shares) come from the same generator
+ * (MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG): one generator seeded once per process,
+ * not a second one that PSA would seed from the OS on its own. */
+psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
+                                             uint8_t *output, size_t output_size,
+                                             size_t *output_length);
+psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
+                                             uint8_t *output, size_t output_size,
+                                             size_t *output_length)
+{
+	(void)context;
+	if (mbedtls_ctr_drbg_random(&g_drbg, output, output_size) != 0)
+		return PSA_ERROR_INSUFFICIENT_ENTROPY;
+	*output_length = output_size;
+	return PSA_SUCCESS;
+}
+
 static void global_init(void)
 {
 	static const char pers[] = "dbxai";
 
-	g_ret = (int)psa_crypto_init();
-	if (g_ret != PSA_SUCCESS)
-		return;
 	mbedtls_entropy_init(&g_entropy);
 	mbedtls_ctr_drbg_init(&g_drbg);
 	g_ret = mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_entropy,
 	                              (const unsigned char *)pers, sizeof pers - 1);
-	if (g_ret == 0)
+	if (g_ret != 0)
+		return;
+	g_ret = (int)psa_crypto_init();
+	if (g_ret == PSA_SUCCESS)
 		g_status = DBX_OK;
 }
 

@@ -47,6 +47,10 @@
  * mappings of a handshake, some 0.5 ms of its time on a VM.
  * 1.2 KB less code. */
 #define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
+/* PSA draws from crypto.c's generator (mbedtls_psa_external_get_random):
+ * one CTR-DRBG seeded once per process instead of two, 0.5 KB. Marked
+ * experimental in 3.6: an upgrade checks it is still there. */
+#define MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG
 
 /* Threads: the library lets distinct clients run in distinct threads, and they
  * share the CTR-DRBG and entropy contexts (crypto.c) and PSA's key store and
