@@ -295,8 +295,8 @@ ROWS = [
 # RSS is 536 or 664 KiB from one run to the next, the same binary and input (a
 # 128 KiB step not traced yet: issue 20 stays open on it). The first token over
 # the server's delay holds the mock's own time, which moves with the machine too:
-# with other jobs running, the row gave 5.6 to 10.9 ms (run in turn with the
-# build before the handshake work, d8a766d: 7.1 to 14.7 ms), and a warmed-up
+# with other jobs running, the row gave 5.4 to 10.9 ms (run in turn with the
+# build before the handshake work, d8a766d: 6.9 to 14.7 ms), and a warmed-up
 # Python client against the same mock (connect, handshake, request) took 2.7 to
 # 3.4 ms of it alone, which leaves dbxai's exec, start and handshake some 2 ms.
 REPORTED = {"peak RSS, 2,000-chunk chat, system CA bundle",
