@@ -110,7 +110,7 @@ endif
 SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/*.c))
 CLI_SRC := $(filter-out $(FEATURE_OFF_FILES),$(wildcard src/cli/*.c))
 # Ours, but called by mbedTLS (its cipher.c), so it is linked with mbedTLS.
-GLUE_SRC := src/tls_gcm.c src/tls_sha1.c src/tls_nokey.c
+GLUE_SRC := src/tls_gcm.c src/tls_sha1.c src/tls_nokey.c src/tls_x25519.c
 LIB_SRC := $(filter-out $(GLUE_SRC),$(SRC))
 GLUE_OBJ := $(GLUE_SRC:src/%.c=$(B)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
@@ -255,6 +255,15 @@ MBEDTLS_OBJ := $(MBEDTLS_SRC:$(MBEDTLS_DIR)/library/%.c=$(B)/mbedtls/%.o) $(GLUE
 $(B)/mbedtls/cipher.o: MBEDTLS_CFLAGS += -Dmbedtls_gcm_crypt_and_tag=tls_gcm_crypt_and_tag \
 	-Dmbedtls_gcm_auth_decrypt=tls_gcm_auth_decrypt
 $(B)/mbedtls/cipher.o: src/tls_gcm.h
+# X25519 in 64-bit limbs (src/tls_x25519.c) where the toolchain asks for it
+# (TC_X25519 = 1; not in MINIMAL=1 builds): the TLS 1.2 key exchange (ecdh.c)
+# and TLS 1.3's key share (PSA) and shared secret (ecdh.c again) call it.
+ifeq ($(TC_X25519)$(filter-out 0,$(MINIMAL)),1)
+X25519_OBJ := $(B)/mbedtls/ecdh.o $(B)/mbedtls/psa_crypto_ecp.o
+$(B)/mbedtls/ecdh.o: MBEDTLS_CFLAGS += -Dmbedtls_ecp_mul_restartable=tls_x25519_mul_restartable
+$(B)/mbedtls/psa_crypto_ecp.o: MBEDTLS_CFLAGS += -Dmbedtls_ecp_mul=tls_x25519_mul
+$(X25519_OBJ): src/tls_x25519.h
+endif
 # A client without a key of its own: the public-key layer's private-key calls
 # (signing, decrypting, key checks, completing a key) go to src/tls_nokey.c
 # (8 KB on x86_64).
@@ -321,7 +330,7 @@ CA_OPT := $(call stamp,$(B)/ca_bundle.opt,$(CA_BUNDLE))
 ifneq ($(TC_MUSL_CROSS),)
 MUSL_OPT := $(call stamp,build/musl/$(TARGET).opt,$(TC_MUSL_CROSS) $(TC_MUSL_CFLAGS))
 endif
-FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS) $(TC_HOT_CFLAGS) $(notdir $(HOT_OBJ)))
+FLAGS_OPT := $(call stamp,$(B)/flags.opt,$(CC) $(DBX_CFLAGS) $(CFLAGS) $(MBEDTLS_CFLAGS) $(TC_HOT_CFLAGS) $(notdir $(HOT_OBJ)) $(X25519_OBJ))
 LDFLAGS_OPT := $(call stamp,$(B)/ldflags.opt,$(DBX_LDFLAGS) $(LDFLAGS))
 $(B)/dbxai: $(LDFLAGS_OPT)
 # a rebuilt musl relinks what links it

@@ -282,10 +282,11 @@ static int tool_calls(struct reply *r, const struct json_doc *d, int arr, int wh
  * reply. */
 static int error_object(struct reply *r, const struct json_doc *d, int e)
 {
-	char msg[STATUS_ERRTEXT_MAX + 1] = "";
+	char msg[STATUS_ERRTEXT_MAX + 1];
 
 	if (e < 0)
 		return 0;
+	msg[0] = '\0'; /* not in the declaration: that zeroed all 161 bytes per chunk */
 	if (json_type(d, e) == JSON_OBJECT)
 		(void)json_str(d, json_get(d, e, "message"), msg, sizeof msg, NULL);
 	else

@@ -20,7 +20,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_status = DBX_ERR_INTERNAL; /* the one initialisation's result */
 static int g_ret;                       /* its mbedTLS or PSA code on failure */
 
-/* The entropy source of every mbedTLS entropy context (PSA's included); see
+/* The entropy source of every mbedTLS entropy context (there is one); see
  * MBEDTLS_ENTROPY_HARDWARE_ALT in our mbedTLS configuration. */
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen)
@@ -57,18 +57,35 @@ int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t 
 	return got == len ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
 }
 
+/* PSA's random numbers (TLS 1.3 key shares) come from the same generator
+ * (MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG): one generator seeded once per process,
+ * not a second one that PSA would seed from the OS on its own. */
+psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
+                                             uint8_t *output, size_t output_size,
+                                             size_t *output_length);
+psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
+                                             uint8_t *output, size_t output_size,
+                                             size_t *output_length)
+{
+	(void)context;
+	if (mbedtls_ctr_drbg_random(&g_drbg, output, output_size) != 0)
+		return PSA_ERROR_INSUFFICIENT_ENTROPY;
+	*output_length = output_size;
+	return PSA_SUCCESS;
+}
+
 static void global_init(void)
 {
 	static const char pers[] = "dbxai";
 
-	g_ret = (int)psa_crypto_init();
-	if (g_ret != PSA_SUCCESS)
-		return;
 	mbedtls_entropy_init(&g_entropy);
 	mbedtls_ctr_drbg_init(&g_drbg);
 	g_ret = mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_entropy,
 	                              (const unsigned char *)pers, sizeof pers - 1);
-	if (g_ret == 0)
+	if (g_ret != 0)
+		return;
+	g_ret = (int)psa_crypto_init();
+	if (g_ret == PSA_SUCCESS)
 		g_status = DBX_OK;
 }
 
@@ -141,7 +158,9 @@ int crypto_base64url(const void *in, size_t len, char *out, size_t outsz)
 	return DBX_OK;
 }
 
-static int b64url_value(int ch)
+/* The value of base64 digit ch in the alphabet whose last two digits are c62
+ * and c63 ('+' '/' standard, '-' '_' base64url), or -1. */
+static int b64_value(int ch, int c62, int c63)
 {
 	if (ch >= 'A' && ch <= 'Z')
 		return ch - 'A';
@@ -149,10 +168,11 @@ static int b64url_value(int ch)
 		return ch - 'a' + 26;
 	if (ch >= '0' && ch <= '9')
 		return ch - '0' + 52;
-	return ch == '-' ? 62 : ch == '_' ? 63 : -1;
+	return ch == c62 ? 62 : ch == c63 ? 63 : -1;
 }
 
-int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen)
+static int b64_decode(const char *in, size_t len, int c62, int c63, void *out, size_t cap,
+                      size_t *outlen)
 {
 	unsigned char *o = out;
 	unsigned long acc = 0;
@@ -163,7 +183,7 @@ int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, s
 	if (len % 4 == 1)
 		return DBX_ERR_PROTOCOL;
 	for (i = 0; i < len; i++) {
-		int v = b64url_value((unsigned char)in[i]);
+		int v = b64_value((unsigned char)in[i], c62, c63);
 		if (v < 0)
 			return DBX_ERR_PROTOCOL;
 		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
@@ -177,6 +197,23 @@ int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, s
 	}
 	*outlen = n;
 	return DBX_OK;
+}
+
+int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen)
+{
+	return b64_decode(in, len, '-', '_', out, cap, outlen);
+}
+
+int crypto_base64_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen)
+{
+	*outlen = 0;
+	if (len % 4)
+		return DBX_ERR_PROTOCOL;
+	if (len && in[len - 1] == '=')
+		len--;
+	if (len && in[len - 1] == '=')
+		len--;
+	return b64_decode(in, len, '+', '/', out, cap, outlen);
 }
 
 int crypto_base64(const void *in, size_t len, char *out, size_t outsz)

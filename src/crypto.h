@@ -55,6 +55,11 @@ int crypto_base64url(const void *in, size_t len, char *out, size_t outsz);
  * when out is too small. */
 int crypto_base64url_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen);
 
+/* Decodes standard base64 in[0..len) (RFC 4648 section 4: '+' and '/', '='
+ * padding to a multiple of 4 characters) as crypto_base64url_decode does.
+ * Not in constant time: for public data (certificates). */
+int crypto_base64_decode(const char *in, size_t len, void *out, size_t cap, size_t *outlen);
+
 /* Standard base64 (RFC 4648 section 4, with '=' padding) of in[0..len) into
  * out as a C string. DBX_ERR_LIMIT when outsz < CRYPTO_B64_LEN(len) + 1 (out
  * is then "" when outsz > 0); in MAY be NULL if len is 0. */

@@ -55,6 +55,34 @@ static void test_base64(void)
 	CHECK(crypto_base64("x", (size_t)-1, (char[8]){0}, 8) == DBX_ERR_LIMIT, "huge length");
 }
 
+/* the decoder (PEM certificates): the same cases back, then what it refuses */
+static void test_base64_decode(void)
+{
+	static const char *bad[] = {"Zg=",       "Zg",           "Z===", "Zm9v-A==", "Zm9v_A==",
+	                            "Zm9 vYmE=", "Zm9vYmE=Zm9v", "====", "Zm=v"};
+	unsigned char out[64];
+	size_t i, n;
+
+	for (i = 0; i < sizeof b64_cases / sizeof b64_cases[0]; i++) {
+		const struct b64_case *c = &b64_cases[i];
+		struct harness_guarded g = harness_guard(c->out, strlen(c->out));
+		int err =
+		    crypto_base64_decode((const char *)g.data, strlen(c->out), out, sizeof out, &n);
+		CHECK(err == 0 && n == c->len && memcmp(out, c->in, n) == 0, "decode #%zu: %d %zu",
+		      i, err, n);
+		if (c->len) {
+			err = crypto_base64_decode((const char *)g.data, strlen(c->out), out,
+			                           c->len - 1, &n);
+			CHECK(err == DBX_ERR_LIMIT, "decode #%zu short buffer: %d", i, err);
+		}
+		harness_unguard(&g);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(crypto_base64_decode(bad[i], strlen(bad[i]), out, sizeof out, &n) ==
+		          DBX_ERR_PROTOCOL,
+		      "'%s' refused", bad[i]);
+}
+
 struct np_case {
 	const char *no_proxy, *host;
 	unsigned port;
@@ -454,6 +482,7 @@ static void test_env_real(void)
 int main(void)
 {
 	RUN(test_base64);
+	RUN(test_base64_decode);
 	RUN(test_no_proxy_table);
 	RUN(test_parse_table);
 	RUN(test_parse_messages);
