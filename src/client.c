@@ -1,6 +1,7 @@
 /* client.c - see client.h. */
 #include "client.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,11 +397,15 @@ int client_open(struct client **out, const char *host, const struct dbx_options 
 		           "no workspace host given: set DATABRICKS_HOST or the host option");
 		return DBX_ERR_USAGE;
 	}
-	c = calloc(1, sizeof *c);
+	/* not calloc: musl's would write all of it, conn's buffers too (conn is
+	 * the first field: the rest is cleared here, conn by conn_init()) */
+	c = malloc(sizeof *c);
 	if (!c) {
 		errbuf_set(errbuf, "out of memory for a client");
 		return DBX_ERR_NOMEM;
 	}
+	_Static_assert(offsetof(struct client, conn) == 0, "conn first in struct client");
+	memset((char *)c + sizeof c->conn, 0, sizeof *c - sizeof c->conn);
 	conn_init(&c->conn);
 	err = url_normalize_host(host, c->base_url, sizeof c->base_url, errbuf);
 	if (!err && strchr(host, '?') && o->trace) /* the only query let through */

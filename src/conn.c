@@ -1,6 +1,7 @@
 /* conn.c - see conn.h. */
 #include "conn.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +37,10 @@ static void trace_head(const struct conn *c, const char *prefix, const char *tex
 
 void conn_init(struct conn *c)
 {
-	memset(c, 0, sizeof *c);
+	/* All but the parser's head buffer and the read buffer, which nothing
+	 * reads before it is written (http_reset() readies the parser): their 32
+	 * KiB are not written here, so a connection's pages are touched as used. */
+	memset(c, 0, offsetof(struct conn, parser_) + offsetof(struct http_parser, buf_));
 	c->fd_ = -1;
 	c->connect_timeout_ms = DBX_CONNECT_TIMEOUT_MS;
 	c->idle_timeout_ms = DBX_IDLE_TIMEOUT_MS;
