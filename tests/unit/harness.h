@@ -11,10 +11,13 @@
  * PROT_NONE page: any read past the end crashes the test.
  * harness_errname(err) names an enum dbx_err value ("DBX_ERR_AUTH") for
  * messages and rendered results.
+ * harness_unhex(hex, out) decodes lower-case hex (test vectors); harness_fill(p, n)
+ * writes pseudo-random bytes, the same sequence on every run (xorshift64).
  */
 #ifndef HARNESS_H
 #define HARNESS_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +162,28 @@ static inline const char *harness_errname(int err)
 	return names[err];
 }
 #undef HARNESS_ERRNAME
+
+static inline size_t harness_unhex(const char *s, unsigned char *out)
+{
+	size_t n = 0;
+
+	for (; s[0] && s[1]; s += 2)
+		out[n++] = (unsigned char)((s[0] <= '9' ? s[0] - '0' : s[0] - 'a' + 10) * 16 +
+		                           (s[1] <= '9' ? s[1] - '0' : s[1] - 'a' + 10));
+	return n;
+}
+
+static inline void harness_fill(unsigned char *p, size_t n)
+{
+	static uint64_t state = 0x9E3779B97F4A7C15ull;
+
+	while (n--) {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		*p++ = (unsigned char)state;
+	}
+}
 
 static inline int harness_done(const char *name)
 {

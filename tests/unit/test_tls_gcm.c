@@ -8,33 +8,6 @@
 #include "mbedtls/gcm.h"
 #include "tls_gcm.h"
 
-static int nibble(char c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
-/* lower-case hex to bytes; returns the count */
-static size_t unhex(const char *s, unsigned char *out)
-{
-	size_t n = 0;
-
-	for (; s[0] && s[1]; s += 2)
-		out[n++] = (unsigned char)(nibble(s[0]) * 16 + nibble(s[1]));
-	return n;
-}
-
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-
-static void fill(unsigned char *p, size_t n)
-{
-	while (n--) {
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		*p++ = (unsigned char)rng;
-	}
-}
-
 static int gcm_key(mbedtls_gcm_context *g, const unsigned char *key, unsigned bits)
 {
 	mbedtls_gcm_init(g);
@@ -76,12 +49,13 @@ static void test_vectors(void)
 
 	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
 		unsigned char key[32], iv[12], aad[32], pt[64], ct[64], tag[16], out[64], t[16];
-		size_t kn = unhex(v[i].key, key), an = unhex(v[i].aad, aad), n = unhex(v[i].pt, pt);
+		size_t kn = harness_unhex(v[i].key, key), an = harness_unhex(v[i].aad, aad),
+		       n = harness_unhex(v[i].pt, pt);
 		mbedtls_gcm_context g;
 
-		unhex(v[i].iv, iv);
-		unhex(v[i].ct, ct);
-		unhex(v[i].tag, tag);
+		harness_unhex(v[i].iv, iv);
+		harness_unhex(v[i].ct, ct);
+		harness_unhex(v[i].tag, tag);
 		CHECK(gcm_key(&g, key, (unsigned)kn * 8) == 0, "vector %zu: setkey", i);
 		CHECK(tls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, n, iv, 12, aad, an, pt, out,
 		                            16, t) == 0,
@@ -105,9 +79,9 @@ static void same_as_mbedtls(mbedtls_gcm_context *g, size_t n, size_t an, size_t 
 	struct harness_guarded in;
 	int rc, rrc;
 
-	fill(iv, sizeof iv);
-	fill(aad, an);
-	fill(pt, n);
+	harness_fill(iv, sizeof iv);
+	harness_fill(aad, an);
+	harness_fill(pt, n);
 	in = harness_guard(pt, n);
 	rrc = mbedtls_gcm_crypt_and_tag(g, MBEDTLS_GCM_ENCRYPT, n, iv, 12, aad, an, pt, ref, tn,
 	                                reftag);
@@ -150,7 +124,7 @@ static void test_against_mbedtls(void)
 	for (b = 0; b < 3; b++) {
 		mbedtls_gcm_context g;
 
-		fill(key, sizeof key);
+		harness_fill(key, sizeof key);
 		CHECK(gcm_key(&g, key, bits[b]) == 0, "setkey %u", bits[b]);
 		for (n = 0; n <= 300; n++)
 			same_as_mbedtls(&g, n, ads[n % 6], 16, (int)(n & 1));
@@ -171,10 +145,10 @@ static void test_forgeries(void)
 	size_t i, zeros;
 	int k;
 
-	fill(key, sizeof key);
-	fill(iv, sizeof iv);
-	fill(aad, sizeof aad);
-	fill(pt, sizeof pt);
+	harness_fill(key, sizeof key);
+	harness_fill(iv, sizeof iv);
+	harness_fill(aad, sizeof aad);
+	harness_fill(pt, sizeof pt);
 	CHECK(gcm_key(&g, key, 128) == 0, "setkey");
 	CHECK(tls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, 200, iv, 12, aad, 13, pt, ct, 16,
 	                            tag) == 0,
@@ -208,9 +182,9 @@ static void test_fallbacks(void)
 	mbedtls_gcm_context g;
 	int rc, rrc;
 
-	fill(key, sizeof key);
-	fill(iv, sizeof iv);
-	fill(buf, sizeof buf);
+	harness_fill(key, sizeof key);
+	harness_fill(iv, sizeof iv);
+	harness_fill(buf, sizeof buf);
 	CHECK(gcm_key(&g, key, 256) == 0, "setkey");
 	/* a 16-byte IV (J0 from GHASH, not TLS) */
 	rc =

@@ -10,33 +10,10 @@
 #include "mbedtls/ecp.h"
 #include "tls_x25519.h"
 
-static int nibble(char c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
-static void unhex32(const char *s, unsigned char out[32])
-{
-	for (int i = 0; i < 32; i++)
-		out[i] = (unsigned char)(nibble(s[2 * i]) * 16 + nibble(s[2 * i + 1]));
-}
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static void fill(unsigned char *p, size_t n)
-{
-	while (n--) {
-		rng_state ^= rng_state << 13;
-		rng_state ^= rng_state >> 7;
-		rng_state ^= rng_state << 17;
-		*p++ = (unsigned char)rng_state;
-	}
-}
-
 static int rng(void *ctx, unsigned char *p, size_t n)
 {
 	(void)ctx;
-	fill(p, n);
+	harness_fill(p, n);
 	return 0;
 }
 
@@ -125,8 +102,8 @@ static void test_vectors(void)
 	char got[65];
 
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-		unhex32(v[i].k, k);
-		unhex32(v[i].u, u);
+		harness_unhex(v[i].k, k);
+		harness_unhex(v[i].u, u);
 		clamp(k);
 		int ret = mul_with(tls_x25519_mul, k, u, out);
 		hex(out, got);
@@ -173,9 +150,9 @@ static void test_against_mbedtls(void)
 	int i, r1, r2, same = 0, refused = 0;
 
 	for (i = 0; i < 300; i++) {
-		fill(k, 32);
+		harness_fill(k, 32);
 		clamp(k);
-		fill(u, 32);
+		harness_fill(u, 32);
 		if (i < 12) { /* 0, 1, the order-8 points, p - 1 .. p + 18 */
 			memset(u, 0, 32);
 			if (i == 1)
@@ -211,7 +188,7 @@ static void test_contract(void)
 	mbedtls_ecp_point_init(&p);
 	mbedtls_ecp_point_init(&r);
 	mbedtls_mpi_init(&d);
-	fill(k, 32);
+	harness_fill(k, 32);
 	clamp(k);
 	CHECK(mbedtls_ecp_group_load(&g, MBEDTLS_ECP_DP_CURVE25519) == 0, "load");
 	CHECK(mbedtls_mpi_read_binary_le(&d, k, 32) == 0, "scalar");
