@@ -28,20 +28,13 @@ import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
+sys.path.insert(0, os.path.join(TOP, "tests"))
 
+from budget import stream  # noqa: E402  (make budget's 2,000-chunk chat)
 from lib import Mock, clean_env, make_pki, pki, sse_reply  # noqa: E402
 
 QEMU = "qemu-x86_64-static"
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-
-
-def chunks(n):
-    out = ['data: {"choices":[{"index":0,"delta":{"content":"word%d "},"finish_reason":null}]}\n\n'
-           % i for i in range(n)]
-    out.append('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],'
-               '"usage":{"prompt_tokens":9,"completion_tokens":%d,"total_tokens":%d}}\n\n' % (n, n + 9))
-    out.append("data: [DONE]\n\n")
-    return out
 
 
 def symbols(binary):
@@ -100,7 +93,7 @@ def main():
         for tls, cert in (("1.3", "server.pem"), ("1.2", "server.pem"), ("1.3", "ecdsa.pem")):
             with Mock(tls=tls, cert=cert, lifetime=120) as m:
                 env = clean_env(m, cacert=bundle, path=True, home=work)
-                for args, reply in ((["chat", "go"], sse_reply(chunks(2000))),
+                for args, reply in ((["chat", "go"], sse_reply(stream(2000))),
                                     (["chat", "--no-stream", "go"], None),
                                     (["api", "GET", "/api/2.0/serving-endpoints"], None)):
                     if reply:
