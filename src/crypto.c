@@ -74,6 +74,9 @@ psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context
 	return PSA_SUCCESS;
 }
 
+/* Run once (pthread_once): mbedTLS's lazy set-ups that its own locks do not
+ * cover, the AES tables and AES-NI / AESCE detection, happen here too, as
+ * seeding the CTR-DRBG sets an AES key. */
 static void global_init(void)
 {
 	static const char pers[] = "dbxai";

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -62,19 +61,6 @@ static const uint16_t sig_algs[] = {
 #else
 #define TLS_AEADS "AES-GCM"
 #endif
-
-/* mbedTLS fills its ciphersuite list on the first call, without a lock
- * (ssl_ciphersuites.c; MBEDTLS_THREADING_C does not cover it), and every
- * mbedtls_ssl_config_defaults() reads it: filled once, before a second thread
- * can get there. (The other unlocked lazy set-ups we reach, the AES tables and
- * AES-NI / AESCE detection, run in crypto_global_init's once: seeding the
- * CTR-DRBG sets an AES key.) */
-static pthread_once_t suites_once = PTHREAD_ONCE_INIT;
-
-static void suites_init(void)
-{
-	(void)mbedtls_ssl_list_ciphersuites();
-}
 
 enum trust_kind { TRUST_FILE, TRUST_DIR, TRUST_MEM };
 
@@ -513,7 +499,6 @@ int tls_client_new(struct tls_client **out, const struct tls_options *opt, char 
 	err = crypto_global_init(errbuf);
 	if (err)
 		return err;
-	pthread_once(&suites_once, suites_init);
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return DBX_ERR_NOMEM;

@@ -56,8 +56,8 @@
  * share the CTR-DRBG and entropy contexts (crypto.c) and PSA's key store and
  * random generator (TLS 1.3 keys). These lock them with pthread mutexes.
  * mbedTLS's lazy one-time set-ups that they do not cover (AES tables, AES-NI /
- * AESCE detection, the ciphersuite list) run under pthread_once in crypto.c
- * and tls.c. */
+ * AESCE detection) run under pthread_once in crypto.c; the ciphersuite list is
+ * fixed (MBEDTLS_SSL_CIPHERSUITES below), not filled on first use. */
 #define MBEDTLS_THREADING_C
 #define MBEDTLS_THREADING_PTHREAD
 
@@ -168,6 +168,22 @@
  * are none here. */
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+/* The suites offered: those this configuration has, in mbedTLS's default order.
+ * Without the list mbedTLS keeps its preference table of every suite it knows
+ * (0.7 KB) and filters it at first use. */
+#if defined(MBEDTLS_CHACHAPOLY_C)
+#define DBX_SUITES_13_CHACHA MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+#define DBX_SUITES_12_CHACHA MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, \
+                             MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+#else
+#define DBX_SUITES_13_CHACHA
+#define DBX_SUITES_12_CHACHA
+#endif
+#define MBEDTLS_SSL_CIPHERSUITES \
+    DBX_SUITES_13_CHACHA MBEDTLS_TLS1_3_AES_256_GCM_SHA384, MBEDTLS_TLS1_3_AES_128_GCM_SHA256, \
+    DBX_SUITES_12_CHACHA \
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, \
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 
 /* Record buffers: incoming records can be 16 KiB (servers rarely honour a smaller
  * max_fragment_length); what we send is split into 4 KiB records, saving 12 KiB. */
