@@ -2,7 +2,6 @@
 #include "cfg.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,11 +70,10 @@ int cfg_parse_number(const char *name, const char *s, int allow_fraction, double
                      char *errbuf)
 {
 	const char *p = s;
-	char *end = NULL;
 	double v;
 	int digits = 0;
 
-	/* strtod alone accepts " 1", "1e3", "inf", "0x10", "-0": check the grammar first. */
+	/* text_double also takes "-1" and "1e3": check the grammar first. */
 	while (text_is_digit(*p)) {
 		p++;
 		digits++;
@@ -87,11 +85,7 @@ int cfg_parse_number(const char *name, const char *s, int allow_fraction, double
 			digits++;
 		}
 	}
-	if (digits == 0 || *p != '\0')
-		goto bad;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end != p || !isfinite(v) || v > max)
+	if (digits == 0 || *p != '\0' || text_double(s, (size_t)(p - s), &v) != DBX_OK || v > max)
 		goto bad;
 	*out = v;
 	return DBX_OK;

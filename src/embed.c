@@ -151,7 +151,7 @@ static inline __attribute__((always_inline)) size_t digits_end(const char *s, si
 /* The length of the JSON number at s[0..n) (RFC 8259 grammar), 0 if there is
  * none (inlined: it runs once per number of every vector). *odd is set when json_number_double()
  * could fail on it: written in more than JSON_NUM_MAX bytes, or 1e300 or more in magnitude. Any
- * other number converts (fast_double or strtod, within range). */
+ * other number converts (fast_double or text_double, within range). */
 static inline __attribute__((always_inline)) size_t number_at(const char *s, size_t n, int *odd)
 {
 	size_t i = 0, digits = 0, j;

@@ -17,18 +17,15 @@
  */
 #include "json.h"
 
-#include <errno.h>
-#include <float.h>
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define JSMN_STATIC
 #define JSMN_PARENT_LINKS
 #include "jsmn.h"
+#include "switches.h"
 #include "text.h"
 
 /* Callers declare struct json_tok arrays without seeing jsmn. Only this file
@@ -1010,8 +1007,9 @@ out:
 /* Clinger's fast path: a number of at most 15 significant digits whose decimal
  * exponent is within 22 of zero converts exactly with one IEEE multiply or
  * divide of two exact doubles, so the result is the correctly rounded one
- * strtod would give, at a fraction of the cost. Embedding replies are
- * thousands of such numbers. s is a validated JSON number; 0: use strtod. */
+ * text_double would give, at a fraction of the cost. Embedding replies are
+ * thousands of such numbers; a make MINIMAL=1 build, which has no embeddings,
+ * leaves it out (0.5 KB). s is a validated JSON number; 0: use text_double. */
 static int fast_double(const char *s, size_t n, double *out)
 {
 	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -1052,7 +1050,9 @@ static int fast_double(const char *s, size_t n, double *out)
 	}
 	if (i != n || exp10 < -22 || exp10 > 22)
 		return 0;
-	d = (double)m; /* exact: m < 10^15 < 2^53 */
+	/* exact: m < 10^15 < 2^53; in 32-bit halves, as a 64-bit integer's
+	 * conversion is a library routine on 32-bit ARM (see json_int) */
+	d = (double)(uint32_t)(m >> 32) * 4294967296.0 + (double)(uint32_t)m;
 	d = exp10 < 0 ? d / p10[-exp10] : d * p10[exp10];
 	*out = neg ? -d : d;
 	return 1;
@@ -1060,28 +1060,17 @@ static int fast_double(const char *s, size_t n, double *out)
 
 enum dbx_err json_number_double(const char *s, size_t n, double *v)
 {
-	char num[JSON_NUM_MAX + 1], *end;
 	double d;
-	int saved = errno;
-	enum dbx_err err = DBX_OK;
+	enum dbx_err err;
 
-	if (fast_double(s, n, v))
+	if (!DBX_MINIMAL && fast_double(s, n, v))
 		return DBX_OK;
-	/* strtod needs a terminated copy: the number may end the buffer */
 	if (n > JSON_NUM_MAX)
 		return DBX_ERR_LIMIT;
-	memcpy(num, s, n);
-	num[n] = 0;
-	errno = 0;
-	d = strtod(num, &end);
-	if (end != num + n)
-		err = DBX_ERR_INTERNAL; /* LC_NUMERIC is not "C" */
-	else if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
-		err = DBX_ERR_LIMIT;
-	else
+	err = text_double(s, n, &d);
+	if (!err)
 		*v = d;
-	errno = saved;
-	return err;
+	return err == DBX_ERR_USAGE ? DBX_ERR_INTERNAL : err; /* s was checked */
 }
 
 enum dbx_err json_double(const struct json_doc *doc, int t, double *v)
@@ -1091,6 +1080,23 @@ enum dbx_err json_double(const struct json_doc *doc, int t, double *v)
 	if (!tk || tk->type != (jsmntype_t)JSON_NUMBER)
 		return DBX_ERR_USAGE;
 	return json_number_double(doc->js + tk->start, (size_t)(tk->end - tk->start), v);
+}
+
+/* The whole value d (|d| <= 2^53) into *v; 0 when d has a fraction. In 32-bit
+ * halves: on 32-bit ARM a conversion between double and a 64-bit integer is a
+ * soft-float routine of libgcc's (1 KB), the 32-bit ones are instructions. */
+static int whole_double(double d, int64_t *v)
+{
+	double a = d < 0 ? -d : d;
+	uint32_t hi = (uint32_t)(a / 4294967296.0); /* truncated: a / 2^32 <= 2^21 */
+	double lo = a - (double)hi * 4294967296.0;  /* exact, in [0, 2^32) */
+	int64_t w;
+
+	if ((double)(uint32_t)lo != lo)
+		return 0;
+	w = (int64_t)(((uint64_t)hi << 32) | (uint32_t)lo);
+	*v = d < 0 ? -w : w;
+	return 1;
 }
 
 enum dbx_err json_int(const struct json_doc *doc, int t, int64_t *v)
@@ -1122,11 +1128,8 @@ enum dbx_err json_int(const struct json_doc *doc, int t, int64_t *v)
 			err = DBX_ERR_LIMIT;
 			goto out;
 		}
-		if ((double)(int64_t)dv != dv) {
+		if (!whole_double(dv, v))
 			err = DBX_ERR_USAGE;
-			goto out;
-		}
-		*v = (int64_t)dv;
 		goto out;
 	}
 	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;

@@ -24,8 +24,9 @@
  *   the text.
  * - Token arguments MUST come from the same document (or be -1); pointer
  *   arguments MUST NOT be NULL unless a comment says so.
- * - Number conversion and formatting use strtod()/snprintf(), which follow
- *   LC_NUMERIC: the program MUST leave it at "C" (the writer checks its output).
+ * - Numbers are read without the locale (text_double); the writer formats them
+ *   with snprintf(), which follows LC_NUMERIC: the program MUST leave it at "C"
+ *   (the writer checks its output).
  * - Errors are enum dbx_err: DBX_ERR_PROTOCOL for invalid JSON, DBX_ERR_LIMIT
  *   for a limit below (or a value that does not fit the type asked for),
  *   DBX_ERR_USAGE for a getter asked for the wrong type or a writer call out of

@@ -230,8 +230,10 @@ enum dbx_err json_w_double(struct json_w *w, double v)
 	/* The shortest of %.15g..%.17g that reads back equal: 17 digits always
 	 * do, but print 0.7 as 0.69999999999999996. */
 	for (prec = 15; prec <= 17; prec++) {
+		double back;
 		n = snprintf(num, sizeof num, "%.*g", prec, v);
-		if (strtod(num, NULL) == v)
+		if (n > 0 && (size_t)n < sizeof num &&
+		    text_double(num, (size_t)n, &back) == DBX_OK && back == v)
 			break;
 	}
 	if (n <= 0 || (size_t)n >= sizeof num || !json_is_number(num, (size_t)n)) {

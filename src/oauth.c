@@ -182,8 +182,8 @@ static long get_secs(const struct json_doc *d, const char *key, long dflt, long 
 	} else {
 		memcpy(buf, p, n);
 	}
-	buf[n] = '\0';
-	v = strtod(buf, NULL); /* +-HUGE_VAL past DBL_MAX (1e309): clamped below */
+	if (text_double(buf, n, &v) == DBX_ERR_USAGE) /* +-HUGE_VAL past DBL_MAX: clamped */
+		return dflt;
 	return v < (double)lo ? lo : v > (double)hi ? hi : (long)v;
 }
 

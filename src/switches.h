@@ -35,6 +35,13 @@
 #define DBX_FEATURE_PROXY 1
 #endif
 
+/* make MINIMAL=1: every feature out and the size profile, which trades some
+ * speed for bytes where that is the choice (third_party/dbxai_mbedtls_config.h
+ * reads it too). */
+#ifndef DBX_MINIMAL
+#define DBX_MINIMAL 0
+#endif
+
 /* The names of the features built in, each after a space (for the
  * `dbxai --version` line "Features: ..."). */
 #if DBX_FEATURE_OAUTH

@@ -1,8 +1,9 @@
 /*
  * text.h - the character tests and text transforms that several modules need,
  * written once: ASCII digits and hex digits (inline: the parsers' hot loops use
- * them), UTF-8 sequence checks, percent-decoding and the filters that keep
- * control characters off a terminal. Pure; no allocation; locale-free (never
+ * them), UTF-8 sequence checks, percent-decoding, decimal numbers to doubles
+ * and the filters that keep control characters off a terminal. Pure; no
+ * allocation; locale-free (never
  * <ctype.h>, whose answers depend on the locale and whose arguments must not be
  * negative chars).
  */
@@ -79,6 +80,18 @@ out:
 	return ret;
 }
 
+/* The double nearest to the decimal number s[0..n), ties to even, as strtod
+ * gives it in the C locale, worked out exactly with integers (no rounding on
+ * the way). The number: an optional '-', digits with at most one '.' among them
+ * (one digit at least), then an optional exponent (e or E, an optional sign,
+ * digits): JSON's numbers, and "007", "1." or ".5". Returns DBX_OK (0 for what
+ * rounds below the smallest subnormal, -0 with a minus); DBX_ERR_LIMIT past
+ * DBL_MAX (*out is then +-HUGE_VAL) or for more than TEXT_DOUBLE_DIGITS digits;
+ * DBX_ERR_USAGE for anything else. About 1 us: json.c converts short numbers
+ * faster itself. */
+#define TEXT_DOUBLE_DIGITS 400
+enum dbx_err text_double(const char *s, size_t n, double *out);
+
 /* Percent-decodes s[0..n) into out[0..cap), NUL-terminated (RFC 3986).
  * flags: TEXT_PCT_PLUS ('+' is a space, as forms and query strings have it),
  * TEXT_PCT_NO_CONTROL (a control byte is refused, not only NUL). Returns the
@@ -91,7 +104,8 @@ out:
 long text_pct_decode(const char *s, size_t n, char *out, size_t cap, int flags);
 
 /* Unix time t as "2025-01-31 12:00:00 UTC" into out (cap >= 24), without
- * strftime or gmtime: no locale or time zone code in the binary. */
+ * strftime: no locale or time zone code in the binary. A time past what the
+ * calendar functions hold is written as seconds from 1970. */
 void text_utc(long long t, char *out, size_t cap);
 
 /* Replaces every byte that is not printable ASCII with '?', in place, so a

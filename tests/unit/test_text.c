@@ -1,6 +1,10 @@
 /* test_text.c - text_tty: what a terminal may be shown of a server's or a
  * model's text (controls in caret notation, UTF-8 kept), whole and split at
- * every offset (a sequence cut between two writes). */
+ * every offset (a sequence cut between two writes); text_double against the C
+ * library's strtod, bit for bit. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "harness.h"
@@ -56,8 +60,145 @@ static void test_tty(void)
 	}
 }
 
+/* text_double(s) against strtod(s), which the test program has: the same
+ * bits, DBX_ERR_LIMIT where strtod says infinity. 0 when they differ. */
+static int same_as_strtod(const char *s)
+{
+	double v = 0, ref = strtod(s, NULL);
+	struct harness_guarded g = harness_guard(s, strlen(s));
+	enum dbx_err err = text_double((const char *)g.data, strlen(s), &v);
+
+	harness_unguard(&g);
+	return (err == DBX_ERR_LIMIT) == (isinf(ref) != 0) && (!err || err == DBX_ERR_LIMIT) &&
+	       memcmp(&v, &ref, sizeof v) == 0;
+}
+
+static void test_double(void)
+{
+	static const char *const same[] = {
+	    "0",
+	    "-0",
+	    "0.0",
+	    "-0.000",
+	    "1",
+	    "-1",
+	    "1.",
+	    ".5",
+	    "-.5",
+	    "007",
+	    "00012.5000",
+	    "1e0",
+	    "1E+22",
+	    "1e22",
+	    "1e23",
+	    "1e-22",
+	    "1e-23",
+	    "0.7",
+	    "0.1",
+	    "0.30000000000000004",
+	    "3.14159265358979",
+	    "9007199254740992",
+	    "9007199254740993",
+	    "9007199254740995",
+	    "9007199254740993.0000000000001",
+	    "123456789012345678901234567890",
+	    "0.1000000000000000055511151231257827021181583404541015625",
+	    "1.7976931348623157e308",
+	    "1.7976931348623158e308",
+	    "1.7976931348623159e308",
+	    "1e309",
+	    "-1e309",
+	    "1e310",
+	    "2.2250738585072014e-308",
+	    "2.2250738585072011e-308",
+	    "2.2250738585072009e-308",
+	    "4.9406564584124654e-324",
+	    "2.4703282292062327e-324",
+	    "2.4703282292062328e-324",
+	    "1e-324",
+	    "3e-324",
+	    "5e-324",
+	    "1e-400",
+	    "-1e-400",
+	    "0e99999",
+	    "1e99999999999",
+	    "-1e-99999999999",
+	    "0.000000000000000000000000000001e-290",
+	    "1e-5",
+	    "123.456e-2",
+	    "1844674407370955161600000",
+	    "7.0e-10",
+	    /* DBL_MAX + half an ulp, less a little: DBL_MAX */
+	    "179769313486231580793728971405303415079934132710037826936173778980444968292764750946"
+	    "649017977587207096330286416692887910946555547851940402630657488671505820681908902000"
+	    "708383676273854845817711531764475730270069855571366959622842914819860834936475292719"
+	    "074168444365510704342711559699508093042880177904174497791.99999999999999999999999999",
+	};
+	static const char *const bad[] = {"",    "-",     ".",    "-.",  "1e",  "1e+",  "+1",
+	                                  " 1",  "1 ",    "0x10", "inf", "nan", "1..2", "1.2.3",
+	                                  "--1", "1e1.5", "e5",   "1e-", "1,5", "1e5x"};
+	char many[TEXT_DOUBLE_DIGITS + 3];
+	uint64_t x = 88172645463325252ULL;
+	size_t i, mismatches = 0;
+	double v;
+	int k;
+
+	for (i = 0; i < sizeof same / sizeof same[0]; i++)
+		CHECK(same_as_strtod(same[i]), "%s", same[i]);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(text_double(bad[i], strlen(bad[i]), &v) == DBX_ERR_USAGE, "'%s' refused",
+		      bad[i]);
+	memset(many, '1', sizeof many);
+	many[0] = '.';
+	CHECK(text_double(many, TEXT_DOUBLE_DIGITS + 1, &v) == DBX_OK && v > 0.11 && v < 0.12,
+	      "%d digits", TEXT_DOUBLE_DIGITS);
+	CHECK(text_double(many, TEXT_DOUBLE_DIGITS + 2, &v) == DBX_ERR_LIMIT, "one digit more");
+	CHECK(text_double("-0", 2, &v) == DBX_OK && v == 0 && signbit(v), "-0");
+	/* random digits, point and exponent; doubles of random bits printed with
+	 * 17 and 25 digits; and, where long double is wider, the points halfway
+	 * between two doubles, exact (ties to even) and nearly so */
+	for (k = 0; k < 30000; k++) {
+		char buf[400];
+		int len = 0, nd, dot, j;
+		uint64_t b;
+		double d;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		nd = 1 + (int)(x % 25);
+		dot = (int)(x >> 8) % (nd + 1);
+		if (x >> 20 & 1)
+			buf[len++] = '-';
+		for (j = 0; j < nd; j++) {
+			if (j == dot && (x >> 21 & 1))
+				buf[len++] = '.';
+			buf[len++] = (char)('0' + (x >> (24 + j % 36)) % 10);
+		}
+		if (x >> 62)
+			len += snprintf(buf + len, sizeof buf - (size_t)len, "e%d",
+			                (int)((x >> 30) % 700) - 350);
+		buf[len] = '\0';
+		mismatches += !same_as_strtod(buf);
+		b = x & UINT64_C(0x7fefffffffffffff);
+		memcpy(&d, &b, sizeof d);
+		snprintf(buf, sizeof buf, "%.17g", d);
+		mismatches += !same_as_strtod(buf);
+		snprintf(buf, sizeof buf, "%.25e", d);
+		mismatches += !same_as_strtod(buf);
+		if (LDBL_MANT_DIG >= 64 && (k & 3) == 0) {
+			long double h = ((long double)d + nextafter(d, INFINITY)) / 2;
+			snprintf(buf, sizeof buf, "%.40Le", h);
+			mismatches += !same_as_strtod(buf);
+			if (fabs(d) > 1e-30 && fabs(d) < 1e30) {
+				snprintf(buf, sizeof buf, "%.150Le", h);
+				mismatches += !same_as_strtod(buf);
+			}
+		}
+	}
+	CHECK(mismatches == 0, "%zu random numbers differ from strtod", mismatches);
+}
+
 int main(void)
 {
 	RUN(test_tty);
+	RUN(test_double);
 	return harness_done("text");
 }
