@@ -9,6 +9,10 @@ TARGETS := x86_64-linux-musl aarch64-linux-musl armv7-linux-musleabihf \
 ifeq ($(wildcard toolchains/$(TARGET).mk),)
 $(error unknown TARGET '$(TARGET)'; one of: $(TARGETS) native fuzz memcheck tsan)
 endif
+# make MINIMAL=1 (below) is also a size profile, which a toolchain may extend
+# (its own settings when MINIMAL_ON is not empty).
+MINIMAL ?=
+MINIMAL_ON := $(filter-out 0,$(MINIMAL))
 include toolchains/$(TARGET).mk
 
 ifeq ($(origin CC),default)
@@ -37,6 +41,8 @@ FEATURE_FILES_mcp := src/mcp.c src/mcpsrv.c src/agent.c
 FEATURE_FILES_proxy := src/proxy.c
 # what stands in for a feature that is left out (auth.h with the token alone)
 FEATURE_ALT_oauth := src/auth_pat.c
+# the help sections (src/cli/help.txt) that only a feature's files read
+FEATURE_HELP_repl := repl
 # the unit tests of a feature's files
 FEATURE_TESTS_oauth := test_oauth test_cache
 FEATURE_TESTS_embeddings := test_embed
@@ -44,7 +50,6 @@ FEATURE_TESTS_responses := test_mlagent
 FEATURE_TESTS_proxy := test_proxy
 FEATURE_TESTS_mcp := test_mcp
 FEATURES ?=
-MINIMAL ?=
 FEATURES_BAD := $(filter-out $(FEATURE_NAMES:%=-%) $(FEATURE_NAMES:%=+%),$(FEATURES))
 ifneq ($(FEATURES_BAD),)
 $(error FEATURES: '$(firstword $(FEATURES_BAD))' is not -NAME or +NAME; the names: $(FEATURE_NAMES))
@@ -52,15 +57,17 @@ endif
 feature_fold = $(if $(1),$(call feature_fold,$(wordlist 2,$(words $(1)),$(1)),$(if \
 	$(filter -%,$(firstword $(1))),$(2) $(patsubst -%,%,$(firstword $(1))),$(filter-out \
 	$(patsubst +%,%,$(firstword $(1))),$(2)))),$(2))
-FEATURES_OFF := $(filter $(call feature_fold,$(FEATURES),$(if $(filter-out 0,$(MINIMAL)),$(FEATURE_NAMES))),$(FEATURE_NAMES))
+FEATURES_OFF := $(filter $(call feature_fold,$(FEATURES),$(if $(MINIMAL_ON),$(FEATURE_NAMES))),$(FEATURE_NAMES))
 FEATURES_ON := $(filter-out $(FEATURES_OFF),$(FEATURE_NAMES))
 FEATURE_OFF_FILES := $(foreach f,$(FEATURES_OFF),$(FEATURE_FILES_$(f))) \
 	$(foreach f,$(FEATURES_ON),$(FEATURE_ALT_$(f)))
 FEATURE_CPPFLAGS := $(foreach f,$(FEATURES_OFF),-DDBX_FEATURE_$(shell echo $(f) | tr a-z A-Z)=0)
 # MINIMAL=1 is also a size profile: mbedTLS without what a client can do without
-# (DBX_MINIMAL in third_party/dbxai_mbedtls_config.h) and the streaming path
-# built for size like the rest (model output is far slower than -Oz code).
-ifneq ($(filter-out 0,$(MINIMAL)),)
+# (DBX_MINIMAL in third_party/dbxai_mbedtls_config.h), no AES-GCM fast path of
+# our own (src/tls_gcm.c), the streaming path built for size like the rest
+# (model output is far slower than -Oz code), and what the toolchain adds
+# (x86_64, armv7: musl built for size, link-time optimisation; see there).
+ifneq ($(MINIMAL_ON),)
 FEATURE_CPPFLAGS += -DDBX_MINIMAL=1
 TC_HOT_CFLAGS :=
 endif
@@ -80,9 +87,11 @@ DBX_CPPFLAGS := -Isrc -Ithird_party -I$(MBEDTLS_DIR)/include -I$(JSMN_DIR) \
 	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(FEATURE_CPPFLAGS)
 DBX_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \
 	-Wno-format-truncation -Wno-unknown-warning-option # messages are cut to the errbuf on purpose
-DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS)
+# TC_LTO: link-time optimisation flags of a toolchain (compile and link); the
+# archives are then made with its gcc-ar (TC_AR).
+DBX_CFLAGS := -std=c11 $(DBX_WARN) $(TC_CFLAGS) $(TC_LTO)
 # mbedTLS is not ours to make -Werror clean
-MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) $(TC_MBEDTLS_CFLAGS) -w
+MBEDTLS_CFLAGS := -std=c99 $(TC_CFLAGS) $(TC_MBEDTLS_CFLAGS) $(TC_LTO) -w
 # -pthread: mbedTLS locks its shared state with pthread mutexes (musl: in libc)
 DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 # Code layout: with lld, the functions an everyday chat runs go first, packed,
@@ -92,6 +101,11 @@ DBX_LDFLAGS := $(TC_LDFLAGS) -lm -pthread
 HOT_ORDER := tools/hot.order
 ifneq ($(filter -fuse-ld=lld,$(TC_LDFLAGS)),)
 DBX_LDFLAGS += -Wl,--symbol-ordering-file=$(HOT_ORDER) -Wl,--no-warn-symbol-ordering
+endif
+# With TC_LTO the code is made at the link, whose warnings (after inlining across
+# files, mbedTLS's code too) are not errors: each file's own were at its compile.
+ifneq ($(TC_LTO),)
+DBX_LDFLAGS += -w
 endif
 # A toolchain may name its libc.a (TC_LIBC) to be linked as a copy whose code
 # sections start on TC_LIBC_ALIGN bytes, not 16 (toolchains/x86_64-linux-musl.mk
@@ -145,7 +159,7 @@ help:
 	@echo 'make FEATURES="-NAME ..."  leave features out (+NAME keeps one): $(FEATURE_NAMES);'
 	@echo '                        e.g. FEATURES="-oauth -responses"; what needs one exits 2,'
 	@echo '                        "not built in (NAME)"; dbxai --version lists those built in'
-	@echo 'make MINIMAL=1          all of them out (PAT, streamed chat, api) and mbedTLS trimmed;'
+	@echo 'make MINIMAL=1          all of them out (PAT, streamed chat, api), built for size;'
 	@echo '                        such builds go to build/<t>-minimal, build/<t>-no-NAME...'
 	@echo 'make CA_BUNDLE="FILE.." embed CA certificates (PEM bundles or one or two roots; as DER)'
 	@echo 'make image              OCI image layout build/image and build/dbxai-$(VERSION)-oci.tar:'
@@ -271,6 +285,12 @@ NOKEY_OBJ := $(patsubst %,$(B)/mbedtls/%.o,pk_wrap pk rsa)
 $(NOKEY_OBJ): MBEDTLS_CFLAGS += -include src/tls_nokey.h
 $(NOKEY_OBJ): src/tls_nokey.h
 $(B)/mbedtls/rsa.o: MBEDTLS_CFLAGS += -DDBX_NOKEY_RSA_C
+# mbedTLS 3.6.6's AES-NI assembly keeps its jump to the decryption loop ("jz 2f")
+# when MBEDTLS_BLOCK_CIPHER_NO_DECRYPT leaves the loop out. In aesni.o's own
+# assembly a later "2:" takes it (never jumped to: nothing decrypts); in the one
+# file link-time optimisation writes (TC_LTO) none may follow, and the assembler
+# fails. So aesni.o is always compiled to code.
+$(B)/mbedtls/aesni.o: MBEDTLS_CFLAGS += -fno-lto
 
 $(B)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c third_party/dbxai_mbedtls_config.h | $(TC_DEPS)
 	@mkdir -p $(@D)
@@ -288,12 +308,14 @@ $(B)/obj/%.o: src/%.c | $(FETCHED) $(TC_DEPS)
 	$(Q)$(CC) $(DBX_CPPFLAGS) $(DBX_CFLAGS) $(HOT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The help text (src/cli/help.txt) goes into the binary packed (tools/help_pack.py:
-# 11 KB of text in 5.7 KB), as a header that only cli_help.c includes.
+# 11 KB of text in 5.7 KB), as a header that only cli_help.c includes; without
+# the sections only a left-out feature reads.
 HELP_H := $(B)/gen/help_pack.h
 $(HELP_H): src/cli/help.txt tools/help_pack.py
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)
-	$(Q)$(PYTHON) tools/help_pack.py src/cli/help.txt $@
+	$(Q)$(PYTHON) tools/help_pack.py src/cli/help.txt $@ \
+		$(foreach f,$(FEATURES_OFF),$(FEATURE_HELP_$(f)))
 $(B)/obj/cli/cli_help.o: $(HELP_H)
 $(B)/obj/cli/cli_help.o: DBX_CPPFLAGS += -I$(B)/gen
 

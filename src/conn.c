@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "err.h"
 #include "net.h"
+#include "switches.h"
 #include "tls.h"
 
 #define CONN_TRACE_MAX 4096
@@ -133,6 +134,7 @@ static int io_read(struct conn *c, char *buf, size_t len, int timeout_ms, size_t
 	return c->io_.read(c->io_.ctx, buf, len, timeout_ms, got, errbuf);
 }
 
+#if DBX_FEATURE_PROXY
 /* host:port for request lines and messages; IPv6 literals in brackets. */
 static void authority(char *out, size_t cap, const char *host, unsigned port)
 {
@@ -216,34 +218,49 @@ static int tunnel(struct conn *c, const struct conn_target *t, char *errbuf)
 	return DBX_OK;
 }
 
+/* Connects to c's proxy and through its tunnel to t: c->fd_ is open on
+ * success, closed on failure. */
+static int dial_proxy(struct conn *c, const struct conn_target *t, const struct net_dial *d,
+                      char *errbuf)
+{
+	char msg[DBX_ERRBUF_SIZE];
+	int err;
+
+	err = net_connect(c->proxy_host, c->proxy_port, d, &c->fd_, msg);
+	if (err) {
+		errbuf_set(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
+		return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY : err;
+	}
+	say(c, "* connected to proxy %s (%s)", c->proxy_host, "CONNECT tunnel");
+	err = tunnel(c, t, errbuf);
+	if (err) {
+		net_close(c->fd_);
+		c->fd_ = -1;
+	}
+	return err;
+}
+#endif
+
 /* Connects to t (through the proxy when set), with TLS for https, and makes
- * the socket c's transport. */
+ * the socket c's transport. Without proxy support (FEATURES=-proxy) the client
+ * never sets a proxy: the tunnel code is left out. */
 static int open_socket(struct conn *c, const struct conn_target *t, char *errbuf)
 {
 	struct net_dial d = {c->connect_timeout_ms, c->resolve, c->trace, c->trace_ctx};
-	char msg[DBX_ERRBUF_SIZE];
 	int err;
 
 	if (t->https && !c->tls) {
 		errbuf_set(errbuf, "internal: https without a TLS client");
 		return DBX_ERR_INTERNAL;
 	}
-	if (c->proxy_host) {
-		err = net_connect(c->proxy_host, c->proxy_port, &d, &c->fd_, msg);
-		if (err) {
-			errbuf_set(errbuf, "proxy: %s (check HTTPS_PROXY)", msg);
-			return err == DBX_ERR_RESOLVE || err == DBX_ERR_CONNECT ? DBX_ERR_PROXY
-			                                                        : err;
-		}
-		say(c, "* connected to proxy %s (%s)", c->proxy_host, "CONNECT tunnel");
-		err = tunnel(c, t, errbuf);
-		if (err)
-			goto fail;
-	} else {
+#if DBX_FEATURE_PROXY
+	if (c->proxy_host)
+		err = dial_proxy(c, t, &d, errbuf);
+	else
+#endif
 		err = net_connect(t->host, t->port, &d, &c->fd_, errbuf);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	if (t->https) {
 		err = tls_connect(c->tls, c->fd_, t->host, c->connect_timeout_ms, &c->tls_, errbuf);
 		if (err == ERR_TLS12_RETRY) {

@@ -120,6 +120,7 @@ static int chat_message(struct reply *r, const struct json_doc *d, int m)
 	return err;
 }
 
+#if DBX_FEATURE_RESPONSES
 /* A Responses output item the agent produced (whole): its steps and, when
  * text: a message whose text no delta gave. */
 static int resp_item(struct reply *r, const struct json_doc *d, int item, int text)
@@ -139,15 +140,16 @@ static int resp_item(struct reply *r, const struct json_doc *d, int item, int te
 			err = reply_text_json(r, DBX_EV_TEXT, d, json_get(d, c, "text"));
 	return err;
 }
+#endif
 
 /* One agent event or answer: kind 'c' ChatAgent chunk, 'C' ChatAgent answer,
  * 'r' Responses event (*pass: hand it on to the Responses decoder), 'R' the
- * Responses answer. */
+ * Responses answer (these two only with the Responses API built in). */
 static int agent_decode(struct reply *r, const char *js, size_t len, int kind, int *pass)
 {
 	struct json_tok tok[REPLY_TOKENS], *heap = NULL;
 	struct json_doc d;
-	int err, t, type;
+	int err, t;
 
 	err = reply_parse(r, &d, js, len, tok, &heap);
 	if (err || json_type(&d, 0) != JSON_OBJECT) {
@@ -158,7 +160,6 @@ static int agent_decode(struct reply *r, const char *js, size_t len, int kind, i
 		goto out;
 	}
 	reply_trace(r, &d, json_path(&d, 0, "databricks_output.trace"));
-	type = json_get(&d, 0, "type");
 	switch (kind) {
 	case 'c':
 		err = chat_message(r, &d, json_get(&d, 0, "delta"));
@@ -168,11 +169,13 @@ static int agent_decode(struct reply *r, const char *js, size_t len, int kind, i
 		     t = json_next(&d, t))
 			err = chat_message(r, &d, t);
 		break;
+#if DBX_FEATURE_RESPONSES
 	case 'r':
-		if (json_streq(&d, type, "response.output_item.done"))
+		t = json_get(&d, 0, "type");
+		if (json_streq(&d, t, "response.output_item.done"))
 			err = resp_item(r, &d, json_get(&d, 0, "item"), r->texts == 0);
-		else if (!json_streq(&d, type, "response.output_item.added") &&
-		         !json_streq(&d, type, "response.function_call_arguments.delta"))
+		else if (!json_streq(&d, t, "response.output_item.added") &&
+		         !json_streq(&d, t, "response.function_call_arguments.delta"))
 			*pass = 1;
 		break;
 	default:
@@ -180,6 +183,11 @@ static int agent_decode(struct reply *r, const char *js, size_t len, int kind, i
 		     t = json_next(&d, t))
 			err = resp_item(r, &d, t, 1);
 		break;
+#else
+	default: /* no 'r' or 'R' without the Responses API */
+		(void)pass;
+		break;
+#endif
 	}
 out:
 	free(heap);

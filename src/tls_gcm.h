@@ -13,7 +13,7 @@
  *   12-byte IV (what TLS uses), a tag of 4 to 16 bytes, output equal to input
  *   or not overlapping it, and a CPU with AES-NI, PCLMULQDQ, SSSE3 and SSE4.1
  *   (x86_64) or with the AES and PMULL instructions (aarch64 Linux). Other CPUs
- *   and targets (armv7) run mbedTLS's code unchanged.
+ *   and targets (armv7), and make MINIMAL=1 builds, run mbedTLS's code unchanged.
  * - The fast path leaves ctx unchanged (the key schedule is only read); mbedTLS's
  *   streaming state in ctx is not meaningful after a one-shot call anyway.
  * - Built only against mbedTLS 3.6.6 (#error otherwise: it reads internals) and

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""help_pack.py IN OUT: src/cli/help.txt packed into a C header for cli_help.c.
+"""help_pack.py IN OUT [SECTION...]: src/cli/help.txt packed into a C header for
+cli_help.c, without the SECTIONs named (those only a feature left out of the build
+reads, e.g. repl: chat -i's /help; the Makefile names them).
 
 The help text is 11 KB of English that the binary needs only for `dbxai help`,
 `--help`, `dbxai completion` and chat -i's /help; packed it is half of that.
@@ -91,9 +93,13 @@ def unpack(z):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: help_pack.py src/cli/help.txt OUT.h")
-    text = b"".join(name + b"\0" + body + b"\0" for name, body in sections(sys.argv[1]))
+    if len(sys.argv) < 3:
+        sys.exit("usage: help_pack.py src/cli/help.txt OUT.h [SECTION...]")
+    secs, omit = sections(sys.argv[1]), [a.encode() for a in sys.argv[3:]]
+    for name in omit:
+        if name not in [n for n, _ in secs]:
+            sys.exit("help_pack.py: no section @%s in %s" % (name.decode(), sys.argv[1]))
+    text = b"".join(name + b"\0" + body + b"\0" for name, body in secs if name not in omit)
     z = pack(text)
     if unpack(z) != text:
         sys.exit("help_pack.py: the packed text does not unpack to the same")
