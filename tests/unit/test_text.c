@@ -157,7 +157,7 @@ static void test_double(void)
 	/* random digits, point and exponent; doubles of random bits printed with
 	 * 17 and 25 digits; and, where long double is wider, the points halfway
 	 * between two doubles, exact (ties to even) and nearly so */
-	for (k = 0; k < 30000; k++) {
+	for (k = 0; k < 10000; k++) {
 		char buf[400];
 		int len = 0, nd, dot, j;
 		uint64_t b;
