@@ -1,8 +1,9 @@
 /* test_text.c - text_tty: what a terminal may be shown of a server's or a
  * model's text (controls in caret notation, UTF-8 kept), whole and split at
  * every offset (a sequence cut between two writes); text_double against the C
- * library's strtod, bit for bit. */
+ * library's strtod, bit for bit; text_utc's calendar. */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -196,9 +197,38 @@ static void test_double(void)
 	CHECK(mismatches == 0, "%zu random numbers differ from strtod", mismatches);
 }
 
+/* Dates `auth status` and the conversation log show: leap days, the century
+ * rules, before 1970, and a time no calendar function holds. */
+static void test_utc(void)
+{
+	static const struct {
+		long long t;
+		const char *want;
+	} cases[] = {
+	    {0, "1970-01-01 00:00:00 UTC"},
+	    {-1, "1969-12-31 23:59:59 UTC"},
+	    {951782400, "2000-02-29 00:00:00 UTC"},
+	    {4107542399LL, "2100-02-28 23:59:59 UTC"},
+	    {4107542400LL, "2100-03-01 00:00:00 UTC"},
+	    {1796213570LL, "2026-12-02 12:12:50 UTC"},
+	    {253402300799LL, "9999-12-31 23:59:59 UTC"},
+	    {-62135596800LL, "0001-01-01 00:00:00 UTC"},
+	    {LLONG_MAX, "9223372036854775807 s from 1970 UTC"},
+	};
+	char out[48];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		text_utc(cases[i].t, out, sizeof out);
+		CHECK(strcmp(out, cases[i].want) == 0, "%lld: '%s', not '%s'", cases[i].t, out,
+		      cases[i].want);
+	}
+}
+
 int main(void)
 {
 	RUN(test_tty);
 	RUN(test_double);
+	RUN(test_utc);
 	return harness_done("text");
 }
