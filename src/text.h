@@ -87,8 +87,8 @@ out:
  * digits): JSON's numbers, and "007", "1." or ".5". Returns DBX_OK (0 for what
  * rounds below the smallest subnormal, -0 with a minus); DBX_ERR_LIMIT past
  * DBL_MAX (*out is then +-HUGE_VAL) or for more than TEXT_DOUBLE_DIGITS digits;
- * DBX_ERR_USAGE for anything else. About 1 us: json.c converts short numbers
- * faster itself. */
+ * DBX_ERR_USAGE for anything else. About 0.3 us for 17 digits, as fast as
+ * musl's strtod; json.c converts short numbers faster itself. */
 #define TEXT_DOUBLE_DIGITS 400
 enum dbx_err text_double(const char *s, size_t n, double *out);
 

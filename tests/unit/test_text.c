@@ -156,8 +156,9 @@ static void test_double(void)
 	CHECK(text_double(many, TEXT_DOUBLE_DIGITS + 2, &v) == DBX_ERR_LIMIT, "one digit more");
 	CHECK(text_double("-0", 2, &v) == DBX_OK && v == 0 && signbit(v), "-0");
 	/* random digits, point and exponent; doubles of random bits printed with
-	 * 17 and 25 digits; and, where long double is wider, the points halfway
-	 * between two doubles, exact (ties to even) and nearly so */
+	 * 17 and 25 digits; moderate ones with 17 and 19 digits and fixed points;
+	 * and, where long double is wider, the points halfway between two doubles,
+	 * exact (ties to even) and nearly so */
 	for (k = 0; k < 10000; k++) {
 		char buf[400];
 		int len = 0, nd, dot, j;
@@ -183,6 +184,15 @@ static void test_double(void)
 		snprintf(buf, sizeof buf, "%.17g", d);
 		mismatches += !same_as_strtod(buf);
 		snprintf(buf, sizeof buf, "%.25e", d);
+		mismatches += !same_as_strtod(buf);
+		/* numbers as replies carry them, up to 19 digits with a few after the
+		 * point (text_double's 64-bit division) */
+		d = ldexp((double)(x >> 11), -(int)(x % 64));
+		snprintf(buf, sizeof buf, "%.17g", d);
+		mismatches += !same_as_strtod(buf);
+		snprintf(buf, sizeof buf, "%.19g", d);
+		mismatches += !same_as_strtod(buf);
+		snprintf(buf, sizeof buf, "%.*f", (int)(x >> 40) % 12, d);
 		mismatches += !same_as_strtod(buf);
 		if (LDBL_MANT_DIG >= 64 && (k & 3) == 0) {
 			long double h = ((long double)d + nextafter(d, INFINITY)) / 2;
