@@ -690,18 +690,25 @@ test-arch: $(B)/dbxai
 check-layers: $(B)/libdbxai.a $(CLI_LIB) $(CLI_MAIN_OBJ)
 	@$(PYTHON) tests/check_layers.py src/LAYERS $(B)/libdbxai.a $(CLI_LIB) $(CLI_MAIN_OBJ)
 
+# make check: each step's builds use CHECK_JOBS jobs (default: the CPUs; a
+# step's tests still run one at a time: their timing checks stay as written), and
+# each step prints its wall time, the total last.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+check_step = s=$$(date +%s); $(MAKE) --no-print-directory -j$(CHECK_JOBS) $(1) || exit 1; \
+	echo "check: $(strip $(1)): $$(($$(date +%s) - s)) s"
 check:
-	@$(MAKE) --no-print-directory fmt-check
-	@$(MAKE) --no-print-directory check-layers
-	@for t in $(TARGETS); do $(MAKE) --no-print-directory TARGET=$$t test || exit 1; done
-	@$(MAKE) --no-print-directory test-minimal
-	@$(MAKE) --no-print-directory budget
-	@$(MAKE) --no-print-directory memcheck
-	@$(MAKE) --no-print-directory test-e2e-asan
-	@$(MAKE) --no-print-directory test-threads
-	@$(MAKE) --no-print-directory test-image IMAGE_PLATFORMS="$(IMAGE_CHECK_PLATFORMS)"
-	@$(MAKE) --no-print-directory fuzz-brief
-	@echo "check: all targets passed"
+	@s0=$$(date +%s); \
+	$(call check_step,fmt-check); \
+	$(call check_step,check-layers); \
+	for t in $(TARGETS); do $(call check_step,TARGET=$$t test); done; \
+	$(call check_step,test-minimal); \
+	$(call check_step,budget); \
+	$(call check_step,memcheck); \
+	$(call check_step,test-e2e-asan); \
+	$(call check_step,test-threads); \
+	$(call check_step,test-image IMAGE_PLATFORMS="$(IMAGE_CHECK_PLATFORMS)"); \
+	$(call check_step,fuzz-brief); \
+	echo "check: all targets passed in $$(($$(date +%s) - s0)) s"
 
 # Footprint figures next to their budgets; fails when one is over.
 budget: size
