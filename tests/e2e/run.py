@@ -6,14 +6,34 @@ may be empty), DBXAI_E2E_ONLY (comma-separated substrings: only the tests whose
 names contain one, e.g. "e2e_chat.Streams,e2e_faults."), DBXAI_E2E_SKIP
 (comma-separated substrings: tests to leave out, e.g. timing-bound ones under valgrind).
 Every server is started by the test, bounded in time, and stopped by it. The
-last line is "e2e: N passed, N failed".
+last line is "e2e: N passed, N failed", after the wall times of the slowest tests.
 """
 import os
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+
+
+SLOWEST = 8  # the tests whose wall time is printed: what to look at when make check grows
+
+
+class TimedResult(unittest.TextTestResult):
+    """Keeps each test's wall time (times: [(test id, seconds)])."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.times = []
+
+    def startTest(self, test):
+        self._t0 = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        self.times.append((test.id(), time.monotonic() - self._t0))
 
 
 def main():
@@ -35,7 +55,10 @@ def main():
         suite = unittest.TestSuite(t for t in walk(suite)
                                    if (not only or any(s in t.id() for s in only))
                                    and not any(s in t.id() for s in skip))
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout, resultclass=TimedResult).run(suite)
+    slow = sorted(result.times, key=lambda t: -t[1])[:SLOWEST]
+    if slow:
+        print("e2e: the %d slowest: %s" % (len(slow), ", ".join("%s %.1f s" % (n, d) for n, d in slow)))
     failed = len(result.failures) + len(result.errors)
     passed = result.testsRun - failed - len(result.skipped)
     why = {}
