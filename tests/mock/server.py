@@ -156,12 +156,13 @@ def read_request(sock, buf):
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     n = int(headers.get("content-length", "0"))
+    rest = bytearray(rest)  # grown in place: bytes += would copy the body so far on each recv
     while len(rest) < n:
         data = sock.recv(65536)
         if not data:
             return None
         rest += data
-    return method, path, headers, rest[:n], rest[n:]
+    return method, path, headers, bytes(rest[:n]), bytes(rest[n:])
 
 
 def send(sock, data, write_size):
