@@ -168,7 +168,7 @@ static int get_str(const struct json_doc *d, const char *key, char *buf, size_t 
 static long get_secs(const struct json_doc *d, const char *key, long dflt, long lo, long hi)
 {
 	char buf[JSON_NUM_MAX + 1];
-	const char *p;
+	const char *p = buf;
 	size_t n = 0;
 	double v;
 	int t = json_get(d, 0, key);
@@ -179,10 +179,8 @@ static long get_secs(const struct json_doc *d, const char *key, long dflt, long 
 	} else if (json_type(d, t) != JSON_NUMBER || json_raw(d, t, &p, &n) != DBX_OK ||
 	           n > JSON_NUM_MAX) {
 		return dflt;
-	} else {
-		memcpy(buf, p, n);
 	}
-	if (text_double(buf, n, &v) == DBX_ERR_USAGE) /* +-HUGE_VAL past DBL_MAX: clamped */
+	if (text_double(p, n, &v) == DBX_ERR_USAGE) /* +-HUGE_VAL past DBL_MAX: clamped */
 		return dflt;
 	return v < (double)lo ? lo : v > (double)hi ? hi : (long)v;
 }
