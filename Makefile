@@ -14,6 +14,22 @@ endif
 MINIMAL ?=
 MINIMAL_ON := $(filter-out 0,$(MINIMAL))
 include toolchains/$(TARGET).mk
+# The size profile's build, for a toolchain that names the GNU cross prefix it
+# is made with (TC_MINIMAL_CROSS): musl built from Debian's source with the
+# toolchain's flags, GCC's link-time optimisation, GNU ld's tightest layout
+# (toolchains/x86_64-linux-musl.mk says what each part saves, and why).
+ifneq ($(MINIMAL_ON),)
+ifneq ($(TC_MINIMAL_CROSS),)
+TC_MUSL_CROSS := $(TC_MINIMAL_CROSS)
+TC_MUSL_CFLAGS := $(TC_CFLAGS)
+TC_CC := $(abspath build/musl/$(TARGET))/bin/musl-gcc
+TC_AR := $(TC_MINIMAL_CROSS)gcc-ar
+TC_LIBC :=
+TC_LTO := -flto -flto-partition=one
+TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,-z,norelro \
+	-Wl,-z,common-page-size=16 -Wl,--sort-section=alignment
+endif
+endif
 
 ifeq ($(origin CC),default)
 CC := $(TC_CC)

@@ -22,8 +22,8 @@ TC_RUN := qemu-arm-static
 # valgrind and ASan) and aarch64 (the other qemu target); `make test-e2e
 # TARGET=armv7-linux-musleabihf` runs all of it.
 TC_E2E_ONLY = $(E2E_BOARDS)
-# make MINIMAL=1, the size profile (issue 18: 200 KiB), adds (see
-# toolchains/x86_64-linux-musl.mk for the rest):
+# make MINIMAL=1, the size profile (issue 18: 200 KiB), is built with this GNU
+# cross prefix (TC_MINIMAL_CROSS: the Makefile's profile, as on x86_64) and adds:
 # - size-first flags, measured together on this build: 2.0 KB less of our and
 #   mbedTLS's code (-fno-thread-jumps 0.8 KB, -fno-tree-dominator-opts 0.5 KB,
 #   -fno-if-conversion/2 0.2 KB, -fno-optimize-sibling-calls 0.2 KB,
@@ -32,14 +32,8 @@ TC_E2E_ONLY = $(E2E_BOARDS)
 # - musl built from Debian's source with those flags: Debian's libc.a is -O2
 #   code, 11.9 KB more;
 # - GCC's link-time optimisation, with GNU ld as on x86_64: 11.6 KB.
+TC_MINIMAL_CROSS := arm-linux-gnueabihf-
 ifneq ($(MINIMAL_ON),)
 TC_CFLAGS += -fno-thread-jumps -fno-tree-dominator-opts -fno-if-conversion -fno-if-conversion2 \
 	-fno-optimize-sibling-calls -fno-caller-saves -finline-limit=8
-TC_MUSL_CROSS := arm-linux-gnueabihf-
-TC_MUSL_CFLAGS := $(TC_CFLAGS)
-TC_CC := $(abspath build/musl/$(TARGET))/bin/musl-gcc
-TC_AR := arm-linux-gnueabihf-gcc-ar
-TC_LTO := -flto -flto-partition=one
-TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,-z,norelro \
-	-Wl,-z,common-page-size=16 -Wl,--sort-section=alignment
 endif

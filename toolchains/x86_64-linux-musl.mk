@@ -61,7 +61,8 @@ TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -fuse-ld=lld -Wl,--no-dynamic
 TC_LIBC := /usr/lib/x86_64-linux-musl/libc.a
 # How to run a test binary built for this target (empty: directly).
 TC_RUN :=
-# make MINIMAL=1, the size profile (issue 18: 280 KiB), adds:
+# make MINIMAL=1, the size profile (issue 18: 280 KiB), is built with this
+# GNU cross prefix (TC_MINIMAL_CROSS: the Makefile's profile), which gives:
 # - musl built from Debian's source (as the board targets do; see the Makefile)
 #   with our code's flags: 18.8 KB smaller than Debian's -O2 libc.a (16.5 KB of
 #   it from -Os, 2.2 KB from -Oz and the size-first flags); no TC_LIBC copy then,
@@ -72,13 +73,4 @@ TC_RUN :=
 #   page of padding before the data (common-page-size=16: ld would otherwise pad
 #   the file to a page when that saves one at run time), input sections sorted
 #   by alignment (0.1 KB of gaps).
-ifneq ($(MINIMAL_ON),)
-TC_MUSL_CROSS := x86_64-linux-gnu-
-TC_MUSL_CFLAGS := $(TC_CFLAGS)
-TC_CC := $(abspath build/musl/$(TARGET))/bin/musl-gcc
-TC_AR := x86_64-linux-gnu-gcc-ar
-TC_LIBC :=
-TC_LTO := -flto -flto-partition=one
-TC_LDFLAGS := -no-pie -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,-z,norelro \
-	-Wl,-z,common-page-size=16 -Wl,--sort-section=alignment
-endif
+TC_MINIMAL_CROSS := x86_64-linux-gnu-
